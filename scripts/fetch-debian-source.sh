@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Download and unpack a Debian source package, with Debian's patches applied.
 #
-#   scripts/fetch-debian-source.sh <package> <suite> <dest-dir>
+#   scripts/fetch-debian-source.sh <package>[=<version>] <suite> <dest-dir>
+#
+# A suite may list several versions of a package (sid often does, during a transition); without
+# =<version> the newest is taken.
 #
 # Real QEMU and libvirt sources are GPL code: the repository never holds a copy, tests fetch
 # them with this script. The archive comes from this machine's own apt configuration (its
@@ -19,7 +22,9 @@ die() {
 }
 
 [[ $# -eq 3 ]] || die "usage: $0 <package> <suite> <dest-dir>  (e.g. $0 qemu bookworm .tmp/debian/qemu-bookworm)"
-package=$1
+package=${1%%=*}
+pin=
+[[ $1 == *=* ]] && pin=${1#*=}
 suite=$2
 dest=$3
 [[ $package =~ ^[a-z0-9][a-z0-9.+-]+$ ]] || die "'$package' is not a Debian source package name"
@@ -34,6 +39,10 @@ tree_complete() {
   [[ -f $dest/debian/control ]] && grep -qx "Source: $package" "$dest/debian/control"
 }
 if tree_complete; then
+  if [[ -n $pin ]]; then
+    have=$(dpkg-parsechangelog -l "$dest/debian/changelog" -S Version)
+    [[ $have == "$pin" ]] || die "$dest holds $package $have, not $pin; remove it to fetch $pin"
+  fi
   exit 0
 fi
 if [[ -e $dest ]]; then
@@ -178,12 +187,20 @@ fi
 
 work=$(mktemp -d -p "$parent" ".$package-$suite.XXXXXX")
 trap 'rm -rf -- "$work"' EXIT
-if ! uris=$(apt-get "${apt_private[@]}" source --print-uris -qq "$package/$suite" 2>&1); then
-  echo "$uris" >&2
-  die "suite '$suite' has no source package '$package'"
+available=$(apt-cache "${apt_private[@]}" showsrc --only-source "$package" 2>/dev/null |
+  awk '/^Version:/ {print $2}' | sort -V)
+[[ -n $available ]] || die "suite '$suite' has no source package '$package'"
+if [[ -n $pin ]]; then
+  grep -qxF -- "$pin" <<<"$available" ||
+    die "suite '$suite' has no $package $pin; it has: $(echo $available)"
+  version=$pin
+else
+  version=$(tail -n 1 <<<"$available")
 fi
-version=$(apt-cache "${apt_private[@]}" showsrc --only-source "$package" | awk '/^Version:/ {print $2}' |
-  sort -V | tail -n 1)
+if ! uris=$(apt-get "${apt_private[@]}" source --print-uris -qq "$package=$version" 2>&1); then
+  echo "$uris" >&2
+  die "apt could not locate the files of $package $version in '$suite'"
+fi
 echo "fetch-debian-source: downloading $package $version from $suite" >&2
 
 # Each file is fetched on its own, checked against the hash from the signed index, so that an
