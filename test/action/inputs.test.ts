@@ -1,0 +1,75 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  DEFAULT_WAIVE_LABEL,
+  envInputReader,
+  parseCatalogChoice,
+  parseInputs,
+} from '../../src/action/inputs.js';
+import { UsageError } from '../../src/errors.js';
+
+const reader = (vars: Record<string, string>) =>
+  envInputReader(Object.fromEntries(Object.entries(vars).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])));
+
+describe('action inputs', () => {
+  it('applies the documented defaults when the runner passes nothing', () => {
+    const inputs = parseInputs(reader({}));
+    expect(inputs).toEqual({
+      githubToken: '',
+      catalog: undefined,
+      base: undefined,
+      head: undefined,
+      failOn: 'type-2',
+      comment: 'review',
+      releaseRef: undefined,
+      jsonReport: undefined,
+      sarifReport: undefined,
+      statusContext: undefined,
+      waiveLabel: DEFAULT_WAIVE_LABEL,
+    });
+  });
+
+  it('reads hyphenated names the way the runner writes them (INPUT_FAIL-ON)', () => {
+    const inputs = parseInputs(
+      reader({
+        'github-token': 'ghs_x',
+        catalog: 'libvirt-cpu-map:src/cpu_map/',
+        'fail-on': 'new-model-required',
+        comment: 'summary',
+        'json-report': './out/report.json',
+        'status-context': 'cpu-models',
+        'waive-label': 'accept-type-2',
+        'release-ref': 'v7.2.0',
+      }),
+    );
+    expect(inputs.githubToken).toBe('ghs_x');
+    expect(inputs.catalog).toEqual({ format: 'libvirt-cpu-map', path: 'src/cpu_map' });
+    expect(inputs.failOn).toBe('new-model-required');
+    expect(inputs.comment).toBe('summary');
+    expect(inputs.jsonReport).toBe('out/report.json');
+    expect(inputs.statusContext).toBe('cpu-models');
+    expect(inputs.waiveLabel).toBe('accept-type-2');
+    expect(inputs.releaseRef).toBe('v7.2.0');
+  });
+
+  it.each([
+    ['fail-on', 'warning', /input fail-on is "warning".*type-2, new-model-required, never/],
+    ['comment', 'inline', /input comment is "inline"/],
+    ['catalog', 'qemu:.', /input catalog is "qemu:\.": "qemu" is not a catalog format/],
+    ['catalog', 'qemu-x86:../elsewhere', /input catalog .* leaves the repository/],
+    ['sarif-report', '/tmp/x.sarif', /input sarif-report .* leaves the workspace/],
+    ['base', '--upload-pack=evil', /input base .* not a single git revision/],
+    ['head', 'main..topic', /input head .* not a single git revision/],
+  ])('rejects %s=%s with a message naming the input', (name, value, message) => {
+    const read = reader({ [name]: value });
+    expect(() => parseInputs(read)).toThrow(UsageError);
+    expect(() => parseInputs(read)).toThrow(message);
+  });
+
+  it('takes a bare format as a catalog at the repository root', () => {
+    expect(parseCatalogChoice('qemu-x86')).toEqual({ format: 'qemu-x86', path: '.' });
+    expect(parseCatalogChoice('catalog:models/cpus.yaml')).toEqual({
+      format: 'catalog',
+      path: 'models/cpus.yaml',
+    });
+  });
+});
