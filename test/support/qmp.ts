@@ -1,0 +1,338 @@
+/**
+ * The QEMU binary as an oracle: for every pc-q35/pc-i440fx machine type, the CPU model names
+ * QEMU offers and the effective model it builds for each (`query-cpu-model-expansion`, type
+ * full). Tests compare the project's reading of QEMU's sources against this.
+ *
+ * One QEMU process per machine type (`-S`, so no guest ever runs), all requests pipelined on
+ * its QMP monitor; a few processes at a time. The whole dump is cached under .tmp/qmp/, keyed
+ * by the binary's `--version` output, so repeated test runs pay for it once.
+ */
+import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { repoRoot } from './debian-source.js';
+
+export type QmpValue = boolean | number | string;
+/** A property bag exactly as QEMU reports it: every spelling of a feature (`sse4.1`, `sse4-1`, `sse4_1`). */
+export type QmpProps = Record<string, QmpValue>;
+
+export interface QmpCpuDefinition {
+  name: string;
+  /** The versioned model an unversioned name or alias resolves to on this machine type (QEMU 4.1+). */
+  aliasOf?: string;
+  deprecated: boolean;
+}
+
+export interface QmpDump {
+  qemu: { binary: string; version: string; package: string; accel: string };
+  /** pc-q35-* and pc-i440fx-* machine types, oldest first within each family. */
+  machineTypes: string[];
+  /** Short machine names (`pc`, `q35`) and the machine type each stands for. */
+  machineAliases: Record<string, string>;
+  definitions: Record<string, QmpCpuDefinition[]>;
+  expansions: Record<string, Record<string, QmpProps>>;
+  /** Models QEMU refused to expand on a machine type, with its reason. */
+  expansionErrors: Record<string, Record<string, string>>;
+  /** Wall time of the dump that filled the cache, in milliseconds. */
+  elapsedMs: number;
+}
+
+export interface QmpDumpOptions {
+  binary?: string;
+  accel?: 'tcg' | 'kvm';
+  /** Which machine types to dump; default: every pc-q35-X.Y and pc-i440fx-X.Y. */
+  machineFilter?: (machineType: string) => boolean;
+  /** QEMU processes at a time; default: the number of CPUs. */
+  concurrency?: number;
+  /** Where the cache lives; default <repo>/.tmp/qmp. `null` turns the cache off. */
+  cacheDir?: string | null;
+}
+
+export class QmpError extends Error {
+  override readonly name = 'QmpError';
+}
+
+interface QmpReply {
+  return?: unknown;
+  error?: { class: string; desc: string };
+  id?: number;
+  event?: string;
+  QMP?: { version: { package: string } };
+}
+
+/** One QEMU process driven through its QMP monitor on stdin/stdout. */
+export class QmpSession {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private buffered = '';
+  private stderr = '';
+  private exited = false;
+  private readonly greeting: Promise<QmpReply>;
+  private resolveGreeting!: (reply: QmpReply) => void;
+
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly description: string,
+  ) {
+    this.greeting = new Promise((resolve) => (this.resolveGreeting = resolve));
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => this.onData(chunk));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => (this.stderr += chunk));
+    child.on('error', (error) => this.fail(new QmpError(`${description}: ${error.message}`)));
+    child.on('exit', (code, signal) => {
+      this.exited = true;
+      const why = signal ? `signal ${signal}` : `exit code ${code}`;
+      this.fail(new QmpError(`${description} ended (${why}) before answering${this.stderrNote()}`));
+    });
+  }
+
+  /** Starts QEMU paused, with no devices, on `machineType`, and negotiates QMP capabilities. */
+  static async start(binary: string, machineType: string, accel: string): Promise<QmpSession> {
+    const args = [
+      '-machine',
+      machineType,
+      '-accel',
+      accel,
+      '-S',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-qmp',
+      'stdio',
+    ];
+    const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const session = new QmpSession(child, `${binary} -machine ${machineType}`);
+    await session.greeting;
+    await session.execute('qmp_capabilities');
+    return session;
+  }
+
+  execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
+    if (this.exited) return Promise.reject(new QmpError(`${this.description} has ended${this.stderrNote()}`));
+    const id = this.nextId++;
+    const request = JSON.stringify(
+      args ? { execute: command, arguments: args, id } : { execute: command, id },
+    );
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.stdin.write(request + '\n');
+    });
+  }
+
+  /** Asks QEMU to quit and waits for the process to end. */
+  async close(): Promise<void> {
+    if (this.exited) return;
+    const ended = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    // quit's own reply may race with the process ending: the exit is what counts.
+    this.execute('quit').catch(() => undefined);
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await ended;
+    clearTimeout(timer);
+  }
+
+  private onData(chunk: string): void {
+    this.buffered += chunk;
+    let newline: number;
+    while ((newline = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, newline).trim();
+      this.buffered = this.buffered.slice(newline + 1);
+      if (line) this.onMessage(line);
+    }
+  }
+
+  private onMessage(line: string): void {
+    let reply: QmpReply;
+    try {
+      reply = JSON.parse(line) as QmpReply;
+    } catch {
+      this.fail(new QmpError(`${this.description} wrote something that is not QMP: ${line.slice(0, 200)}`));
+      return;
+    }
+    if (reply.QMP) {
+      this.resolveGreeting(reply);
+      return;
+    }
+    if (reply.event !== undefined || reply.id === undefined) return;
+    const pending = this.waiting.get(reply.id);
+    if (!pending) return;
+    this.waiting.delete(reply.id);
+    if (reply.error) pending.reject(new QmpError(`${reply.error.class}: ${reply.error.desc}`));
+    else pending.resolve(reply.return);
+  }
+
+  private fail(error: Error): void {
+    this.resolveGreeting({});
+    for (const pending of this.waiting.values()) pending.reject(error);
+    this.waiting.clear();
+  }
+
+  private stderrNote(): string {
+    const text = this.stderr.trim();
+    return text ? `:\n${text}` : '';
+  }
+}
+
+interface RawCpuDefinition {
+  name: string;
+  'alias-of'?: string;
+  deprecated?: boolean;
+}
+
+interface RawMachine {
+  name: string;
+  alias?: string;
+}
+
+/** `pc-q35-7.2` < `pc-q35-10.0`: family first, then the version numerically. */
+export function compareMachineTypes(a: string, b: string): number {
+  const split = (m: string) => {
+    const match = /^(.*)-(\d+)\.(\d+)(?:\.(\d+))?$/.exec(m);
+    return match ? { family: match[1], v: [+match[2], +match[3], +(match[4] ?? 0)] } : { family: m, v: [] };
+  };
+  const x = split(a);
+  const y = split(b);
+  if (x.family !== y.family) return x.family < y.family ? -1 : 1;
+  for (let i = 0; i < 3; i++) if ((x.v[i] ?? -1) !== (y.v[i] ?? -1)) return (x.v[i] ?? -1) - (y.v[i] ?? -1);
+  return 0;
+}
+
+const versionedMachineType = /^pc-(q35|i440fx)-\d+\.\d+$/;
+
+function execText(file: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(file, args, (error, stdout) =>
+      error ? reject(new QmpError(`${file}: ${error.message}`)) : resolve(stdout),
+    ),
+  );
+}
+
+async function dumpMachine(
+  binary: string,
+  machineType: string,
+  accel: string,
+): Promise<{
+  definitions: QmpCpuDefinition[];
+  expansions: Record<string, QmpProps>;
+  errors: Record<string, string>;
+}> {
+  const session = await QmpSession.start(binary, machineType, accel);
+  try {
+    const raw = await session.execute<RawCpuDefinition[]>('query-cpu-definitions');
+    const definitions = raw
+      .map((d) => ({
+        name: d.name,
+        ...(d['alias-of'] ? { aliasOf: d['alias-of'] } : {}),
+        deprecated: !!d.deprecated,
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Every expansion is sent before the first answer arrives: QEMU answers in order, and the
+    // round trips, not the work, would otherwise dominate.
+    const answers = await Promise.allSettled(
+      definitions.map((d) =>
+        session.execute<{ model: { props: QmpProps } }>('query-cpu-model-expansion', {
+          type: 'full',
+          model: { name: d.name },
+        }),
+      ),
+    );
+    const expansions: Record<string, QmpProps> = {};
+    const errors: Record<string, string> = {};
+    answers.forEach((answer, i) => {
+      const name = definitions[i].name;
+      if (answer.status === 'fulfilled') expansions[name] = answer.value.model.props;
+      else errors[name] = (answer.reason as Error).message;
+    });
+    return { definitions, expansions, errors };
+  } finally {
+    await session.close();
+  }
+}
+
+async function describeBinary(binary: string): Promise<string> {
+  return (await execText(binary, ['--version'])).trim();
+}
+
+/** The machine types of the binary (and their short aliases), read once from `-machine none`. */
+export async function listMachineTypes(
+  binary = 'qemu-system-x86_64',
+  accel = 'tcg',
+): Promise<{ machineTypes: string[]; machineAliases: Record<string, string> }> {
+  const session = await QmpSession.start(binary, 'none', accel);
+  try {
+    const machines = await session.execute<RawMachine[]>('query-machines');
+    const machineAliases: Record<string, string> = {};
+    for (const m of machines) if (m.alias) machineAliases[m.alias] = m.name;
+    return { machineTypes: machines.map((m) => m.name).sort(compareMachineTypes), machineAliases };
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * Every CPU model definition and full expansion on every selected machine type. Served from
+ * the cache when this binary (by its `--version`) has been dumped before with the same options.
+ */
+export async function qmpDump(options: QmpDumpOptions = {}): Promise<QmpDump> {
+  const binary = options.binary ?? 'qemu-system-x86_64';
+  const accel = options.accel ?? 'tcg';
+  const filter = options.machineFilter ?? ((m: string) => versionedMachineType.test(m));
+  const cacheDir = options.cacheDir === undefined ? path.join(repoRoot, '.tmp', 'qmp') : options.cacheDir;
+  const version = await describeBinary(binary);
+
+  const { machineTypes: all, machineAliases } = await listMachineTypes(binary, accel);
+  const machineTypes = all.filter(filter);
+  if (machineTypes.length === 0) throw new QmpError(`${binary} offers none of the requested machine types`);
+
+  // The cache key covers what shapes the answer: the binary's version, the accelerator and
+  // the machine list (a different filter is a different dump).
+  const key = createHash('sha256')
+    .update(JSON.stringify({ format: 1, version, accel, machineTypes }))
+    .digest('hex')
+    .slice(0, 16);
+  const cacheFile = cacheDir ? path.join(cacheDir, `${key}.json.gz`) : undefined;
+  if (cacheFile) {
+    const cached = await readFile(cacheFile).catch(() => undefined);
+    if (cached) return JSON.parse(gunzipSync(cached).toString('utf8')) as QmpDump;
+  }
+
+  const started = performance.now();
+  const definitions: Record<string, QmpCpuDefinition[]> = {};
+  const expansions: Record<string, Record<string, QmpProps>> = {};
+  const expansionErrors: Record<string, Record<string, string>> = {};
+  const queue = [...machineTypes];
+  const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+  const worker = async () => {
+    for (let machineType = queue.shift(); machineType; machineType = queue.shift()) {
+      const result = await dumpMachine(binary, machineType, accel);
+      definitions[machineType] = result.definitions;
+      expansions[machineType] = result.expansions;
+      if (Object.keys(result.errors).length > 0) expansionErrors[machineType] = result.errors;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, machineTypes.length) }, worker));
+  const packageMatch = /\((.*)\)/.exec(version.split('\n')[0]);
+  const pkg = packageMatch ? packageMatch[1] : '';
+
+  const dump: QmpDump = {
+    qemu: { binary, version: version.split('\n')[0], package: pkg, accel },
+    machineTypes,
+    machineAliases,
+    definitions: Object.fromEntries(machineTypes.map((m) => [m, definitions[m]])),
+    expansions: Object.fromEntries(machineTypes.map((m) => [m, expansions[m]])),
+    expansionErrors,
+    elapsedMs: Math.round(performance.now() - started),
+  };
+  if (cacheFile && cacheDir) {
+    await mkdir(cacheDir, { recursive: true });
+    // Written aside and renamed, so a test reading the cache never sees half a file.
+    const partial = `${cacheFile}.${process.pid}.tmp`;
+    await writeFile(partial, gzipSync(JSON.stringify(dump)));
+    await rename(partial, cacheFile);
+  }
+  return dump;
+}
