@@ -1,0 +1,315 @@
+/**
+ * Reader of the generic catalog format (`catalog`): the catalog model written out as YAML or
+ * JSON. It produces exactly the `Catalog` the QEMU reader produces, with every location
+ * pointing into the catalog file, so effective models, the diff and the classification work
+ * on it unchanged.
+ */
+import type {
+  AccelDefaultChange,
+  Catalog,
+  CompatSet,
+  CpuModel,
+  DefaultCpuVersion,
+  HostRequirementKind,
+  MachineType,
+  ModelVersion,
+  PropSetting,
+  PropValue,
+} from '../../catalog/model.js';
+import { CatalogError, InputError } from '../../errors.js';
+import type { CatalogSource } from '../../source/catalog-source.js';
+import { catalogSchema } from './catalog-schema.js';
+import {
+  compileSchema,
+  lineAt,
+  loadYaml,
+  validateLoaded,
+  type DocPath,
+  type LoadedYaml,
+  type YamlLimits,
+} from './yaml-document.js';
+
+export const CATALOG_FORMAT = 'catalog';
+
+/** Large enough for every QEMU model on every machine type, small enough to refuse garbage. */
+export const MAX_CATALOG_BYTES = 16 * 1024 * 1024;
+
+const LIMITS: YamlLimits = {
+  maxBytes: MAX_CATALOG_BYTES,
+  what: 'catalog',
+  hint: 'the format is described in docs/catalog-format.md and schema/catalog.schema.json',
+};
+
+let validator: ReturnType<typeof compileSchema> | undefined;
+
+type PropMap = Record<string, PropValue>;
+interface RawVersion {
+  version: number;
+  alias?: string;
+  note?: string;
+  props?: PropMap;
+}
+interface RawModel {
+  name: string;
+  props?: PropMap;
+  deprecated?: string;
+  versions?: RawVersion[];
+}
+interface RawMachineType {
+  name: string;
+  family: string;
+  version: string;
+  released: boolean;
+  defaultCpuVersion?: DefaultCpuVersion;
+  compatSets?: string[];
+  aliases?: string[];
+  accelDefaultChanges?: { accel: 'kvm' | 'tcg'; property: string; value: PropValue | null }[];
+}
+interface RawCompatEntry {
+  target: string | null;
+  driver?: string;
+  property: string;
+  value: PropValue;
+}
+interface RawCatalog {
+  formatVersion: 1;
+  projectVersion?: string;
+  models: RawModel[];
+  machineTypes?: RawMachineType[];
+  compatSets?: Record<string, RawCompatEntry[]>;
+  accelDefaults?: { kvm?: PropMap; tcg?: PropMap };
+  propertyDefaults?: PropMap;
+  alwaysOn?: PropMap;
+  features?: { name: string; word?: string; bit?: number }[];
+  featureDependencies?: { feature: string; clears: string[] }[];
+  levelRules?: { property: string; atLeast: number; whenAny: string[]; enabledBy?: string }[];
+  hostRequirements?: {
+    defaultKind?: HostRequirementKind;
+    properties?: Record<string, { kind: HostRequirementKind; why: string }>;
+    onlyWith?: Record<string, string>;
+  };
+}
+
+/** Compares dotted versions numerically (`4.0.1` after `4.0`, `10.0` after `9.2`). */
+export function compareDottedVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Compat values are strings in the catalog model, as QEMU's global properties are. */
+function compatValue(v: PropValue): string {
+  if (typeof v === 'boolean') return v ? 'on' : 'off';
+  return String(v);
+}
+
+/**
+ * Parses and validates a generic catalog file's text. Every problem is a `CatalogError`: a
+ * catalog that cannot be read must never look like a catalog without findings.
+ */
+export function parseGenericCatalog(text: string, path: string): Catalog {
+  try {
+    const loaded = loadYaml(text, path, LIMITS);
+    validator ??= compileSchema(catalogSchema);
+    validateLoaded(loaded, validator, LIMITS);
+    return build(loaded, loaded.data as RawCatalog);
+  } catch (err) {
+    if (err instanceof InputError && !(err instanceof CatalogError)) {
+      throw new CatalogError(err.message, err.location, err.hint);
+    }
+    throw err;
+  }
+}
+
+/** Reads a generic catalog file through a catalog source (working tree or git revision). */
+export async function readGenericCatalog(source: CatalogSource, file: string): Promise<Catalog> {
+  const text = await source.readFile(file);
+  if (text === undefined) {
+    throw new CatalogError(
+      `catalog file ${file} does not exist in ${source.label}`,
+      { path: file },
+      'check the catalog path in the configuration (it is relative to the repository root)',
+    );
+  }
+  return parseGenericCatalog(text, file);
+}
+
+function build(loaded: LoadedYaml, raw: RawCatalog): Catalog {
+  const path = loaded.path;
+  const loc = (docPath: DocPath, key?: string) => ({ path, line: lineAt(loaded, docPath, key) });
+  const fail = (message: string, docPath: DocPath, hint: string, key?: string): never => {
+    throw new CatalogError(message, { path, line: lineAt(loaded, docPath, key) }, hint);
+  };
+  const props = (map: PropMap | undefined, at: DocPath): PropSetting[] =>
+    Object.entries(map ?? {}).map(([property, value]) => ({ property, value, location: loc(at, property) }));
+
+  const registered = new Map<string, DocPath>();
+  const register = (n: string, at: DocPath) => {
+    const prior = registered.get(n);
+    if (prior) {
+      fail(
+        `model name ${n} is registered twice (first at line ${lineAt(loaded, prior)})`,
+        at,
+        'every model, version and alias name must be unique',
+      );
+    }
+    registered.set(n, at);
+  };
+
+  const models: CpuModel[] = raw.models.map((m, i) => {
+    const at: DocPath = ['models', i];
+    register(m.name, [...at, 'name']);
+    const versions: ModelVersion[] = (m.versions ?? [{ version: 1 }]).map((v, j) => {
+      const vAt: DocPath = m.versions ? [...at, 'versions', j] : at;
+      const mv: ModelVersion = {
+        version: v.version,
+        props: props(v.props, [...vAt, 'props']),
+        location: loc(vAt),
+      };
+      register(`${m.name}-v${v.version}`, vAt);
+      if (v.alias !== undefined) {
+        register(v.alias, [...vAt, 'alias']);
+        mv.alias = v.alias;
+        mv.aliasLocation = loc([...vAt, 'alias']);
+      }
+      if (v.note !== undefined) mv.note = v.note;
+      return mv;
+    });
+    versions.forEach((v, j) => {
+      if (v.version !== j + 1) {
+        fail(
+          `model ${m.name}: versions must be 1, 2, 3, ... in order; found v${v.version} where v${j + 1} belongs`,
+          [...at, 'versions', j, 'version'],
+          'list every version once, oldest first',
+        );
+      }
+    });
+    const model: CpuModel = {
+      name: m.name,
+      location: loc(at),
+      props: props(m.props, [...at, 'props']),
+      versions,
+    };
+    if (m.deprecated !== undefined)
+      model.deprecation = { note: m.deprecated, location: loc([...at, 'deprecated']) };
+    return model;
+  });
+
+  const compatSets: Record<string, CompatSet> = {};
+  for (const [setName, entries] of Object.entries(raw.compatSets ?? {})) {
+    const at: DocPath = ['compatSets', setName];
+    compatSets[setName] = {
+      name: setName,
+      location: loc(['compatSets'], setName),
+      entries: entries.map((e, k) => ({
+        driver: e.driver ?? e.target ?? '',
+        target: e.target,
+        property: e.property,
+        value: compatValue(e.value),
+        location: loc([...at, k]),
+      })),
+    };
+  }
+
+  const lastInFamily = new Map<string, { version: string; index: number }>();
+  const machineNames = new Set<string>();
+  const machineTypes: MachineType[] = (raw.machineTypes ?? []).map((t, i) => {
+    const at: DocPath = ['machineTypes', i];
+    for (const n of [t.name, ...(t.aliases ?? [])]) {
+      if (machineNames.has(n))
+        fail(`machine type name ${n} is used twice`, at, 'machine type names and aliases must be unique');
+      machineNames.add(n);
+    }
+    const prev = lastInFamily.get(t.family);
+    if (prev && compareDottedVersions(prev.version, t.version) >= 0) {
+      fail(
+        `machine type ${t.name} (${t.version}) comes after ${t.family} ${prev.version} but is not newer`,
+        [...at, 'version'],
+        'list the machine types of each family oldest first, each version once',
+      );
+    }
+    lastInFamily.set(t.family, { version: t.version, index: i });
+    (t.compatSets ?? []).forEach((s, k) => {
+      if (!compatSets[s]) {
+        fail(
+          `machine type ${t.name} applies compat set ${s}, which the catalog does not define`,
+          [...at, 'compatSets', k],
+          `define it under compatSets (defined: ${Object.keys(compatSets).join(', ') || 'none'})`,
+        );
+      }
+    });
+    const accelDefaultChanges: AccelDefaultChange[] = (t.accelDefaultChanges ?? []).map((c, k) => ({
+      accel: c.accel,
+      property: c.property,
+      value: c.value,
+      location: loc([...at, 'accelDefaultChanges', k]),
+    }));
+    return {
+      name: t.name,
+      family: t.family,
+      version: t.version,
+      location: loc(at),
+      compatSets: [...(t.compatSets ?? [])],
+      accelDefaultChanges,
+      defaultCpuVersion: t.defaultCpuVersion ?? 1,
+      released: t.released,
+      aliases: [...(t.aliases ?? [])],
+    };
+  });
+
+  for (const [setName, set] of Object.entries(compatSets)) {
+    set.entries.forEach((e, k) => {
+      if (e.target !== null && e.target !== '*' && !registered.has(e.target)) {
+        fail(
+          `compat set ${setName} names model ${e.target}, which the catalog does not register`,
+          ['compatSets', setName, k, 'target'],
+          "use a registered model name, '*' for every CPU, or null for a device that is not a CPU",
+        );
+      }
+    });
+  }
+
+  const hr = raw.hostRequirements ?? {};
+  return {
+    format: CATALOG_FORMAT,
+    ...(raw.projectVersion !== undefined ? { projectVersion: raw.projectVersion } : {}),
+    models,
+    machineTypes,
+    compatSets,
+    accelDefaults: {
+      kvm: props(raw.accelDefaults?.kvm, ['accelDefaults', 'kvm']),
+      tcg: props(raw.accelDefaults?.tcg, ['accelDefaults', 'tcg']),
+    },
+    propertyDefaults: { ...(raw.propertyDefaults ?? {}) },
+    alwaysOn: props(raw.alwaysOn, ['alwaysOn']),
+    features: (raw.features ?? []).map((f, i) => ({
+      name: f.name,
+      word: f.word ?? '',
+      ...(f.bit !== undefined ? { bit: f.bit } : {}),
+      location: loc(['features', i]),
+    })),
+    featureDependencies: (raw.featureDependencies ?? []).map((d, i) => ({
+      feature: d.feature,
+      clears: [...d.clears],
+      location: loc(['featureDependencies', i]),
+    })),
+    levelRules: (raw.levelRules ?? []).map((r, i) => ({
+      property: r.property,
+      atLeast: r.atLeast,
+      whenAny: [...r.whenAny],
+      ...(r.enabledBy !== undefined ? { enabledBy: r.enabledBy } : {}),
+      location: loc(['levelRules', i]),
+    })),
+    hostRequirements: {
+      defaultKind: hr.defaultKind ?? 'cpu',
+      properties: { ...(hr.properties ?? {}) },
+      ...(hr.onlyWith ? { onlyWith: { ...hr.onlyWith } } : {}),
+      source: path,
+    },
+    files: [path],
+  };
+}

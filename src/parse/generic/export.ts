@@ -1,0 +1,107 @@
+/**
+ * Writes any catalog (a QEMU tree's, for instance) in the generic catalog format, so that a
+ * project can start from what it has, and so that the generic reader can be proven against a
+ * real catalog: reading the export back gives the same effective models and findings.
+ */
+import { Document } from 'yaml';
+import type { Catalog, PropSetting, PropValue } from '../../catalog/model.js';
+
+type PropMap = Record<string, PropValue>;
+
+/** Later settings of the same property win, as they do when a model is built. */
+function propMap(settings: readonly PropSetting[]): PropMap {
+  const out: PropMap = {};
+  for (const s of settings) out[s.property] = s.value;
+  return out;
+}
+
+/** Leaves out empty optional parts so that the export reads like a hand-written catalog. */
+function nonEmpty<T extends object>(value: T): T | undefined {
+  return Object.keys(value).length > 0 ? value : undefined;
+}
+
+export function catalogToData(catalog: Catalog): Record<string, unknown> {
+  const compatSets: Record<string, unknown[]> = {};
+  for (const set of Object.values(catalog.compatSets)) {
+    compatSets[set.name] = set.entries.map((e) => ({
+      target: e.target,
+      ...(e.driver !== (e.target ?? '') ? { driver: e.driver } : {}),
+      property: e.property,
+      value: e.value,
+    }));
+  }
+  const singleV1 = (m: Catalog['models'][number]) =>
+    m.versions.length === 1 &&
+    m.versions[0]!.version === 1 &&
+    !m.versions[0]!.alias &&
+    !m.versions[0]!.note &&
+    m.versions[0]!.props.length === 0;
+  const data: Record<string, unknown> = {
+    formatVersion: 1,
+    projectVersion: catalog.projectVersion,
+    models: catalog.models.map((m) => ({
+      name: m.name,
+      props: nonEmpty(propMap(m.props)),
+      deprecated: m.deprecation?.note,
+      versions: singleV1(m)
+        ? undefined
+        : m.versions.map((v) => ({
+            version: v.version,
+            alias: v.alias,
+            note: v.note,
+            props: nonEmpty(propMap(v.props)),
+          })),
+    })),
+    machineTypes: catalog.machineTypes.map((t) => ({
+      name: t.name,
+      family: t.family,
+      version: t.version,
+      released: t.released,
+      defaultCpuVersion: t.defaultCpuVersion === 1 ? undefined : t.defaultCpuVersion,
+      compatSets: t.compatSets.length ? t.compatSets : undefined,
+      aliases: t.aliases.length ? t.aliases : undefined,
+      accelDefaultChanges: t.accelDefaultChanges.length
+        ? t.accelDefaultChanges.map((c) => ({ accel: c.accel, property: c.property, value: c.value }))
+        : undefined,
+    })),
+    compatSets: nonEmpty(compatSets),
+    accelDefaults: nonEmpty({
+      ...(catalog.accelDefaults.kvm.length ? { kvm: propMap(catalog.accelDefaults.kvm) } : {}),
+      ...(catalog.accelDefaults.tcg.length ? { tcg: propMap(catalog.accelDefaults.tcg) } : {}),
+    }),
+    propertyDefaults: nonEmpty({ ...catalog.propertyDefaults }),
+    alwaysOn: nonEmpty(propMap(catalog.alwaysOn)),
+    features: catalog.features.length
+      ? catalog.features.map((f) => ({ name: f.name, word: f.word || undefined, bit: f.bit }))
+      : undefined,
+    featureDependencies: catalog.featureDependencies.length
+      ? catalog.featureDependencies.map((d) => ({ feature: d.feature, clears: d.clears }))
+      : undefined,
+    levelRules: catalog.levelRules.length
+      ? catalog.levelRules.map((r) => ({
+          property: r.property,
+          atLeast: r.atLeast,
+          whenAny: r.whenAny,
+          enabledBy: r.enabledBy,
+        }))
+      : undefined,
+    hostRequirements: {
+      defaultKind: catalog.hostRequirements.defaultKind,
+      properties: nonEmpty({ ...catalog.hostRequirements.properties }),
+      onlyWith: catalog.hostRequirements.onlyWith
+        ? nonEmpty({ ...catalog.hostRequirements.onlyWith })
+        : undefined,
+    },
+  };
+  return data;
+}
+
+/** The catalog as a generic catalog YAML file. */
+export function exportCatalog(catalog: Catalog): string {
+  const doc = new Document(catalogToData(catalog), { keepUndefined: false });
+  doc.commentBefore =
+    ` cpu-model-guard catalog (format: catalog), exported from a ${catalog.format} catalog` +
+    (catalog.projectVersion ? ` at version ${catalog.projectVersion}` : '') +
+    '.\n Schema: schema/catalog.schema.json';
+  return doc.toString({ lineWidth: 0, indentSeq: true });
+}
