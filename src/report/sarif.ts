@@ -1,0 +1,339 @@
+/**
+ * SARIF 2.1.0 for code scanning and other SARIF viewers: one run, one rule per rule id, one
+ * result per finding, waived findings as suppressed results rather than dropped ones.
+ */
+import type * as Sarif from 'sarif';
+import type { Finding, FindingClass, Report } from './finding.js';
+import { describeWaiver, formatPropValue } from './text.js';
+
+export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
+
+/** The key under `partialFingerprints`; bump the version if the fingerprint recipe changes. */
+export const SARIF_FINGERPRINT_KEY = 'cpuModelGuard/v1';
+
+export interface RuleDescription {
+  id: string;
+  class: FindingClass;
+  /** One line. */
+  summary: string;
+  /** What the rule checks and why, in a paragraph. */
+  description: string;
+}
+
+/** Every rule id the engine emits, with the class it always carries; docs/rules.md explains each. */
+export const RULES: readonly RuleDescription[] = [
+  {
+    id: 'released-model-changed',
+    class: 'new-model-required',
+    summary: 'A released CPU model changed on a released machine type',
+    description:
+      'What a guest sees for a released model name on a released machine type must never change: ' +
+      'the change alters the guest ABI of running VMs or adds a host requirement under them. ' +
+      'Add a new model version (or name) instead.',
+  },
+  {
+    id: 'machine-type-host-requirement',
+    class: 'type-2',
+    summary: 'A newer machine type requires more from the host than an older one (type-2 change)',
+    description:
+      'For an existing model, moving a VM to the newer machine type makes it need a host CPU or ' +
+      'kernel feature that the older machine type did not need, so a host that ran the VM may ' +
+      'no longer run it. Put the feature in a new model version instead.',
+  },
+  {
+    id: 'released-name-removed',
+    class: 'new-model-required',
+    summary: 'A released model, version or alias name was removed',
+    description:
+      'VMs and management layers refer to released names; removing one without deprecating it ' +
+      'first makes those VMs fail to start. Keep the name, or deprecate it in a release first.',
+  },
+  {
+    id: 'alias-retargeted',
+    class: 'new-model-required',
+    summary: 'A released alias now points to a different model version',
+    description:
+      'An alias name is a promise of one definition; pointing it elsewhere changes what existing ' +
+      'VMs get. Keep the alias where it was and add a new name for the new target.',
+  },
+  {
+    id: 'name-conflict',
+    class: 'new-model-required',
+    summary: 'A new name collides with a name that is already registered',
+    description:
+      'Two registrations under one name make which definition a VM gets depend on registration ' +
+      'order. Choose a name that is not taken.',
+  },
+  {
+    id: 'deprecated-name-removed',
+    class: 'safe',
+    summary: 'A name that was deprecated in the base was removed',
+    description: 'Removal after deprecation follows the project’s own deprecation policy.',
+  },
+  {
+    id: 'model-added',
+    class: 'safe',
+    summary: 'A new CPU model was added',
+    description: 'No existing VM uses a model that did not exist before.',
+  },
+  {
+    id: 'version-added',
+    class: 'safe',
+    summary: 'A new version of a CPU model was added',
+    description: 'A new version is the intended way to change a released model.',
+  },
+  {
+    id: 'alias-added',
+    class: 'safe',
+    summary: 'A new alias name was added',
+    description: 'A new name changes nothing for VMs that use existing names.',
+  },
+  {
+    id: 'compat-confined-change',
+    class: 'safe',
+    summary: 'A model change that compat properties confine to new machine types',
+    description:
+      'Released machine types keep what they had through compat properties, and the new machine ' +
+      'type gains no host requirement.',
+  },
+  {
+    id: 'unreleased-change',
+    class: 'safe',
+    summary: 'A change to an entry that no release has shipped yet',
+    description: 'Entries added in the current development cycle are still free to change.',
+  },
+  {
+    id: 'no-effective-change',
+    class: 'safe',
+    summary: 'An edit that changes no effective model',
+    description: 'Comments, ordering and formatting: every effective model stays the same.',
+  },
+  {
+    id: 'libvirt-model-changed',
+    class: 'new-model-required',
+    summary: 'A released libvirt CPU model changed',
+    description:
+      'libvirt never changes a released model: removing a feature, or adding one without ' +
+      "added='yes', changes what existing domains get. Add a new model instead.",
+  },
+  {
+    id: 'libvirt-feature-added',
+    class: 'safe',
+    summary: "A feature was added to a libvirt model with added='yes'",
+    description:
+      "libvirt's own mechanism for extending a model: features marked added='yes' are left out " +
+      'where the model must stay as it was.',
+  },
+  {
+    id: 'libvirt-model-added',
+    class: 'safe',
+    summary: 'A new libvirt CPU model was added',
+    description: 'No existing domain uses a model that did not exist before.',
+  },
+  {
+    id: 'libvirt-model-removed',
+    class: 'new-model-required',
+    summary: 'A released libvirt CPU model was removed',
+    description: 'Domains that name the model can no longer be defined or started. Keep the model.',
+  },
+];
+
+export interface SarifRenderOptions {
+  /** Base URL of docs/rules.md: each rule's helpUri is `${ruleDocsUrl}#<rule-id>`. */
+  ruleDocsUrl?: string;
+  /** The tool's home page. */
+  informationUri?: string;
+}
+
+function failsUnder(cls: FindingClass, failOn: Report['failOn']): boolean {
+  if (failOn === 'never' || cls === 'safe') return false;
+  return failOn === 'type-2' || cls === 'new-model-required';
+}
+
+function levelOfClass(cls: FindingClass, failOn: Report['failOn']): Sarif.ReportingConfiguration.level {
+  if (cls === 'safe') return 'note';
+  return failsUnder(cls, failOn) ? 'error' : 'warning';
+}
+
+/**
+ * A waived finding keeps the level it would have had: the suppression, not a lower level, says
+ * that it was accepted, so viewers can still show it as what it is.
+ */
+function levelOfFinding(f: Finding, failOn: Report['failOn']): Sarif.Result.level {
+  if (f.verdict === 'fail') return 'error';
+  return levelOfClass(f.class, failOn);
+}
+
+function toPascalCase(id: string): string {
+  return id
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+}
+
+function resultMessage(f: Finding): string {
+  const parts = [f.title.endsWith('.') ? f.title : `${f.title}.`, f.message];
+  if (f.hostRequirement && f.hostRequirement.gained.length) {
+    parts.push(`Host requirement gained: ${f.hostRequirement.gained.join(', ')} (${f.hostRequirement.why}).`);
+  }
+  parts.push(`Fix: ${f.fix}`);
+  return parts.join(' ');
+}
+
+function region(startLine: number, endLine?: number): Sarif.Region {
+  return { startLine, endLine: endLine && endLine >= startLine ? endLine : startLine };
+}
+
+function fixesOf(f: Finding): Sarif.Fix[] {
+  const fixes: Sarif.Fix[] = [];
+  if (f.suggestion) {
+    const s = f.suggestion;
+    fixes.push({
+      description: { text: f.fix },
+      artifactChanges: [
+        {
+          artifactLocation: { uri: s.path },
+          replacements: [
+            {
+              deletedRegion: region(s.startLine, s.endLine),
+              insertedContent: { text: s.replacement.endsWith('\n') ? s.replacement : `${s.replacement}\n` },
+            },
+          ],
+        },
+      ],
+    });
+  }
+  if (f.fixLines) {
+    const x = f.fixLines;
+    fixes.push({
+      description: { text: `Add after line ${x.afterLine} of ${x.path}` },
+      artifactChanges: [
+        {
+          artifactLocation: { uri: x.path },
+          replacements: [
+            {
+              // An empty region at the start of the next line: an insertion, nothing deleted.
+              deletedRegion: { startLine: x.afterLine + 1, startColumn: 1, endColumn: 1 },
+              insertedContent: { text: x.text.endsWith('\n') ? x.text : `${x.text}\n` },
+            },
+          ],
+        },
+      ],
+    });
+  }
+  return fixes;
+}
+
+export function buildSarifLog(report: Report, options: SarifRenderOptions = {}): Sarif.Log {
+  const known = new Map(RULES.map((r) => [r.id, r]));
+  // A rule id this table does not know yet still needs a descriptor: take it from the finding.
+  for (const f of report.findings) {
+    if (!known.has(f.rule)) {
+      known.set(f.rule, { id: f.rule, class: f.class, summary: f.title, description: f.title });
+    }
+  }
+  const rules = [...known.values()];
+  const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
+
+  const driver: Sarif.ToolComponent = {
+    name: report.tool.name,
+    version: report.tool.version,
+    semanticVersion: /^\d+\.\d+\.\d+/.test(report.tool.version) ? report.tool.version : undefined,
+    informationUri: options.informationUri,
+    rules: rules.map((r): Sarif.ReportingDescriptor => ({
+      id: r.id,
+      name: toPascalCase(r.id),
+      shortDescription: { text: r.summary },
+      fullDescription: { text: r.description },
+      helpUri: options.ruleDocsUrl ? `${options.ruleDocsUrl}#${encodeURIComponent(r.id)}` : undefined,
+      help: { text: `${r.description} See docs/rules.md#${r.id}.` },
+      defaultConfiguration: { level: levelOfClass(r.class, report.failOn) },
+      properties: { class: r.class, tags: ['cpu-model', r.class] },
+    })),
+  };
+
+  const results = report.findings.map((f): Sarif.Result => {
+    const result: Sarif.Result = {
+      ruleId: f.rule,
+      ruleIndex: ruleIndex.get(f.rule),
+      level: levelOfFinding(f, report.failOn),
+      message: { text: resultMessage(f) },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: f.location.path },
+            region: region(f.location.line, f.location.endLine),
+          },
+          // A removal points at a line of the base revision, which head no longer has.
+          ...(f.location.side === 'LEFT'
+            ? { message: { text: 'Line of the base revision (removed in head).' } }
+            : {}),
+        },
+      ],
+      partialFingerprints: { [SARIF_FINGERPRINT_KEY]: f.fingerprint },
+      properties: {
+        class: f.class,
+        verdict: f.verdict,
+        models: f.models,
+        machineTypes: f.machineTypes,
+        ...(f.property !== undefined ? { property: f.property } : {}),
+        ...(f.before !== undefined ? { before: f.before === null ? null : formatPropValue(f.before) } : {}),
+        ...(f.after !== undefined ? { after: f.after === null ? null : formatPropValue(f.after) } : {}),
+        ...(f.hostRequirement ? { hostRequirement: f.hostRequirement } : {}),
+        ...(f.location.side === 'LEFT' ? { side: 'LEFT' } : {}),
+        ...(f.commit ? { commit: f.commit } : {}),
+      },
+    };
+    const fixes = fixesOf(f);
+    if (fixes.length) result.fixes = fixes;
+    if (f.waiver) {
+      result.suppressions = [
+        { kind: 'external', status: 'accepted', justification: describeWaiver(f.waiver) },
+      ];
+    }
+    return result;
+  });
+
+  const notifications: Sarif.Notification[] = [
+    ...report.notes.map((n): Sarif.Notification => ({
+      level: n.kind === 'warning' ? 'warning' : 'note',
+      message: { text: n.message },
+    })),
+    ...report.unusedWaivers.map((w): Sarif.Notification => ({
+      level: 'warning',
+      message: { text: `Unused or expired waiver: ${describeWaiver(w)}` },
+    })),
+  ];
+
+  const run: Sarif.Run = {
+    tool: { driver },
+    invocations: [
+      {
+        executionSuccessful: true,
+        ...(notifications.length ? { toolExecutionNotifications: notifications } : {}),
+      },
+    ],
+    results,
+    properties: {
+      mode: report.mode,
+      catalog: report.catalog,
+      ...(report.base ? { base: report.base } : {}),
+      head: report.head,
+      release: report.release,
+      failOn: report.failOn,
+      result: report.result,
+      counts: report.counts,
+    },
+  };
+  // Code scanning keeps one set of alerts per category: one per catalog, so that a repository
+  // guarding two catalogs does not close the alerts of one when it uploads the other.
+  run.automationDetails = { id: `${report.tool.name}/${report.catalog.format}/${report.catalog.path}/` };
+
+  return { $schema: SARIF_SCHEMA_URI, version: '2.1.0', runs: [run] };
+}
+
+export function renderSarif(report: Report, options: SarifRenderOptions = {}): string {
+  // JSON.stringify drops the undefined optional fields, so the log holds only what is known.
+  return JSON.stringify(buildSarifLog(report, options), null, 2) + '\n';
+}
