@@ -379,6 +379,7 @@ describe('generic catalog export', () => {
         source: 'kvm.c',
       },
       files: ['target/i386/cpu.c'],
+      notes: [],
     };
     const yamlText = exportCatalog(built);
     const back = parseGenericCatalog(yamlText, 'exported.yaml');

@@ -311,5 +311,6 @@ function build(loaded: LoadedYaml, raw: RawCatalog): Catalog {
       source: path,
     },
     files: [path],
+    notes: [],
   };
 }

@@ -1,0 +1,48 @@
+/**
+ * Waivers: a project accepting a finding knowingly, with its reason. A waiver never hides a
+ * finding; it marks it `waived` and carries the reason into every report. A waiver past its
+ * expiry stops applying, and both expired and unused waivers are reported, so that
+ * acceptances do not outlive the situation they were written for.
+ */
+import { matchesAny } from '../config/config.js';
+import type { Finding, Waiver } from '../report/finding.js';
+
+export interface WaiverOutcome {
+  findings: Finding[];
+  /** Waivers in force that matched no finding. */
+  unused: Waiver[];
+  /** Waivers whose `expires` date has passed: they were not applied. */
+  expired: Waiver[];
+}
+
+/** `expires` is the last day a waiver applies; dates are ISO `YYYY-MM-DD`, so they compare as text. */
+export function isExpired(waiver: Waiver, today: string): boolean {
+  return waiver.expires !== undefined && waiver.expires < today;
+}
+
+export function waiverMatches(waiver: Waiver, finding: Finding): boolean {
+  if (waiver.rule !== finding.rule) return false;
+  if (waiver.property !== undefined && waiver.property !== finding.property) return false;
+  return finding.models.some((m) => matchesAny(m, waiver.models));
+}
+
+/**
+ * Applies waivers to findings. `today` is `YYYY-MM-DD` (the caller's clock, so reports are
+ * reproducible). The first matching waiver in configuration order wins. Safe findings are
+ * never waived: there is nothing to accept.
+ */
+export function applyWaivers(findings: Finding[], waivers: Waiver[], today: string): WaiverOutcome {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new Error(`applyWaivers: today must be YYYY-MM-DD, got ${today}`);
+  const expired = waivers.filter((w) => isExpired(w, today));
+  const inForce = waivers.filter((w) => !isExpired(w, today));
+  const used = new Set<Waiver>();
+  const out = findings.map((finding) => {
+    if (finding.class === 'safe') return finding;
+    const waiver = inForce.find((w) => waiverMatches(w, finding));
+    if (!waiver) return finding;
+    used.add(waiver);
+    // A finding below the fail threshold keeps its verdict but still shows the waiver's reason.
+    return { ...finding, waiver, verdict: finding.verdict === 'fail' ? ('waived' as const) : finding.verdict };
+  });
+  return { findings: out, unused: inForce.filter((w) => !used.has(w)), expired };
+}
