@@ -77,14 +77,13 @@ export function parseFingerprintMarker(body: string): string | undefined {
   }
 }
 
-/** Text that Markdown must show literally: no emphasis, links, HTML, mentions or table breaks. */
+/** Text that Markdown must show literally: no emphasis, links, HTML or table breaks. */
 export function escapeMarkdown(text: string): string {
   return text
     .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/@/g, '&#64;');
+    .replace(/>/g, '&gt;');
 }
 
 /** Inside a table row nothing may start a new line, and `|` must not end the cell. */
