@@ -26,7 +26,7 @@ import {
 } from './reports.js';
 
 const md = new MarkdownIt({ html: true });
-type Token = ReturnType<MarkdownIt['parse']>[number];
+type Token = ReturnType<InstanceType<typeof MarkdownIt>['parse']>[number];
 const DOCS = 'https://example.org/cpu-model-guard/docs/rules.md';
 
 /** Rows of the first table under the heading that starts with `heading`, as rendered cell HTML. */
