@@ -1,0 +1,150 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import type { Report } from '../../src/report/finding.js';
+import { renderJson } from '../../src/report/json.js';
+import { emptyReport, fullReport, hugeReport, makeReport, versionAdded } from './reports.js';
+
+const schema = JSON.parse(readFileSync(join(process.cwd(), 'schema/report.schema.json'), 'utf8')) as object;
+// Strict: the schema may use only keywords ajv knows, so that no rule silently does nothing.
+// (strictRequired would reject `then: {required: [...]}`, which names properties defined above it.)
+const ajv = new Ajv({
+  allErrors: true,
+  strictSchema: true,
+  strictTypes: true,
+  strictTuples: true,
+  allowUnionTypes: true,
+});
+const validateReport = ajv.compile(schema);
+
+function errorsOf(value: unknown): string[] {
+  return validateReport(value)
+    ? []
+    : validateReport.errors!.map((e) => `${e.instancePath} ${e.message ?? ''}`.trim());
+}
+
+/** The same report with every object's keys in reverse order. */
+function reversedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reversedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .reverse()
+      .map(([k, v]) => [k, reversedKeys(v)]),
+  );
+}
+
+describe('JSON report', () => {
+  it('is the report itself, nothing added or lost', () => {
+    const report = fullReport();
+    expect(JSON.parse(renderJson(report))).toEqual(JSON.parse(JSON.stringify(report)));
+  });
+
+  it('writes keys in the order of the Report type whatever order the engine used, with 2-space indent', () => {
+    const report = fullReport();
+    const text = renderJson(report);
+    expect(renderJson(reversedKeys(report) as Report)).toBe(text);
+    expect(
+      text.startsWith(
+        '{\n  "tool": {\n    "name": "cpu-model-guard",\n    "version": "0.1.0"\n  },\n  "mode": "check",',
+      ),
+    ).toBe(true);
+    const finding = JSON.parse(text).findings[0] as Record<string, unknown>;
+    expect(Object.keys(finding).slice(0, 5)).toEqual(['rule', 'class', 'verdict', 'title', 'message']);
+    expect(Object.keys(JSON.parse(text).counts as object)).toEqual([
+      'new-model-required',
+      'type-2',
+      'safe',
+      'waived',
+    ]);
+    expect(text.endsWith('}\n')).toBe(true);
+  });
+
+  it('keeps keys it does not know, after the known ones', () => {
+    const report = fullReport() as Report & { extra?: number };
+    report.extra = 1;
+    const keys = Object.keys(JSON.parse(renderJson(report)) as object);
+    expect(keys[keys.length - 1]).toBe('extra');
+  });
+});
+
+describe('schema/report.schema.json', () => {
+  it('accepts full, empty, audit and huge reports as rendered', () => {
+    expect(errorsOf(JSON.parse(renderJson(fullReport())))).toEqual([]);
+    expect(errorsOf(JSON.parse(renderJson(emptyReport())))).toEqual([]);
+    expect(
+      errorsOf(JSON.parse(renderJson(makeReport([versionAdded()], { mode: 'audit', base: undefined })))),
+    ).toEqual([]);
+    expect(errorsOf(JSON.parse(renderJson(hugeReport(200))))).toEqual([]);
+  });
+
+  it('accepts values of every kind, and null for an absent property', () => {
+    const report = fullReport();
+    report.findings[0]!.before = null;
+    report.findings[1]!.before = 85;
+    report.findings[1]!.after = 'Intel Xeon Processor (Cascadelake)';
+    report.findings[1]!.property = 'model-id';
+    expect(errorsOf(JSON.parse(renderJson(report)))).toEqual([]);
+  });
+
+  // Each breakage is one a renderer or an engine bug could produce; each must be caught.
+  const breakages: [string, (r: Record<string, any>) => void, string][] = [
+    ['a missing counts', (r) => delete r.counts, "must have required property 'counts'"],
+    [
+      'an unknown class',
+      (r) => (r.findings[0].class = 'type-3'),
+      '/findings/0/class must be equal to one of the allowed values',
+    ],
+    [
+      'an unknown verdict',
+      (r) => (r.findings[0].verdict = 'ok'),
+      '/findings/0/verdict must be equal to one of the allowed values',
+    ],
+    [
+      'an unknown side',
+      (r) => (r.findings[0].location.side = 'BOTH'),
+      '/findings/0/location/side must be equal to one of the allowed values',
+    ],
+    ['an unknown result', (r) => (r.result = 'maybe'), '/result must be equal to one of the allowed values'],
+    ['an unknown fail-on', (r) => (r.failOn = 'safe'), '/failOn must be equal to one of the allowed values'],
+    ['line 0', (r) => (r.findings[0].location.line = 0), '/findings/0/location/line must be >= 1'],
+    ['a fractional count', (r) => (r.counts.safe = 1.5), '/counts/safe must be integer'],
+    [
+      'an unknown field',
+      (r) => (r.findings[0].severity = 'high'),
+      '/findings/0 must NOT have additional properties',
+    ],
+    [
+      'a waived finding without its waiver',
+      (r) => delete r.findings[3].waiver,
+      "/findings/3 must have required property 'waiver'",
+    ],
+    [
+      'a safe finding that fails',
+      (r) => (r.findings[4].verdict = 'fail'),
+      '/findings/4/verdict must be equal to constant',
+    ],
+    ['a check without a base', (r) => delete r.base, "must have required property 'base'"],
+    [
+      'a rule id with spaces',
+      (r) => (r.findings[0].rule = 'Released Model'),
+      '/findings/0/rule must match pattern "^[a-z0-9]+(-[a-z0-9]+)*$"',
+    ],
+    [
+      'a property value of the wrong type',
+      (r) => (r.findings[0].after = ['on']),
+      '/findings/0/after must be boolean,number,string,null',
+    ],
+    [
+      'a waiver without a reason',
+      (r) => delete r.unusedWaivers[0].reason,
+      "/unusedWaivers/0 must have required property 'reason'",
+    ],
+  ];
+  it.each(breakages)('rejects %s', (_name, breakIt, expected) => {
+    const report = JSON.parse(renderJson(fullReport())) as Record<string, any>;
+    breakIt(report);
+    expect(errorsOf(report)).toContain(expected);
+  });
+});
