@@ -6,15 +6,18 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv04 from 'ajv-draft-04';
+import Ajv04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import type * as Sarif from 'sarif';
 import { RULES, SARIF_FINGERPRINT_KEY, buildSarifLog, renderSarif } from '../../src/report/sarif.js';
 import { emptyReport, fullReport, makeReport, pkuOnSkylakeServer, rdtscpOnOpteron } from './reports.js';
 
-// ajv-formats is CommonJS: under ESM its function may arrive as the default's default.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as typeof addFormatsModule;
+// Both packages are CommonJS that also set `exports.default`: under ESM the default import is
+// the module, whose `default` is the class or the plugin.
+const Ajv04 = Ajv04Module.default;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: InstanceType<typeof Ajv04>,
+) => unknown;
 
 const schemaPath = join(
   process.cwd(),
