@@ -152,9 +152,18 @@ export interface Catalog {
   features: FeatureInfo[];
   featureDependencies: FeatureDependency[];
   levelRules: LevelRule[];
+  /**
+   * Properties that set another one's minimum rather than its value (QEMU's `min-level` for
+   * `level`): the automatic level may still raise it.
+   */
+  minimumOf?: Record<string, string>;
+  /** Features an accelerator forces off whatever the model says (KVM's own features under TCG). */
+  accelClears: Partial<Record<Accel, string[]>>;
   hostRequirements: HostRequirementTable;
   /** Files read, relative to the catalog root. */
   files: string[];
+  /** What the reader wants a person to know (machine types defined but not registered, ...). */
+  notes: string[];
 }
 
 /** A registered model name and what it stands for. */

@@ -1,0 +1,186 @@
+import type {
+  Accel,
+  Catalog,
+  CompatProperty,
+  CpuModel,
+  EffectiveModel,
+  MachineType,
+  PropValue,
+  RegisteredName,
+} from './model.js';
+
+/**
+ * Every model name a catalog registers: the unversioned name, `Name-vN` for every version,
+ * and each version's alias. They are distinct CPU types, so compat properties naming one do
+ * not reach the others.
+ */
+export function registeredNames(catalog: Catalog): RegisteredName[] {
+  const out: RegisteredName[] = [];
+  for (const model of catalog.models) {
+    out.push({ name: model.name, model, kind: 'unversioned', location: model.location });
+    for (const v of model.versions) {
+      out.push({ name: `${model.name}-v${v.version}`, model, kind: 'versioned', version: v.version, location: v.location });
+      if (v.alias) out.push({ name: v.alias, model, kind: 'alias', version: v.version, location: v.aliasLocation ?? v.location });
+    }
+  }
+  return out;
+}
+
+/** Which version a name stands for on a machine type: a number, or `legacy` (no version props). */
+export function resolveVersion(name: RegisteredName, machineType: MachineType): number | 'legacy' {
+  if (name.version !== undefined) return name.version;
+  const d = machineType.defaultCpuVersion;
+  if (d === 'legacy') return 'legacy';
+  const versions = name.model.versions.map((v) => v.version);
+  if (d === 'latest') return Math.max(...versions);
+  return d;
+}
+
+/**
+ * Effective models, `E(name, machineType, accel)`, computed in QEMU's own order: definition,
+ * version props, accelerator defaults, the machine type's compat properties for this CPU type,
+ * the automatic CPUID level, then feature dependencies. Results are cached per catalog.
+ */
+export class EffectiveModels {
+  private readonly names = new Map<string, RegisteredName>();
+  private readonly machines = new Map<string, MachineType>();
+  private readonly compatByMachine = new Map<string, CompatProperty[]>();
+  private readonly baseCache = new Map<string, { props: Record<string, PropValue>; explicit: Set<string> }>();
+  private readonly cache = new Map<string, EffectiveModel>();
+  /** Alternative spellings QEMU accepts for feature properties (`sse4_1` for `sse4.1`). */
+  private readonly spelling = new Map<string, string>();
+
+  constructor(readonly catalog: Catalog) {
+    for (const n of registeredNames(catalog)) if (!this.names.has(n.name)) this.names.set(n.name, n);
+    for (const m of catalog.machineTypes) this.machines.set(m.name, m);
+    for (const f of catalog.features) {
+      for (const alt of [f.name.replace(/[._]/g, '-'), f.name.replace(/[.-]/g, '_')]) {
+        if (alt !== f.name && !this.spelling.has(alt)) this.spelling.set(alt, f.name);
+      }
+    }
+  }
+
+  names_(): RegisteredName[] {
+    return [...this.names.values()];
+  }
+
+  name(name: string): RegisteredName | undefined {
+    return this.names.get(name);
+  }
+
+  machineType(name: string): MachineType | undefined {
+    return this.machines.get(name);
+  }
+
+  canonicalProperty(property: string): string {
+    return this.spelling.get(property) ?? property;
+  }
+
+  /** The compat entries that reach CPUs on a machine type, in the order QEMU applies them. */
+  cpuCompatEntries(machineType: MachineType): CompatProperty[] {
+    let entries = this.compatByMachine.get(machineType.name);
+    if (!entries) {
+      entries = [];
+      for (const set of machineType.compatSets) {
+        for (const e of this.catalog.compatSets[set]?.entries ?? []) if (e.target !== null) entries.push(e);
+      }
+      this.compatByMachine.set(machineType.name, entries);
+    }
+    return entries;
+  }
+
+  /** A compat property's string value, typed like the property it sets. */
+  typedValue(property: string, raw: string): PropValue {
+    const current = this.catalog.propertyDefaults[property];
+    if (typeof current === 'boolean') {
+      if (['on', 'true', 'yes'].includes(raw)) return true;
+      if (['off', 'false', 'no'].includes(raw)) return false;
+    }
+    if (typeof current === 'number' && /^-?(0x[0-9a-f]+|\d+)$/i.test(raw)) return Number(raw);
+    return raw;
+  }
+
+  private base(model: CpuModel, version: number | 'legacy'): { props: Record<string, PropValue>; explicit: Set<string> } {
+    const key = `${model.name}\0${version}`;
+    let cached = this.baseCache.get(key);
+    if (!cached) {
+      const props: Record<string, PropValue> = { ...this.catalog.propertyDefaults };
+      const explicit = new Set<string>();
+      for (const p of model.props) props[this.canonicalProperty(p.property)] = p.value;
+      for (const p of this.catalog.alwaysOn) props[p.property] = p.value;
+      if (version !== 'legacy') {
+        for (const v of model.versions) {
+          if (v.version > version) break;
+          for (const p of v.props) {
+            const prop = this.canonicalProperty(p.property);
+            props[prop] = p.value;
+            explicit.add(prop);
+          }
+        }
+      }
+      cached = { props, explicit };
+      this.baseCache.set(key, cached);
+    }
+    return cached;
+  }
+
+  /**
+   * What `query-cpu-definitions` reports as `alias-of`: the versioned name an unversioned name
+   * or an alias stands for. Machine types that resolve to the legacy definitions report none,
+   * so that old machine types keep presenting the names they always did.
+   */
+  aliasOf(name: string, machineTypeName: string): string | undefined {
+    const registered = this.names.get(name);
+    const machineType = this.machines.get(machineTypeName);
+    if (!registered || !machineType || registered.kind === 'versioned' || machineType.defaultCpuVersion === 'legacy') return undefined;
+    const version = resolveVersion(registered, machineType);
+    return version === 'legacy' ? undefined : `${registered.model.name}-v${version}`;
+  }
+
+  /** `undefined` when the name or the machine type does not exist in this catalog. */
+  get(name: string, machineTypeName: string, accel: Accel = 'kvm'): EffectiveModel | undefined {
+    const key = `${name}\0${machineTypeName}\0${accel}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const registered = this.names.get(name);
+    const machineType = this.machines.get(machineTypeName);
+    if (!registered || !machineType) return undefined;
+    const version = resolveVersion(registered, machineType);
+    if (version !== 'legacy' && !registered.model.versions.some((v) => v.version === version)) return undefined;
+    const base = this.base(registered.model, version);
+    const props = { ...base.props };
+    const explicit = new Set(base.explicit);
+
+    if (accel !== 'none') {
+      const defaults = new Map<string, PropValue | null>();
+      for (const p of this.catalog.accelDefaults[accel]) defaults.set(p.property, p.value);
+      for (const c of machineType.accelDefaultChanges) if (c.accel === accel) defaults.set(c.property, c.value);
+      for (const [p, v] of defaults) if (v !== null) props[this.canonicalProperty(p)] = v;
+    }
+
+    for (const e of this.cpuCompatEntries(machineType)) {
+      if (e.target !== '*' && e.target !== name) continue;
+      const minimumOf = this.catalog.minimumOf?.[e.property];
+      const prop = minimumOf ?? this.canonicalProperty(e.property);
+      props[prop] = this.typedValue(prop, e.value);
+      if (!minimumOf) explicit.add(prop);
+    }
+
+    for (const dep of this.catalog.featureDependencies) {
+      if (props[dep.feature] === false) for (const c of dep.clears) props[c] = false;
+    }
+    for (const f of this.catalog.accelClears[accel] ?? []) props[f] = false;
+
+    for (const rule of this.catalog.levelRules) {
+      if (explicit.has(rule.property)) continue;
+      if (rule.enabledBy && props[rule.enabledBy] !== true) continue;
+      const current = props[rule.property];
+      if (typeof current === 'number' && current < rule.atLeast && rule.whenAny.some((f) => props[f] === true)) {
+        props[rule.property] = rule.atLeast;
+      }
+    }
+
+    this.cache.set(key, props);
+    return props;
+  }
+}

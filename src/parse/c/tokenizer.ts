@@ -1,0 +1,168 @@
+import { CatalogError } from '../../errors.js';
+
+/**
+ * A tokenizer for the C that catalogs are written in. It keeps exact line numbers (findings
+ * point at lines), drops comments, and hands preprocessor directives over as whole logical
+ * lines so that the preprocessor can read `#define` bodies with their own tokens.
+ */
+export type TokenKind = 'ident' | 'number' | 'string' | 'char' | 'punct' | 'directive';
+
+export interface Token {
+  kind: TokenKind;
+  text: string;
+  line: number;
+  /** For directives: the tokens after `#`. */
+  body?: Token[];
+}
+
+const PUNCTUATORS = [
+  '<<=', '>>=', '...', '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||',
+  '+=', '-=', '*=', '/=', '%=', '&=', '^=', '|=', '##',
+];
+
+const isIdentStart = (c: string): boolean => /[A-Za-z_]/.test(c);
+const isIdentPart = (c: string): boolean => /[A-Za-z0-9_]/.test(c);
+
+export function tokenize(text: string, path: string): Token[] {
+  if (text.includes('\0')) {
+    throw new CatalogError('file is binary (it contains NUL bytes), expected C source', { path }, 'check that the path names the C source file');
+  }
+  const tokens: Token[] = [];
+  let i = 0;
+  let line = 1;
+  let atLineStart = true;
+  const n = text.length;
+
+  const fail = (message: string, at = line): never => {
+    throw new CatalogError(message, { path, line: at }, 'the file may be truncated or not C source');
+  };
+
+  /** Reads one token starting at `i` (no whitespace or comments there). */
+  const readToken = (out: Token[]): void => {
+    const c = text[i]!;
+    const startLine = line;
+    if (isIdentStart(c)) {
+      let j = i + 1;
+      while (j < n && isIdentPart(text[j]!)) j++;
+      out.push({ kind: 'ident', text: text.slice(i, j), line: startLine });
+      i = j;
+      return;
+    }
+    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(text[i + 1] ?? ''))) {
+      let j = i + 1;
+      while (j < n && /[0-9A-Za-z_.]/.test(text[j]!)) j++;
+      out.push({ kind: 'number', text: text.slice(i, j), line: startLine });
+      i = j;
+      return;
+    }
+    if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < n && text[j] !== c) {
+        if (text[j] === '\\') j++;
+        if (text[j] === '\n') fail(`unterminated ${c === '"' ? 'string' : 'character'} literal`, startLine);
+        j++;
+      }
+      if (j >= n) fail(`unterminated ${c === '"' ? 'string' : 'character'} literal`, startLine);
+      out.push({ kind: c === '"' ? 'string' : 'char', text: text.slice(i, j + 1), line: startLine });
+      i = j + 1;
+      return;
+    }
+    for (const p of PUNCTUATORS) {
+      if (text.startsWith(p, i)) {
+        out.push({ kind: 'punct', text: p, line: startLine });
+        i += p.length;
+        return;
+      }
+    }
+    if (/[{}[\]();,.<>+\-*/%&|^!~?:=#]/.test(c)) {
+      out.push({ kind: 'punct', text: c, line: startLine });
+      i++;
+      return;
+    }
+    if (c.charCodeAt(0) < 32 && c !== '\t' && c !== '\f' && c !== '\v' && c !== '\r') {
+      fail(`unexpected control character 0x${c.charCodeAt(0).toString(16)}`);
+    }
+    // Stray characters (`@`, `$`, backquote, non-ASCII outside literals) cannot start C tokens.
+    fail(`unexpected character '${c}'`);
+  };
+
+  /** Skips blanks and comments; a newline outside a directive ends nothing here. */
+  const skipSpace = (inDirective: boolean): boolean => {
+    while (i < n) {
+      const c = text[i]!;
+      if (c === '\\' && text[i + 1] === '\n') {
+        i += 2;
+        line++;
+        continue;
+      }
+      if (c === '\\' && text[i + 1] === '\r' && text[i + 2] === '\n') {
+        i += 3;
+        line++;
+        continue;
+      }
+      if (c === '\n') {
+        if (inDirective) return true;
+        i++;
+        line++;
+        atLineStart = true;
+        continue;
+      }
+      if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') {
+        i++;
+        continue;
+      }
+      if (c === '/' && text[i + 1] === '*') {
+        const end = text.indexOf('*/', i + 2);
+        if (end < 0) fail('unterminated comment');
+        for (let k = i; k < end; k++) if (text[k] === '\n') line++;
+        i = end + 2;
+        continue;
+      }
+      if (c === '/' && text[i + 1] === '/') {
+        while (i < n && text[i] !== '\n') i++;
+        continue;
+      }
+      return false;
+    }
+    return inDirective;
+  };
+
+  while (i < n) {
+    if (skipSpace(false)) break;
+    if (i >= n) break;
+    if (text[i] === '#' && atLineStart) {
+      const startLine = line;
+      i++;
+      const body: Token[] = [];
+      while (i < n) {
+        if (skipSpace(true)) break;
+        if (i >= n) break;
+        readToken(body);
+      }
+      tokens.push({ kind: 'directive', text: body[0]?.text ?? '', line: startLine, body });
+      continue;
+    }
+    atLineStart = false;
+    readToken(tokens);
+  }
+  return tokens;
+}
+
+/** The text of a string literal token, escapes resolved. */
+export function stringValue(token: Token): string {
+  const raw = token.text.slice(1, -1);
+  return raw.replace(/\\(x[0-9A-Fa-f]+|[0-7]{1,3}|.)/g, (_m, e: string) => {
+    switch (e[0]) {
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case 'r':
+        return '\r';
+      case 'x':
+        return String.fromCharCode(parseInt(e.slice(1), 16));
+      default:
+        return /^[0-7]/.test(e) ? String.fromCharCode(parseInt(e, 8)) : e;
+    }
+  });
+}

@@ -1,0 +1,493 @@
+import type {
+  CpuModel,
+  FeatureDependency,
+  FeatureInfo,
+  LevelRule,
+  ModelVersion,
+  PropSetting,
+  PropValue,
+  SourceLocation,
+} from '../../catalog/model.js';
+import { CatalogError } from '../../errors.js';
+import { field, indexedFields, type FunctionBody, type InitExpr, type InitList, type InitValue } from '../c/initializer.js';
+import { evaluateExpression, type ConstValue } from '../c/preprocessor.js';
+import type { Token } from '../c/tokenizer.js';
+import type { QemuFileKey, QemuTree } from './files.js';
+
+/**
+ * Reads the tables of target/i386: feature names per feature word, feature dependencies,
+ * the CPU's own property defaults, accelerator defaults and the model definitions.
+ */
+export class CpuTableReader {
+  /** Feature word -> bit -> property name. */
+  readonly featureNames = new Map<string, (string | undefined)[]>();
+  readonly features: FeatureInfo[] = [];
+  private readonly featureWordOf = new Map<string, string>();
+  /** CPUID leaf per feature word (for the automatic level). */
+  private readonly wordLeaf = new Map<string, { eax: bigint; ecx?: bigint }>();
+  /** Property -> its type, for turning QEMU's string values into typed ones. */
+  readonly propTypes = new Map<string, 'bool' | 'number' | 'string'>();
+
+  constructor(private readonly tree: QemuTree) {}
+
+  loc(key: QemuFileKey, line: number, endLine?: number): SourceLocation {
+    return endLine && endLine !== line ? { path: this.tree.path(key), line, endLine } : { path: this.tree.path(key), line };
+  }
+
+  private fail(key: QemuFileKey, line: number | undefined, message: string, hint?: string): never {
+    throw new CatalogError(message, { path: this.tree.path(key), line }, hint);
+  }
+
+  eval(key: QemuFileKey, tokens: Token[], line: number): ConstValue {
+    return evaluateExpression(tokens, this.tree.macros, this.tree.path(key), { line });
+  }
+
+  evalInt(key: QemuFileKey, value: InitValue | undefined, what: string): bigint {
+    if (!value || value.kind !== 'expr') return this.fail(key, value?.line, `${what}: expected a number`);
+    const v = this.eval(key, value.tokens, value.line);
+    if (typeof v !== 'bigint') return this.fail(key, value.line, `${what}: expected a number, found a string`);
+    return v;
+  }
+
+  tryInt(key: QemuFileKey, value: InitValue): bigint | undefined {
+    try {
+      return this.evalInt(key, value, 'value');
+    } catch {
+      return undefined;
+    }
+  }
+
+  evalString(key: QemuFileKey, value: InitValue | undefined, what: string): string | null {
+    if (!value || value.kind !== 'expr') return this.fail(key, value?.line, `${what}: expected a string`);
+    if (value.tokens.length === 1 && value.tokens[0]!.text === 'NULL') return null;
+    const v = this.eval(key, value.tokens, value.line);
+    if (typeof v !== 'string') {
+      if (v === 0n) return null;
+      return this.fail(key, value.line, `${what}: expected a string, found a number`);
+    }
+    return v;
+  }
+
+  /** The initializer of a file-scope table, searched in the files that have held it over time. */
+  table(name: string, keys: QemuFileKey[]): { key: QemuFileKey; list: InitList; line: number } | undefined {
+    for (const key of keys) {
+      const init = this.tree.structures[key]?.initializers.get(name);
+      if (init) return { key, list: init.list, line: init.line };
+    }
+    return undefined;
+  }
+
+  requireTable(name: string, keys: QemuFileKey[]): { key: QemuFileKey; list: InitList; line: number } {
+    const t = this.table(name, keys);
+    if (!t) {
+      this.fail(keys[0]!, undefined, `the table ${name}[] was not found`, 'this QEMU tree uses a layout cpu-model-guard does not read (QEMU 5.2 and later are supported)');
+    }
+    return t;
+  }
+
+  readFeatureWords(): void {
+    const { key, list } = this.requireTable('feature_word_info', ['cpuC']);
+    for (const item of list.items) {
+      const d = item.designators[0];
+      if (!d || !('index' in d) || item.value.kind !== 'list') {
+        this.fail(key, item.line, 'feature_word_info: expected [FEAT_X] = { ... }');
+      }
+      const word = d.index.map((t) => t.text).join('');
+      const namesItem = field(item.value, 'feat_names');
+      const names: (string | undefined)[] = [];
+      if (namesItem?.value.kind === 'list') {
+        let bit = 0;
+        for (const n of namesItem.value.items) {
+          // Sparse words name their bits by index: `[54] = "vmx-ins-outs"`.
+          const d = n.designators[0];
+          if (d && 'index' in d) bit = Number(this.evalInt(key, { kind: 'expr', tokens: d.index, line: n.line, endLine: n.line }, `feature_word_info[${word}] index`));
+          const name = this.evalString(key, n.value, `feature_word_info[${word}].feat_names[${bit}]`);
+          names[bit] = name ?? undefined;
+          if (name) {
+            this.features.push({ name, word, bit, location: this.loc(key, n.line) });
+            this.featureWordOf.set(name, word);
+            this.propTypes.set(name, 'bool');
+          }
+          bit++;
+        }
+      }
+      this.featureNames.set(word, names);
+      const cpuid = field(item.value, 'cpuid');
+      if (cpuid?.value.kind === 'list') {
+        const eax = field(cpuid.value, 'eax');
+        const ecx = field(cpuid.value, 'ecx');
+        // Some leaves are macros of kernel headers (KVM_CPUID_FEATURES); those leaves lie
+        // outside the ranges the automatic level adjusts, so they are not needed.
+        const leaf = eax ? this.tryInt(key, eax.value) : undefined;
+        if (leaf !== undefined) this.wordLeaf.set(word, { eax: leaf, ecx: ecx ? this.tryInt(key, ecx.value) : undefined });
+      }
+    }
+  }
+
+  /** The names of the bits set in `mask` within a feature word; unnamed bits are reported. */
+  namesOfBits(key: QemuFileKey, word: string, mask: bigint, line: number, strict: boolean): string[] {
+    const names = this.featureNames.get(word);
+    if (!names) this.fail(key, line, `unknown feature word ${word}`, 'feature words are the [FEAT_*] entries of feature_word_info in target/i386/cpu.c');
+    const out: string[] = [];
+    for (let bit = 0; bit < 64; bit++) {
+      if (((mask >> BigInt(bit)) & 1n) === 0n) continue;
+      const name = names[bit];
+      if (name) out.push(name);
+      else if (strict && bit < names.length) {
+        this.fail(key, line, `bit ${bit} of ${word} has no feature name, so no property can express it`, 'give the bit a name in feature_word_info or drop it');
+      }
+    }
+    return out;
+  }
+
+  readFeatureDependencies(): FeatureDependency[] {
+    const t = this.table('feature_dependencies', ['cpuC']);
+    if (!t) return [];
+    const out: FeatureDependency[] = [];
+    for (const item of t.list.items) {
+      if (item.value.kind !== 'list') continue;
+      const from = field(item.value, 'from');
+      const to = field(item.value, 'to');
+      if (from?.value.kind !== 'list' || to?.value.kind !== 'list') {
+        this.fail(t.key, item.line, 'feature_dependencies: expected { .from = { WORD, MASK }, .to = { WORD, MASK } }');
+      }
+      const [fw, fm] = from.value.items;
+      const [tw, tm] = to.value.items;
+      const fromWord = exprText(fw?.value);
+      const toWord = exprText(tw?.value);
+      const fromNames = this.namesOfBits(t.key, fromWord, this.evalInt(t.key, fm?.value, 'feature_dependencies .from'), item.line, true);
+      const clears = this.namesOfBits(t.key, toWord, this.evalInt(t.key, tm?.value, 'feature_dependencies .to') & 0xffffffffffffffffn, item.line, false);
+      for (const feature of fromNames) out.push({ feature, clears, location: this.loc(t.key, item.line, item.value.endLine) });
+    }
+    return out;
+  }
+
+  /**
+   * Defaults of the CPU object's own properties (`x86_cpu_properties[]`): the knobs compat
+   * properties turn (`legacy-cache`, `x-vendor-cpuid-only`, ...) need a value before and after.
+   */
+  readPropertyDefaults(): Record<string, PropValue> {
+    const t = this.requireTable('x86_cpu_properties', ['cpuC']);
+    const out: Record<string, PropValue> = {};
+    for (const item of t.list.items) {
+      if (item.value.kind !== 'expr') continue;
+      const toks = item.value.tokens;
+      const macro = toks[0]?.text ?? '';
+      if (!macro.startsWith('DEFINE_PROP_') || toks[1]?.text !== '(') continue;
+      const args = splitArgs(toks.slice(2, -1));
+      const nameTok = args[0];
+      if (!nameTok?.length || nameTok[0]!.kind !== 'string') continue;
+      const name = String(this.eval(t.key, nameTok, item.line));
+      const kind = macro.replace('DEFINE_PROP_', '');
+      const tryEval = (a: Token[] | undefined): ConstValue | undefined => {
+        if (!a?.length) return undefined;
+        try {
+          return this.eval(t.key, a, item.line);
+        } catch {
+          return undefined; // Defaults built from macros outside the catalog are not catalog facts.
+        }
+      };
+      if (kind === 'BOOL') {
+        const v = tryEval(args[3]);
+        if (v !== undefined) out[name] = v !== 0n;
+        this.propTypes.set(name, 'bool');
+      } else if (kind === 'BIT' || kind === 'BIT64') {
+        const v = tryEval(args[4]);
+        if (v !== undefined) out[name] = v !== 0n;
+        this.propTypes.set(name, 'bool');
+      } else if (/^U?INT(8|16|32|64)$/.test(kind)) {
+        const v = tryEval(args[3]);
+        if (typeof v === 'bigint') out[name] = Number(v);
+        this.propTypes.set(name, 'number');
+      } else if (kind === 'STRING') {
+        this.propTypes.set(name, 'string');
+      }
+    }
+    for (const p of ['family', 'model', 'stepping', 'level', 'xlevel', 'xlevel2', 'min-level', 'min-xlevel', 'avx10-version']) {
+      this.propTypes.set(p, 'number');
+    }
+    this.propTypes.set('vendor', 'string');
+    this.propTypes.set('model-id', 'string');
+    return out;
+  }
+
+  /** QEMU's string values (`"on"`, `"0x1bbc"`) as typed values, per the property's type. */
+  typedValue(key: QemuFileKey, property: string, raw: string, line: number): PropValue {
+    const type = this.propTypes.get(property) ?? 'string';
+    if (type === 'bool') {
+      if (['on', 'true', 'yes'].includes(raw)) return true;
+      if (['off', 'false', 'no'].includes(raw)) return false;
+      this.fail(key, line, `property ${property} takes on/off, not "${raw}"`);
+    }
+    if (type === 'number') {
+      const n = /^-?(0x[0-9a-f]+|\d+)$/i.test(raw) ? Number(raw) : NaN;
+      if (Number.isNaN(n)) this.fail(key, line, `property ${property} takes a number, not "${raw}"`);
+      return n;
+    }
+    return raw;
+  }
+
+  /** `{ "prop", "value" }, ..., { NULL, NULL }` lists: version props, accelerator defaults. */
+  readPropValueList(key: QemuFileKey, list: InitList, what: string): PropSetting[] {
+    const out: PropSetting[] = [];
+    for (const item of list.items) {
+      if (item.value.kind !== 'list') this.fail(key, item.line, `${what}: expected { "property", "value" }`);
+      const fields = item.value.items;
+      if (!fields.length) continue; // { /* end of list */ }
+      const prop = this.evalString(key, (field(item.value, 'prop') ?? fields[0])?.value, what);
+      if (prop === null) continue; // { NULL, NULL }
+      const value = this.evalString(key, (field(item.value, 'value') ?? fields[1])?.value, `${what} ${prop}`);
+      if (value === null) continue;
+      out.push({ property: prop, value: this.typedValue(key, prop, value, item.line), location: this.loc(key, item.line) });
+    }
+    return out;
+  }
+
+  readAccelDefaults(): { kvm: PropSetting[]; tcg: PropSetting[] } {
+    const kvm = this.requireTable('kvm_default_props', ['kvmCpuC', 'cpuC']);
+    const tcg = this.table('x86_tcg_default_props', ['tcgCpuC', 'cpuC']) ?? this.requireTable('tcg_default_props', ['tcgCpuC', 'cpuC']);
+    return {
+      kvm: this.readPropValueList(kvm.key, kvm.list, 'kvm_default_props'),
+      tcg: this.readPropValueList(tcg.key, tcg.list, 'tcg_default_props'),
+    };
+  }
+
+  /**
+   * The automatic CPUID level, read from x86_cpu_expand_features: the minimum (x)level is
+   * raised to the leaf of every feature word that has a feature on
+   * (`x86_cpu_adjust_feat_level`), and to fixed leaves for single features
+   * (`if (env->features[W] & BIT) x86_cpu_adjust_level(cpu, &env->cpuid_min_xlevel, LEAF)`).
+   * Statements inside `if (cpu->full_cpuid_auto_level)` apply only while that knob is on.
+   */
+  readLevelRules(): LevelRule[] {
+    const fn = findFunction(this.tree, 'x86_cpu_expand_features', ['cpuC']);
+    if (!fn) return [];
+    const { statements, depths } = fn.body;
+    const rules: LevelRule[] = [];
+    let autoLevelDepth: number | undefined;
+    // The innermost enclosing `if` that tests feature bits, by depth.
+    const featureConditions = new Map<number, string[]>();
+    statements.forEach((st, k) => {
+      const depth = depths[k]!;
+      if (autoLevelDepth !== undefined && depth <= autoLevelDepth) autoLevelDepth = undefined;
+      for (const d of [...featureConditions.keys()]) if (d >= depth) featureConditions.delete(d);
+      const text = st.map((t) => t.text).join(' ');
+      if (st[0]?.text === 'if') {
+        if (text.includes('full_cpuid_auto_level')) autoLevelDepth = depth;
+        const m = /env -> features \[ (FEAT_\w+) \] & (\w+)/.exec(text);
+        if (m) {
+          const mask = this.tryEvalTokens(st.filter((t) => t.text === m[2]));
+          if (mask !== undefined) featureConditions.set(depth, this.namesOfBits('cpuC', m[1]!, mask, st[0].line, false));
+        }
+        return;
+      }
+      const enabledBy = autoLevelDepth !== undefined ? 'full-cpuid-auto-level' : undefined;
+      const location = this.loc(fn.key, st[0]!.line);
+      if (st[0]?.text === 'x86_cpu_adjust_feat_level') {
+        const word = st[4]?.text;
+        const leaf = word ? this.wordLeaf.get(word) : undefined;
+        if (!word || !leaf) return;
+        const property = levelProperty(leaf.eax);
+        if (!property) return;
+        const whenAny = (this.featureNames.get(word) ?? []).filter((n): n is string => !!n);
+        rules.push({ property, atLeast: Number(leaf.eax), whenAny, enabledBy, location });
+        return;
+      }
+      if (st[0]?.text === 'x86_cpu_adjust_level') {
+        const m = /cpuid_min_(level|xlevel|xlevel2) , (\w+) \)$/.exec(text);
+        const when = [...featureConditions.entries()].sort((a, b) => b[0] - a[0])[0]?.[1];
+        const value = m ? this.tryEvalTokens(st.filter((t) => t.text === m[2])) : undefined;
+        if (!m || !when || value === undefined) return; // Conditions on run-time settings (dies, SEV).
+        rules.push({ property: m[1]!, atLeast: Number(value), whenAny: when, enabledBy, location });
+      }
+    });
+    return rules;
+  }
+
+  /**
+   * Feature words QEMU empties when the accelerator is not KVM
+   * (`if (!kvm_enabled() || ...) env->features[FEAT_KVM] = 0`).
+   */
+  readWordsClearedWithoutKvm(): string[] {
+    const fn = findFunction(this.tree, 'x86_cpu_expand_features', ['cpuC']);
+    const out: string[] = [];
+    if (!fn) return out;
+    const { statements } = fn.body;
+    statements.forEach((st, k) => {
+      const text = st.map((t) => t.text).join(' ');
+      const m = /^env -> features \[ (FEAT_\w+) \] = 0$/.exec(text);
+      const cond = statements[k - 1]?.map((t) => t.text).join(' ') ?? '';
+      if (m && /^if .*! kvm_enabled \( \)/.test(cond)) {
+        out.push(...(this.featureNames.get(m[1]!) ?? []).filter((n): n is string => !!n));
+      }
+    });
+    return out;
+  }
+
+  private tryEvalTokens(tokens: Token[]): bigint | undefined {
+    try {
+      const v = this.eval('cpuC', tokens, tokens[0]?.line ?? 0);
+      return typeof v === 'bigint' ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  readModels(): CpuModel[] {
+    const { key, list } = this.requireTable('builtin_x86_defs', ['cpuC']);
+    const models: CpuModel[] = [];
+    for (const item of list.items) {
+      if (item.value.kind !== 'list') this.fail(key, item.line, 'builtin_x86_defs: expected a { .name = ..., ... } entry');
+      models.push(this.readModel(key, item.value));
+    }
+    return models;
+  }
+
+  private readModel(key: QemuFileKey, def: InitList): CpuModel {
+    const nameItem = field(def, 'name');
+    const name = this.evalString(key, nameItem?.value, 'model .name');
+    if (!name) this.fail(key, def.line, 'a CPU model definition without .name');
+    const props: PropSetting[] = [];
+    let deprecation: CpuModel['deprecation'];
+    let versions: ModelVersion[] | undefined;
+    const numeric: Record<string, string> = {
+      level: 'level',
+      xlevel: 'xlevel',
+      xlevel2: 'xlevel2',
+      family: 'family',
+      model: 'model',
+      stepping: 'stepping',
+      avx10_version: 'avx10-version',
+    };
+    for (const item of def.items) {
+      const d0 = item.designators[0];
+      const fieldName = d0 && 'field' in d0 ? d0.field : undefined;
+      if (!fieldName) this.fail(key, item.line, `model ${name}: expected a designated field`);
+      const loc = this.loc(key, item.line, item.value.endLine);
+      if (fieldName === 'name') continue;
+      if (numeric[fieldName]) {
+        props.push({ property: numeric[fieldName]!, value: Number(this.evalInt(key, item.value, `${name}.${fieldName}`)), location: loc });
+      } else if (fieldName === 'vendor') {
+        props.push({ property: 'vendor', value: this.evalString(key, item.value, `${name}.vendor`) ?? '', location: loc });
+      } else if (fieldName === 'model_id') {
+        props.push({ property: 'model-id', value: this.evalString(key, item.value, `${name}.model_id`) ?? '', location: loc });
+      } else if (fieldName === 'features') {
+        const d1 = item.designators[1];
+        if (!d1 || !('index' in d1)) this.fail(key, item.line, `model ${name}: .features needs a [FEAT_*] index`);
+        props.push(...this.readFeatureTerms(key, d1.index.map((t) => t.text).join(''), item.value, name));
+      } else if (fieldName === 'cache_info') {
+        // QEMU turns legacy-cache off for models that describe their caches.
+        props.push({ property: 'legacy-cache', value: false, location: loc });
+      } else if (fieldName === 'deprecation_note') {
+        deprecation = { note: this.evalString(key, item.value, `${name}.deprecation_note`) ?? '', location: loc };
+      } else if (fieldName === 'versions') {
+        if (item.value.kind !== 'list') this.fail(key, item.line, `model ${name}: .versions must be a list`);
+        versions = this.readVersions(key, name, item.value);
+      } else {
+        this.fail(key, item.line, `model ${name}: unknown field .${fieldName}`, 'cpu-model-guard reads the fields of X86CPUDefinition it knows; a new field needs support before its changes can be judged');
+      }
+    }
+    const location = this.loc(key, nameItem!.line, def.endLine);
+    return {
+      name,
+      location,
+      props,
+      deprecation,
+      versions: versions ?? [{ version: 1, props: [], location }],
+    };
+  }
+
+  /**
+   * An OR chain: each term's bits get the line of the term, so findings point at it. Bits
+   * without a feature name (fixed capability bits such as MSR_VMX_EPT_WB) have no property
+   * a guest or a user can see or set, so they are not part of the effective model.
+   */
+  private readFeatureTerms(key: QemuFileKey, word: string, value: InitValue, model: string): PropSetting[] {
+    if (value.kind !== 'expr') this.fail(key, value.line, `model ${model}: .features[${word}] must be an expression`);
+    const out: PropSetting[] = [];
+    const seen = new Set<string>();
+    for (const term of splitTopLevel(value.tokens, '|')) {
+      if (!term.length) continue;
+      const bits = this.evalInt(key, { kind: 'expr', tokens: term, line: term[0]!.line, endLine: term.at(-1)!.line }, `${model}.features[${word}]`);
+      for (const name of this.namesOfBits(key, word, bits, term[0]!.line, false)) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        out.push({ property: name, value: true, location: this.loc(key, term[0]!.line) });
+      }
+    }
+    return out;
+  }
+
+  private readVersions(key: QemuFileKey, model: string, list: InitList): ModelVersion[] {
+    const out: ModelVersion[] = [];
+    for (const item of list.items) {
+      if (item.value.kind !== 'list') this.fail(key, item.line, `model ${model}: a version must be { .version = N, ... }`);
+      if (!item.value.items.length) continue; // { /* end of list */ }
+      const v = item.value;
+      const versionItem = field(v, 'version');
+      if (!versionItem) this.fail(key, item.line, `model ${model}: a version without .version`);
+      const version = Number(this.evalInt(key, versionItem.value, `${model} .version`));
+      const entry: ModelVersion = { version, props: [], location: this.loc(key, item.line, v.endLine) };
+      for (const f of v.items) {
+        const d0 = f.designators[0];
+        const fname = d0 && 'field' in d0 ? d0.field : '';
+        if (fname === 'version') continue;
+        if (fname === 'alias') {
+          entry.alias = this.evalString(key, f.value, `${model}-v${version} .alias`) ?? undefined;
+          entry.aliasLocation = this.loc(key, f.line);
+        } else if (fname === 'note') {
+          entry.note = this.evalString(key, f.value, `${model}-v${version} .note`) ?? undefined;
+        } else if (fname === 'props') {
+          if (f.value.kind !== 'list') this.fail(key, f.line, `${model}-v${version}: .props must be a list`);
+          entry.props.push(...this.readPropValueList(key, f.value, `${model}-v${version} .props`));
+        } else if (fname === 'cache_info') {
+          entry.props.push({ property: 'legacy-cache', value: false, location: this.loc(key, f.line) });
+        } else {
+          this.fail(key, f.line, `${model}-v${version}: unknown version field .${fname}`, 'a new field of X86CPUVersionDefinition needs support before its changes can be judged');
+        }
+      }
+      out.push(entry);
+    }
+    out.sort((a, b) => a.version - b.version);
+    return out;
+  }
+}
+
+export function findFunction(tree: QemuTree, name: string, keys: QemuFileKey[]): { key: QemuFileKey; body: FunctionBody } | undefined {
+  for (const key of keys) {
+    const body = tree.structures[key]?.functions.get(name);
+    if (body) return { key, body };
+  }
+  return undefined;
+}
+
+function levelProperty(leaf: bigint): string | undefined {
+  const region = leaf & 0xf0000000n;
+  return region === 0n ? 'level' : region === 0x80000000n ? 'xlevel' : region === 0xc0000000n ? 'xlevel2' : undefined;
+}
+
+function exprText(v: InitValue | undefined): string {
+  return v && v.kind === 'expr' ? v.tokens.map((t) => t.text).join('') : '';
+}
+
+/** Splits tokens at a separator that is outside parentheses. */
+export function splitTopLevel(tokens: Token[], sep: string): Token[][] {
+  const out: Token[][] = [[]];
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.text === '(' || t.text === '[' || t.text === '{') depth++;
+    else if (t.text === ')' || t.text === ']' || t.text === '}') depth--;
+    if (t.text === sep && depth === 0) {
+      out.push([]);
+      continue;
+    }
+    out[out.length - 1]!.push(t);
+  }
+  return out;
+}
+
+function splitArgs(tokens: Token[]): Token[][] {
+  return splitTopLevel(tokens, ',');
+}
+
+export type { InitExpr };

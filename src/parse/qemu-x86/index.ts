@@ -1,0 +1,54 @@
+import type { Catalog } from '../../catalog/model.js';
+import { qemuHostRequirements } from '../../catalog/host-requirements.js';
+import { CatalogError } from '../../errors.js';
+import type { CatalogSource } from '../../source/catalog-source.js';
+import { CpuTableReader } from './cpu-tables.js';
+import { loadQemuTree } from './files.js';
+import { readCompatSets, readMachineTypes } from './machines.js';
+
+/**
+ * Reads the x86 CPU model catalog of a QEMU source tree (format `qemu-x86`): every model,
+ * version and alias, the machine types of both PC families with the compat arrays they really
+ * get, and the accelerator defaults. Anything it cannot read is an error naming the file and
+ * line; it never returns part of a catalog.
+ */
+export async function readQemuX86Catalog(source: CatalogSource, root = '.'): Promise<Catalog> {
+  const tree = await loadQemuTree(source, root);
+  const projectVersion = tree.text.version!.trim();
+  if (!/^\d+\.\d+\.\d+$/.test(projectVersion)) {
+    throw new CatalogError(`VERSION says "${projectVersion.slice(0, 40)}", expected MAJOR.MINOR.MICRO`, { path: tree.path('version'), line: 1 });
+  }
+  const cpu = new CpuTableReader(tree);
+  cpu.readFeatureWords();
+  const propertyDefaults = cpu.readPropertyDefaults();
+  for (const f of cpu.features) propertyDefaults[f.name] = false;
+  // A model's .level/.xlevel/.xlevel2 are minimums (`min-level`); the CPUID level a guest sees
+  // starts from them, not from the "unset" marker the level properties default to.
+  Object.assign(propertyDefaults, { level: 0, xlevel: 0, xlevel2: 0, family: 0, model: 0, stepping: 0, vendor: '', 'model-id': '' });
+  const models = cpu.readModels();
+  const notes: string[] = [];
+  const machineTypes = readMachineTypes(tree, projectVersion, notes);
+  if (!machineTypes.length) {
+    throw new CatalogError('no pc-q35 or pc-i440fx machine types found', { path: tree.path('q35C') });
+  }
+  const hypervisor = cpu.features.find((f) => f.name === 'hypervisor');
+  return {
+    format: 'qemu-x86',
+    projectVersion,
+    models,
+    machineTypes,
+    compatSets: readCompatSets(tree, cpu),
+    accelDefaults: cpu.readAccelDefaults(),
+    propertyDefaults,
+    // x86_cpu_load_model sets CPUID_EXT_HYPERVISOR on every model.
+    alwaysOn: hypervisor ? [{ property: 'hypervisor', value: true, location: hypervisor.location! }] : [],
+    features: cpu.features,
+    featureDependencies: cpu.readFeatureDependencies(),
+    levelRules: cpu.readLevelRules(),
+    minimumOf: { 'min-level': 'level', 'min-xlevel': 'xlevel', 'min-xlevel2': 'xlevel2' },
+    accelClears: { tcg: cpu.readWordsClearedWithoutKvm(), none: cpu.readWordsClearedWithoutKvm() },
+    hostRequirements: qemuHostRequirements(cpu.features),
+    files: tree.files,
+    notes,
+  };
+}
