@@ -1,0 +1,167 @@
+/**
+ * XML for catalog files, read safely and with a line for every element. fast-xml-parser does
+ * the parsing, with entity processing off; a scan of our own finds where each start tag
+ * begins, and the two are zipped in document order (both see elements in the same order,
+ * which the zip checks, so a disagreement is a loud error instead of a wrong line).
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { CatalogError } from '../../errors.js';
+
+/** libvirt's largest cpu_map file is about 50 KB; anything near this limit is not a cpu_map. */
+export const MAX_XML_BYTES = 2 * 1024 * 1024;
+
+export interface XmlElement {
+  name: string;
+  attributes: Record<string, string>;
+  children: XmlElement[];
+  /** 1-based line of the start tag's `<`. */
+  line: number;
+  /** Last line of the element (its end tag, or the start tag when self-closing). */
+  endLine: number;
+}
+
+interface StartTag {
+  name: string;
+  line: number;
+  selfClosing: boolean;
+}
+
+interface ScanResult {
+  starts: StartTag[];
+  /** Line of the matching end for each start, by start index. */
+  endLines: number[];
+}
+
+/**
+ * Finds every start tag and its line. Comments, CDATA and processing instructions are
+ * skipped; a DOCTYPE is refused, since a DTD is how entity bombs and external entities get in.
+ */
+function scanTags(text: string, path: string): ScanResult {
+  const starts: StartTag[] = [];
+  const endLines: number[] = [];
+  const open: number[] = [];
+  const tagPattern = /<[^>]*>/y;
+  let line = 1;
+  let pos = 0;
+  const advanceTo = (to: number) => {
+    for (let i = pos; i < to; i++) if (text.charCodeAt(i) === 10) line++;
+    pos = to;
+  };
+  const skipPast = (terminator: string, what: string) => {
+    const end = text.indexOf(terminator, pos);
+    if (end < 0) throw new CatalogError(`unterminated ${what}`, { path, line }, 'fix the XML syntax');
+    advanceTo(end + terminator.length);
+  };
+  for (;;) {
+    const lt = text.indexOf('<', pos);
+    if (lt < 0) break;
+    advanceTo(lt);
+    if (text.startsWith('<!--', pos)) skipPast('-->', 'comment');
+    else if (text.startsWith('<![CDATA[', pos)) skipPast(']]>', 'CDATA section');
+    else if (text.startsWith('<!', pos)) {
+      throw new CatalogError(
+        'XML with a DOCTYPE or other declaration is not accepted',
+        { path, line },
+        'cpu_map files have no DTD; remove the declaration (DTDs can pull in external entities or expand without bound)',
+      );
+    } else if (text.startsWith('<?', pos)) skipPast('?>', 'processing instruction');
+    else if (text.startsWith('</', pos)) {
+      const startLine = line;
+      skipPast('>', 'end tag');
+      const idx = open.pop();
+      if (idx !== undefined) endLines[idx] = startLine;
+    } else {
+      const m = /^<([A-Za-z_][\w.:-]*)/.exec(text.slice(pos, pos + 256));
+      if (!m) throw new CatalogError(`unexpected '<'`, { path, line }, 'fix the XML syntax');
+      const startLine = line;
+      // Attribute values cannot contain '<' or an unescaped quote of their own kind: read to the tag end.
+      tagPattern.lastIndex = pos;
+      const tagEnd = tagPattern.exec(text);
+      if (!tagEnd)
+        throw new CatalogError(`unterminated start tag <${m[1]}`, { path, line }, 'fix the XML syntax');
+      const selfClosing = tagEnd[0].endsWith('/>');
+      advanceTo(pos + tagEnd[0].length);
+      starts.push({ name: m[1]!, line: startLine, selfClosing });
+      if (selfClosing) endLines[starts.length - 1] = line;
+      else open.push(starts.length - 1);
+    }
+  }
+  return { starts, endLines };
+}
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  allowBooleanAttributes: false,
+  parseAttributeValue: false,
+  parseTagValue: false,
+  processEntities: false,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  trimValues: true,
+});
+
+type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
+
+/** Parses an XML file into elements with lines. Every failure is a `CatalogError` at a line. */
+export function parseXml(text: string, path: string): XmlElement {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_XML_BYTES) {
+    throw new CatalogError(
+      `${path} is ${bytes} bytes, more than the limit of ${MAX_XML_BYTES} for one XML file`,
+      { path },
+      'this is not a cpu_map file, or it has been damaged',
+    );
+  }
+  const scan = scanTags(text, path);
+  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+  if (valid !== true) {
+    throw new CatalogError(
+      `${path} is not well-formed XML: ${valid.err.msg}`,
+      { path, line: valid.err.line, column: valid.err.col },
+      'fix the XML syntax',
+    );
+  }
+  const ordered = parser.parse(text) as OrderedNode[];
+  let next = 0;
+  const convert = (node: OrderedNode): XmlElement | undefined => {
+    const name = Object.keys(node).find((k) => k !== ':@');
+    if (name === undefined || name === '#text' || name === '#comment') return undefined;
+    const tag = scan.starts[next];
+    if (!tag || tag.name !== name) {
+      throw new CatalogError(
+        `${path}: element <${name}> could not be located (found <${tag?.name ?? 'end of file'}>)`,
+        { path, line: tag?.line },
+        'the file uses XML this reader does not support; please report it',
+      );
+    }
+    const index = next++;
+    const childNodes = (node[name] as OrderedNode[] | undefined) ?? [];
+    const children: XmlElement[] = [];
+    for (const c of childNodes) {
+      const el = convert(c);
+      if (el) children.push(el);
+    }
+    const attributes: Record<string, string> = {};
+    for (const [k, v] of Object.entries(node[':@'] ?? {})) attributes[k] = String(v);
+    return { name, attributes, children, line: tag.line, endLine: scan.endLines[index] ?? tag.line };
+  };
+  const roots = ordered.map(convert).filter((e): e is XmlElement => e !== undefined);
+  if (roots.length !== 1) {
+    throw new CatalogError(
+      `${path} must have exactly one root element, found ${roots.length}`,
+      { path },
+      'fix the XML structure',
+    );
+  }
+  if (next !== scan.starts.length) {
+    throw new CatalogError(
+      `${path}: ${scan.starts.length - next} element(s) could not be matched to lines`,
+      { path },
+      'please report this file',
+    );
+  }
+  return roots[0]!;
+}
