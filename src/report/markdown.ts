@@ -58,10 +58,14 @@ const MARKER_SUFFIX = ' -->';
 
 /**
  * The hidden marker that ties a review comment to a finding across runs. The fingerprint is
- * percent-encoded, `-` and `!` included, so that no fingerprint can close the HTML comment.
+ * percent-encoded, runs of `-` and every `!` included, so that no fingerprint can close the HTML
+ * comment; single dashes stay, so that markers of ordinary fingerprints remain readable.
  */
 export function fingerprintMarker(fingerprint: string): string {
-  const encoded = encodeURIComponent(fingerprint).replace(/-/g, '%2D').replace(/!/g, '%21');
+  const encoded = encodeURIComponent(fingerprint)
+    .replace(/-{2,}/g, (dashes) => '%2D'.repeat(dashes.length))
+    .replace(/!/g, '%21')
+    .replace(/%3A/g, ':');
   return `${MARKER_PREFIX}${encoded}${MARKER_SUFFIX}`;
 }
 
@@ -77,10 +81,13 @@ export function parseFingerprintMarker(body: string): string | undefined {
   }
 }
 
-/** Text that Markdown must show literally: no emphasis, links, HTML or table breaks. */
+/**
+ * Text that Markdown must show literally: no emphasis, links, HTML or table breaks. Parentheses,
+ * braces and `!` need no escape: they only build links and images next to `[`, which is escaped.
+ */
 export function escapeMarkdown(text: string): string {
   return text
-    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+    .replace(/[\\`*_[\]#+|~]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;');

@@ -179,6 +179,9 @@ describe('fingerprint markers', () => {
   it('round-trips a fingerprint through a comment body', () => {
     const marker = fingerprintMarker('machine-type-host-requirement:Skylake-Server:pku');
     expect(marker).toMatch(/^<!-- cpu-model-guard:fingerprint=\S+ -->$/);
+    expect(marker).toBe(
+      '<!-- cpu-model-guard:fingerprint=machine-type-host-requirement:Skylake-Server:pku -->',
+    );
     expect(parseFingerprintMarker(`Some text\n\n${marker}\n`)).toBe(
       'machine-type-host-requirement:Skylake-Server:pku',
     );
@@ -232,7 +235,7 @@ describe('renderFindingComment', () => {
     expect(body).toContain('- **Machine types:** `pc-i440fx-3.1..pc-i440fx-7.2`, `pc-q35-3.1..pc-q35-7.2`');
     expect(body).toContain('- **Property:** `pku`: `off` → `on`');
     expect(body).toContain(
-      '- **Host requirement gained:** `pku`: needs the host CPU \\(protection keys\\) and KVM support',
+      '- **Host requirement gained:** `pku`: needs the host CPU (protection keys) and KVM support',
     );
     expect(body).toContain('**Fix:** Add pku in a new version Skylake-Server-v2 instead of the definition.');
     expect(parseFingerprintMarker(body)).toBe('machine-type-host-requirement:Skylake-Server:pku');
