@@ -40,7 +40,8 @@ function scanTags(text: string, path: string): ScanResult {
   const starts: StartTag[] = [];
   const endLines: number[] = [];
   const open: number[] = [];
-  const tagPattern = /<[^>]*>/y;
+  // Quoted attribute values may hold '>' (it need not be escaped there), so skip them whole.
+  const tagPattern = /<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:'[^']*'|"[^"]*"))*\s*\/?>/y;
   let line = 1;
   let pos = 0;
   const advanceTo = (to: number) => {
@@ -74,7 +75,6 @@ function scanTags(text: string, path: string): ScanResult {
       const m = /^<([A-Za-z_][\w.:-]*)/.exec(text.slice(pos, pos + 256));
       if (!m) throw new CatalogError(`unexpected '<'`, { path, line }, 'fix the XML syntax');
       const startLine = line;
-      // Attribute values cannot contain '<' or an unescaped quote of their own kind: read to the tag end.
       tagPattern.lastIndex = pos;
       const tagEnd = tagPattern.exec(text);
       if (!tagEnd)
