@@ -130,6 +130,8 @@ describe('generic catalog reader', () => {
       whenAny: ['avx2'],
       enabledBy: 'full-cpuid-auto-level',
     });
+    expect(catalog.minimumOf).toEqual({ 'min-level': 'level' });
+    expect(catalog.accelClears).toEqual({ tcg: ['kvmclock'] });
     expect(catalog.hostRequirements).toEqual({
       defaultKind: 'cpu',
       properties: {
@@ -372,6 +374,8 @@ describe('generic catalog export', () => {
       ],
       featureDependencies: [{ feature: 'vmx', clears: ['vmx-ept'], location: at(44) }],
       levelRules: [{ property: 'level', atLeast: 7, whenAny: ['hle'], location: at(45) }],
+      minimumOf: { 'min-level': 'level' },
+      accelClears: { tcg: ['kvmclock', 'kvm-pv-eoi'] },
       hostRequirements: {
         defaultKind: 'cpu',
         properties: { x2apic: { kind: 'none', why: 'emulated' } },

@@ -167,6 +167,22 @@ export const catalogSchema = {
         },
       },
     },
+    minimumOf: {
+      type: 'object',
+      description: "Properties that set another one's minimum rather than its value (min-level for level).",
+      propertyNames: propName,
+      additionalProperties: propName,
+    },
+    accelClears: {
+      type: 'object',
+      description: 'Features an accelerator forces off whatever the model says.',
+      additionalProperties: false,
+      properties: {
+        kvm: { type: 'array', items: propName },
+        tcg: { type: 'array', items: propName },
+        none: { type: 'array', items: propName },
+      },
+    },
     hostRequirements: {
       type: 'object',
       additionalProperties: false,

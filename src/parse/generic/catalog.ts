@@ -83,6 +83,8 @@ interface RawCatalog {
   features?: { name: string; word?: string; bit?: number }[];
   featureDependencies?: { feature: string; clears: string[] }[];
   levelRules?: { property: string; atLeast: number; whenAny: string[]; enabledBy?: string }[];
+  minimumOf?: Record<string, string>;
+  accelClears?: Partial<Record<'kvm' | 'tcg' | 'none', string[]>>;
   hostRequirements?: {
     defaultKind?: HostRequirementKind;
     properties?: Record<string, { kind: HostRequirementKind; why: string }>;
@@ -304,6 +306,10 @@ function build(loaded: LoadedYaml, raw: RawCatalog): Catalog {
       ...(r.enabledBy !== undefined ? { enabledBy: r.enabledBy } : {}),
       location: loc(['levelRules', i]),
     })),
+    ...(raw.minimumOf ? { minimumOf: { ...raw.minimumOf } } : {}),
+    accelClears: Object.fromEntries(
+      Object.entries(raw.accelClears ?? {}).map(([a, props]) => [a, [...props]]),
+    ),
     hostRequirements: {
       defaultKind: hr.defaultKind ?? 'cpu',
       properties: { ...(hr.properties ?? {}) },

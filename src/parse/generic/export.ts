@@ -85,6 +85,12 @@ export function catalogToData(catalog: Catalog): Record<string, unknown> {
           enabledBy: r.enabledBy,
         }))
       : undefined,
+    minimumOf: catalog.minimumOf ? nonEmpty({ ...catalog.minimumOf }) : undefined,
+    accelClears: nonEmpty(
+      Object.fromEntries(
+        Object.entries(catalog.accelClears).filter(([, props]) => props && props.length > 0),
+      ),
+    ),
     hostRequirements: {
       defaultKind: catalog.hostRequirements.defaultKind,
       properties: nonEmpty({ ...catalog.hostRequirements.properties }),
