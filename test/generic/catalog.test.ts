@@ -225,7 +225,7 @@ describe('generic catalog reader', () => {
     expect(err.message).toMatch(/more than the limit of 16777216/);
   });
 
-  it('checks what the schema cannot: version order, unique names, defined compat sets and targets, machine order', () => {
+  it('checks what the schema cannot: version order, unique names, defined compat sets, machine order; notes compat entries for unknown models', () => {
     const base =
       'formatVersion: 1\nmodels:\n  - name: Haswell\n    versions:\n      - version: 1\n      - version: 3\n';
     expect(expectCatalogError(() => parseGenericCatalog(base, 'c.yaml')).location).toEqual({
@@ -242,9 +242,11 @@ describe('generic catalog reader', () => {
     const setErr = expectCatalogError(() => parseGenericCatalog(undefinedSet, 'c.yaml'));
     expect(setErr.message).toMatch(/compat set compat_1_0, which the catalog does not define/);
     expect(setErr.location?.line).toBe(8);
-    const badTarget =
-      'formatVersion: 1\nmodels: []\ncompatSets:\n  s:\n    - { target: Nope, property: a, value: 1 }\n';
-    expect(expectCatalogError(() => parseGenericCatalog(badTarget, 'c.yaml')).location?.line).toBe(5);
+    const unknownTarget =
+      'formatVersion: 1\nmodels: []\ncompatSets:\n  s:\n    - { target: Icelake-Client, property: mpx, value: true }\n';
+    expect(parseGenericCatalog(unknownTarget, 'c.yaml').notes).toEqual([
+      'c.yaml:5: compat set s names model Icelake-Client, which the catalog does not register; the entry applies to no CPU',
+    ]);
     const order =
       'formatVersion: 1\nmodels: []\nmachineTypes:\n' +
       '  - { name: m-10.0, family: m, version: "10.0", released: true }\n' +
