@@ -18,6 +18,7 @@ import type {
 } from '../../catalog/model.js';
 import { CatalogError, InputError } from '../../errors.js';
 import type { CatalogSource } from '../../source/catalog-source.js';
+import { compareVersions } from '../qemu-x86/machines.js';
 import { catalogSchema } from './catalog-schema.js';
 import {
   compileSchema,
@@ -90,17 +91,6 @@ interface RawCatalog {
     properties?: Record<string, { kind: HostRequirementKind; why: string }>;
     onlyWith?: Record<string, string>;
   };
-}
-
-/** Compares dotted versions numerically (`4.0.1` after `4.0`, `10.0` after `9.2`). */
-export function compareDottedVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 /** Compat values are strings in the catalog model, as QEMU's global properties are. */
@@ -227,7 +217,7 @@ function build(loaded: LoadedYaml, raw: RawCatalog): Catalog {
       machineNames.add(n);
     }
     const prev = lastInFamily.get(t.family);
-    if (prev && compareDottedVersions(prev.version, t.version) >= 0) {
+    if (prev && compareVersions(prev.version, t.version) >= 0) {
       fail(
         `machine type ${t.name} (${t.version}) comes after ${t.family} ${prev.version} but is not newer`,
         [...at, 'version'],
