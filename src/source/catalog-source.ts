@@ -11,3 +11,14 @@ export interface CatalogSource {
   /** Files directly inside a folder relative to the catalog root (for multi-file catalogs). */
   listFiles(dir: string): Promise<string[]>;
 }
+
+/** The same source seen from a folder inside it: catalog readers work relative to their root. */
+export function subdirSource(source: CatalogSource, dir: string): CatalogSource {
+  const prefix = dir.replace(/\\/g, '/').replace(/^\.\/?/, '').replace(/\/+$/, '');
+  if (!prefix) return source;
+  return {
+    label: `${source.label}/${prefix}`,
+    readFile: (p) => source.readFile(`${prefix}/${p}`),
+    listFiles: (d) => source.listFiles(d === '.' || d === '' ? prefix : `${prefix}/${d}`),
+  };
+}

@@ -9,7 +9,7 @@ import type {
   SourceLocation,
 } from '../../catalog/model.js';
 import { CatalogError } from '../../errors.js';
-import { field, indexedFields, type FunctionBody, type InitExpr, type InitList, type InitValue } from '../c/initializer.js';
+import { field, type FunctionBody, type InitExpr, type InitList, type InitValue } from '../c/initializer.js';
 import { evaluateExpression, type ConstValue } from '../c/preprocessor.js';
 import type { Token } from '../c/tokenizer.js';
 import type { QemuFileKey, QemuTree } from './files.js';

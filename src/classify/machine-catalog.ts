@@ -1,0 +1,437 @@
+import { createHash } from 'node:crypto';
+import { EffectiveModels, registeredNames, resolveVersion } from '../catalog/effective.js';
+import type { Catalog, CpuModel, MachineType, PropValue, RegisteredName } from '../catalog/model.js';
+import { changeReaches, diffCatalogs, type CatalogChange } from '../diff/catalog-diff.js';
+import type { Finding, FindingClass, FindingLocation, FixLines } from '../report/finding.js';
+
+/**
+ * The rule of POLICY.md for catalogs with machine types (QEMU, the generic catalog):
+ * frozen ABI of released names on released machine types (new-model-required), host
+ * monotonicity across machine types (type-2), no silent removal, and a reason for every safe
+ * change. Findings are grouped by cause: one per changed entity, listing every model name and
+ * machine type it reaches. The engine fills in verdicts; this returns classes.
+ */
+export interface ClassifyInput {
+  base: Catalog;
+  head: Catalog;
+  /** Names that count as released (they exist at the release revision). */
+  releasedNames: ReadonlySet<string>;
+  /** Head file lines, for the fix text that quotes them; optional. */
+  docsUrl?: string;
+}
+
+type Draft = Omit<Finding, 'verdict' | 'fingerprint'>;
+
+interface Effect {
+  name: string;
+  machineType: string;
+  property: string;
+  before: PropValue | undefined;
+  after: PropValue | undefined;
+  released: boolean;
+}
+
+interface HostGain {
+  name: string;
+  from: string;
+  to: string;
+  property: string;
+}
+
+const fmt = (v: PropValue | undefined | null): string => (v === undefined || v === null ? '(unset)' : typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+/** Host requirements of an effective model: properties that are on and that the host must provide. */
+export function hostRequirements(catalog: Catalog, props: Record<string, PropValue>): Set<string> {
+  const out = new Set<string>();
+  const table = catalog.hostRequirements;
+  for (const [p, v] of Object.entries(props)) {
+    if (v !== true) continue;
+    const kind = table.properties[p]?.kind ?? table.defaultKind;
+    if (kind === 'none') continue;
+    const needs = table.onlyWith?.[p];
+    if (needs && props[needs] !== true) continue;
+    out.add(p);
+  }
+  return out;
+}
+
+function whyHost(catalog: Catalog, props: string[]): string {
+  return props.map((p) => `${p}: ${catalog.hostRequirements.properties[p]?.why ?? (catalog.hostRequirements.defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU')}`).join('; ');
+}
+
+/** Consecutive machine types of each family, oldest first. */
+function consecutivePairs(machineTypes: MachineType[]): [MachineType, MachineType][] {
+  const pairs: [MachineType, MachineType][] = [];
+  for (let i = 1; i < machineTypes.length; i++) {
+    if (machineTypes[i]!.family === machineTypes[i - 1]!.family) pairs.push([machineTypes[i - 1]!, machineTypes[i]!]);
+  }
+  return pairs;
+}
+
+export function fingerprint(rule: string, models: string[], property: string | undefined, machineTypes: string[]): string {
+  return createHash('sha256')
+    .update([rule, [...models].sort().join(','), property ?? '', machineTypes[0] ?? ''].join('\n'))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+function loc(l: { path: string; line: number; endLine?: number }, side: 'RIGHT' | 'LEFT'): FindingLocation {
+  return { path: l.path, line: l.line, ...(l.endLine && l.endLine !== l.line ? { endLine: l.endLine } : {}), side };
+}
+
+/** The lines of a new version block for `model` carrying `props`: QEMU's own layout. */
+export function newVersionBlock(model: CpuModel, props: [string, PropValue | undefined][]): FixLines | undefined {
+  const last = model.versions.at(-1)!;
+  const next = last.version + 1;
+  const value = (v: PropValue | undefined): string => (v === true ? 'on' : v === false ? 'off' : String(v ?? ''));
+  const propLines = props.map(([p, v]) => `                    { "${p}", "${value(v)}" },`);
+  const block = [
+    '            {',
+    `                .version = ${next},`,
+    '                .props = (PropValue[]) {',
+    ...propLines,
+    '                    { /* end of list */ }',
+    '                },',
+    '            },',
+  ];
+  const hasVersions = model.versions.length > 1 || last.location.line !== model.location.line;
+  if (!hasVersions) {
+    return {
+      path: model.location.path,
+      afterLine: (model.location.endLine ?? model.location.line) - 1,
+      text: ['        .versions = (X86CPUVersionDefinition[]) {', '            { .version = 1 },', ...block, '            { /* end of list */ }', '        },'].join('\n'),
+    };
+  }
+  return { path: last.location.path, afterLine: last.location.endLine ?? last.location.line, text: block.join('\n') };
+}
+
+export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
+  const { base, head, releasedNames } = input;
+  const eb = new EffectiveModels(base);
+  const eh = new EffectiveModels(head);
+  const drafts: Draft[] = [];
+  const baseNames = new Map(registeredNames(base).map((n) => [n.name, n]));
+  const headNames = new Map(registeredNames(head).map((n) => [n.name, n]));
+  const baseMachines = new Map(base.machineTypes.map((m) => [m.name, m]));
+  const commonMachines = head.machineTypes.filter((m) => baseMachines.has(m.name));
+  const releasedMachine = (m: MachineType): boolean => baseMachines.get(m.name)?.released ?? false;
+
+  // --- Names that appear, disappear or point elsewhere (invariant 3) ---
+  const newModels = head.models.filter((m) => !base.models.some((b) => b.name === m.name));
+  for (const m of newModels) {
+    const names = registeredNames(head).filter((n) => n.model === m).map((n) => n.name);
+    drafts.push({
+      rule: 'model-added',
+      class: 'safe',
+      title: `New CPU model ${m.name}`,
+      message: `${m.name} is a new model (${names.join(', ')}); no existing VM can be using it.`,
+      models: names,
+      machineTypes: [],
+      location: loc(m.location, 'RIGHT'),
+      fix: 'none needed',
+    });
+  }
+  for (const [name, n] of headNames) {
+    if (baseNames.has(name) || newModels.includes(n.model)) continue;
+    if (n.kind === 'versioned') {
+      const alias = n.model.versions.find((v) => v.version === n.version)?.alias;
+      drafts.push({
+        rule: 'version-added',
+        class: 'safe',
+        title: `New model version ${name}`,
+        message: `${name} is a new version of ${n.model.name}${alias ? ` (alias ${alias})` : ''}: released names keep their definitions.`,
+        models: alias ? [name, alias] : [name],
+        machineTypes: [],
+        location: loc(n.location, 'RIGHT'),
+        fix: 'none needed',
+      });
+    } else if (n.kind === 'alias' && baseNames.has(`${n.model.name}-v${n.version}`)) {
+      drafts.push({
+        rule: 'alias-added',
+        class: 'safe',
+        title: `New alias ${name}`,
+        message: `${name} is a new name for ${n.model.name}-v${n.version}.`,
+        models: [name],
+        machineTypes: [],
+        location: loc(n.location, 'RIGHT'),
+        fix: 'none needed',
+      });
+    }
+  }
+  // Removed names, one finding per model and kind of removal (a model's names go together).
+  const removals = new Map<string, { names: string[]; first: RegisteredName; released: boolean }>();
+  for (const [name, n] of baseNames) {
+    if (headNames.has(name)) continue;
+    const released = releasedNames.has(name);
+    const key = `${n.model.name}\0${released}`;
+    const r = removals.get(key);
+    if (r) r.names.push(name);
+    else removals.set(key, { names: [name], first: n, released });
+  }
+  for (const { names, first, released } of removals.values()) {
+    const deprecated = first.model.deprecation;
+    const list = names.join(', ');
+    drafts.push({
+      rule: !released ? 'unreleased-change' : deprecated ? 'deprecated-name-removed' : 'released-name-removed',
+      class: released && !deprecated ? 'new-model-required' : 'safe',
+      title: `${list} removed`,
+      message: !released
+        ? `${list} ${names.length > 1 ? 'were' : 'was'} never released, so removing ${names.length > 1 ? 'them' : 'it'} affects no VM.`
+        : deprecated
+          ? `${list}: deprecated (${deprecated.note}) before the removal.`
+          : `${list} ${names.length > 1 ? 'are released model names' : 'is a released model name'}: VMs configured with ${names.length > 1 ? 'them' : 'it'} no longer start.`,
+      models: names,
+      machineTypes: [],
+      location: loc(first.location, 'LEFT'),
+      fix: released && !deprecated ? `keep ${first.model.name}; deprecate it first (a deprecation note) and remove it in a later release` : 'none needed',
+    });
+  }
+  for (const [name, n] of baseNames) {
+    const now = headNames.get(name);
+    const released = releasedNames.has(name);
+    if (!now) continue;
+    if (n.kind === 'alias' && (now.model.name !== n.model.name || now.version !== n.version)) {
+      drafts.push({
+        rule: released ? 'alias-retargeted' : 'unreleased-change',
+        class: released ? 'new-model-required' : 'safe',
+        title: `Alias ${name} now points to ${now.model.name}-v${now.version}`,
+        message: `${name} stood for ${n.model.name}-v${n.version} and now stands for ${now.model.name}-v${now.version}: VMs using the name see a different CPU.`,
+        models: [name],
+        machineTypes: [],
+        location: loc(now.location, 'RIGHT'),
+        fix: released ? `keep ${name} on ${n.model.name}-v${n.version} and give the new version a new alias` : 'none needed',
+      });
+    }
+  }
+  // Two models registering the same name: the later one is unreachable.
+  for (const [catalog, side] of [[head, 'RIGHT']] as const) {
+    const seen = new Map<string, RegisteredName>();
+    for (const n of registeredNames(catalog)) {
+      const first = seen.get(n.name);
+      if (first && first.model !== n.model) {
+        drafts.push({
+          rule: 'name-conflict',
+          class: 'new-model-required',
+          title: `${n.name} is registered twice`,
+          message: `${n.name} is registered by ${first.model.name} and again by ${n.model.name}; one of them is unreachable.`,
+          models: [n.name],
+          machineTypes: [],
+          location: loc(n.location, side),
+          fix: `give one of them another name`,
+        });
+      } else if (!first) seen.set(n.name, n);
+    }
+  }
+
+  // --- Changes of existing names (invariants 1 and 2), grouped by cause ---
+  const changes = diffCatalogs(base, head);
+  if (!changes.length) return drafts;
+  const touchesAll = changes.some((c) => !['model-prop', 'version-prop', 'compat-entry'].includes(c.kind) || (c.kind === 'compat-entry' && c.target === '*'));
+  const touchedNames = new Set<string>();
+  for (const c of changes) {
+    if (c.kind === 'model-prop' || c.kind === 'version-prop') {
+      for (const n of headNames.values()) if (n.model.name === c.model) touchedNames.add(n.name);
+    } else if (c.kind === 'compat-entry') touchedNames.add(c.target);
+  }
+  const candidates = [...headNames.values()].filter((n) => baseNames.has(n.name) && (touchesAll || touchedNames.has(n.name)));
+
+  const effects: Effect[] = [];
+  for (const n of candidates) {
+    for (const mt of commonMachines) {
+      const before = eb.get(n.name, mt.name, 'kvm');
+      const after = eh.get(n.name, mt.name, 'kvm');
+      if (!before || !after) continue;
+      const released = releasedMachine(mt) && releasedNames.has(n.name);
+      for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
+        if (before[p] !== after[p]) effects.push({ name: n.name, machineType: mt.name, property: p, before: before[p], after: after[p], released });
+      }
+    }
+  }
+
+  const gains: HostGain[] = [];
+  const pairs = consecutivePairs(head.machineTypes);
+  for (const n of candidates) {
+    for (const [t, u] of pairs) {
+      const hu = eh.get(n.name, u.name, 'kvm');
+      const ht = eh.get(n.name, t.name, 'kvm');
+      if (!hu || !ht) continue;
+      const reqT = hostRequirements(head, ht);
+      const bu = eb.get(n.name, u.name, 'kvm');
+      const bt = eb.get(n.name, t.name, 'kvm');
+      const baseGrowth = bu && bt ? setMinus(hostRequirements(base, bu), hostRequirements(base, bt)) : new Set<string>();
+      for (const p of hostRequirements(head, hu)) {
+        if (!reqT.has(p) && !baseGrowth.has(p)) gains.push({ name: n.name, from: t.name, to: u.name, property: p });
+      }
+    }
+  }
+
+  // Attribute every effect and gain to the changes that explain it.
+  interface Group {
+    change: CatalogChange;
+    effects: Effect[];
+    gains: HostGain[];
+  }
+  const groups = new Map<CatalogChange, Group>();
+  const explain = (name: string, machineType: string, property: string): CatalogChange => {
+    const n = headNames.get(name)!;
+    const mt = eh.machineType(machineType)!;
+    const version = resolveVersion(n, mt);
+    const reaches = changes.filter((c) => (c.kind === 'machine-type' ? c.machineType === machineType : changeReaches(c, n.model.name, name, mt.compatSets, version)));
+    const canonical = (c: CatalogChange): string | undefined => ('property' in c ? (head.minimumOf?.[c.property] ?? eh.canonicalProperty(c.property)) : undefined);
+    // The change that sets this property wins; otherwise one that reaches it indirectly
+    // (a dependency: `vmx` off clears every vmx-* feature).
+    return reaches.find((c) => canonical(c) === property) ?? reaches.find((c) => !('property' in c)) ?? reaches[0] ?? changes[0]!;
+  };
+  const group = (c: CatalogChange): Group => {
+    let g = groups.get(c);
+    if (!g) groups.set(c, (g = { change: c, effects: [], gains: [] }));
+    return g;
+  };
+  for (const e of effects) group(explain(e.name, e.machineType, e.property)).effects.push(e);
+  for (const g of gains) group(explain(g.name, g.to, g.property)).gains.push(g);
+
+  for (const g of groups.values()) drafts.push(draftForGroup(g, base, head, changes, releasedMachine));
+  return drafts;
+}
+
+function setMinus<T>(a: Set<T>, b: Set<T>): Set<T> {
+  const out = new Set<T>();
+  for (const x of a) if (!b.has(x)) out.add(x);
+  return out;
+}
+
+function uniq(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+function describeChange(c: CatalogChange): string {
+  switch (c.kind) {
+    case 'model-prop':
+      return `the definition of ${c.model} sets ${c.property} ${fmt(c.before)} -> ${fmt(c.after)}`;
+    case 'version-prop':
+      return `${c.model}-v${c.version} sets ${c.property} ${fmt(c.before)} -> ${fmt(c.after)}`;
+    case 'compat-entry':
+      return `${c.set} sets ${c.property} for ${c.target === '*' ? 'every CPU' : c.target} ${c.before ?? '(unset)'} -> ${c.after ?? '(removed)'}`;
+    case 'accel-default':
+      return `the ${c.accel} accelerator default of ${c.property} ${fmt(c.before)} -> ${fmt(c.after)}`;
+    case 'property-default':
+      return `the default of ${c.property} ${fmt(c.before)} -> ${fmt(c.after)}`;
+    case 'machine-type':
+      return `machine type ${c.machineType}: ${c.what}`;
+    case 'catalog-rule':
+      return `the catalog's ${c.what}`;
+  }
+}
+
+function draftForGroup(
+  g: { change: CatalogChange; effects: Effect[]; gains: HostGain[] },
+  base: Catalog,
+  head: Catalog,
+  changes: CatalogChange[],
+  releasedMachine: (m: MachineType) => boolean,
+): Draft {
+  const c = g.change;
+  const releasedEffects = g.effects.filter((e) => e.released);
+  const property = 'property' in c ? c.property : (g.effects[0]?.property ?? g.gains[0]?.property);
+  const location = c.location ? loc(c.location, c.side) : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' as const };
+  const cause = describeChange(c);
+  const model = 'model' in c ? head.models.find((m) => m.name === c.model) : undefined;
+
+  if (releasedEffects.length) {
+    const models = uniq(releasedEffects.map((e) => e.name));
+    const machineTypes = uniq(releasedEffects.map((e) => e.machineType));
+    const gained = uniq(
+      releasedEffects.filter((e) => e.after === true && e.before !== true && hostRequirements(head, { [e.property]: true }).has(e.property)).map((e) => e.property),
+    );
+    const sample = releasedEffects.find((e) => e.property === property) ?? releasedEffects[0]!;
+    const fixLines = model && (c.kind === 'model-prop' || c.kind === 'version-prop') ? newVersionBlock(model, [[c.property, c.after]]) : undefined;
+    return {
+      rule: 'released-model-changed',
+      class: 'new-model-required',
+      title: `${cause.charAt(0).toUpperCase()}${cause.slice(1)}: released models change on released machine types`,
+      message:
+        `${cause}. On released machine types the guest of ${models.length} released model name(s) now sees ` +
+        `${sample.property} ${fmt(sample.before)} -> ${fmt(sample.after)}` +
+        (gained.length ? `, and the host must now provide ${gained.join(', ')}` : '') +
+        '. A released model never changes: VMs that run today would see another CPU, or stop running, after an update.',
+      models,
+      machineTypes,
+      property: sample.property,
+      before: sample.before ?? null,
+      after: sample.after ?? null,
+      ...(gained.length ? { hostRequirement: { gained, why: whyHost(head, gained) } } : {}),
+      location,
+      fix: model
+        ? `revert it and add the change as a new version ${model.name}-v${model.versions.at(-1)!.version + 1}`
+        : 'revert it; confine the change to new machine types with a compat entry for every released machine type, or add a new model version',
+      ...(fixLines ? { fixLines } : {}),
+    };
+  }
+
+  if (g.gains.length) {
+    const models = uniq(g.gains.map((x) => x.name));
+    const machineTypes = uniq(g.gains.map((x) => x.to));
+    const gained = uniq(g.gains.map((x) => x.property));
+    const first = g.gains[0]!;
+    const fixLines = model && c.kind === 'model-prop' ? newVersionBlock(model, gained.map((p) => [p, true])) : undefined;
+    return {
+      rule: 'machine-type-host-requirement',
+      class: 'type-2',
+      title: `${gained.join(', ')} becomes a host requirement on newer machine types`,
+      message:
+        `${cause}. ${models.join(', ')} on ${first.to} requires ${gained.join(', ')} from the host, which ${first.from} did not: ` +
+        'moving a VM to the newer machine type can make it unrunnable on a host that runs it today (a type-2 machine change).',
+      models,
+      machineTypes,
+      property: gained[0],
+      before: false,
+      after: true,
+      hostRequirement: { gained, why: whyHost(head, gained) },
+      location,
+      fix: model ? `leave ${gained.join(', ')} off by default and add it in a new version ${model.name}-v${model.versions.at(-1)!.version + 1}` : `leave ${gained.join(', ')} off by default; put it in a new model version`,
+      ...(fixLines ? { fixLines } : {}),
+    };
+  }
+
+  const models = uniq(g.effects.map((e) => e.name));
+  const machineTypes = uniq(g.effects.map((e) => e.machineType));
+  const confiningEntries = changes.filter(
+    (x): x is Extract<CatalogChange, { kind: 'compat-entry' }> => x.kind === 'compat-entry' && x !== c && x.property === property && x.side === 'RIGHT',
+  );
+  const onlyUnreleasedMachines = g.effects.every((e) => {
+    const mt = head.machineTypes.find((m) => m.name === e.machineType);
+    return mt ? !releasedMachine(mt) : true;
+  });
+  if (onlyUnreleasedMachines && machineTypes.length) {
+    const sample = g.effects[0]!;
+    return {
+      rule: 'compat-confined-change',
+      class: 'safe',
+      title: `${cause}, confined to unreleased machine types`,
+      message:
+        `${cause}. Only ${machineTypes.join(', ')} (not released yet) see ${sample.property} ${fmt(sample.before)} -> ${fmt(sample.after)}` +
+        (confiningEntries.length ? `; ${confiningEntries.map((e) => `${e.set} keeps ${e.property}=${e.after} for released machine types (${e.location.path}:${e.location.line})`).join('; ')}` : '') +
+        ', and no host requirement grows.',
+      models,
+      machineTypes,
+      property: sample.property,
+      before: sample.before ?? null,
+      after: sample.after ?? null,
+      location,
+      fix: 'none needed',
+    };
+  }
+  return {
+    rule: 'unreleased-change',
+    class: 'safe',
+    title: `${cause}: only unreleased entries change`,
+    message: `${cause}. It reaches only names that were never released${models.length ? ` (${models.join(', ')})` : ''}.`,
+    models,
+    machineTypes,
+    ...(property ? { property } : {}),
+    location,
+    fix: 'none needed',
+  };
+}
+
+export type { FindingClass };

@@ -1,0 +1,344 @@
+import { diffLines } from 'diff';
+import { EffectiveModels, registeredNames } from './catalog/effective.js';
+import { overrideHostRequirements } from './catalog/host-requirements.js';
+import type { Accel, Catalog, CompatProperty, EffectiveModel, HostRequirementKind } from './catalog/model.js';
+import { classifyLibvirt } from './classify/libvirt.js';
+import { classifyMachineCatalog, fingerprint, hostRequirements } from './classify/machine-catalog.js';
+import { applyWaivers } from './classify/waivers.js';
+import { withoutIgnoredModels } from './config/config.js';
+import { CatalogError, UsageError } from './errors.js';
+import { readGenericCatalog } from './parse/generic/catalog.js';
+import { readLibvirtCpuMap, type LibvirtCpuMap } from './parse/libvirt/cpu-map.js';
+import { readQemuX86Catalog } from './parse/qemu-x86/index.js';
+import { CLASS_ORDER, type FailOn, type Finding, type FindingClass, type Report, type ReportNote, type Waiver } from './report/finding.js';
+import { subdirSource, type CatalogSource } from './source/catalog-source.js';
+
+/**
+ * The engine: reads catalogs through `CatalogSource`, compares them and returns a report.
+ * It never writes, posts or prints; the CLI and the action decide what to do with the data.
+ */
+export const TOOL = { name: 'cpu-model-guard', version: '0.1.0' };
+
+export type CatalogFormat = 'qemu-x86' | 'libvirt-cpu-map' | 'catalog';
+export const CATALOG_FORMATS: readonly CatalogFormat[] = ['qemu-x86', 'libvirt-cpu-map', 'catalog'];
+
+export interface CatalogSpec {
+  format: CatalogFormat;
+  /** Relative to the source's root: a folder (qemu-x86, libvirt-cpu-map) or a file (catalog). */
+  path: string;
+}
+
+/** `qemu-x86:SUBDIR`, `libvirt-cpu-map:src/cpu_map`, `catalog:cpu-models.yml`. */
+export function parseCatalogSpec(text: string, where = '--catalog'): CatalogSpec {
+  const i = text.indexOf(':');
+  const format = (i < 0 ? text : text.slice(0, i)) as CatalogFormat;
+  const path = i < 0 ? '.' : text.slice(i + 1) || '.';
+  if (!CATALOG_FORMATS.includes(format)) {
+    throw new UsageError(`${where}: unknown catalog format "${format}"`, undefined, `use FORMAT:PATH with FORMAT one of ${CATALOG_FORMATS.join(', ')}`);
+  }
+  if (path.startsWith('/') || path.split(/[\\/]/).includes('..')) {
+    throw new UsageError(`${where}: the catalog path ${path} leaves the repository`, undefined, 'give a path relative to the repository root');
+  }
+  return { format, path };
+}
+
+export interface EngineOptions {
+  failOn: FailOn;
+  waivers?: Waiver[];
+  /** Model names (globs) whose findings are left out. */
+  ignoreModels?: string[];
+  /** A project's host-requirement overrides (a newer minimum kernel). */
+  hostRequirements?: Record<string, { kind: HostRequirementKind; why: string }>;
+  /** YYYY-MM-DD, for waiver expiry; default today (UTC). */
+  today?: string;
+}
+
+export interface CheckRequest extends EngineOptions {
+  catalog: CatalogSpec;
+  base: CatalogSource;
+  head: CatalogSource;
+  baseRef: { ref: string; commit?: string };
+  headRef: { ref: string; commit?: string };
+  release: { source?: CatalogSource; ref?: string; commit?: string; explanation: string };
+}
+
+export interface AuditRequest extends EngineOptions {
+  catalog: CatalogSpec;
+  head: CatalogSource;
+  headRef: { ref: string; commit?: string };
+}
+
+type AnyCatalog = { kind: 'machine'; catalog: Catalog } | { kind: 'libvirt'; map: LibvirtCpuMap };
+
+export async function readCatalog(spec: CatalogSpec, source: CatalogSource, options: Pick<EngineOptions, 'hostRequirements'> = {}): Promise<AnyCatalog> {
+  switch (spec.format) {
+    case 'qemu-x86': {
+      const catalog = await readQemuX86Catalog(subdirSource(source, spec.path), spec.path);
+      return { kind: 'machine', catalog: withOverrides(catalog, options) };
+    }
+    case 'catalog':
+      return { kind: 'machine', catalog: withOverrides(await readGenericCatalog(source, spec.path), options) };
+    case 'libvirt-cpu-map':
+      return { kind: 'libvirt', map: await readLibvirtCpuMap(subdirSource(source, spec.path)) };
+  }
+}
+
+/** A catalog with machine types (QEMU, generic); libvirt's cpu_map has none and is refused. */
+export async function readMachineCatalog(spec: CatalogSpec, source: CatalogSource, options: Pick<EngineOptions, 'hostRequirements'> = {}): Promise<Catalog> {
+  const c = await readCatalog(spec, source, options);
+  if (c.kind !== 'machine') throw new UsageError(`${spec.format} catalogs have no machine types`, undefined, 'expand and export read qemu-x86 and catalog formats');
+  return c.catalog;
+}
+
+function withOverrides(catalog: Catalog, options: Pick<EngineOptions, 'hostRequirements'>): Catalog {
+  if (!options.hostRequirements) return catalog;
+  return { ...catalog, hostRequirements: overrideHostRequirements(catalog.hostRequirements, options.hostRequirements, 'the configuration') };
+}
+
+function verdictFor(cls: FindingClass, failOn: FailOn): Finding['verdict'] {
+  if (failOn === 'never' || cls === 'safe') return 'pass';
+  if (failOn === 'new-model-required') return cls === 'new-model-required' ? 'fail' : 'pass';
+  return 'fail';
+}
+
+const today = (): string => new Date().toISOString().slice(0, 10);
+
+/** Verdicts, waivers, ignores, order and counts: the same for every catalog format. */
+function finish(
+  findings: Finding[],
+  options: EngineOptions,
+  report: Omit<Report, 'result' | 'counts' | 'findings' | 'unusedWaivers' | 'failOn' | 'tool'>,
+): Report {
+  let kept = findings.map((f) => ({ ...f, verdict: verdictFor(f.class, options.failOn) }));
+  const notes: ReportNote[] = [...report.notes];
+  const { findings: notIgnored, ignored } = withoutIgnoredModels(kept, options.ignoreModels ?? []);
+  if (ignored.length) {
+    notes.push({ kind: 'info', message: `${ignored.length} finding(s) left out: they concern only ignored models (${options.ignoreModels!.join(', ')})` });
+  }
+  const waived = applyWaivers(notIgnored, options.waivers ?? [], options.today ?? today());
+  kept = waived.findings;
+  for (const w of waived.expired) notes.push({ kind: 'warning', message: `waiver for ${w.rule} (${w.models.join(', ')}) expired on ${w.expires} and no longer applies` });
+  kept.sort(
+    (a, b) =>
+      CLASS_ORDER.indexOf(a.class) - CLASS_ORDER.indexOf(b.class) ||
+      a.location.path.localeCompare(b.location.path) ||
+      a.location.line - b.location.line ||
+      a.rule.localeCompare(b.rule),
+  );
+  const counts = { safe: 0, 'type-2': 0, 'new-model-required': 0, waived: 0 };
+  for (const f of kept) {
+    counts[f.class]++;
+    if (f.verdict === 'waived') counts.waived++;
+  }
+  return {
+    tool: TOOL,
+    ...report,
+    notes,
+    failOn: options.failOn,
+    result: kept.some((f) => f.verdict === 'fail') ? 'fail' : 'pass',
+    counts,
+    findings: kept,
+    unusedWaivers: [...waived.unused, ...waived.expired],
+  };
+}
+
+function withFingerprints(drafts: Omit<Finding, 'verdict' | 'fingerprint'>[]): Finding[] {
+  return drafts.map((d) => ({ ...d, verdict: 'pass', fingerprint: fingerprint(d.rule, d.models, d.property, d.machineTypes) }));
+}
+
+/**
+ * A change with no effect on any effective model (comments, order, formatting): said so, with
+ * the first changed line, rather than passing in silence.
+ */
+async function cosmeticFinding(files: string[], base: CatalogSource, head: CatalogSource): Promise<Finding | undefined> {
+  for (const file of files) {
+    const [b, h] = await Promise.all([base.readFile(file), head.readFile(file)]);
+    if (b === h || b === undefined || h === undefined) continue;
+    let line = 1;
+    for (const part of diffLines(b, h)) {
+      if (part.added || part.removed) break;
+      line += part.count ?? 0;
+    }
+    return {
+      rule: 'no-effective-change',
+      class: 'safe',
+      verdict: 'pass',
+      title: `${file} changed without changing any CPU model`,
+      message: 'The edit changes no effective model on any machine type: comments, order or formatting.',
+      models: [],
+      machineTypes: [],
+      location: { path: file, line, side: 'RIGHT' },
+      fix: 'none needed',
+      fingerprint: fingerprint('no-effective-change', [], file, []),
+    };
+  }
+  return undefined;
+}
+
+export async function check(req: CheckRequest): Promise<Report> {
+  const [base, head] = await Promise.all([readCatalog(req.catalog, req.base, req), readCatalog(req.catalog, req.head, req)]);
+  const notes: ReportNote[] = [];
+  let findings: Finding[];
+  let files: string[];
+  if (base.kind === 'libvirt' && head.kind === 'libvirt') {
+    // The cpu_map reader speaks of paths inside the catalog folder; reviews need repository paths.
+    const inRepo = (p: string): string => (req.catalog.path === '.' ? p : `${req.catalog.path.replace(/\/+$/, '')}/${p}`);
+    findings = classifyLibvirt(base.map, head.map, req.failOn).map((f) => ({
+      ...f,
+      location: { ...f.location, path: inRepo(f.location.path) },
+      ...(f.suggestion ? { suggestion: { ...f.suggestion, path: inRepo(f.suggestion.path) } } : {}),
+      ...(f.fixLines ? { fixLines: { ...f.fixLines, path: inRepo(f.fixLines.path) } } : {}),
+    }));
+    files = Object.keys(head.map.files).map(inRepo);
+    notes.push(...head.map.notes.map((message) => ({ kind: 'info' as const, message })));
+  } else if (base.kind === 'machine' && head.kind === 'machine') {
+    let releasedNames = new Set(registeredNames(base.catalog).map((n) => n.name));
+    if (req.release.source) {
+      try {
+        const released = await readMachineCatalog(req.catalog, req.release.source);
+        releasedNames = new Set(registeredNames(released).map((n) => n.name));
+      } catch (err) {
+        if (!(err instanceof CatalogError)) throw err;
+        notes.push({ kind: 'warning', message: `the release revision has no readable catalog (${err.message}); every name in base counts as released` });
+      }
+    }
+    findings = withFingerprints(classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames }));
+    files = head.catalog.files;
+    notes.push(...head.catalog.notes.filter((n) => !base.catalog.notes.includes(n)).map((message) => ({ kind: 'info' as const, message })));
+    const headTypes = new Set(head.catalog.machineTypes.map((m) => m.name));
+    const baseTypes = new Set(base.catalog.machineTypes.map((m) => m.name));
+    for (const m of base.catalog.machineTypes) if (!headTypes.has(m.name)) notes.push({ kind: 'info', message: `machine type ${m.name} removed (machine types follow the project's own deprecation policy; not judged by the rule)` });
+    for (const m of head.catalog.machineTypes) if (!baseTypes.has(m.name)) notes.push({ kind: 'info', message: `machine type ${m.name} added` });
+  } else {
+    throw new CatalogError('base and head catalogs are of different kinds');
+  }
+  if (!findings.length) {
+    const cosmetic = await cosmeticFinding(files, req.base, req.head);
+    if (cosmetic) findings.push(cosmetic);
+  }
+  return finish(findings, req, {
+    mode: 'check',
+    catalog: { format: req.catalog.format, path: req.catalog.path },
+    base: req.baseRef,
+    head: req.headRef,
+    release: { ref: req.release.ref, commit: req.release.commit, explanation: req.release.explanation },
+    notes,
+  });
+}
+
+/**
+ * One snapshot: every place where a newer machine type asks more of the host than the one
+ * before it (each is a type-2 change that was made at some point), and names registered twice.
+ */
+export async function audit(req: AuditRequest): Promise<Report> {
+  const read = await readCatalog(req.catalog, req.head, req);
+  if (read.kind !== 'machine') {
+    throw new UsageError('audit needs a catalog with machine types (qemu-x86 or catalog)', undefined, 'libvirt cpu_map models have no machine types: use check between two revisions');
+  }
+  const catalog = read.catalog;
+  const em = new EffectiveModels(catalog);
+  const groups = new Map<string, { entry?: CompatProperty; names: Set<string>; machineTypes: Set<string>; property: string; from: string; to: string }>();
+  const names = registeredNames(catalog);
+  for (let i = 1; i < catalog.machineTypes.length; i++) {
+    const t = catalog.machineTypes[i - 1]!;
+    const u = catalog.machineTypes[i]!;
+    if (t.family !== u.family) continue;
+    const onlyOlder = t.compatSets.filter((s) => !u.compatSets.includes(s));
+    for (const n of names) {
+      const et = em.get(n.name, t.name, 'kvm');
+      const eu = em.get(n.name, u.name, 'kvm');
+      if (!et || !eu) continue;
+      const older = hostRequirements(catalog, et);
+      for (const p of hostRequirements(catalog, eu)) {
+        if (older.has(p)) continue;
+        // The cause: the compat entry that keeps the older machine type without it.
+        const entry = onlyOlder
+          .flatMap((s) => catalog.compatSets[s]?.entries ?? [])
+          .find((e) => (e.target === '*' || e.target === n.name) && em.canonicalProperty(e.property) === p);
+        const key = entry ? `${entry.location.path}:${entry.location.line}` : `${n.model.name}\0${p}\0${u.name}`;
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = { entry, names: new Set(), machineTypes: new Set(), property: p, from: t.name, to: u.name }));
+        g.names.add(n.name);
+        g.machineTypes.add(u.name);
+      }
+    }
+  }
+  const findings: Finding[] = [];
+  for (const g of groups.values()) {
+    const models = [...g.names];
+    const machineTypes = [...g.machineTypes];
+    const location = g.entry?.location ?? names.find((n) => n.name === models[0])!.location;
+    findings.push({
+      rule: 'machine-type-host-requirement',
+      class: 'type-2',
+      verdict: 'pass',
+      title: `${g.property} becomes a host requirement from ${g.to} on`,
+      message:
+        `${models.join(', ')} on ${g.to} requires ${g.property} from the host, which ${g.from} did not` +
+        (g.entry ? ` (${g.entry.location.path}:${g.entry.location.line} keeps it ${g.entry.value} for older machine types)` : '') +
+        '. A type-2 machine change: accept it with a waiver that gives the reason, as QEMU did for its minimum kernel.',
+      models,
+      machineTypes,
+      property: g.property,
+      before: false,
+      after: true,
+      hostRequirement: { gained: [g.property], why: catalog.hostRequirements.properties[g.property]?.why ?? 'needs the host' },
+      location: { path: location.path, line: location.line, side: 'RIGHT' },
+      fix: `waive it with its reason, or move ${g.property} into a new model version`,
+      fingerprint: fingerprint('machine-type-host-requirement', models, g.property, machineTypes),
+    });
+  }
+  const seen = new Map<string, string>();
+  for (const n of names) {
+    const first = seen.get(n.name);
+    if (first !== undefined && first !== n.model.name) {
+      findings.push({
+        rule: 'name-conflict',
+        class: 'new-model-required',
+        verdict: 'pass',
+        title: `${n.name} is registered twice`,
+        message: `${n.name} is registered by ${first} and again by ${n.model.name}; one of them is unreachable.`,
+        models: [n.name],
+        machineTypes: [],
+        location: { path: n.location.path, line: n.location.line, side: 'RIGHT' },
+        fix: 'give one of them another name',
+        fingerprint: fingerprint('name-conflict', [n.name], undefined, []),
+      });
+    } else seen.set(n.name, n.model.name);
+  }
+  return finish(findings, req, {
+    mode: 'audit',
+    catalog: { format: req.catalog.format, path: req.catalog.path },
+    head: req.headRef,
+    release: { explanation: 'an audit judges the snapshot as a whole: every machine type change that grew host requirements is reported' },
+    notes: catalog.notes.map((message) => ({ kind: 'info' as const, message })),
+  });
+}
+
+export interface ExpandRequest {
+  catalog: Catalog;
+  machine?: string;
+  model?: string;
+  accel?: Accel;
+}
+
+/** `{ machineType: { modelName: { property: value } } }` with the catalog's property names. */
+export function expand(req: ExpandRequest): Record<string, Record<string, EffectiveModel>> {
+  const em = new EffectiveModels(req.catalog);
+  const machineTypes = req.catalog.machineTypes.filter((m) => !req.machine || m.name === req.machine || m.aliases.includes(req.machine));
+  if (req.machine && !machineTypes.length) {
+    throw new UsageError(`no machine type ${req.machine} in this catalog`, undefined, `choose one of ${req.catalog.machineTypes.map((m) => m.name).slice(-5).join(', ')}, ...`);
+  }
+  const names = em.names_().filter((n) => !req.model || n.name === req.model);
+  if (req.model && !names.length) throw new UsageError(`no model ${req.model} in this catalog`);
+  const out: Record<string, Record<string, EffectiveModel>> = {};
+  for (const mt of machineTypes) {
+    const models: Record<string, EffectiveModel> = {};
+    for (const n of names) {
+      const e = em.get(n.name, mt.name, req.accel ?? 'kvm');
+      if (e) models[n.name] = e;
+    }
+    out[mt.name] = models;
+  }
+  return out;
+}

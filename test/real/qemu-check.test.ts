@@ -1,0 +1,175 @@
+/**
+ * The rule on real QEMU history shapes: the base commit is QEMU 7.2's real catalog during its
+ * development cycle (VERSION 7.1.50, so the 7.2 machine types are not released yet), and each
+ * head carries one kind of change from POLICY.md. Every head goes through the same git code
+ * the CLI and the action use.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { QEMU_X86_FILES } from '../../src/parse/qemu-x86/files.js';
+import type { Finding, Report } from '../../src/report/finding.js';
+import { checkRevisions } from '../../src/source/revisions.js';
+import { debianSource } from '../support/debian-source.js';
+import { TempRepo } from '../support/git-repo.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+const CPU_C = 'target/i386/cpu.c';
+const PC_C = 'hw/i386/pc.c';
+const KVM_CPU_C = 'target/i386/kvm/kvm-cpu.c';
+
+let repo: TempRepo;
+let base: string;
+
+beforeAll(async () => {
+  const qemu = await debianSource('qemu', 'bookworm');
+  repo = new TempRepo();
+  repo.copyFrom(qemu, Object.values(QEMU_X86_FILES).filter((f) => existsSync(path.join(qemu, f))));
+  repo.write('VERSION', '7.1.50\n');
+  base = repo.commitAll('QEMU 7.2 catalog during its development cycle');
+});
+
+afterAll(() => repo?.remove());
+
+async function checkHead(name: string, change: (r: TempRepo) => void): Promise<Report> {
+  const head = repo.branch(name, base, change);
+  return checkRevisions({ repoDir: repo.dir, base, head, catalog: { format: 'qemu-x86', path: '.' }, failOn: 'type-2' });
+}
+
+function only(report: Report, rule: string): Finding {
+  const matching = report.findings.filter((f) => f.rule === rule);
+  expect(matching.map((f) => f.title)).toHaveLength(1);
+  return matching[0]!;
+}
+
+describe('check on the real QEMU 7.2 catalog', () => {
+  test('a feature added to a released model without a compat entry needs a new model version', async () => {
+    const report = await checkHead('feature-added', (r) =>
+      r.edit(CPU_C, 'CPUID_EXT_PCID | CPUID_EXT_F16C | CPUID_EXT_RDRAND,\n        .features[FEAT_8000_0001_EDX] =\n            CPUID_EXT2_LM | CPUID_EXT2_RDTSCP | CPUID_EXT2_NX |\n            CPUID_EXT2_SYSCALL,\n        .features[FEAT_8000_0001_ECX] =\n            CPUID_EXT3_ABM | CPUID_EXT3_LAHF_LM,\n        .features[FEAT_7_0_EBX] =\n            CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 |\n            CPUID_7_0_EBX_HLE | CPUID_7_0_EBX_AVX2',
+        'CPUID_EXT_PCID | CPUID_EXT_F16C | CPUID_EXT_RDRAND,\n        .features[FEAT_8000_0001_EDX] =\n            CPUID_EXT2_LM | CPUID_EXT2_RDTSCP | CPUID_EXT2_NX |\n            CPUID_EXT2_SYSCALL,\n        .features[FEAT_8000_0001_ECX] =\n            CPUID_EXT3_ABM | CPUID_EXT3_LAHF_LM,\n        .features[FEAT_7_0_EBX] =\n            CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 |\n            CPUID_7_0_EBX_AVX512F |\n            CPUID_7_0_EBX_HLE | CPUID_7_0_EBX_AVX2'),
+    );
+    expect(report.result).toBe('fail');
+    const f = only(report, 'released-model-changed');
+    expect(f.class).toBe('new-model-required');
+    expect(f.verdict).toBe('fail');
+    expect(f.property).toBe('avx512f');
+    expect([f.before, f.after]).toEqual([false, true]);
+    expect(f.models).toEqual(expect.arrayContaining(['Haswell', 'Haswell-v1', 'Haswell-v4', 'Haswell-noTSX']));
+    expect(f.machineTypes).toEqual(expect.arrayContaining(['pc-q35-7.1', 'pc-i440fx-1.4']));
+    expect(f.machineTypes).not.toContain('pc-q35-7.2');
+    expect(f.hostRequirement?.gained).toEqual(['avx512f']);
+    expect(f.location).toEqual({ path: CPU_C, line: repo.lineOf(CPU_C, 'CPUID_7_0_EBX_AVX512F |'), side: 'RIGHT' });
+    expect(f.fix).toMatch(/new version Haswell-v5/);
+    expect(f.fixLines?.text).toContain('.version = 5,');
+    expect(f.fixLines?.text).toContain('{ "avx512f", "on" },');
+    expect(f.fixLines?.afterLine).toBe(repo.lineOf(CPU_C, '"Intel Core Processor (Haswell, no TSX, IBRS)" },') + 3);
+  });
+
+  test('editing a released version needs a new model version', async () => {
+    const report = await checkHead('version-edited', (r) =>
+      r.edit(CPU_C, '                    /* spec-ctrl was already enabled by -v3 above */\n                    { "stepping", "1" },', '                    /* spec-ctrl was already enabled by -v3 above */\n                    { "stepping", "2" },'),
+    );
+    const f = only(report, 'released-model-changed');
+    expect(f.models.sort()).toEqual(['Haswell-noTSX-IBRS', 'Haswell-v4']);
+    expect([f.property, f.before, f.after]).toEqual(['stepping', 1, 2]);
+    expect(f.hostRequirement).toBeUndefined();
+    expect(f.location.line).toBe(repo.lineOf(CPU_C, '{ "stepping", "2" },'));
+  });
+
+  test('a new version, a new model and a new alias are safe', async () => {
+    const report = await checkHead('added', (r) => {
+      r.edit(
+        CPU_C,
+        '                    { "model-id",\n                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n',
+        '                    { "model-id",\n                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n            {\n                .version = 5,\n                .alias = "Haswell-AVX512",\n                .props = (PropValue[]) {\n                    { "avx512f", "on" },\n                    { /* end of list */ }\n                }\n            },\n',
+      );
+      r.edit(CPU_C, 'static const X86CPUDefinition builtin_x86_defs[] = {\n', 'static const X86CPUDefinition builtin_x86_defs[] = {\n    {\n        .name = "Example-Server",\n        .level = 0xd,\n        .vendor = CPUID_VENDOR_INTEL,\n        .family = 6,\n        .model = 85,\n        .stepping = 4,\n        .features[FEAT_1_ECX] = CPUID_EXT_SSE3,\n        .xlevel = 0x80000008,\n        .model_id = "Example Server",\n    },\n');
+    });
+    expect(report.result).toBe('pass');
+    expect(report.counts).toMatchObject({ 'new-model-required': 0, 'type-2': 0 });
+    const version = only(report, 'version-added');
+    expect(version.models).toEqual(['Haswell-v5', 'Haswell-AVX512']);
+    expect(version.class).toBe('safe');
+    const model = only(report, 'model-added');
+    expect(model.models).toEqual(['Example-Server', 'Example-Server-v1']);
+    expect(model.location.line).toBe(repo.lineOf(CPU_C, '.name = "Example-Server"'));
+  });
+
+  test('removing a released model breaks existing VMs; removing it after deprecation is safe', async () => {
+    const removed = await checkHead('removed', (r) => {
+      const text = r.read(CPU_C);
+      const start = text.indexOf('    {\n        .name = "Dhyana",');
+      const end = text.indexOf('    {\n', start + 10);
+      r.write(CPU_C, text.slice(0, start) + text.slice(end));
+    });
+    const f = only(removed, 'released-name-removed');
+    expect(f.class).toBe('new-model-required');
+    expect(f.models).toEqual(expect.arrayContaining(['Dhyana', 'Dhyana-v1', 'Dhyana-v2']));
+    expect(f.location.side).toBe('LEFT');
+    const baseLine = repo.git('show', `${base}:${CPU_C}`).split('\n').findIndex((l) => l.includes('.name = "Dhyana"')) + 1;
+    expect(f.location.line).toBe(baseLine);
+
+    const deprecated = repo.branch('deprecated', base, (r) =>
+      r.edit(CPU_C, '        .name = "Dhyana",\n', '        .name = "Dhyana",\n        .deprecation_note = "use EPYC instead",\n'),
+    );
+    const gone = repo.branch('deprecated-then-removed', deprecated, (r) => {
+      const text = r.read(CPU_C);
+      const start = text.indexOf('    {\n        .name = "Dhyana",');
+      const end = text.indexOf('    {\n', start + 10);
+      r.write(CPU_C, text.slice(0, start) + text.slice(end));
+    });
+    const later = await checkRevisions({ repoDir: repo.dir, base: deprecated, head: gone, catalog: { format: 'qemu-x86', path: '.' }, failOn: 'type-2' });
+    expect(later.result).toBe('pass');
+    const safe = only(later, 'deprecated-name-removed');
+    expect(safe.class).toBe('safe');
+    expect(safe.message).toContain('use EPYC instead');
+  });
+
+  test('a KVM default added for every machine type is a host requirement on released models', async () => {
+    const report = await checkHead('kvm-default', (r) => r.edit(KVM_CPU_C, '    { "kvmclock-stable-bit", "on" },\n', '    { "kvmclock-stable-bit", "on" },\n    { "kvm-pv-unhalt", "on" },\n'));
+    const f = only(report, 'released-model-changed');
+    expect(f.property).toBe('kvm-pv-unhalt');
+    expect(f.hostRequirement?.gained).toEqual(['kvm-pv-unhalt']);
+    expect(f.hostRequirement?.why).toMatch(/KVM support in the host kernel/);
+    expect(f.location).toEqual({ path: KVM_CPU_C, line: repo.lineOf(KVM_CPU_C, '"kvm-pv-unhalt"'), side: 'RIGHT' });
+    expect(f.models.length).toBeGreaterThan(100);
+  });
+
+  test('a KVM default added with a compat entry turning it off for released machine types is a type-2 change', async () => {
+    const report = await checkHead('kvm-default-compat', (r) => {
+      r.edit(KVM_CPU_C, '    { "kvmclock-stable-bit", "on" },\n', '    { "kvmclock-stable-bit", "on" },\n    { "kvm-pv-unhalt", "on" },\n');
+      r.edit(PC_C, 'GlobalProperty pc_compat_7_1[] = {};', 'GlobalProperty pc_compat_7_1[] = {\n    { TYPE_X86_CPU, "kvm-pv-unhalt", "off" },\n};');
+    });
+    expect(report.findings.filter((f) => f.rule === 'released-model-changed')).toEqual([]);
+    const f = only(report, 'machine-type-host-requirement');
+    expect(f.class).toBe('type-2');
+    expect(f.verdict).toBe('fail');
+    expect(f.machineTypes.sort()).toEqual(['pc-i440fx-7.2', 'pc-q35-7.2']);
+    expect(f.hostRequirement?.gained).toEqual(['kvm-pv-unhalt']);
+    expect(f.location.path).toBe(KVM_CPU_C);
+    expect(f.fix).toMatch(/off by default/);
+
+    const lenient = await checkRevisions({ repoDir: repo.dir, base, head: 'kvm-default-compat', catalog: { format: 'qemu-x86', path: '.' }, failOn: 'new-model-required' });
+    expect(lenient.result).toBe('pass');
+    expect(lenient.counts['type-2']).toBe(1);
+  });
+
+  test('a guest-visible change confined to the unreleased machine type by a compat entry is safe', async () => {
+    const report = await checkHead('compat-confined', (r) => {
+      r.edit(CPU_C, 'DEFINE_PROP_BOOL("cpuid-0xb", X86CPU, enable_cpuid_0xb, true),', 'DEFINE_PROP_BOOL("cpuid-0xb", X86CPU, enable_cpuid_0xb, false),');
+      r.edit(PC_C, 'GlobalProperty pc_compat_7_1[] = {};', 'GlobalProperty pc_compat_7_1[] = {\n    { TYPE_X86_CPU, "cpuid-0xb", "on" },\n};');
+    });
+    expect(report.result).toBe('pass');
+    const f = only(report, 'compat-confined-change');
+    expect(f.class).toBe('safe');
+    expect(f.machineTypes.sort()).toEqual(['pc-i440fx-7.2', 'pc-q35-7.2']);
+    expect(f.message).toContain('pc_compat_7_1 keeps cpuid-0xb=on');
+  });
+
+  test('a comment edit changes no effective model and says so', async () => {
+    const report = await checkHead('cosmetic', (r) => r.edit(CPU_C, '        .name = "Haswell",\n', '        /* Fourth generation Core */\n        .name = "Haswell",\n'));
+    expect(report.result).toBe('pass');
+    const f = only(report, 'no-effective-change');
+    expect(f.location).toEqual({ path: CPU_C, line: repo.lineOf(CPU_C, 'Fourth generation Core'), side: 'RIGHT' });
+    expect(report.findings).toHaveLength(1);
+  });
+});
