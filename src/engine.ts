@@ -322,23 +322,30 @@ export interface ExpandRequest {
   accel?: Accel;
 }
 
-/** `{ machineType: { modelName: { property: value } } }` with the catalog's property names. */
-export function expand(req: ExpandRequest): Record<string, Record<string, EffectiveModel>> {
-  const em = new EffectiveModels(req.catalog);
+/**
+ * `[machineType, { modelName: { property: value } }]`, one machine type at a time, with the
+ * catalog's property names: everything on every machine type is large, so callers can write
+ * it out as it comes instead of holding it all.
+ */
+export function* expandEach(req: ExpandRequest): Generator<[string, Record<string, EffectiveModel>]> {
+  const em = new EffectiveModels(req.catalog, { cache: false });
   const machineTypes = req.catalog.machineTypes.filter((m) => !req.machine || m.name === req.machine || m.aliases.includes(req.machine));
   if (req.machine && !machineTypes.length) {
     throw new UsageError(`no machine type ${req.machine} in this catalog`, undefined, `choose one of ${req.catalog.machineTypes.map((m) => m.name).slice(-5).join(', ')}, ...`);
   }
   const names = em.names_().filter((n) => !req.model || n.name === req.model);
   if (req.model && !names.length) throw new UsageError(`no model ${req.model} in this catalog`);
-  const out: Record<string, Record<string, EffectiveModel>> = {};
   for (const mt of machineTypes) {
     const models: Record<string, EffectiveModel> = {};
     for (const n of names) {
       const e = em.get(n.name, mt.name, req.accel ?? 'kvm');
       if (e) models[n.name] = e;
     }
-    out[mt.name] = models;
+    yield [mt.name, models];
   }
-  return out;
+}
+
+/** `{ machineType: { modelName: { property: value } } }`. */
+export function expand(req: ExpandRequest): Record<string, Record<string, EffectiveModel>> {
+  return Object.fromEntries(expandEach(req));
 }

@@ -50,7 +50,14 @@ export class EffectiveModels {
   /** Alternative spellings QEMU accepts for feature properties (`sse4_1` for `sse4.1`). */
   private readonly spelling = new Map<string, string>();
 
-  constructor(readonly catalog: Catalog) {
+  private readonly caching: boolean;
+
+  /** `cache: false` for one pass over everything, where keeping every result costs memory. */
+  constructor(
+    readonly catalog: Catalog,
+    options: { cache?: boolean } = {},
+  ) {
+    this.caching = options.cache ?? true;
     for (const n of registeredNames(catalog)) if (!this.names.has(n.name)) this.names.set(n.name, n);
     for (const m of catalog.machineTypes) this.machines.set(m.name, m);
     for (const f of catalog.features) {
@@ -180,7 +187,7 @@ export class EffectiveModels {
       }
     }
 
-    this.cache.set(key, props);
+    if (this.caching) this.cache.set(key, props);
     return props;
   }
 }

@@ -14,7 +14,6 @@ export const QEMU_X86_FILES = {
   cpuH: 'target/i386/cpu.h',
   cpuC: 'target/i386/cpu.c',
   kvmCpuC: 'target/i386/kvm/kvm-cpu.c',
-  kvmC: 'target/i386/kvm/kvm.c',
   tcgCpuC: 'target/i386/tcg/tcg-cpu.c',
   pcC: 'hw/i386/pc.c',
   pcH: 'include/hw/i386/pc.h',
@@ -98,7 +97,7 @@ export async function loadQemuTree(source: CatalogSource, root: string): Promise
   const structures: QemuTree['structures'] = {};
   const headerTokens: QemuTree['headerTokens'] = {};
   // Headers first, in include order, so that the .c files see their macros.
-  const order: QemuFileKey[] = ['osdepH', 'hwVersionH', 'boardsH', 'cpuH', 'pcH', 'cpuC', 'kvmCpuC', 'kvmC', 'tcgCpuC', 'machineC', 'pcC', 'q35C', 'piixC'];
+  const order: QemuFileKey[] = ['osdepH', 'hwVersionH', 'boardsH', 'cpuH', 'pcH', 'cpuC', 'kvmCpuC', 'tcgCpuC', 'machineC', 'pcC', 'q35C', 'piixC'];
   for (const key of order) {
     const content = text[key];
     if (content === undefined) continue;
