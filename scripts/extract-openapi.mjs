@@ -23,7 +23,9 @@ export const OPERATIONS = [
   ['patch', '/repos/{owner}/{repo}/issues/comments/{comment_id}'],
   ['get', '/repos/{owner}/{repo}/pulls/{pull_number}/comments'],
   ['delete', '/repos/{owner}/{repo}/pulls/comments/{comment_id}'],
+  ['get', '/repos/{owner}/{repo}/pulls/{pull_number}/reviews'],
   ['post', '/repos/{owner}/{repo}/pulls/{pull_number}/reviews'],
+  ['delete', '/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}'],
   ['post', '/repos/{owner}/{repo}/statuses/{sha}'],
 ];
 
@@ -42,6 +44,8 @@ const RESPONSES_KEPT = new Set([
   'get /repos/{owner}/{repo}/issues/{issue_number}/labels',
   'get /repos/{owner}/{repo}/issues/{issue_number}/comments',
   'get /repos/{owner}/{repo}/pulls/{pull_number}/comments',
+  'get /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+  'get /repos/{owner}/{repo}/compare/{basehead}',
 ]);
 
 function main() {

@@ -16,11 +16,15 @@ export class TempRepo {
   }
 
   git(...args: string[]): string {
-    return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', '-c', 'commit.gpgsign=false', ...args], {
-      cwd: this.dir,
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-    });
+    return execFileSync(
+      'git',
+      ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', '-c', 'commit.gpgsign=false', ...args],
+      {
+        cwd: this.dir,
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+      },
+    );
   }
 
   /** Copies files (paths relative to `from`) into the work tree. */
@@ -44,8 +48,15 @@ export class TempRepo {
   /** Replaces `from` (which must occur exactly once) with `to` in a file. */
   edit(file: string, from: string | RegExp, to: string): void {
     const text = this.read(file);
-    const count = typeof from === 'string' ? text.split(from).length - 1 : (text.match(new RegExp(from.source, from.flags.includes('g') ? from.flags : from.flags + 'g')) ?? []).length;
-    if (count !== 1) throw new Error(`edit of ${file}: expected exactly one match of ${String(from)}, found ${count}`);
+    const count =
+      typeof from === 'string'
+        ? text.split(from).length - 1
+        : (
+            text.match(new RegExp(from.source, from.flags.includes('g') ? from.flags : from.flags + 'g')) ??
+            []
+          ).length;
+    if (count !== 1)
+      throw new Error(`edit of ${file}: expected exactly one match of ${String(from)}, found ${count}`);
     this.write(file, text.replace(from, to));
   }
 
@@ -64,7 +75,9 @@ export class TempRepo {
 
   /** 1-based line of the first line containing `needle` in a file as it is in the work tree. */
   lineOf(file: string, needle: string): number {
-    const i = this.read(file).split('\n').findIndex((l) => l.includes(needle));
+    const i = this.read(file)
+      .split('\n')
+      .findIndex((l) => l.includes(needle));
     if (i < 0) throw new Error(`${needle} not found in ${file}`);
     return i + 1;
   }

@@ -70,6 +70,8 @@ export class QmpSession {
   private buffered = '';
   private stderr = '';
   private exited = false;
+  /** Why the session cannot answer any more: every later request gets this error. */
+  private failure?: Error;
   private readonly greeting: Promise<QmpReply>;
   private resolveGreeting!: (reply: QmpReply) => void;
 
@@ -82,7 +84,11 @@ export class QmpSession {
     child.stdout.on('data', (chunk: string) => this.onData(chunk));
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => (this.stderr += chunk));
-    child.on('error', (error) => this.fail(new QmpError(`${description}: ${error.message}`)));
+    child.on('error', (error) => {
+      // A binary that cannot be started emits 'error' and never 'exit'.
+      this.exited = true;
+      this.fail(new QmpError(`${description}: ${error.message}`));
+    });
     child.on('exit', (code, signal) => {
       this.exited = true;
       const why = signal ? `signal ${signal}` : `exit code ${code}`;
@@ -112,6 +118,7 @@ export class QmpSession {
   }
 
   execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
     if (this.exited) return Promise.reject(new QmpError(`${this.description} has ended${this.stderrNote()}`));
     const id = this.nextId++;
     const request = JSON.stringify(
@@ -166,6 +173,7 @@ export class QmpSession {
   }
 
   private fail(error: Error): void {
+    this.failure ??= error;
     this.resolveGreeting({});
     for (const pending of this.waiting.values()) pending.reject(error);
     this.waiting.clear();

@@ -1,0 +1,415 @@
+import type { Finding, Report } from '../report/finding.js';
+import {
+  codeSpan,
+  escapeMarkdown,
+  fingerprintMarker,
+  parseFingerprintMarker,
+  renderFindingComment,
+  renderMarkdownSummary,
+} from '../report/markdown.js';
+import { coversRightLines, placeOnDiff, type CommentPlacement, type DiffMap } from '../action/hunks.js';
+import { httpStatus, type GitHubClient } from './client.js';
+
+/** More inline comments than this in one review trips GitHub's abuse detection. */
+export const MAX_INLINE_COMMENTS = 30;
+/** Room left under GitHub's 65,536-character comment limit for the sticky comment's own lines. */
+const STICKY_SUMMARY_MAX_BYTES = 60_000;
+const REVIEW_BODY_MAX_CHARS = 65_000;
+
+export interface PullRequestTarget {
+  owner: string;
+  repo: string;
+  pullNumber: number;
+  headSha: string;
+}
+
+export interface PublishOptions {
+  mode: 'review' | 'summary';
+  ruleDocsUrl?: string;
+  /** Tells this check's sticky comment apart from another catalog's on the same pull request. */
+  summaryKey: string;
+}
+
+/** What the run did on the pull request, for the log and the tests. */
+export interface PublishOutcome {
+  readOnly: boolean;
+  inlineComments: number;
+  bodyFindings: number;
+  /** Comments GitHub refused (outside its view of the diff) and that went into the review body. */
+  movedToBody: number;
+  deletedComments: number;
+  /** Comments of findings that went away but that a person answered: left in place. */
+  keptWithReplies: { fingerprint: string; url: string }[];
+  summaryComment?: 'created' | 'updated' | 'unchanged';
+}
+
+/** Writing with a read-only token (a fork's pull request): nothing more is attempted. */
+export class ReadOnlyToken extends Error {
+  constructor(readonly operation: string) {
+    super(`the token cannot write to this repository (${operation} answered 403)`);
+  }
+}
+
+interface ReviewCommentInput {
+  path: string;
+  body: string;
+  line: number;
+  side: 'LEFT' | 'RIGHT';
+  start_line?: number;
+  start_side?: 'LEFT' | 'RIGHT';
+}
+
+interface Placed {
+  finding: Finding;
+  comment: ReviewCommentInput;
+}
+
+/** Every fingerprint marker in a text, one per line as the review body writes them. */
+export function fingerprintsIn(body: string): Set<string> {
+  const found = new Set<string>();
+  for (const line of body.split('\n')) {
+    const fp = parseFingerprintMarker(line);
+    if (fp !== undefined) found.add(fp);
+  }
+  return found;
+}
+
+function stickyMarker(key: string): string {
+  return `<!-- cpu-model-guard:summary ${encodeURIComponent(key).replace(/-/g, '%2D')} -->`;
+}
+
+/**
+ * Where a finding's comment goes. A mechanical fix is offered as a suggestion only when the
+ * lines it replaces are all commentable: GitHub applies a suggestion to exactly the commented
+ * lines, so the comment is then placed on them.
+ */
+export function placeFinding(
+  map: DiffMap,
+  finding: Finding,
+): { placement?: CommentPlacement; keepSuggestion: boolean } {
+  const s = finding.suggestion;
+  if (s && coversRightLines(map, s.path, s.startLine, s.endLine)) {
+    return {
+      placement:
+        s.startLine === s.endLine
+          ? { path: s.path, line: s.endLine, side: 'RIGHT' }
+          : { path: s.path, line: s.endLine, side: 'RIGHT', startLine: s.startLine },
+      keepSuggestion: true,
+    };
+  }
+  return { placement: placeOnDiff(map, finding.location), keepSuggestion: false };
+}
+
+function bodyLine(f: Finding, ruleDocsUrl: string | undefined): string {
+  const rule = ruleDocsUrl ? `[${f.rule}](${ruleDocsUrl}#${f.rule})` : codeSpan(f.rule);
+  const where = codeSpan(
+    `${f.location.path}:${f.location.line}${f.location.side === 'LEFT' ? ' (base)' : ''}`,
+  );
+  const waived = f.verdict === 'waived' ? ' (waived)' : '';
+  return `- **${f.class}**${waived} ${rule} at ${where}: ${escapeMarkdown(f.title)}. Fix: ${escapeMarkdown(f.fix)} ${fingerprintMarker(f.fingerprint)}`;
+}
+
+/**
+ * Posts what a reviewer sees on a pull request: one review per run with inline comments on
+ * the diff, and one sticky summary comment. Runs are idempotent: each comment carries its
+ * finding's fingerprint, and a finding already commented on is not commented again.
+ */
+export class Reviewer {
+  constructor(
+    private readonly client: GitHubClient,
+    private readonly target: PullRequestTarget,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** Labels as they are now: the event payload holds those of when the run was queued. */
+  async liveLabels(): Promise<string[]> {
+    const labels = await this.client.paginate(this.client.rest.issues.listLabelsOnIssue, {
+      owner: this.target.owner,
+      repo: this.target.repo,
+      issue_number: this.target.pullNumber,
+      per_page: 100,
+    });
+    return labels.map((l) => l.name);
+  }
+
+  private async write<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (httpStatus(err) === 403) throw new ReadOnlyToken(operation);
+      throw err;
+    }
+  }
+
+  async publish(report: Report, diff: DiffMap, options: PublishOptions): Promise<PublishOutcome> {
+    const outcome: PublishOutcome = {
+      readOnly: false,
+      inlineComments: 0,
+      bodyFindings: 0,
+      movedToBody: 0,
+      deletedComments: 0,
+      keptWithReplies: [],
+    };
+    try {
+      if (options.mode === 'review') await this.review(report, diff, options, outcome);
+      outcome.summaryComment = await this.stickySummary(report, options, outcome);
+    } catch (err) {
+      if (!(err instanceof ReadOnlyToken)) throw err;
+      outcome.readOnly = true;
+      this.log(
+        `Cannot write to the pull request (${err.operation} answered 403: a fork's read-only token?); the findings are in the annotations and the job summary.`,
+      );
+    }
+    return outcome;
+  }
+
+  private async review(
+    report: Report,
+    diff: DiffMap,
+    options: PublishOptions,
+    outcome: PublishOutcome,
+  ): Promise<void> {
+    const { owner, repo, pullNumber } = this.target;
+    const existing = await this.client.paginate(this.client.rest.pulls.listReviewComments, {
+      owner,
+      repo,
+      pull_number: pullNumber,
+      per_page: 100,
+    });
+    const ours = existing
+      .filter((c) => c.in_reply_to_id === undefined || c.in_reply_to_id === null)
+      .map((c) => ({ comment: c, fingerprint: parseFingerprintMarker(c.body) }))
+      .filter(
+        (c): c is { comment: (typeof existing)[number]; fingerprint: string } => c.fingerprint !== undefined,
+      );
+    const answered = new Set(
+      existing
+        .filter((c) => c.in_reply_to_id && !ours.some((o) => o.comment.id === c.id))
+        .filter((c) => {
+          const parent = ours.find((o) => o.comment.id === c.in_reply_to_id);
+          return parent !== undefined && c.user?.login !== parent.comment.user?.login;
+        })
+        .map((c) => c.in_reply_to_id!),
+    );
+    const reviews = await this.client.paginate(this.client.rest.pulls.listReviews, {
+      owner,
+      repo,
+      pull_number: pullNumber,
+      per_page: 100,
+    });
+    const alreadyShown = new Set<string>(ours.map((o) => o.fingerprint));
+    for (const r of reviews) for (const fp of fingerprintsIn(r.body ?? '')) alreadyShown.add(fp);
+
+    // Safe findings need no reviewer's attention; the summary lists them.
+    const current = new Map<string, Finding>();
+    for (const f of report.findings)
+      if (f.class !== 'safe' && !current.has(f.fingerprint)) current.set(f.fingerprint, f);
+
+    const inline: Placed[] = [];
+    const inBody: Finding[] = [];
+    for (const finding of current.values()) {
+      if (alreadyShown.has(finding.fingerprint)) continue;
+      const { placement, keepSuggestion } = placeFinding(diff, finding);
+      if (!placement || inline.length >= MAX_INLINE_COMMENTS) {
+        inBody.push(finding);
+        continue;
+      }
+      const shown = keepSuggestion ? finding : { ...finding, suggestion: undefined };
+      const comment: ReviewCommentInput = {
+        path: placement.path,
+        line: placement.line,
+        side: placement.side,
+        body: renderFindingComment(shown, { ruleDocsUrl: options.ruleDocsUrl, fingerprintMarker: true }),
+      };
+      if (placement.startLine !== undefined) {
+        comment.start_line = placement.startLine;
+        comment.start_side = placement.side;
+      }
+      inline.push({ finding, comment });
+    }
+
+    if (inline.length || inBody.length) {
+      let accepted = inline;
+      let rejected: Placed[] = [];
+      try {
+        await this.postReview(accepted, inBody, options);
+      } catch (err) {
+        if (httpStatus(err) !== 422 || !inline.length) throw err;
+        rejected = await this.findRejected(inline);
+        accepted = inline.filter((p) => !rejected.includes(p));
+        this.log(
+          `GitHub refused ${rejected.length} inline comment${rejected.length === 1 ? '' : 's'} outside its view of the diff; ${rejected.length === 1 ? 'it goes' : 'they go'} into the review body.`,
+        );
+        await this.postReview(accepted, [...rejected.map((p) => p.finding), ...inBody], options);
+      }
+      outcome.inlineComments = accepted.length;
+      outcome.movedToBody = rejected.length;
+      outcome.bodyFindings = inBody.length + rejected.length;
+    }
+
+    for (const { comment, fingerprint } of ours) {
+      if (current.has(fingerprint)) continue;
+      if (answered.has(comment.id)) {
+        outcome.keptWithReplies.push({ fingerprint, url: comment.html_url });
+        continue;
+      }
+      await this.write('deleting an outdated review comment', () =>
+        this.client.rest.pulls.deleteReviewComment({ owner, repo, comment_id: comment.id }),
+      );
+      outcome.deletedComments++;
+    }
+  }
+
+  private async postReview(inline: Placed[], inBody: Finding[], options: PublishOptions): Promise<void> {
+    const { owner, repo, pullNumber, headSha } = this.target;
+    const lines = [
+      `**cpu-model-guard** at ${headSha.slice(0, 12)}: ${inline.length + inBody.length} new finding${inline.length + inBody.length === 1 ? '' : 's'} that need${inline.length + inBody.length === 1 ? 's' : ''} a reviewer's eye.`,
+    ];
+    if (inline.length)
+      lines.push(
+        '',
+        `${inline.length} ${inline.length === 1 ? 'is' : 'are'} commented on the changed lines.`,
+      );
+    if (inBody.length) {
+      lines.push(
+        '',
+        `Not on a line of this diff, or past the ${MAX_INLINE_COMMENTS} inline comments of one review:`,
+        '',
+      );
+      let size = lines.join('\n').length;
+      let listed = 0;
+      for (const f of inBody) {
+        const line = bodyLine(f, options.ruleDocsUrl);
+        if (size + line.length + 200 > REVIEW_BODY_MAX_CHARS) break;
+        lines.push(line);
+        size += line.length + 1;
+        listed++;
+      }
+      if (listed < inBody.length)
+        lines.push('', `_${inBody.length - listed} more in the summary comment and the job summary._`);
+    }
+    await this.write('creating a review', () =>
+      this.client.rest.pulls.createReview({
+        owner,
+        repo,
+        pull_number: pullNumber,
+        commit_id: headSha,
+        event: 'COMMENT',
+        body: lines.join('\n'),
+        comments: inline.map((p) => p.comment),
+      }),
+    );
+  }
+
+  /**
+   * GitHub's 422 does not say which comment it refused. Pending reviews are private and can be
+   * deleted, so halves are tried as pending reviews until the refused comments are isolated.
+   */
+  private async findRejected(placed: Placed[]): Promise<Placed[]> {
+    const { owner, repo, pullNumber, headSha } = this.target;
+    const attempt = async (group: Placed[]): Promise<boolean> => {
+      try {
+        const { data } = await this.write('creating a pending review', () =>
+          this.client.rest.pulls.createReview({
+            owner,
+            repo,
+            pull_number: pullNumber,
+            commit_id: headSha,
+            comments: group.map((p) => p.comment),
+          }),
+        );
+        await this.write('deleting a pending review', () =>
+          this.client.rest.pulls.deletePendingReview({
+            owner,
+            repo,
+            pull_number: pullNumber,
+            review_id: data.id,
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (httpStatus(err) === 422) return false;
+        throw err;
+      }
+    };
+    const bisect = async (group: Placed[]): Promise<Placed[]> => {
+      if (!group.length || (await attempt(group))) return [];
+      if (group.length === 1) return group;
+      const mid = Math.ceil(group.length / 2);
+      return [...(await bisect(group.slice(0, mid))), ...(await bisect(group.slice(mid)))];
+    };
+    return bisect(placed);
+  }
+
+  private async stickySummary(
+    report: Report,
+    options: PublishOptions,
+    outcome: PublishOutcome,
+  ): Promise<'created' | 'updated' | 'unchanged'> {
+    const { owner, repo, pullNumber } = this.target;
+    const marker = stickyMarker(options.summaryKey);
+    const parts = [
+      marker,
+      renderMarkdownSummary(report, {
+        maxBytes: STICKY_SUMMARY_MAX_BYTES,
+        ruleDocsUrl: options.ruleDocsUrl,
+        fullReportHint: 'the full report is in the job summary of the workflow run',
+      }),
+    ];
+    if (outcome.keptWithReplies.length) {
+      parts.push(
+        '### Resolved, with discussion',
+        '',
+        'These findings are gone from the current head; their comments stay because someone answered them.',
+        '',
+        ...outcome.keptWithReplies
+          .slice(0, 50)
+          .map((k) => `- ✔️ [resolved](${k.url}): ${codeSpan(k.fingerprint)}`),
+        '',
+      );
+    }
+    const body = parts.join('\n');
+    const comments = await this.client.paginate(this.client.rest.issues.listComments, {
+      owner,
+      repo,
+      issue_number: pullNumber,
+      per_page: 100,
+    });
+    const mine = comments.find((c) => c.body?.startsWith(marker));
+    if (!mine) {
+      await this.write('creating the summary comment', () =>
+        this.client.rest.issues.createComment({ owner, repo, issue_number: pullNumber, body }),
+      );
+      return 'created';
+    }
+    if (mine.body === body) return 'unchanged';
+    await this.write('updating the summary comment', () =>
+      this.client.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body }),
+    );
+    return 'updated';
+  }
+}
+
+/** A commit status for branch protection: the gate a required check reads. */
+export async function setCommitStatus(
+  client: GitHubClient,
+  where: { owner: string; repo: string; sha: string },
+  context: string,
+  report: Report,
+  targetUrl: string | undefined,
+): Promise<void> {
+  const c = report.counts;
+  const description = `${report.result}: ${c['new-model-required']} new-model-required, ${c['type-2']} type-2, ${c.safe} safe, ${c.waived} waived`;
+  try {
+    await client.rest.repos.createCommitStatus({
+      ...where,
+      state: report.result === 'pass' ? 'success' : 'failure',
+      context,
+      description: description.slice(0, 140),
+      ...(targetUrl ? { target_url: targetUrl } : {}),
+    });
+  } catch (err) {
+    if (httpStatus(err) === 403) throw new ReadOnlyToken('setting the commit status');
+    throw err;
+  }
+}

@@ -1,0 +1,250 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Checkout } from '../../src/action/commits.js';
+import { parseDiffMap, type DiffMap } from '../../src/action/hunks.js';
+import { createGitHubClient } from '../../src/github/client.js';
+import { MAX_INLINE_COMMENTS, Reviewer, fingerprintsIn } from '../../src/github/reviewer.js';
+import { parseFingerprintMarker } from '../../src/report/markdown.js';
+import { GitHubServer } from '../support/github-server/server.js';
+import { finding, report } from './report-builder.js';
+
+const OWNER = 'octo-org';
+const REPO = 'qemu';
+const PR = 7;
+const CPU_C = 'target/i386/cpu.c';
+let dir: string;
+let headSha: string;
+let diff: DiffMap;
+let server: GitHubServer;
+const logs: string[] = [];
+
+const git = (...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+  }).trim();
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'cmg-reviewer-'));
+  git('init', '-q', '-b', 'main');
+  mkdirSync(path.join(dir, 'target/i386'), { recursive: true });
+  const base = Array.from({ length: 200 }, (_, i) => `/* cpu.c line ${i + 1} */`);
+  writeFileSync(path.join(dir, CPU_C), base.join('\n') + '\n');
+  git('add', '.');
+  git('commit', '-qm', 'base');
+  const head = [...base];
+  head[49] = '            CPUID_7_0_ECX_PKU |';
+  head.splice(120, 1); // base line 121 removed
+  head.splice(149, 0, '    { "pku", "on" },', '    { "la57", "on" },'); // head lines 150-151 added
+  writeFileSync(path.join(dir, CPU_C), head.join('\n') + '\n');
+  git('commit', '-qam', 'head');
+  headSha = git('rev-parse', 'HEAD');
+  diff = parseDiffMap(await new Checkout(dir, () => {}).diff('HEAD~1', 'HEAD', '.'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+beforeEach(async () => {
+  server = await new GitHubServer({ owner: OWNER, repo: REPO, prefix: '/api/v3' }).start();
+  server.pulls.set(PR, {
+    number: PR,
+    headSha,
+    labels: ['cpu', 'cpu-model-guard:waive-type-2'],
+    commentable: (p, line, side) => {
+      const file = diff.files.get(p);
+      return Boolean(file && (side === 'RIGHT' ? file.right : file.left).has(line));
+    },
+  });
+  logs.length = 0;
+});
+afterEach(async () => {
+  expect(server.contractErrors()).toEqual([]);
+  await server.stop();
+});
+
+const reviewer = () =>
+  new Reviewer(
+    createGitHubClient('ghs_test', { baseUrl: server.url, log: (m) => logs.push(m) }),
+    { owner: OWNER, repo: REPO, pullNumber: PR, headSha },
+    (m) => logs.push(m),
+  );
+const publish = (r = report(findings())) =>
+  reviewer().publish(r, diff, { mode: 'review', summaryKey: 'qemu-x86:.' });
+
+/** One finding on a changed line (RIGHT), one on a removed line (LEFT), one outside every hunk, one safe. */
+const findings = () => [
+  finding({
+    fingerprint: 'released-model-changed/Skylake-Server/pku',
+    location: { path: CPU_C, line: 50, side: 'RIGHT' },
+  }),
+  finding({
+    fingerprint: 'released-name-removed/Opteron_G1',
+    rule: 'released-name-removed',
+    title: 'Opteron_G1 disappears',
+    location: { path: CPU_C, line: 121, side: 'LEFT' },
+  }),
+  finding({
+    fingerprint: 'machine-type-host-requirement/EPYC/npt/pc-q35-7.2',
+    class: 'type-2',
+    rule: 'machine-type-host-requirement',
+    location: { path: CPU_C, line: 10, side: 'RIGHT' },
+  }),
+  finding({
+    fingerprint: 'model-added/Foo',
+    class: 'safe',
+    verdict: 'pass',
+    location: { path: CPU_C, line: 150, side: 'RIGHT' },
+  }),
+];
+
+describe('the pull request review', () => {
+  it('comments on the exact lines, LEFT for removals, and lists the rest in the review body', async () => {
+    const outcome = await publish();
+    expect(outcome).toMatchObject({
+      readOnly: false,
+      inlineComments: 2,
+      bodyFindings: 1,
+      summaryComment: 'created',
+    });
+    expect(server.reviews).toHaveLength(1);
+    const posted = server.requests.find((r) => r.operationId === 'pulls/create-review')!.body as Record<
+      string,
+      unknown
+    >;
+    expect(posted).toMatchObject({ event: 'COMMENT', commit_id: headSha });
+    const comments = server.reviewComments.map((c) => ({
+      path: c.path,
+      line: c.line,
+      side: c.side,
+      fp: parseFingerprintMarker(c.body),
+    }));
+    expect(comments).toEqual([
+      { path: CPU_C, line: 50, side: 'RIGHT', fp: 'released-model-changed/Skylake-Server/pku' },
+      { path: CPU_C, line: 121, side: 'LEFT', fp: 'released-name-removed/Opteron_G1' },
+    ]);
+    const body = server.reviews[0]!.body;
+    expect([...fingerprintsIn(body)]).toEqual(['machine-type-host-requirement/EPYC/npt/pc-q35-7.2']);
+    // Each comment says the class, the rule, the models and machine types, the requirement and the fix.
+    const first = server.reviewComments[0]!.body;
+    for (const part of [
+      'new-model-required',
+      'released-model-changed',
+      'Skylake-Server',
+      'pc-q35-7.1',
+      'pku',
+      'Fix:',
+    ]) {
+      expect(first).toContain(part);
+    }
+    expect(server.issueComments).toHaveLength(1);
+    expect(server.issueComments[0]!.body).toContain('Findings');
+  });
+
+  it('posts nothing new when run again on the same head', async () => {
+    await publish();
+    const writes = server.writes().length;
+    const outcome = await publish();
+    expect(outcome).toMatchObject({
+      inlineComments: 0,
+      bodyFindings: 0,
+      deletedComments: 0,
+      summaryComment: 'unchanged',
+    });
+    expect(server.writes()).toHaveLength(writes);
+    expect(server.reviews).toHaveLength(1);
+  });
+
+  it('deletes the comment of a fixed finding, keeps one a person answered, and updates the summary', async () => {
+    await publish();
+    const [pku, removal] = server.reviewComments;
+    server.reply(removal!.id, 'Opteron_G1 was deprecated in 7.0, see the release notes.');
+    const outcome = await publish(report([findings()[2]!]));
+    expect(outcome.deletedComments).toBe(1);
+    expect(outcome.keptWithReplies).toHaveLength(1);
+    expect(server.reviewComments.find((c) => c.id === pku!.id)).toBeUndefined();
+    expect(server.reviewComments.find((c) => c.id === removal!.id)).toBeDefined();
+    expect(outcome.summaryComment).toBe('updated');
+    expect(server.issueComments).toHaveLength(1);
+    expect(server.issueComments[0]!.body).toContain('Resolved, with discussion');
+    expect(server.issueComments[0]!.body).toContain(`discussion_r${removal!.id}`);
+  });
+
+  it(`puts at most ${MAX_INLINE_COMMENTS} comments inline and the rest in the body`, async () => {
+    const many = Array.from({ length: 45 }, (_, i) =>
+      finding({
+        fingerprint: `released-model-changed/Model${i}/pku`,
+        location: { path: CPU_C, line: i % 2 ? 50 : 151, side: 'RIGHT' },
+      }),
+    );
+    const outcome = await publish(report(many));
+    expect(outcome.inlineComments).toBe(MAX_INLINE_COMMENTS);
+    expect(outcome.bodyFindings).toBe(15);
+    expect(server.reviews).toHaveLength(1);
+    expect(fingerprintsIn(server.reviews[0]!.body).size).toBe(15);
+    // The rest are not posted again on the next run.
+    await publish(report(many));
+    expect(server.reviews).toHaveLength(1);
+  });
+
+  it('offers a suggestion on exactly the lines it replaces, with a fence longer than any backticks', async () => {
+    const withFix = finding({
+      fingerprint: 'released-model-changed/Skylake-Server-v1/la57',
+      location: { path: CPU_C, line: 151, side: 'RIGHT' },
+      suggestion: {
+        path: CPU_C,
+        startLine: 150,
+        endLine: 151,
+        replacement: '    { "pku", "on" }, /* ``` */',
+      },
+    });
+    const outside = finding({
+      fingerprint: 'released-model-changed/Skylake-Server-v2/la57',
+      location: { path: CPU_C, line: 150, side: 'RIGHT' },
+      suggestion: { path: CPU_C, startLine: 80, endLine: 80, replacement: 'x' },
+    });
+    await publish(report([withFix, outside]));
+    const [first, second] = server.reviewComments;
+    expect(first).toMatchObject({ line: 151, startLine: 150, side: 'RIGHT' });
+    expect(first!.body).toMatch(/(`{4,})suggestion\n[^]*```[^]*\n\1/);
+    // A suggestion whose lines are not in the diff would replace the wrong lines: it is left out.
+    expect(second!.body).not.toContain('suggestion');
+  });
+
+  it('falls back to annotations when the token cannot write (fork pull request)', async () => {
+    server.readOnly = true;
+    const outcome = await publish();
+    expect(outcome.readOnly).toBe(true);
+    expect(server.writes()).toEqual([]);
+    expect(logs.filter((l) => l.includes('403'))).toHaveLength(1);
+  });
+
+  it('moves a comment GitHub refuses (422) into the body and posts the rest', async () => {
+    const inner = server.pulls.get(PR)!.commentable;
+    server.pulls.get(PR)!.commentable = (p, line, side) =>
+      !(line === 121 && side === 'LEFT') && inner(p, line, side);
+    const outcome = await publish();
+    expect(outcome).toMatchObject({ inlineComments: 1, movedToBody: 1, bodyFindings: 2 });
+    expect(server.reviews.map((r) => r.state)).toEqual(['COMMENTED']);
+    expect(server.reviewComments.map((c) => c.line)).toEqual([50]);
+    expect(fingerprintsIn(server.reviews[0]!.body)).toEqual(
+      new Set(['released-name-removed/Opteron_G1', 'machine-type-host-requirement/EPYC/npt/pc-q35-7.2']),
+    );
+  });
+
+  it('waits out a secondary rate limit (retry-after) and carries on', async () => {
+    server.secondaryLimits = 1;
+    const started = Date.now();
+    const outcome = await publish();
+    expect(outcome.inlineComments).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(server.requests[0]!.status).toBe(403);
+    expect(logs.some((l) => l.includes('secondary rate limit'))).toBe(true);
+  });
+
+  it('reads labels live from the API', async () => {
+    expect(await reviewer().liveLabels()).toEqual(['cpu', 'cpu-model-guard:waive-type-2']);
+    expect(server.requests.map((r) => r.operationId)).toEqual(['issues/list-labels-on-issue']);
+  });
+});
