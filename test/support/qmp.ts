@@ -89,7 +89,8 @@ export class QmpSession {
       this.exited = true;
       this.fail(new QmpError(`${description}: ${error.message}`));
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': by then QEMU's stderr has been read, and its message can be quoted.
+    child.on('close', (code, signal) => {
       this.exited = true;
       const why = signal ? `signal ${signal}` : `exit code ${code}`;
       this.fail(new QmpError(`${description} ended (${why}) before answering${this.stderrNote()}`));
@@ -133,7 +134,7 @@ export class QmpSession {
   /** Asks QEMU to quit and waits for the process to end. */
   async close(): Promise<void> {
     if (this.exited) return;
-    const ended = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    const ended = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
     // quit's own reply may race with the process ending: the exit is what counts.
     this.execute('quit').catch(() => undefined);
     this.child.stdin.end();
