@@ -218,6 +218,7 @@ export async function check(req: CheckRequest): Promise<Report> {
   }
   return finish(findings, req, {
     mode: 'check',
+    ...(head.kind === 'machine' ? { machineTypes: head.catalog.machineTypes.map((m) => m.name) } : {}),
     catalog: { format: req.catalog.format, path: req.catalog.path },
     base: req.baseRef,
     head: req.headRef,
@@ -308,6 +309,7 @@ export async function audit(req: AuditRequest): Promise<Report> {
   }
   return finish(findings, req, {
     mode: 'audit',
+    machineTypes: catalog.machineTypes.map((m) => m.name),
     catalog: { format: req.catalog.format, path: req.catalog.path },
     head: req.headRef,
     release: { explanation: 'an audit judges the snapshot as a whole: every machine type change that grew host requirements is reported' },

@@ -294,6 +294,8 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
   return drafts;
 }
 
+const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
 function setMinus<T>(a: Set<T>, b: Set<T>): Set<T> {
   const out = new Set<T>();
   for (const x of a) if (!b.has(x)) out.add(x);
@@ -304,12 +306,21 @@ function uniq(xs: string[]): string[] {
   return [...new Set(xs)];
 }
 
+/** A prop change in words: features are added and removed, other props change value. */
+function propChange(where: string, property: string, before: PropValue | undefined, after: PropValue | undefined): string {
+  if (before === undefined && after === true) return `${property} added to ${where}`;
+  if (before === true && after === undefined) return `${property} removed from ${where}`;
+  if (before === undefined) return `${where} sets ${property} to ${fmt(after)}`;
+  if (after === undefined) return `${where} no longer sets ${property} (was ${fmt(before)})`;
+  return `${where} changes ${property} from ${fmt(before)} to ${fmt(after)}`;
+}
+
 function describeChange(c: CatalogChange): string {
   switch (c.kind) {
     case 'model-prop':
-      return `the definition of ${c.model} sets ${c.property} ${fmt(c.before)} -> ${fmt(c.after)}`;
+      return propChange(`the definition of ${c.model}`, c.property, c.before, c.after);
     case 'version-prop':
-      return `${c.model}-v${c.version} sets ${c.property} ${fmt(c.before)} -> ${fmt(c.after)}`;
+      return propChange(`${c.model}-v${c.version}`, c.property, c.before, c.after);
     case 'compat-entry':
       return `${c.set} sets ${c.property} for ${c.target === '*' ? 'every CPU' : c.target} ${c.before ?? '(unset)'} -> ${c.after ?? '(removed)'}`;
     case 'accel-default':
@@ -348,9 +359,9 @@ function draftForGroup(
     return {
       rule: 'released-model-changed',
       class: 'new-model-required',
-      title: `${cause.charAt(0).toUpperCase()}${cause.slice(1)}: released models change on released machine types`,
+      title: `${capitalize(cause)}: released models change`,
       message:
-        `${cause}. On released machine types the guest of ${models.length} released model name(s) now sees ` +
+        `${capitalize(cause)}. On ${machineTypes.length} released machine type(s) the guest of ${models.length} released model name(s) now sees ` +
         `${sample.property} ${fmt(sample.before)} -> ${fmt(sample.after)}` +
         (gained.length ? `, and the host must now provide ${gained.join(', ')}` : '') +
         '. A released model never changes: VMs that run today would see another CPU, or stop running, after an update.',
@@ -379,7 +390,7 @@ function draftForGroup(
       class: 'type-2',
       title: `${gained.join(', ')} becomes a host requirement on newer machine types`,
       message:
-        `${cause}. ${models.join(', ')} on ${first.to} requires ${gained.join(', ')} from the host, which ${first.from} did not: ` +
+        `${capitalize(cause)}. ${models.join(', ')} on ${first.to} requires ${gained.join(', ')} from the host, which ${first.from} did not: ` +
         'moving a VM to the newer machine type can make it unrunnable on a host that runs it today (a type-2 machine change).',
       models,
       machineTypes,
@@ -407,9 +418,9 @@ function draftForGroup(
     return {
       rule: 'compat-confined-change',
       class: 'safe',
-      title: `${cause}, confined to unreleased machine types`,
+      title: `${capitalize(cause)}, confined to unreleased machine types`,
       message:
-        `${cause}. Only ${machineTypes.join(', ')} (not released yet) see ${sample.property} ${fmt(sample.before)} -> ${fmt(sample.after)}` +
+        `${capitalize(cause)}. Only ${machineTypes.join(', ')} (not released yet) see ${sample.property} ${fmt(sample.before)} -> ${fmt(sample.after)}` +
         (confiningEntries.length ? `; ${confiningEntries.map((e) => `${e.set} keeps ${e.property}=${e.after} for released machine types (${e.location.path}:${e.location.line})`).join('; ')}` : '') +
         ', and no host requirement grows.',
       models,
@@ -424,8 +435,8 @@ function draftForGroup(
   return {
     rule: 'unreleased-change',
     class: 'safe',
-    title: `${cause}: only unreleased entries change`,
-    message: `${cause}. It reaches only names that were never released${models.length ? ` (${models.join(', ')})` : ''}.`,
+    title: `${capitalize(cause)}: only unreleased entries change`,
+    message: `${capitalize(cause)}. It reaches only names that were never released${models.length ? ` (${models.join(', ')})` : ''}.`,
     models,
     machineTypes,
     ...(property ? { property } : {}),

@@ -107,4 +107,6 @@ export interface Report {
   notes: ReportNote[];
   /** Waivers that matched nothing or have expired. */
   unusedWaivers: Waiver[];
+  /** The head catalog's machine types, oldest first within each family: lets reports fold runs into ranges. */
+  machineTypes?: string[];
 }

@@ -52,6 +52,7 @@ const REPORT: KeyOrder = {
     'findings',
     'notes',
     'unusedWaivers',
+    'machineTypes',
   ],
   nested: {
     tool: { keys: ['name', 'version'] },

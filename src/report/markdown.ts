@@ -203,6 +203,7 @@ function cutToBytes(text: string, maxBytes: number): string {
  * when the limit cuts the table, the ones left out are the least severe.
  */
 export function renderMarkdownSummary(report: Report, options: MarkdownSummaryOptions = {}): string {
+  options = { ...options, knownMachineTypes: options.knownMachineTypes ?? report.machineTypes };
   const maxBytes = options.maxBytes ?? JOB_SUMMARY_MAX_BYTES;
   const head: string[] = [
     `## ${escapeMarkdown(report.tool.name)}: ${resultLine(report)}`,

@@ -39,6 +39,7 @@ export function parseReportFormat(value: string, where = '--format'): ReportForm
 }
 
 export function renderReport(report: Report, format: ReportFormat, options: RenderOptions = {}): string {
+  options = { ...options, knownMachineTypes: options.knownMachineTypes ?? report.machineTypes };
   switch (format) {
     case 'text':
       return renderText(report, { color: options.color, knownMachineTypes: options.knownMachineTypes });
