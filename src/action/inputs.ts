@@ -1,29 +1,23 @@
 import path from 'node:path';
+import { parseCatalogSpec, type CatalogSpec } from '../engine.js';
 import type { FailOn } from '../report/finding.js';
 import { UsageError } from '../errors.js';
 
-export type CatalogFormat = 'qemu-x86' | 'libvirt-cpu-map' | 'catalog';
-export const CATALOG_FORMATS: readonly CatalogFormat[] = ['qemu-x86', 'libvirt-cpu-map', 'catalog'];
 export const FAIL_ON: readonly FailOn[] = ['type-2', 'new-model-required', 'never'];
 
 /** `review`: inline review comments plus the sticky summary; `summary`: the sticky summary only. */
 export type CommentMode = 'review' | 'summary' | 'none';
 export const COMMENT_MODES: readonly CommentMode[] = ['review', 'summary', 'none'];
 
-export interface CatalogChoice {
-  format: CatalogFormat;
-  /** Catalog root relative to the repository root (`.` for a QEMU tree at the root). */
-  path: string;
-}
-
 /** The action's inputs, validated. Defaults mirror action.yml so that a missing variable behaves like the runner. */
 export interface ActionInputs {
   githubToken: string;
-  /** `undefined`: detect the format from the files at the repository root. */
-  catalog?: CatalogChoice;
+  /** `undefined`: the configuration file's first catalog, else detected from the files at the root. */
+  catalog?: CatalogSpec;
   base?: string;
   head?: string;
-  failOn: FailOn;
+  /** `undefined`: the configuration file's `fail-on`, else `type-2`. */
+  failOn?: FailOn;
   comment: CommentMode;
   releaseRef?: string;
   jsonReport?: string;
@@ -74,28 +68,6 @@ function repoRelativePath(read: InputReader, name: string): string | undefined {
   return normal;
 }
 
-export function parseCatalogChoice(raw: string, inputName = 'catalog'): CatalogChoice {
-  const colon = raw.indexOf(':');
-  const format = colon === -1 ? raw : raw.slice(0, colon);
-  const where = colon === -1 ? '.' : raw.slice(colon + 1).trim() || '.';
-  if (!(CATALOG_FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(
-      `input ${inputName} is "${raw}": "${format}" is not a catalog format`,
-      undefined,
-      `write ${inputName} as format:path with format one of ${CATALOG_FORMATS.join(', ')} (qemu-x86:. for a QEMU tree at the repository root)`,
-    );
-  }
-  const normal = path.posix.normalize(where.replace(/\\/g, '/')).replace(/\/$/, '') || '.';
-  if (path.posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../')) {
-    throw new UsageError(
-      `input ${inputName} is "${raw}": the path leaves the repository`,
-      undefined,
-      `give the catalog path relative to the repository root`,
-    );
-  }
-  return { format: format as CatalogFormat, path: normal };
-}
-
 /** Git would read a leading `-` as an option; revisions never need one. */
 function revision(read: InputReader, name: string): string | undefined {
   const raw = optional(read, name);
@@ -123,10 +95,10 @@ export function parseInputs(read: InputReader): ActionInputs {
   const waiveLabel = read('waive-label');
   return {
     githubToken,
-    catalog: catalogRaw === undefined ? undefined : parseCatalogChoice(catalogRaw),
+    catalog: catalogRaw === undefined ? undefined : parseCatalogSpec(catalogRaw, 'input catalog'),
     base: revision(read, 'base'),
     head: revision(read, 'head'),
-    failOn: oneOf(read, 'fail-on', FAIL_ON, 'type-2'),
+    failOn: read('fail-on') === '' ? undefined : oneOf(read, 'fail-on', FAIL_ON, 'type-2'),
     comment: oneOf(read, 'comment', COMMENT_MODES, 'review'),
     releaseRef: revision(read, 'release-ref'),
     jsonReport: repoRelativePath(read, 'json-report'),

@@ -1,10 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  DEFAULT_WAIVE_LABEL,
-  envInputReader,
-  parseCatalogChoice,
-  parseInputs,
-} from '../../src/action/inputs.js';
+import { DEFAULT_WAIVE_LABEL, envInputReader, parseInputs } from '../../src/action/inputs.js';
 import { UsageError } from '../../src/errors.js';
 
 const reader = (vars: Record<string, string>) =>
@@ -18,7 +13,7 @@ describe('action inputs', () => {
       catalog: undefined,
       base: undefined,
       head: undefined,
-      failOn: 'type-2',
+      failOn: undefined,
       comment: 'review',
       releaseRef: undefined,
       jsonReport: undefined,
@@ -32,7 +27,7 @@ describe('action inputs', () => {
     const inputs = parseInputs(
       reader({
         'github-token': 'ghs_x',
-        catalog: 'libvirt-cpu-map:src/cpu_map/',
+        catalog: 'libvirt-cpu-map:src/cpu_map',
         'fail-on': 'new-model-required',
         comment: 'summary',
         'json-report': './out/report.json',
@@ -54,8 +49,12 @@ describe('action inputs', () => {
   it.each([
     ['fail-on', 'warning', /input fail-on is "warning".*type-2, new-model-required, never/],
     ['comment', 'inline', /input comment is "inline"/],
-    ['catalog', 'qemu:.', /input catalog is "qemu:\.": "qemu" is not a catalog format/],
-    ['catalog', 'qemu-x86:../elsewhere', /input catalog .* leaves the repository/],
+    ['catalog', 'qemu:.', /input catalog: unknown catalog format "qemu"/],
+    [
+      'catalog',
+      'qemu-x86:../elsewhere',
+      /input catalog: the catalog path \.\.\/elsewhere leaves the repository/,
+    ],
     ['sarif-report', '/tmp/x.sarif', /input sarif-report .* leaves the workspace/],
     ['base', '--upload-pack=evil', /input base .* not a single git revision/],
     ['head', 'main..topic', /input head .* not a single git revision/],
@@ -66,8 +65,8 @@ describe('action inputs', () => {
   });
 
   it('takes a bare format as a catalog at the repository root', () => {
-    expect(parseCatalogChoice('qemu-x86')).toEqual({ format: 'qemu-x86', path: '.' });
-    expect(parseCatalogChoice('catalog:models/cpus.yaml')).toEqual({
+    expect(parseInputs(reader({ catalog: 'qemu-x86' })).catalog).toEqual({ format: 'qemu-x86', path: '.' });
+    expect(parseInputs(reader({ catalog: 'catalog:models/cpus.yaml' })).catalog).toEqual({
       format: 'catalog',
       path: 'models/cpus.yaml',
     });

@@ -1,0 +1,313 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig, type GuardConfig } from '../config/config.js';
+import type { CatalogSpec } from '../engine.js';
+import {
+  EXIT_FINDINGS,
+  EXIT_INPUT_ERROR,
+  EXIT_INTERNAL_ERROR,
+  EXIT_OK,
+  InputError,
+  UsageError,
+} from '../errors.js';
+import type { Report, Waiver } from '../report/finding.js';
+import { JOB_SUMMARY_MAX_BYTES, renderMarkdownSummary } from '../report/markdown.js';
+import { renderJson } from '../report/json.js';
+import { renderSarif } from '../report/sarif.js';
+import type { CatalogSource } from '../source/catalog-source.js';
+import { auditRevision, checkRevisions } from '../source/revisions.js';
+import { createGitHubClient, httpStatus, type GitHubClient } from '../github/client.js';
+import { ReadOnlyToken, Reviewer, setCommitStatus, type PublishOutcome } from '../github/reviewer.js';
+import { planAnnotations, type Annotation } from './annotations.js';
+import { Checkout } from './commits.js';
+import { planRun, type RunContext, type RunPlan } from './event.js';
+import { parseDiffMap } from './hunks.js';
+import { parseInputs, type ActionInputs, type InputReader } from './inputs.js';
+
+/** What the action needs from the runner; src/github/runner.ts provides it through @actions/core. */
+export interface RunnerIO {
+  input: InputReader;
+  env: NodeJS.ProcessEnv;
+  info(message: string): void;
+  annotate(annotation: Annotation): void;
+  setOutput(name: string, value: string): void;
+  appendSummary(markdown: string): Promise<void>;
+  setFailed(message: string): void;
+}
+
+/** The job summary leaves this much room for the action's own lines around the report. */
+const SUMMARY_RESERVE_BYTES = 8 * 1024;
+
+async function runContext(env: NodeJS.ProcessEnv): Promise<RunContext> {
+  const eventName = env.GITHUB_EVENT_NAME ?? '';
+  let payload: Record<string, unknown> = {};
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      payload = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new UsageError(
+        `cannot read the event payload ${env.GITHUB_EVENT_PATH}: ${(err as Error).message}`,
+        {
+          path: env.GITHUB_EVENT_PATH,
+        },
+      );
+    }
+  }
+  const repository = env.GITHUB_REPOSITORY ?? '';
+  if (!/^[^/]+\/[^/]+$/.test(repository)) {
+    throw new UsageError(
+      'GITHUB_REPOSITORY is not set to owner/name',
+      undefined,
+      'run the action inside a GitHub Actions job',
+    );
+  }
+  return { eventName, payload, sha: env.GITHUB_SHA ?? '', ref: env.GITHUB_REF ?? '', repository };
+}
+
+/** A QEMU tree or a libvirt checkout at the repository root is recognised by its files. */
+async function detectCatalog(source: CatalogSource): Promise<CatalogSpec> {
+  if ((await source.readFile('target/i386/cpu.c')) !== undefined) return { format: 'qemu-x86', path: '.' };
+  if ((await source.listFiles('src/cpu_map')).some((f) => f.endsWith('.xml'))) {
+    return { format: 'libvirt-cpu-map', path: 'src/cpu_map' };
+  }
+  throw new UsageError(
+    `no CPU model catalog found at the root of ${source.label}`,
+    undefined,
+    'set the catalog input (qemu-x86:PATH, libvirt-cpu-map:PATH or catalog:FILE), or list the catalog in .github/cpu-model-guard.yml',
+  );
+}
+
+function ruleDocsUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+  const repo = env.GITHUB_ACTION_REPOSITORY;
+  if (!repo) return undefined;
+  return `${server}/${repo}/blob/${env.GITHUB_ACTION_REF || 'main'}/docs/rules.md`;
+}
+
+function runUrl(env: NodeJS.ProcessEnv): string | undefined {
+  if (!env.GITHUB_RUN_ID || !env.GITHUB_REPOSITORY) return undefined;
+  return `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+}
+
+async function writeReport(workspace: string, rel: string, text: string): Promise<string> {
+  const abs = path.join(workspace, rel);
+  await mkdir(path.dirname(abs), { recursive: true });
+  await writeFile(abs, text.endsWith('\n') ? text : `${text}\n`);
+  return abs;
+}
+
+interface Prepared {
+  plan: RunPlan;
+  headSha: string;
+  /** The revision the head is judged against (the merge base for a pull request). */
+  baselineSha?: string;
+  config: GuardConfig;
+  catalog: CatalogSpec;
+}
+
+async function prepare(
+  io: RunnerIO,
+  inputs: ActionInputs,
+  ctx: RunContext,
+  checkout: Checkout,
+  client?: GitHubClient,
+): Promise<Prepared> {
+  const plan = planRun(ctx, inputs);
+  io.info(`cpu-model-guard: ${plan.why}`);
+  const headSha = await checkout.ensure(plan.head, 'head');
+  let baselineSha: string | undefined;
+  if (plan.mode === 'check') {
+    const baseSha = await checkout.ensure(plan.base, 'base');
+    if (plan.baseline === 'merge-base') {
+      const [owner, repo] = ctx.repository.split('/') as [string, string];
+      const fromApi = client
+        ? async () =>
+            (
+              await client.rest.repos.compareCommitsWithBasehead({
+                owner,
+                repo,
+                basehead: `${baseSha}...${headSha}`,
+              })
+            ).data.merge_base_commit.sha
+        : undefined;
+      baselineSha = await checkout.mergeBase(baseSha, headSha, fromApi);
+      io.info(
+        `Baseline: the merge base ${baselineSha.slice(0, 12)} of ${baseSha.slice(0, 12)} and ${headSha.slice(0, 12)}`,
+      );
+    } else {
+      baselineSha = baseSha;
+    }
+  }
+  // The configuration comes from the baseline: a pull request must not configure (or waive) its own check.
+  const config = await loadConfig(await checkout.repo.source(baselineSha ?? headSha));
+  const catalog =
+    inputs.catalog ?? config.catalogs[0] ?? (await detectCatalog(await checkout.repo.source(headSha)));
+  return { plan, headSha, baselineSha, config, catalog };
+}
+
+/**
+ * One run of the action: inputs, event, commits, engine, then everything a person sees
+ * (annotations, job summary, review, sticky comment, status) and the outputs. Returns the
+ * exit code; pass/fail comes from the findings alone, whatever the token could write.
+ */
+export async function runAction(io: RunnerIO): Promise<number> {
+  try {
+    return await run(io);
+  } catch (err) {
+    if (err instanceof InputError) {
+      io.setFailed(err.describe());
+      return EXIT_INPUT_ERROR;
+    }
+    io.setFailed(
+      `cpu-model-guard failed unexpectedly; please report this: ${(err as Error).stack ?? String(err)}`,
+    );
+    return EXIT_INTERNAL_ERROR;
+  }
+}
+
+async function run(io: RunnerIO): Promise<number> {
+  const inputs = parseInputs(io.input);
+  const ctx = await runContext(io.env);
+  const workspace = path.resolve(io.env.GITHUB_WORKSPACE ?? process.cwd());
+  const checkout = new Checkout(workspace, io.info);
+  if (!(await checkout.repo.isRepository())) {
+    throw new UsageError(
+      `${workspace} is not a git checkout`,
+      { path: workspace },
+      'run actions/checkout before cpu-model-guard',
+    );
+  }
+  const [owner, repo] = ctx.repository.split('/') as [string, string];
+  const client = inputs.githubToken
+    ? createGitHubClient(inputs.githubToken, { baseUrl: io.env.GITHUB_API_URL, log: io.info })
+    : undefined;
+  if (!client) io.info('No github-token: the findings go to annotations and the job summary only.');
+
+  const { plan, headSha, baselineSha, config, catalog } = await prepare(io, inputs, ctx, checkout, client);
+  const pr = plan.pullRequest;
+  const reviewer =
+    client && pr ? new Reviewer(client, { owner, repo, pullNumber: pr.number, headSha }, io.info) : undefined;
+
+  const waivers: Waiver[] = [...config.waivers];
+  if (reviewer) {
+    const labels = await reviewer.liveLabels().catch((err: unknown) => {
+      io.info(
+        `Cannot read the pull request's labels (${httpStatus(err) ?? (err as Error).message}): no label waiver applies.`,
+      );
+      return [] as string[];
+    });
+    if (labels.includes(inputs.waiveLabel)) {
+      io.info(`The pull request carries ${inputs.waiveLabel}: type-2 findings are reported as waived.`);
+      waivers.push({
+        rule: 'machine-type-host-requirement',
+        models: ['*'],
+        reason: `the pull request carries the label ${inputs.waiveLabel}`,
+        source: `pull request label ${inputs.waiveLabel}`,
+      });
+    }
+  }
+
+  let releaseRef: string | undefined;
+  if (inputs.releaseRef) releaseRef = await checkout.ensure({ ref: inputs.releaseRef }, 'release revision');
+  else if (plan.mode === 'check' && (await checkout.isShallow())) {
+    io.info(
+      'The checkout is shallow and release-ref is not set: without release tags, every name in the baseline counts as released.',
+    );
+  }
+
+  const engineOptions = {
+    catalog,
+    failOn: inputs.failOn ?? config.failOn ?? 'type-2',
+    waivers,
+    ignoreModels: config.ignoreModels,
+    hostRequirements: config.hostRequirements,
+  };
+  const report: Report =
+    plan.mode === 'check'
+      ? await checkRevisions({
+          ...engineOptions,
+          repoDir: workspace,
+          base: baselineSha!,
+          head: headSha,
+          releaseRef,
+        })
+      : await auditRevision({ ...engineOptions, repoDir: workspace, ref: headSha });
+
+  const docs = ruleDocsUrl(io.env);
+  const outputs: Record<string, string> = {
+    result: report.result,
+    'new-model-required': String(report.counts['new-model-required']),
+    'type-2': String(report.counts['type-2']),
+    safe: String(report.counts.safe),
+    waived: String(report.counts.waived),
+    'json-report': '',
+    'sarif-report': '',
+  };
+  if (inputs.jsonReport)
+    outputs['json-report'] = await writeReport(workspace, inputs.jsonReport, renderJson(report));
+  if (inputs.sarifReport) {
+    outputs['sarif-report'] = await writeReport(
+      workspace,
+      inputs.sarifReport,
+      renderSarif(report, { ruleDocsUrl: docs }),
+    );
+  }
+
+  for (const a of planAnnotations(report)) io.annotate(a);
+
+  let published: PublishOutcome | undefined;
+  if (reviewer && pr && inputs.comment !== 'none' && plan.mode === 'check') {
+    const diff = parseDiffMap(await checkout.diff(baselineSha!, headSha, catalog.path));
+    published = await reviewer.publish(report, diff, {
+      mode: inputs.comment,
+      ruleDocsUrl: docs,
+      summaryKey: `${catalog.format}:${catalog.path}`,
+    });
+  }
+  let statusNote: string | undefined;
+  if (client && inputs.statusContext && !published?.readOnly) {
+    try {
+      await setCommitStatus(
+        client,
+        { owner, repo, sha: headSha },
+        inputs.statusContext,
+        report,
+        runUrl(io.env),
+      );
+    } catch (err) {
+      if (!(err instanceof ReadOnlyToken)) throw err;
+      statusNote = `The commit status ${inputs.statusContext} could not be set: the token cannot write statuses (give the job statuses: write).`;
+      io.info(statusNote);
+    }
+  }
+
+  const summaryLines = [
+    renderMarkdownSummary(report, {
+      maxBytes: JOB_SUMMARY_MAX_BYTES - SUMMARY_RESERVE_BYTES,
+      ruleDocsUrl: docs,
+    }),
+  ];
+  const trailer: string[] = [`_${plan.why}._`];
+  if (published?.readOnly)
+    trailer.push(
+      '_The token could not write to the pull request (a fork?): the findings are shown here and as annotations only._',
+    );
+  if (published?.movedToBody)
+    trailer.push(
+      `_${published.movedToBody} comment(s) GitHub refused on the diff were listed in the review body instead._`,
+    );
+  if (statusNote) trailer.push(`_${statusNote}_`);
+  await io.appendSummary([...summaryLines, '', ...trailer, ''].join('\n'));
+
+  for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
+
+  if (report.result === 'fail') {
+    const c = report.counts;
+    io.setFailed(
+      `cpu-model-guard: the change fails the check (fail-on ${report.failOn}): ${c['new-model-required']} new-model-required, ${c['type-2']} type-2 finding(s). See the annotations and the job summary.`,
+    );
+    return EXIT_FINDINGS;
+  }
+  io.info(`cpu-model-guard: pass (${report.counts.safe} safe, ${report.counts.waived} waived).`);
+  return EXIT_OK;
+}
