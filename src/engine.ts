@@ -329,7 +329,8 @@ export interface ExpandRequest {
  * catalog's property names: everything on every machine type is large, so callers can write
  * it out as it comes instead of holding it all.
  */
-export function* expandEach(req: ExpandRequest): Generator<[string, Record<string, EffectiveModel>]> {
+export function expandEach(req: ExpandRequest): Generator<[string, Record<string, EffectiveModel>]> {
+  // Unknown names fail here, before the caller has written anything.
   const em = new EffectiveModels(req.catalog, { cache: false });
   const machineTypes = req.catalog.machineTypes.filter((m) => !req.machine || m.name === req.machine || m.aliases.includes(req.machine));
   if (req.machine && !machineTypes.length) {
@@ -337,14 +338,16 @@ export function* expandEach(req: ExpandRequest): Generator<[string, Record<strin
   }
   const names = em.names_().filter((n) => !req.model || n.name === req.model);
   if (req.model && !names.length) throw new UsageError(`no model ${req.model} in this catalog`);
-  for (const mt of machineTypes) {
-    const models: Record<string, EffectiveModel> = {};
-    for (const n of names) {
-      const e = em.get(n.name, mt.name, req.accel ?? 'kvm');
-      if (e) models[n.name] = e;
+  return (function* () {
+    for (const mt of machineTypes) {
+      const models: Record<string, EffectiveModel> = {};
+      for (const n of names) {
+        const e = em.get(n.name, mt.name, req.accel ?? 'kvm');
+        if (e) models[n.name] = e;
+      }
+      yield [mt.name, models] as [string, Record<string, EffectiveModel>];
     }
-    yield [mt.name, models];
-  }
+  })();
 }
 
 /** `{ machineType: { modelName: { property: value } } }`. */

@@ -134,13 +134,14 @@ export async function main(argv: string[]): Promise<number> {
       // Everything on every machine type is tens of megabytes: written one machine type at a
       // time, and indented only for a person at a terminal.
       const indent = !values.output && process.stdout.isTTY ? 2 : undefined;
+      const expansions = expandEach({ catalog, machine: values.machine, model: values.model, accel });
       const out = values.output ? createWriteStream(values.output) : process.stdout;
       const write = (text: string): Promise<void> | void => {
         if (!out.write(text)) return new Promise((resolve) => out.once('drain', () => resolve()));
       };
       let first = true;
       await write('{');
-      for (const [machineType, models] of expandEach({ catalog, machine: values.machine, model: values.model, accel })) {
+      for (const [machineType, models] of expansions) {
         await write(`${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${JSON.stringify(models, null, indent)?.replace(/\n/g, indent ? '\n  ' : '\n')}`);
         first = false;
       }

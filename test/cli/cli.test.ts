@@ -1,0 +1,138 @@
+/**
+ * The CLI as users run it: the built dist/cli.js in its own process, on real git
+ * repositories, with its exit codes and its stdout/stderr.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv from 'ajv';
+import { QEMU_X86_FILES } from '../../src/parse/qemu-x86/files.js';
+import { debianSource } from '../support/debian-source.js';
+import { TempRepo } from '../support/git-repo.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = path.join(root, process.env['CMG_CLI'] ?? 'dist/cli.js');
+const mini = path.join(root, 'test/fixtures/qemu-mini');
+
+function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let repo: TempRepo;
+let base: string;
+
+beforeAll(async () => {
+  const qemu = await debianSource('qemu', 'bookworm');
+  repo = new TempRepo();
+  repo.copyFrom(qemu, Object.values(QEMU_X86_FILES).filter((f) => existsSync(path.join(qemu, f))), 'qemu');
+  base = repo.commitAll('QEMU 7.2 catalog in a subfolder');
+  repo.git('tag', 'v7.2.0');
+});
+
+afterAll(() => repo?.remove());
+
+describe('check', () => {
+  test('a clean change passes with exit 0 and says why it is safe', () => {
+    const head = repo.branch('new-version', base, (r) =>
+      r.edit(
+        'qemu/target/i386/cpu.c',
+        '                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n',
+        '                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n            {\n                .version = 5,\n                .props = (PropValue[]) {\n                    { "avx512f", "on" },\n                    { /* end of list */ }\n                }\n            },\n',
+      ),
+    );
+    const r = run('check', '--repo', repo.dir, '--base', base, '--head', head, '--catalog', 'qemu-x86:qemu');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('version-added');
+    expect(r.stdout).toContain('Haswell-v5');
+    expect(r.stdout).toMatch(/released:.*v7\.2\.0/);
+    expect(r.stdout).toMatch(/Result: PASS/);
+  });
+
+  test('a broken rule exits 1; the JSON report follows its schema and points at the line', () => {
+    const head = repo.branch('feature-added', base, (r) =>
+      r.edit('qemu/target/i386/cpu.c', /(\.name = "Haswell",[\s\S]*?CPUID_7_0_EBX_FSGSBASE \| CPUID_7_0_EBX_BMI1 \|)/, '$1\n            CPUID_7_0_EBX_AVX512F |'),
+    );
+    const r = run('check', '--repo', repo.dir, '--base', base, '--head', head, '--catalog', 'qemu-x86:qemu', '--format', 'json');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(path.join(root, 'schema/report.schema.json'), 'utf8')));
+    expect(validate.errors ?? validate(report)).toBe(true);
+    expect(report.result).toBe('fail');
+    const [f] = report.findings;
+    expect(f).toMatchObject({ rule: 'released-model-changed', class: 'new-model-required', property: 'avx512f' });
+    expect(f.location).toEqual({ path: 'qemu/target/i386/cpu.c', line: repo.lineOf('qemu/target/i386/cpu.c', 'CPUID_7_0_EBX_AVX512F |'), side: 'RIGHT' });
+
+    const lenient = run('check', '--repo', repo.dir, '--base', base, '--head', head, '--catalog', 'qemu-x86:qemu', '--fail-on', 'never');
+    expect(lenient.code).toBe(0);
+    const sarif = run('check', '--repo', repo.dir, '--base', base, '--head', head, '--catalog', 'qemu-x86:qemu', '--format', 'sarif');
+    expect(JSON.parse(sarif.stdout).runs[0].results[0]).toMatchObject({ ruleId: 'released-model-changed', level: 'error' });
+  });
+
+  test('input errors exit 2 with a message and no stack trace', () => {
+    const cases: [string[], RegExp][] = [
+      [['check', '--repo', repo.dir, '--base', base, '--head', 'no-such-branch', '--catalog', 'qemu-x86:qemu'], /revision no-such-branch is not a commit/],
+      [['check', '--repo', repo.dir, '--base', base, '--head', base], /not a QEMU x86 catalog: VERSION, .* missing/],
+      [['check', '--repo', repo.dir, '--base', base, '--head', base, '--catalog', 'qemu-x86:../elsewhere'], /leaves the repository/],
+      [['check', '--repo', repo.dir, '--base', base, '--head', base, '--catalog', 'nosuch:qemu'], /unknown catalog format "nosuch"/],
+      [['check', '--repo', repo.dir, '--base', base], /check needs --head/],
+      [['check', '--repo', repo.dir, '--base', base, '--head', base, '--fail-on', 'sometimes'], /--fail-on sometimes is not one of/],
+      [['check', '--bogus'], /Unknown option '--bogus'/],
+      [['frobnicate'], /unknown command frobnicate/],
+      [['expand', '--root', mini, '--machine', 'pc-q35-1.0'], /no machine type pc-q35-1.0/],
+    ];
+    for (const [args, message] of cases) {
+      const r = run(...args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  test('a catalog broken in head is an input error naming file and line, never a pass', () => {
+    const head = repo.branch('broken', base, (r) => {
+      const text = r.read('qemu/target/i386/cpu.c');
+      r.write('qemu/target/i386/cpu.c', text.slice(0, text.indexOf('.name = "Haswell"')));
+    });
+    const r = run('check', '--repo', repo.dir, '--base', base, '--head', head, '--catalog', 'qemu-x86:qemu');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^cpu-model-guard: qemu\/target\/i386\/cpu\.c:\d+: a '\{' is never closed/);
+  });
+});
+
+describe('expand', () => {
+  test('prints effective models with QEMU property names and types', () => {
+    const r = run('expand', '--root', mini, '--machine', 'q35', '--model', 'Alpha-Lite', '--format', 'json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(['pc-q35-9.2']);
+    expect(out['pc-q35-9.2']['Alpha-Lite']).toMatchObject({ avx2: false, 'sse4.1': true, family: 6, model: 60, stepping: 4, vendor: 'GenuineIntel', 'model-id': 'Alpha Processor (lite)', kvmclock: true, 'legacy-cache': true });
+    const tcg = JSON.parse(run('expand', '--root', mini, '--machine', 'pc-q35-9.0', '--model', 'Alpha', '--accel', 'tcg', '--format', 'json').stdout);
+    expect(tcg['pc-q35-9.0']['Alpha']).toMatchObject({ kvmclock: false, vme: false, 'sse4.1': false });
+  });
+});
+
+describe('audit and export', () => {
+  test('audit of a working tree reports type-2 history and exits by fail-on', () => {
+    repo.git('checkout', '-q', base);
+    const r = run('audit', '--root', path.join(repo.dir, 'qemu'), '--format', 'markdown');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('machine-type-host-requirement');
+    expect(r.stdout).toContain('pku');
+    expect(run('audit', '--repo', repo.dir, '--ref', base, '--catalog', 'qemu-x86:qemu', '--fail-on', 'never').code).toBe(0);
+  });
+
+  test('export writes a generic catalog that reads back to the same effective models', () => {
+    const exported = run('export', '--root', mini, '--format', 'catalog');
+    expect(exported.code).toBe(0);
+    repo.git('checkout', '-q', base);
+    repo.write('generic/models.yml', exported.stdout);
+    const fromExport = JSON.parse(run('expand', '--root', repo.dir, '--catalog', 'catalog:generic/models.yml', '--format', 'json').stdout);
+    const fromSource = JSON.parse(run('expand', '--root', mini, '--format', 'json').stdout);
+    expect(fromExport).toEqual(fromSource);
+  });
+});
