@@ -20,6 +20,14 @@ const PUNCTUATORS = [
   '+=', '-=', '*=', '/=', '%=', '&=', '^=', '|=', '##',
 ];
 
+const PUNCTUATORS_BY_FIRST = new Map<string, string[]>();
+for (const p of PUNCTUATORS) PUNCTUATORS_BY_FIRST.set(p[0]!, [...(PUNCTUATORS_BY_FIRST.get(p[0]!) ?? []), p]);
+const SINGLE_PUNCTUATORS = new Set('{}[]();,.<>+-*/%&|^!~?:=#');
+
+const isDigit = (c: string): boolean => {
+  const k = c.charCodeAt(0);
+  return k >= 48 && k <= 57;
+};
 // Character classes by code: the tokenizer runs over every byte of the largest catalog files.
 const isIdentStart = (c: string): boolean => {
   const k = c.charCodeAt(0);
@@ -55,9 +63,9 @@ export function tokenize(text: string, path: string): Token[] {
       i = j;
       return;
     }
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(text[i + 1] ?? ''))) {
+    if (isDigit(c) || (c === '.' && isDigit(text[i + 1] ?? ''))) {
       let j = i + 1;
-      while (j < n && /[0-9A-Za-z_.]/.test(text[j]!)) j++;
+      while (j < n && (isIdentPart(text[j]!) || text[j] === '.')) j++;
       out.push({ kind: 'number', text: text.slice(i, j), line: startLine });
       i = j;
       return;
@@ -74,14 +82,14 @@ export function tokenize(text: string, path: string): Token[] {
       i = j + 1;
       return;
     }
-    for (const p of PUNCTUATORS) {
+    for (const p of PUNCTUATORS_BY_FIRST.get(c) ?? []) {
       if (text.startsWith(p, i)) {
         out.push({ kind: 'punct', text: p, line: startLine });
         i += p.length;
         return;
       }
     }
-    if (/[{}[\]();,.<>+\-*/%&|^!~?:=#]/.test(c)) {
+    if (SINGLE_PUNCTUATORS.has(c)) {
       out.push({ kind: 'punct', text: c, line: startLine });
       i++;
       return;
