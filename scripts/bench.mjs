@@ -1,0 +1,250 @@
+#!/usr/bin/env node
+/* global process, console, URL */
+// Benchmark of the CLI on a real QEMU tree, side by side with the QEMU binary answering the
+// same question through QMP.
+//
+//   node scripts/bench.mjs [--runs N] [--suite bookworm] [--qmp-only]
+//
+// Every measurement is a whole process, started fresh: wall time is the median of N runs after
+// one unmeasured warm-up run, peak memory is the largest resident set of the process (and its
+// children) as /usr/bin/time reports it. Prints a Markdown table.
+//
+//   check   node dist/cli.js check --repo R --base base --head head --format json
+//           R is a git repository whose base commit is the real tree and whose head commit
+//           adds a feature to a released model (a change the check must flag)
+//   audit   node dist/cli.js audit --repo R --ref head --format json
+//   expand  node dist/cli.js expand --root TREE --format json (every machine type and model)
+//   QMP     every model's full expansion on every pc-q35/pc-i440fx machine type, from
+//           qemu-system-x86_64 (test/support/qmp.ts, uncached)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    suite: { type: 'string', default: 'bookworm' },
+    'qmp-only': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  console.log('usage: node scripts/bench.mjs [--runs N] [--suite bookworm] [--qmp-only]');
+  process.exit(0);
+}
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1) fail(`--runs must be a positive whole number, not '${values.runs}'`);
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+const cli = path.join(root, 'dist', 'cli.js');
+if (!values['qmp-only'] && !existsSync(cli)) {
+  fail('dist/cli.js is missing: run `npm run build` first (or --qmp-only for the QEMU side alone)');
+}
+const timeBinary = '/usr/bin/time';
+const haveTime = existsSync(timeBinary);
+const work = mkdtempSync(path.join(os.tmpdir(), 'cmg-bench-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+
+// The real QEMU tree, fetched (once) exactly as the tests fetch it.
+const tree = path.join(root, '.tmp', 'debian', `qemu-${values.suite}`);
+execFileSync('bash', [path.join(root, 'scripts', 'fetch-debian-source.sh'), 'qemu', values.suite, tree], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const qemuSourceVersion = readFileSync(path.join(tree, 'VERSION'), 'utf8').trim();
+
+/**
+ * The check's repository: base = the real tree, head = base plus AVX-512F in the released
+ * Haswell model. Built once and kept, since committing 20,000 files is not what is measured.
+ */
+function benchRepository() {
+  const repo = path.join(root, '.tmp', 'bench', `qemu-${values.suite}-repo`);
+  if (existsSync(repo)) {
+    const tagged = spawnSync('git', ['-C', repo, 'rev-parse', '--verify', '-q', 'refs/tags/head'], {
+      stdio: 'ignore',
+    });
+    if (tagged.status === 0) return repo;
+    rmSync(repo, { recursive: true, force: true });
+  }
+  mkdirSync(path.dirname(repo), { recursive: true });
+  const partial = `${repo}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  execFileSync('cp', ['-a', tree, partial]);
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost' };
+  Object.assign(env, { GIT_COMMITTER_NAME: env.GIT_AUTHOR_NAME, GIT_COMMITTER_EMAIL: env.GIT_AUTHOR_EMAIL });
+  const gitIn = (...args) => execFileSync('git', ['-C', partial, ...args], { stdio: 'ignore', env });
+  gitIn('init', '-q', '-b', 'main');
+  gitIn('add', '-A', '-f');
+  gitIn('commit', '-q', '-m', `QEMU ${qemuSourceVersion} as packaged by Debian ${values.suite}`);
+  gitIn('tag', 'base');
+  const cpuC = path.join(partial, 'target', 'i386', 'cpu.c');
+  const source = readFileSync(cpuC, 'utf8');
+  const haswell = source.indexOf('.name = "Haswell",');
+  const word = source.indexOf('.features[FEAT_7_0_EBX] =', haswell);
+  if (haswell < 0 || word < 0) fail(`cannot find Haswell's FEAT_7_0_EBX word in ${cpuC}`);
+  const at = word + '.features[FEAT_7_0_EBX] ='.length;
+  writeFileSync(cpuC, `${source.slice(0, at)}\n            CPUID_7_0_EBX_AVX512F |${source.slice(at)}`);
+  gitIn('commit', '-q', '-am', 'target/i386: add AVX-512F to Haswell');
+  gitIn('tag', 'head');
+  execFileSync('mv', ['-T', partial, repo]);
+  return repo;
+}
+
+/**
+ * The QMP side runs test/support/qmp.ts itself, as a process of its own: transpiled once (types
+ * stripped, nothing else changes), so the benchmark measures the same client the tests use.
+ */
+async function qmpProgram() {
+  const { default: ts } = await import('typescript');
+  const dir = path.join(work, 'qmp', 'test', 'support');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(work, 'qmp', 'package.json'), '{"type":"module"}\n');
+  for (const name of ['qmp', 'debian-source']) {
+    const source = readFileSync(path.join(root, 'test', 'support', `${name}.ts`), 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    writeFileSync(path.join(dir, `${name}.js`), outputText);
+  }
+  const program = path.join(work, 'qmp', 'dump.mjs');
+  writeFileSync(
+    program,
+    [
+      "import { qmpDump } from './test/support/qmp.js';",
+      'const dump = await qmpDump({ cacheDir: null });',
+      'process.stdout.write(JSON.stringify(dump));',
+      '',
+    ].join('\n'),
+  );
+  return program;
+}
+
+/** One process, its wall time and peak RSS; stdout goes to a file, whose size is reported. */
+function measureOnce(label, argv, okCodes) {
+  const out = path.join(work, 'out');
+  const timing = path.join(work, 'time');
+  const command = haveTime ? [timeBinary, '-f', '%e %M', '-o', timing, ...argv] : argv;
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command[0], command.slice(1), {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1024 * 1024 * 1024,
+  });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.error) fail(`${label}: ${result.error.message}`);
+  if (!okCodes.includes(result.status ?? -1)) {
+    fail(
+      `${label} exited with ${result.status ?? result.signal}:\n${result.stderr.toString().slice(0, 4000)}`,
+    );
+  }
+  writeFileSync(out, result.stdout);
+  let rssKb;
+  if (haveTime) {
+    const line = readFileSync(timing, 'utf8').trim().split('\n').pop();
+    rssKb = Number(line.split(' ')[1]);
+  }
+  return { wallMs, rssKb, bytes: statSync(out).size, stdout: result.stdout };
+}
+
+function measure(label, argv, okCodes = [0], describe = () => '') {
+  process.stderr.write(`bench: ${label} `);
+  measureOnce(label, argv, okCodes);
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    samples.push(measureOnce(label, argv, okCodes));
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  const walls = samples.map((s) => s.wallMs).sort((a, b) => a - b);
+  const median =
+    walls.length % 2
+      ? walls[(walls.length - 1) / 2]
+      : (walls[walls.length / 2 - 1] + walls[walls.length / 2]) / 2;
+  const rss = haveTime ? Math.max(...samples.map((s) => s.rssKb)) : undefined;
+  const last = samples[samples.length - 1];
+  return {
+    label,
+    median,
+    min: walls[0],
+    max: walls[walls.length - 1],
+    rss,
+    bytes: last.bytes,
+    note: describe(last.stdout),
+  };
+}
+
+function jsonNote(describe) {
+  return (stdout) => {
+    try {
+      return describe(JSON.parse(stdout.toString('utf8')));
+    } catch {
+      return 'output is not JSON';
+    }
+  };
+}
+
+const rows = [];
+if (!values['qmp-only']) {
+  const repo = benchRepository();
+  const node = process.execPath;
+  // Exit code 1 means findings at or above the fail threshold: expected for the head edit.
+  rows.push(
+    measure(
+      'check base..head',
+      [node, cli, 'check', '--repo', repo, '--base', 'base', '--head', 'head', '--format', 'json'],
+      [0, 1],
+      jsonNote((r) => (Array.isArray(r.findings) ? `${r.findings.length} findings` : '')),
+    ),
+  );
+  rows.push(
+    measure(
+      'audit head',
+      [node, cli, 'audit', '--repo', repo, '--ref', 'head', '--format', 'json'],
+      [0, 1],
+      jsonNote((r) => (Array.isArray(r.findings) ? `${r.findings.length} findings` : '')),
+    ),
+  );
+  rows.push(
+    measure('expand all (tcg)', [node, cli, 'expand', '--root', tree, '--accel', 'tcg', '--format', 'json']),
+  );
+}
+const program = await qmpProgram();
+rows.push(
+  measure(
+    'QMP full expansion dump',
+    [process.execPath, program],
+    [0],
+    jsonNote((d) => {
+      const expansions = Object.values(d.expansions).reduce(
+        (n, byModel) => n + Object.keys(byModel).length,
+        0,
+      );
+      return `${d.machineTypes.length} machine types, ${expansions} expansions`;
+    }),
+  ),
+);
+
+const qemuVersion = execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+const seconds = (ms) => (ms / 1000).toFixed(2);
+const lines = [
+  `Benchmark: QEMU ${qemuSourceVersion} sources (Debian ${values.suite}); ${qemuVersion}`,
+  `${os.availableParallelism()} CPUs, Node ${process.version}, median of ${runs} runs after one warm-up`,
+  '',
+  '| what | median s | min s | max s | peak RSS MiB | output | notes |',
+  '|---|---:|---:|---:|---:|---:|---|',
+  ...rows.map(
+    (r) =>
+      `| ${r.label} | ${seconds(r.median)} | ${seconds(r.min)} | ${seconds(r.max)} | ${
+        r.rss === undefined ? 'n/a' : (r.rss / 1024).toFixed(0)
+      } | ${(r.bytes / 1024 / 1024).toFixed(1)} MiB | ${r.note} |`,
+  ),
+];
+if (!haveTime) lines.push('', `(${timeBinary} is missing: install the 'time' package to measure memory)`);
+console.log(lines.join('\n'));
