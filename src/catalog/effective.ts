@@ -99,7 +99,8 @@ export class EffectiveModels {
   /** A compat property's string value, typed like the property it sets. */
   typedValue(property: string, raw: string): PropValue {
     const current = this.catalog.propertyDefaults[property];
-    if (typeof current === 'boolean') {
+    // A property the catalog does not declare is a feature when it is switched on or off.
+    if (typeof current === 'boolean' || current === undefined) {
       if (['on', 'true', 'yes'].includes(raw)) return true;
       if (['off', 'false', 'no'].includes(raw)) return false;
     }

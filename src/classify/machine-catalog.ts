@@ -243,7 +243,8 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
       if (!before || !after) continue;
       const released = releasedMachine(mt) && releasedNames.has(n.name);
       for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
-        if (before[p] !== after[p]) effects.push({ name: n.name, machineType: mt.name, property: p, before: before[p], after: after[p], released });
+        // A feature never mentioned is off: undefined and false are the same to a guest.
+        if (before[p] !== after[p] && (before[p] ?? false) !== (after[p] ?? false)) effects.push({ name: n.name, machineType: mt.name, property: p, before: before[p], after: after[p], released });
       }
     }
   }
