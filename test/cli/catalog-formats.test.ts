@@ -7,15 +7,16 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Finding, Report } from '../../src/report/finding.js';
 import { debianSource } from '../support/debian-source.js';
 import { TempRepo } from '../support/git-repo.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = path.join(root, process.env['CMG_CLI'] ?? 'dist/cli.js');
 
-function check(repo: TempRepo, base: string, head: string, catalog: string): { code: number | null; report: any; stderr: string } {
+function check(repo: TempRepo, base: string, head: string, catalog: string): { code: number | null; report: Report; stderr: string } {
   const r = spawnSync(process.execPath, [cli, 'check', '--repo', repo.dir, '--base', base, '--head', head, '--catalog', catalog, '--format', 'json'], { encoding: 'utf8' });
-  return { code: r.status, report: r.stdout ? JSON.parse(r.stdout) : undefined, stderr: r.stderr };
+  return { code: r.status, report: (r.stdout ? JSON.parse(r.stdout) : undefined) as Report, stderr: r.stderr };
 }
 
 describe('generic catalog', () => {
@@ -34,7 +35,7 @@ describe('generic catalog', () => {
     const head = repo.branch('avx512f', base, (r) => r.edit(file, '      avx2: true\n      mpx: true\n', '      avx2: true\n      mpx: true\n      avx512f: true\n'));
     const { code, report } = check(repo, base, head, `catalog:${file}`);
     expect(code).toBe(1);
-    const f = report.findings.find((x: any) => x.rule === 'released-model-changed');
+    const f = report.findings.find((x: Finding) => x.rule === 'released-model-changed')!;
     expect(f).toMatchObject({ class: 'new-model-required', property: 'avx512f', location: { path: file, line: repo.lineOf(file, 'avx512f: true'), side: 'RIGHT' } });
     expect(f.models).toEqual(expect.arrayContaining(['Skylake-Client', 'Skylake-Client-v1', 'Skylake-Client-IBRS']));
     expect(f.machineTypes).toEqual(['pc-q35-3.1']);
@@ -47,7 +48,7 @@ describe('generic catalog', () => {
     });
     const { code, report } = check(repo, base, head, `catalog:${file}`);
     expect(code).toBe(1);
-    expect(report.findings.map((x: any) => [x.rule, x.class])).toEqual([['machine-type-host-requirement', 'type-2']]);
+    expect(report.findings.map((x: Finding) => [x.rule, x.class])).toEqual([['machine-type-host-requirement', 'type-2']]);
     expect(report.findings[0]).toMatchObject({ property: 'pku', models: ['Opteron_G3', 'Opteron_G3-v1'], machineTypes: ['pc-q35-4.0'] });
   });
 
@@ -77,7 +78,7 @@ describe("libvirt's real cpu_map", () => {
     const bad = repo.branch('unmarked', base, (r) => r.edit(haswell, "    <feature name='fma'/>\n", "    <feature name='fma'/>\n    <feature name='avx512f'/>\n"));
     const { code, report } = check(repo, base, bad, 'libvirt-cpu-map:src/cpu_map');
     expect(code).toBe(1);
-    const f = report.findings.find((x: any) => x.rule === 'libvirt-model-changed');
+    const f = report.findings.find((x: Finding) => x.rule === 'libvirt-model-changed')!;
     expect(f.class).toBe('new-model-required');
     expect(f.location).toEqual({ path: haswell, line: repo.lineOf(haswell, "<feature name='avx512f'/>"), side: 'RIGHT' });
     expect(f.models).toContain('Haswell');
@@ -85,6 +86,6 @@ describe("libvirt's real cpu_map", () => {
     const good = repo.branch('marked', base, (r) => r.edit(haswell, "    <feature name='fma'/>\n", "    <feature name='fma'/>\n    <feature name='avx512f' added='yes'/>\n"));
     const ok = check(repo, base, good, 'libvirt-cpu-map:src/cpu_map');
     expect(ok.code).toBe(0);
-    expect(ok.report.findings.map((x: any) => x.rule)).toContain('libvirt-feature-added');
+    expect(ok.report.findings.map((x: Finding) => x.rule)).toContain('libvirt-feature-added');
   });
 });
