@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { QEMU_X86_FILES } from '../../src/parse/qemu-x86/files.js';
 import { debianSource } from '../support/debian-source.js';
 import { TempRepo } from '../support/git-repo.js';
