@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { debianSource } from '../support/debian-source.js';
+import { debianSource, debianSourceDir } from '../support/debian-source.js';
 import { compareMachineTypes, QmpError, QmpSession, qmpDump, type QmpDump } from '../support/qmp.js';
 
 const binary = 'qemu-system-x86_64';
@@ -157,5 +157,27 @@ describe('qmpDump of QEMU 7.2', () => {
     } finally {
       await rm(cacheDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('debianSource (the trees the QMP answers are compared with)', () => {
+  test('unpacks the tree with Debian patches applied, once', async () => {
+    const tree = await debianSource('qemu', 'bookworm');
+    expect(tree).toBe(debianSourceDir('qemu', 'bookworm'));
+    const applied = await readFile(path.join(tree, '.pc', 'applied-patches'), 'utf8');
+    expect(applied.trim().split('\n').length).toBeGreaterThan(0);
+    expect(await debianSource('qemu', 'bookworm')).toBe(tree);
+  });
+
+  test('a version the suite does not have fails naming what it has', async () => {
+    await expect(debianSource('qemu', 'bookworm', { version: '1:0.1+dfsg-1' })).rejects.toThrow(
+      /bookworm' has no qemu 1:0\.1\+dfsg-1; it has: 1:7\.2/,
+    );
+  });
+
+  test('a package the suite does not have fails clearly', async () => {
+    await expect(debianSource('cpu-model-guard-no-such-package', 'bookworm')).rejects.toThrow(
+      /suite 'bookworm' has no source package 'cpu-model-guard-no-such-package'/,
+    );
   });
 });
