@@ -69,6 +69,7 @@ if ! command -v dpkg-source >/dev/null; then
     die "could not install dpkg-dev"
 fi
 
+# shellcheck source=/dev/null
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 
 # Find the Debian archive in the machine's apt configuration: the entries that serve the
@@ -192,7 +193,7 @@ available=$(apt-cache "${apt_private[@]}" showsrc --only-source "$package" 2>/de
 [[ -n $available ]] || die "suite '$suite' has no source package '$package'"
 if [[ -n $pin ]]; then
   grep -qxF -- "$pin" <<<"$available" ||
-    die "suite '$suite' has no $package $pin; it has: $(echo $available)"
+    die "suite '$suite' has no $package $pin; it has: $(paste -sd' ' <<<"$available")"
   version=$pin
 else
   version=$(tail -n 1 <<<"$available")
