@@ -79,16 +79,32 @@ export class GitRepository {
   async source(commit: string, subdir = '.'): Promise<CatalogSource> {
     const prefix = path.posix.normalize(subdir.replace(/\\/g, '/')).replace(/^\.\/?/, '').replace(/\/$/, '');
     if (prefix.startsWith('..')) throw new InputError(`catalog path ${subdir} leaves the repository`);
-    const listing = await this.git.raw(['ls-tree', '-r', '-z', '--full-tree', '--name-only', commit, '--', prefix || '.']);
-    const files = new Set(listing.split('\0').filter(Boolean));
+    // Sizes come with the listing so that every read can be checked against them: git output
+    // read through a child process's pipe has been seen cut short under concurrency.
+    const listing = await this.git.raw(['ls-tree', '-r', '-z', '-l', '--full-tree', commit, '--', prefix || '.']);
+    const sizes = new Map<string, number>();
+    for (const entry of listing.split('\0')) {
+      const tab = entry.indexOf('\t');
+      if (tab < 0) continue;
+      const [, type, , size] = entry.slice(0, tab).split(/\s+/);
+      if (type === 'blob') sizes.set(entry.slice(tab + 1), Number(size));
+    }
+    const files = new Set(sizes.keys());
     const full = (rel: string): string => path.posix.normalize(prefix ? `${prefix}/${rel}` : rel);
     return {
       label: `${commit.slice(0, 12)}${prefix ? `:${prefix}` : ''}`,
       readFile: async (rel) => {
         const p = full(rel);
         if (p.startsWith('..')) throw new InputError(`path ${rel} leaves the repository`);
-        if (!files.has(p)) return undefined;
-        return this.git.show([`${commit}:${p}`]);
+        const expected = sizes.get(p);
+        if (expected === undefined) return undefined;
+        for (let attempt = 1; ; attempt++) {
+          const content = await this.git.showBuffer([`${commit}:${p}`]);
+          if (content.length === expected) return content.toString('utf8');
+          if (attempt === 3) {
+            throw new InputError(`git returned ${content.length} of the ${expected} bytes of ${p} at ${commit.slice(0, 12)}`, { path: p }, 'run again; if it persists, check the repository with git fsck');
+          }
+        }
       },
       listFiles: async (dir) => {
         const d = full(dir).replace(/\/$/, '');
