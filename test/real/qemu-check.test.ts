@@ -165,6 +165,32 @@ describe('check on the real QEMU 7.2 catalog', () => {
     expect(f.message).toContain('pc_compat_7_1 keeps cpuid-0xb=on');
   });
 
+  test('names added since the release tag are still free to change', async () => {
+    const addV5 = (props: string) => (r: TempRepo) =>
+      r.edit(
+        CPU_C,
+        '                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n',
+        `                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n            {\n                .version = 5,\n                .props = (PropValue[]) {\n${props}                    { /* end of list */ }\n                }\n            },\n`,
+      );
+    repo.git('tag', '-f', 'v7.2.0', base);
+    const withV5 = repo.branch('with-v5', base, addV5('                    { "avx512f", "on" },\n'));
+    const edited = repo.branch('v5-edited', base, addV5('                    { "avx512f", "on" },\n                    { "avx512cd", "on" },\n'));
+    try {
+      const report = await checkRevisions({ repoDir: repo.dir, base: withV5, head: edited, catalog: { format: 'qemu-x86', path: '.' }, failOn: 'type-2' });
+      expect(report.release).toMatchObject({ ref: 'v7.2.0', commit: base });
+      expect(report.result).toBe('pass');
+      const f = only(report, 'unreleased-change');
+      expect(f.models).toEqual(['Haswell-v5']);
+      expect(f.property).toBe('avx512cd');
+
+      const released = await checkRevisions({ repoDir: repo.dir, base: withV5, head: edited, catalog: { format: 'qemu-x86', path: '.' }, failOn: 'type-2', releaseRef: withV5 });
+      expect(only(released, 'released-model-changed').models).toEqual(['Haswell-v5']);
+      expect(released.result).toBe('fail');
+    } finally {
+      repo.git('tag', '-d', 'v7.2.0');
+    }
+  });
+
   test('a comment edit changes no effective model and says so', async () => {
     const report = await checkHead('cosmetic', (r) => r.edit(CPU_C, '        .name = "Haswell",\n', '        /* Fourth generation Core */\n        .name = "Haswell",\n'));
     expect(report.result).toBe('pass');
