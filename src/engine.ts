@@ -202,7 +202,9 @@ export async function check(req: CheckRequest): Promise<Report> {
         notes.push({ kind: 'warning', message: `the release revision has no readable catalog (${err.message}); every name in base counts as released` });
       }
     }
-    findings = withFingerprints(classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames }));
+    const headFiles = new Map(await Promise.all(head.catalog.files.map(async (f) => [f, (await req.head.readFile(f))?.split('\n')] as const)));
+    const headLine = (path: string, line: number): string | undefined => headFiles.get(path)?.[line - 1];
+    findings = withFingerprints(classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames, headLine }));
     files = head.catalog.files;
     notes.push(...head.catalog.notes.filter((n) => !base.catalog.notes.includes(n)).map((message) => ({ kind: 'info' as const, message })));
     const headTypes = new Set(head.catalog.machineTypes.map((m) => m.name));

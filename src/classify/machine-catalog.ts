@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EffectiveModels, registeredNames, resolveVersion } from '../catalog/effective.js';
 import type { Catalog, CpuModel, MachineType, PropValue, RegisteredName } from '../catalog/model.js';
 import { changeReaches, diffCatalogs, type CatalogChange } from '../diff/catalog-diff.js';
-import type { Finding, FindingClass, FindingLocation, FixLines } from '../report/finding.js';
+import type { Finding, FindingClass, FindingLocation, FixLines, Suggestion } from '../report/finding.js';
 
 /**
  * The rule of POLICY.md for catalogs with machine types (QEMU, the generic catalog):
@@ -16,8 +16,8 @@ export interface ClassifyInput {
   head: Catalog;
   /** Names that count as released (they exist at the release revision). */
   releasedNames: ReadonlySet<string>;
-  /** Head file lines, for the fix text that quotes them; optional. */
-  docsUrl?: string;
+  /** A line of a head file (1-based), for suggestions that rewrite it; optional. */
+  headLine?: (path: string, line: number) => string | undefined;
 }
 
 type Draft = Omit<Finding, 'verdict' | 'fingerprint'>;
@@ -291,8 +291,35 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
   for (const e of effects) group(explain(e.name, e.machineType, e.property)).effects.push(e);
   for (const g of gains) group(explain(g.name, g.to, g.property)).gains.push(g);
 
-  for (const g of groups.values()) drafts.push(draftForGroup(g, base, head, changes, releasedMachine));
+  for (const g of groups.values()) {
+    const draft = draftForGroup(g, base, head, changes, releasedMachine);
+    const suggestion = draft.class === 'safe' || !input.headLine ? undefined : revertSuggestion(g.change, input.headLine);
+    drafts.push(suggestion ? { ...draft, suggestion } : draft);
+  }
   return drafts;
+}
+
+/** QEMU's spelling of a prop value inside `{ "prop", "value" }`. */
+const qemuValue = (v: PropValue): string => (v === true ? 'on' : v === false ? 'off' : String(v));
+
+/**
+ * A suggestion that undoes a change on the line that made it, where that is mechanical: a
+ * version prop's value put back, or a feature term that stands alone on its line removed.
+ */
+function revertSuggestion(c: CatalogChange, headLine: (path: string, line: number) => string | undefined): Suggestion | undefined {
+  if (c.side !== 'RIGHT' || !('location' in c) || !c.location) return undefined;
+  const text = headLine(c.location.path, c.location.line);
+  if (text === undefined) return undefined;
+  const at = { path: c.location.path, startLine: c.location.line, endLine: c.location.line };
+  if (c.kind === 'version-prop' && c.before !== undefined && c.after !== undefined) {
+    const quoted = `"${qemuValue(c.after)}"`;
+    if (text.split(quoted).length !== 2 || !text.includes(`"${c.property}"`)) return undefined;
+    return { ...at, replacement: text.replace(quoted, `"${qemuValue(c.before)}"`) };
+  }
+  if (c.kind === 'model-prop' && c.before === undefined && c.after === true && /^\s*[A-Z][A-Z0-9_]*\s*\|?\s*$/.test(text)) {
+    return { ...at, replacement: '' };
+  }
+  return undefined;
 }
 
 const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

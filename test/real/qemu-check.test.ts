@@ -62,6 +62,8 @@ describe('check on the real QEMU 7.2 catalog', () => {
     expect(f.fixLines?.text).toContain('.version = 5,');
     expect(f.fixLines?.text).toContain('{ "avx512f", "on" },');
     expect(f.fixLines?.afterLine).toBe(repo.lineOf(CPU_C, '"Intel Core Processor (Haswell, no TSX, IBRS)" },') + 3);
+    // The added term stands alone on its line: the suggestion removes that line.
+    expect(f.suggestion).toEqual({ path: CPU_C, startLine: f.location.line, endLine: f.location.line, replacement: '' });
   });
 
   test('editing a released version needs a new model version', async () => {
@@ -73,6 +75,7 @@ describe('check on the real QEMU 7.2 catalog', () => {
     expect([f.property, f.before, f.after]).toEqual(['stepping', 1, 2]);
     expect(f.hostRequirement).toBeUndefined();
     expect(f.location.line).toBe(repo.lineOf(CPU_C, '{ "stepping", "2" },'));
+    expect(f.suggestion).toEqual({ path: CPU_C, startLine: f.location.line, endLine: f.location.line, replacement: '                    { "stepping", "1" },' });
   });
 
   test('a new version, a new model and a new alias are safe', async () => {
