@@ -71,7 +71,14 @@ export class Checkout {
         'pass base and head inputs that belong to one history',
       );
     }
-    const reported = fromApi ? await fromApi().catch(() => undefined) : undefined;
+    const reported = fromApi
+      ? await fromApi().catch((err: unknown) => {
+          this.log(
+            `GitHub did not report the merge base (${firstLine(err)}): deepening the shallow history instead`,
+          );
+          return undefined;
+        })
+      : undefined;
     if (reported) {
       await this.ensure({ ref: reported, sha: reported }, 'merge base');
       return reported;

@@ -5,13 +5,14 @@
  *   node test/action/build-action.mjs OUT_DIR
  */
 import path from 'node:path';
+import process from 'node:process';
 import { rollup } from 'rollup';
 import typescript from '@rollup/plugin-typescript';
 import config from '../../rollup.config.mjs';
 
 const outDir = path.resolve(process.argv[2] ?? '');
 if (!process.argv[2]) {
-  console.error('usage: node test/action/build-action.mjs OUT_DIR');
+  process.stderr.write('usage: node test/action/build-action.mjs OUT_DIR\n');
   process.exit(2);
 }
 // The license plugin writes into dist/ by itself, and the TypeScript plugin insists that its

@@ -35,8 +35,32 @@ const ajv = addFormats(new Ajv({ strict: false, allErrors: true, coerceTypes: fa
 const compiled = new Map<Record<string, unknown>, ValidateFunction>();
 function validator(schema: Record<string, unknown>): ValidateFunction {
   let v = compiled.get(schema);
-  if (!v) compiled.set(schema, (v = ajv.compile(schema)));
+  if (!v) compiled.set(schema, (v = ajv.compile(toJsonSchema(schema) as Record<string, unknown>)));
   return v;
+}
+
+/**
+ * OpenAPI 3.0's `nullable: true` is not JSON Schema, and Ajv's own reading of it needs a `type`
+ * beside it (GitHub's description often has `oneOf` or an `enum` instead): rewrite it as
+ * "this schema, or null".
+ */
+function toJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toJsonSchema);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'nullable') continue;
+    // Property names and examples are data, not schemas: copy them as they are.
+    out[k] =
+      k === 'properties' || k === 'patternProperties'
+        ? Object.fromEntries(
+            Object.entries(v as Record<string, unknown>).map(([name, sub]) => [name, toJsonSchema(sub)]),
+          )
+        : k === 'example' || k === 'examples' || k === 'enum' || k === 'required'
+          ? v
+          : toJsonSchema(v);
+  }
+  return (node as { nullable?: unknown }).nullable === true ? { anyOf: [out, { type: 'null' }] } : out;
 }
 
 const routes = Object.entries(subset.operations).map(([key, op]) => {

@@ -504,9 +504,8 @@ export class GitHubServer {
       line: c.line,
       original_line: c.line,
       side: c.side,
-      // GitHub sends null here for single-line comments; the description's enum does not allow
-      // null, so the fields are left out rather than sent in a form the contract check rejects.
-      ...(c.startLine !== undefined ? { start_line: c.startLine, start_side: c.side } : {}),
+      start_line: c.startLine ?? null,
+      start_side: c.startLine !== undefined ? c.side : null,
     };
   }
 

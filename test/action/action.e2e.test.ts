@@ -1,0 +1,473 @@
+/**
+ * Runs the built action (dist/index.js, bundled into a temporary folder) as the runner does:
+ * INPUT_* variables, a real webhook payload, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a
+ * shallow clone of a real repository as the workspace, and a GitHub API on 127.0.0.1 whose
+ * every request is checked against GitHub's OpenAPI description.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDiffMap } from '../../src/action/hunks.js';
+import { TempRepo } from '../support/git-repo.js';
+import { GitHubServer } from '../support/github-server/server.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const OWNER = 'octo-org';
+const REPO = 'qemu';
+const CPU_C = 'target/i386/cpu.c';
+const KVM_CPU_C = 'target/i386/kvm/kvm-cpu.c';
+const PC_C = 'hw/i386/pc.c';
+const WAIVE = 'cpu-model-guard:waive-type-2';
+
+let work: string;
+let dist: string;
+let upstream: TempRepo;
+let branchPoint: string;
+let mainTip: string;
+const heads: Record<string, string> = {};
+let server: GitHubServer;
+
+const avx512f = (r: TempRepo) =>
+  r.edit(
+    CPU_C,
+    '            CPUID_7_0_EBX_AVX2,\n',
+    '            CPUID_7_0_EBX_AVX2 | CPUID_7_0_EBX_AVX512F,\n',
+  );
+const removeBeta = (r: TempRepo) => {
+  const text = r.read(CPU_C);
+  const start = text.indexOf('    {\n        .name = "Beta"');
+  const end = text.indexOf('    },\n};', start) + '    },\n'.length;
+  r.write(CPU_C, text.slice(0, start) + text.slice(end));
+};
+const kvmPvUnhalt = (r: TempRepo) => {
+  r.edit(KVM_CPU_C, '    { "x2apic", "on" },\n', '    { "x2apic", "on" },\n    { "kvm-pv-unhalt", "on" },\n');
+  r.edit(
+    PC_C,
+    '    { TYPE_X86_CPU, "x-vendor-cpuid-only", "off" },\n',
+    '    { TYPE_X86_CPU, "x-vendor-cpuid-only", "off" },\n    { TYPE_X86_CPU, "kvm-pv-unhalt", "off" },\n',
+  );
+};
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'cmg-action-e2e-'));
+  dist = path.join(work, 'dist');
+  execFileSync(process.execPath, [path.join(ROOT, 'test/action/build-action.mjs'), dist], {
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
+
+  upstream = new TempRepo('cmg-upstream-');
+  const mini = path.join(ROOT, 'test/fixtures/qemu-mini');
+  upstream.copyFrom(
+    mini,
+    execFileSync('git', ['ls-files'], { cwd: mini, encoding: 'utf8' }).split('\n').filter(Boolean),
+  );
+  branchPoint = upstream.commitAll('QEMU-format catalog, 9.2 in development');
+  // main moves on after the pull requests branch off: a model added there is not the PRs' to
+  // answer for, and would read as removed if the base tip were taken as the baseline.
+  mainTip = upstream.branch('main', branchPoint, (r) =>
+    r.edit(
+      CPU_C,
+      '    {\n        .name = "Beta"',
+      '    {\n        .name = "Gamma",\n        .level = 0xd,\n        .vendor = CPUID_VENDOR_INTEL,\n        .family = 6,\n        .model = 61,\n        .stepping = 1,\n        .model_id = "Gamma Processor",\n    },\n    {\n        .name = "Beta"',
+    ),
+  );
+  heads.clean = upstream.branch('clean', branchPoint, (r) =>
+    r.edit(CPU_C, '#include "cpu.h"\n', '#include "cpu.h"\n/* Models are listed oldest first. */\n'),
+  );
+  heads.findings = upstream.branch('findings', branchPoint, (r) => {
+    avx512f(r);
+    removeBeta(r);
+    kvmPvUnhalt(r);
+  });
+  heads.fixed = upstream.branch('fixed', heads.findings, (r) =>
+    r.edit(CPU_C, 'CPUID_7_0_EBX_AVX2 | CPUID_7_0_EBX_AVX512F,\n', 'CPUID_7_0_EBX_AVX2,\n'),
+  );
+  heads.type2 = upstream.branch('type2', branchPoint, kvmPvUnhalt);
+  upstream.git('checkout', '-q', 'main');
+}, 180_000);
+
+afterAll(() => {
+  upstream?.remove();
+  rmSync(work, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  server = await new GitHubServer({ owner: OWNER, repo: REPO, prefix: '/api/v3' }).start();
+});
+afterEach(async () => {
+  expect(server.contractErrors()).toEqual([]);
+  await server.stop();
+});
+
+/** What GitHub knows about a pull request from `main` to a branch. */
+function openPullRequest(number: number, head: string, labels: string[] = []): void {
+  const mergeBase = upstream.git('merge-base', mainTip, head).trim();
+  const diff = parseDiffMap(
+    upstream.git(
+      '-c',
+      'core.quotePath=false',
+      'diff',
+      '-M',
+      '--src-prefix=a/',
+      '--dst-prefix=b/',
+      mergeBase,
+      head,
+    ),
+  );
+  server.pulls.set(number, {
+    number,
+    headSha: head,
+    labels,
+    commentable: (p, line, side) =>
+      Boolean(
+        diff.files.get(p) &&
+        (side === 'RIGHT' ? diff.files.get(p)!.right : diff.files.get(p)!.left).has(line),
+      ),
+  });
+  server.mergeBases.set(`${mainTip}...${head}`, mergeBase);
+}
+
+function pullRequestPayload(
+  number: number,
+  head: string,
+  action = 'opened',
+  fork = false,
+): Record<string, unknown> {
+  const payload = JSON.parse(
+    readFileSync(path.join(ROOT, `test/fixtures/github/events/pull_request.${action}.json`), 'utf8'),
+  );
+  payload.number = number;
+  payload.pull_request.number = number;
+  payload.pull_request.head.sha = head;
+  payload.pull_request.base.sha = mainTip;
+  payload.pull_request.base.ref = 'main';
+  // The payload's labels are those of when the run was queued: the action must not trust them.
+  payload.pull_request.labels = [{ name: WAIVE }];
+  payload.repository.full_name = `${OWNER}/${REPO}`;
+  payload.repository.name = REPO;
+  payload.repository.owner.login = OWNER;
+  payload.pull_request.head.repo.full_name = fork ? `contributor/${REPO}` : `${OWNER}/${REPO}`;
+  return payload;
+}
+
+interface RunResult {
+  code: number;
+  stdout: string;
+  outputs: Record<string, string>;
+  summary: string;
+  workspace: string;
+}
+
+let runCount = 0;
+
+/** A shallow clone at `checkoutSha`, as actions/checkout leaves it with its default fetch-depth: 1. */
+function shallowClone(checkoutSha: string): string {
+  const dir = path.join(work, `workspace-${++runCount}`);
+  execFileSync('git', ['init', '-q', dir]);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+  git('remote', 'add', 'origin', `file://${upstream.dir}`);
+  git('fetch', '-q', '--no-tags', '--depth=1', 'origin', checkoutSha);
+  git('checkout', '-q', '--detach', checkoutSha);
+  return dir;
+}
+
+async function runAction(
+  event: string,
+  payload: Record<string, unknown>,
+  inputs: Record<string, string>,
+  checkoutSha: string,
+): Promise<RunResult> {
+  const workspace = shallowClone(checkoutSha);
+  const files = mkdtempSync(path.join(work, 'runner-'));
+  const eventPath = path.join(files, 'event.json');
+  const outputPath = path.join(files, 'output');
+  const summaryPath = path.join(files, 'summary');
+  writeFileSync(eventPath, JSON.stringify(payload));
+  writeFileSync(outputPath, '');
+  writeFileSync(summaryPath, '');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: event,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_SHA: checkoutSha,
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_API_URL: server.url,
+    GITHUB_SERVER_URL: 'https://github.example.com',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    RUNNER_TEMP: files,
+    'INPUT_GITHUB-TOKEN': 'ghs_e2e_token',
+    INPUT_COMMENT: 'review',
+    'INPUT_WAIVE-LABEL': WAIVE,
+  };
+  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+  const child = spawn(process.execPath, [path.join(dist, 'index.js')], {
+    cwd: workspace,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+  const started = Date.now();
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+  if (process.env.CMG_E2E_TIMING) console.log(`${event} run: ${Date.now() - started} ms\n${stdout}`);
+  const outputs: Record<string, string> = {};
+  const raw = readFileSync(outputPath, 'utf8');
+  for (const m of raw.matchAll(/^([^\n<]+)<<(\S+)\n([^]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
+  return { code, stdout, outputs, summary: readFileSync(summaryPath, 'utf8'), workspace };
+}
+
+const annotations = (stdout: string) =>
+  [...stdout.matchAll(/^::(error|warning|notice) ([^:]*)::(.*)$/gm)].map((m) => ({
+    level: m[1],
+    props: m[2]!,
+    message: m[3]!,
+  }));
+
+describe('the action on pull requests', () => {
+  it('passes a clean pull request: no review, a sticky summary, a success status', async () => {
+    openPullRequest(1, heads.clean!);
+    const r = await runAction(
+      'pull_request',
+      pullRequestPayload(1, heads.clean!),
+      { 'status-context': 'cpu-models' },
+      heads.clean!,
+    );
+    expect(r.code).toBe(0);
+    expect(r.outputs).toMatchObject({ result: 'pass', 'new-model-required': '0', 'type-2': '0' });
+    expect(server.reviews).toEqual([]);
+    expect(server.issueComments).toHaveLength(1);
+    expect(server.statuses).toEqual([
+      expect.objectContaining({ sha: heads.clean, state: 'success', context: 'cpu-models' }),
+    ]);
+    expect(r.summary).toContain('**PASS**');
+    expect(r.summary).toMatch(/new-model-required \| 0 \| 0 \| 0 \|/);
+    // The baseline is the merge base, not main's tip: Gamma, added on main since, is not "removed".
+    expect(r.summary).not.toContain('Gamma');
+    expect(r.stdout).toContain(`merge base ${branchPoint.slice(0, 12)}`);
+    expect(
+      execFileSync('git', ['rev-parse', '--is-shallow-repository'], {
+        cwd: r.workspace,
+        encoding: 'utf8',
+      }).trim(),
+    ).toBe('true');
+  });
+
+  it('reviews each class of finding on its exact lines, RIGHT and LEFT, and fails the step', async () => {
+    openPullRequest(2, heads.findings!);
+    const r = await runAction(
+      'pull_request',
+      pullRequestPayload(2, heads.findings!),
+      { 'json-report': 'reports/cmg.json', 'sarif-report': 'reports/cmg.sarif' },
+      heads.findings!,
+    );
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({
+      result: 'fail',
+      'new-model-required': '2',
+      'type-2': '1',
+      waived: '0',
+    });
+    const avxLine =
+      upstream
+        .git('show', `${heads.findings}:${CPU_C}`)
+        .split('\n')
+        .findIndex((l) => l.includes('AVX512F')) + 1;
+    const betaEnd =
+      upstream
+        .git('show', `${branchPoint}:${CPU_C}`)
+        .split('\n')
+        .findIndex((l, i, all) => l === '    },' && all.slice(0, i).some((x) => x.includes('"Beta"'))) + 1;
+    const kvmLine =
+      upstream
+        .git('show', `${heads.findings}:${KVM_CPU_C}`)
+        .split('\n')
+        .findIndex((l) => l.includes('kvm-pv-unhalt')) + 1;
+    expect(server.reviews).toHaveLength(1);
+    const placed = server.reviewComments.map((c) => ({
+      path: c.path,
+      line: c.line,
+      side: c.side,
+      rule: /released-model-changed|released-name-removed|machine-type-host-requirement/.exec(c.body)?.[0],
+    }));
+    expect(placed).toEqual(
+      expect.arrayContaining([
+        { path: CPU_C, line: avxLine, side: 'RIGHT', rule: 'released-model-changed' },
+        { path: CPU_C, line: betaEnd, side: 'LEFT', rule: 'released-name-removed' },
+        { path: KVM_CPU_C, line: kvmLine, side: 'RIGHT', rule: 'machine-type-host-requirement' },
+      ]),
+    );
+    expect(placed).toHaveLength(3);
+    const review = server.requests.find((q) => q.operationId === 'pulls/create-review')!;
+    expect(review.body).toMatchObject({ event: 'COMMENT', commit_id: heads.findings });
+    expect(review.authorization).toBe('token ghs_e2e_token');
+
+    const errors = annotations(r.stdout).filter((a) => a.level === 'error');
+    expect(errors.map((a) => a.props)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`file=${CPU_C},line=${avxLine}`),
+        expect.stringContaining(`file=${KVM_CPU_C},line=${kvmLine}`),
+      ]),
+    );
+    // Worst first: the new-model-required findings before the type-2 one.
+    expect(errors.findIndex((a) => a.props.includes(KVM_CPU_C))).toBe(errors.length - 1);
+
+    const json = JSON.parse(readFileSync(r.outputs['json-report']!, 'utf8'));
+    expect(json.counts).toMatchObject({ 'new-model-required': 2, 'type-2': 1 });
+    const sarif = JSON.parse(readFileSync(r.outputs['sarif-report']!, 'utf8'));
+    expect(sarif.version).toBe('2.1.0');
+    expect(r.outputs['sarif-report']).toBe(path.join(r.workspace, 'reports/cmg.sarif'));
+    expect(r.summary).toContain('released-model-changed');
+    expect(server.issueComments).toHaveLength(1);
+
+    // A re-run on the same head posts nothing new.
+    const writes = server.writes().length;
+    const again = await runAction(
+      'pull_request',
+      pullRequestPayload(2, heads.findings!),
+      {},
+      heads.findings!,
+    );
+    expect(again.code).toBe(1);
+    expect(server.writes()).toHaveLength(writes);
+    expect(server.reviews).toHaveLength(1);
+
+    // The author fixes avx512f in a new push: that comment goes, the summary is updated in place.
+    const avxComment = server.reviewComments.find((c) => c.body.includes('released-model-changed'))!;
+    openPullRequest(2, heads.fixed!);
+    const fixed = await runAction(
+      'pull_request',
+      pullRequestPayload(2, heads.fixed!, 'synchronize'),
+      {},
+      heads.fixed!,
+    );
+    expect(fixed.code).toBe(1);
+    expect(fixed.outputs).toMatchObject({ 'new-model-required': '1', 'type-2': '1' });
+    expect(server.reviewComments.find((c) => c.id === avxComment.id)).toBeUndefined();
+    expect(server.reviewComments).toHaveLength(2);
+    expect(server.issueComments).toHaveLength(1);
+    expect(server.issueComments[0]!.body).not.toContain('avx512f');
+    expect(server.reviews).toHaveLength(1);
+  });
+
+  it('with the waive label set live, reports type-2 findings as waived and passes', async () => {
+    openPullRequest(3, heads.type2!, [WAIVE]);
+    const r = await runAction(
+      'pull_request',
+      pullRequestPayload(3, heads.type2!, 'labeled'),
+      {},
+      heads.type2!,
+    );
+    expect(r.code).toBe(0);
+    expect(r.outputs).toMatchObject({ result: 'pass', 'type-2': '1', waived: '1' });
+    expect(server.requests.some((q) => q.operationId === 'issues/list-labels-on-issue')).toBe(true);
+    expect(annotations(r.stdout).filter((a) => a.level === 'error')).toEqual([]);
+    expect(
+      annotations(r.stdout)
+        .filter((a) => a.level === 'warning')
+        .map((a) => a.props),
+    ).toEqual([expect.stringContaining(KVM_CPU_C)]);
+    expect(server.reviewComments[0]!.body).toContain('waived');
+    expect(server.issueComments[0]!.body).toContain(WAIVE);
+  });
+
+  it('without the label on the live pull request, the stale payload label does not waive', async () => {
+    openPullRequest(4, heads.type2!, []);
+    const r = await runAction(
+      'pull_request',
+      pullRequestPayload(4, heads.type2!, 'labeled'),
+      {},
+      heads.type2!,
+    );
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ result: 'fail', waived: '0' });
+  });
+
+  it('on a fork with a read-only token, falls back to annotations and the job summary', async () => {
+    openPullRequest(5, heads.findings!);
+    server.readOnly = true;
+    const r = await runAction(
+      'pull_request',
+      pullRequestPayload(5, heads.findings!, 'opened', true),
+      { 'status-context': 'cpu-models' },
+      heads.findings!,
+    );
+    expect(r.code).toBe(1);
+    expect(server.writes()).toEqual([]);
+    expect(r.stdout.split('\n').filter((l) => l.includes('answered 403'))).toHaveLength(1);
+    expect(annotations(r.stdout).filter((a) => a.level === 'error')).toHaveLength(3);
+    expect(r.summary).toContain('could not write to the pull request');
+  });
+
+  it('finds the merge base by deepening history when the API does not report it', async () => {
+    openPullRequest(6, heads.clean!);
+    server.mergeBases.clear();
+    const r = await runAction('pull_request', pullRequestPayload(6, heads.clean!), {}, heads.clean!);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('after deepening history');
+    expect(r.stdout).toContain(`merge base ${branchPoint.slice(0, 12)}`);
+  });
+
+  it('fails with a clear message when the baseline cannot be fetched', async () => {
+    openPullRequest(7, heads.clean!);
+    const payload = pullRequestPayload(7, heads.clean!);
+    (payload.pull_request as { base: { sha: string } }).base.sha = 'f'.repeat(40);
+    const r = await runAction('pull_request', payload, {}, heads.clean!);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/::error::.*cannot fetch the base f{40} from origin/);
+    expect(server.writes()).toEqual([]);
+  });
+});
+
+describe('the action on other events and inputs', () => {
+  it('audits one snapshot on workflow_dispatch with head only, and compares two refs with base and head', async () => {
+    const dispatch = JSON.parse(
+      readFileSync(path.join(ROOT, 'test/fixtures/github/events/workflow_dispatch.json'), 'utf8'),
+    );
+    const audit = await runAction(
+      'workflow_dispatch',
+      { ...dispatch, inputs: { head: 'type2' } },
+      {},
+      mainTip,
+    );
+    expect(audit.stdout).toContain('dispatch: audit of type2');
+    // An audit judges the whole snapshot, history included: the new KVM default is among its findings.
+    expect(Number(audit.outputs['type-2'])).toBeGreaterThanOrEqual(1);
+    expect(audit.summary).toContain('kvm-pv-unhalt');
+    expect(audit.code).toBe(1);
+
+    const compare = await runAction(
+      'workflow_dispatch',
+      { ...dispatch, inputs: {} },
+      { base: 'clean', head: 'findings' },
+      mainTip,
+    );
+    expect(compare.code).toBe(1);
+    expect(compare.outputs).toMatchObject({ 'new-model-required': '2', 'type-2': '1' });
+    // No pull request: nothing is posted.
+    expect(server.writes()).toEqual([]);
+  });
+
+  it('rejects an invalid input with a message naming it, before touching anything', async () => {
+    const r = await runAction(
+      'pull_request',
+      pullRequestPayload(8, heads.clean!),
+      { 'fail-on': 'sometimes' },
+      heads.clean!,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/::error::input fail-on is "sometimes"/);
+    expect(server.requests).toEqual([]);
+    expect(existsSync(path.join(r.workspace, 'reports'))).toBe(false);
+  });
+});
