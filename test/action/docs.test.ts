@@ -1,0 +1,71 @@
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const action = parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as {
+  inputs: Record<string, { default?: string }>;
+  outputs: Record<string, unknown>;
+  runs: { using: string; main: string };
+};
+
+/** The first cell of every row of the Markdown table under a heading. */
+function tableKeys(markdown: string, heading: string): string[] {
+  const start = markdown.indexOf(`\n${heading}\n`);
+  if (start === -1) return [];
+  const rest = markdown.slice(start + heading.length + 2);
+  const end = rest.search(/\n#{1,6} /);
+  return [...(end === -1 ? rest : rest.slice(0, end)).matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]!);
+}
+
+// The README takes its action section from docs/action.md; both must describe action.yml.
+const docs = [path.join(ROOT, 'docs/action.md'), path.join(ROOT, 'README.md')].filter(
+  (f) => existsSync(f) && readFileSync(f, 'utf8').includes('### Inputs'),
+);
+
+describe('action.yml and its documentation', () => {
+  it('runs on node24 from the bundle', () => {
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+  });
+
+  it.each(docs.map((f) => [path.relative(ROOT, f), f]))(
+    '%s documents every input and output, and nothing else',
+    (_, file) => {
+      const text = readFileSync(file, 'utf8');
+      expect(tableKeys(text, '### Inputs').sort()).toEqual(Object.keys(action.inputs).sort());
+      expect(tableKeys(text, '### Outputs').sort()).toEqual(Object.keys(action.outputs).sort());
+    },
+  );
+
+  it('documents the defaults that action.yml sets', () => {
+    const text = readFileSync(path.join(ROOT, 'docs/action.md'), 'utf8');
+    for (const [name, input] of Object.entries(action.inputs)) {
+      if (input.default) expect(text).toContain(`| \`${name}\` | \`${input.default}\` |`);
+    }
+  });
+
+  it('the workflows are valid YAML with minimal permissions and use the action', () => {
+    const text = readFileSync(path.join(ROOT, 'docs/action.md'), 'utf8');
+    const workflows = [...text.matchAll(/```yaml\n([^]*?)```/g)].map(
+      (m) => parse(m[1]!) as Record<string, unknown>,
+    );
+    expect(workflows.length).toBeGreaterThanOrEqual(3);
+    for (const w of workflows) {
+      const permissions = w.permissions as Record<string, string>;
+      expect(permissions.contents).toBe('read');
+      expect(Object.values(permissions).every((p) => p === 'read' || p === 'write')).toBe(true);
+      expect(JSON.stringify(w.jobs)).toContain('cpu-model-guard/cpu-model-guard@v1');
+    }
+    const events = workflows.map((w) => Object.keys(w.on as object));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        expect.arrayContaining(['pull_request']),
+        expect.arrayContaining(['merge_group']),
+        expect.arrayContaining(['workflow_dispatch']),
+        expect.arrayContaining(['pull_request_target']),
+      ]),
+    );
+  });
+});
