@@ -458,6 +458,41 @@ describe('the action on other events and inputs', () => {
     expect(server.writes()).toEqual([]);
   });
 
+  it('checks a push from before to after and sets the commit status on after', async () => {
+    const push = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/github/events/push.json'), 'utf8'));
+    const r = await runAction(
+      'push',
+      { ...push, ref: 'refs/heads/type2', before: branchPoint, after: heads.type2 },
+      { 'status-context': 'cpu-models' },
+      heads.type2!,
+    );
+    expect(r.stdout).toContain(`push ${branchPoint.slice(0, 12)}..${heads.type2!.slice(0, 12)}`);
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ result: 'fail', 'type-2': '1', 'new-model-required': '0' });
+    expect(server.statuses).toEqual([
+      expect.objectContaining({ sha: heads.type2, state: 'failure', context: 'cpu-models' }),
+    ]);
+    expect(server.statuses[0]!.targetUrl).toBe(
+      `https://github.example.com/${OWNER}/${REPO}/actions/runs/4242`,
+    );
+  });
+
+  it('checks a merge group against its base, and a scheduled run audits the commit it starts on', async () => {
+    const group = JSON.parse(
+      readFileSync(path.join(ROOT, 'test/fixtures/github/events/merge_group.checks_requested.json'), 'utf8'),
+    );
+    group.merge_group.base_sha = branchPoint;
+    group.merge_group.head_sha = heads.clean;
+    const merged = await runAction('merge_group', group, {}, heads.clean!);
+    expect(merged.code).toBe(0);
+    expect(merged.stdout).toContain(`merge queue group ${heads.clean!.slice(0, 12)}`);
+
+    const scheduled = await runAction('schedule', { schedule: '17 4 * * 1' }, {}, heads.type2!);
+    expect(scheduled.stdout).toContain('scheduled audit');
+    expect(scheduled.summary).toContain('kvm-pv-unhalt');
+    expect(server.writes()).toEqual([]);
+  });
+
   it('rejects an invalid input with a message naming it, before touching anything', async () => {
     const r = await runAction(
       'pull_request',
