@@ -87,6 +87,9 @@ beforeAll(async () => {
     r.edit(CPU_C, 'CPUID_7_0_EBX_AVX2 | CPUID_7_0_EBX_AVX512F,\n', 'CPUID_7_0_EBX_AVX2,\n'),
   );
   heads.type2 = upstream.branch('type2', branchPoint, kvmPvUnhalt);
+  heads.broken = upstream.branch('broken', branchPoint, (r) =>
+    r.edit(CPU_C, '" QEMU_HW_VERSION,\n    },\n};\n', '" QEMU_HW_VERSION,\n    },\n'),
+  );
   upstream.git('checkout', '-q', 'main');
 }, 180_000);
 
@@ -490,6 +493,25 @@ describe('the action on other events and inputs', () => {
     const scheduled = await runAction('schedule', { schedule: '17 4 * * 1' }, {}, heads.type2!);
     expect(scheduled.stdout).toContain('scheduled audit');
     expect(scheduled.summary).toContain('kvm-pv-unhalt');
+    expect(server.writes()).toEqual([]);
+  });
+
+  it('fails the step with the file and line when a catalog cannot be read, never a silent pass', async () => {
+    openPullRequest(9, heads.broken!);
+    const broken = await runAction('pull_request', pullRequestPayload(9, heads.broken!), {}, heads.broken!);
+    expect(broken.code).toBe(2);
+    expect(broken.stdout).toMatch(/::error::target\/i386\/cpu\.c:\d+: expected ',' or '\}'/);
+    expect(broken.outputs.result).toBeUndefined();
+
+    openPullRequest(10, heads.clean!);
+    const missing = await runAction(
+      'pull_request',
+      pullRequestPayload(10, heads.clean!),
+      { catalog: 'qemu-x86:nowhere' },
+      heads.clean!,
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toMatch(/::error::.*not a QEMU x86 catalog/);
     expect(server.writes()).toEqual([]);
   });
 
