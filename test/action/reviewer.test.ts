@@ -243,6 +243,22 @@ describe('the pull request review', () => {
     expect(logs.some((l) => l.includes('secondary rate limit'))).toBe(true);
   });
 
+  it('in summary mode, writes the sticky summary only', async () => {
+    const outcome = await reviewer().publish(report(findings()), diff, {
+      mode: 'summary',
+      summaryKey: 'qemu-x86:.',
+    });
+    expect(outcome).toMatchObject({ inlineComments: 0, summaryComment: 'created' });
+    expect(server.reviews).toEqual([]);
+    expect(server.writes().map((w) => w.operationId)).toEqual(['issues/create-comment']);
+    // Another catalog of the same repository keeps its own sticky comment.
+    await reviewer().publish(report([]), diff, {
+      mode: 'summary',
+      summaryKey: 'libvirt-cpu-map:src/cpu_map',
+    });
+    expect(server.issueComments).toHaveLength(2);
+  });
+
   it('reads labels live from the API', async () => {
     expect(await reviewer().liveLabels()).toEqual(['cpu', 'cpu-model-guard:waive-type-2']);
     expect(server.requests.map((r) => r.operationId)).toEqual(['issues/list-labels-on-issue']);
