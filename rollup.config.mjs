@@ -19,7 +19,7 @@ export default {
     dir: outDir,
     format: 'es',
     entryFileNames: '[name].js',
-    chunkFileNames: '[name].js',
+    chunkFileNames: 'shared-[name].js',
     sourcemap: false,
   },
   plugins: [

@@ -47,6 +47,9 @@ export class EffectiveModels {
   private readonly compatByMachine = new Map<string, CompatProperty[]>();
   private readonly baseCache = new Map<string, { props: Record<string, PropValue>; explicit: Set<string> }>();
   private readonly cache = new Map<string, EffectiveModel>();
+  /** Results by what they depend on; callers must not modify what `get` returns. */
+  private readonly byInputs = new Map<string, EffectiveModel>();
+  private readonly entryIds = new Map<CompatProperty, number>();
   /** Alternative spellings QEMU accepts for feature properties (`sse4_1` for `sse4.1`). */
   private readonly spelling = new Map<string, string>();
 
@@ -155,6 +158,22 @@ export class EffectiveModels {
     if (!registered || !machineType) return undefined;
     const version = resolveVersion(registered, machineType);
     if (version !== 'legacy' && !registered.model.versions.some((v) => v.version === version)) return undefined;
+    // Everything an effective model depends on, as a key: many machine types differ only in
+    // compat entries for other CPUs, and then share one result (and one serialization).
+    const entries = this.cpuCompatEntries(machineType).filter((e) => e.target === '*' || e.target === name);
+    const accelChanges = machineType.accelDefaultChanges.filter((c) => c.accel === accel);
+    const inputs = [
+      registered.model.name,
+      version,
+      accel,
+      entries.map((e) => this.entryId(e)).join(','),
+      accelChanges.map((c) => `${c.property}=${c.value}`).join(','),
+    ].join('\0');
+    const shared = this.byInputs.get(inputs);
+    if (shared) {
+      if (this.caching) this.cache.set(key, shared);
+      return shared;
+    }
     const base = this.base(registered.model, version);
     const props = { ...base.props };
     const explicit = new Set(base.explicit);
@@ -162,12 +181,11 @@ export class EffectiveModels {
     if (accel !== 'none') {
       const defaults = new Map<string, PropValue | null>();
       for (const p of this.catalog.accelDefaults[accel]) defaults.set(p.property, p.value);
-      for (const c of machineType.accelDefaultChanges) if (c.accel === accel) defaults.set(c.property, c.value);
+      for (const c of accelChanges) defaults.set(c.property, c.value);
       for (const [p, v] of defaults) if (v !== null) props[this.canonicalProperty(p)] = v;
     }
 
-    for (const e of this.cpuCompatEntries(machineType)) {
-      if (e.target !== '*' && e.target !== name) continue;
+    for (const e of entries) {
       const minimumOf = this.catalog.minimumOf?.[e.property];
       const prop = minimumOf ?? this.canonicalProperty(e.property);
       props[prop] = this.typedValue(prop, e.value);
@@ -189,6 +207,13 @@ export class EffectiveModels {
     }
 
     if (this.caching) this.cache.set(key, props);
+    this.byInputs.set(inputs, props);
     return props;
+  }
+
+  private entryId(e: CompatProperty): number {
+    let id = this.entryIds.get(e);
+    if (id === undefined) this.entryIds.set(e, (id = this.entryIds.size));
+    return id;
   }
 }

@@ -141,8 +141,19 @@ export async function main(argv: string[]): Promise<number> {
       };
       let first = true;
       await write('{');
+      // Machine types share effective models (the same object when nothing that reaches the
+      // model differs), so each distinct one is serialized once.
+      const serialized = new Map<object, string>();
+      const json = (value: object): string => {
+        let text = serialized.get(value);
+        if (text === undefined) serialized.set(value, (text = JSON.stringify(value, null, indent)));
+        return text;
+      };
       for (const [machineType, models] of expansions) {
-        await write(`${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${JSON.stringify(models, null, indent)?.replace(/\n/g, indent ? '\n  ' : '\n')}`);
+        const body = Object.entries(models)
+          .map(([name, props]) => (indent ? `\n    ${JSON.stringify(name)}: ${json(props).replace(/\n/g, '\n    ')}` : `${JSON.stringify(name)}:${json(props)}`))
+          .join(',');
+        await write(`${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{${body}${indent ? '\n  ' : ''}}`);
         first = false;
       }
       await write(`${indent ? '\n' : ''}}\n`);

@@ -79,27 +79,25 @@ export class GitRepository {
   async source(commit: string, subdir = '.'): Promise<CatalogSource> {
     const prefix = path.posix.normalize(subdir.replace(/\\/g, '/')).replace(/^\.\/?/, '').replace(/\/$/, '');
     if (prefix.startsWith('..')) throw new InputError(`catalog path ${subdir} leaves the repository`);
-    // Sizes come with the listing so that every read can be checked against them: git output
-    // read through a child process's pipe has been seen cut short under concurrency.
-    const listing = await this.git.raw(['ls-tree', '-r', '-z', '-l', '--full-tree', commit, '--', prefix || '.']);
-    const sizes = new Map<string, number>();
-    for (const entry of listing.split('\0')) {
-      const tab = entry.indexOf('\t');
-      if (tab < 0) continue;
-      const [, type, , size] = entry.slice(0, tab).split(/\s+/);
-      if (type === 'blob') sizes.set(entry.slice(tab + 1), Number(size));
-    }
-    const files = new Set(sizes.keys());
+    const listing = await this.git.raw(['ls-tree', '-r', '-z', '--full-tree', '--name-only', commit, '--', prefix || '.']);
+    const files = new Set(listing.split('\0').filter(Boolean));
+    // Each read is checked against the size git lists for the blob: git output read through a
+    // child process's pipe has been seen cut short under concurrency (simple-git issue 795).
+    // Sizes are asked per file, since listing them for a whole tree reads every blob header.
+    const blobSize = async (p: string): Promise<number> => {
+      const line = await this.git.raw(['ls-tree', '-l', '--full-tree', commit, '--', p]);
+      return Number(line.split(/\s+/)[3]);
+    };
     const full = (rel: string): string => path.posix.normalize(prefix ? `${prefix}/${rel}` : rel);
     return {
       label: `${commit.slice(0, 12)}${prefix ? `:${prefix}` : ''}`,
       readFile: async (rel) => {
         const p = full(rel);
         if (p.startsWith('..')) throw new InputError(`path ${rel} leaves the repository`);
-        const expected = sizes.get(p);
-        if (expected === undefined) return undefined;
+        if (!files.has(p)) return undefined;
+        const size = blobSize(p);
         for (let attempt = 1; ; attempt++) {
-          const content = await this.git.showBuffer([`${commit}:${p}`]);
+          const [content, expected] = await Promise.all([this.git.showBuffer([`${commit}:${p}`]), size]);
           if (content.length === expected) return content.toString('utf8');
           if (attempt === 3) {
             throw new InputError(`git returned ${content.length} of the ${expected} bytes of ${p} at ${commit.slice(0, 12)}`, { path: p }, 'run again; if it persists, check the repository with git fsck');
