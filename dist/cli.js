@@ -1,0 +1,390 @@
+#!/usr/bin/env node
+import { createWriteStream } from 'node:fs';
+import { readdir, stat, readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { q as distExports, U as UsageError, k as renderJson, l as renderSarif, a as renderMarkdownSummary, s as renderText, I as InputError, T as TOOL, E as EXIT_INPUT_ERROR, h as EXIT_INTERNAL_ERROR, n as EXIT_OK, t as readMachineCatalog, u as expandEach, v as audit, j as auditRevision, i as checkRevisions, d as parseCatalogSpec, o as loadConfig, m as EXIT_FINDINGS } from './shared-revisions.js';
+import path from 'node:path';
+import 'node:crypto';
+import 'process';
+import 'buffer';
+import 'fs';
+import 'tty';
+import 'util';
+import 'os';
+import 'node:child_process';
+import 'node:events';
+
+/**
+ * Writes any catalog (a QEMU tree's, for instance) in the generic catalog format, so that a
+ * project can start from what it has, and so that the generic reader can be proven against a
+ * real catalog: reading the export back gives the same effective models and findings.
+ */
+/** Later settings of the same property win, as they do when a model is built. */
+function propMap(settings) {
+    const out = {};
+    for (const s of settings)
+        out[s.property] = s.value;
+    return out;
+}
+/** Leaves out empty optional parts so that the export reads like a hand-written catalog. */
+function nonEmpty(value) {
+    return Object.keys(value).length > 0 ? value : undefined;
+}
+function catalogToData(catalog) {
+    const compatSets = {};
+    for (const set of Object.values(catalog.compatSets)) {
+        compatSets[set.name] = set.entries.map((e) => ({
+            target: e.target,
+            ...(e.driver !== (e.target ?? '') ? { driver: e.driver } : {}),
+            property: e.property,
+            value: e.value,
+        }));
+    }
+    const singleV1 = (m) => m.versions.length === 1 &&
+        m.versions[0].version === 1 &&
+        !m.versions[0].alias &&
+        !m.versions[0].note &&
+        m.versions[0].props.length === 0;
+    const data = {
+        formatVersion: 1,
+        projectVersion: catalog.projectVersion,
+        models: catalog.models.map((m) => ({
+            name: m.name,
+            props: nonEmpty(propMap(m.props)),
+            deprecated: m.deprecation?.note,
+            versions: singleV1(m)
+                ? undefined
+                : m.versions.map((v) => ({
+                    version: v.version,
+                    alias: v.alias,
+                    note: v.note,
+                    props: nonEmpty(propMap(v.props)),
+                })),
+        })),
+        machineTypes: catalog.machineTypes.map((t) => ({
+            name: t.name,
+            family: t.family,
+            version: t.version,
+            released: t.released,
+            defaultCpuVersion: t.defaultCpuVersion === 1 ? undefined : t.defaultCpuVersion,
+            compatSets: t.compatSets.length ? t.compatSets : undefined,
+            aliases: t.aliases.length ? t.aliases : undefined,
+            accelDefaultChanges: t.accelDefaultChanges.length
+                ? t.accelDefaultChanges.map((c) => ({ accel: c.accel, property: c.property, value: c.value }))
+                : undefined,
+        })),
+        compatSets: nonEmpty(compatSets),
+        accelDefaults: nonEmpty({
+            ...(catalog.accelDefaults.kvm.length ? { kvm: propMap(catalog.accelDefaults.kvm) } : {}),
+            ...(catalog.accelDefaults.tcg.length ? { tcg: propMap(catalog.accelDefaults.tcg) } : {}),
+        }),
+        propertyDefaults: nonEmpty({ ...catalog.propertyDefaults }),
+        alwaysOn: nonEmpty(propMap(catalog.alwaysOn)),
+        features: catalog.features.length
+            ? catalog.features.map((f) => ({ name: f.name, word: f.word || undefined, bit: f.bit }))
+            : undefined,
+        featureDependencies: catalog.featureDependencies.length
+            ? catalog.featureDependencies.map((d) => ({ feature: d.feature, clears: d.clears }))
+            : undefined,
+        levelRules: catalog.levelRules.length
+            ? catalog.levelRules.map((r) => ({
+                property: r.property,
+                atLeast: r.atLeast,
+                whenAny: r.whenAny,
+                enabledBy: r.enabledBy,
+            }))
+            : undefined,
+        minimumOf: catalog.minimumOf ? nonEmpty({ ...catalog.minimumOf }) : undefined,
+        accelClears: nonEmpty(Object.fromEntries(Object.entries(catalog.accelClears).filter(([, props]) => props && props.length > 0))),
+        hostRequirements: {
+            defaultKind: catalog.hostRequirements.defaultKind,
+            properties: nonEmpty({ ...catalog.hostRequirements.properties }),
+            onlyWith: catalog.hostRequirements.onlyWith
+                ? nonEmpty({ ...catalog.hostRequirements.onlyWith })
+                : undefined,
+        },
+    };
+    return data;
+}
+/** The catalog as a generic catalog YAML file. */
+function exportCatalog(catalog) {
+    const doc = new distExports.Document(catalogToData(catalog), { keepUndefined: false });
+    doc.commentBefore =
+        ` cpu-model-guard catalog (format: catalog), exported from a ${catalog.format} catalog` +
+            (catalog.projectVersion ? ` at version ${catalog.projectVersion}` : '') +
+            '.\n Schema: schema/catalog.schema.json';
+    return doc.toString({ lineWidth: 0, indentSeq: true });
+}
+
+/**
+ * One entry point for the front ends: a report in the format the user asked for.
+ */
+const REPORT_FORMATS = ['text', 'markdown', 'sarif', 'json'];
+function isReportFormat(value) {
+    return REPORT_FORMATS.includes(value);
+}
+/** Checks a format a user typed; `where` names the flag or input for the error message. */
+function parseReportFormat(value, where = '--format') {
+    if (isReportFormat(value))
+        return value;
+    throw new UsageError(`unknown report format '${value}' for ${where}`, undefined, `use one of: ${REPORT_FORMATS.join(', ')}`);
+}
+function renderReport(report, format, options = {}) {
+    options = { ...options, knownMachineTypes: options.knownMachineTypes ?? report.machineTypes };
+    switch (format) {
+        case 'text':
+            return renderText(report, { color: options.color, knownMachineTypes: options.knownMachineTypes });
+        case 'markdown':
+            return renderMarkdownSummary(report, {
+                maxBytes: options.maxBytes,
+                ruleDocsUrl: options.ruleDocsUrl,
+                knownMachineTypes: options.knownMachineTypes,
+            });
+        case 'sarif':
+            return renderSarif(report, {
+                ruleDocsUrl: options.ruleDocsUrl,
+                informationUri: options.informationUri,
+            });
+        case 'json':
+            return renderJson(report);
+        default:
+            // A format that slipped past the type (a plain string from configuration) is a usage error.
+            return parseReportFormat(format);
+    }
+}
+
+/** A catalog in a working tree. Paths may not leave the root. */
+function fsSource(root) {
+    const absRoot = path.resolve(root);
+    const inside = (rel) => {
+        const abs = path.resolve(absRoot, rel);
+        if (abs !== absRoot && !abs.startsWith(absRoot + path.sep)) {
+            throw new InputError(`path ${rel} leaves the catalog root ${absRoot}`);
+        }
+        return abs;
+    };
+    return {
+        label: absRoot,
+        async readFile(rel) {
+            try {
+                return await readFile(inside(rel), 'utf8');
+            }
+            catch (err) {
+                if (err.code === 'ENOENT')
+                    return undefined;
+                if (err.code === 'EISDIR') {
+                    throw new InputError(`${rel} is a directory, expected a file`, { path: rel });
+                }
+                throw err;
+            }
+        },
+        async listFiles(dir) {
+            const abs = inside(dir);
+            try {
+                const entries = await readdir(abs);
+                const files = [];
+                for (const name of entries.sort()) {
+                    if ((await stat(path.join(abs, name))).isFile())
+                        files.push(name);
+                }
+                return files;
+            }
+            catch (err) {
+                if (err.code === 'ENOENT')
+                    return [];
+                throw err;
+            }
+        },
+    };
+}
+
+const USAGE = `cpu-model-guard ${TOOL.version}: guards CPU model catalogs (QEMU x86, libvirt cpu_map, generic)
+
+Usage:
+  cpu-model-guard check  --repo DIR --base REV --head REV [--catalog FORMAT:PATH] [--format text|json|markdown|sarif]
+                         [--fail-on type-2|new-model-required|never] [--release-ref REV] [--config FILE] [--output FILE]
+  cpu-model-guard audit  (--repo DIR [--ref REV] | --root DIR) [--catalog FORMAT:PATH] [--format ...] [--fail-on ...]
+  cpu-model-guard expand --root DIR [--catalog FORMAT:PATH] [--machine NAME] [--model NAME] [--accel kvm|tcg|none] [--format json]
+  cpu-model-guard export --root DIR [--catalog qemu-x86:PATH] --format catalog
+
+Catalog formats: qemu-x86:DIR (default qemu-x86:.), libvirt-cpu-map:DIR, catalog:FILE.
+Exit codes: 0 nothing reaches the fail threshold, 1 it does, 2 usage or input error, 3 internal error.`;
+const FAIL_ON = ['type-2', 'new-model-required', 'never'];
+const options = {
+    repo: { type: 'string' },
+    base: { type: 'string' },
+    head: { type: 'string' },
+    ref: { type: 'string' },
+    root: { type: 'string' },
+    catalog: { type: 'string' },
+    format: { type: 'string' },
+    'fail-on': { type: 'string' },
+    'release-ref': { type: 'string' },
+    config: { type: 'string' },
+    output: { type: 'string' },
+    machine: { type: 'string' },
+    model: { type: 'string' },
+    accel: { type: 'string' },
+    color: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
+};
+function need(values, name, command) {
+    const v = values[name];
+    if (typeof v !== 'string' || !v)
+        throw new UsageError(`${command} needs --${name}`, undefined, `run cpu-model-guard --help`);
+    return v;
+}
+function failOnOf(values, config) {
+    const v = values['fail-on'] ?? config?.failOn ?? 'type-2';
+    if (!FAIL_ON.includes(v))
+        throw new UsageError(`--fail-on ${v} is not one of ${FAIL_ON.join(', ')}`);
+    return v;
+}
+async function configOf(values, dir) {
+    if (!dir)
+        return undefined;
+    return loadConfig(fsSource(dir), values.config, values.config !== undefined);
+}
+function catalogOf(values, config) {
+    if (values.catalog)
+        return parseCatalogSpec(values.catalog);
+    const configured = config?.catalogs[0];
+    if (configured)
+        return { format: configured.format, path: configured.path };
+    return { format: 'qemu-x86', path: '.' };
+}
+async function emit(text, values) {
+    if (values.output)
+        await writeFile(values.output, text.endsWith('\n') ? text : `${text}\n`);
+    else
+        process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+async function emitReport(report, values) {
+    const format = parseReportFormat(values.format ?? 'text', '--format');
+    await emit(renderReport(report, format, { color: values.color ?? (!values.output && process.stdout.isTTY === true) }), values);
+    return report.result === 'fail' ? EXIT_FINDINGS : EXIT_OK;
+}
+async function main(argv) {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    if (values.version) {
+        process.stdout.write(`${TOOL.version}\n`);
+        return EXIT_OK;
+    }
+    const command = positionals[0];
+    if (values.help || !command) {
+        process.stdout.write(`${USAGE}\n`);
+        return values.help ? EXIT_OK : EXIT_INPUT_ERROR;
+    }
+    if (positionals.length > 1)
+        throw new UsageError(`unexpected argument ${positionals[1]}`, undefined, 'run cpu-model-guard --help');
+    switch (command) {
+        case 'check': {
+            const repoDir = need(values, 'repo', 'check');
+            const config = await configOf(values, repoDir);
+            const report = await checkRevisions({
+                repoDir,
+                base: need(values, 'base', 'check'),
+                head: need(values, 'head', 'check'),
+                catalog: catalogOf(values, config),
+                failOn: failOnOf(values, config),
+                releaseRef: values['release-ref'],
+                waivers: config?.waivers,
+                ignoreModels: config?.ignoreModels,
+                hostRequirements: config?.hostRequirements,
+            });
+            return emitReport(report, values);
+        }
+        case 'audit': {
+            const dir = values.root ?? need(values, 'repo', 'audit');
+            const config = await configOf(values, dir);
+            const common = {
+                catalog: catalogOf(values, config),
+                failOn: failOnOf(values, config),
+                waivers: config?.waivers,
+                ignoreModels: config?.ignoreModels,
+                hostRequirements: config?.hostRequirements,
+            };
+            const report = values.root
+                ? await audit({ ...common, head: fsSource(values.root), headRef: { ref: values.root } })
+                : await auditRevision({ ...common, repoDir: dir, ref: values.ref ?? 'HEAD' });
+            return emitReport(report, values);
+        }
+        case 'expand': {
+            const root = need(values, 'root', 'expand');
+            if (values.format && values.format !== 'json')
+                throw new UsageError('expand writes JSON only (--format json)');
+            const accel = (values.accel ?? 'kvm');
+            if (!['kvm', 'tcg', 'none'].includes(accel))
+                throw new UsageError(`--accel ${accel} is not one of kvm, tcg, none`);
+            const catalog = await readMachineCatalog(catalogOf(values), fsSource(root));
+            // Everything on every machine type is tens of megabytes: written one machine type at a
+            // time, and indented only for a person at a terminal.
+            const indent = !values.output && process.stdout.isTTY ? 2 : undefined;
+            const expansions = expandEach({ catalog, machine: values.machine, model: values.model, accel });
+            const out = values.output ? createWriteStream(values.output) : process.stdout;
+            const write = (text) => {
+                if (!out.write(text))
+                    return new Promise((resolve) => out.once('drain', () => resolve()));
+            };
+            let first = true;
+            await write('{');
+            // Machine types share effective models (the same object when nothing that reaches the
+            // model differs), so each distinct one is serialized once.
+            const serialized = new Map();
+            const json = (value) => {
+                let text = serialized.get(value);
+                if (text === undefined)
+                    serialized.set(value, (text = JSON.stringify(value, null, indent)));
+                return text;
+            };
+            for (const [machineType, models] of expansions) {
+                const body = Object.entries(models)
+                    .map(([name, props]) => (indent ? `\n    ${JSON.stringify(name)}: ${json(props).replace(/\n/g, '\n    ')}` : `${JSON.stringify(name)}:${json(props)}`))
+                    .join(',');
+                await write(`${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{${body}${indent ? '\n  ' : ''}}`);
+                first = false;
+            }
+            await write(`${indent ? '\n' : ''}}\n`);
+            if (out !== process.stdout)
+                await new Promise((resolve, reject) => out.end((err) => (err ? reject(err) : resolve())));
+            return EXIT_OK;
+        }
+        case 'export': {
+            const root = need(values, 'root', 'export');
+            if (values.format !== 'catalog')
+                throw new UsageError('export writes the generic catalog format: pass --format catalog');
+            const catalog = await readMachineCatalog(catalogOf(values), fsSource(root));
+            await emit(exportCatalog(catalog), values);
+            return EXIT_OK;
+        }
+        default:
+            throw new UsageError(`unknown command ${command}`, undefined, 'commands: check, audit, expand, export');
+    }
+}
+/** Errors a user can act on get one clear message and exit 2; anything else is a bug (exit 3). */
+async function run(argv) {
+    try {
+        return await main(argv);
+    }
+    catch (err) {
+        if (err instanceof InputError) {
+            process.stderr.write(`cpu-model-guard: ${err.describe()}\n`);
+            return EXIT_INPUT_ERROR;
+        }
+        if (err instanceof TypeError && err.code?.startsWith('ERR_PARSE_ARGS')) {
+            process.stderr.write(`cpu-model-guard: ${err.message}\n  hint: run cpu-model-guard --help\n`);
+            return EXIT_INPUT_ERROR;
+        }
+        process.stderr.write(`cpu-model-guard: internal error: ${err?.message ?? String(err)}\n  please report it with the command that caused it\n`);
+        return EXIT_INTERNAL_ERROR;
+    }
+}
+
+// A reader that stops early (`| head`) closes the pipe: that is not an error of the run.
+process.stdout.on('error', (err) => {
+    if (err.code === 'EPIPE')
+        process.exit(process.exitCode ?? 0);
+    throw err;
+});
+process.exitCode = await run(process.argv.slice(2));
