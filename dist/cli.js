@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { readdir, stat, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { q as distExports, U as UsageError, k as renderJson, l as renderSarif, a as renderMarkdownSummary, s as renderText, I as InputError, T as TOOL, E as EXIT_INPUT_ERROR, h as EXIT_INTERNAL_ERROR, n as EXIT_OK, t as readMachineCatalog, u as expandEach, v as audit, j as auditRevision, i as checkRevisions, d as parseCatalogSpec, o as loadConfig, m as EXIT_FINDINGS } from './shared-revisions.js';
+import { s as distExports, I as InputError, T as TOOL, E as EXIT_INPUT_ERROR, h as EXIT_INTERNAL_ERROR, m as EXIT_OK, U as UsageError, t as readMachineCatalog, u as detectCatalog, v as expandEach, G as GitRepository, q as catalogsToCheck, j as auditRevision, w as audit, i as checkRevisions, d as parseCatalogSpec, n as loadConfig, x as parseReportFormat, k as renderReports, l as EXIT_FINDINGS, o as overallResult } from './shared-revisions.js';
 import path from 'node:path';
 import 'node:crypto';
 import 'process';
@@ -116,43 +116,6 @@ function exportCatalog(catalog) {
     return doc.toString({ lineWidth: 0, indentSeq: true });
 }
 
-/**
- * One entry point for the front ends: a report in the format the user asked for.
- */
-const REPORT_FORMATS = ['text', 'markdown', 'sarif', 'json'];
-function isReportFormat(value) {
-    return REPORT_FORMATS.includes(value);
-}
-/** Checks a format a user typed; `where` names the flag or input for the error message. */
-function parseReportFormat(value, where = '--format') {
-    if (isReportFormat(value))
-        return value;
-    throw new UsageError(`unknown report format '${value}' for ${where}`, undefined, `use one of: ${REPORT_FORMATS.join(', ')}`);
-}
-function renderReport(report, format, options = {}) {
-    options = { ...options, knownMachineTypes: options.knownMachineTypes ?? report.machineTypes };
-    switch (format) {
-        case 'text':
-            return renderText(report, { color: options.color, knownMachineTypes: options.knownMachineTypes });
-        case 'markdown':
-            return renderMarkdownSummary(report, {
-                maxBytes: options.maxBytes,
-                ruleDocsUrl: options.ruleDocsUrl,
-                knownMachineTypes: options.knownMachineTypes,
-            });
-        case 'sarif':
-            return renderSarif(report, {
-                ruleDocsUrl: options.ruleDocsUrl,
-                informationUri: options.informationUri,
-            });
-        case 'json':
-            return renderJson(report);
-        default:
-            // A format that slipped past the type (a plain string from configuration) is a usage error.
-            return parseReportFormat(format);
-    }
-}
-
 /** A catalog in a working tree. Paths may not leave the root. */
 function fsSource(root) {
     const absRoot = path.resolve(root);
@@ -241,18 +204,16 @@ function failOnOf(values, config) {
         throw new UsageError(`--fail-on ${v} is not one of ${FAIL_ON.join(', ')}`);
     return v;
 }
-async function configOf(values, dir) {
-    if (!dir)
-        return undefined;
-    return loadConfig(fsSource(dir), values.config, values.config !== undefined);
+/** The catalog named on the command line, if any. */
+function explicitCatalog(values) {
+    return values.catalog ? parseCatalogSpec(values.catalog) : undefined;
 }
-function catalogOf(values, config) {
-    if (values.catalog)
-        return parseCatalogSpec(values.catalog);
-    const configured = config?.catalogs[0];
-    if (configured)
-        return { format: configured.format, path: configured.path };
-    return { format: 'qemu-x86', path: '.' };
+/**
+ * The configuration file as it is in `source`: for a check, the base revision, so that a
+ * change cannot configure or waive its own check.
+ */
+function configFrom(source, values) {
+    return loadConfig(source, values.config, values.config !== undefined);
 }
 async function emit(text, values) {
     if (values.output)
@@ -260,10 +221,10 @@ async function emit(text, values) {
     else
         process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
-async function emitReport(report, values) {
+async function emitReports(reports, values) {
     const format = parseReportFormat(values.format ?? 'text', '--format');
-    await emit(renderReport(report, format, { color: values.color ?? (!values.output && process.stdout.isTTY === true) }), values);
-    return report.result === 'fail' ? EXIT_FINDINGS : EXIT_OK;
+    await emit(renderReports(reports, format, { color: values.color ?? (!values.output && process.stdout.isTTY === true) }), values);
+    return overallResult(reports).result === 'fail' ? EXIT_FINDINGS : EXIT_OK;
 }
 async function main(argv) {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -280,35 +241,44 @@ async function main(argv) {
         throw new UsageError(`unexpected argument ${positionals[1]}`, undefined, 'run cpu-model-guard --help');
     switch (command) {
         case 'check': {
-            const repoDir = need(values, 'repo', 'check');
-            const config = await configOf(values, repoDir);
-            const report = await checkRevisions({
-                repoDir,
-                base: need(values, 'base', 'check'),
-                head: need(values, 'head', 'check'),
-                catalog: catalogOf(values, config),
-                failOn: failOnOf(values, config),
-                releaseRef: values['release-ref'],
-                waivers: config?.waivers,
-                ignoreModels: config?.ignoreModels,
-                hostRequirements: config?.hostRequirements,
-            });
-            return emitReport(report, values);
+            const repo = new GitRepository(need(values, 'repo', 'check'));
+            const [base, head] = await Promise.all([repo.resolveCommit(need(values, 'base', 'check')), repo.resolveCommit(need(values, 'head', 'check'))]);
+            const config = await configFrom(await repo.source(base), values);
+            const failOn = failOnOf(values, config);
+            const reports = [];
+            for (const catalog of await catalogsToCheck(await repo.source(head), config, explicitCatalog(values))) {
+                reports.push(await checkRevisions({
+                    repoDir: repo.dir,
+                    base: values.base,
+                    head: values.head,
+                    catalog,
+                    failOn,
+                    releaseRef: values['release-ref'],
+                    waivers: config.waivers,
+                    ignoreModels: config.ignoreModels,
+                    hostRequirements: config.hostRequirements,
+                }));
+            }
+            return emitReports(reports, values);
         }
         case 'audit': {
-            const dir = values.root ?? need(values, 'repo', 'audit');
-            const config = await configOf(values, dir);
-            const common = {
-                catalog: catalogOf(values, config),
-                failOn: failOnOf(values, config),
-                waivers: config?.waivers,
-                ignoreModels: config?.ignoreModels,
-                hostRequirements: config?.hostRequirements,
-            };
-            const report = values.root
-                ? await audit({ ...common, head: fsSource(values.root), headRef: { ref: values.root } })
-                : await auditRevision({ ...common, repoDir: dir, ref: values.ref ?? 'HEAD' });
-            return emitReport(report, values);
+            const repo = values.root ? undefined : new GitRepository(need(values, 'repo', 'audit'));
+            const ref = values.ref ?? 'HEAD';
+            const source = repo ? await repo.source(await repo.resolveCommit(ref)) : fsSource(values.root);
+            const config = await configFrom(source, values);
+            const failOn = failOnOf(values, config);
+            const reports = [];
+            for (const catalog of await catalogsToCheck(source, config, explicitCatalog(values))) {
+                const common = {
+                    catalog,
+                    failOn,
+                    waivers: config.waivers,
+                    ignoreModels: config.ignoreModels,
+                    hostRequirements: config.hostRequirements,
+                };
+                reports.push(repo ? await auditRevision({ ...common, repoDir: repo.dir, ref }) : await audit({ ...common, head: source, headRef: { ref: values.root } }));
+            }
+            return emitReports(reports, values);
         }
         case 'expand': {
             const root = need(values, 'root', 'expand');
@@ -317,7 +287,7 @@ async function main(argv) {
             const accel = (values.accel ?? 'kvm');
             if (!['kvm', 'tcg', 'none'].includes(accel))
                 throw new UsageError(`--accel ${accel} is not one of kvm, tcg, none`);
-            const catalog = await readMachineCatalog(catalogOf(values), fsSource(root));
+            const catalog = await readMachineCatalog(explicitCatalog(values) ?? (await detectCatalog(fsSource(root))), fsSource(root));
             // Everything on every machine type is tens of megabytes: written one machine type at a
             // time, and indented only for a person at a terminal.
             const indent = !values.output && process.stdout.isTTY ? 2 : undefined;
@@ -354,7 +324,7 @@ async function main(argv) {
             const root = need(values, 'root', 'export');
             if (values.format !== 'catalog')
                 throw new UsageError('export writes the generic catalog format: pass --format catalog');
-            const catalog = await readMachineCatalog(catalogOf(values), fsSource(root));
+            const catalog = await readMachineCatalog(explicitCatalog(values) ?? (await detectCatalog(fsSource(root))), fsSource(root));
             await emit(exportCatalog(catalog), values);
             return EXIT_OK;
         }

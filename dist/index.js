@@ -20,7 +20,7 @@ import require$$0$4 from 'node:util';
 import require$$7 from 'node:querystring';
 import require$$8 from 'node:events';
 import require$$0$5 from 'node:diagnostics_channel';
-import { c as commonjsGlobal, g as getDefaultExportFromCjs, p as parseFingerprintMarker, r as renderFindingComment, a as renderMarkdownSummary, b as codeSpan, e as escapeMarkdown, f as fingerprintMarker, C as CLASS_ORDER, G as GitRepository, I as InputError, U as UsageError, d as parseCatalogSpec, E as EXIT_INPUT_ERROR, h as EXIT_INTERNAL_ERROR, i as checkRevisions, j as auditRevision, k as renderJson, l as renderSarif, m as EXIT_FINDINGS, n as EXIT_OK, o as loadConfig, J as JOB_SUMMARY_MAX_BYTES } from './shared-revisions.js';
+import { c as commonjsGlobal, g as getDefaultExportFromCjs, p as parseFingerprintMarker, r as renderFindingComment, a as renderMarkdownSummary, b as codeSpan, e as escapeMarkdown, f as fingerprintMarker, C as CLASS_ORDER, G as GitRepository, I as InputError, U as UsageError, d as parseCatalogSpec, E as EXIT_INPUT_ERROR, h as EXIT_INTERNAL_ERROR, i as checkRevisions, j as auditRevision, o as overallResult, k as renderReports, J as JOB_SUMMARY_MAX_BYTES, l as EXIT_FINDINGS, m as EXIT_OK, n as loadConfig, q as catalogsToCheck } from './shared-revisions.js';
 import require$$5 from 'node:tls';
 import require$$1$2 from 'node:zlib';
 import require$$5$1 from 'node:perf_hooks';
@@ -37628,14 +37628,6 @@ async function runContext(env) {
     return { eventName, payload, sha: env.GITHUB_SHA ?? '', ref: env.GITHUB_REF ?? '', repository };
 }
 /** A QEMU tree or a libvirt checkout at the repository root is recognised by its files. */
-async function detectCatalog(source) {
-    if ((await source.readFile('target/i386/cpu.c')) !== undefined)
-        return { format: 'qemu-x86', path: '.' };
-    if ((await source.listFiles('src/cpu_map')).some((f) => f.endsWith('.xml'))) {
-        return { format: 'libvirt-cpu-map', path: 'src/cpu_map' };
-    }
-    throw new UsageError(`no CPU model catalog found at the root of ${source.label}`, undefined, 'set the catalog input (qemu-x86:PATH, libvirt-cpu-map:PATH or catalog:FILE), or list the catalog in .github/cpu-model-guard.yml');
-}
 function ruleDocsUrl(env) {
     const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
     const repo = env.GITHUB_ACTION_REPOSITORY;
@@ -37679,8 +37671,8 @@ async function prepare(io, inputs, ctx, checkout, client) {
     }
     // The configuration comes from the baseline: a pull request must not configure (or waive) its own check.
     const config = await loadConfig(await checkout.repo.source(baselineSha ?? headSha));
-    const catalog = inputs.catalog ?? config.catalogs[0] ?? (await detectCatalog(await checkout.repo.source(headSha)));
-    return { plan, headSha, baselineSha, config, catalog };
+    const catalogs = await catalogsToCheck(await checkout.repo.source(headSha), config, inputs.catalog);
+    return { plan, headSha, baselineSha, config, catalogs };
 }
 /**
  * One run of the action: inputs, event, commits, engine, then everything a person sees
@@ -37714,7 +37706,7 @@ async function run(io) {
         : undefined;
     if (!client)
         io.info('No github-token: the findings go to annotations and the job summary only.');
-    const { plan, headSha, baselineSha, config, catalog } = await prepare(io, inputs, ctx, checkout, client);
+    const { plan, headSha, baselineSha, config, catalogs } = await prepare(io, inputs, ctx, checkout, client);
     const pr = plan.pullRequest;
     const reviewer = client && pr ? new Reviewer(client, { owner, repo, pullNumber: pr.number, headSha }, io.info) : undefined;
     const waivers = [...config.waivers];
@@ -37740,51 +37732,57 @@ async function run(io) {
         io.info('The checkout is shallow and release-ref is not set: without release tags, every name in the baseline counts as released.');
     }
     const engineOptions = {
-        catalog,
         failOn: inputs.failOn ?? config.failOn ?? 'type-2',
         waivers,
         ignoreModels: config.ignoreModels,
         hostRequirements: config.hostRequirements,
     };
-    const report = plan.mode === 'check'
-        ? await checkRevisions({
-            ...engineOptions,
-            repoDir: workspace,
-            base: baselineSha,
-            head: headSha,
-            releaseRef,
-        })
-        : await auditRevision({ ...engineOptions, repoDir: workspace, ref: headSha });
+    // Every catalog the repository has gets its own report, review and sticky comment.
+    const reports = [];
+    for (const catalog of catalogs) {
+        reports.push(plan.mode === 'check'
+            ? await checkRevisions({ ...engineOptions, catalog, repoDir: workspace, base: baselineSha, head: headSha, releaseRef })
+            : await auditRevision({ ...engineOptions, catalog, repoDir: workspace, ref: headSha }));
+    }
+    const overall = overallResult(reports);
     const docs = ruleDocsUrl(io.env);
     const outputs = {
-        result: report.result,
-        'new-model-required': String(report.counts['new-model-required']),
-        'type-2': String(report.counts['type-2']),
-        safe: String(report.counts.safe),
-        waived: String(report.counts.waived),
+        result: overall.result,
+        'new-model-required': String(overall.counts['new-model-required']),
+        'type-2': String(overall.counts['type-2']),
+        safe: String(overall.counts.safe),
+        waived: String(overall.counts.waived),
         'json-report': '',
         'sarif-report': '',
     };
     if (inputs.jsonReport)
-        outputs['json-report'] = await writeReport(workspace, inputs.jsonReport, renderJson(report));
+        outputs['json-report'] = await writeReport(workspace, inputs.jsonReport, renderReports(reports, 'json'));
     if (inputs.sarifReport) {
-        outputs['sarif-report'] = await writeReport(workspace, inputs.sarifReport, renderSarif(report, { ruleDocsUrl: docs }));
+        outputs['sarif-report'] = await writeReport(workspace, inputs.sarifReport, renderReports(reports, 'sarif', { ruleDocsUrl: docs }));
     }
-    for (const a of planAnnotations(report))
+    for (const a of planAnnotations({ findings: reports.flatMap((r) => r.findings) }))
         io.annotate(a);
     let published;
     if (reviewer && pr && inputs.comment !== 'none' && plan.mode === 'check') {
-        const diff = parseDiffMap(await checkout.diff(baselineSha, headSha, catalog.path));
-        published = await reviewer.publish(report, diff, {
-            mode: inputs.comment,
-            ruleDocsUrl: docs,
-            summaryKey: `${catalog.format}:${catalog.path}`,
-        });
+        for (const [i, report] of reports.entries()) {
+            const catalog = catalogs[i];
+            const diff = parseDiffMap(await checkout.diff(baselineSha, headSha, catalog.path));
+            const outcome = await reviewer.publish(report, diff, {
+                mode: inputs.comment,
+                ruleDocsUrl: docs,
+                summaryKey: `${catalog.format}:${catalog.path}`,
+            });
+            published = published
+                ? { ...outcome, readOnly: published.readOnly || outcome.readOnly, movedToBody: (published.movedToBody ?? 0) + (outcome.movedToBody ?? 0) }
+                : outcome;
+            if (outcome.readOnly)
+                break;
+        }
     }
     let statusNote;
     if (client && inputs.statusContext && !published?.readOnly) {
         try {
-            await setCommitStatus(client, { owner, repo, sha: headSha }, inputs.statusContext, report, runUrl(io.env));
+            await setCommitStatus(client, { owner, repo, sha: headSha }, inputs.statusContext, overall, runUrl(io.env));
         }
         catch (err) {
             if (!(err instanceof ReadOnlyToken))
@@ -37793,12 +37791,10 @@ async function run(io) {
             io.info(statusNote);
         }
     }
-    const summaryLines = [
-        renderMarkdownSummary(report, {
-            maxBytes: JOB_SUMMARY_MAX_BYTES - SUMMARY_RESERVE_BYTES,
-            ruleDocsUrl: docs,
-        }),
-    ];
+    const summaryLines = reports.map((report) => renderMarkdownSummary(report, {
+        maxBytes: Math.floor((JOB_SUMMARY_MAX_BYTES - SUMMARY_RESERVE_BYTES) / reports.length),
+        ruleDocsUrl: docs,
+    }));
     const trailer = [`_${plan.why}._`];
     if (published?.readOnly)
         trailer.push('_The token could not write to the pull request (a fork?): the findings are shown here and as annotations only._');
@@ -37809,12 +37805,12 @@ async function run(io) {
     await io.appendSummary([...summaryLines, '', ...trailer, ''].join('\n'));
     for (const [name, value] of Object.entries(outputs))
         io.setOutput(name, value);
-    if (report.result === 'fail') {
-        const c = report.counts;
-        io.setFailed(`cpu-model-guard: the change fails the check (fail-on ${report.failOn}): ${c['new-model-required']} new-model-required, ${c['type-2']} type-2 finding(s). See the annotations and the job summary.`);
+    if (overall.result === 'fail') {
+        const c = overall.counts;
+        io.setFailed(`cpu-model-guard: the change fails the check (fail-on ${engineOptions.failOn}): ${c['new-model-required']} new-model-required, ${c['type-2']} type-2 finding(s). See the annotations and the job summary.`);
         return EXIT_FINDINGS;
     }
-    io.info(`cpu-model-guard: pass (${report.counts.safe} safe, ${report.counts.waived} waived).`);
+    io.info(`cpu-model-guard: pass (${overall.counts.safe} safe, ${overall.counts.waived} waived).`);
     return EXIT_OK;
 }
 

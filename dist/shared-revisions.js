@@ -17549,6 +17549,26 @@ function matchesAny(name, patterns) {
     return patterns.some((p) => (/[*?]/.test(p) ? globToRegExp(p).test(name) : p === name));
 }
 /**
+ * Expands a configured catalog whose last path part is a glob into one catalog per matching
+ * file. A glob that matches nothing is an error: a catalog that silently vanished must not
+ * read as a clean check.
+ */
+async function expandCatalogPaths(source, catalog, configPath) {
+    if (!/[*?]/.test(catalog.path))
+        return [catalog];
+    const dir = path.posix.dirname(catalog.path);
+    const base = path.posix.basename(catalog.path);
+    if (/[*?]/.test(dir)) {
+        throw new UsageError(`catalog path ${catalog.path} has a wildcard before its last part`, { path: configPath, line: catalog.line }, "use '*' or '?' only in the file name (catalogs/*.yaml); list folders one by one");
+    }
+    const re = globToRegExp(base);
+    const files = (await source.listFiles(dir)).filter((f) => re.test(f));
+    if (files.length === 0) {
+        throw new UsageError(`catalog path ${catalog.path} matches no file in ${source.label}`, { path: configPath, line: catalog.line }, 'fix the pattern or remove the entry');
+    }
+    return files.map((f) => ({ ...catalog, path: dir === '.' ? f : `${dir}/${f}` }));
+}
+/**
  * Leaves out findings all of whose models are ignored; a finding that also concerns a model
  * that is not ignored stays, since it still says something about that model.
  */
@@ -18564,6 +18584,94 @@ function buildSarifLog(report, options = {}) {
 function renderSarif(report, options = {}) {
     // JSON.stringify drops the undefined optional fields, so the log holds only what is known.
     return JSON.stringify(buildSarifLog(report, options), null, 2) + '\n';
+}
+
+/**
+ * One entry point for the front ends: a report in the format the user asked for.
+ */
+const REPORT_FORMATS = ['text', 'markdown', 'sarif', 'json'];
+function isReportFormat(value) {
+    return REPORT_FORMATS.includes(value);
+}
+/** Checks a format a user typed; `where` names the flag or input for the error message. */
+function parseReportFormat(value, where = '--format') {
+    if (isReportFormat(value))
+        return value;
+    throw new UsageError(`unknown report format '${value}' for ${where}`, undefined, `use one of: ${REPORT_FORMATS.join(', ')}`);
+}
+function renderReport(report, format, options = {}) {
+    options = { ...options, knownMachineTypes: options.knownMachineTypes ?? report.machineTypes };
+    switch (format) {
+        case 'text':
+            return renderText(report, { color: options.color, knownMachineTypes: options.knownMachineTypes });
+        case 'markdown':
+            return renderMarkdownSummary(report, {
+                maxBytes: options.maxBytes,
+                ruleDocsUrl: options.ruleDocsUrl,
+                knownMachineTypes: options.knownMachineTypes,
+            });
+        case 'sarif':
+            return renderSarif(report, {
+                ruleDocsUrl: options.ruleDocsUrl,
+                informationUri: options.informationUri,
+            });
+        case 'json':
+            return renderJson(report);
+        default:
+            // A format that slipped past the type (a plain string from configuration) is a usage error.
+            return parseReportFormat(format);
+    }
+}
+/**
+ * Several catalogs, one output: SARIF holds one run per catalog in a single log; JSON is an
+ * array of reports (each following schema/report.schema.json); text and Markdown put the
+ * reports one after the other. One report renders exactly as `renderReport` does.
+ */
+function renderReports(reports, format, options = {}) {
+    if (reports.length === 1)
+        return renderReport(reports[0], format, options);
+    switch (format) {
+        case 'sarif': {
+            const logs = reports.map((r) => buildSarifLog(r, { ruleDocsUrl: options.ruleDocsUrl, informationUri: options.informationUri }));
+            return JSON.stringify({ ...logs[0], runs: logs.flatMap((l) => l.runs) }, null, 2) + '\n';
+        }
+        case 'json':
+            return `[\n${reports.map((r) => renderJson(r).trimEnd()).join(',\n')}\n]\n`;
+        default:
+            return reports.map((r) => renderReport(r, format, options).trimEnd()).join('\n\n') + '\n';
+    }
+}
+/** Counts and result over several reports: what a front end's exit code and outputs say. */
+function overallResult(reports) {
+    const counts = { safe: 0, 'type-2': 0, 'new-model-required': 0, waived: 0 };
+    for (const r of reports)
+        for (const k of Object.keys(counts))
+            counts[k] += r.counts[k];
+    return { result: reports.some((r) => r.result === 'fail') ? 'fail' : 'pass', counts };
+}
+
+/**
+ * The catalogs a run checks, the same for the CLI and the action: the one named on the
+ * command line or in the action's input; else every catalog the configuration lists, globs
+ * expanded; else the one found at the repository root.
+ */
+async function catalogsToCheck(source, config, explicit) {
+    if (explicit)
+        return [explicit];
+    if (config.catalogs.length) {
+        const expanded = await Promise.all(config.catalogs.map((c) => expandCatalogPaths(source, c, config.path)));
+        return expanded.flat().map((c) => ({ format: c.format, path: c.path }));
+    }
+    return [await detectCatalog(source)];
+}
+/** A QEMU tree or a libvirt checkout at the repository root. */
+async function detectCatalog(source) {
+    if ((await source.readFile('target/i386/cpu.c')) !== undefined)
+        return { format: 'qemu-x86', path: '.' };
+    if ((await source.listFiles('src/cpu_map')).some((f) => f.endsWith('.xml'))) {
+        return { format: 'libvirt-cpu-map', path: 'src/cpu_map' };
+    }
+    throw new UsageError(`no CPU model catalog found at the root of ${source.label}`, undefined, 'name the catalog (qemu-x86:PATH, libvirt-cpu-map:PATH or catalog:FILE), or list it in .github/cpu-model-guard.yml');
 }
 
 class Diff {
@@ -33418,4 +33526,4 @@ async function auditRevision(o) {
     return audit({ ...o, head: await repo.source(commit), headRef: { ref: o.ref, commit } });
 }
 
-export { CLASS_ORDER as C, EXIT_INPUT_ERROR as E, GitRepository as G, InputError as I, JOB_SUMMARY_MAX_BYTES as J, TOOL as T, UsageError as U, renderMarkdownSummary as a, codeSpan as b, commonjsGlobal as c, parseCatalogSpec as d, escapeMarkdown as e, fingerprintMarker as f, getDefaultExportFromCjs as g, EXIT_INTERNAL_ERROR as h, checkRevisions as i, auditRevision as j, renderJson as k, renderSarif as l, EXIT_FINDINGS as m, EXIT_OK as n, loadConfig as o, parseFingerprintMarker as p, distExports$2 as q, renderFindingComment as r, renderText as s, readMachineCatalog as t, expandEach as u, audit as v };
+export { CLASS_ORDER as C, EXIT_INPUT_ERROR as E, GitRepository as G, InputError as I, JOB_SUMMARY_MAX_BYTES as J, TOOL as T, UsageError as U, renderMarkdownSummary as a, codeSpan as b, commonjsGlobal as c, parseCatalogSpec as d, escapeMarkdown as e, fingerprintMarker as f, getDefaultExportFromCjs as g, EXIT_INTERNAL_ERROR as h, checkRevisions as i, auditRevision as j, renderReports as k, EXIT_FINDINGS as l, EXIT_OK as m, loadConfig as n, overallResult as o, parseFingerprintMarker as p, catalogsToCheck as q, renderFindingComment as r, distExports$2 as s, readMachineCatalog as t, detectCatalog as u, expandEach as v, audit as w, parseReportFormat as x };

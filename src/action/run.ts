@@ -12,9 +12,8 @@ import {
 } from '../errors.js';
 import type { Report, Waiver } from '../report/finding.js';
 import { JOB_SUMMARY_MAX_BYTES, renderMarkdownSummary } from '../report/markdown.js';
-import { renderJson } from '../report/json.js';
-import { renderSarif } from '../report/sarif.js';
-import type { CatalogSource } from '../source/catalog-source.js';
+import { overallResult, renderReports } from '../report/render.js';
+import { catalogsToCheck } from '../source/catalogs.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
 import { createGitHubClient, httpStatus, type GitHubClient } from '../github/client.js';
 import { ReadOnlyToken, Reviewer, setCommitStatus, type PublishOutcome } from '../github/reviewer.js';
@@ -65,18 +64,6 @@ async function runContext(env: NodeJS.ProcessEnv): Promise<RunContext> {
 }
 
 /** A QEMU tree or a libvirt checkout at the repository root is recognised by its files. */
-async function detectCatalog(source: CatalogSource): Promise<CatalogSpec> {
-  if ((await source.readFile('target/i386/cpu.c')) !== undefined) return { format: 'qemu-x86', path: '.' };
-  if ((await source.listFiles('src/cpu_map')).some((f) => f.endsWith('.xml'))) {
-    return { format: 'libvirt-cpu-map', path: 'src/cpu_map' };
-  }
-  throw new UsageError(
-    `no CPU model catalog found at the root of ${source.label}`,
-    undefined,
-    'set the catalog input (qemu-x86:PATH, libvirt-cpu-map:PATH or catalog:FILE), or list the catalog in .github/cpu-model-guard.yml',
-  );
-}
-
 function ruleDocsUrl(env: NodeJS.ProcessEnv): string | undefined {
   const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
   const repo = env.GITHUB_ACTION_REPOSITORY;
@@ -102,7 +89,7 @@ interface Prepared {
   /** The revision the head is judged against (the merge base for a pull request). */
   baselineSha?: string;
   config: GuardConfig;
-  catalog: CatalogSpec;
+  catalogs: CatalogSpec[];
 }
 
 async function prepare(
@@ -140,9 +127,8 @@ async function prepare(
   }
   // The configuration comes from the baseline: a pull request must not configure (or waive) its own check.
   const config = await loadConfig(await checkout.repo.source(baselineSha ?? headSha));
-  const catalog =
-    inputs.catalog ?? config.catalogs[0] ?? (await detectCatalog(await checkout.repo.source(headSha)));
-  return { plan, headSha, baselineSha, config, catalog };
+  const catalogs = await catalogsToCheck(await checkout.repo.source(headSha), config, inputs.catalog);
+  return { plan, headSha, baselineSha, config, catalogs };
 }
 
 /**
@@ -183,7 +169,7 @@ async function run(io: RunnerIO): Promise<number> {
     : undefined;
   if (!client) io.info('No github-token: the findings go to annotations and the job summary only.');
 
-  const { plan, headSha, baselineSha, config, catalog } = await prepare(io, inputs, ctx, checkout, client);
+  const { plan, headSha, baselineSha, config, catalogs } = await prepare(io, inputs, ctx, checkout, client);
   const pr = plan.pullRequest;
   const reviewer =
     client && pr ? new Reviewer(client, { owner, repo, pullNumber: pr.number, headSha }, io.info) : undefined;
@@ -216,53 +202,55 @@ async function run(io: RunnerIO): Promise<number> {
   }
 
   const engineOptions = {
-    catalog,
     failOn: inputs.failOn ?? config.failOn ?? 'type-2',
     waivers,
     ignoreModels: config.ignoreModels,
     hostRequirements: config.hostRequirements,
   };
-  const report: Report =
-    plan.mode === 'check'
-      ? await checkRevisions({
-          ...engineOptions,
-          repoDir: workspace,
-          base: baselineSha!,
-          head: headSha,
-          releaseRef,
-        })
-      : await auditRevision({ ...engineOptions, repoDir: workspace, ref: headSha });
+  // Every catalog the repository has gets its own report, review and sticky comment.
+  const reports: Report[] = [];
+  for (const catalog of catalogs) {
+    reports.push(
+      plan.mode === 'check'
+        ? await checkRevisions({ ...engineOptions, catalog, repoDir: workspace, base: baselineSha!, head: headSha, releaseRef })
+        : await auditRevision({ ...engineOptions, catalog, repoDir: workspace, ref: headSha }),
+    );
+  }
+  const overall = overallResult(reports);
 
   const docs = ruleDocsUrl(io.env);
   const outputs: Record<string, string> = {
-    result: report.result,
-    'new-model-required': String(report.counts['new-model-required']),
-    'type-2': String(report.counts['type-2']),
-    safe: String(report.counts.safe),
-    waived: String(report.counts.waived),
+    result: overall.result,
+    'new-model-required': String(overall.counts['new-model-required']),
+    'type-2': String(overall.counts['type-2']),
+    safe: String(overall.counts.safe),
+    waived: String(overall.counts.waived),
     'json-report': '',
     'sarif-report': '',
   };
   if (inputs.jsonReport)
-    outputs['json-report'] = await writeReport(workspace, inputs.jsonReport, renderJson(report));
+    outputs['json-report'] = await writeReport(workspace, inputs.jsonReport, renderReports(reports, 'json'));
   if (inputs.sarifReport) {
-    outputs['sarif-report'] = await writeReport(
-      workspace,
-      inputs.sarifReport,
-      renderSarif(report, { ruleDocsUrl: docs }),
-    );
+    outputs['sarif-report'] = await writeReport(workspace, inputs.sarifReport, renderReports(reports, 'sarif', { ruleDocsUrl: docs }));
   }
 
-  for (const a of planAnnotations(report)) io.annotate(a);
+  for (const a of planAnnotations({ findings: reports.flatMap((r) => r.findings) })) io.annotate(a);
 
   let published: PublishOutcome | undefined;
   if (reviewer && pr && inputs.comment !== 'none' && plan.mode === 'check') {
-    const diff = parseDiffMap(await checkout.diff(baselineSha!, headSha, catalog.path));
-    published = await reviewer.publish(report, diff, {
-      mode: inputs.comment,
-      ruleDocsUrl: docs,
-      summaryKey: `${catalog.format}:${catalog.path}`,
-    });
+    for (const [i, report] of reports.entries()) {
+      const catalog = catalogs[i]!;
+      const diff = parseDiffMap(await checkout.diff(baselineSha!, headSha, catalog.path));
+      const outcome = await reviewer.publish(report, diff, {
+        mode: inputs.comment,
+        ruleDocsUrl: docs,
+        summaryKey: `${catalog.format}:${catalog.path}`,
+      });
+      published = published
+        ? { ...outcome, readOnly: published.readOnly || outcome.readOnly, movedToBody: (published.movedToBody ?? 0) + (outcome.movedToBody ?? 0) }
+        : outcome;
+      if (outcome.readOnly) break;
+    }
   }
   let statusNote: string | undefined;
   if (client && inputs.statusContext && !published?.readOnly) {
@@ -271,7 +259,7 @@ async function run(io: RunnerIO): Promise<number> {
         client,
         { owner, repo, sha: headSha },
         inputs.statusContext,
-        report,
+        overall,
         runUrl(io.env),
       );
     } catch (err) {
@@ -281,12 +269,12 @@ async function run(io: RunnerIO): Promise<number> {
     }
   }
 
-  const summaryLines = [
+  const summaryLines = reports.map((report) =>
     renderMarkdownSummary(report, {
-      maxBytes: JOB_SUMMARY_MAX_BYTES - SUMMARY_RESERVE_BYTES,
+      maxBytes: Math.floor((JOB_SUMMARY_MAX_BYTES - SUMMARY_RESERVE_BYTES) / reports.length),
       ruleDocsUrl: docs,
     }),
-  ];
+  );
   const trailer: string[] = [`_${plan.why}._`];
   if (published?.readOnly)
     trailer.push(
@@ -301,13 +289,13 @@ async function run(io: RunnerIO): Promise<number> {
 
   for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
 
-  if (report.result === 'fail') {
-    const c = report.counts;
+  if (overall.result === 'fail') {
+    const c = overall.counts;
     io.setFailed(
-      `cpu-model-guard: the change fails the check (fail-on ${report.failOn}): ${c['new-model-required']} new-model-required, ${c['type-2']} type-2 finding(s). See the annotations and the job summary.`,
+      `cpu-model-guard: the change fails the check (fail-on ${engineOptions.failOn}): ${c['new-model-required']} new-model-required, ${c['type-2']} type-2 finding(s). See the annotations and the job summary.`,
     );
     return EXIT_FINDINGS;
   }
-  io.info(`cpu-model-guard: pass (${report.counts.safe} safe, ${report.counts.waived} waived).`);
+  io.info(`cpu-model-guard: pass (${overall.counts.safe} safe, ${overall.counts.waived} waived).`);
   return EXIT_OK;
 }

@@ -6,7 +6,10 @@ import { audit, expandEach, parseCatalogSpec, readMachineCatalog, TOOL, type Cat
 import { EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_INTERNAL_ERROR, EXIT_OK, InputError, UsageError } from '../errors.js';
 import { exportCatalog } from '../parse/generic/export.js';
 import type { FailOn, Report } from '../report/finding.js';
-import { parseReportFormat, renderReport } from '../report/render.js';
+import { overallResult, parseReportFormat, renderReports } from '../report/render.js';
+import type { CatalogSource } from '../source/catalog-source.js';
+import { catalogsToCheck, detectCatalog } from '../source/catalogs.js';
+import { GitRepository } from '../source/git-source.js';
 import { fsSource } from '../source/fs-source.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
 
@@ -58,16 +61,17 @@ function failOnOf(values: Values, config?: GuardConfig): FailOn {
   return v as FailOn;
 }
 
-async function configOf(values: Values, dir: string | undefined): Promise<GuardConfig | undefined> {
-  if (!dir) return undefined;
-  return loadConfig(fsSource(dir), values.config, values.config !== undefined);
+/** The catalog named on the command line, if any. */
+function explicitCatalog(values: Values): CatalogSpec | undefined {
+  return values.catalog ? parseCatalogSpec(values.catalog) : undefined;
 }
 
-function catalogOf(values: Values, config?: GuardConfig): CatalogSpec {
-  if (values.catalog) return parseCatalogSpec(values.catalog);
-  const configured = config?.catalogs[0];
-  if (configured) return { format: configured.format, path: configured.path };
-  return { format: 'qemu-x86', path: '.' };
+/**
+ * The configuration file as it is in `source`: for a check, the base revision, so that a
+ * change cannot configure or waive its own check.
+ */
+function configFrom(source: CatalogSource, values: Values): Promise<GuardConfig> {
+  return loadConfig(source, values.config, values.config !== undefined);
 }
 
 async function emit(text: string, values: Values): Promise<void> {
@@ -75,10 +79,10 @@ async function emit(text: string, values: Values): Promise<void> {
   else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-async function emitReport(report: Report, values: Values): Promise<number> {
+async function emitReports(reports: Report[], values: Values): Promise<number> {
   const format = parseReportFormat(values.format ?? 'text', '--format');
-  await emit(renderReport(report, format, { color: values.color ?? (!values.output && process.stdout.isTTY === true) }), values);
-  return report.result === 'fail' ? EXIT_FINDINGS : EXIT_OK;
+  await emit(renderReports(reports, format, { color: values.color ?? (!values.output && process.stdout.isTTY === true) }), values);
+  return overallResult(reports).result === 'fail' ? EXIT_FINDINGS : EXIT_OK;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -95,42 +99,55 @@ export async function main(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`, undefined, 'run cpu-model-guard --help');
   switch (command) {
     case 'check': {
-      const repoDir = need(values, 'repo', 'check');
-      const config = await configOf(values, repoDir);
-      const report = await checkRevisions({
-        repoDir,
-        base: need(values, 'base', 'check'),
-        head: need(values, 'head', 'check'),
-        catalog: catalogOf(values, config),
-        failOn: failOnOf(values, config),
-        releaseRef: values['release-ref'],
-        waivers: config?.waivers,
-        ignoreModels: config?.ignoreModels,
-        hostRequirements: config?.hostRequirements,
-      });
-      return emitReport(report, values);
+      const repo = new GitRepository(need(values, 'repo', 'check'));
+      const [base, head] = await Promise.all([repo.resolveCommit(need(values, 'base', 'check')), repo.resolveCommit(need(values, 'head', 'check'))]);
+      const config = await configFrom(await repo.source(base), values);
+      const failOn = failOnOf(values, config);
+      const reports: Report[] = [];
+      for (const catalog of await catalogsToCheck(await repo.source(head), config, explicitCatalog(values))) {
+        reports.push(
+          await checkRevisions({
+            repoDir: repo.dir,
+            base: values.base!,
+            head: values.head!,
+            catalog,
+            failOn,
+            releaseRef: values['release-ref'],
+            waivers: config.waivers,
+            ignoreModels: config.ignoreModels,
+            hostRequirements: config.hostRequirements,
+          }),
+        );
+      }
+      return emitReports(reports, values);
     }
     case 'audit': {
-      const dir = values.root ?? need(values, 'repo', 'audit');
-      const config = await configOf(values, dir);
-      const common = {
-        catalog: catalogOf(values, config),
-        failOn: failOnOf(values, config),
-        waivers: config?.waivers,
-        ignoreModels: config?.ignoreModels,
-        hostRequirements: config?.hostRequirements,
-      };
-      const report = values.root
-        ? await audit({ ...common, head: fsSource(values.root), headRef: { ref: values.root } })
-        : await auditRevision({ ...common, repoDir: dir, ref: values.ref ?? 'HEAD' });
-      return emitReport(report, values);
+      const repo = values.root ? undefined : new GitRepository(need(values, 'repo', 'audit'));
+      const ref = values.ref ?? 'HEAD';
+      const source = repo ? await repo.source(await repo.resolveCommit(ref)) : fsSource(values.root!);
+      const config = await configFrom(source, values);
+      const failOn = failOnOf(values, config);
+      const reports: Report[] = [];
+      for (const catalog of await catalogsToCheck(source, config, explicitCatalog(values))) {
+        const common = {
+          catalog,
+          failOn,
+          waivers: config.waivers,
+          ignoreModels: config.ignoreModels,
+          hostRequirements: config.hostRequirements,
+        };
+        reports.push(
+          repo ? await auditRevision({ ...common, repoDir: repo.dir, ref }) : await audit({ ...common, head: source, headRef: { ref: values.root! } }),
+        );
+      }
+      return emitReports(reports, values);
     }
     case 'expand': {
       const root = need(values, 'root', 'expand');
       if (values.format && values.format !== 'json') throw new UsageError('expand writes JSON only (--format json)');
       const accel = (values.accel ?? 'kvm') as 'kvm' | 'tcg' | 'none';
       if (!['kvm', 'tcg', 'none'].includes(accel)) throw new UsageError(`--accel ${accel} is not one of kvm, tcg, none`);
-      const catalog = await readMachineCatalog(catalogOf(values), fsSource(root));
+      const catalog = await readMachineCatalog(explicitCatalog(values) ?? (await detectCatalog(fsSource(root))), fsSource(root));
       // Everything on every machine type is tens of megabytes: written one machine type at a
       // time, and indented only for a person at a terminal.
       const indent = !values.output && process.stdout.isTTY ? 2 : undefined;
@@ -163,7 +180,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'export': {
       const root = need(values, 'root', 'export');
       if (values.format !== 'catalog') throw new UsageError('export writes the generic catalog format: pass --format catalog');
-      const catalog = await readMachineCatalog(catalogOf(values), fsSource(root));
+      const catalog = await readMachineCatalog(explicitCatalog(values) ?? (await detectCatalog(fsSource(root))), fsSource(root));
       await emit(exportCatalog(catalog), values);
       return EXIT_OK;
     }

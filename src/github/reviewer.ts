@@ -395,7 +395,7 @@ export async function setCommitStatus(
   client: GitHubClient,
   where: { owner: string; repo: string; sha: string },
   context: string,
-  report: Report,
+  report: Pick<Report, 'result' | 'counts'>,
   targetUrl: string | undefined,
 ): Promise<void> {
   const c = report.counts;

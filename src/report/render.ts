@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import type { Report } from './finding.js';
 import { renderJson } from './json.js';
 import { renderMarkdownSummary } from './markdown.js';
-import { renderSarif } from './sarif.js';
+import { buildSarifLog, renderSarif } from './sarif.js';
 import { renderText } from './text.js';
 
 export const REPORT_FORMATS = ['text', 'markdown', 'sarif', 'json'] as const;
@@ -60,4 +60,30 @@ export function renderReport(report: Report, format: ReportFormat, options: Rend
       // A format that slipped past the type (a plain string from configuration) is a usage error.
       return parseReportFormat(format as string) as never;
   }
+}
+
+/**
+ * Several catalogs, one output: SARIF holds one run per catalog in a single log; JSON is an
+ * array of reports (each following schema/report.schema.json); text and Markdown put the
+ * reports one after the other. One report renders exactly as `renderReport` does.
+ */
+export function renderReports(reports: readonly Report[], format: ReportFormat, options: RenderOptions = {}): string {
+  if (reports.length === 1) return renderReport(reports[0]!, format, options);
+  switch (format) {
+    case 'sarif': {
+      const logs = reports.map((r) => buildSarifLog(r, { ruleDocsUrl: options.ruleDocsUrl, informationUri: options.informationUri }));
+      return JSON.stringify({ ...logs[0], runs: logs.flatMap((l) => l.runs) }, null, 2) + '\n';
+    }
+    case 'json':
+      return `[\n${reports.map((r) => renderJson(r).trimEnd()).join(',\n')}\n]\n`;
+    default:
+      return reports.map((r) => renderReport(r, format, options).trimEnd()).join('\n\n') + '\n';
+  }
+}
+
+/** Counts and result over several reports: what a front end's exit code and outputs say. */
+export function overallResult(reports: readonly Report[]): { result: 'pass' | 'fail'; counts: Report['counts'] } {
+  const counts = { safe: 0, 'type-2': 0, 'new-model-required': 0, waived: 0 };
+  for (const r of reports) for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += r.counts[k];
+  return { result: reports.some((r) => r.result === 'fail') ? 'fail' : 'pass', counts };
 }

@@ -75,7 +75,8 @@ describe('check', () => {
   test('input errors exit 2 with a message and no stack trace', () => {
     const cases: [string[], RegExp][] = [
       [['check', '--repo', repo.dir, '--base', base, '--head', 'no-such-branch', '--catalog', 'qemu-x86:qemu'], /revision no-such-branch is not a commit/],
-      [['check', '--repo', repo.dir, '--base', base, '--head', base], /not a QEMU x86 catalog: VERSION, .* missing/],
+      [['check', '--repo', repo.dir, '--base', base, '--head', base], /no CPU model catalog found at the root/],
+      [['check', '--repo', repo.dir, '--base', base, '--head', base, '--catalog', 'qemu-x86:.'], /not a QEMU x86 catalog: VERSION, .* missing/],
       [['check', '--repo', repo.dir, '--base', base, '--head', base, '--catalog', 'qemu-x86:../elsewhere'], /leaves the repository/],
       [['check', '--repo', repo.dir, '--base', base, '--head', base, '--catalog', 'nosuch:qemu'], /unknown catalog format "nosuch"/],
       [['check', '--repo', repo.dir, '--base', base], /check needs --head/],
@@ -101,6 +102,35 @@ describe('check', () => {
     const r = run('check', '--repo', repo.dir, '--base', base, '--head', head, '--catalog', 'qemu-x86:qemu');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^cpu-model-guard: qemu\/target\/i386\/cpu\.c:\d+: a '\{' is never closed/);
+  });
+});
+
+describe('several catalogs', () => {
+  test('the configuration lists catalogs; each gets its report, and the worst decides the exit code', () => {
+    const head = repo.branch('two-catalogs', base, (r) => {
+      r.write('models/extra.yaml', readFileSync(path.join(root, 'test/fixtures/generic/mini-catalog.yaml'), 'utf8'));
+      r.write('.github/cpu-model-guard.yml', 'catalogs:\n  - { format: qemu-x86, path: qemu }\n  - { format: catalog, path: "models/*.yaml" }\n');
+    });
+    // The configuration is read from the base revision: commit it there first.
+    const configured = repo.branch('configured-base', base, (r) => {
+      r.write('models/extra.yaml', readFileSync(path.join(root, 'test/fixtures/generic/mini-catalog.yaml'), 'utf8'));
+      r.write('.github/cpu-model-guard.yml', 'catalogs:\n  - { format: qemu-x86, path: qemu }\n  - { format: catalog, path: "models/*.yaml" }\n');
+    });
+    const changed = repo.branch('configured-head', configured, (r) => r.edit('models/extra.yaml', '      avx2: true\n      mpx: true\n', '      avx2: true\n      mpx: true\n      avx512f: true\n'));
+    const r = run('check', '--repo', repo.dir, '--base', configured, '--head', changed, '--format', 'json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    const reports = JSON.parse(r.stdout) as { catalog: { format: string; path: string }; result: string }[];
+    expect(reports.map((x) => [x.catalog.format, x.catalog.path, x.result])).toEqual([
+      ['qemu-x86', 'qemu', 'pass'],
+      ['catalog', 'models/extra.yaml', 'fail'],
+    ]);
+    const sarif = JSON.parse(run('check', '--repo', repo.dir, '--base', configured, '--head', changed, '--format', 'sarif').stdout);
+    expect(sarif.runs).toHaveLength(2);
+    // Without a configuration in base, the head's configuration does not count.
+    const unconfigured = run('check', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json');
+    expect(unconfigured.code).toBe(2);
+    expect(unconfigured.stderr).toMatch(/no CPU model catalog found at the root/);
   });
 });
 
