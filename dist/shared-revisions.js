@@ -19027,6 +19027,7 @@ class EffectiveModels {
     names = new Map();
     machines = new Map();
     compatByMachine = new Map();
+    compatByTarget = new Map();
     baseCache = new Map();
     cache = new Map();
     /** Results by what they depend on; callers must not modify what `get` returns. */
@@ -19076,6 +19077,21 @@ class EffectiveModels {
             this.compatByMachine.set(machineType.name, entries);
         }
         return entries;
+    }
+    /** The compat entries of a machine type that reach one CPU type (its own and every CPU's), in order. */
+    compatEntriesFor(machineType, name) {
+        let byTarget = this.compatByTarget.get(machineType.name);
+        if (!byTarget) {
+            byTarget = new Map();
+            const all = this.cpuCompatEntries(machineType);
+            const targets = new Set(all.map((e) => e.target));
+            for (const t of targets)
+                if (t !== '*')
+                    byTarget.set(t, all.filter((e) => e.target === '*' || e.target === t));
+            byTarget.set('*', all.filter((e) => e.target === '*'));
+            this.compatByTarget.set(machineType.name, byTarget);
+        }
+        return byTarget.get(name) ?? byTarget.get('*');
     }
     /** A compat property's string value, typed like the property it sets. */
     typedValue(property, raw) {
@@ -19145,7 +19161,7 @@ class EffectiveModels {
             return undefined;
         // Everything an effective model depends on, as a key: many machine types differ only in
         // compat entries for other CPUs, and then share one result (and one serialization).
-        const entries = this.cpuCompatEntries(machineType).filter((e) => e.target === '*' || e.target === name);
+        const entries = this.compatEntriesFor(machineType, name);
         const accelChanges = machineType.accelDefaultChanges.filter((c) => c.accel === accel);
         const inputs = [
             registered.model.name,

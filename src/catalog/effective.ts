@@ -45,6 +45,7 @@ export class EffectiveModels {
   private readonly names = new Map<string, RegisteredName>();
   private readonly machines = new Map<string, MachineType>();
   private readonly compatByMachine = new Map<string, CompatProperty[]>();
+  private readonly compatByTarget = new Map<string, Map<string, CompatProperty[]>>();
   private readonly baseCache = new Map<string, { props: Record<string, PropValue>; explicit: Set<string> }>();
   private readonly cache = new Map<string, EffectiveModel>();
   /** Results by what they depend on; callers must not modify what `get` returns. */
@@ -97,6 +98,20 @@ export class EffectiveModels {
       this.compatByMachine.set(machineType.name, entries);
     }
     return entries;
+  }
+
+  /** The compat entries of a machine type that reach one CPU type (its own and every CPU's), in order. */
+  private compatEntriesFor(machineType: MachineType, name: string): CompatProperty[] {
+    let byTarget = this.compatByTarget.get(machineType.name);
+    if (!byTarget) {
+      byTarget = new Map();
+      const all = this.cpuCompatEntries(machineType);
+      const targets = new Set(all.map((e) => e.target));
+      for (const t of targets) if (t !== '*') byTarget.set(t!, all.filter((e) => e.target === '*' || e.target === t));
+      byTarget.set('*', all.filter((e) => e.target === '*'));
+      this.compatByTarget.set(machineType.name, byTarget);
+    }
+    return byTarget.get(name) ?? byTarget.get('*')!;
   }
 
   /** A compat property's string value, typed like the property it sets. */
@@ -160,7 +175,7 @@ export class EffectiveModels {
     if (version !== 'legacy' && !registered.model.versions.some((v) => v.version === version)) return undefined;
     // Everything an effective model depends on, as a key: many machine types differ only in
     // compat entries for other CPUs, and then share one result (and one serialization).
-    const entries = this.cpuCompatEntries(machineType).filter((e) => e.target === '*' || e.target === name);
+    const entries = this.compatEntriesFor(machineType, name);
     const accelChanges = machineType.accelDefaultChanges.filter((c) => c.accel === accel);
     const inputs = [
       registered.model.name,
