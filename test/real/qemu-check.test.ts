@@ -156,6 +156,20 @@ describe('check on the real QEMU 7.2 catalog', () => {
     expect(lenient.counts['type-2']).toBe(1);
   });
 
+  test('a removal confined to the unreleased machine type by a compat entry is safe', async () => {
+    const report = await checkHead('compat-confined-removal', (r) => {
+      r.edit(KVM_CPU_C, '    { "kvm-pv-eoi", "on" },\n', '');
+      r.edit(PC_C, 'GlobalProperty pc_compat_7_1[] = {};', 'GlobalProperty pc_compat_7_1[] = {\n    { TYPE_X86_CPU, "kvm-pv-eoi", "on" },\n};');
+    });
+    expect(report.result).toBe('pass');
+    expect(report.counts).toMatchObject({ 'new-model-required': 0, 'type-2': 0 });
+    const f = only(report, 'compat-confined-change');
+    expect([f.property, f.before, f.after]).toEqual(['kvm-pv-eoi', true, false]);
+    expect(f.machineTypes.sort()).toEqual(['pc-i440fx-7.2', 'pc-q35-7.2']);
+    expect(f.location.side).toBe('LEFT');
+    expect(f.message).toMatch(/pc_compat_7_1 keeps kvm-pv-eoi=on for released machine types \(hw\/i386\/pc\.c:\d+\)/);
+  });
+
   test('a guest-visible change confined to the unreleased machine type by a compat entry is safe', async () => {
     const report = await checkHead('compat-confined', (r) => {
       r.edit(CPU_C, 'DEFINE_PROP_BOOL("cpuid-0xb", X86CPU, enable_cpuid_0xb, true),', 'DEFINE_PROP_BOOL("cpuid-0xb", X86CPU, enable_cpuid_0xb, false),');
