@@ -17845,9 +17845,14 @@ function renderText(report, options = {}) {
             if (f.suggestion) {
                 const s = f.suggestion;
                 const span = s.startLine === s.endLine ? `line ${s.startLine}` : `lines ${s.startLine}-${s.endLine}`;
-                line(`${indent}replace ${sanitize(s.path)} ${span} with:`);
-                for (const l of splitLines(s.replacement))
-                    line(`${indent}${paint('green', `| ${sanitize(l)}`)}`);
+                if (s.replacement === '') {
+                    line(`${indent}remove ${sanitize(s.path)} ${span}`);
+                }
+                else {
+                    line(`${indent}replace ${sanitize(s.path)} ${span} with:`);
+                    for (const l of splitLines(s.replacement))
+                        line(`${indent}${paint('green', `| ${sanitize(l)}`)}`);
+                }
             }
             if (f.fixLines) {
                 line(`${indent}add after ${sanitize(f.fixLines.path)}:${f.fixLines.afterLine}:`);
@@ -26058,7 +26063,8 @@ function revertSuggestion(c, headLine) {
     }
     return undefined;
 }
-const capitalize = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+/** Sentences start with a capital, unless they start with a property name (`avx512f added ...`). */
+const capitalize = (text) => (text.startsWith('the ') ? `The ${text.slice(4)}` : text);
 function setMinus(a, b) {
     const out = new Set();
     for (const x of a)

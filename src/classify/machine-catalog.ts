@@ -322,7 +322,8 @@ function revertSuggestion(c: CatalogChange, headLine: (path: string, line: numbe
   return undefined;
 }
 
-const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+/** Sentences start with a capital, unless they start with a property name (`avx512f added ...`). */
+const capitalize = (text: string): string => (text.startsWith('the ') ? `The ${text.slice(4)}` : text);
 
 function setMinus<T>(a: Set<T>, b: Set<T>): Set<T> {
   const out = new Set<T>();

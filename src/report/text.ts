@@ -318,8 +318,12 @@ export function renderText(report: Report, options: TextRenderOptions = {}): str
       if (f.suggestion) {
         const s = f.suggestion;
         const span = s.startLine === s.endLine ? `line ${s.startLine}` : `lines ${s.startLine}-${s.endLine}`;
-        line(`${indent}replace ${sanitize(s.path)} ${span} with:`);
-        for (const l of splitLines(s.replacement)) line(`${indent}${paint('green', `| ${sanitize(l)}`)}`);
+        if (s.replacement === '') {
+          line(`${indent}remove ${sanitize(s.path)} ${span}`);
+        } else {
+          line(`${indent}replace ${sanitize(s.path)} ${span} with:`);
+          for (const l of splitLines(s.replacement)) line(`${indent}${paint('green', `| ${sanitize(l)}`)}`);
+        }
       }
       if (f.fixLines) {
         line(`${indent}add after ${sanitize(f.fixLines.path)}:${f.fixLines.afterLine}:`);

@@ -168,6 +168,11 @@ describe('renderText', () => {
       '| ' + '            CPUID_7_0_EDX_SPEC_CTRL_SSBD, /* see ````docs```` and `x` */\n',
     );
 
+    // An empty replacement removes the lines.
+    const removal = pkuOnSkylakeServer();
+    removal.suggestion = { path: 'target/i386/cpu.c', startLine: 2583, endLine: 2583, replacement: '' };
+    expect(renderText(makeReport([removal]))).toContain('remove target/i386/cpu.c line 2583\n');
+
     const many = pkuOnSkylakeServer();
     many.models = Array.from({ length: 40 }, (_, i) => `Model-${i}`);
     const collapsed = renderText(makeReport([many]));
