@@ -18137,7 +18137,7 @@ function renderMarkdownSummary(report, options = {}) {
 function suggestionSection(s) {
     const span = s.startLine === s.endLine ? `line ${s.startLine}` : `lines ${s.startLine}-${s.endLine}`;
     return [
-        `Suggested change (replaces ${span} of ${codeSpan(s.path)}):`,
+        `Suggested change (${s.replacement === '' ? 'removes' : 'replaces'} ${span} of ${codeSpan(s.path)}):`,
         '',
         fencedBlock('suggestion', s.replacement),
     ].join('\n');
@@ -25746,12 +25746,12 @@ function diffCatalogs(base, head) {
             continue;
         const what = [];
         if (bm.compatSets.join() !== hm.compatSets.join())
-            what.push(`compat arrays ${bm.compatSets.join(', ') || 'none'} -> ${hm.compatSets.join(', ') || 'none'}`);
+            what.push(`compat arrays ${bm.compatSets.join(', ') || 'none'} → ${hm.compatSets.join(', ') || 'none'}`);
         if (bm.defaultCpuVersion !== hm.defaultCpuVersion)
-            what.push(`default CPU version ${bm.defaultCpuVersion} -> ${hm.defaultCpuVersion}`);
+            what.push(`default CPU version ${bm.defaultCpuVersion} → ${hm.defaultCpuVersion}`);
         const acc = (m) => m.accelDefaultChanges.map((c) => `${c.accel}:${c.property}=${c.value}`).join();
         if (acc(bm) !== acc(hm))
-            what.push(`accelerator defaults ${acc(bm) || 'none'} -> ${acc(hm) || 'none'}`);
+            what.push(`accelerator defaults ${acc(bm) || 'none'} → ${acc(hm) || 'none'}`);
         if (what.length)
             out.push({ kind: 'machine-type', machineType: hm.name, what: what.join('; '), location: hm.location, side: 'RIGHT' });
     }
@@ -25774,7 +25774,7 @@ function changeReaches(change, model, name, machineCompatSets, version) {
     }
 }
 
-const fmt = (v) => (v === undefined || v === null ? '(unset)' : typeof v === 'string' ? JSON.stringify(v) : String(v));
+const fmt = (v) => (v === undefined || v === null ? '(unset)' : typeof v === 'string' ? JSON.stringify(v) : v === true ? 'on' : v === false ? 'off' : String(v));
 /** Host requirements of an effective model: properties that are on and that the host must provide. */
 function hostRequirements(catalog, props) {
     const out = new Set();
@@ -25792,8 +25792,10 @@ function hostRequirements(catalog, props) {
     }
     return out;
 }
+/** Why each gained property is a host requirement; with one property, just the reason. */
 function whyHost(catalog, props) {
-    return props.map((p) => `${p}: ${catalog.hostRequirements.properties[p]?.why ?? (catalog.hostRequirements.defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU')}`).join('; ');
+    const why = (p) => catalog.hostRequirements.properties[p]?.why ?? (catalog.hostRequirements.defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU');
+    return props.length === 1 ? why(props[0]) : props.map((p) => `${p}: ${why(p)}`).join('; ');
 }
 /** Consecutive machine types of each family, oldest first. */
 function consecutivePairs(machineTypes) {
@@ -26094,11 +26096,11 @@ function describeChange(c) {
         case 'version-prop':
             return propChange(`${c.model}-v${c.version}`, c.property, c.before, c.after);
         case 'compat-entry':
-            return `${c.set} sets ${c.property} for ${c.target === '*' ? 'every CPU' : c.target} ${c.before ?? '(unset)'} -> ${c.after ?? '(removed)'}`;
+            return `${c.set} sets ${c.property} for ${c.target === '*' ? 'every CPU' : c.target} ${c.before ?? '(unset)'} → ${c.after ?? '(removed)'}`;
         case 'accel-default':
-            return `the ${c.accel} accelerator default of ${c.property} ${fmt(c.before)} -> ${fmt(c.after)}`;
+            return `the ${c.accel} accelerator default of ${c.property} ${fmt(c.before)} → ${fmt(c.after)}`;
         case 'property-default':
-            return `the default of ${c.property} ${fmt(c.before)} -> ${fmt(c.after)}`;
+            return `the default of ${c.property} ${fmt(c.before)} → ${fmt(c.after)}`;
         case 'machine-type':
             return `machine type ${c.machineType}: ${c.what}`;
         case 'catalog-rule':
@@ -26123,7 +26125,7 @@ function draftForGroup(g, base, head, changes, releasedMachine) {
             class: 'new-model-required',
             title: `${capitalize(cause)}: released models change`,
             message: `${capitalize(cause)}. On ${machineTypes.length} released machine type(s) the guest of ${models.length} released model name(s) now sees ` +
-                `${sample.property} ${fmt(sample.before)} -> ${fmt(sample.after)}` +
+                `${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
                 (gained.length ? `, and the host must now provide ${gained.join(', ')}` : '') +
                 '. A released model never changes: VMs that run today would see another CPU, or stop running, after an update.',
             models,
@@ -26175,7 +26177,7 @@ function draftForGroup(g, base, head, changes, releasedMachine) {
             rule: 'compat-confined-change',
             class: 'safe',
             title: `${capitalize(cause)}, confined to unreleased machine types`,
-            message: `${capitalize(cause)}. Only ${machineTypes.join(', ')} (not released yet) see ${sample.property} ${fmt(sample.before)} -> ${fmt(sample.after)}` +
+            message: `${capitalize(cause)}. Only ${machineTypes.join(', ')} (not released yet) see ${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
                 (confiningEntries.length ? `; ${confiningEntries.map((e) => `${e.set} keeps ${e.property}=${e.after} for released machine types (${e.location.path}:${e.location.line})`).join('; ')}` : '') +
                 ', and no host requirement grows.',
             models,

@@ -38,7 +38,7 @@ interface HostGain {
   property: string;
 }
 
-const fmt = (v: PropValue | undefined | null): string => (v === undefined || v === null ? '(unset)' : typeof v === 'string' ? JSON.stringify(v) : String(v));
+const fmt = (v: PropValue | undefined | null): string => (v === undefined || v === null ? '(unset)' : typeof v === 'string' ? JSON.stringify(v) : v === true ? 'on' : v === false ? 'off' : String(v));
 
 /** Host requirements of an effective model: properties that are on and that the host must provide. */
 export function hostRequirements(catalog: Catalog, props: Record<string, PropValue>): Set<string> {
@@ -55,8 +55,11 @@ export function hostRequirements(catalog: Catalog, props: Record<string, PropVal
   return out;
 }
 
+/** Why each gained property is a host requirement; with one property, just the reason. */
 function whyHost(catalog: Catalog, props: string[]): string {
-  return props.map((p) => `${p}: ${catalog.hostRequirements.properties[p]?.why ?? (catalog.hostRequirements.defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU')}`).join('; ');
+  const why = (p: string): string =>
+    catalog.hostRequirements.properties[p]?.why ?? (catalog.hostRequirements.defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU');
+  return props.length === 1 ? why(props[0]!) : props.map((p) => `${p}: ${why(p)}`).join('; ');
 }
 
 /** Consecutive machine types of each family, oldest first. */
@@ -351,11 +354,11 @@ function describeChange(c: CatalogChange): string {
     case 'version-prop':
       return propChange(`${c.model}-v${c.version}`, c.property, c.before, c.after);
     case 'compat-entry':
-      return `${c.set} sets ${c.property} for ${c.target === '*' ? 'every CPU' : c.target} ${c.before ?? '(unset)'} -> ${c.after ?? '(removed)'}`;
+      return `${c.set} sets ${c.property} for ${c.target === '*' ? 'every CPU' : c.target} ${c.before ?? '(unset)'} → ${c.after ?? '(removed)'}`;
     case 'accel-default':
-      return `the ${c.accel} accelerator default of ${c.property} ${fmt(c.before)} -> ${fmt(c.after)}`;
+      return `the ${c.accel} accelerator default of ${c.property} ${fmt(c.before)} → ${fmt(c.after)}`;
     case 'property-default':
-      return `the default of ${c.property} ${fmt(c.before)} -> ${fmt(c.after)}`;
+      return `the default of ${c.property} ${fmt(c.before)} → ${fmt(c.after)}`;
     case 'machine-type':
       return `machine type ${c.machineType}: ${c.what}`;
     case 'catalog-rule':
@@ -391,7 +394,7 @@ function draftForGroup(
       title: `${capitalize(cause)}: released models change`,
       message:
         `${capitalize(cause)}. On ${machineTypes.length} released machine type(s) the guest of ${models.length} released model name(s) now sees ` +
-        `${sample.property} ${fmt(sample.before)} -> ${fmt(sample.after)}` +
+        `${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
         (gained.length ? `, and the host must now provide ${gained.join(', ')}` : '') +
         '. A released model never changes: VMs that run today would see another CPU, or stop running, after an update.',
       models,
@@ -449,7 +452,7 @@ function draftForGroup(
       class: 'safe',
       title: `${capitalize(cause)}, confined to unreleased machine types`,
       message:
-        `${capitalize(cause)}. Only ${machineTypes.join(', ')} (not released yet) see ${sample.property} ${fmt(sample.before)} -> ${fmt(sample.after)}` +
+        `${capitalize(cause)}. Only ${machineTypes.join(', ')} (not released yet) see ${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
         (confiningEntries.length ? `; ${confiningEntries.map((e) => `${e.set} keeps ${e.property}=${e.after} for released machine types (${e.location.path}:${e.location.line})`).join('; ')}` : '') +
         ', and no host requirement grows.',
       models,

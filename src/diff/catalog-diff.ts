@@ -115,10 +115,10 @@ export function diffCatalogs(base: Catalog, head: Catalog): CatalogChange[] {
     const bm = baseMachines.get(hm.name);
     if (!bm) continue;
     const what: string[] = [];
-    if (bm.compatSets.join() !== hm.compatSets.join()) what.push(`compat arrays ${bm.compatSets.join(', ') || 'none'} -> ${hm.compatSets.join(', ') || 'none'}`);
-    if (bm.defaultCpuVersion !== hm.defaultCpuVersion) what.push(`default CPU version ${bm.defaultCpuVersion} -> ${hm.defaultCpuVersion}`);
+    if (bm.compatSets.join() !== hm.compatSets.join()) what.push(`compat arrays ${bm.compatSets.join(', ') || 'none'} → ${hm.compatSets.join(', ') || 'none'}`);
+    if (bm.defaultCpuVersion !== hm.defaultCpuVersion) what.push(`default CPU version ${bm.defaultCpuVersion} → ${hm.defaultCpuVersion}`);
     const acc = (m: typeof hm): string => m.accelDefaultChanges.map((c) => `${c.accel}:${c.property}=${c.value}`).join();
-    if (acc(bm) !== acc(hm)) what.push(`accelerator defaults ${acc(bm) || 'none'} -> ${acc(hm) || 'none'}`);
+    if (acc(bm) !== acc(hm)) what.push(`accelerator defaults ${acc(bm) || 'none'} → ${acc(hm) || 'none'}`);
     if (what.length) out.push({ kind: 'machine-type', machineType: hm.name, what: what.join('; '), location: hm.location, side: 'RIGHT' });
   }
 

@@ -219,7 +219,11 @@ export class Reviewer {
         path: placement.path,
         line: placement.line,
         side: placement.side,
-        body: renderFindingComment(shown, { ruleDocsUrl: options.ruleDocsUrl, fingerprintMarker: true }),
+        body: renderFindingComment(shown, {
+          ruleDocsUrl: options.ruleDocsUrl,
+          fingerprintMarker: true,
+          knownMachineTypes: report.machineTypes,
+        }),
       };
       if (placement.startLine !== undefined) {
         comment.start_line = placement.startLine;

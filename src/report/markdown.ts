@@ -307,7 +307,7 @@ export function renderMarkdownSummary(report: Report, options: MarkdownSummaryOp
 function suggestionSection(s: Suggestion): string {
   const span = s.startLine === s.endLine ? `line ${s.startLine}` : `lines ${s.startLine}-${s.endLine}`;
   return [
-    `Suggested change (replaces ${span} of ${codeSpan(s.path)}):`,
+    `Suggested change (${s.replacement === '' ? 'removes' : 'replaces'} ${span} of ${codeSpan(s.path)}):`,
     '',
     fencedBlock('suggestion', s.replacement),
   ].join('\n');
