@@ -165,12 +165,15 @@ const USAGE = `cpu-model-guard ${TOOL.version}: guards CPU model catalogs (QEMU 
 
 Usage:
   cpu-model-guard check  --repo DIR --base REV --head REV [--catalog FORMAT:PATH] [--format text|json|markdown|sarif]
-                         [--fail-on type-2|new-model-required|never] [--release-ref REV] [--config FILE] [--output FILE]
+                         [--fail-on type-2|new-model-required|never] [--release-ref REV] [--by-commit]
+                         [--config FILE] [--output FILE]
   cpu-model-guard audit  (--repo DIR [--ref REV] | --root DIR) [--catalog FORMAT:PATH] [--format ...] [--fail-on ...]
   cpu-model-guard expand --root DIR [--catalog FORMAT:PATH] [--machine NAME] [--model NAME] [--accel kvm|tcg|none] [--format json]
   cpu-model-guard export --root DIR [--catalog qemu-x86:PATH] --format catalog
 
-Catalog formats: qemu-x86:DIR (default qemu-x86:.), libvirt-cpu-map:DIR, catalog:FILE.
+Catalog formats: qemu-x86:DIR, libvirt-cpu-map:DIR, catalog:FILE (default: the configuration's
+catalogs, else the one found at the repository root).
+--by-commit names, for each finding, the commit of base..head that introduced it.
 Exit codes: 0 nothing reaches the fail threshold, 1 it does, 2 usage or input error, 3 internal error.`;
 const FAIL_ON = ['type-2', 'new-model-required', 'never'];
 const options = {
@@ -183,6 +186,7 @@ const options = {
     format: { type: 'string' },
     'fail-on': { type: 'string' },
     'release-ref': { type: 'string' },
+    'by-commit': { type: 'boolean' },
     config: { type: 'string' },
     output: { type: 'string' },
     machine: { type: 'string' },
@@ -254,6 +258,7 @@ async function main(argv) {
                     catalog,
                     failOn,
                     releaseRef: values['release-ref'],
+                    attributeCommits: values['by-commit'],
                     waivers: config.waivers,
                     ignoreModels: config.ignoreModels,
                     hostRequirements: config.hostRequirements,

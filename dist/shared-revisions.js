@@ -33460,9 +33460,9 @@ class GitRepository {
         const [tag, object, peeled] = first.trim().split(' ');
         return { tag: tag, commit: peeled || object };
     }
-    /** Commits in `from..to`, oldest first. */
-    async commitsBetween(from, to) {
-        const out = await this.git.raw(['rev-list', '--reverse', '--topo-order', `${from}..${to}`]);
+    /** The first-parent line of `from..to`, oldest first: the commits a branch added in order. */
+    async firstParentCommits(from, to) {
+        const out = await this.git.raw(['rev-list', '--reverse', '--first-parent', `${from}..${to}`]);
         return out.split('\n').filter(Boolean);
     }
     /** Paths changed between two commits (renames shown as delete + add). */
@@ -33535,7 +33535,7 @@ async function checkRevisions(o) {
             ? { source: await repo.source(tag.commit), ref: tag.tag, commit: tag.commit, explanation: `names that exist at ${tag.tag}, the newest v* tag reachable from base, count as released` }
             : { explanation: 'no v* tag is reachable from base: every name in base counts as released' };
     }
-    return check({
+    const report = await check({
         ...o,
         base,
         head,
@@ -33543,6 +33543,30 @@ async function checkRevisions(o) {
         headRef: { ref: o.head, commit: headCommit },
         release,
     });
+    return o.attributeCommits ? attributeToCommits(repo, report, o, baseCommit, headCommit, release) : report;
+}
+/**
+ * Each finding of the whole range gets the last commit whose own change (against its first
+ * parent) produces the same finding; one that only the commits together produce keeps none.
+ * The release baseline is the range's, so names added inside the range stay unreleased.
+ */
+async function attributeToCommits(repo, report, o, baseCommit, headCommit, release) {
+    if (!report.findings.length)
+        return report;
+    const catalogFiles = new Set(report.findings.map((f) => f.location.path));
+    const introducedBy = new Map();
+    for (const commit of await repo.firstParentCommits(baseCommit, headCommit)) {
+        const parent = await repo.resolveCommit(`${commit}^`);
+        const changed = await repo.changedFiles(parent, commit);
+        const catalogPath = o.catalog.path === '.' ? '' : `${o.catalog.path.replace(/\/+$/, '')}/`;
+        if (!changed.some((f) => catalogFiles.has(f) || f.startsWith(catalogPath)))
+            continue;
+        const [before, after] = await Promise.all([repo.source(parent), repo.source(commit)]);
+        const step = await check({ ...o, base: before, head: after, baseRef: { ref: parent, commit: parent }, headRef: { ref: commit, commit }, release });
+        for (const f of step.findings)
+            introducedBy.set(f.fingerprint, commit);
+    }
+    return { ...report, findings: report.findings.map((f) => (introducedBy.has(f.fingerprint) ? { ...f, commit: introducedBy.get(f.fingerprint) } : f)) };
 }
 async function auditRevision(o) {
     const repo = new GitRepository(o.repoDir);

@@ -58,9 +58,9 @@ export class GitRepository {
     return { tag: tag!, commit: peeled || object! };
   }
 
-  /** Commits in `from..to`, oldest first. */
-  async commitsBetween(from: string, to: string): Promise<string[]> {
-    const out = await this.git.raw(['rev-list', '--reverse', '--topo-order', `${from}..${to}`]);
+  /** The first-parent line of `from..to`, oldest first: the commits a branch added in order. */
+  async firstParentCommits(from: string, to: string): Promise<string[]> {
+    const out = await this.git.raw(['rev-list', '--reverse', '--first-parent', `${from}..${to}`]);
     return out.split('\n').filter(Boolean);
   }
 

@@ -13,6 +13,11 @@ export interface CheckRevisionsOptions extends EngineOptions {
   catalog: CatalogSpec;
   /** The release revision; default the newest `v*` tag reachable from base. */
   releaseRef?: string;
+  /**
+   * Name, for each finding, the commit of base..head that introduced it: every commit on the
+   * first-parent line that touches the catalog is checked against its parent.
+   */
+  attributeCommits?: boolean;
 }
 
 export async function checkRevisions(o: CheckRevisionsOptions): Promise<Report> {
@@ -29,7 +34,7 @@ export async function checkRevisions(o: CheckRevisionsOptions): Promise<Report> 
       ? { source: await repo.source(tag.commit), ref: tag.tag, commit: tag.commit, explanation: `names that exist at ${tag.tag}, the newest v* tag reachable from base, count as released` }
       : { explanation: 'no v* tag is reachable from base: every name in base counts as released' };
   }
-  return check({
+  const report = await check({
     ...o,
     base,
     head,
@@ -37,6 +42,35 @@ export async function checkRevisions(o: CheckRevisionsOptions): Promise<Report> 
     headRef: { ref: o.head, commit: headCommit },
     release,
   });
+  return o.attributeCommits ? attributeToCommits(repo, report, o, baseCommit, headCommit, release) : report;
+}
+
+/**
+ * Each finding of the whole range gets the last commit whose own change (against its first
+ * parent) produces the same finding; one that only the commits together produce keeps none.
+ * The release baseline is the range's, so names added inside the range stay unreleased.
+ */
+async function attributeToCommits(
+  repo: GitRepository,
+  report: Report,
+  o: CheckRevisionsOptions,
+  baseCommit: string,
+  headCommit: string,
+  release: Parameters<typeof check>[0]['release'],
+): Promise<Report> {
+  if (!report.findings.length) return report;
+  const catalogFiles = new Set(report.findings.map((f) => f.location.path));
+  const introducedBy = new Map<string, string>();
+  for (const commit of await repo.firstParentCommits(baseCommit, headCommit)) {
+    const parent = await repo.resolveCommit(`${commit}^`);
+    const changed = await repo.changedFiles(parent, commit);
+    const catalogPath = o.catalog.path === '.' ? '' : `${o.catalog.path.replace(/\/+$/, '')}/`;
+    if (!changed.some((f) => catalogFiles.has(f) || f.startsWith(catalogPath))) continue;
+    const [before, after] = await Promise.all([repo.source(parent), repo.source(commit)]);
+    const step = await check({ ...o, base: before, head: after, baseRef: { ref: parent, commit: parent }, headRef: { ref: commit, commit }, release });
+    for (const f of step.findings) introducedBy.set(f.fingerprint, commit);
+  }
+  return { ...report, findings: report.findings.map((f) => (introducedBy.has(f.fingerprint) ? { ...f, commit: introducedBy.get(f.fingerprint) } : f)) };
 }
 
 export interface AuditRevisionOptions extends EngineOptions {

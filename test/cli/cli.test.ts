@@ -105,6 +105,26 @@ describe('check', () => {
   });
 });
 
+describe('check --by-commit', () => {
+  test('names the commit that introduced each finding', () => {
+    const cpu = 'qemu/target/i386/cpu.c';
+    repo.git('checkout', '-q', '-B', 'series', base);
+    repo.edit(cpu, '        .name = "Haswell",\n', '        /* Fourth generation Core */\n        .name = "Haswell",\n');
+    const comment = repo.commitAll('comment only');
+    repo.edit(cpu, /(\.name = "Haswell",[\s\S]*?CPUID_7_0_EBX_FSGSBASE \| CPUID_7_0_EBX_BMI1 \|)/, '$1\n            CPUID_7_0_EBX_AVX512F |');
+    const feature = repo.commitAll('Haswell: avx512f');
+    repo.write('qemu/README.cpu-models', 'notes\n');
+    const unrelated = repo.commitAll('notes outside the catalog');
+    const r = run('check', '--repo', repo.dir, '--base', base, '--head', unrelated, '--catalog', 'qemu-x86:qemu', '--format', 'json', '--by-commit');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { findings: { rule: string; commit?: string }[] };
+    expect(report.findings.map((f) => [f.rule, f.commit])).toEqual([['released-model-changed', feature]]);
+    expect(feature).not.toBe(comment);
+    const text = run('check', '--repo', repo.dir, '--base', base, '--head', unrelated, '--catalog', 'qemu-x86:qemu', '--by-commit');
+    expect(text.stdout).toContain(`introduced in: ${feature.slice(0, 12)}`);
+  });
+});
+
 describe('several catalogs', () => {
   test('the configuration lists catalogs; each gets its report, and the worst decides the exit code', () => {
     const head = repo.branch('two-catalogs', base, (r) => {
