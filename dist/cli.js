@@ -292,7 +292,7 @@ async function main(argv) {
             const accel = (values.accel ?? 'kvm');
             if (!['kvm', 'tcg', 'none'].includes(accel))
                 throw new UsageError(`--accel ${accel} is not one of kvm, tcg, none`);
-            const catalog = await readMachineCatalog(explicitCatalog(values) ?? (await detectCatalog(fsSource(root))), fsSource(root));
+            const catalog = await readMachineCatalog(explicitCatalog(values) ?? (await detectCatalog(fsSource(root))), fsSource(root), { hostSupport: false });
             // Everything on every machine type is tens of megabytes: written one machine type at a
             // time, and indented only for a person at a terminal.
             const indent = !values.output && process.stdout.isTTY ? 2 : undefined;

@@ -19240,24 +19240,36 @@ class EffectiveModels {
 const QEMU_EMULATED_FEATURES = {
     x2apic: 'emulated by KVM',
     'tsc-adjust': 'emulated by KVM',
+    'kvm-msi-ext-dest-id': 'implemented in QEMU userspace',
+};
+/**
+ * What QEMU adds in kvm_arch_get_supported_cpuid() (target/i386/kvm/kvm.c) as of QEMU 10.x:
+ * used only for a tree whose kvm.c is not there to be read.
+ */
+const QEMU_OFFERED_FEATURES = {
     hypervisor: 'set by QEMU itself',
     'tsc-deadline': 'offered by QEMU with the in-kernel irqchip',
     arat: 'offered by QEMU on every host',
     topoext: 'offered by QEMU on every host',
     'overflow-recov': 'offered by QEMU on every host',
     succor: 'offered by QEMU on every host',
-    'kvm-msi-ext-dest-id': 'implemented in QEMU userspace',
 };
 const QEMU_KVM_BASELINE = ['kvmclock', 'kvm-nopiodelay', 'kvm-asyncpf', 'kvm-steal-time', 'kvm-pv-eoi', 'kvmclock-stable-bit'];
 const KVM_WORDS = new Set(['FEAT_KVM', 'FEAT_KVM_HINTS']);
-function qemuHostRequirements(features) {
+/**
+ * `offered`: what the tree's own kvm_arch_get_supported_cpuid() adds, when it could be read;
+ * `undefined` falls back to QEMU_OFFERED_FEATURES.
+ */
+function qemuHostRequirements(features, offered) {
     const properties = {};
+    const offeredWhy = new Map(offered ? offered.map((o) => [o.feature, o.why]) : Object.entries(QEMU_OFFERED_FEATURES));
     for (const f of features) {
         let kind = 'cpu';
         let why = `needs the host CPU to have it (${f.word})`;
-        if (QEMU_EMULATED_FEATURES[f.name]) {
+        const emulated = QEMU_EMULATED_FEATURES[f.name] ?? offeredWhy.get(f.name);
+        if (emulated) {
             kind = 'none';
-            why = QEMU_EMULATED_FEATURES[f.name];
+            why = emulated;
         }
         else if (KVM_WORDS.has(f.word)) {
             kind = QEMU_KVM_BASELINE.includes(f.name) ? 'none' : 'kvm';
@@ -19265,7 +19277,11 @@ function qemuHostRequirements(features) {
         }
         properties[f.name] = { kind, why };
     }
-    return { defaultKind: 'none', properties, source: 'QEMU x86 defaults (docs: host requirements)' };
+    return {
+        defaultKind: 'none',
+        properties,
+        source: offered ? "QEMU x86 defaults, with the tree's kvm_arch_get_supported_cpuid()" : 'QEMU x86 defaults',
+    };
 }
 /** Applies a project's overrides on top of a table. */
 function overrideHostRequirements(table, overrides, source) {
@@ -27136,9 +27152,15 @@ class CpuTableReader {
                 const ecx = field(cpuid.value, 'ecx');
                 // Some leaves are macros of kernel headers (KVM_CPUID_FEATURES); those leaves lie
                 // outside the ranges the automatic level adjusts, so they are not needed.
+                const reg = field(cpuid.value, 'reg');
                 const leaf = eax ? this.tryInt(key, eax.value) : undefined;
-                if (leaf !== undefined)
-                    this.wordLeaf.set(word, { eax: leaf, ecx: ecx ? this.tryInt(key, ecx.value) : undefined });
+                if (leaf !== undefined) {
+                    this.wordLeaf.set(word, {
+                        eax: leaf,
+                        ecx: ecx ? this.tryInt(key, ecx.value) : undefined,
+                        reg: reg?.value.kind === 'expr' ? reg.value.tokens.map((t) => t.text).join('') : undefined,
+                    });
+                }
             }
         }
     }
@@ -27364,6 +27386,59 @@ class CpuTableReader {
             const cond = statements[k - 1]?.map((t) => t.text).join(' ') ?? '';
             if (m && /^if .*! kvm_enabled \( \)/.test(cond)) {
                 out.push(...(this.featureNames.get(m[1]) ?? []).filter((n) => !!n));
+            }
+        });
+        return out;
+    }
+    /**
+     * Features QEMU offers under KVM whatever the host CPU says: the bits
+     * `kvm_arch_get_supported_cpuid()` adds to what the kernel reports (`ret |= CPUID_EXT_HYPERVISOR`),
+     * unconditionally or under the in-kernel irqchip that QEMU uses by default. That function is
+     * the authority on what asks nothing of the host, and it changes between releases.
+     */
+    readFeaturesOfferedByQemu() {
+        const fn = findFunction(this.tree, 'kvm_arch_get_supported_cpuid', ['kvmC', 'kvmOldC']);
+        if (!fn)
+            return [];
+        const { statements, depths } = fn.body;
+        const out = [];
+        let words = [];
+        let nestedAccepted = false;
+        statements.forEach((st, k) => {
+            const depth = depths[k];
+            const text = st.map((t) => t.text).join(' ');
+            if (depth === 0) {
+                words = [];
+                const m = /^(?:else )?if \( function == (.+?) (?:&& index == (\S+) )?&& reg == (R_\w+) \)$/.exec(text);
+                if (!m)
+                    return;
+                const leaf = this.tryEvalTokens(st.filter((t) => m[1].split(' ').includes(t.text)));
+                const index = m[2] !== undefined ? BigInt(m[2]) : undefined;
+                if (leaf === undefined)
+                    return;
+                for (const [word, info] of this.wordLeaf) {
+                    if (info.eax === leaf && info.reg === m[3] && (info.ecx === undefined || index === undefined || info.ecx === index))
+                        words.push(word);
+                }
+                return;
+            }
+            if (!words.length)
+                return;
+            if (depth === 1 && st[0]?.text === 'if') {
+                // The in-kernel irqchip is QEMU's default under KVM; other conditions (cpu-pm, a
+                // split irqchip) are choices a VM makes, not what a model can count on.
+                nestedAccepted = /^if \( kvm_irqchip_in_kernel \( \)/.test(text);
+                return;
+            }
+            if (st[0]?.text !== 'ret' || st[1]?.text !== '|=' || (depth === 2 && !nestedAccepted) || depth > 2)
+                return;
+            const bits = this.tryEvalTokens(st.slice(2));
+            if (bits === undefined)
+                return; // Host bits passed through (`ret |= ebx & ...`).
+            for (const word of words) {
+                for (const feature of this.namesOfBits(fn.key, word, bits, st[0].line, false)) {
+                    out.push({ feature, why: `offered by QEMU on every KVM host (kvm_arch_get_supported_cpuid, ${this.tree.path(fn.key)}:${st[0].line})`, location: this.loc(fn.key, st[0].line) });
+                }
             }
         });
         return out;
@@ -28221,6 +28296,9 @@ const QEMU_X86_FILES = {
     cpuH: 'target/i386/cpu.h',
     cpuC: 'target/i386/cpu.c',
     kvmCpuC: 'target/i386/kvm/kvm-cpu.c',
+    kvmC: 'target/i386/kvm/kvm.c',
+    /** kvm.c before QEMU 6.0 moved it into target/i386/kvm/. */
+    kvmOldC: 'target/i386/kvm.c',
     tcgCpuC: 'target/i386/tcg/tcg-cpu.c',
     pcC: 'hw/i386/pc.c',
     pcH: 'include/hw/i386/pc.h',
@@ -28255,11 +28333,13 @@ function seedMacros(macros) {
     define('UINT64_MAX', '0xffffffffffffffff', 'number');
     define('INT32_MAX', '0x7fffffff', 'number');
 }
-async function loadQemuTree(source, root) {
+async function loadQemuTree(source, root, skip = []) {
     const text = {};
     const files = [];
-    const path = (key) => (root && root !== '.' ? `${root}/${QEMU_X86_FILES[key]}` : QEMU_X86_FILES[key]);
-    await Promise.all(Object.keys(QEMU_X86_FILES).map(async (key) => {
+    const path = (key) => root && root !== '.' ? `${root}/${QEMU_X86_FILES[key]}` : QEMU_X86_FILES[key];
+    await Promise.all(Object.keys(QEMU_X86_FILES)
+        .filter((key) => !skip.includes(key))
+        .map(async (key) => {
         const content = await source.readFile(QEMU_X86_FILES[key]);
         if (content === undefined)
             return;
@@ -28278,7 +28358,22 @@ async function loadQemuTree(source, root) {
     const structures = {};
     const headerTokens = {};
     // Headers first, in include order, so that the .c files see their macros.
-    const order = ['osdepH', 'hwVersionH', 'boardsH', 'cpuH', 'pcH', 'cpuC', 'kvmCpuC', 'tcgCpuC', 'machineC', 'pcC', 'q35C', 'piixC'];
+    const order = [
+        'osdepH',
+        'hwVersionH',
+        'boardsH',
+        'cpuH',
+        'pcH',
+        'cpuC',
+        'kvmCpuC',
+        'kvmC',
+        'kvmOldC',
+        'tcgCpuC',
+        'machineC',
+        'pcC',
+        'q35C',
+        'piixC',
+    ];
     for (const key of order) {
         const content = text[key];
         if (content === undefined)
@@ -28296,14 +28391,9 @@ async function loadQemuTree(source, root) {
     return { source, root, text, macros, structures, headerTokens, path, files: files.sort() };
 }
 
-/**
- * Reads the x86 CPU model catalog of a QEMU source tree (format `qemu-x86`): every model,
- * version and alias, the machine types of both PC families with the compat arrays they really
- * get, and the accelerator defaults. Anything it cannot read is an error naming the file and
- * line; it never returns part of a catalog.
- */
-async function readQemuX86Catalog(source, root = '.') {
-    const tree = await loadQemuTree(source, root);
+async function readQemuX86Catalog(source, root = '.', options = {}) {
+    const hostSupport = options.hostSupport ?? true;
+    const tree = await loadQemuTree(source, root, hostSupport ? [] : ['kvmC', 'kvmOldC']);
     const projectVersion = tree.text.version.trim();
     if (!/^\d+\.\d+\.\d+$/.test(projectVersion)) {
         throw new CatalogError(`VERSION says "${projectVersion.slice(0, 40)}", expected MAJOR.MINOR.MICRO`, { path: tree.path('version'), line: 1 });
@@ -28322,6 +28412,14 @@ async function readQemuX86Catalog(source, root = '.') {
     if (!machineTypes.length) {
         throw new CatalogError('no pc-q35 or pc-i440fx machine types found', { path: tree.path('q35C') });
     }
+    let offered;
+    if (tree.text.kvmC !== undefined || tree.text.kvmOldC !== undefined) {
+        offered = cpu.readFeaturesOfferedByQemu();
+        if (!offered.length) {
+            notes.push("kvm_arch_get_supported_cpuid() in the tree's kvm.c could not be read: host requirements use QEMU's default table");
+            offered = undefined;
+        }
+    }
     const hypervisor = cpu.features.find((f) => f.name === 'hypervisor');
     return {
         format: 'qemu-x86',
@@ -28338,7 +28436,7 @@ async function readQemuX86Catalog(source, root = '.') {
         levelRules: cpu.readLevelRules(),
         minimumOf: { 'min-level': 'level', 'min-xlevel': 'xlevel', 'min-xlevel2': 'xlevel2' },
         accelClears: { tcg: cpu.readWordsClearedWithoutKvm(), none: cpu.readWordsClearedWithoutKvm() },
-        hostRequirements: qemuHostRequirements(cpu.features),
+        hostRequirements: qemuHostRequirements(cpu.features, offered),
         files: tree.files,
         notes,
     };
@@ -28378,7 +28476,7 @@ function parseCatalogSpec(text, where = '--catalog') {
 async function readCatalog(spec, source, options = {}) {
     switch (spec.format) {
         case 'qemu-x86': {
-            const catalog = await readQemuX86Catalog(subdirSource(source, spec.path), spec.path);
+            const catalog = await readQemuX86Catalog(subdirSource(source, spec.path), spec.path, { hostSupport: options.hostSupport });
             return { kind: 'machine', catalog: withOverrides(catalog, options) };
         }
         case 'catalog':

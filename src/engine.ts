@@ -70,10 +70,15 @@ export interface AuditRequest extends EngineOptions {
 
 type AnyCatalog = { kind: 'machine'; catalog: Catalog } | { kind: 'libvirt'; map: LibvirtCpuMap };
 
-export async function readCatalog(spec: CatalogSpec, source: CatalogSource, options: Pick<EngineOptions, 'hostRequirements'> = {}): Promise<AnyCatalog> {
+export interface ReadOptions extends Pick<EngineOptions, 'hostRequirements'> {
+  /** Whether host requirements are needed (expand needs none, and QEMU's kvm.c is large). */
+  hostSupport?: boolean;
+}
+
+export async function readCatalog(spec: CatalogSpec, source: CatalogSource, options: ReadOptions = {}): Promise<AnyCatalog> {
   switch (spec.format) {
     case 'qemu-x86': {
-      const catalog = await readQemuX86Catalog(subdirSource(source, spec.path), spec.path);
+      const catalog = await readQemuX86Catalog(subdirSource(source, spec.path), spec.path, { hostSupport: options.hostSupport });
       return { kind: 'machine', catalog: withOverrides(catalog, options) };
     }
     case 'catalog':
@@ -84,7 +89,7 @@ export async function readCatalog(spec: CatalogSpec, source: CatalogSource, opti
 }
 
 /** A catalog with machine types (QEMU, generic); libvirt's cpu_map has none and is refused. */
-export async function readMachineCatalog(spec: CatalogSpec, source: CatalogSource, options: Pick<EngineOptions, 'hostRequirements'> = {}): Promise<Catalog> {
+export async function readMachineCatalog(spec: CatalogSpec, source: CatalogSource, options: ReadOptions = {}): Promise<Catalog> {
   const c = await readCatalog(spec, source, options);
   if (c.kind !== 'machine') throw new UsageError(`${spec.format} catalogs have no machine types`, undefined, 'expand and export read qemu-x86 and catalog formats');
   return c.catalog;

@@ -9,34 +9,51 @@ import type { FeatureInfo, HostRequirementTable, HostRequirementKind } from './m
 export const QEMU_EMULATED_FEATURES: Record<string, string> = {
   x2apic: 'emulated by KVM',
   'tsc-adjust': 'emulated by KVM',
+  'kvm-msi-ext-dest-id': 'implemented in QEMU userspace',
+};
+
+/**
+ * What QEMU adds in kvm_arch_get_supported_cpuid() (target/i386/kvm/kvm.c) as of QEMU 10.x:
+ * used only for a tree whose kvm.c is not there to be read.
+ */
+export const QEMU_OFFERED_FEATURES: Record<string, string> = {
   hypervisor: 'set by QEMU itself',
   'tsc-deadline': 'offered by QEMU with the in-kernel irqchip',
   arat: 'offered by QEMU on every host',
   topoext: 'offered by QEMU on every host',
   'overflow-recov': 'offered by QEMU on every host',
   succor: 'offered by QEMU on every host',
-  'kvm-msi-ext-dest-id': 'implemented in QEMU userspace',
 };
 
 export const QEMU_KVM_BASELINE = ['kvmclock', 'kvm-nopiodelay', 'kvm-asyncpf', 'kvm-steal-time', 'kvm-pv-eoi', 'kvmclock-stable-bit'];
 
 const KVM_WORDS = new Set(['FEAT_KVM', 'FEAT_KVM_HINTS']);
 
-export function qemuHostRequirements(features: FeatureInfo[]): HostRequirementTable {
+/**
+ * `offered`: what the tree's own kvm_arch_get_supported_cpuid() adds, when it could be read;
+ * `undefined` falls back to QEMU_OFFERED_FEATURES.
+ */
+export function qemuHostRequirements(features: FeatureInfo[], offered?: { feature: string; why: string }[]): HostRequirementTable {
   const properties: HostRequirementTable['properties'] = {};
+  const offeredWhy = new Map(offered ? offered.map((o) => [o.feature, o.why]) : Object.entries(QEMU_OFFERED_FEATURES));
   for (const f of features) {
     let kind: HostRequirementKind = 'cpu';
     let why = `needs the host CPU to have it (${f.word})`;
-    if (QEMU_EMULATED_FEATURES[f.name]) {
+    const emulated = QEMU_EMULATED_FEATURES[f.name] ?? offeredWhy.get(f.name);
+    if (emulated) {
       kind = 'none';
-      why = QEMU_EMULATED_FEATURES[f.name]!;
+      why = emulated;
     } else if (KVM_WORDS.has(f.word)) {
       kind = QEMU_KVM_BASELINE.includes(f.name) ? 'none' : 'kvm';
       why = kind === 'none' ? "in the KVM baseline of QEMU's minimum host kernel" : 'needs KVM support in the host kernel';
     }
     properties[f.name] = { kind, why };
   }
-  return { defaultKind: 'none', properties, source: 'QEMU x86 defaults (docs: host requirements)' };
+  return {
+    defaultKind: 'none',
+    properties,
+    source: offered ? "QEMU x86 defaults, with the tree's kvm_arch_get_supported_cpuid()" : 'QEMU x86 defaults',
+  };
 }
 
 /** Applies a project's overrides on top of a table. */

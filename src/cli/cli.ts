@@ -152,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
       if (values.format && values.format !== 'json') throw new UsageError('expand writes JSON only (--format json)');
       const accel = (values.accel ?? 'kvm') as 'kvm' | 'tcg' | 'none';
       if (!['kvm', 'tcg', 'none'].includes(accel)) throw new UsageError(`--accel ${accel} is not one of kvm, tcg, none`);
-      const catalog = await readMachineCatalog(explicitCatalog(values) ?? (await detectCatalog(fsSource(root))), fsSource(root));
+      const catalog = await readMachineCatalog(explicitCatalog(values) ?? (await detectCatalog(fsSource(root))), fsSource(root), { hostSupport: false });
       // Everything on every machine type is tens of megabytes: written one machine type at a
       // time, and indented only for a person at a terminal.
       const indent = !values.output && process.stdout.isTTY ? 2 : undefined;

@@ -36,6 +36,16 @@ describe.each(releases)('QEMU $version ($suite)', ({ suite, version, oldest, pin
     expect(catalog.accelDefaults.kvm.map((p) => p.property)).toEqual(expect.arrayContaining(['kvmclock', 'x2apic', 'svm']));
     expect(catalog.accelDefaults.tcg).toEqual([expect.objectContaining({ property: 'vme', value: false })]);
 
+    // What asks nothing of the host comes from the tree's own kvm_arch_get_supported_cpuid().
+    const host = catalog.hostRequirements.properties;
+    for (const feature of ['hypervisor', 'arat', 'topoext', 'tsc-deadline']) {
+      expect({ feature, ...host[feature] }).toEqual({ feature, kind: 'none', why: expect.stringMatching(/kvm_arch_get_supported_cpuid, target\/i386\/(kvm\/)?kvm\.c:\d+/) });
+    }
+    expect(host['avx2']?.kind).toBe('cpu');
+    expect(host['kvm-pv-unhalt']?.kind).toBe('kvm');
+    // QEMU 10.x offers overflow-recov and succor on every host; older releases did not.
+    expect(host['overflow-recov']?.kind === 'none').toBe(version.startsWith('10.'));
+
     const em = new EffectiveModels(catalog);
     const latest = `pc-q35-${version}`;
     expect(em.aliasOf('Haswell', latest)).toBe('Haswell-v1');

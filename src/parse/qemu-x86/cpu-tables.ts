@@ -24,7 +24,7 @@ export class CpuTableReader {
   readonly features: FeatureInfo[] = [];
   private readonly featureWordOf = new Map<string, string>();
   /** CPUID leaf per feature word (for the automatic level). */
-  private readonly wordLeaf = new Map<string, { eax: bigint; ecx?: bigint }>();
+  private readonly wordLeaf = new Map<string, { eax: bigint; ecx?: bigint; reg?: string }>();
   /** Property -> its type, for turning QEMU's string values into typed ones. */
   readonly propTypes = new Map<string, 'bool' | 'number' | 'string'>();
 
@@ -118,8 +118,15 @@ export class CpuTableReader {
         const ecx = field(cpuid.value, 'ecx');
         // Some leaves are macros of kernel headers (KVM_CPUID_FEATURES); those leaves lie
         // outside the ranges the automatic level adjusts, so they are not needed.
+        const reg = field(cpuid.value, 'reg');
         const leaf = eax ? this.tryInt(key, eax.value) : undefined;
-        if (leaf !== undefined) this.wordLeaf.set(word, { eax: leaf, ecx: ecx ? this.tryInt(key, ecx.value) : undefined });
+        if (leaf !== undefined) {
+          this.wordLeaf.set(word, {
+            eax: leaf,
+            ecx: ecx ? this.tryInt(key, ecx.value) : undefined,
+            reg: reg?.value.kind === 'expr' ? reg.value.tokens.map((t) => t.text).join('') : undefined,
+          });
+        }
       }
     }
   }
@@ -319,6 +326,53 @@ export class CpuTableReader {
       const cond = statements[k - 1]?.map((t) => t.text).join(' ') ?? '';
       if (m && /^if .*! kvm_enabled \( \)/.test(cond)) {
         out.push(...(this.featureNames.get(m[1]!) ?? []).filter((n): n is string => !!n));
+      }
+    });
+    return out;
+  }
+
+  /**
+   * Features QEMU offers under KVM whatever the host CPU says: the bits
+   * `kvm_arch_get_supported_cpuid()` adds to what the kernel reports (`ret |= CPUID_EXT_HYPERVISOR`),
+   * unconditionally or under the in-kernel irqchip that QEMU uses by default. That function is
+   * the authority on what asks nothing of the host, and it changes between releases.
+   */
+  readFeaturesOfferedByQemu(): { feature: string; why: string; location: SourceLocation }[] {
+    const fn = findFunction(this.tree, 'kvm_arch_get_supported_cpuid', ['kvmC', 'kvmOldC']);
+    if (!fn) return [];
+    const { statements, depths } = fn.body;
+    const out: { feature: string; why: string; location: SourceLocation }[] = [];
+    let words: string[] = [];
+    let nestedAccepted = false;
+    statements.forEach((st, k) => {
+      const depth = depths[k]!;
+      const text = st.map((t) => t.text).join(' ');
+      if (depth === 0) {
+        words = [];
+        const m = /^(?:else )?if \( function == (.+?) (?:&& index == (\S+) )?&& reg == (R_\w+) \)$/.exec(text);
+        if (!m) return;
+        const leaf = this.tryEvalTokens(st.filter((t) => m[1]!.split(' ').includes(t.text)));
+        const index = m[2] !== undefined ? BigInt(m[2]) : undefined;
+        if (leaf === undefined) return;
+        for (const [word, info] of this.wordLeaf) {
+          if (info.eax === leaf && info.reg === m[3] && (info.ecx === undefined || index === undefined || info.ecx === index)) words.push(word);
+        }
+        return;
+      }
+      if (!words.length) return;
+      if (depth === 1 && st[0]?.text === 'if') {
+        // The in-kernel irqchip is QEMU's default under KVM; other conditions (cpu-pm, a
+        // split irqchip) are choices a VM makes, not what a model can count on.
+        nestedAccepted = /^if \( kvm_irqchip_in_kernel \( \)/.test(text);
+        return;
+      }
+      if (st[0]?.text !== 'ret' || st[1]?.text !== '|=' || (depth === 2 && !nestedAccepted) || depth > 2) return;
+      const bits = this.tryEvalTokens(st.slice(2));
+      if (bits === undefined) return; // Host bits passed through (`ret |= ebx & ...`).
+      for (const word of words) {
+        for (const feature of this.namesOfBits(fn.key, word, bits, st[0].line, false)) {
+          out.push({ feature, why: `offered by QEMU on every KVM host (kvm_arch_get_supported_cpuid, ${this.tree.path(fn.key)}:${st[0].line})`, location: this.loc(fn.key, st[0].line) });
+        }
       }
     });
     return out;

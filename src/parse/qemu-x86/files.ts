@@ -14,6 +14,9 @@ export const QEMU_X86_FILES = {
   cpuH: 'target/i386/cpu.h',
   cpuC: 'target/i386/cpu.c',
   kvmCpuC: 'target/i386/kvm/kvm-cpu.c',
+  kvmC: 'target/i386/kvm/kvm.c',
+  /** kvm.c before QEMU 6.0 moved it into target/i386/kvm/. */
+  kvmOldC: 'target/i386/kvm.c',
   tcgCpuC: 'target/i386/tcg/tcg-cpu.c',
   pcC: 'hw/i386/pc.c',
   pcH: 'include/hw/i386/pc.h',
@@ -68,19 +71,30 @@ function seedMacros(macros: MacroTable): void {
   define('INT32_MAX', '0x7fffffff', 'number');
 }
 
-export async function loadQemuTree(source: CatalogSource, root: string): Promise<QemuTree> {
+export async function loadQemuTree(
+  source: CatalogSource,
+  root: string,
+  skip: readonly QemuFileKey[] = [],
+): Promise<QemuTree> {
   const text: QemuTree['text'] = {};
   const files: string[] = [];
-  const path = (key: QemuFileKey): string => (root && root !== '.' ? `${root}/${QEMU_X86_FILES[key]}` : QEMU_X86_FILES[key]);
+  const path = (key: QemuFileKey): string =>
+    root && root !== '.' ? `${root}/${QEMU_X86_FILES[key]}` : QEMU_X86_FILES[key];
   await Promise.all(
-    (Object.keys(QEMU_X86_FILES) as QemuFileKey[]).map(async (key) => {
-      const content = await source.readFile(QEMU_X86_FILES[key]);
-      if (content === undefined) return;
-      if (Buffer.byteLength(content) > MAX_FILE_BYTES) {
-        throw new CatalogError(`file is larger than ${MAX_FILE_BYTES} bytes`, { path: path(key) }, 'point the catalog at a QEMU source tree');
-      }
-      text[key] = content;
-    }),
+    (Object.keys(QEMU_X86_FILES) as QemuFileKey[])
+      .filter((key) => !skip.includes(key))
+      .map(async (key) => {
+        const content = await source.readFile(QEMU_X86_FILES[key]);
+        if (content === undefined) return;
+        if (Buffer.byteLength(content) > MAX_FILE_BYTES) {
+          throw new CatalogError(
+            `file is larger than ${MAX_FILE_BYTES} bytes`,
+            { path: path(key) },
+            'point the catalog at a QEMU source tree',
+          );
+        }
+        text[key] = content;
+      }),
   );
   const missing = REQUIRED.filter((k) => text[k] === undefined);
   if (missing.length) {
@@ -97,7 +111,22 @@ export async function loadQemuTree(source: CatalogSource, root: string): Promise
   const structures: QemuTree['structures'] = {};
   const headerTokens: QemuTree['headerTokens'] = {};
   // Headers first, in include order, so that the .c files see their macros.
-  const order: QemuFileKey[] = ['osdepH', 'hwVersionH', 'boardsH', 'cpuH', 'pcH', 'cpuC', 'kvmCpuC', 'tcgCpuC', 'machineC', 'pcC', 'q35C', 'piixC'];
+  const order: QemuFileKey[] = [
+    'osdepH',
+    'hwVersionH',
+    'boardsH',
+    'cpuH',
+    'pcH',
+    'cpuC',
+    'kvmCpuC',
+    'kvmC',
+    'kvmOldC',
+    'tcgCpuC',
+    'machineC',
+    'pcC',
+    'q35C',
+    'piixC',
+  ];
   for (const key of order) {
     const content = text[key];
     if (content === undefined) continue;

@@ -12,8 +12,17 @@ import { readCompatSets, readMachineTypes } from './machines.js';
  * get, and the accelerator defaults. Anything it cannot read is an error naming the file and
  * line; it never returns part of a catalog.
  */
-export async function readQemuX86Catalog(source: CatalogSource, root = '.'): Promise<Catalog> {
-  const tree = await loadQemuTree(source, root);
+export interface QemuReadOptions {
+  /**
+   * Read target/i386/kvm/kvm.c for what QEMU offers on every KVM host (default). Only host
+   * requirements need it; effective models do not.
+   */
+  hostSupport?: boolean;
+}
+
+export async function readQemuX86Catalog(source: CatalogSource, root = '.', options: QemuReadOptions = {}): Promise<Catalog> {
+  const hostSupport = options.hostSupport ?? true;
+  const tree = await loadQemuTree(source, root, hostSupport ? [] : ['kvmC', 'kvmOldC']);
   const projectVersion = tree.text.version!.trim();
   if (!/^\d+\.\d+\.\d+$/.test(projectVersion)) {
     throw new CatalogError(`VERSION says "${projectVersion.slice(0, 40)}", expected MAJOR.MINOR.MICRO`, { path: tree.path('version'), line: 1 });
@@ -31,6 +40,16 @@ export async function readQemuX86Catalog(source: CatalogSource, root = '.'): Pro
   if (!machineTypes.length) {
     throw new CatalogError('no pc-q35 or pc-i440fx machine types found', { path: tree.path('q35C') });
   }
+  let offered: ReturnType<CpuTableReader['readFeaturesOfferedByQemu']> | undefined;
+  if (tree.text.kvmC !== undefined || tree.text.kvmOldC !== undefined) {
+    offered = cpu.readFeaturesOfferedByQemu();
+    if (!offered.length) {
+      notes.push(
+        "kvm_arch_get_supported_cpuid() in the tree's kvm.c could not be read: host requirements use QEMU's default table",
+      );
+      offered = undefined;
+    }
+  }
   const hypervisor = cpu.features.find((f) => f.name === 'hypervisor');
   return {
     format: 'qemu-x86',
@@ -47,7 +66,7 @@ export async function readQemuX86Catalog(source: CatalogSource, root = '.'): Pro
     levelRules: cpu.readLevelRules(),
     minimumOf: { 'min-level': 'level', 'min-xlevel': 'xlevel', 'min-xlevel2': 'xlevel2' },
     accelClears: { tcg: cpu.readWordsClearedWithoutKvm(), none: cpu.readWordsClearedWithoutKvm() },
-    hostRequirements: qemuHostRequirements(cpu.features),
+    hostRequirements: qemuHostRequirements(cpu.features, offered),
     files: tree.files,
     notes,
   };
