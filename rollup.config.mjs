@@ -23,7 +23,10 @@ export default {
     sourcemap: false,
   },
   plugins: [
-    typescript({ tsconfig: './tsconfig.build.json', compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', outDir } }),
+    typescript({
+      tsconfig: './tsconfig.build.json',
+      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', outDir },
+    }),
     nodeResolve({ preferBuiltins: true, exportConditions: ['node'] }),
     commonjs(),
     json(),

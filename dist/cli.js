@@ -227,7 +227,9 @@ async function emit(text, values) {
 }
 async function emitReports(reports, values) {
     const format = parseReportFormat(values.format ?? 'text', '--format');
-    await emit(renderReports(reports, format, { color: values.color ?? (!values.output && process.stdout.isTTY === true) }), values);
+    await emit(renderReports(reports, format, {
+        color: values.color ?? (!values.output && process.stdout.isTTY === true),
+    }), values);
     return overallResult(reports).result === 'fail' ? EXIT_FINDINGS : EXIT_OK;
 }
 async function main(argv) {
@@ -246,7 +248,10 @@ async function main(argv) {
     switch (command) {
         case 'check': {
             const repo = new GitRepository(need(values, 'repo', 'check'));
-            const [base, head] = await Promise.all([repo.resolveCommit(need(values, 'base', 'check')), repo.resolveCommit(need(values, 'head', 'check'))]);
+            const [base, head] = await Promise.all([
+                repo.resolveCommit(need(values, 'base', 'check')),
+                repo.resolveCommit(need(values, 'head', 'check')),
+            ]);
             const config = await configFrom(await repo.source(base), values);
             const failOn = failOnOf(values, config);
             const reports = [];
@@ -281,7 +286,9 @@ async function main(argv) {
                     ignoreModels: config.ignoreModels,
                     hostRequirements: config.hostRequirements,
                 };
-                reports.push(repo ? await auditRevision({ ...common, repoDir: repo.dir, ref }) : await audit({ ...common, head: source, headRef: { ref: values.root } }));
+                reports.push(repo
+                    ? await auditRevision({ ...common, repoDir: repo.dir, ref })
+                    : await audit({ ...common, head: source, headRef: { ref: values.root } }));
             }
             return emitReports(reports, values);
         }
@@ -315,7 +322,9 @@ async function main(argv) {
             };
             for (const [machineType, models] of expansions) {
                 const body = Object.entries(models)
-                    .map(([name, props]) => (indent ? `\n    ${JSON.stringify(name)}: ${json(props).replace(/\n/g, '\n    ')}` : `${JSON.stringify(name)}:${json(props)}`))
+                    .map(([name, props]) => indent
+                    ? `\n    ${JSON.stringify(name)}: ${json(props).replace(/\n/g, '\n    ')}`
+                    : `${JSON.stringify(name)}:${json(props)}`)
                     .join(',');
                 await write(`${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{${body}${indent ? '\n  ' : ''}}`);
                 first = false;

@@ -37745,7 +37745,14 @@ async function run(io) {
     const reports = [];
     for (const catalog of catalogs) {
         reports.push(plan.mode === 'check'
-            ? await checkRevisions({ ...engineOptions, catalog, repoDir: workspace, base: baselineSha, head: headSha, releaseRef })
+            ? await checkRevisions({
+                ...engineOptions,
+                catalog,
+                repoDir: workspace,
+                base: baselineSha,
+                head: headSha,
+                releaseRef,
+            })
             : await auditRevision({ ...engineOptions, catalog, repoDir: workspace, ref: headSha }));
     }
     const overall = overallResult(reports);
@@ -37777,7 +37784,11 @@ async function run(io) {
                 summaryKey: `${catalog.format}:${catalog.path}`,
             });
             published = published
-                ? { ...outcome, readOnly: published.readOnly || outcome.readOnly, movedToBody: (published.movedToBody ?? 0) + (outcome.movedToBody ?? 0) }
+                ? {
+                    ...outcome,
+                    readOnly: published.readOnly || outcome.readOnly,
+                    movedToBody: (published.movedToBody ?? 0) + (outcome.movedToBody ?? 0),
+                }
                 : outcome;
             if (outcome.readOnly)
                 break;

@@ -29,7 +29,9 @@ class InputError extends Error {
     /** `path:line:column: message (hint)`, the form compilers and editors understand. */
     describe() {
         const where = this.location
-            ? [this.location.path, this.location.line, this.location.column].filter((p) => p !== undefined).join(':') + ': '
+            ? [this.location.path, this.location.line, this.location.column]
+                .filter((p) => p !== undefined)
+                .join(':') + ': '
             : '';
         return `${where}${this.message}${this.hint ? `\n  hint: ${this.hint}` : ''}`;
     }
@@ -17434,8 +17436,16 @@ const configSchema = {
                     rule: { enum: [...WAIVABLE_RULES] },
                     models: { anyOf: [modelPattern, { type: 'array', minItems: 1, items: modelPattern }] },
                     property: { type: 'string', minLength: 1 },
-                    reason: { type: 'string', minLength: 10, description: 'Why the change is accepted: it is shown with every waived finding.' },
-                    expires: { type: 'string', format: 'date', description: 'Last day the waiver applies (YYYY-MM-DD).' },
+                    reason: {
+                        type: 'string',
+                        minLength: 10,
+                        description: 'Why the change is accepted: it is shown with every waived finding.',
+                    },
+                    expires: {
+                        type: 'string',
+                        format: 'date',
+                        description: 'Last day the waiver applies (YYYY-MM-DD).',
+                    },
                     owner: { type: 'string', minLength: 1 },
                 },
             },
@@ -17475,7 +17485,14 @@ function parseConfig(text, configPath) {
     try {
         loaded = loadYaml(text, configPath, LIMITS$1);
         if (loaded.data === null || loaded.data === undefined) {
-            return { path: configPath, found: true, catalogs: [], ignoreModels: [], hostRequirements: {}, waivers: [] };
+            return {
+                path: configPath,
+                found: true,
+                catalogs: [],
+                ignoreModels: [],
+                hostRequirements: {},
+                waivers: [],
+            };
         }
         validator$1 ??= compileSchema(configSchema);
         validateLoaded(loaded, validator$1, LIMITS$1);
@@ -17542,7 +17559,10 @@ async function loadConfig(source, configPath = DEFAULT_CONFIG_PATH, explicit = f
 }
 /** `*` matches any text, `?` one character; everything else literally. */
 function globToRegExp(glob) {
-    const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.');
     return new RegExp(`^${body}$`);
 }
 function matchesAny(name, patterns) {
@@ -19003,9 +19023,21 @@ function registeredNames(catalog) {
     for (const model of catalog.models) {
         out.push({ name: model.name, model, kind: 'unversioned', location: model.location });
         for (const v of model.versions) {
-            out.push({ name: `${model.name}-v${v.version}`, model, kind: 'versioned', version: v.version, location: v.location });
+            out.push({
+                name: `${model.name}-v${v.version}`,
+                model,
+                kind: 'versioned',
+                version: v.version,
+                location: v.location,
+            });
             if (v.alias)
-                out.push({ name: v.alias, model, kind: 'alias', version: v.version, location: v.aliasLocation ?? v.location });
+                out.push({
+                    name: v.alias,
+                    model,
+                    kind: 'alias',
+                    version: v.version,
+                    location: v.aliasLocation ?? v.location,
+                });
         }
     }
     return out;
@@ -19146,7 +19178,10 @@ class EffectiveModels {
     aliasOf(name, machineTypeName) {
         const registered = this.names.get(name);
         const machineType = this.machines.get(machineTypeName);
-        if (!registered || !machineType || registered.kind === 'versioned' || machineType.defaultCpuVersion === 'legacy')
+        if (!registered ||
+            !machineType ||
+            registered.kind === 'versioned' ||
+            machineType.defaultCpuVersion === 'legacy')
             return undefined;
         const version = resolveVersion(registered, machineType);
         return version === 'legacy' ? undefined : `${registered.model.name}-v${version}`;
@@ -19214,7 +19249,9 @@ class EffectiveModels {
             if (rule.enabledBy && props[rule.enabledBy] !== true)
                 continue;
             const current = props[rule.property];
-            if (typeof current === 'number' && current < rule.atLeast && rule.whenAny.some((f) => props[f] === true)) {
+            if (typeof current === 'number' &&
+                current < rule.atLeast &&
+                rule.whenAny.some((f) => props[f] === true)) {
                 props[rule.property] = rule.atLeast;
             }
         }
@@ -19254,7 +19291,14 @@ const QEMU_OFFERED_FEATURES = {
     'overflow-recov': 'offered by QEMU on every host',
     succor: 'offered by QEMU on every host',
 };
-const QEMU_KVM_BASELINE = ['kvmclock', 'kvm-nopiodelay', 'kvm-asyncpf', 'kvm-steal-time', 'kvm-pv-eoi', 'kvmclock-stable-bit'];
+const QEMU_KVM_BASELINE = [
+    'kvmclock',
+    'kvm-nopiodelay',
+    'kvm-asyncpf',
+    'kvm-steal-time',
+    'kvm-pv-eoi',
+    'kvmclock-stable-bit',
+];
 const KVM_WORDS = new Set(['FEAT_KVM', 'FEAT_KVM_HINTS']);
 /**
  * `offered`: what the tree's own kvm_arch_get_supported_cpuid() adds, when it could be read;
@@ -19273,21 +19317,30 @@ function qemuHostRequirements(features, offered) {
         }
         else if (KVM_WORDS.has(f.word)) {
             kind = QEMU_KVM_BASELINE.includes(f.name) ? 'none' : 'kvm';
-            why = kind === 'none' ? "in the KVM baseline of QEMU's minimum host kernel" : 'needs KVM support in the host kernel';
+            why =
+                kind === 'none'
+                    ? "in the KVM baseline of QEMU's minimum host kernel"
+                    : 'needs KVM support in the host kernel';
         }
         properties[f.name] = { kind, why };
     }
     return {
         defaultKind: 'none',
         properties,
-        source: offered ? "QEMU x86 defaults, with the tree's kvm_arch_get_supported_cpuid()" : 'QEMU x86 defaults',
+        source: offered
+            ? "QEMU x86 defaults, with the tree's kvm_arch_get_supported_cpuid()"
+            : 'QEMU x86 defaults',
     };
 }
 /** Applies a project's overrides on top of a table. */
 function overrideHostRequirements(table, overrides, source) {
     if (!Object.keys(overrides).length)
         return table;
-    return { ...table, properties: { ...table.properties, ...overrides }, source: `${table.source}; overrides from ${source}` };
+    return {
+        ...table,
+        properties: { ...table.properties, ...overrides },
+        source: `${table.source}; overrides from ${source}`,
+    };
 }
 
 const nameStartChar = ':A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD';
@@ -25731,12 +25784,29 @@ function diffCatalogs(base, head) {
         for (const [k, he] of h) {
             const be = b.get(k);
             if (!be || be.value !== he.value) {
-                out.push({ kind: 'compat-entry', set: name, target: he.target, property: he.property, before: be?.value, after: he.value, location: he.location, side: 'RIGHT' });
+                out.push({
+                    kind: 'compat-entry',
+                    set: name,
+                    target: he.target,
+                    property: he.property,
+                    before: be?.value,
+                    after: he.value,
+                    location: he.location,
+                    side: 'RIGHT',
+                });
             }
         }
         for (const [k, be] of b) {
             if (!h.has(k))
-                out.push({ kind: 'compat-entry', set: name, target: be.target, property: be.property, before: be.value, location: be.location, side: 'LEFT' });
+                out.push({
+                    kind: 'compat-entry',
+                    set: name,
+                    target: be.target,
+                    property: be.property,
+                    before: be.value,
+                    location: be.location,
+                    side: 'LEFT',
+                });
         }
     }
     for (const accel of ['kvm', 'tcg']) {
@@ -25769,11 +25839,26 @@ function diffCatalogs(base, head) {
         if (acc(bm) !== acc(hm))
             what.push(`accelerator defaults ${acc(bm) || 'none'} → ${acc(hm) || 'none'}`);
         if (what.length)
-            out.push({ kind: 'machine-type', machineType: hm.name, what: what.join('; '), location: hm.location, side: 'RIGHT' });
+            out.push({
+                kind: 'machine-type',
+                machineType: hm.name,
+                what: what.join('; '),
+                location: hm.location,
+                side: 'RIGHT',
+            });
     }
-    const rules = (c) => JSON.stringify([c.featureDependencies.map((d) => [d.feature, d.clears]), c.levelRules.map((r) => [r.property, r.atLeast, r.whenAny, r.enabledBy]), c.alwaysOn.map((p) => [p.property, p.value]), c.features.map((f) => [f.name, f.word, f.bit])]);
+    const rules = (c) => JSON.stringify([
+        c.featureDependencies.map((d) => [d.feature, d.clears]),
+        c.levelRules.map((r) => [r.property, r.atLeast, r.whenAny, r.enabledBy]),
+        c.alwaysOn.map((p) => [p.property, p.value]),
+        c.features.map((f) => [f.name, f.word, f.bit]),
+    ]);
     if (rules(base) !== rules(head))
-        out.push({ kind: 'catalog-rule', what: 'feature names, dependencies or CPUID level rules', side: 'RIGHT' });
+        out.push({
+            kind: 'catalog-rule',
+            what: 'feature names, dependencies or CPUID level rules',
+            side: 'RIGHT',
+        });
     return out;
 }
 /** Does a change reach this registered name (by its model and own name) on this machine type? */
@@ -25790,7 +25875,15 @@ function changeReaches(change, model, name, machineCompatSets, version) {
     }
 }
 
-const fmt = (v) => (v === undefined || v === null ? '(unset)' : typeof v === 'string' ? JSON.stringify(v) : v === true ? 'on' : v === false ? 'off' : String(v));
+const fmt = (v) => v === undefined || v === null
+    ? '(unset)'
+    : typeof v === 'string'
+        ? JSON.stringify(v)
+        : v === true
+            ? 'on'
+            : v === false
+                ? 'off'
+                : String(v);
 /** Host requirements of an effective model: properties that are on and that the host must provide. */
 function hostRequirements(catalog, props) {
     const out = new Set();
@@ -25810,7 +25903,8 @@ function hostRequirements(catalog, props) {
 }
 /** Why each gained property is a host requirement; with one property, just the reason. */
 function whyHost(catalog, props) {
-    const why = (p) => catalog.hostRequirements.properties[p]?.why ?? (catalog.hostRequirements.defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU');
+    const why = (p) => catalog.hostRequirements.properties[p]?.why ??
+        (catalog.hostRequirements.defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU');
     return props.length === 1 ? why(props[0]) : props.map((p) => `${p}: ${why(p)}`).join('; ');
 }
 /** Consecutive machine types of each family, oldest first. */
@@ -25829,13 +25923,18 @@ function fingerprint(rule, models, property, machineTypes) {
         .slice(0, 16);
 }
 function loc(l, side) {
-    return { path: l.path, line: l.line, ...(l.endLine && l.endLine !== l.line ? { endLine: l.endLine } : {}), side };
+    return {
+        path: l.path,
+        line: l.line,
+        ...(l.endLine && l.endLine !== l.line ? { endLine: l.endLine } : {}),
+        side,
+    };
 }
 /** The lines of a new version block for `model` carrying `props`: QEMU's own layout. */
 function newVersionBlock(model, props) {
     const last = model.versions.at(-1);
     const next = last.version + 1;
-    const value = (v) => (v === true ? 'on' : v === false ? 'off' : String(v ?? ''));
+    const value = (v) => v === true ? 'on' : v === false ? 'off' : String(v ?? '');
     const propLines = props.map(([p, v]) => `                    { "${p}", "${value(v)}" },`);
     const block = [
         '            {',
@@ -25851,10 +25950,20 @@ function newVersionBlock(model, props) {
         return {
             path: model.location.path,
             afterLine: (model.location.endLine ?? model.location.line) - 1,
-            text: ['        .versions = (X86CPUVersionDefinition[]) {', '            { .version = 1 },', ...block, '            { /* end of list */ }', '        },'].join('\n'),
+            text: [
+                '        .versions = (X86CPUVersionDefinition[]) {',
+                '            { .version = 1 },',
+                ...block,
+                '            { /* end of list */ }',
+                '        },',
+            ].join('\n'),
         };
     }
-    return { path: last.location.path, afterLine: last.location.endLine ?? last.location.line, text: block.join('\n') };
+    return {
+        path: last.location.path,
+        afterLine: last.location.endLine ?? last.location.line,
+        text: block.join('\n'),
+    };
 }
 function classifyMachineCatalog(input) {
     const { base, head, releasedNames } = input;
@@ -25869,7 +25978,9 @@ function classifyMachineCatalog(input) {
     // --- Names that appear, disappear or point elsewhere (invariant 3) ---
     const newModels = head.models.filter((m) => !base.models.some((b) => b.name === m.name));
     for (const m of newModels) {
-        const names = registeredNames(head).filter((n) => n.model === m).map((n) => n.name);
+        const names = registeredNames(head)
+            .filter((n) => n.model === m)
+            .map((n) => n.name);
         drafts.push({
             rule: 'model-added',
             class: 'safe',
@@ -25927,7 +26038,11 @@ function classifyMachineCatalog(input) {
         const deprecated = first.model.deprecation;
         const list = names.join(', ');
         drafts.push({
-            rule: !released ? 'unreleased-change' : deprecated ? 'deprecated-name-removed' : 'released-name-removed',
+            rule: !released
+                ? 'unreleased-change'
+                : deprecated
+                    ? 'deprecated-name-removed'
+                    : 'released-name-removed',
             class: released && !deprecated ? 'new-model-required' : 'safe',
             title: `${list} removed`,
             message: !released
@@ -25938,7 +26053,9 @@ function classifyMachineCatalog(input) {
             models: names,
             machineTypes: [],
             location: loc(first.location, 'LEFT'),
-            fix: released && !deprecated ? `keep ${first.model.name}; deprecate it first (a deprecation note) and remove it in a later release` : 'none needed',
+            fix: released && !deprecated
+                ? `keep ${first.model.name}; deprecate it first (a deprecation note) and remove it in a later release`
+                : 'none needed',
         });
     }
     for (const [name, n] of baseNames) {
@@ -25955,7 +26072,9 @@ function classifyMachineCatalog(input) {
                 models: [name],
                 machineTypes: [],
                 location: loc(now.location, 'RIGHT'),
-                fix: released ? `keep ${name} on ${n.model.name}-v${n.version} and give the new version a new alias` : 'none needed',
+                fix: released
+                    ? `keep ${name} on ${n.model.name}-v${n.version} and give the new version a new alias`
+                    : 'none needed',
             });
         }
     }
@@ -25984,7 +26103,8 @@ function classifyMachineCatalog(input) {
     const changes = diffCatalogs(base, head);
     if (!changes.length)
         return drafts;
-    const touchesAll = changes.some((c) => !['model-prop', 'version-prop', 'compat-entry'].includes(c.kind) || (c.kind === 'compat-entry' && c.target === '*'));
+    const touchesAll = changes.some((c) => !['model-prop', 'version-prop', 'compat-entry'].includes(c.kind) ||
+        (c.kind === 'compat-entry' && c.target === '*'));
     const touchedNames = new Set();
     for (const c of changes) {
         if (c.kind === 'model-prop' || c.kind === 'version-prop') {
@@ -26007,7 +26127,14 @@ function classifyMachineCatalog(input) {
             for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
                 // A feature never mentioned is off: undefined and false are the same to a guest.
                 if (before[p] !== after[p] && (before[p] ?? false) !== (after[p] ?? false))
-                    effects.push({ name: n.name, machineType: mt.name, property: p, before: before[p], after: after[p], released });
+                    effects.push({
+                        name: n.name,
+                        machineType: mt.name,
+                        property: p,
+                        before: before[p],
+                        after: after[p],
+                        released,
+                    });
             }
         }
     }
@@ -26034,11 +26161,16 @@ function classifyMachineCatalog(input) {
         const n = headNames.get(name);
         const mt = eh.machineType(machineType);
         const version = resolveVersion(n, mt);
-        const reaches = changes.filter((c) => (c.kind === 'machine-type' ? c.machineType === machineType : changeReaches(c, n.model.name, name, mt.compatSets, version)));
-        const canonical = (c) => ('property' in c ? (head.minimumOf?.[c.property] ?? eh.canonicalProperty(c.property)) : undefined);
+        const reaches = changes.filter((c) => c.kind === 'machine-type'
+            ? c.machineType === machineType
+            : changeReaches(c, n.model.name, name, mt.compatSets, version));
+        const canonical = (c) => 'property' in c ? (head.minimumOf?.[c.property] ?? eh.canonicalProperty(c.property)) : undefined;
         // The change that sets this property wins; otherwise one that reaches it indirectly
         // (a dependency: `vmx` off clears every vmx-* feature).
-        return reaches.find((c) => canonical(c) === property) ?? reaches.find((c) => !('property' in c)) ?? reaches[0] ?? changes[0];
+        return (reaches.find((c) => canonical(c) === property) ??
+            reaches.find((c) => !('property' in c)) ??
+            reaches[0] ??
+            changes[0]);
     };
     const group = (c) => {
         let g = groups.get(c);
@@ -26076,7 +26208,10 @@ function revertSuggestion(c, headLine) {
             return undefined;
         return { ...at, replacement: text.replace(quoted, `"${qemuValue(c.before)}"`) };
     }
-    if (c.kind === 'model-prop' && c.before === undefined && c.after === true && /^\s*[A-Z][A-Z0-9_]*\s*\|?\s*$/.test(text)) {
+    if (c.kind === 'model-prop' &&
+        c.before === undefined &&
+        c.after === true &&
+        /^\s*[A-Z][A-Z0-9_]*\s*\|?\s*$/.test(text)) {
         return { ...at, replacement: '' };
     }
     return undefined;
@@ -26127,15 +26262,23 @@ function draftForGroup(g, base, head, changes, releasedMachine) {
     const c = g.change;
     const releasedEffects = g.effects.filter((e) => e.released);
     const property = 'property' in c ? c.property : (g.effects[0]?.property ?? g.gains[0]?.property);
-    const location = c.location ? loc(c.location, c.side) : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' };
+    const location = c.location
+        ? loc(c.location, c.side)
+        : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' };
     const cause = describeChange(c);
     const model = 'model' in c ? head.models.find((m) => m.name === c.model) : undefined;
     if (releasedEffects.length) {
         const models = uniq(releasedEffects.map((e) => e.name));
         const machineTypes = uniq(releasedEffects.map((e) => e.machineType));
-        const gained = uniq(releasedEffects.filter((e) => e.after === true && e.before !== true && hostRequirements(head, { [e.property]: true }).has(e.property)).map((e) => e.property));
+        const gained = uniq(releasedEffects
+            .filter((e) => e.after === true &&
+            e.before !== true &&
+            hostRequirements(head, { [e.property]: true }).has(e.property))
+            .map((e) => e.property));
         const sample = releasedEffects.find((e) => e.property === property) ?? releasedEffects[0];
-        const fixLines = model && (c.kind === 'model-prop' || c.kind === 'version-prop') ? newVersionBlock(model, [[c.property, c.after]]) : undefined;
+        const fixLines = model && (c.kind === 'model-prop' || c.kind === 'version-prop')
+            ? newVersionBlock(model, [[c.property, c.after]])
+            : undefined;
         return {
             rule: 'released-model-changed',
             class: 'new-model-required',
@@ -26162,7 +26305,9 @@ function draftForGroup(g, base, head, changes, releasedMachine) {
         const machineTypes = uniq(g.gains.map((x) => x.to));
         const gained = uniq(g.gains.map((x) => x.property));
         const first = g.gains[0];
-        const fixLines = model && c.kind === 'model-prop' ? newVersionBlock(model, gained.map((p) => [p, true])) : undefined;
+        const fixLines = model && c.kind === 'model-prop'
+            ? newVersionBlock(model, gained.map((p) => [p, true]))
+            : undefined;
         return {
             rule: 'machine-type-host-requirement',
             class: 'type-2',
@@ -26176,7 +26321,9 @@ function draftForGroup(g, base, head, changes, releasedMachine) {
             after: true,
             hostRequirement: { gained, why: whyHost(head, gained) },
             location,
-            fix: model ? `leave ${gained.join(', ')} off by default and add it in a new version ${model.name}-v${model.versions.at(-1).version + 1}` : `leave ${gained.join(', ')} off by default; put it in a new model version`,
+            fix: model
+                ? `leave ${gained.join(', ')} off by default and add it in a new version ${model.name}-v${model.versions.at(-1).version + 1}`
+                : `leave ${gained.join(', ')} off by default; put it in a new model version`,
             ...(fixLines ? { fixLines } : {}),
         };
     }
@@ -26194,7 +26341,9 @@ function draftForGroup(g, base, head, changes, releasedMachine) {
             class: 'safe',
             title: `${capitalize(cause)}, confined to unreleased machine types`,
             message: `${capitalize(cause)}. Only ${machineTypes.join(', ')} (not released yet) see ${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
-                (confiningEntries.length ? `; ${confiningEntries.map((e) => `${e.set} keeps ${e.property}=${e.after} for released machine types (${e.location.path}:${e.location.line})`).join('; ')}` : '') +
+                (confiningEntries.length
+                    ? `; ${confiningEntries.map((e) => `${e.set} keeps ${e.property}=${e.after} for released machine types (${e.location.path}:${e.location.line})`).join('; ')}`
+                    : '') +
                 ', and no host requirement grows.',
             models,
             machineTypes,
@@ -26254,14 +26403,39 @@ function applyWaivers(findings, waivers, today) {
             return finding;
         used.add(waiver);
         // A finding below the fail threshold keeps its verdict but still shows the waiver's reason.
-        return { ...finding, waiver, verdict: finding.verdict === 'fail' ? 'waived' : finding.verdict };
+        return {
+            ...finding,
+            waiver,
+            verdict: finding.verdict === 'fail' ? 'waived' : finding.verdict,
+        };
     });
     return { findings: out, unused: inForce.filter((w) => !used.has(w)), expired };
 }
 
 const PUNCTUATORS = [
-    '<<=', '>>=', '...', '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||',
-    '+=', '-=', '*=', '/=', '%=', '&=', '^=', '|=', '##',
+    '<<=',
+    '>>=',
+    '...',
+    '->',
+    '++',
+    '--',
+    '<<',
+    '>>',
+    '<=',
+    '>=',
+    '==',
+    '!=',
+    '&&',
+    '||',
+    '+=',
+    '-=',
+    '*=',
+    '/=',
+    '%=',
+    '&=',
+    '^=',
+    '|=',
+    '##',
 ];
 const PUNCTUATORS_BY_FIRST = new Map();
 for (const p of PUNCTUATORS)
@@ -26515,7 +26689,10 @@ function preprocess(tokens, path, macros) {
         }
     }
     if (stack.length) {
-        throw new CatalogError('#if without a matching #endif (the file may be truncated)', { path, line: tokens.at(-1)?.line });
+        throw new CatalogError('#if without a matching #endif (the file may be truncated)', {
+            path,
+            line: tokens.at(-1)?.line,
+        });
     }
     return { path, tokens: out };
 }
@@ -26620,7 +26797,11 @@ function expandMacros(tokens, macros, hidden = new Set()) {
             const b = body[k];
             if (b.text === '#' && body[k + 1] && def.params.includes(body[k + 1].text)) {
                 const arg = args[def.params.indexOf(body[k + 1].text)] ?? [];
-                substituted.push({ kind: 'string', text: JSON.stringify(arg.map((a) => a.text).join(' ')), line: t.line });
+                substituted.push({
+                    kind: 'string',
+                    text: JSON.stringify(arg.map((a) => a.text).join(' ')),
+                    line: t.line,
+                });
                 k++;
                 continue;
             }
@@ -26677,7 +26858,23 @@ function collectArguments(tokens, open) {
     }
     throw new CatalogError('unbalanced parentheses in a macro call', undefined);
 }
-const TYPE_WORDS = new Set(['unsigned', 'signed', 'int', 'long', 'short', 'char', 'const', 'uint64_t', 'uint32_t', 'uint16_t', 'uint8_t', 'int64_t', 'int32_t', 'size_t', 'bool']);
+const TYPE_WORDS = new Set([
+    'unsigned',
+    'signed',
+    'int',
+    'long',
+    'short',
+    'char',
+    'const',
+    'uint64_t',
+    'uint32_t',
+    'uint16_t',
+    'uint8_t',
+    'int64_t',
+    'int32_t',
+    'size_t',
+    'bool',
+]);
 /**
  * Evaluates a constant expression: integers (as 64-bit-safe bigints), string literal
  * concatenation, the usual operators, and casts to integer types.
@@ -26694,7 +26891,7 @@ function evaluateExpression(tokens, macros, path, ctx) {
             fail(`expected '${text}' but found '${peek()?.text ?? 'end of expression'}'`, peek());
         pos++;
     };
-    const int = (v, tok) => (typeof v === 'bigint' ? v : fail('a string where a number was expected', tok));
+    const int = (v, tok) => typeof v === 'bigint' ? v : fail('a string where a number was expected', tok);
     const primary = () => {
         const t = peek();
         if (!t)
@@ -26755,7 +26952,7 @@ function evaluateExpression(tokens, macros, path, ctx) {
         }
         return left;
     };
-    const mul = binary(unary, ['*', '/', '%'], (op, a, b) => (op === '*' ? a * b : b === 0n ? fail('division by zero') : op === '/' ? a / b : a % b));
+    const mul = binary(unary, ['*', '/', '%'], (op, a, b) => op === '*' ? a * b : b === 0n ? fail('division by zero') : op === '/' ? a / b : a % b);
     const add = binary(mul, ['+', '-'], (op, a, b) => (op === '+' ? a + b : a - b));
     const shift = binary(add, ['<<', '>>'], (op, a, b) => (op === '<<' ? a << b : a >> b));
     const rel = binary(shift, ['<', '>', '<=', '>='], (op, a, b) => BigInt(op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b));
@@ -26835,7 +27032,12 @@ function readFileStructure(file, macros) {
             const open = decl.findIndex((d) => d.text === '(');
             if (open > 0 && decl[open - 1].kind === 'ident' && decl.at(-1)?.text === ')') {
                 const name = decl[open - 1].text;
-                functions.set(name, { name, line: decl[open - 1].line, endLine: toks[end].line, ...splitStatements(toks.slice(i + 1, end)) });
+                functions.set(name, {
+                    name,
+                    line: decl[open - 1].line,
+                    endLine: toks[end].line,
+                    ...splitStatements(toks.slice(i + 1, end)),
+                });
                 declStart = end + 1;
             }
             i = end + 1;
@@ -26890,7 +27092,10 @@ function matchingBrace(toks, open, path) {
         else if (toks[j].text === '}' && --depth === 0)
             return j;
     }
-    throw new CatalogError("a '{' is never closed (the file may be truncated)", { path, line: toks[open].line });
+    throw new CatalogError("a '{' is never closed (the file may be truncated)", {
+        path,
+        line: toks[open].line,
+    });
 }
 /**
  * Statements of a function body; braces of nested blocks separate statements too, and each
@@ -27007,7 +27212,10 @@ class InitializerReader {
         if (t.text === '(') {
             const close = this.findClose(this.pos, '(', ')');
             if (this.toks[close + 1]?.text === '{') {
-                const typeName = this.toks.slice(this.pos + 1, close).map((x) => x.text).join(' ');
+                const typeName = this.toks
+                    .slice(this.pos + 1, close)
+                    .map((x) => x.text)
+                    .join(' ');
                 this.pos = close + 1;
                 return this.readList(typeName);
             }
@@ -27065,7 +27273,9 @@ class CpuTableReader {
         this.tree = tree;
     }
     loc(key, line, endLine) {
-        return endLine && endLine !== line ? { path: this.tree.path(key), line, endLine } : { path: this.tree.path(key), line };
+        return endLine && endLine !== line
+            ? { path: this.tree.path(key), line, endLine }
+            : { path: this.tree.path(key), line };
     }
     fail(key, line, message, hint) {
         throw new CatalogError(message, { path: this.tree.path(key), line }, hint);
@@ -27258,7 +27468,17 @@ class CpuTableReader {
                 this.propTypes.set(name, 'string');
             }
         }
-        for (const p of ['family', 'model', 'stepping', 'level', 'xlevel', 'xlevel2', 'min-level', 'min-xlevel', 'avx10-version']) {
+        for (const p of [
+            'family',
+            'model',
+            'stepping',
+            'level',
+            'xlevel',
+            'xlevel2',
+            'min-level',
+            'min-xlevel',
+            'avx10-version',
+        ]) {
             this.propTypes.set(p, 'number');
         }
         this.propTypes.set('vendor', 'string');
@@ -27298,13 +27518,18 @@ class CpuTableReader {
             const value = this.evalString(key, (field(item.value, 'value') ?? fields[1])?.value, `${what} ${prop}`);
             if (value === null)
                 continue;
-            out.push({ property: prop, value: this.typedValue(key, prop, value, item.line), location: this.loc(key, item.line) });
+            out.push({
+                property: prop,
+                value: this.typedValue(key, prop, value, item.line),
+                location: this.loc(key, item.line),
+            });
         }
         return out;
     }
     readAccelDefaults() {
         const kvm = this.requireTable('kvm_default_props', ['kvmCpuC', 'cpuC']);
-        const tcg = this.table('x86_tcg_default_props', ['tcgCpuC', 'cpuC']) ?? this.requireTable('tcg_default_props', ['tcgCpuC', 'cpuC']);
+        const tcg = this.table('x86_tcg_default_props', ['tcgCpuC', 'cpuC']) ??
+            this.requireTable('tcg_default_props', ['tcgCpuC', 'cpuC']);
         return {
             kvm: this.readPropValueList(kvm.key, kvm.list, 'kvm_default_props'),
             tcg: this.readPropValueList(tcg.key, tcg.list, 'tcg_default_props'),
@@ -27417,7 +27642,9 @@ class CpuTableReader {
                 if (leaf === undefined)
                     return;
                 for (const [word, info] of this.wordLeaf) {
-                    if (info.eax === leaf && info.reg === m[3] && (info.ecx === undefined || index === undefined || info.ecx === index))
+                    if (info.eax === leaf &&
+                        info.reg === m[3] &&
+                        (info.ecx === undefined || index === undefined || info.ecx === index))
                         words.push(word);
                 }
                 return;
@@ -27437,7 +27664,11 @@ class CpuTableReader {
                 return; // Host bits passed through (`ret |= ebx & ...`).
             for (const word of words) {
                 for (const feature of this.namesOfBits(fn.key, word, bits, st[0].line, false)) {
-                    out.push({ feature, why: `offered by QEMU on every KVM host (kvm_arch_get_supported_cpuid, ${this.tree.path(fn.key)}:${st[0].line})`, location: this.loc(fn.key, st[0].line) });
+                    out.push({
+                        feature,
+                        why: `offered by QEMU on every KVM host (kvm_arch_get_supported_cpuid, ${this.tree.path(fn.key)}:${st[0].line})`,
+                        location: this.loc(fn.key, st[0].line),
+                    });
                 }
             }
         });
@@ -27488,13 +27719,25 @@ class CpuTableReader {
             if (fieldName === 'name')
                 continue;
             if (numeric[fieldName]) {
-                props.push({ property: numeric[fieldName], value: Number(this.evalInt(key, item.value, `${name}.${fieldName}`)), location: loc });
+                props.push({
+                    property: numeric[fieldName],
+                    value: Number(this.evalInt(key, item.value, `${name}.${fieldName}`)),
+                    location: loc,
+                });
             }
             else if (fieldName === 'vendor') {
-                props.push({ property: 'vendor', value: this.evalString(key, item.value, `${name}.vendor`) ?? '', location: loc });
+                props.push({
+                    property: 'vendor',
+                    value: this.evalString(key, item.value, `${name}.vendor`) ?? '',
+                    location: loc,
+                });
             }
             else if (fieldName === 'model_id') {
-                props.push({ property: 'model-id', value: this.evalString(key, item.value, `${name}.model_id`) ?? '', location: loc });
+                props.push({
+                    property: 'model-id',
+                    value: this.evalString(key, item.value, `${name}.model_id`) ?? '',
+                    location: loc,
+                });
             }
             else if (fieldName === 'features') {
                 const d1 = item.designators[1];
@@ -27507,7 +27750,10 @@ class CpuTableReader {
                 props.push({ property: 'legacy-cache', value: false, location: loc });
             }
             else if (fieldName === 'deprecation_note') {
-                deprecation = { note: this.evalString(key, item.value, `${name}.deprecation_note`) ?? '', location: loc };
+                deprecation = {
+                    note: this.evalString(key, item.value, `${name}.deprecation_note`) ?? '',
+                    location: loc,
+                };
             }
             else if (fieldName === 'versions') {
                 if (item.value.kind !== 'list')
@@ -27603,7 +27849,13 @@ function findFunction(tree, name, keys) {
 }
 function levelProperty(leaf) {
     const region = leaf & 0xf0000000n;
-    return region === 0n ? 'level' : region === 0x80000000n ? 'xlevel' : region === 0xc0000000n ? 'xlevel2' : undefined;
+    return region === 0n
+        ? 'level'
+        : region === 0x80000000n
+            ? 'xlevel'
+            : region === 0xc0000000n
+                ? 'xlevel2'
+                : undefined;
 }
 function exprText(v) {
     return v && v.kind === 'expr' ? v.tokens.map((t) => t.text).join('') : '';
@@ -27644,11 +27896,18 @@ function readCompatSets(tree, cpu) {
             const entries = [];
             for (const item of init.list.items) {
                 if (item.value.kind !== 'list') {
-                    throw new CatalogError(`${init.name}: expected { driver, property, value }`, { path: tree.path(key), line: item.line });
+                    throw new CatalogError(`${init.name}: expected { driver, property, value }`, {
+                        path: tree.path(key),
+                        line: item.line,
+                    });
                 }
                 const [d, p, v] = item.value.items;
                 const driver = compatDriver(tree, key, d?.value.kind === 'expr' ? d.value.tokens : [], item.line, init.name);
-                const target = driver === ALL_CPUS ? '*' : driver.endsWith(CPU_TYPE_SUFFIX) ? driver.slice(0, -CPU_TYPE_SUFFIX.length) : null;
+                const target = driver === ALL_CPUS
+                    ? '*'
+                    : driver.endsWith(CPU_TYPE_SUFFIX)
+                        ? driver.slice(0, -CPU_TYPE_SUFFIX.length)
+                        : null;
                 const str = (x, what) => {
                     if (target === null && x?.value.kind === 'expr') {
                         // Device properties are often macros of device headers outside the catalog;
@@ -27662,19 +27921,30 @@ function readCompatSets(tree, cpu) {
                     }
                     const value = x ? cpu.evalString(key, x.value, `${init.name} ${what}`) : null;
                     if (value === null)
-                        throw new CatalogError(`${init.name}: the ${what} is missing`, { path: tree.path(key), line: item.line });
+                        throw new CatalogError(`${init.name}: the ${what} is missing`, {
+                            path: tree.path(key),
+                            line: item.line,
+                        });
                     return value;
                 };
                 const property = str(p, 'property');
                 const value = str(v, 'value');
-                entries.push({ driver, target, property, value, location: { path: tree.path(key), line: item.line } });
+                entries.push({
+                    driver,
+                    target,
+                    property,
+                    value,
+                    location: { path: tree.path(key), line: item.line },
+                });
             }
             sets[init.name] = { name: init.name, location: { path: tree.path(key), line: init.line }, entries };
         }
     }
     if (!Object.keys(sets).some((n) => n.startsWith('pc_compat_'))) {
         const legacy = tree.text.pcH?.split('\n').findIndex((l) => /#define PC_COMPAT_\d/.test(l));
-        throw new CatalogError('no pc_compat_X_Y[] arrays in hw/i386/pc.c: this tree predates QEMU 3.1, where compat properties were PC_COMPAT_X_Y macros', legacy !== undefined && legacy >= 0 ? { path: tree.path('pcH'), line: legacy + 1 } : { path: tree.path('pcC') }, 'cpu-model-guard reads QEMU trees from 3.1 on (tested with 5.2, 7.2, 10.0 and 10.2)');
+        throw new CatalogError('no pc_compat_X_Y[] arrays in hw/i386/pc.c: this tree predates QEMU 3.1, where compat properties were PC_COMPAT_X_Y macros', legacy !== undefined && legacy >= 0
+            ? { path: tree.path('pcH'), line: legacy + 1 }
+            : { path: tree.path('pcC') }, 'cpu-model-guard reads QEMU trees from 3.1 on (tested with 5.2, 7.2, 10.0 and 10.2)');
     }
     return sets;
 }
@@ -27716,7 +27986,10 @@ function machineDefinitions(tree) {
                 const name = JSON.parse(args[1]);
                 const version = /(\d+(?:\.\d+)+)$/.exec(name)?.[1];
                 if (!version)
-                    throw new CatalogError(`machine type ${name}: no version in its name`, { path: tree.path(key), line: call.line });
+                    throw new CatalogError(`machine type ${name}: no version in its name`, {
+                        path: tree.path(key),
+                        line: call.line,
+                    });
                 out.push({
                     family,
                     name,
@@ -27758,7 +28031,10 @@ function machineDefinitions(tree) {
  */
 function runFunction(tree, key, fn, state, depth) {
     if (depth > 200)
-        throw new CatalogError(`machine option functions call each other in a loop at ${fn.name}`, { path: tree.path(key), line: fn.line });
+        throw new CatalogError(`machine option functions call each other in a loop at ${fn.name}`, {
+            path: tree.path(key),
+            line: fn.line,
+        });
     const functions = tree.structures[key].functions;
     for (const st of fn.statements) {
         const head = st[0]?.text ?? '';
@@ -27768,7 +28044,10 @@ function runFunction(tree, key, fn, state, depth) {
             if (array?.length === 1)
                 state.compatSets.push(array[0].text);
             else
-                throw new CatalogError('compat_props_add with an array argument cpu-model-guard cannot read', { path: tree.path(key), line: st[0].line });
+                throw new CatalogError('compat_props_add with an array argument cpu-model-guard cannot read', {
+                    path: tree.path(key),
+                    line: st[0].line,
+                });
             continue;
         }
         if (head === 'x86_cpu_change_kvm_default') {
@@ -27788,12 +28067,16 @@ function runFunction(tree, key, fn, state, depth) {
         }
         const assign = st.findIndex((t) => t.text === '=');
         if (assign > 0) {
-            const target = st.slice(0, assign).map((t) => t.text).join('');
+            const target = st
+                .slice(0, assign)
+                .map((t) => t.text)
+                .join('');
             const value = st.slice(assign + 1);
             if (target.endsWith('->default_cpu_version')) {
                 const v = evaluateExpression(value, tree.macros, tree.path(key), { line: st[0].line });
                 const n = Number(v);
-                state.defaultCpuVersion = n === 0 ? 'legacy' : n === -1 ? 'latest' : n > 0 ? n : state.defaultCpuVersion;
+                state.defaultCpuVersion =
+                    n === 0 ? 'legacy' : n === -1 ? 'latest' : n > 0 ? n : state.defaultCpuVersion;
             }
             else if (target.endsWith('->alias')) {
                 state.alias = value[0]?.kind === 'string' ? JSON.parse(value[0].text) : null;
@@ -27815,7 +28098,12 @@ function isDeleted(tree, version, projectVersion) {
     const [major, minor, micro] = projectVersion.split('.').map(Number);
     const [mMajor, mMinor] = version.split('.');
     const text = `_MACHINE_VER_IS_EXPIRED_IMPL(MACHINE_VER_DELETION_MAJOR, ${mMajor}, ${mMinor})`;
-    const seed = (name, value) => tree.macros.define({ name, body: [{ kind: 'number', text: String(value ?? 0), line: 0 }], path: '<VERSION>', line: 0 });
+    const seed = (name, value) => tree.macros.define({
+        name,
+        body: [{ kind: 'number', text: String(value ?? 0), line: 0 }],
+        path: '<VERSION>',
+        line: 0,
+    });
     seed('QEMU_VERSION_MAJOR', major);
     seed('QEMU_VERSION_MINOR', minor);
     seed('QEMU_VERSION_MICRO', micro);
@@ -27854,14 +28142,20 @@ function readMachineTypes(tree, projectVersion, notes) {
         const functions = tree.structures[def.key].functions;
         const optionFn = functions.get(def.optionFn);
         if (!optionFn) {
-            throw new CatalogError(`machine type ${name}: its option function ${def.optionFn} is not in the file`, { path: tree.path(def.key), line: def.line });
+            throw new CatalogError(`machine type ${name}: its option function ${def.optionFn} is not in the file`, {
+                path: tree.path(def.key),
+                line: def.line,
+            });
         }
         const state = { compatSets: [], accelDefaultChanges: [] };
         runFunction(tree, def.key, optionFn, state, 0);
         if (def.initFn) {
             const initFn = functions.get(def.initFn);
             if (!initFn)
-                throw new CatalogError(`machine type ${name}: its init function ${def.initFn} is not in the file`, { path: tree.path(def.key), line: def.line });
+                throw new CatalogError(`machine type ${name}: its init function ${def.initFn} is not in the file`, {
+                    path: tree.path(def.key),
+                    line: def.line,
+                });
             runFunction(tree, def.key, initFn, state, 0);
         }
         if (state.defaultCpuVersion === undefined) {
@@ -28396,7 +28690,10 @@ async function readQemuX86Catalog(source, root = '.', options = {}) {
     const tree = await loadQemuTree(source, root, hostSupport ? [] : ['kvmC', 'kvmOldC']);
     const projectVersion = tree.text.version.trim();
     if (!/^\d+\.\d+\.\d+$/.test(projectVersion)) {
-        throw new CatalogError(`VERSION says "${projectVersion.slice(0, 40)}", expected MAJOR.MINOR.MICRO`, { path: tree.path('version'), line: 1 });
+        throw new CatalogError(`VERSION says "${projectVersion.slice(0, 40)}", expected MAJOR.MINOR.MICRO`, {
+            path: tree.path('version'),
+            line: 1,
+        });
     }
     const cpu = new CpuTableReader(tree);
     cpu.readFeatureWords();
@@ -28405,7 +28702,16 @@ async function readQemuX86Catalog(source, root = '.', options = {}) {
         propertyDefaults[f.name] = false;
     // A model's .level/.xlevel/.xlevel2 are minimums (`min-level`); the CPUID level a guest sees
     // starts from them, not from the "unset" marker the level properties default to.
-    Object.assign(propertyDefaults, { level: 0, xlevel: 0, xlevel2: 0, family: 0, model: 0, stepping: 0, vendor: '', 'model-id': '' });
+    Object.assign(propertyDefaults, {
+        level: 0,
+        xlevel: 0,
+        xlevel2: 0,
+        family: 0,
+        model: 0,
+        stepping: 0,
+        vendor: '',
+        'model-id': '',
+    });
     const models = cpu.readModels();
     const notes = [];
     const machineTypes = readMachineTypes(tree, projectVersion, notes);
@@ -28444,7 +28750,10 @@ async function readQemuX86Catalog(source, root = '.', options = {}) {
 
 /** The same source seen from a folder inside it: catalog readers work relative to their root. */
 function subdirSource(source, dir) {
-    const prefix = dir.replace(/\\/g, '/').replace(/^\.\/?/, '').replace(/\/+$/, '');
+    const prefix = dir
+        .replace(/\\/g, '/')
+        .replace(/^\.\/?/, '')
+        .replace(/\/+$/, '');
     if (!prefix)
         return source;
     return {
@@ -28476,11 +28785,16 @@ function parseCatalogSpec(text, where = '--catalog') {
 async function readCatalog(spec, source, options = {}) {
     switch (spec.format) {
         case 'qemu-x86': {
-            const catalog = await readQemuX86Catalog(subdirSource(source, spec.path), spec.path, { hostSupport: options.hostSupport });
+            const catalog = await readQemuX86Catalog(subdirSource(source, spec.path), spec.path, {
+                hostSupport: options.hostSupport,
+            });
             return { kind: 'machine', catalog: withOverrides(catalog, options) };
         }
         case 'catalog':
-            return { kind: 'machine', catalog: withOverrides(await readGenericCatalog(source, spec.path), options) };
+            return {
+                kind: 'machine',
+                catalog: withOverrides(await readGenericCatalog(source, spec.path), options),
+            };
         case 'libvirt-cpu-map':
             return { kind: 'libvirt', map: await readLibvirtCpuMap(subdirSource(source, spec.path)) };
     }
@@ -28495,7 +28809,10 @@ async function readMachineCatalog(spec, source, options = {}) {
 function withOverrides(catalog, options) {
     if (!options.hostRequirements)
         return catalog;
-    return { ...catalog, hostRequirements: overrideHostRequirements(catalog.hostRequirements, options.hostRequirements, 'the configuration') };
+    return {
+        ...catalog,
+        hostRequirements: overrideHostRequirements(catalog.hostRequirements, options.hostRequirements, 'the configuration'),
+    };
 }
 function verdictFor(cls, failOn) {
     if (failOn === 'never' || cls === 'safe')
@@ -28511,12 +28828,18 @@ function finish(findings, options, report) {
     const notes = [...report.notes];
     const { findings: notIgnored, ignored } = withoutIgnoredModels(kept, options.ignoreModels ?? []);
     if (ignored.length) {
-        notes.push({ kind: 'info', message: `${ignored.length} finding(s) left out: they concern only ignored models (${options.ignoreModels.join(', ')})` });
+        notes.push({
+            kind: 'info',
+            message: `${ignored.length} finding(s) left out: they concern only ignored models (${options.ignoreModels.join(', ')})`,
+        });
     }
     const waived = applyWaivers(notIgnored, options.waivers ?? [], options.today ?? today());
     kept = waived.findings;
     for (const w of waived.expired)
-        notes.push({ kind: 'warning', message: `waiver for ${w.rule} (${w.models.join(', ')}) expired on ${w.expires} and no longer applies` });
+        notes.push({
+            kind: 'warning',
+            message: `waiver for ${w.rule} (${w.models.join(', ')}) expired on ${w.expires} and no longer applies`,
+        });
     kept.sort((a, b) => CLASS_ORDER.indexOf(a.class) - CLASS_ORDER.indexOf(b.class) ||
         a.location.path.localeCompare(b.location.path) ||
         a.location.line - b.location.line ||
@@ -28539,7 +28862,11 @@ function finish(findings, options, report) {
     };
 }
 function withFingerprints(drafts) {
-    return drafts.map((d) => ({ ...d, verdict: 'pass', fingerprint: fingerprint(d.rule, d.models, d.property, d.machineTypes) }));
+    return drafts.map((d) => ({
+        ...d,
+        verdict: 'pass',
+        fingerprint: fingerprint(d.rule, d.models, d.property, d.machineTypes),
+    }));
 }
 /**
  * A change with no effect on any effective model (comments, order, formatting): said so, with
@@ -28572,13 +28899,16 @@ async function cosmeticFinding(files, base, head) {
     return undefined;
 }
 async function check(req) {
-    const [base, head] = await Promise.all([readCatalog(req.catalog, req.base, req), readCatalog(req.catalog, req.head, req)]);
+    const [base, head] = await Promise.all([
+        readCatalog(req.catalog, req.base, req),
+        readCatalog(req.catalog, req.head, req),
+    ]);
     const notes = [];
     let findings;
     let files;
     if (base.kind === 'libvirt' && head.kind === 'libvirt') {
         // The cpu_map reader speaks of paths inside the catalog folder; reviews need repository paths.
-        const inRepo = (p) => (req.catalog.path === '.' ? p : `${req.catalog.path.replace(/\/+$/, '')}/${p}`);
+        const inRepo = (p) => req.catalog.path === '.' ? p : `${req.catalog.path.replace(/\/+$/, '')}/${p}`;
         findings = classifyLibvirt(base.map, head.map, req.failOn).map((f) => ({
             ...f,
             location: { ...f.location, path: inRepo(f.location.path) },
@@ -28598,19 +28928,27 @@ async function check(req) {
             catch (err) {
                 if (!(err instanceof CatalogError))
                     throw err;
-                notes.push({ kind: 'warning', message: `the release revision has no readable catalog (${err.message}); every name in base counts as released` });
+                notes.push({
+                    kind: 'warning',
+                    message: `the release revision has no readable catalog (${err.message}); every name in base counts as released`,
+                });
             }
         }
         const headFiles = new Map(await Promise.all(head.catalog.files.map(async (f) => [f, (await req.head.readFile(f))?.split('\n')])));
         const headLine = (path, line) => headFiles.get(path)?.[line - 1];
         findings = withFingerprints(classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames, headLine }));
         files = head.catalog.files;
-        notes.push(...head.catalog.notes.filter((n) => !base.catalog.notes.includes(n)).map((message) => ({ kind: 'info', message })));
+        notes.push(...head.catalog.notes
+            .filter((n) => !base.catalog.notes.includes(n))
+            .map((message) => ({ kind: 'info', message })));
         const headTypes = new Set(head.catalog.machineTypes.map((m) => m.name));
         const baseTypes = new Set(base.catalog.machineTypes.map((m) => m.name));
         for (const m of base.catalog.machineTypes)
             if (!headTypes.has(m.name))
-                notes.push({ kind: 'info', message: `machine type ${m.name} removed (machine types follow the project's own deprecation policy; not judged by the rule)` });
+                notes.push({
+                    kind: 'info',
+                    message: `machine type ${m.name} removed (machine types follow the project's own deprecation policy; not judged by the rule)`,
+                });
         for (const m of head.catalog.machineTypes)
             if (!baseTypes.has(m.name))
                 notes.push({ kind: 'info', message: `machine type ${m.name} added` });
@@ -28665,7 +29003,9 @@ async function audit(req) {
                 const entry = onlyOlder
                     .flatMap((s) => catalog.compatSets[s]?.entries ?? [])
                     .find((e) => (e.target === '*' || e.target === n.name) && em.canonicalProperty(e.property) === p);
-                const key = entry ? `${entry.location.path}:${entry.location.line}` : `${n.model.name}\0${p}\0${u.name}`;
+                const key = entry
+                    ? `${entry.location.path}:${entry.location.line}`
+                    : `${n.model.name}\0${p}\0${u.name}`;
                 let g = groups.get(key);
                 if (!g)
                     groups.set(key, (g = { entry, names: new Set(), machineTypes: new Set(), property: p, from: t.name, to: u.name }));
@@ -28685,14 +29025,19 @@ async function audit(req) {
             verdict: 'pass',
             title: `${g.property} becomes a host requirement from ${g.to} on`,
             message: `${models.join(', ')} on ${g.to} requires ${g.property} from the host, which ${g.from} did not` +
-                (g.entry ? ` (${g.entry.location.path}:${g.entry.location.line} keeps it ${g.entry.value} for older machine types)` : '') +
+                (g.entry
+                    ? ` (${g.entry.location.path}:${g.entry.location.line} keeps it ${g.entry.value} for older machine types)`
+                    : '') +
                 '. A type-2 machine change: accept it with a waiver that gives the reason, as QEMU did for its minimum kernel.',
             models,
             machineTypes,
             property: g.property,
             before: false,
             after: true,
-            hostRequirement: { gained: [g.property], why: catalog.hostRequirements.properties[g.property]?.why ?? 'needs the host' },
+            hostRequirement: {
+                gained: [g.property],
+                why: catalog.hostRequirements.properties[g.property]?.why ?? 'needs the host',
+            },
             location: { path: location.path, line: location.line, side: 'RIGHT' },
             fix: `waive it with its reason, or move ${g.property} into a new model version`,
             fingerprint: fingerprint('machine-type-host-requirement', models, g.property, machineTypes),
@@ -28723,7 +29068,9 @@ async function audit(req) {
         machineTypes: catalog.machineTypes.map((m) => m.name),
         catalog: { format: req.catalog.format, path: req.catalog.path },
         head: req.headRef,
-        release: { explanation: 'an audit judges the snapshot as a whole: every machine type change that grew host requirements is reported' },
+        release: {
+            explanation: 'an audit judges the snapshot as a whole: every machine type change that grew host requirements is reported',
+        },
         notes: catalog.notes.map((message) => ({ kind: 'info', message })),
     });
 }
@@ -28737,7 +29084,10 @@ function expandEach(req) {
     const em = new EffectiveModels(req.catalog, { cache: false });
     const machineTypes = req.catalog.machineTypes.filter((m) => !req.machine || m.name === req.machine || m.aliases.includes(req.machine));
     if (req.machine && !machineTypes.length) {
-        throw new UsageError(`no machine type ${req.machine} in this catalog`, undefined, `choose one of ${req.catalog.machineTypes.map((m) => m.name).slice(-5).join(', ')}, ...`);
+        throw new UsageError(`no machine type ${req.machine} in this catalog`, undefined, `choose one of ${req.catalog.machineTypes
+            .map((m) => m.name)
+            .slice(-5)
+            .join(', ')}, ...`);
     }
     const names = em.names_().filter((n) => !req.model || n.name === req.model);
     if (req.model && !names.length)
@@ -33574,10 +33924,22 @@ class GitRepository {
     }
     /** The catalog as it is at a commit, read through git without checking it out. */
     async source(commit, subdir = '.') {
-        const prefix = path.posix.normalize(subdir.replace(/\\/g, '/')).replace(/^\.\/?/, '').replace(/\/$/, '');
+        const prefix = path.posix
+            .normalize(subdir.replace(/\\/g, '/'))
+            .replace(/^\.\/?/, '')
+            .replace(/\/$/, '');
         if (prefix.startsWith('..'))
             throw new InputError(`catalog path ${subdir} leaves the repository`);
-        const listing = await this.git.raw(['ls-tree', '-r', '-z', '--full-tree', '--name-only', commit, '--', prefix || '.']);
+        const listing = await this.git.raw([
+            'ls-tree',
+            '-r',
+            '-z',
+            '--full-tree',
+            '--name-only',
+            commit,
+            '--',
+            prefix || '.',
+        ]);
         const files = new Set(listing.split('\0').filter(Boolean));
         // Each read is checked against the size git lists for the blob: git output read through a
         // child process's pipe has been seen cut short under concurrency (simple-git issue 795).
@@ -33620,17 +33982,30 @@ class GitRepository {
 
 async function checkRevisions(o) {
     const repo = new GitRepository(o.repoDir);
-    const [baseCommit, headCommit] = await Promise.all([repo.resolveCommit(o.base), repo.resolveCommit(o.head)]);
+    const [baseCommit, headCommit] = await Promise.all([
+        repo.resolveCommit(o.base),
+        repo.resolveCommit(o.head),
+    ]);
     const [base, head] = await Promise.all([repo.source(baseCommit), repo.source(headCommit)]);
     let release;
     if (o.releaseRef) {
         const commit = await repo.resolveCommit(o.releaseRef);
-        release = { source: await repo.source(commit), ref: o.releaseRef, commit, explanation: `names that exist at ${o.releaseRef} count as released` };
+        release = {
+            source: await repo.source(commit),
+            ref: o.releaseRef,
+            commit,
+            explanation: `names that exist at ${o.releaseRef} count as released`,
+        };
     }
     else {
         const tag = await repo.newestReleaseTag(baseCommit);
         release = tag
-            ? { source: await repo.source(tag.commit), ref: tag.tag, commit: tag.commit, explanation: `names that exist at ${tag.tag}, the newest v* tag reachable from base, count as released` }
+            ? {
+                source: await repo.source(tag.commit),
+                ref: tag.tag,
+                commit: tag.commit,
+                explanation: `names that exist at ${tag.tag}, the newest v* tag reachable from base, count as released`,
+            }
             : { explanation: 'no v* tag is reachable from base: every name in base counts as released' };
     }
     const report = await check({
@@ -33660,11 +34035,21 @@ async function attributeToCommits(repo, report, o, baseCommit, headCommit, relea
         if (!changed.some((f) => catalogFiles.has(f) || f.startsWith(catalogPath)))
             continue;
         const [before, after] = await Promise.all([repo.source(parent), repo.source(commit)]);
-        const step = await check({ ...o, base: before, head: after, baseRef: { ref: parent, commit: parent }, headRef: { ref: commit, commit }, release });
+        const step = await check({
+            ...o,
+            base: before,
+            head: after,
+            baseRef: { ref: parent, commit: parent },
+            headRef: { ref: commit, commit },
+            release,
+        });
         for (const f of step.findings)
             introducedBy.set(f.fingerprint, commit);
     }
-    return { ...report, findings: report.findings.map((f) => (introducedBy.has(f.fingerprint) ? { ...f, commit: introducedBy.get(f.fingerprint) } : f)) };
+    return {
+        ...report,
+        findings: report.findings.map((f) => introducedBy.has(f.fingerprint) ? { ...f, commit: introducedBy.get(f.fingerprint) } : f),
+    };
 }
 async function auditRevision(o) {
     const repo = new GitRepository(o.repoDir);

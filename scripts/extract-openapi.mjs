@@ -56,7 +56,9 @@ function main() {
 
   const specPath = path.join(modules, '@octokit/openapi/generated/api.github.com.deref.json');
   const spec = JSON.parse(readFileSync(specPath, 'utf8'));
-  const specVersion = JSON.parse(readFileSync(path.join(modules, '@octokit/openapi/package.json'), 'utf8')).version;
+  const specVersion = JSON.parse(
+    readFileSync(path.join(modules, '@octokit/openapi/package.json'), 'utf8'),
+  ).version;
   const operations = {};
   for (const [method, template] of OPERATIONS) {
     const op = spec.paths[template]?.[method];
@@ -76,7 +78,10 @@ function main() {
         schema: p.schema,
       })),
       requestBody: op.requestBody?.content?.['application/json']
-        ? { required: Boolean(op.requestBody.required), schema: op.requestBody.content['application/json'].schema }
+        ? {
+            required: Boolean(op.requestBody.required),
+            schema: op.requestBody.content['application/json'].schema,
+          }
         : undefined,
       responses,
     };
@@ -94,7 +99,8 @@ function main() {
   for (const [name, action, file] of EVENTS) {
     const examples = webhooks.find((w) => w.name === name)?.examples ?? [];
     const example = examples.find((e) => action === undefined || e.action === action);
-    if (!example) throw new Error(`no ${name}${action ? `.${action}` : ''} example in @octokit/webhooks-examples`);
+    if (!example)
+      throw new Error(`no ${name}${action ? `.${action}` : ''} example in @octokit/webhooks-examples`);
     writeFileSync(path.join(out, 'events', `${file}.json`), JSON.stringify(example, null, 2) + '\n');
   }
   writeFileSync(

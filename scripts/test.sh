@@ -106,6 +106,7 @@ run_step "npm ci" npm_dependencies
 run_step "real QEMU sources (Debian bookworm)" real_sources
 run_step "typecheck" npm run --silent typecheck
 run_step "lint" npm run --silent lint
+run_step "format (prettier --check)" npm run --silent format:check
 run_step "dist/ matches a fresh build" dist_is_fresh
 run_step "jest" jest_tests
 

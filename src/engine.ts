@@ -10,7 +10,15 @@ import { CatalogError, UsageError } from './errors.js';
 import { readGenericCatalog } from './parse/generic/catalog.js';
 import { readLibvirtCpuMap, type LibvirtCpuMap } from './parse/libvirt/cpu-map.js';
 import { readQemuX86Catalog } from './parse/qemu-x86/index.js';
-import { CLASS_ORDER, type FailOn, type Finding, type FindingClass, type Report, type ReportNote, type Waiver } from './report/finding.js';
+import {
+  CLASS_ORDER,
+  type FailOn,
+  type Finding,
+  type FindingClass,
+  type Report,
+  type ReportNote,
+  type Waiver,
+} from './report/finding.js';
 import { subdirSource, type CatalogSource } from './source/catalog-source.js';
 
 /**
@@ -34,10 +42,18 @@ export function parseCatalogSpec(text: string, where = '--catalog'): CatalogSpec
   const format = (i < 0 ? text : text.slice(0, i)) as CatalogFormat;
   const path = i < 0 ? '.' : text.slice(i + 1) || '.';
   if (!CATALOG_FORMATS.includes(format)) {
-    throw new UsageError(`${where}: unknown catalog format "${format}"`, undefined, `use FORMAT:PATH with FORMAT one of ${CATALOG_FORMATS.join(', ')}`);
+    throw new UsageError(
+      `${where}: unknown catalog format "${format}"`,
+      undefined,
+      `use FORMAT:PATH with FORMAT one of ${CATALOG_FORMATS.join(', ')}`,
+    );
   }
   if (path.startsWith('/') || path.split(/[\\/]/).includes('..')) {
-    throw new UsageError(`${where}: the catalog path ${path} leaves the repository`, undefined, 'give a path relative to the repository root');
+    throw new UsageError(
+      `${where}: the catalog path ${path} leaves the repository`,
+      undefined,
+      'give a path relative to the repository root',
+    );
   }
   return { format, path };
 }
@@ -75,29 +91,54 @@ export interface ReadOptions extends Pick<EngineOptions, 'hostRequirements'> {
   hostSupport?: boolean;
 }
 
-export async function readCatalog(spec: CatalogSpec, source: CatalogSource, options: ReadOptions = {}): Promise<AnyCatalog> {
+export async function readCatalog(
+  spec: CatalogSpec,
+  source: CatalogSource,
+  options: ReadOptions = {},
+): Promise<AnyCatalog> {
   switch (spec.format) {
     case 'qemu-x86': {
-      const catalog = await readQemuX86Catalog(subdirSource(source, spec.path), spec.path, { hostSupport: options.hostSupport });
+      const catalog = await readQemuX86Catalog(subdirSource(source, spec.path), spec.path, {
+        hostSupport: options.hostSupport,
+      });
       return { kind: 'machine', catalog: withOverrides(catalog, options) };
     }
     case 'catalog':
-      return { kind: 'machine', catalog: withOverrides(await readGenericCatalog(source, spec.path), options) };
+      return {
+        kind: 'machine',
+        catalog: withOverrides(await readGenericCatalog(source, spec.path), options),
+      };
     case 'libvirt-cpu-map':
       return { kind: 'libvirt', map: await readLibvirtCpuMap(subdirSource(source, spec.path)) };
   }
 }
 
 /** A catalog with machine types (QEMU, generic); libvirt's cpu_map has none and is refused. */
-export async function readMachineCatalog(spec: CatalogSpec, source: CatalogSource, options: ReadOptions = {}): Promise<Catalog> {
+export async function readMachineCatalog(
+  spec: CatalogSpec,
+  source: CatalogSource,
+  options: ReadOptions = {},
+): Promise<Catalog> {
   const c = await readCatalog(spec, source, options);
-  if (c.kind !== 'machine') throw new UsageError(`${spec.format} catalogs have no machine types`, undefined, 'expand and export read qemu-x86 and catalog formats');
+  if (c.kind !== 'machine')
+    throw new UsageError(
+      `${spec.format} catalogs have no machine types`,
+      undefined,
+      'expand and export read qemu-x86 and catalog formats',
+    );
   return c.catalog;
 }
 
 function withOverrides(catalog: Catalog, options: Pick<EngineOptions, 'hostRequirements'>): Catalog {
   if (!options.hostRequirements) return catalog;
-  return { ...catalog, hostRequirements: overrideHostRequirements(catalog.hostRequirements, options.hostRequirements, 'the configuration') };
+  return {
+    ...catalog,
+    hostRequirements: overrideHostRequirements(
+      catalog.hostRequirements,
+      options.hostRequirements,
+      'the configuration',
+    ),
+  };
 }
 
 function verdictFor(cls: FindingClass, failOn: FailOn): Finding['verdict'] {
@@ -118,11 +159,18 @@ function finish(
   const notes: ReportNote[] = [...report.notes];
   const { findings: notIgnored, ignored } = withoutIgnoredModels(kept, options.ignoreModels ?? []);
   if (ignored.length) {
-    notes.push({ kind: 'info', message: `${ignored.length} finding(s) left out: they concern only ignored models (${options.ignoreModels!.join(', ')})` });
+    notes.push({
+      kind: 'info',
+      message: `${ignored.length} finding(s) left out: they concern only ignored models (${options.ignoreModels!.join(', ')})`,
+    });
   }
   const waived = applyWaivers(notIgnored, options.waivers ?? [], options.today ?? today());
   kept = waived.findings;
-  for (const w of waived.expired) notes.push({ kind: 'warning', message: `waiver for ${w.rule} (${w.models.join(', ')}) expired on ${w.expires} and no longer applies` });
+  for (const w of waived.expired)
+    notes.push({
+      kind: 'warning',
+      message: `waiver for ${w.rule} (${w.models.join(', ')}) expired on ${w.expires} and no longer applies`,
+    });
   kept.sort(
     (a, b) =>
       CLASS_ORDER.indexOf(a.class) - CLASS_ORDER.indexOf(b.class) ||
@@ -148,14 +196,22 @@ function finish(
 }
 
 function withFingerprints(drafts: Omit<Finding, 'verdict' | 'fingerprint'>[]): Finding[] {
-  return drafts.map((d) => ({ ...d, verdict: 'pass', fingerprint: fingerprint(d.rule, d.models, d.property, d.machineTypes) }));
+  return drafts.map((d) => ({
+    ...d,
+    verdict: 'pass',
+    fingerprint: fingerprint(d.rule, d.models, d.property, d.machineTypes),
+  }));
 }
 
 /**
  * A change with no effect on any effective model (comments, order, formatting): said so, with
  * the first changed line, rather than passing in silence.
  */
-async function cosmeticFinding(files: string[], base: CatalogSource, head: CatalogSource): Promise<Finding | undefined> {
+async function cosmeticFinding(
+  files: string[],
+  base: CatalogSource,
+  head: CatalogSource,
+): Promise<Finding | undefined> {
   for (const file of files) {
     const [b, h] = await Promise.all([base.readFile(file), head.readFile(file)]);
     if (b === h || b === undefined || h === undefined) continue;
@@ -181,13 +237,17 @@ async function cosmeticFinding(files: string[], base: CatalogSource, head: Catal
 }
 
 export async function check(req: CheckRequest): Promise<Report> {
-  const [base, head] = await Promise.all([readCatalog(req.catalog, req.base, req), readCatalog(req.catalog, req.head, req)]);
+  const [base, head] = await Promise.all([
+    readCatalog(req.catalog, req.base, req),
+    readCatalog(req.catalog, req.head, req),
+  ]);
   const notes: ReportNote[] = [];
   let findings: Finding[];
   let files: string[];
   if (base.kind === 'libvirt' && head.kind === 'libvirt') {
     // The cpu_map reader speaks of paths inside the catalog folder; reviews need repository paths.
-    const inRepo = (p: string): string => (req.catalog.path === '.' ? p : `${req.catalog.path.replace(/\/+$/, '')}/${p}`);
+    const inRepo = (p: string): string =>
+      req.catalog.path === '.' ? p : `${req.catalog.path.replace(/\/+$/, '')}/${p}`;
     findings = classifyLibvirt(base.map, head.map, req.failOn).map((f) => ({
       ...f,
       location: { ...f.location, path: inRepo(f.location.path) },
@@ -204,18 +264,37 @@ export async function check(req: CheckRequest): Promise<Report> {
         releasedNames = new Set(registeredNames(released).map((n) => n.name));
       } catch (err) {
         if (!(err instanceof CatalogError)) throw err;
-        notes.push({ kind: 'warning', message: `the release revision has no readable catalog (${err.message}); every name in base counts as released` });
+        notes.push({
+          kind: 'warning',
+          message: `the release revision has no readable catalog (${err.message}); every name in base counts as released`,
+        });
       }
     }
-    const headFiles = new Map(await Promise.all(head.catalog.files.map(async (f) => [f, (await req.head.readFile(f))?.split('\n')] as const)));
+    const headFiles = new Map(
+      await Promise.all(
+        head.catalog.files.map(async (f) => [f, (await req.head.readFile(f))?.split('\n')] as const),
+      ),
+    );
     const headLine = (path: string, line: number): string | undefined => headFiles.get(path)?.[line - 1];
-    findings = withFingerprints(classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames, headLine }));
+    findings = withFingerprints(
+      classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames, headLine }),
+    );
     files = head.catalog.files;
-    notes.push(...head.catalog.notes.filter((n) => !base.catalog.notes.includes(n)).map((message) => ({ kind: 'info' as const, message })));
+    notes.push(
+      ...head.catalog.notes
+        .filter((n) => !base.catalog.notes.includes(n))
+        .map((message) => ({ kind: 'info' as const, message })),
+    );
     const headTypes = new Set(head.catalog.machineTypes.map((m) => m.name));
     const baseTypes = new Set(base.catalog.machineTypes.map((m) => m.name));
-    for (const m of base.catalog.machineTypes) if (!headTypes.has(m.name)) notes.push({ kind: 'info', message: `machine type ${m.name} removed (machine types follow the project's own deprecation policy; not judged by the rule)` });
-    for (const m of head.catalog.machineTypes) if (!baseTypes.has(m.name)) notes.push({ kind: 'info', message: `machine type ${m.name} added` });
+    for (const m of base.catalog.machineTypes)
+      if (!headTypes.has(m.name))
+        notes.push({
+          kind: 'info',
+          message: `machine type ${m.name} removed (machine types follow the project's own deprecation policy; not judged by the rule)`,
+        });
+    for (const m of head.catalog.machineTypes)
+      if (!baseTypes.has(m.name)) notes.push({ kind: 'info', message: `machine type ${m.name} added` });
   } else {
     throw new CatalogError('base and head catalogs are of different kinds');
   }
@@ -241,11 +320,25 @@ export async function check(req: CheckRequest): Promise<Report> {
 export async function audit(req: AuditRequest): Promise<Report> {
   const read = await readCatalog(req.catalog, req.head, req);
   if (read.kind !== 'machine') {
-    throw new UsageError('audit needs a catalog with machine types (qemu-x86 or catalog)', undefined, 'libvirt cpu_map models have no machine types: use check between two revisions');
+    throw new UsageError(
+      'audit needs a catalog with machine types (qemu-x86 or catalog)',
+      undefined,
+      'libvirt cpu_map models have no machine types: use check between two revisions',
+    );
   }
   const catalog = read.catalog;
   const em = new EffectiveModels(catalog);
-  const groups = new Map<string, { entry?: CompatProperty; names: Set<string>; machineTypes: Set<string>; property: string; from: string; to: string }>();
+  const groups = new Map<
+    string,
+    {
+      entry?: CompatProperty;
+      names: Set<string>;
+      machineTypes: Set<string>;
+      property: string;
+      from: string;
+      to: string;
+    }
+  >();
   const names = registeredNames(catalog);
   for (let i = 1; i < catalog.machineTypes.length; i++) {
     const t = catalog.machineTypes[i - 1]!;
@@ -263,9 +356,15 @@ export async function audit(req: AuditRequest): Promise<Report> {
         const entry = onlyOlder
           .flatMap((s) => catalog.compatSets[s]?.entries ?? [])
           .find((e) => (e.target === '*' || e.target === n.name) && em.canonicalProperty(e.property) === p);
-        const key = entry ? `${entry.location.path}:${entry.location.line}` : `${n.model.name}\0${p}\0${u.name}`;
+        const key = entry
+          ? `${entry.location.path}:${entry.location.line}`
+          : `${n.model.name}\0${p}\0${u.name}`;
         let g = groups.get(key);
-        if (!g) groups.set(key, (g = { entry, names: new Set(), machineTypes: new Set(), property: p, from: t.name, to: u.name }));
+        if (!g)
+          groups.set(
+            key,
+            (g = { entry, names: new Set(), machineTypes: new Set(), property: p, from: t.name, to: u.name }),
+          );
         g.names.add(n.name);
         g.machineTypes.add(u.name);
       }
@@ -283,14 +382,19 @@ export async function audit(req: AuditRequest): Promise<Report> {
       title: `${g.property} becomes a host requirement from ${g.to} on`,
       message:
         `${models.join(', ')} on ${g.to} requires ${g.property} from the host, which ${g.from} did not` +
-        (g.entry ? ` (${g.entry.location.path}:${g.entry.location.line} keeps it ${g.entry.value} for older machine types)` : '') +
+        (g.entry
+          ? ` (${g.entry.location.path}:${g.entry.location.line} keeps it ${g.entry.value} for older machine types)`
+          : '') +
         '. A type-2 machine change: accept it with a waiver that gives the reason, as QEMU did for its minimum kernel.',
       models,
       machineTypes,
       property: g.property,
       before: false,
       after: true,
-      hostRequirement: { gained: [g.property], why: catalog.hostRequirements.properties[g.property]?.why ?? 'needs the host' },
+      hostRequirement: {
+        gained: [g.property],
+        why: catalog.hostRequirements.properties[g.property]?.why ?? 'needs the host',
+      },
       location: { path: location.path, line: location.line, side: 'RIGHT' },
       fix: `waive it with its reason, or move ${g.property} into a new model version`,
       fingerprint: fingerprint('machine-type-host-requirement', models, g.property, machineTypes),
@@ -319,7 +423,10 @@ export async function audit(req: AuditRequest): Promise<Report> {
     machineTypes: catalog.machineTypes.map((m) => m.name),
     catalog: { format: req.catalog.format, path: req.catalog.path },
     head: req.headRef,
-    release: { explanation: 'an audit judges the snapshot as a whole: every machine type change that grew host requirements is reported' },
+    release: {
+      explanation:
+        'an audit judges the snapshot as a whole: every machine type change that grew host requirements is reported',
+    },
     notes: catalog.notes.map((message) => ({ kind: 'info' as const, message })),
   });
 }
@@ -339,9 +446,18 @@ export interface ExpandRequest {
 export function expandEach(req: ExpandRequest): Generator<[string, Record<string, EffectiveModel>]> {
   // Unknown names fail here, before the caller has written anything.
   const em = new EffectiveModels(req.catalog, { cache: false });
-  const machineTypes = req.catalog.machineTypes.filter((m) => !req.machine || m.name === req.machine || m.aliases.includes(req.machine));
+  const machineTypes = req.catalog.machineTypes.filter(
+    (m) => !req.machine || m.name === req.machine || m.aliases.includes(req.machine),
+  );
   if (req.machine && !machineTypes.length) {
-    throw new UsageError(`no machine type ${req.machine} in this catalog`, undefined, `choose one of ${req.catalog.machineTypes.map((m) => m.name).slice(-5).join(', ')}, ...`);
+    throw new UsageError(
+      `no machine type ${req.machine} in this catalog`,
+      undefined,
+      `choose one of ${req.catalog.machineTypes
+        .map((m) => m.name)
+        .slice(-5)
+        .join(', ')}, ...`,
+    );
   }
   const names = em.names_().filter((n) => !req.model || n.name === req.model);
   if (req.model && !names.length) throw new UsageError(`no model ${req.model} in this catalog`);

@@ -22,7 +22,9 @@ export class InputError extends Error {
   /** `path:line:column: message (hint)`, the form compilers and editors understand. */
   describe(): string {
     const where = this.location
-      ? [this.location.path, this.location.line, this.location.column].filter((p) => p !== undefined).join(':') + ': '
+      ? [this.location.path, this.location.line, this.location.column]
+          .filter((p) => p !== undefined)
+          .join(':') + ': '
       : '';
     return `${where}${this.message}${this.hint ? `\n  hint: ${this.hint}` : ''}`;
   }

@@ -22,7 +22,10 @@ function rank(f: Finding): number {
  * does not fit is counted in one notice that points to the job summary. Safe findings are
  * listed in the summary only.
  */
-export function planAnnotations(report: Pick<Report, 'findings'>, perLevel = ANNOTATIONS_SHOWN_PER_LEVEL): Annotation[] {
+export function planAnnotations(
+  report: Pick<Report, 'findings'>,
+  perLevel = ANNOTATIONS_SHOWN_PER_LEVEL,
+): Annotation[] {
   const notable = report.findings.filter((f) => f.class !== 'safe').sort((a, b) => rank(a) - rank(b));
   const shown: Annotation[] = [];
   const left = { error: 0, warning: 0 };

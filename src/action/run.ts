@@ -212,7 +212,14 @@ async function run(io: RunnerIO): Promise<number> {
   for (const catalog of catalogs) {
     reports.push(
       plan.mode === 'check'
-        ? await checkRevisions({ ...engineOptions, catalog, repoDir: workspace, base: baselineSha!, head: headSha, releaseRef })
+        ? await checkRevisions({
+            ...engineOptions,
+            catalog,
+            repoDir: workspace,
+            base: baselineSha!,
+            head: headSha,
+            releaseRef,
+          })
         : await auditRevision({ ...engineOptions, catalog, repoDir: workspace, ref: headSha }),
     );
   }
@@ -231,7 +238,11 @@ async function run(io: RunnerIO): Promise<number> {
   if (inputs.jsonReport)
     outputs['json-report'] = await writeReport(workspace, inputs.jsonReport, renderReports(reports, 'json'));
   if (inputs.sarifReport) {
-    outputs['sarif-report'] = await writeReport(workspace, inputs.sarifReport, renderReports(reports, 'sarif', { ruleDocsUrl: docs }));
+    outputs['sarif-report'] = await writeReport(
+      workspace,
+      inputs.sarifReport,
+      renderReports(reports, 'sarif', { ruleDocsUrl: docs }),
+    );
   }
 
   for (const a of planAnnotations({ findings: reports.flatMap((r) => r.findings) })) io.annotate(a);
@@ -247,7 +258,11 @@ async function run(io: RunnerIO): Promise<number> {
         summaryKey: `${catalog.format}:${catalog.path}`,
       });
       published = published
-        ? { ...outcome, readOnly: published.readOnly || outcome.readOnly, movedToBody: (published.movedToBody ?? 0) + (outcome.movedToBody ?? 0) }
+        ? {
+            ...outcome,
+            readOnly: published.readOnly || outcome.readOnly,
+            movedToBody: (published.movedToBody ?? 0) + (outcome.movedToBody ?? 0),
+          }
         : outcome;
       if (outcome.readOnly) break;
     }

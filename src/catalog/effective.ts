@@ -19,8 +19,21 @@ export function registeredNames(catalog: Catalog): RegisteredName[] {
   for (const model of catalog.models) {
     out.push({ name: model.name, model, kind: 'unversioned', location: model.location });
     for (const v of model.versions) {
-      out.push({ name: `${model.name}-v${v.version}`, model, kind: 'versioned', version: v.version, location: v.location });
-      if (v.alias) out.push({ name: v.alias, model, kind: 'alias', version: v.version, location: v.aliasLocation ?? v.location });
+      out.push({
+        name: `${model.name}-v${v.version}`,
+        model,
+        kind: 'versioned',
+        version: v.version,
+        location: v.location,
+      });
+      if (v.alias)
+        out.push({
+          name: v.alias,
+          model,
+          kind: 'alias',
+          version: v.version,
+          location: v.aliasLocation ?? v.location,
+        });
     }
   }
   return out;
@@ -107,8 +120,16 @@ export class EffectiveModels {
       byTarget = new Map();
       const all = this.cpuCompatEntries(machineType);
       const targets = new Set(all.map((e) => e.target));
-      for (const t of targets) if (t !== '*') byTarget.set(t!, all.filter((e) => e.target === '*' || e.target === t));
-      byTarget.set('*', all.filter((e) => e.target === '*'));
+      for (const t of targets)
+        if (t !== '*')
+          byTarget.set(
+            t!,
+            all.filter((e) => e.target === '*' || e.target === t),
+          );
+      byTarget.set(
+        '*',
+        all.filter((e) => e.target === '*'),
+      );
       this.compatByTarget.set(machineType.name, byTarget);
     }
     return byTarget.get(name) ?? byTarget.get('*')!;
@@ -126,7 +147,10 @@ export class EffectiveModels {
     return raw;
   }
 
-  private base(model: CpuModel, version: number | 'legacy'): { props: Record<string, PropValue>; explicit: Set<string> } {
+  private base(
+    model: CpuModel,
+    version: number | 'legacy',
+  ): { props: Record<string, PropValue>; explicit: Set<string> } {
     const key = `${model.name}\0${version}`;
     let cached = this.baseCache.get(key);
     if (!cached) {
@@ -158,7 +182,13 @@ export class EffectiveModels {
   aliasOf(name: string, machineTypeName: string): string | undefined {
     const registered = this.names.get(name);
     const machineType = this.machines.get(machineTypeName);
-    if (!registered || !machineType || registered.kind === 'versioned' || machineType.defaultCpuVersion === 'legacy') return undefined;
+    if (
+      !registered ||
+      !machineType ||
+      registered.kind === 'versioned' ||
+      machineType.defaultCpuVersion === 'legacy'
+    )
+      return undefined;
     const version = resolveVersion(registered, machineType);
     return version === 'legacy' ? undefined : `${registered.model.name}-v${version}`;
   }
@@ -172,7 +202,8 @@ export class EffectiveModels {
     const machineType = this.machines.get(machineTypeName);
     if (!registered || !machineType) return undefined;
     const version = resolveVersion(registered, machineType);
-    if (version !== 'legacy' && !registered.model.versions.some((v) => v.version === version)) return undefined;
+    if (version !== 'legacy' && !registered.model.versions.some((v) => v.version === version))
+      return undefined;
     // Everything an effective model depends on, as a key: many machine types differ only in
     // compat entries for other CPUs, and then share one result (and one serialization).
     const entries = this.compatEntriesFor(machineType, name);
@@ -216,7 +247,11 @@ export class EffectiveModels {
       if (explicit.has(rule.property)) continue;
       if (rule.enabledBy && props[rule.enabledBy] !== true) continue;
       const current = props[rule.property];
-      if (typeof current === 'number' && current < rule.atLeast && rule.whenAny.some((f) => props[f] === true)) {
+      if (
+        typeof current === 'number' &&
+        current < rule.atLeast &&
+        rule.whenAny.some((f) => props[f] === true)
+      ) {
         props[rule.property] = rule.atLeast;
       }
     }

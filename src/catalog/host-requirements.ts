@@ -25,7 +25,14 @@ export const QEMU_OFFERED_FEATURES: Record<string, string> = {
   succor: 'offered by QEMU on every host',
 };
 
-export const QEMU_KVM_BASELINE = ['kvmclock', 'kvm-nopiodelay', 'kvm-asyncpf', 'kvm-steal-time', 'kvm-pv-eoi', 'kvmclock-stable-bit'];
+export const QEMU_KVM_BASELINE = [
+  'kvmclock',
+  'kvm-nopiodelay',
+  'kvm-asyncpf',
+  'kvm-steal-time',
+  'kvm-pv-eoi',
+  'kvmclock-stable-bit',
+];
 
 const KVM_WORDS = new Set(['FEAT_KVM', 'FEAT_KVM_HINTS']);
 
@@ -33,9 +40,14 @@ const KVM_WORDS = new Set(['FEAT_KVM', 'FEAT_KVM_HINTS']);
  * `offered`: what the tree's own kvm_arch_get_supported_cpuid() adds, when it could be read;
  * `undefined` falls back to QEMU_OFFERED_FEATURES.
  */
-export function qemuHostRequirements(features: FeatureInfo[], offered?: { feature: string; why: string }[]): HostRequirementTable {
+export function qemuHostRequirements(
+  features: FeatureInfo[],
+  offered?: { feature: string; why: string }[],
+): HostRequirementTable {
   const properties: HostRequirementTable['properties'] = {};
-  const offeredWhy = new Map(offered ? offered.map((o) => [o.feature, o.why]) : Object.entries(QEMU_OFFERED_FEATURES));
+  const offeredWhy = new Map(
+    offered ? offered.map((o) => [o.feature, o.why]) : Object.entries(QEMU_OFFERED_FEATURES),
+  );
   for (const f of features) {
     let kind: HostRequirementKind = 'cpu';
     let why = `needs the host CPU to have it (${f.word})`;
@@ -45,14 +57,19 @@ export function qemuHostRequirements(features: FeatureInfo[], offered?: { featur
       why = emulated;
     } else if (KVM_WORDS.has(f.word)) {
       kind = QEMU_KVM_BASELINE.includes(f.name) ? 'none' : 'kvm';
-      why = kind === 'none' ? "in the KVM baseline of QEMU's minimum host kernel" : 'needs KVM support in the host kernel';
+      why =
+        kind === 'none'
+          ? "in the KVM baseline of QEMU's minimum host kernel"
+          : 'needs KVM support in the host kernel';
     }
     properties[f.name] = { kind, why };
   }
   return {
     defaultKind: 'none',
     properties,
-    source: offered ? "QEMU x86 defaults, with the tree's kvm_arch_get_supported_cpuid()" : 'QEMU x86 defaults',
+    source: offered
+      ? "QEMU x86 defaults, with the tree's kvm_arch_get_supported_cpuid()"
+      : 'QEMU x86 defaults',
   };
 }
 
@@ -63,5 +80,9 @@ export function overrideHostRequirements(
   source: string,
 ): HostRequirementTable {
   if (!Object.keys(overrides).length) return table;
-  return { ...table, properties: { ...table.properties, ...overrides }, source: `${table.source}; overrides from ${source}` };
+  return {
+    ...table,
+    properties: { ...table.properties, ...overrides },
+    source: `${table.source}; overrides from ${source}`,
+  };
 }

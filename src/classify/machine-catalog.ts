@@ -38,7 +38,16 @@ interface HostGain {
   property: string;
 }
 
-const fmt = (v: PropValue | undefined | null): string => (v === undefined || v === null ? '(unset)' : typeof v === 'string' ? JSON.stringify(v) : v === true ? 'on' : v === false ? 'off' : String(v));
+const fmt = (v: PropValue | undefined | null): string =>
+  v === undefined || v === null
+    ? '(unset)'
+    : typeof v === 'string'
+      ? JSON.stringify(v)
+      : v === true
+        ? 'on'
+        : v === false
+          ? 'off'
+          : String(v);
 
 /** Host requirements of an effective model: properties that are on and that the host must provide. */
 export function hostRequirements(catalog: Catalog, props: Record<string, PropValue>): Set<string> {
@@ -58,7 +67,8 @@ export function hostRequirements(catalog: Catalog, props: Record<string, PropVal
 /** Why each gained property is a host requirement; with one property, just the reason. */
 function whyHost(catalog: Catalog, props: string[]): string {
   const why = (p: string): string =>
-    catalog.hostRequirements.properties[p]?.why ?? (catalog.hostRequirements.defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU');
+    catalog.hostRequirements.properties[p]?.why ??
+    (catalog.hostRequirements.defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU');
   return props.length === 1 ? why(props[0]!) : props.map((p) => `${p}: ${why(p)}`).join('; ');
 }
 
@@ -66,12 +76,18 @@ function whyHost(catalog: Catalog, props: string[]): string {
 function consecutivePairs(machineTypes: MachineType[]): [MachineType, MachineType][] {
   const pairs: [MachineType, MachineType][] = [];
   for (let i = 1; i < machineTypes.length; i++) {
-    if (machineTypes[i]!.family === machineTypes[i - 1]!.family) pairs.push([machineTypes[i - 1]!, machineTypes[i]!]);
+    if (machineTypes[i]!.family === machineTypes[i - 1]!.family)
+      pairs.push([machineTypes[i - 1]!, machineTypes[i]!]);
   }
   return pairs;
 }
 
-export function fingerprint(rule: string, models: string[], property: string | undefined, machineTypes: string[]): string {
+export function fingerprint(
+  rule: string,
+  models: string[],
+  property: string | undefined,
+  machineTypes: string[],
+): string {
   return createHash('sha256')
     .update([rule, [...models].sort().join(','), property ?? '', machineTypes[0] ?? ''].join('\n'))
     .digest('hex')
@@ -79,14 +95,23 @@ export function fingerprint(rule: string, models: string[], property: string | u
 }
 
 function loc(l: { path: string; line: number; endLine?: number }, side: 'RIGHT' | 'LEFT'): FindingLocation {
-  return { path: l.path, line: l.line, ...(l.endLine && l.endLine !== l.line ? { endLine: l.endLine } : {}), side };
+  return {
+    path: l.path,
+    line: l.line,
+    ...(l.endLine && l.endLine !== l.line ? { endLine: l.endLine } : {}),
+    side,
+  };
 }
 
 /** The lines of a new version block for `model` carrying `props`: QEMU's own layout. */
-export function newVersionBlock(model: CpuModel, props: [string, PropValue | undefined][]): FixLines | undefined {
+export function newVersionBlock(
+  model: CpuModel,
+  props: [string, PropValue | undefined][],
+): FixLines | undefined {
   const last = model.versions.at(-1)!;
   const next = last.version + 1;
-  const value = (v: PropValue | undefined): string => (v === true ? 'on' : v === false ? 'off' : String(v ?? ''));
+  const value = (v: PropValue | undefined): string =>
+    v === true ? 'on' : v === false ? 'off' : String(v ?? '');
   const propLines = props.map(([p, v]) => `                    { "${p}", "${value(v)}" },`);
   const block = [
     '            {',
@@ -102,10 +127,20 @@ export function newVersionBlock(model: CpuModel, props: [string, PropValue | und
     return {
       path: model.location.path,
       afterLine: (model.location.endLine ?? model.location.line) - 1,
-      text: ['        .versions = (X86CPUVersionDefinition[]) {', '            { .version = 1 },', ...block, '            { /* end of list */ }', '        },'].join('\n'),
+      text: [
+        '        .versions = (X86CPUVersionDefinition[]) {',
+        '            { .version = 1 },',
+        ...block,
+        '            { /* end of list */ }',
+        '        },',
+      ].join('\n'),
     };
   }
-  return { path: last.location.path, afterLine: last.location.endLine ?? last.location.line, text: block.join('\n') };
+  return {
+    path: last.location.path,
+    afterLine: last.location.endLine ?? last.location.line,
+    text: block.join('\n'),
+  };
 }
 
 export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
@@ -122,7 +157,9 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
   // --- Names that appear, disappear or point elsewhere (invariant 3) ---
   const newModels = head.models.filter((m) => !base.models.some((b) => b.name === m.name));
   for (const m of newModels) {
-    const names = registeredNames(head).filter((n) => n.model === m).map((n) => n.name);
+    const names = registeredNames(head)
+      .filter((n) => n.model === m)
+      .map((n) => n.name);
     drafts.push({
       rule: 'model-added',
       class: 'safe',
@@ -175,7 +212,11 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
     const deprecated = first.model.deprecation;
     const list = names.join(', ');
     drafts.push({
-      rule: !released ? 'unreleased-change' : deprecated ? 'deprecated-name-removed' : 'released-name-removed',
+      rule: !released
+        ? 'unreleased-change'
+        : deprecated
+          ? 'deprecated-name-removed'
+          : 'released-name-removed',
       class: released && !deprecated ? 'new-model-required' : 'safe',
       title: `${list} removed`,
       message: !released
@@ -186,7 +227,10 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
       models: names,
       machineTypes: [],
       location: loc(first.location, 'LEFT'),
-      fix: released && !deprecated ? `keep ${first.model.name}; deprecate it first (a deprecation note) and remove it in a later release` : 'none needed',
+      fix:
+        released && !deprecated
+          ? `keep ${first.model.name}; deprecate it first (a deprecation note) and remove it in a later release`
+          : 'none needed',
     });
   }
   for (const [name, n] of baseNames) {
@@ -202,7 +246,9 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
         models: [name],
         machineTypes: [],
         location: loc(now.location, 'RIGHT'),
-        fix: released ? `keep ${name} on ${n.model.name}-v${n.version} and give the new version a new alias` : 'none needed',
+        fix: released
+          ? `keep ${name} on ${n.model.name}-v${n.version} and give the new version a new alias`
+          : 'none needed',
       });
     }
   }
@@ -229,14 +275,20 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
   // --- Changes of existing names (invariants 1 and 2), grouped by cause ---
   const changes = diffCatalogs(base, head);
   if (!changes.length) return drafts;
-  const touchesAll = changes.some((c) => !['model-prop', 'version-prop', 'compat-entry'].includes(c.kind) || (c.kind === 'compat-entry' && c.target === '*'));
+  const touchesAll = changes.some(
+    (c) =>
+      !['model-prop', 'version-prop', 'compat-entry'].includes(c.kind) ||
+      (c.kind === 'compat-entry' && c.target === '*'),
+  );
   const touchedNames = new Set<string>();
   for (const c of changes) {
     if (c.kind === 'model-prop' || c.kind === 'version-prop') {
       for (const n of headNames.values()) if (n.model.name === c.model) touchedNames.add(n.name);
     } else if (c.kind === 'compat-entry') touchedNames.add(c.target);
   }
-  const candidates = [...headNames.values()].filter((n) => baseNames.has(n.name) && (touchesAll || touchedNames.has(n.name)));
+  const candidates = [...headNames.values()].filter(
+    (n) => baseNames.has(n.name) && (touchesAll || touchedNames.has(n.name)),
+  );
 
   const effects: Effect[] = [];
   for (const n of candidates) {
@@ -247,7 +299,15 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
       const released = releasedMachine(mt) && releasedNames.has(n.name);
       for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
         // A feature never mentioned is off: undefined and false are the same to a guest.
-        if (before[p] !== after[p] && (before[p] ?? false) !== (after[p] ?? false)) effects.push({ name: n.name, machineType: mt.name, property: p, before: before[p], after: after[p], released });
+        if (before[p] !== after[p] && (before[p] ?? false) !== (after[p] ?? false))
+          effects.push({
+            name: n.name,
+            machineType: mt.name,
+            property: p,
+            before: before[p],
+            after: after[p],
+            released,
+          });
       }
     }
   }
@@ -262,9 +322,11 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
       const reqT = hostRequirements(head, ht);
       const bu = eb.get(n.name, u.name, 'kvm');
       const bt = eb.get(n.name, t.name, 'kvm');
-      const baseGrowth = bu && bt ? setMinus(hostRequirements(base, bu), hostRequirements(base, bt)) : new Set<string>();
+      const baseGrowth =
+        bu && bt ? setMinus(hostRequirements(base, bu), hostRequirements(base, bt)) : new Set<string>();
       for (const p of hostRequirements(head, hu)) {
-        if (!reqT.has(p) && !baseGrowth.has(p)) gains.push({ name: n.name, from: t.name, to: u.name, property: p });
+        if (!reqT.has(p) && !baseGrowth.has(p))
+          gains.push({ name: n.name, from: t.name, to: u.name, property: p });
       }
     }
   }
@@ -280,11 +342,21 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
     const n = headNames.get(name)!;
     const mt = eh.machineType(machineType)!;
     const version = resolveVersion(n, mt);
-    const reaches = changes.filter((c) => (c.kind === 'machine-type' ? c.machineType === machineType : changeReaches(c, n.model.name, name, mt.compatSets, version)));
-    const canonical = (c: CatalogChange): string | undefined => ('property' in c ? (head.minimumOf?.[c.property] ?? eh.canonicalProperty(c.property)) : undefined);
+    const reaches = changes.filter((c) =>
+      c.kind === 'machine-type'
+        ? c.machineType === machineType
+        : changeReaches(c, n.model.name, name, mt.compatSets, version),
+    );
+    const canonical = (c: CatalogChange): string | undefined =>
+      'property' in c ? (head.minimumOf?.[c.property] ?? eh.canonicalProperty(c.property)) : undefined;
     // The change that sets this property wins; otherwise one that reaches it indirectly
     // (a dependency: `vmx` off clears every vmx-* feature).
-    return reaches.find((c) => canonical(c) === property) ?? reaches.find((c) => !('property' in c)) ?? reaches[0] ?? changes[0]!;
+    return (
+      reaches.find((c) => canonical(c) === property) ??
+      reaches.find((c) => !('property' in c)) ??
+      reaches[0] ??
+      changes[0]!
+    );
   };
   const group = (c: CatalogChange): Group => {
     let g = groups.get(c);
@@ -296,7 +368,8 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
 
   for (const g of groups.values()) {
     const draft = draftForGroup(g, base, head, changes, releasedMachine);
-    const suggestion = draft.class === 'safe' || !input.headLine ? undefined : revertSuggestion(g.change, input.headLine);
+    const suggestion =
+      draft.class === 'safe' || !input.headLine ? undefined : revertSuggestion(g.change, input.headLine);
     drafts.push(suggestion ? { ...draft, suggestion } : draft);
   }
   return drafts;
@@ -309,7 +382,10 @@ const qemuValue = (v: PropValue): string => (v === true ? 'on' : v === false ? '
  * A suggestion that undoes a change on the line that made it, where that is mechanical: a
  * version prop's value put back, or a feature term that stands alone on its line removed.
  */
-function revertSuggestion(c: CatalogChange, headLine: (path: string, line: number) => string | undefined): Suggestion | undefined {
+function revertSuggestion(
+  c: CatalogChange,
+  headLine: (path: string, line: number) => string | undefined,
+): Suggestion | undefined {
   if (c.side !== 'RIGHT' || !('location' in c) || !c.location) return undefined;
   const text = headLine(c.location.path, c.location.line);
   if (text === undefined) return undefined;
@@ -319,7 +395,12 @@ function revertSuggestion(c: CatalogChange, headLine: (path: string, line: numbe
     if (text.split(quoted).length !== 2 || !text.includes(`"${c.property}"`)) return undefined;
     return { ...at, replacement: text.replace(quoted, `"${qemuValue(c.before)}"`) };
   }
-  if (c.kind === 'model-prop' && c.before === undefined && c.after === true && /^\s*[A-Z][A-Z0-9_]*\s*\|?\s*$/.test(text)) {
+  if (
+    c.kind === 'model-prop' &&
+    c.before === undefined &&
+    c.after === true &&
+    /^\s*[A-Z][A-Z0-9_]*\s*\|?\s*$/.test(text)
+  ) {
     return { ...at, replacement: '' };
   }
   return undefined;
@@ -339,7 +420,12 @@ function uniq(xs: string[]): string[] {
 }
 
 /** A prop change in words: features are added and removed, other props change value. */
-function propChange(where: string, property: string, before: PropValue | undefined, after: PropValue | undefined): string {
+function propChange(
+  where: string,
+  property: string,
+  before: PropValue | undefined,
+  after: PropValue | undefined,
+): string {
   if (before === undefined && after === true) return `${property} added to ${where}`;
   if (before === true && after === undefined) return `${property} removed from ${where}`;
   if (before === undefined) return `${where} sets ${property} to ${fmt(after)}`;
@@ -376,7 +462,9 @@ function draftForGroup(
   const c = g.change;
   const releasedEffects = g.effects.filter((e) => e.released);
   const property = 'property' in c ? c.property : (g.effects[0]?.property ?? g.gains[0]?.property);
-  const location = c.location ? loc(c.location, c.side) : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' as const };
+  const location = c.location
+    ? loc(c.location, c.side)
+    : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' as const };
   const cause = describeChange(c);
   const model = 'model' in c ? head.models.find((m) => m.name === c.model) : undefined;
 
@@ -384,10 +472,20 @@ function draftForGroup(
     const models = uniq(releasedEffects.map((e) => e.name));
     const machineTypes = uniq(releasedEffects.map((e) => e.machineType));
     const gained = uniq(
-      releasedEffects.filter((e) => e.after === true && e.before !== true && hostRequirements(head, { [e.property]: true }).has(e.property)).map((e) => e.property),
+      releasedEffects
+        .filter(
+          (e) =>
+            e.after === true &&
+            e.before !== true &&
+            hostRequirements(head, { [e.property]: true }).has(e.property),
+        )
+        .map((e) => e.property),
     );
     const sample = releasedEffects.find((e) => e.property === property) ?? releasedEffects[0]!;
-    const fixLines = model && (c.kind === 'model-prop' || c.kind === 'version-prop') ? newVersionBlock(model, [[c.property, c.after]]) : undefined;
+    const fixLines =
+      model && (c.kind === 'model-prop' || c.kind === 'version-prop')
+        ? newVersionBlock(model, [[c.property, c.after]])
+        : undefined;
     return {
       rule: 'released-model-changed',
       class: 'new-model-required',
@@ -416,7 +514,13 @@ function draftForGroup(
     const machineTypes = uniq(g.gains.map((x) => x.to));
     const gained = uniq(g.gains.map((x) => x.property));
     const first = g.gains[0]!;
-    const fixLines = model && c.kind === 'model-prop' ? newVersionBlock(model, gained.map((p) => [p, true])) : undefined;
+    const fixLines =
+      model && c.kind === 'model-prop'
+        ? newVersionBlock(
+            model,
+            gained.map((p) => [p, true]),
+          )
+        : undefined;
     return {
       rule: 'machine-type-host-requirement',
       class: 'type-2',
@@ -431,7 +535,9 @@ function draftForGroup(
       after: true,
       hostRequirement: { gained, why: whyHost(head, gained) },
       location,
-      fix: model ? `leave ${gained.join(', ')} off by default and add it in a new version ${model.name}-v${model.versions.at(-1)!.version + 1}` : `leave ${gained.join(', ')} off by default; put it in a new model version`,
+      fix: model
+        ? `leave ${gained.join(', ')} off by default and add it in a new version ${model.name}-v${model.versions.at(-1)!.version + 1}`
+        : `leave ${gained.join(', ')} off by default; put it in a new model version`,
       ...(fixLines ? { fixLines } : {}),
     };
   }
@@ -439,7 +545,8 @@ function draftForGroup(
   const models = uniq(g.effects.map((e) => e.name));
   const machineTypes = uniq(g.effects.map((e) => e.machineType));
   const confiningEntries = changes.filter(
-    (x): x is Extract<CatalogChange, { kind: 'compat-entry' }> => x.kind === 'compat-entry' && x !== c && x.property === property && x.side === 'RIGHT',
+    (x): x is Extract<CatalogChange, { kind: 'compat-entry' }> =>
+      x.kind === 'compat-entry' && x !== c && x.property === property && x.side === 'RIGHT',
   );
   const onlyUnreleasedMachines = g.effects.every((e) => {
     const mt = head.machineTypes.find((m) => m.name === e.machineType);
@@ -453,7 +560,9 @@ function draftForGroup(
       title: `${capitalize(cause)}, confined to unreleased machine types`,
       message:
         `${capitalize(cause)}. Only ${machineTypes.join(', ')} (not released yet) see ${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
-        (confiningEntries.length ? `; ${confiningEntries.map((e) => `${e.set} keeps ${e.property}=${e.after} for released machine types (${e.location.path}:${e.location.line})`).join('; ')}` : '') +
+        (confiningEntries.length
+          ? `; ${confiningEntries.map((e) => `${e.set} keeps ${e.property}=${e.after} for released machine types (${e.location.path}:${e.location.line})`).join('; ')}`
+          : '') +
         ', and no host requirement grows.',
       models,
       machineTypes,

@@ -32,7 +32,8 @@ export function waiverMatches(waiver: Waiver, finding: Finding): boolean {
  * never waived: there is nothing to accept.
  */
 export function applyWaivers(findings: Finding[], waivers: Waiver[], today: string): WaiverOutcome {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new Error(`applyWaivers: today must be YYYY-MM-DD, got ${today}`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(today))
+    throw new Error(`applyWaivers: today must be YYYY-MM-DD, got ${today}`);
   const expired = waivers.filter((w) => isExpired(w, today));
   const inForce = waivers.filter((w) => !isExpired(w, today));
   const used = new Set<Waiver>();
@@ -42,7 +43,11 @@ export function applyWaivers(findings: Finding[], waivers: Waiver[], today: stri
     if (!waiver) return finding;
     used.add(waiver);
     // A finding below the fail threshold keeps its verdict but still shows the waiver's reason.
-    return { ...finding, waiver, verdict: finding.verdict === 'fail' ? ('waived' as const) : finding.verdict };
+    return {
+      ...finding,
+      waiver,
+      verdict: finding.verdict === 'fail' ? ('waived' as const) : finding.verdict,
+    };
   });
   return { findings: out, unused: inForce.filter((w) => !used.has(w)), expired };
 }

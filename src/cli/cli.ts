@@ -2,8 +2,22 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig, type GuardConfig } from '../config/config.js';
-import { audit, expandEach, parseCatalogSpec, readMachineCatalog, TOOL, type CatalogSpec } from '../engine.js';
-import { EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_INTERNAL_ERROR, EXIT_OK, InputError, UsageError } from '../errors.js';
+import {
+  audit,
+  expandEach,
+  parseCatalogSpec,
+  readMachineCatalog,
+  TOOL,
+  type CatalogSpec,
+} from '../engine.js';
+import {
+  EXIT_FINDINGS,
+  EXIT_INPUT_ERROR,
+  EXIT_INTERNAL_ERROR,
+  EXIT_OK,
+  InputError,
+  UsageError,
+} from '../errors.js';
 import { exportCatalog } from '../parse/generic/export.js';
 import type { FailOn, Report } from '../report/finding.js';
 import { overallResult, parseReportFormat, renderReports } from '../report/render.js';
@@ -55,13 +69,15 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositi
 
 function need(values: Values, name: keyof Values, command: string): string {
   const v = values[name];
-  if (typeof v !== 'string' || !v) throw new UsageError(`${command} needs --${name}`, undefined, `run cpu-model-guard --help`);
+  if (typeof v !== 'string' || !v)
+    throw new UsageError(`${command} needs --${name}`, undefined, `run cpu-model-guard --help`);
   return v;
 }
 
 function failOnOf(values: Values, config?: GuardConfig): FailOn {
   const v = values['fail-on'] ?? config?.failOn ?? 'type-2';
-  if (!FAIL_ON.includes(v as FailOn)) throw new UsageError(`--fail-on ${v} is not one of ${FAIL_ON.join(', ')}`);
+  if (!FAIL_ON.includes(v as FailOn))
+    throw new UsageError(`--fail-on ${v} is not one of ${FAIL_ON.join(', ')}`);
   return v as FailOn;
 }
 
@@ -85,7 +101,12 @@ async function emit(text: string, values: Values): Promise<void> {
 
 async function emitReports(reports: Report[], values: Values): Promise<number> {
   const format = parseReportFormat(values.format ?? 'text', '--format');
-  await emit(renderReports(reports, format, { color: values.color ?? (!values.output && process.stdout.isTTY === true) }), values);
+  await emit(
+    renderReports(reports, format, {
+      color: values.color ?? (!values.output && process.stdout.isTTY === true),
+    }),
+    values,
+  );
   return overallResult(reports).result === 'fail' ? EXIT_FINDINGS : EXIT_OK;
 }
 
@@ -100,11 +121,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? EXIT_OK : EXIT_INPUT_ERROR;
   }
-  if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`, undefined, 'run cpu-model-guard --help');
+  if (positionals.length > 1)
+    throw new UsageError(`unexpected argument ${positionals[1]}`, undefined, 'run cpu-model-guard --help');
   switch (command) {
     case 'check': {
       const repo = new GitRepository(need(values, 'repo', 'check'));
-      const [base, head] = await Promise.all([repo.resolveCommit(need(values, 'base', 'check')), repo.resolveCommit(need(values, 'head', 'check'))]);
+      const [base, head] = await Promise.all([
+        repo.resolveCommit(need(values, 'base', 'check')),
+        repo.resolveCommit(need(values, 'head', 'check')),
+      ]);
       const config = await configFrom(await repo.source(base), values);
       const failOn = failOnOf(values, config);
       const reports: Report[] = [];
@@ -142,17 +167,25 @@ export async function main(argv: string[]): Promise<number> {
           hostRequirements: config.hostRequirements,
         };
         reports.push(
-          repo ? await auditRevision({ ...common, repoDir: repo.dir, ref }) : await audit({ ...common, head: source, headRef: { ref: values.root! } }),
+          repo
+            ? await auditRevision({ ...common, repoDir: repo.dir, ref })
+            : await audit({ ...common, head: source, headRef: { ref: values.root! } }),
         );
       }
       return emitReports(reports, values);
     }
     case 'expand': {
       const root = need(values, 'root', 'expand');
-      if (values.format && values.format !== 'json') throw new UsageError('expand writes JSON only (--format json)');
+      if (values.format && values.format !== 'json')
+        throw new UsageError('expand writes JSON only (--format json)');
       const accel = (values.accel ?? 'kvm') as 'kvm' | 'tcg' | 'none';
-      if (!['kvm', 'tcg', 'none'].includes(accel)) throw new UsageError(`--accel ${accel} is not one of kvm, tcg, none`);
-      const catalog = await readMachineCatalog(explicitCatalog(values) ?? (await detectCatalog(fsSource(root))), fsSource(root), { hostSupport: false });
+      if (!['kvm', 'tcg', 'none'].includes(accel))
+        throw new UsageError(`--accel ${accel} is not one of kvm, tcg, none`);
+      const catalog = await readMachineCatalog(
+        explicitCatalog(values) ?? (await detectCatalog(fsSource(root))),
+        fsSource(root),
+        { hostSupport: false },
+      );
       // Everything on every machine type is tens of megabytes: written one machine type at a
       // time, and indented only for a person at a terminal.
       const indent = !values.output && process.stdout.isTTY ? 2 : undefined;
@@ -173,19 +206,32 @@ export async function main(argv: string[]): Promise<number> {
       };
       for (const [machineType, models] of expansions) {
         const body = Object.entries(models)
-          .map(([name, props]) => (indent ? `\n    ${JSON.stringify(name)}: ${json(props).replace(/\n/g, '\n    ')}` : `${JSON.stringify(name)}:${json(props)}`))
+          .map(([name, props]) =>
+            indent
+              ? `\n    ${JSON.stringify(name)}: ${json(props).replace(/\n/g, '\n    ')}`
+              : `${JSON.stringify(name)}:${json(props)}`,
+          )
           .join(',');
-        await write(`${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{${body}${indent ? '\n  ' : ''}}`);
+        await write(
+          `${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{${body}${indent ? '\n  ' : ''}}`,
+        );
         first = false;
       }
       await write(`${indent ? '\n' : ''}}\n`);
-      if (out !== process.stdout) await new Promise<void>((resolve, reject) => (out as WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
+      if (out !== process.stdout)
+        await new Promise<void>((resolve, reject) =>
+          (out as WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())),
+        );
       return EXIT_OK;
     }
     case 'export': {
       const root = need(values, 'root', 'export');
-      if (values.format !== 'catalog') throw new UsageError('export writes the generic catalog format: pass --format catalog');
-      const catalog = await readMachineCatalog(explicitCatalog(values) ?? (await detectCatalog(fsSource(root))), fsSource(root));
+      if (values.format !== 'catalog')
+        throw new UsageError('export writes the generic catalog format: pass --format catalog');
+      const catalog = await readMachineCatalog(
+        explicitCatalog(values) ?? (await detectCatalog(fsSource(root))),
+        fsSource(root),
+      );
       await emit(exportCatalog(catalog), values);
       return EXIT_OK;
     }
@@ -207,8 +253,9 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`cpu-model-guard: ${err.message}\n  hint: run cpu-model-guard --help\n`);
       return EXIT_INPUT_ERROR;
     }
-    process.stderr.write(`cpu-model-guard: internal error: ${(err as Error)?.message ?? String(err)}\n  please report it with the command that caused it\n`);
+    process.stderr.write(
+      `cpu-model-guard: internal error: ${(err as Error)?.message ?? String(err)}\n  please report it with the command that caused it\n`,
+    );
     return EXIT_INTERNAL_ERROR;
   }
 }
-

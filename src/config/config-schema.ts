@@ -25,7 +25,8 @@ const modelPattern = { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_*?][A
 export const configSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'cpu-model-guard configuration',
-  description: 'Which catalogs to guard, when to fail, what to ignore, host-requirement overrides and waivers.',
+  description:
+    'Which catalogs to guard, when to fail, what to ignore, host-requirement overrides and waivers.',
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -51,7 +52,8 @@ export const configSchema = {
     'ignore-models': {
       type: 'array',
       items: modelPattern,
-      description: "Model names whose findings are left out ('*' and '?' match any text and any one character).",
+      description:
+        "Model names whose findings are left out ('*' and '?' match any text and any one character).",
     },
     'host-requirements': {
       type: 'object',
@@ -77,8 +79,16 @@ export const configSchema = {
           rule: { enum: [...WAIVABLE_RULES] },
           models: { anyOf: [modelPattern, { type: 'array', minItems: 1, items: modelPattern }] },
           property: { type: 'string', minLength: 1 },
-          reason: { type: 'string', minLength: 10, description: 'Why the change is accepted: it is shown with every waived finding.' },
-          expires: { type: 'string', format: 'date', description: 'Last day the waiver applies (YYYY-MM-DD).' },
+          reason: {
+            type: 'string',
+            minLength: 10,
+            description: 'Why the change is accepted: it is shown with every waived finding.',
+          },
+          expires: {
+            type: 'string',
+            format: 'date',
+            description: 'Last day the waiver applies (YYYY-MM-DD).',
+          },
           owner: { type: 'string', minLength: 1 },
         },
       },

@@ -8,7 +8,13 @@ import type { HostRequirementKind, HostRequirementTable } from '../catalog/model
 import { InputError, UsageError } from '../errors.js';
 import type { FailOn, Finding, Waiver } from '../report/finding.js';
 import type { CatalogSource } from '../source/catalog-source.js';
-import { compileSchema, lineAt, loadYaml, validateLoaded, type YamlLimits } from '../parse/generic/yaml-document.js';
+import {
+  compileSchema,
+  lineAt,
+  loadYaml,
+  validateLoaded,
+  type YamlLimits,
+} from '../parse/generic/yaml-document.js';
 import { CATALOG_FORMATS, configSchema } from './config-schema.js';
 
 export const DEFAULT_CONFIG_PATH = '.github/cpu-model-guard.yml';
@@ -50,7 +56,14 @@ interface RawConfig {
   'fail-on'?: FailOn;
   'ignore-models'?: string[];
   'host-requirements'?: Record<string, { kind: HostRequirementKind; why: string }>;
-  waivers?: { rule: string; models: string | string[]; property?: string; reason: string; expires?: string; owner?: string }[];
+  waivers?: {
+    rule: string;
+    models: string | string[];
+    property?: string;
+    reason: string;
+    expires?: string;
+    owner?: string;
+  }[];
 }
 
 /**
@@ -59,7 +72,8 @@ interface RawConfig {
  * to point the checker at files outside the checkout.
  */
 export function repositoryPath(p: string): string | undefined {
-  if (p.includes('\\') || p.includes('\0') || path.posix.isAbsolute(p) || /^[A-Za-z]:/.test(p)) return undefined;
+  if (p.includes('\\') || p.includes('\0') || path.posix.isAbsolute(p) || /^[A-Za-z]:/.test(p))
+    return undefined;
   const normal = path.posix.normalize(p).replace(/\/$/, '');
   if (normal === '..' || normal.startsWith('../')) return undefined;
   return normal === '' ? '.' : normal;
@@ -71,12 +85,20 @@ export function parseConfig(text: string, configPath: string): GuardConfig {
   try {
     loaded = loadYaml(text, configPath, LIMITS);
     if (loaded.data === null || loaded.data === undefined) {
-      return { path: configPath, found: true, catalogs: [], ignoreModels: [], hostRequirements: {}, waivers: [] };
+      return {
+        path: configPath,
+        found: true,
+        catalogs: [],
+        ignoreModels: [],
+        hostRequirements: {},
+        waivers: [],
+      };
     }
     validator ??= compileSchema(configSchema);
     validateLoaded(loaded, validator, LIMITS);
   } catch (err) {
-    if (err instanceof InputError && !(err instanceof UsageError)) throw new UsageError(err.message, err.location, err.hint);
+    if (err instanceof InputError && !(err instanceof UsageError))
+      throw new UsageError(err.message, err.location, err.hint);
     throw err;
   }
   const raw = loaded.data as RawConfig;
@@ -121,15 +143,27 @@ export function parseConfig(text: string, configPath: string): GuardConfig {
  * when the pull request must not configure its own check). A missing file gives defaults,
  * unless the path was given explicitly: then the user expects it to exist.
  */
-export async function loadConfig(source: CatalogSource, configPath = DEFAULT_CONFIG_PATH, explicit = false): Promise<GuardConfig> {
+export async function loadConfig(
+  source: CatalogSource,
+  configPath = DEFAULT_CONFIG_PATH,
+  explicit = false,
+): Promise<GuardConfig> {
   const safe = repositoryPath(configPath);
   if (safe === undefined) {
-    throw new UsageError(`configuration path ${configPath} leaves the repository`, undefined, 'give a path relative to the repository root');
+    throw new UsageError(
+      `configuration path ${configPath} leaves the repository`,
+      undefined,
+      'give a path relative to the repository root',
+    );
   }
   const text = await source.readFile(safe);
   if (text === undefined) {
     if (explicit) {
-      throw new UsageError(`configuration file ${safe} does not exist in ${source.label}`, { path: safe }, 'check the path, or leave it out to use the defaults');
+      throw new UsageError(
+        `configuration file ${safe} does not exist in ${source.label}`,
+        { path: safe },
+        'check the path, or leave it out to use the defaults',
+      );
     }
     return { path: safe, found: false, catalogs: [], ignoreModels: [], hostRequirements: {}, waivers: [] };
   }
@@ -138,7 +172,10 @@ export async function loadConfig(source: CatalogSource, configPath = DEFAULT_CON
 
 /** `*` matches any text, `?` one character; everything else literally. */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -151,7 +188,11 @@ export function matchesAny(name: string, patterns: readonly string[]): boolean {
  * file. A glob that matches nothing is an error: a catalog that silently vanished must not
  * read as a clean check.
  */
-export async function expandCatalogPaths(source: CatalogSource, catalog: ConfiguredCatalog, configPath: string): Promise<ConfiguredCatalog[]> {
+export async function expandCatalogPaths(
+  source: CatalogSource,
+  catalog: ConfiguredCatalog,
+  configPath: string,
+): Promise<ConfiguredCatalog[]> {
   if (!/[*?]/.test(catalog.path)) return [catalog];
   const dir = path.posix.dirname(catalog.path);
   const base = path.posix.basename(catalog.path);
@@ -178,7 +219,10 @@ export async function expandCatalogPaths(source: CatalogSource, catalog: Configu
  * The host-requirement table with the project's own overrides on top (a project whose
  * minimum kernel has a KVM feature can say it asks nothing of its hosts).
  */
-export function applyHostRequirementOverrides(table: HostRequirementTable, config: GuardConfig): HostRequirementTable {
+export function applyHostRequirementOverrides(
+  table: HostRequirementTable,
+  config: GuardConfig,
+): HostRequirementTable {
   if (Object.keys(config.hostRequirements).length === 0) return table;
   return {
     ...table,
@@ -191,7 +235,10 @@ export function applyHostRequirementOverrides(table: HostRequirementTable, confi
  * Leaves out findings all of whose models are ignored; a finding that also concerns a model
  * that is not ignored stays, since it still says something about that model.
  */
-export function withoutIgnoredModels(findings: Finding[], patterns: readonly string[]): { findings: Finding[]; ignored: Finding[] } {
+export function withoutIgnoredModels(
+  findings: Finding[],
+  patterns: readonly string[],
+): { findings: Finding[]; ignored: Finding[] } {
   if (patterns.length === 0) return { findings, ignored: [] };
   const kept: Finding[] = [];
   const ignored: Finding[] = [];

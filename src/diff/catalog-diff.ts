@@ -6,12 +6,59 @@ import type { Catalog, CompatProperty, PropSetting, PropValue, SourceLocation } 
  * additions and edits, base for removals).
  */
 export type CatalogChange =
-  | { kind: 'model-prop'; model: string; property: string; before?: PropValue; after?: PropValue; location: SourceLocation; side: 'RIGHT' | 'LEFT' }
-  | { kind: 'version-prop'; model: string; version: number; property: string; before?: PropValue; after?: PropValue; location: SourceLocation; side: 'RIGHT' | 'LEFT' }
-  | { kind: 'compat-entry'; set: string; target: string; property: string; before?: string; after?: string; location: SourceLocation; side: 'RIGHT' | 'LEFT' }
-  | { kind: 'accel-default'; accel: string; property: string; before?: PropValue; after?: PropValue; location: SourceLocation; side: 'RIGHT' | 'LEFT' }
-  | { kind: 'property-default'; property: string; before?: PropValue; after?: PropValue; location?: SourceLocation; side: 'RIGHT' | 'LEFT' }
-  | { kind: 'machine-type'; machineType: string; what: string; location: SourceLocation; side: 'RIGHT' | 'LEFT' }
+  | {
+      kind: 'model-prop';
+      model: string;
+      property: string;
+      before?: PropValue;
+      after?: PropValue;
+      location: SourceLocation;
+      side: 'RIGHT' | 'LEFT';
+    }
+  | {
+      kind: 'version-prop';
+      model: string;
+      version: number;
+      property: string;
+      before?: PropValue;
+      after?: PropValue;
+      location: SourceLocation;
+      side: 'RIGHT' | 'LEFT';
+    }
+  | {
+      kind: 'compat-entry';
+      set: string;
+      target: string;
+      property: string;
+      before?: string;
+      after?: string;
+      location: SourceLocation;
+      side: 'RIGHT' | 'LEFT';
+    }
+  | {
+      kind: 'accel-default';
+      accel: string;
+      property: string;
+      before?: PropValue;
+      after?: PropValue;
+      location: SourceLocation;
+      side: 'RIGHT' | 'LEFT';
+    }
+  | {
+      kind: 'property-default';
+      property: string;
+      before?: PropValue;
+      after?: PropValue;
+      location?: SourceLocation;
+      side: 'RIGHT' | 'LEFT';
+    }
+  | {
+      kind: 'machine-type';
+      machineType: string;
+      what: string;
+      location: SourceLocation;
+      side: 'RIGHT' | 'LEFT';
+    }
   | { kind: 'catalog-rule'; what: string; location?: SourceLocation; side: 'RIGHT' | 'LEFT' };
 
 export type CatalogChangeKind = CatalogChange['kind'];
@@ -78,16 +125,38 @@ export function diffCatalogs(base: Catalog, head: Catalog): CatalogChange[] {
 
   const setNames = new Set([...Object.keys(base.compatSets), ...Object.keys(head.compatSets)]);
   for (const name of setNames) {
-    const b = new Map((base.compatSets[name]?.entries ?? []).filter((e) => e.target !== null).map((e) => [compatKey(e), e]));
-    const h = new Map((head.compatSets[name]?.entries ?? []).filter((e) => e.target !== null).map((e) => [compatKey(e), e]));
+    const b = new Map(
+      (base.compatSets[name]?.entries ?? []).filter((e) => e.target !== null).map((e) => [compatKey(e), e]),
+    );
+    const h = new Map(
+      (head.compatSets[name]?.entries ?? []).filter((e) => e.target !== null).map((e) => [compatKey(e), e]),
+    );
     for (const [k, he] of h) {
       const be = b.get(k);
       if (!be || be.value !== he.value) {
-        out.push({ kind: 'compat-entry', set: name, target: he.target!, property: he.property, before: be?.value, after: he.value, location: he.location, side: 'RIGHT' });
+        out.push({
+          kind: 'compat-entry',
+          set: name,
+          target: he.target!,
+          property: he.property,
+          before: be?.value,
+          after: he.value,
+          location: he.location,
+          side: 'RIGHT',
+        });
       }
     }
     for (const [k, be] of b) {
-      if (!h.has(k)) out.push({ kind: 'compat-entry', set: name, target: be.target!, property: be.property, before: be.value, location: be.location, side: 'LEFT' });
+      if (!h.has(k))
+        out.push({
+          kind: 'compat-entry',
+          set: name,
+          target: be.target!,
+          property: be.property,
+          before: be.value,
+          location: be.location,
+          side: 'LEFT',
+        });
     }
   }
 
@@ -107,7 +176,8 @@ export function diffCatalogs(base: Catalog, head: Catalog): CatalogChange[] {
 
   for (const [p, hv] of Object.entries(head.propertyDefaults)) {
     const bv = base.propertyDefaults[p];
-    if (bv !== undefined && bv !== hv) out.push({ kind: 'property-default', property: p, before: bv, after: hv, side: 'RIGHT' });
+    if (bv !== undefined && bv !== hv)
+      out.push({ kind: 'property-default', property: p, before: bv, after: hv, side: 'RIGHT' });
   }
 
   const baseMachines = new Map(base.machineTypes.map((m) => [m.name, m]));
@@ -115,21 +185,49 @@ export function diffCatalogs(base: Catalog, head: Catalog): CatalogChange[] {
     const bm = baseMachines.get(hm.name);
     if (!bm) continue;
     const what: string[] = [];
-    if (bm.compatSets.join() !== hm.compatSets.join()) what.push(`compat arrays ${bm.compatSets.join(', ') || 'none'} → ${hm.compatSets.join(', ') || 'none'}`);
-    if (bm.defaultCpuVersion !== hm.defaultCpuVersion) what.push(`default CPU version ${bm.defaultCpuVersion} → ${hm.defaultCpuVersion}`);
-    const acc = (m: typeof hm): string => m.accelDefaultChanges.map((c) => `${c.accel}:${c.property}=${c.value}`).join();
+    if (bm.compatSets.join() !== hm.compatSets.join())
+      what.push(
+        `compat arrays ${bm.compatSets.join(', ') || 'none'} → ${hm.compatSets.join(', ') || 'none'}`,
+      );
+    if (bm.defaultCpuVersion !== hm.defaultCpuVersion)
+      what.push(`default CPU version ${bm.defaultCpuVersion} → ${hm.defaultCpuVersion}`);
+    const acc = (m: typeof hm): string =>
+      m.accelDefaultChanges.map((c) => `${c.accel}:${c.property}=${c.value}`).join();
     if (acc(bm) !== acc(hm)) what.push(`accelerator defaults ${acc(bm) || 'none'} → ${acc(hm) || 'none'}`);
-    if (what.length) out.push({ kind: 'machine-type', machineType: hm.name, what: what.join('; '), location: hm.location, side: 'RIGHT' });
+    if (what.length)
+      out.push({
+        kind: 'machine-type',
+        machineType: hm.name,
+        what: what.join('; '),
+        location: hm.location,
+        side: 'RIGHT',
+      });
   }
 
   const rules = (c: Catalog): string =>
-    JSON.stringify([c.featureDependencies.map((d) => [d.feature, d.clears]), c.levelRules.map((r) => [r.property, r.atLeast, r.whenAny, r.enabledBy]), c.alwaysOn.map((p) => [p.property, p.value]), c.features.map((f) => [f.name, f.word, f.bit])]);
-  if (rules(base) !== rules(head)) out.push({ kind: 'catalog-rule', what: 'feature names, dependencies or CPUID level rules', side: 'RIGHT' });
+    JSON.stringify([
+      c.featureDependencies.map((d) => [d.feature, d.clears]),
+      c.levelRules.map((r) => [r.property, r.atLeast, r.whenAny, r.enabledBy]),
+      c.alwaysOn.map((p) => [p.property, p.value]),
+      c.features.map((f) => [f.name, f.word, f.bit]),
+    ]);
+  if (rules(base) !== rules(head))
+    out.push({
+      kind: 'catalog-rule',
+      what: 'feature names, dependencies or CPUID level rules',
+      side: 'RIGHT',
+    });
   return out;
 }
 
 /** Does a change reach this registered name (by its model and own name) on this machine type? */
-export function changeReaches(change: CatalogChange, model: string, name: string, machineCompatSets: readonly string[], version: number | 'legacy'): boolean {
+export function changeReaches(
+  change: CatalogChange,
+  model: string,
+  name: string,
+  machineCompatSets: readonly string[],
+  version: number | 'legacy',
+): boolean {
   switch (change.kind) {
     case 'model-prop':
       return change.model === model;

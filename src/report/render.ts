@@ -67,11 +67,17 @@ export function renderReport(report: Report, format: ReportFormat, options: Rend
  * array of reports (each following schema/report.schema.json); text and Markdown put the
  * reports one after the other. One report renders exactly as `renderReport` does.
  */
-export function renderReports(reports: readonly Report[], format: ReportFormat, options: RenderOptions = {}): string {
+export function renderReports(
+  reports: readonly Report[],
+  format: ReportFormat,
+  options: RenderOptions = {},
+): string {
   if (reports.length === 1) return renderReport(reports[0]!, format, options);
   switch (format) {
     case 'sarif': {
-      const logs = reports.map((r) => buildSarifLog(r, { ruleDocsUrl: options.ruleDocsUrl, informationUri: options.informationUri }));
+      const logs = reports.map((r) =>
+        buildSarifLog(r, { ruleDocsUrl: options.ruleDocsUrl, informationUri: options.informationUri }),
+      );
       return JSON.stringify({ ...logs[0], runs: logs.flatMap((l) => l.runs) }, null, 2) + '\n';
     }
     case 'json':
@@ -82,8 +88,12 @@ export function renderReports(reports: readonly Report[], format: ReportFormat, 
 }
 
 /** Counts and result over several reports: what a front end's exit code and outputs say. */
-export function overallResult(reports: readonly Report[]): { result: 'pass' | 'fail'; counts: Report['counts'] } {
+export function overallResult(reports: readonly Report[]): {
+  result: 'pass' | 'fail';
+  counts: Report['counts'];
+} {
   const counts = { safe: 0, 'type-2': 0, 'new-model-required': 0, waived: 0 };
-  for (const r of reports) for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += r.counts[k];
+  for (const r of reports)
+    for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += r.counts[k];
   return { result: reports.some((r) => r.result === 'fail') ? 'fail' : 'pass', counts };
 }

@@ -14,7 +14,10 @@ export interface CatalogSource {
 
 /** The same source seen from a folder inside it: catalog readers work relative to their root. */
 export function subdirSource(source: CatalogSource, dir: string): CatalogSource {
-  const prefix = dir.replace(/\\/g, '/').replace(/^\.\/?/, '').replace(/\/+$/, '');
+  const prefix = dir
+    .replace(/\\/g, '/')
+    .replace(/^\.\/?/, '')
+    .replace(/\/+$/, '');
   if (!prefix) return source;
   return {
     label: `${source.label}/${prefix}`,

@@ -8,10 +8,16 @@ import type { CatalogSource } from './catalog-source.js';
  * command line or in the action's input; else every catalog the configuration lists, globs
  * expanded; else the one found at the repository root.
  */
-export async function catalogsToCheck(source: CatalogSource, config: GuardConfig, explicit?: CatalogSpec): Promise<CatalogSpec[]> {
+export async function catalogsToCheck(
+  source: CatalogSource,
+  config: GuardConfig,
+  explicit?: CatalogSpec,
+): Promise<CatalogSpec[]> {
   if (explicit) return [explicit];
   if (config.catalogs.length) {
-    const expanded = await Promise.all(config.catalogs.map((c) => expandCatalogPaths(source, c, config.path)));
+    const expanded = await Promise.all(
+      config.catalogs.map((c) => expandCatalogPaths(source, c, config.path)),
+    );
     return expanded.flat().map((c) => ({ format: c.format, path: c.path }));
   }
   return [await detectCatalog(source)];

@@ -77,9 +77,21 @@ export class GitRepository {
 
   /** The catalog as it is at a commit, read through git without checking it out. */
   async source(commit: string, subdir = '.'): Promise<CatalogSource> {
-    const prefix = path.posix.normalize(subdir.replace(/\\/g, '/')).replace(/^\.\/?/, '').replace(/\/$/, '');
+    const prefix = path.posix
+      .normalize(subdir.replace(/\\/g, '/'))
+      .replace(/^\.\/?/, '')
+      .replace(/\/$/, '');
     if (prefix.startsWith('..')) throw new InputError(`catalog path ${subdir} leaves the repository`);
-    const listing = await this.git.raw(['ls-tree', '-r', '-z', '--full-tree', '--name-only', commit, '--', prefix || '.']);
+    const listing = await this.git.raw([
+      'ls-tree',
+      '-r',
+      '-z',
+      '--full-tree',
+      '--name-only',
+      commit,
+      '--',
+      prefix || '.',
+    ]);
     const files = new Set(listing.split('\0').filter(Boolean));
     // Each read is checked against the size git lists for the blob: git output read through a
     // child process's pipe has been seen cut short under concurrency (simple-git issue 795).
@@ -100,7 +112,11 @@ export class GitRepository {
           const [content, expected] = await Promise.all([this.git.showBuffer([`${commit}:${p}`]), size]);
           if (content.length === expected) return content.toString('utf8');
           if (attempt === 3) {
-            throw new InputError(`git returned ${content.length} of the ${expected} bytes of ${p} at ${commit.slice(0, 12)}`, { path: p }, 'run again; if it persists, check the repository with git fsck');
+            throw new InputError(
+              `git returned ${content.length} of the ${expected} bytes of ${p} at ${commit.slice(0, 12)}`,
+              { path: p },
+              'run again; if it persists, check the repository with git fsck',
+            );
           }
         }
       },
@@ -108,7 +124,8 @@ export class GitRepository {
         const d = full(dir).replace(/\/$/, '');
         const names: string[] = [];
         for (const f of files) {
-          if (f.startsWith(d + '/') && !f.slice(d.length + 1).includes('/')) names.push(f.slice(d.length + 1));
+          if (f.startsWith(d + '/') && !f.slice(d.length + 1).includes('/'))
+            names.push(f.slice(d.length + 1));
         }
         return names.sort();
       },

@@ -22,16 +22,29 @@ export interface CheckRevisionsOptions extends EngineOptions {
 
 export async function checkRevisions(o: CheckRevisionsOptions): Promise<Report> {
   const repo = new GitRepository(o.repoDir);
-  const [baseCommit, headCommit] = await Promise.all([repo.resolveCommit(o.base), repo.resolveCommit(o.head)]);
+  const [baseCommit, headCommit] = await Promise.all([
+    repo.resolveCommit(o.base),
+    repo.resolveCommit(o.head),
+  ]);
   const [base, head] = await Promise.all([repo.source(baseCommit), repo.source(headCommit)]);
   let release: Parameters<typeof check>[0]['release'];
   if (o.releaseRef) {
     const commit = await repo.resolveCommit(o.releaseRef);
-    release = { source: await repo.source(commit), ref: o.releaseRef, commit, explanation: `names that exist at ${o.releaseRef} count as released` };
+    release = {
+      source: await repo.source(commit),
+      ref: o.releaseRef,
+      commit,
+      explanation: `names that exist at ${o.releaseRef} count as released`,
+    };
   } else {
     const tag = await repo.newestReleaseTag(baseCommit);
     release = tag
-      ? { source: await repo.source(tag.commit), ref: tag.tag, commit: tag.commit, explanation: `names that exist at ${tag.tag}, the newest v* tag reachable from base, count as released` }
+      ? {
+          source: await repo.source(tag.commit),
+          ref: tag.tag,
+          commit: tag.commit,
+          explanation: `names that exist at ${tag.tag}, the newest v* tag reachable from base, count as released`,
+        }
       : { explanation: 'no v* tag is reachable from base: every name in base counts as released' };
   }
   const report = await check({
@@ -67,10 +80,22 @@ async function attributeToCommits(
     const catalogPath = o.catalog.path === '.' ? '' : `${o.catalog.path.replace(/\/+$/, '')}/`;
     if (!changed.some((f) => catalogFiles.has(f) || f.startsWith(catalogPath))) continue;
     const [before, after] = await Promise.all([repo.source(parent), repo.source(commit)]);
-    const step = await check({ ...o, base: before, head: after, baseRef: { ref: parent, commit: parent }, headRef: { ref: commit, commit }, release });
+    const step = await check({
+      ...o,
+      base: before,
+      head: after,
+      baseRef: { ref: parent, commit: parent },
+      headRef: { ref: commit, commit },
+      release,
+    });
     for (const f of step.findings) introducedBy.set(f.fingerprint, commit);
   }
-  return { ...report, findings: report.findings.map((f) => (introducedBy.has(f.fingerprint) ? { ...f, commit: introducedBy.get(f.fingerprint) } : f)) };
+  return {
+    ...report,
+    findings: report.findings.map((f) =>
+      introducedBy.has(f.fingerprint) ? { ...f, commit: introducedBy.get(f.fingerprint) } : f,
+    ),
+  };
 }
 
 export interface AuditRevisionOptions extends EngineOptions {

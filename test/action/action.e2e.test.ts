@@ -89,12 +89,22 @@ beforeAll(async () => {
   heads.type2 = upstream.branch('type2', branchPoint, kvmPvUnhalt);
   // A repository with two catalogs named in its configuration: the QEMU tree and a generic one.
   heads.twoCatalogs = upstream.branch('two-catalogs', branchPoint, (r) => {
-    r.write('models/extra.yaml', readFileSync(path.join(ROOT, 'test/fixtures/generic/mini-catalog.yaml'), 'utf8'));
-    r.write('.github/cpu-model-guard.yml', 'catalogs:\n  - { format: qemu-x86, path: . }\n  - { format: catalog, path: "models/*.yaml" }\n');
+    r.write(
+      'models/extra.yaml',
+      readFileSync(path.join(ROOT, 'test/fixtures/generic/mini-catalog.yaml'), 'utf8'),
+    );
+    r.write(
+      '.github/cpu-model-guard.yml',
+      'catalogs:\n  - { format: qemu-x86, path: . }\n  - { format: catalog, path: "models/*.yaml" }\n',
+    );
   });
   heads.twoCatalogsChanged = upstream.branch('two-catalogs-changed', heads.twoCatalogs, (r) => {
     avx512f(r);
-    r.edit('models/extra.yaml', '      avx2: true\n      mpx: true\n', '      avx2: true\n      mpx: true\n      avx512f: true\n');
+    r.edit(
+      'models/extra.yaml',
+      '      avx2: true\n      mpx: true\n',
+      '      avx2: true\n      mpx: true\n      avx512f: true\n',
+    );
   });
   heads.broken = upstream.branch('broken', branchPoint, (r) =>
     r.edit(CPU_C, '" QEMU_HW_VERSION,\n    },\n};\n', '" QEMU_HW_VERSION,\n    },\n'),
@@ -477,17 +487,32 @@ describe('the action on other events and inputs', () => {
     const r = await runAction(
       'workflow_dispatch',
       { ...dispatch, inputs: {} },
-      { base: 'two-catalogs', head: 'two-catalogs-changed', 'json-report': 'reports/cmg.json', 'sarif-report': 'reports/cmg.sarif' },
+      {
+        base: 'two-catalogs',
+        head: 'two-catalogs-changed',
+        'json-report': 'reports/cmg.json',
+        'sarif-report': 'reports/cmg.sarif',
+      },
       mainTip,
     );
     expect(r.code).toBe(1);
     expect(r.outputs).toMatchObject({ result: 'fail', 'new-model-required': '2' });
-    const reports = JSON.parse(readFileSync(r.outputs['json-report']!, 'utf8')) as { catalog: { format: string; path: string } }[];
-    expect(reports.map((x) => `${x.catalog.format}:${x.catalog.path}`)).toEqual(['qemu-x86:.', 'catalog:models/extra.yaml']);
+    const reports = JSON.parse(readFileSync(r.outputs['json-report']!, 'utf8')) as {
+      catalog: { format: string; path: string };
+    }[];
+    expect(reports.map((x) => `${x.catalog.format}:${x.catalog.path}`)).toEqual([
+      'qemu-x86:.',
+      'catalog:models/extra.yaml',
+    ]);
     expect(JSON.parse(readFileSync(r.outputs['sarif-report']!, 'utf8')).runs).toHaveLength(2);
     expect(r.summary).toContain('`models/extra.yaml`');
     const errors = annotations(r.stdout).filter((a) => a.level === 'error');
-    expect(errors.map((a) => a.props)).toEqual(expect.arrayContaining([expect.stringContaining('file=target/i386/cpu.c'), expect.stringContaining('file=models/extra.yaml')]));
+    expect(errors.map((a) => a.props)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('file=target/i386/cpu.c'),
+        expect.stringContaining('file=models/extra.yaml'),
+      ]),
+    );
   });
 
   it('checks a push from before to after and sets the commit status on after', async () => {

@@ -41,8 +41,14 @@ describe('action.yml and its documentation', () => {
     const text = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     for (const [name, input] of Object.entries(action.inputs)) {
       // Tables may be padded for alignment: compare rows with their cells trimmed.
-      const rows = text.split('\n').map((l) => l.split('|').map((c) => c.trim()).join('|'));
-      if (input.default) expect(rows.some((r) => r.startsWith(`|\`${name}\`|\`${input.default}\`|`))).toBe(true);
+      const rows = text.split('\n').map((l) =>
+        l
+          .split('|')
+          .map((c) => c.trim())
+          .join('|'),
+      );
+      if (input.default)
+        expect(rows.some((r) => r.startsWith(`|\`${name}\`|\`${input.default}\`|`))).toBe(true);
     }
   });
 

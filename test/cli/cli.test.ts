@@ -27,7 +27,11 @@ let base: string;
 beforeAll(async () => {
   const qemu = await debianSource('qemu', 'bookworm');
   repo = new TempRepo();
-  repo.copyFrom(qemu, Object.values(QEMU_X86_FILES).filter((f) => existsSync(path.join(qemu, f))), 'qemu');
+  repo.copyFrom(
+    qemu,
+    Object.values(QEMU_X86_FILES).filter((f) => existsSync(path.join(qemu, f))),
+    'qemu',
+  );
   base = repo.commitAll('QEMU 7.2 catalog in a subfolder');
   repo.git('tag', 'v7.2.0');
 });
@@ -54,33 +58,114 @@ describe('check', () => {
 
   test('a broken rule exits 1; the JSON report follows its schema and points at the line', () => {
     const head = repo.branch('feature-added', base, (r) =>
-      r.edit('qemu/target/i386/cpu.c', /(\.name = "Haswell",[\s\S]*?CPUID_7_0_EBX_FSGSBASE \| CPUID_7_0_EBX_BMI1 \|)/, '$1\n            CPUID_7_0_EBX_AVX512F |'),
+      r.edit(
+        'qemu/target/i386/cpu.c',
+        /(\.name = "Haswell",[\s\S]*?CPUID_7_0_EBX_FSGSBASE \| CPUID_7_0_EBX_BMI1 \|)/,
+        '$1\n            CPUID_7_0_EBX_AVX512F |',
+      ),
     );
-    const r = run('check', '--repo', repo.dir, '--base', base, '--head', head, '--catalog', 'qemu-x86:qemu', '--format', 'json');
+    const r = run(
+      'check',
+      '--repo',
+      repo.dir,
+      '--base',
+      base,
+      '--head',
+      head,
+      '--catalog',
+      'qemu-x86:qemu',
+      '--format',
+      'json',
+    );
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
-    const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(JSON.parse(readFileSync(path.join(root, 'schema/report.schema.json'), 'utf8')));
+    const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(
+      JSON.parse(readFileSync(path.join(root, 'schema/report.schema.json'), 'utf8')),
+    );
     expect(validate.errors ?? validate(report)).toBe(true);
     expect(report.result).toBe('fail');
     const [f] = report.findings;
-    expect(f).toMatchObject({ rule: 'released-model-changed', class: 'new-model-required', property: 'avx512f' });
-    expect(f.location).toEqual({ path: 'qemu/target/i386/cpu.c', line: repo.lineOf('qemu/target/i386/cpu.c', 'CPUID_7_0_EBX_AVX512F |'), side: 'RIGHT' });
+    expect(f).toMatchObject({
+      rule: 'released-model-changed',
+      class: 'new-model-required',
+      property: 'avx512f',
+    });
+    expect(f.location).toEqual({
+      path: 'qemu/target/i386/cpu.c',
+      line: repo.lineOf('qemu/target/i386/cpu.c', 'CPUID_7_0_EBX_AVX512F |'),
+      side: 'RIGHT',
+    });
 
-    const lenient = run('check', '--repo', repo.dir, '--base', base, '--head', head, '--catalog', 'qemu-x86:qemu', '--fail-on', 'never');
+    const lenient = run(
+      'check',
+      '--repo',
+      repo.dir,
+      '--base',
+      base,
+      '--head',
+      head,
+      '--catalog',
+      'qemu-x86:qemu',
+      '--fail-on',
+      'never',
+    );
     expect(lenient.code).toBe(0);
-    const sarif = run('check', '--repo', repo.dir, '--base', base, '--head', head, '--catalog', 'qemu-x86:qemu', '--format', 'sarif');
-    expect(JSON.parse(sarif.stdout).runs[0].results[0]).toMatchObject({ ruleId: 'released-model-changed', level: 'error' });
+    const sarif = run(
+      'check',
+      '--repo',
+      repo.dir,
+      '--base',
+      base,
+      '--head',
+      head,
+      '--catalog',
+      'qemu-x86:qemu',
+      '--format',
+      'sarif',
+    );
+    expect(JSON.parse(sarif.stdout).runs[0].results[0]).toMatchObject({
+      ruleId: 'released-model-changed',
+      level: 'error',
+    });
   });
 
   test('input errors exit 2 with a message and no stack trace', () => {
     const cases: [string[], RegExp][] = [
-      [['check', '--repo', repo.dir, '--base', base, '--head', 'no-such-branch', '--catalog', 'qemu-x86:qemu'], /revision no-such-branch is not a commit/],
-      [['check', '--repo', repo.dir, '--base', base, '--head', base], /no CPU model catalog found at the root/],
-      [['check', '--repo', repo.dir, '--base', base, '--head', base, '--catalog', 'qemu-x86:.'], /not a QEMU x86 catalog: VERSION, .* missing/],
-      [['check', '--repo', repo.dir, '--base', base, '--head', base, '--catalog', 'qemu-x86:../elsewhere'], /leaves the repository/],
-      [['check', '--repo', repo.dir, '--base', base, '--head', base, '--catalog', 'nosuch:qemu'], /unknown catalog format "nosuch"/],
+      [
+        [
+          'check',
+          '--repo',
+          repo.dir,
+          '--base',
+          base,
+          '--head',
+          'no-such-branch',
+          '--catalog',
+          'qemu-x86:qemu',
+        ],
+        /revision no-such-branch is not a commit/,
+      ],
+      [
+        ['check', '--repo', repo.dir, '--base', base, '--head', base],
+        /no CPU model catalog found at the root/,
+      ],
+      [
+        ['check', '--repo', repo.dir, '--base', base, '--head', base, '--catalog', 'qemu-x86:.'],
+        /not a QEMU x86 catalog: VERSION, .* missing/,
+      ],
+      [
+        ['check', '--repo', repo.dir, '--base', base, '--head', base, '--catalog', 'qemu-x86:../elsewhere'],
+        /leaves the repository/,
+      ],
+      [
+        ['check', '--repo', repo.dir, '--base', base, '--head', base, '--catalog', 'nosuch:qemu'],
+        /unknown catalog format "nosuch"/,
+      ],
       [['check', '--repo', repo.dir, '--base', base], /check needs --head/],
-      [['check', '--repo', repo.dir, '--base', base, '--head', base, '--fail-on', 'sometimes'], /--fail-on sometimes is not one of/],
+      [
+        ['check', '--repo', repo.dir, '--base', base, '--head', base, '--fail-on', 'sometimes'],
+        /--fail-on sometimes is not one of/,
+      ],
       [['check', '--bogus'], /Unknown option '--bogus'/],
       [['frobnicate'], /unknown command frobnicate/],
       [['expand', '--root', mini, '--machine', 'pc-q35-1.0'], /no machine type pc-q35-1.0/],
@@ -109,18 +194,50 @@ describe('check --by-commit', () => {
   test('names the commit that introduced each finding', () => {
     const cpu = 'qemu/target/i386/cpu.c';
     repo.git('checkout', '-q', '-B', 'series', base);
-    repo.edit(cpu, '        .name = "Haswell",\n', '        /* Fourth generation Core */\n        .name = "Haswell",\n');
+    repo.edit(
+      cpu,
+      '        .name = "Haswell",\n',
+      '        /* Fourth generation Core */\n        .name = "Haswell",\n',
+    );
     const comment = repo.commitAll('comment only');
-    repo.edit(cpu, /(\.name = "Haswell",[\s\S]*?CPUID_7_0_EBX_FSGSBASE \| CPUID_7_0_EBX_BMI1 \|)/, '$1\n            CPUID_7_0_EBX_AVX512F |');
+    repo.edit(
+      cpu,
+      /(\.name = "Haswell",[\s\S]*?CPUID_7_0_EBX_FSGSBASE \| CPUID_7_0_EBX_BMI1 \|)/,
+      '$1\n            CPUID_7_0_EBX_AVX512F |',
+    );
     const feature = repo.commitAll('Haswell: avx512f');
     repo.write('qemu/README.cpu-models', 'notes\n');
     const unrelated = repo.commitAll('notes outside the catalog');
-    const r = run('check', '--repo', repo.dir, '--base', base, '--head', unrelated, '--catalog', 'qemu-x86:qemu', '--format', 'json', '--by-commit');
+    const r = run(
+      'check',
+      '--repo',
+      repo.dir,
+      '--base',
+      base,
+      '--head',
+      unrelated,
+      '--catalog',
+      'qemu-x86:qemu',
+      '--format',
+      'json',
+      '--by-commit',
+    );
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as { findings: { rule: string; commit?: string }[] };
     expect(report.findings.map((f) => [f.rule, f.commit])).toEqual([['released-model-changed', feature]]);
     expect(feature).not.toBe(comment);
-    const text = run('check', '--repo', repo.dir, '--base', base, '--head', unrelated, '--catalog', 'qemu-x86:qemu', '--by-commit');
+    const text = run(
+      'check',
+      '--repo',
+      repo.dir,
+      '--base',
+      base,
+      '--head',
+      unrelated,
+      '--catalog',
+      'qemu-x86:qemu',
+      '--by-commit',
+    );
     expect(text.stdout).toContain(`introduced in: ${feature.slice(0, 12)}`);
   });
 });
@@ -128,15 +245,33 @@ describe('check --by-commit', () => {
 describe('several catalogs', () => {
   test('the configuration lists catalogs; each gets its report, and the worst decides the exit code', () => {
     const head = repo.branch('two-catalogs', base, (r) => {
-      r.write('models/extra.yaml', readFileSync(path.join(root, 'test/fixtures/generic/mini-catalog.yaml'), 'utf8'));
-      r.write('.github/cpu-model-guard.yml', 'catalogs:\n  - { format: qemu-x86, path: qemu }\n  - { format: catalog, path: "models/*.yaml" }\n');
+      r.write(
+        'models/extra.yaml',
+        readFileSync(path.join(root, 'test/fixtures/generic/mini-catalog.yaml'), 'utf8'),
+      );
+      r.write(
+        '.github/cpu-model-guard.yml',
+        'catalogs:\n  - { format: qemu-x86, path: qemu }\n  - { format: catalog, path: "models/*.yaml" }\n',
+      );
     });
     // The configuration is read from the base revision: commit it there first.
     const configured = repo.branch('configured-base', base, (r) => {
-      r.write('models/extra.yaml', readFileSync(path.join(root, 'test/fixtures/generic/mini-catalog.yaml'), 'utf8'));
-      r.write('.github/cpu-model-guard.yml', 'catalogs:\n  - { format: qemu-x86, path: qemu }\n  - { format: catalog, path: "models/*.yaml" }\n');
+      r.write(
+        'models/extra.yaml',
+        readFileSync(path.join(root, 'test/fixtures/generic/mini-catalog.yaml'), 'utf8'),
+      );
+      r.write(
+        '.github/cpu-model-guard.yml',
+        'catalogs:\n  - { format: qemu-x86, path: qemu }\n  - { format: catalog, path: "models/*.yaml" }\n',
+      );
     });
-    const changed = repo.branch('configured-head', configured, (r) => r.edit('models/extra.yaml', '      avx2: true\n      mpx: true\n', '      avx2: true\n      mpx: true\n      avx512f: true\n'));
+    const changed = repo.branch('configured-head', configured, (r) =>
+      r.edit(
+        'models/extra.yaml',
+        '      avx2: true\n      mpx: true\n',
+        '      avx2: true\n      mpx: true\n      avx512f: true\n',
+      ),
+    );
     const r = run('check', '--repo', repo.dir, '--base', configured, '--head', changed, '--format', 'json');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
@@ -145,7 +280,9 @@ describe('several catalogs', () => {
       ['qemu-x86', 'qemu', 'pass'],
       ['catalog', 'models/extra.yaml', 'fail'],
     ]);
-    const sarif = JSON.parse(run('check', '--repo', repo.dir, '--base', configured, '--head', changed, '--format', 'sarif').stdout);
+    const sarif = JSON.parse(
+      run('check', '--repo', repo.dir, '--base', configured, '--head', changed, '--format', 'sarif').stdout,
+    );
     expect(sarif.runs).toHaveLength(2);
     // Without a configuration in base, the head's configuration does not count.
     const unconfigured = run('check', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json');
@@ -160,8 +297,32 @@ describe('expand', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out)).toEqual(['pc-q35-9.2']);
-    expect(out['pc-q35-9.2']['Alpha-Lite']).toMatchObject({ avx2: false, 'sse4.1': true, family: 6, model: 60, stepping: 4, vendor: 'GenuineIntel', 'model-id': 'Alpha Processor (lite)', kvmclock: true, 'legacy-cache': true });
-    const tcg = JSON.parse(run('expand', '--root', mini, '--machine', 'pc-q35-9.0', '--model', 'Alpha', '--accel', 'tcg', '--format', 'json').stdout);
+    expect(out['pc-q35-9.2']['Alpha-Lite']).toMatchObject({
+      avx2: false,
+      'sse4.1': true,
+      family: 6,
+      model: 60,
+      stepping: 4,
+      vendor: 'GenuineIntel',
+      'model-id': 'Alpha Processor (lite)',
+      kvmclock: true,
+      'legacy-cache': true,
+    });
+    const tcg = JSON.parse(
+      run(
+        'expand',
+        '--root',
+        mini,
+        '--machine',
+        'pc-q35-9.0',
+        '--model',
+        'Alpha',
+        '--accel',
+        'tcg',
+        '--format',
+        'json',
+      ).stdout,
+    );
     expect(tcg['pc-q35-9.0']['Alpha']).toMatchObject({ kvmclock: false, vme: false, 'sse4.1': false });
   });
 });
@@ -173,7 +334,10 @@ describe('audit and export', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('machine-type-host-requirement');
     expect(r.stdout).toContain('pku');
-    expect(run('audit', '--repo', repo.dir, '--ref', base, '--catalog', 'qemu-x86:qemu', '--fail-on', 'never').code).toBe(0);
+    expect(
+      run('audit', '--repo', repo.dir, '--ref', base, '--catalog', 'qemu-x86:qemu', '--fail-on', 'never')
+        .code,
+    ).toBe(0);
   });
 
   test('export writes a generic catalog that reads back to the same effective models', () => {
@@ -181,7 +345,9 @@ describe('audit and export', () => {
     expect(exported.code).toBe(0);
     repo.git('checkout', '-q', base);
     repo.write('generic/models.yml', exported.stdout);
-    const fromExport = JSON.parse(run('expand', '--root', repo.dir, '--catalog', 'catalog:generic/models.yml', '--format', 'json').stdout);
+    const fromExport = JSON.parse(
+      run('expand', '--root', repo.dir, '--catalog', 'catalog:generic/models.yml', '--format', 'json').stdout,
+    );
     const fromSource = JSON.parse(run('expand', '--root', mini, '--format', 'json').stdout);
     expect(fromExport).toEqual(fromSource);
   });

@@ -23,7 +23,10 @@ let base: string;
 beforeAll(async () => {
   const qemu = await debianSource('qemu', 'bookworm');
   repo = new TempRepo();
-  repo.copyFrom(qemu, Object.values(QEMU_X86_FILES).filter((f) => existsSync(path.join(qemu, f))));
+  repo.copyFrom(
+    qemu,
+    Object.values(QEMU_X86_FILES).filter((f) => existsSync(path.join(qemu, f))),
+  );
   repo.write('VERSION', '7.1.50\n');
   base = repo.commitAll('QEMU 7.2 catalog during its development cycle');
 });
@@ -32,7 +35,13 @@ afterAll(() => repo?.remove());
 
 async function checkHead(name: string, change: (r: TempRepo) => void): Promise<Report> {
   const head = repo.branch(name, base, change);
-  return checkRevisions({ repoDir: repo.dir, base, head, catalog: { format: 'qemu-x86', path: '.' }, failOn: 'type-2' });
+  return checkRevisions({
+    repoDir: repo.dir,
+    base,
+    head,
+    catalog: { format: 'qemu-x86', path: '.' },
+    failOn: 'type-2',
+  });
 }
 
 function only(report: Report, rule: string): Finding {
@@ -44,8 +53,11 @@ function only(report: Report, rule: string): Finding {
 describe('check on the real QEMU 7.2 catalog', () => {
   test('a feature added to a released model without a compat entry needs a new model version', async () => {
     const report = await checkHead('feature-added', (r) =>
-      r.edit(CPU_C, 'CPUID_EXT_PCID | CPUID_EXT_F16C | CPUID_EXT_RDRAND,\n        .features[FEAT_8000_0001_EDX] =\n            CPUID_EXT2_LM | CPUID_EXT2_RDTSCP | CPUID_EXT2_NX |\n            CPUID_EXT2_SYSCALL,\n        .features[FEAT_8000_0001_ECX] =\n            CPUID_EXT3_ABM | CPUID_EXT3_LAHF_LM,\n        .features[FEAT_7_0_EBX] =\n            CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 |\n            CPUID_7_0_EBX_HLE | CPUID_7_0_EBX_AVX2',
-        'CPUID_EXT_PCID | CPUID_EXT_F16C | CPUID_EXT_RDRAND,\n        .features[FEAT_8000_0001_EDX] =\n            CPUID_EXT2_LM | CPUID_EXT2_RDTSCP | CPUID_EXT2_NX |\n            CPUID_EXT2_SYSCALL,\n        .features[FEAT_8000_0001_ECX] =\n            CPUID_EXT3_ABM | CPUID_EXT3_LAHF_LM,\n        .features[FEAT_7_0_EBX] =\n            CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 |\n            CPUID_7_0_EBX_AVX512F |\n            CPUID_7_0_EBX_HLE | CPUID_7_0_EBX_AVX2'),
+      r.edit(
+        CPU_C,
+        'CPUID_EXT_PCID | CPUID_EXT_F16C | CPUID_EXT_RDRAND,\n        .features[FEAT_8000_0001_EDX] =\n            CPUID_EXT2_LM | CPUID_EXT2_RDTSCP | CPUID_EXT2_NX |\n            CPUID_EXT2_SYSCALL,\n        .features[FEAT_8000_0001_ECX] =\n            CPUID_EXT3_ABM | CPUID_EXT3_LAHF_LM,\n        .features[FEAT_7_0_EBX] =\n            CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 |\n            CPUID_7_0_EBX_HLE | CPUID_7_0_EBX_AVX2',
+        'CPUID_EXT_PCID | CPUID_EXT_F16C | CPUID_EXT_RDRAND,\n        .features[FEAT_8000_0001_EDX] =\n            CPUID_EXT2_LM | CPUID_EXT2_RDTSCP | CPUID_EXT2_NX |\n            CPUID_EXT2_SYSCALL,\n        .features[FEAT_8000_0001_ECX] =\n            CPUID_EXT3_ABM | CPUID_EXT3_LAHF_LM,\n        .features[FEAT_7_0_EBX] =\n            CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 |\n            CPUID_7_0_EBX_AVX512F |\n            CPUID_7_0_EBX_HLE | CPUID_7_0_EBX_AVX2',
+      ),
     );
     expect(report.result).toBe('fail');
     const f = only(report, 'released-model-changed');
@@ -53,29 +65,51 @@ describe('check on the real QEMU 7.2 catalog', () => {
     expect(f.verdict).toBe('fail');
     expect(f.property).toBe('avx512f');
     expect([f.before, f.after]).toEqual([false, true]);
-    expect(f.models).toEqual(expect.arrayContaining(['Haswell', 'Haswell-v1', 'Haswell-v4', 'Haswell-noTSX']));
+    expect(f.models).toEqual(
+      expect.arrayContaining(['Haswell', 'Haswell-v1', 'Haswell-v4', 'Haswell-noTSX']),
+    );
     expect(f.machineTypes).toEqual(expect.arrayContaining(['pc-q35-7.1', 'pc-i440fx-1.4']));
     expect(f.machineTypes).not.toContain('pc-q35-7.2');
     expect(f.hostRequirement?.gained).toEqual(['avx512f']);
-    expect(f.location).toEqual({ path: CPU_C, line: repo.lineOf(CPU_C, 'CPUID_7_0_EBX_AVX512F |'), side: 'RIGHT' });
+    expect(f.location).toEqual({
+      path: CPU_C,
+      line: repo.lineOf(CPU_C, 'CPUID_7_0_EBX_AVX512F |'),
+      side: 'RIGHT',
+    });
     expect(f.fix).toMatch(/new version Haswell-v5/);
     expect(f.fixLines?.text).toContain('.version = 5,');
     expect(f.fixLines?.text).toContain('{ "avx512f", "on" },');
-    expect(f.fixLines?.afterLine).toBe(repo.lineOf(CPU_C, '"Intel Core Processor (Haswell, no TSX, IBRS)" },') + 3);
+    expect(f.fixLines?.afterLine).toBe(
+      repo.lineOf(CPU_C, '"Intel Core Processor (Haswell, no TSX, IBRS)" },') + 3,
+    );
     // The added term stands alone on its line: the suggestion removes that line.
-    expect(f.suggestion).toEqual({ path: CPU_C, startLine: f.location.line, endLine: f.location.line, replacement: '' });
+    expect(f.suggestion).toEqual({
+      path: CPU_C,
+      startLine: f.location.line,
+      endLine: f.location.line,
+      replacement: '',
+    });
   });
 
   test('editing a released version needs a new model version', async () => {
     const report = await checkHead('version-edited', (r) =>
-      r.edit(CPU_C, '                    /* spec-ctrl was already enabled by -v3 above */\n                    { "stepping", "1" },', '                    /* spec-ctrl was already enabled by -v3 above */\n                    { "stepping", "2" },'),
+      r.edit(
+        CPU_C,
+        '                    /* spec-ctrl was already enabled by -v3 above */\n                    { "stepping", "1" },',
+        '                    /* spec-ctrl was already enabled by -v3 above */\n                    { "stepping", "2" },',
+      ),
     );
     const f = only(report, 'released-model-changed');
     expect(f.models.sort()).toEqual(['Haswell-noTSX-IBRS', 'Haswell-v4']);
     expect([f.property, f.before, f.after]).toEqual(['stepping', 1, 2]);
     expect(f.hostRequirement).toBeUndefined();
     expect(f.location.line).toBe(repo.lineOf(CPU_C, '{ "stepping", "2" },'));
-    expect(f.suggestion).toEqual({ path: CPU_C, startLine: f.location.line, endLine: f.location.line, replacement: '                    { "stepping", "1" },' });
+    expect(f.suggestion).toEqual({
+      path: CPU_C,
+      startLine: f.location.line,
+      endLine: f.location.line,
+      replacement: '                    { "stepping", "1" },',
+    });
   });
 
   test('a new version, a new model and a new alias are safe', async () => {
@@ -85,7 +119,11 @@ describe('check on the real QEMU 7.2 catalog', () => {
         '                    { "model-id",\n                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n',
         '                    { "model-id",\n                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n            {\n                .version = 5,\n                .alias = "Haswell-AVX512",\n                .props = (PropValue[]) {\n                    { "avx512f", "on" },\n                    { /* end of list */ }\n                }\n            },\n',
       );
-      r.edit(CPU_C, 'static const X86CPUDefinition builtin_x86_defs[] = {\n', 'static const X86CPUDefinition builtin_x86_defs[] = {\n    {\n        .name = "Example-Server",\n        .level = 0xd,\n        .vendor = CPUID_VENDOR_INTEL,\n        .family = 6,\n        .model = 85,\n        .stepping = 4,\n        .features[FEAT_1_ECX] = CPUID_EXT_SSE3,\n        .xlevel = 0x80000008,\n        .model_id = "Example Server",\n    },\n');
+      r.edit(
+        CPU_C,
+        'static const X86CPUDefinition builtin_x86_defs[] = {\n',
+        'static const X86CPUDefinition builtin_x86_defs[] = {\n    {\n        .name = "Example-Server",\n        .level = 0xd,\n        .vendor = CPUID_VENDOR_INTEL,\n        .family = 6,\n        .model = 85,\n        .stepping = 4,\n        .features[FEAT_1_ECX] = CPUID_EXT_SSE3,\n        .xlevel = 0x80000008,\n        .model_id = "Example Server",\n    },\n',
+      );
     });
     expect(report.result).toBe('pass');
     expect(report.counts).toMatchObject({ 'new-model-required': 0, 'type-2': 0 });
@@ -108,11 +146,19 @@ describe('check on the real QEMU 7.2 catalog', () => {
     expect(f.class).toBe('new-model-required');
     expect(f.models).toEqual(expect.arrayContaining(['Dhyana', 'Dhyana-v1', 'Dhyana-v2']));
     expect(f.location.side).toBe('LEFT');
-    const baseLine = repo.git('show', `${base}:${CPU_C}`).split('\n').findIndex((l) => l.includes('.name = "Dhyana"')) + 1;
+    const baseLine =
+      repo
+        .git('show', `${base}:${CPU_C}`)
+        .split('\n')
+        .findIndex((l) => l.includes('.name = "Dhyana"')) + 1;
     expect(f.location.line).toBe(baseLine);
 
     const deprecated = repo.branch('deprecated', base, (r) =>
-      r.edit(CPU_C, '        .name = "Dhyana",\n', '        .name = "Dhyana",\n        .deprecation_note = "use EPYC instead",\n'),
+      r.edit(
+        CPU_C,
+        '        .name = "Dhyana",\n',
+        '        .name = "Dhyana",\n        .deprecation_note = "use EPYC instead",\n',
+      ),
     );
     const gone = repo.branch('deprecated-then-removed', deprecated, (r) => {
       const text = r.read(CPU_C);
@@ -120,7 +166,13 @@ describe('check on the real QEMU 7.2 catalog', () => {
       const end = text.indexOf('    {\n', start + 10);
       r.write(CPU_C, text.slice(0, start) + text.slice(end));
     });
-    const later = await checkRevisions({ repoDir: repo.dir, base: deprecated, head: gone, catalog: { format: 'qemu-x86', path: '.' }, failOn: 'type-2' });
+    const later = await checkRevisions({
+      repoDir: repo.dir,
+      base: deprecated,
+      head: gone,
+      catalog: { format: 'qemu-x86', path: '.' },
+      failOn: 'type-2',
+    });
     expect(later.result).toBe('pass');
     const safe = only(later, 'deprecated-name-removed');
     expect(safe.class).toBe('safe');
@@ -128,19 +180,37 @@ describe('check on the real QEMU 7.2 catalog', () => {
   });
 
   test('a KVM default added for every machine type is a host requirement on released models', async () => {
-    const report = await checkHead('kvm-default', (r) => r.edit(KVM_CPU_C, '    { "kvmclock-stable-bit", "on" },\n', '    { "kvmclock-stable-bit", "on" },\n    { "kvm-pv-unhalt", "on" },\n'));
+    const report = await checkHead('kvm-default', (r) =>
+      r.edit(
+        KVM_CPU_C,
+        '    { "kvmclock-stable-bit", "on" },\n',
+        '    { "kvmclock-stable-bit", "on" },\n    { "kvm-pv-unhalt", "on" },\n',
+      ),
+    );
     const f = only(report, 'released-model-changed');
     expect(f.property).toBe('kvm-pv-unhalt');
     expect(f.hostRequirement?.gained).toEqual(['kvm-pv-unhalt']);
     expect(f.hostRequirement?.why).toMatch(/KVM support in the host kernel/);
-    expect(f.location).toEqual({ path: KVM_CPU_C, line: repo.lineOf(KVM_CPU_C, '"kvm-pv-unhalt"'), side: 'RIGHT' });
+    expect(f.location).toEqual({
+      path: KVM_CPU_C,
+      line: repo.lineOf(KVM_CPU_C, '"kvm-pv-unhalt"'),
+      side: 'RIGHT',
+    });
     expect(f.models.length).toBeGreaterThan(100);
   });
 
   test('a KVM default added with a compat entry turning it off for released machine types is a type-2 change', async () => {
     const report = await checkHead('kvm-default-compat', (r) => {
-      r.edit(KVM_CPU_C, '    { "kvmclock-stable-bit", "on" },\n', '    { "kvmclock-stable-bit", "on" },\n    { "kvm-pv-unhalt", "on" },\n');
-      r.edit(PC_C, 'GlobalProperty pc_compat_7_1[] = {};', 'GlobalProperty pc_compat_7_1[] = {\n    { TYPE_X86_CPU, "kvm-pv-unhalt", "off" },\n};');
+      r.edit(
+        KVM_CPU_C,
+        '    { "kvmclock-stable-bit", "on" },\n',
+        '    { "kvmclock-stable-bit", "on" },\n    { "kvm-pv-unhalt", "on" },\n',
+      );
+      r.edit(
+        PC_C,
+        'GlobalProperty pc_compat_7_1[] = {};',
+        'GlobalProperty pc_compat_7_1[] = {\n    { TYPE_X86_CPU, "kvm-pv-unhalt", "off" },\n};',
+      );
     });
     expect(report.findings.filter((f) => f.rule === 'released-model-changed')).toEqual([]);
     const f = only(report, 'machine-type-host-requirement');
@@ -151,7 +221,13 @@ describe('check on the real QEMU 7.2 catalog', () => {
     expect(f.location.path).toBe(KVM_CPU_C);
     expect(f.fix).toMatch(/off by default/);
 
-    const lenient = await checkRevisions({ repoDir: repo.dir, base, head: 'kvm-default-compat', catalog: { format: 'qemu-x86', path: '.' }, failOn: 'new-model-required' });
+    const lenient = await checkRevisions({
+      repoDir: repo.dir,
+      base,
+      head: 'kvm-default-compat',
+      catalog: { format: 'qemu-x86', path: '.' },
+      failOn: 'new-model-required',
+    });
     expect(lenient.result).toBe('pass');
     expect(lenient.counts['type-2']).toBe(1);
   });
@@ -159,7 +235,11 @@ describe('check on the real QEMU 7.2 catalog', () => {
   test('a removal confined to the unreleased machine type by a compat entry is safe', async () => {
     const report = await checkHead('compat-confined-removal', (r) => {
       r.edit(KVM_CPU_C, '    { "kvm-pv-eoi", "on" },\n', '');
-      r.edit(PC_C, 'GlobalProperty pc_compat_7_1[] = {};', 'GlobalProperty pc_compat_7_1[] = {\n    { TYPE_X86_CPU, "kvm-pv-eoi", "on" },\n};');
+      r.edit(
+        PC_C,
+        'GlobalProperty pc_compat_7_1[] = {};',
+        'GlobalProperty pc_compat_7_1[] = {\n    { TYPE_X86_CPU, "kvm-pv-eoi", "on" },\n};',
+      );
     });
     expect(report.result).toBe('pass');
     expect(report.counts).toMatchObject({ 'new-model-required': 0, 'type-2': 0 });
@@ -167,13 +247,23 @@ describe('check on the real QEMU 7.2 catalog', () => {
     expect([f.property, f.before, f.after]).toEqual(['kvm-pv-eoi', true, false]);
     expect(f.machineTypes.sort()).toEqual(['pc-i440fx-7.2', 'pc-q35-7.2']);
     expect(f.location.side).toBe('LEFT');
-    expect(f.message).toMatch(/pc_compat_7_1 keeps kvm-pv-eoi=on for released machine types \(hw\/i386\/pc\.c:\d+\)/);
+    expect(f.message).toMatch(
+      /pc_compat_7_1 keeps kvm-pv-eoi=on for released machine types \(hw\/i386\/pc\.c:\d+\)/,
+    );
   });
 
   test('a guest-visible change confined to the unreleased machine type by a compat entry is safe', async () => {
     const report = await checkHead('compat-confined', (r) => {
-      r.edit(CPU_C, 'DEFINE_PROP_BOOL("cpuid-0xb", X86CPU, enable_cpuid_0xb, true),', 'DEFINE_PROP_BOOL("cpuid-0xb", X86CPU, enable_cpuid_0xb, false),');
-      r.edit(PC_C, 'GlobalProperty pc_compat_7_1[] = {};', 'GlobalProperty pc_compat_7_1[] = {\n    { TYPE_X86_CPU, "cpuid-0xb", "on" },\n};');
+      r.edit(
+        CPU_C,
+        'DEFINE_PROP_BOOL("cpuid-0xb", X86CPU, enable_cpuid_0xb, true),',
+        'DEFINE_PROP_BOOL("cpuid-0xb", X86CPU, enable_cpuid_0xb, false),',
+      );
+      r.edit(
+        PC_C,
+        'GlobalProperty pc_compat_7_1[] = {};',
+        'GlobalProperty pc_compat_7_1[] = {\n    { TYPE_X86_CPU, "cpuid-0xb", "on" },\n};',
+      );
     });
     expect(report.result).toBe('pass');
     const f = only(report, 'compat-confined-change');
@@ -191,16 +281,33 @@ describe('check on the real QEMU 7.2 catalog', () => {
       );
     repo.git('tag', '-f', 'v7.2.0', base);
     const withV5 = repo.branch('with-v5', base, addV5('                    { "avx512f", "on" },\n'));
-    const edited = repo.branch('v5-edited', base, addV5('                    { "avx512f", "on" },\n                    { "avx512cd", "on" },\n'));
+    const edited = repo.branch(
+      'v5-edited',
+      base,
+      addV5('                    { "avx512f", "on" },\n                    { "avx512cd", "on" },\n'),
+    );
     try {
-      const report = await checkRevisions({ repoDir: repo.dir, base: withV5, head: edited, catalog: { format: 'qemu-x86', path: '.' }, failOn: 'type-2' });
+      const report = await checkRevisions({
+        repoDir: repo.dir,
+        base: withV5,
+        head: edited,
+        catalog: { format: 'qemu-x86', path: '.' },
+        failOn: 'type-2',
+      });
       expect(report.release).toMatchObject({ ref: 'v7.2.0', commit: base });
       expect(report.result).toBe('pass');
       const f = only(report, 'unreleased-change');
       expect(f.models).toEqual(['Haswell-v5']);
       expect(f.property).toBe('avx512cd');
 
-      const released = await checkRevisions({ repoDir: repo.dir, base: withV5, head: edited, catalog: { format: 'qemu-x86', path: '.' }, failOn: 'type-2', releaseRef: withV5 });
+      const released = await checkRevisions({
+        repoDir: repo.dir,
+        base: withV5,
+        head: edited,
+        catalog: { format: 'qemu-x86', path: '.' },
+        failOn: 'type-2',
+        releaseRef: withV5,
+      });
       expect(only(released, 'released-model-changed').models).toEqual(['Haswell-v5']);
       expect(released.result).toBe('fail');
     } finally {
@@ -209,10 +316,20 @@ describe('check on the real QEMU 7.2 catalog', () => {
   });
 
   test('a comment edit changes no effective model and says so', async () => {
-    const report = await checkHead('cosmetic', (r) => r.edit(CPU_C, '        .name = "Haswell",\n', '        /* Fourth generation Core */\n        .name = "Haswell",\n'));
+    const report = await checkHead('cosmetic', (r) =>
+      r.edit(
+        CPU_C,
+        '        .name = "Haswell",\n',
+        '        /* Fourth generation Core */\n        .name = "Haswell",\n',
+      ),
+    );
     expect(report.result).toBe('pass');
     const f = only(report, 'no-effective-change');
-    expect(f.location).toEqual({ path: CPU_C, line: repo.lineOf(CPU_C, 'Fourth generation Core'), side: 'RIGHT' });
+    expect(f.location).toEqual({
+      path: CPU_C,
+      line: repo.lineOf(CPU_C, 'Fourth generation Core'),
+      side: 'RIGHT',
+    });
     expect(report.findings).toHaveLength(1);
   });
 });

@@ -34,7 +34,16 @@ test('the binary and the sources describe the same QEMU release', () => {
 });
 
 test('expand --accel tcg equals query-cpu-model-expansion for every model on every machine type', () => {
-  const compared = [...catalog.features.map((f) => f.name), 'family', 'model', 'stepping', 'level', 'xlevel', 'vendor', 'model-id'];
+  const compared = [
+    ...catalog.features.map((f) => f.name),
+    'family',
+    'model',
+    'stepping',
+    'level',
+    'xlevel',
+    'vendor',
+    'model-id',
+  ];
   const expanded = new Map(expandEach({ catalog, accel: 'tcg' }));
   let pairs = 0;
   let agreeing = 0;
@@ -49,7 +58,10 @@ test('expand --accel tcg equals query-cpu-model-expansion for every model on eve
         continue;
       }
       const differing = compared.filter((p) => qemuProps[p] !== undefined && qemuProps[p] !== ours[p]);
-      if (differing.length) disagreements.push(`${machineType} ${name}: ${differing.map((p) => `${p} qemu=${qemuProps[p]} ours=${ours[p]}`).join(', ')}`);
+      if (differing.length)
+        disagreements.push(
+          `${machineType} ${name}: ${differing.map((p) => `${p} qemu=${qemuProps[p]} ours=${ours[p]}`).join(', ')}`,
+        );
       else agreeing++;
     }
   }

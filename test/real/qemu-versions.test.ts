@@ -14,7 +14,12 @@ const releases = [
   { suite: 'bookworm', version: '7.2', oldest: { 'pc-i440fx': 'pc-i440fx-1.4', 'pc-q35': 'pc-q35-2.4' } },
   // From 9.1 on, machine types older than six years are defined but not registered.
   { suite: 'trixie', version: '10.0', oldest: { 'pc-i440fx': 'pc-i440fx-4.1', 'pc-q35': 'pc-q35-4.1' } },
-  { suite: 'sid', pinned: '1:10.2.2+ds-1', version: '10.2', oldest: { 'pc-i440fx': 'pc-i440fx-5.0', 'pc-q35': 'pc-q35-5.0' } },
+  {
+    suite: 'sid',
+    pinned: '1:10.2.2+ds-1',
+    version: '10.2',
+    oldest: { 'pc-i440fx': 'pc-i440fx-5.0', 'pc-q35': 'pc-q35-5.0' },
+  },
 ];
 
 describe.each(releases)('QEMU $version ($suite)', ({ suite, version, oldest, pinned }) => {
@@ -24,7 +29,16 @@ describe.each(releases)('QEMU $version ($suite)', ({ suite, version, oldest, pin
     expect(catalog.projectVersion).toMatch(new RegExp(`^${version.replace('.', '\\.')}\\.`));
     expect(catalog.models.length).toBeGreaterThan(35);
     const names = registeredNames(catalog).map((n) => n.name);
-    expect(names).toEqual(expect.arrayContaining(['qemu64', 'Haswell', 'Haswell-v4', 'Haswell-noTSX-IBRS', 'EPYC-v3', 'Skylake-Server-v1']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'qemu64',
+        'Haswell',
+        'Haswell-v4',
+        'Haswell-noTSX-IBRS',
+        'EPYC-v3',
+        'Skylake-Server-v1',
+      ]),
+    );
     for (const family of ['pc-i440fx', 'pc-q35'] as const) {
       const types = catalog.machineTypes.filter((m) => m.family === family);
       expect(types[0]!.name).toBe(oldest[family]);
@@ -33,13 +47,19 @@ describe.each(releases)('QEMU $version ($suite)', ({ suite, version, oldest, pin
       // The oldest machine type gets every compat array of its family.
       expect(types[0]!.compatSets.length).toBeGreaterThan(types.at(-2)!.compatSets.length);
     }
-    expect(catalog.accelDefaults.kvm.map((p) => p.property)).toEqual(expect.arrayContaining(['kvmclock', 'x2apic', 'svm']));
+    expect(catalog.accelDefaults.kvm.map((p) => p.property)).toEqual(
+      expect.arrayContaining(['kvmclock', 'x2apic', 'svm']),
+    );
     expect(catalog.accelDefaults.tcg).toEqual([expect.objectContaining({ property: 'vme', value: false })]);
 
     // What asks nothing of the host comes from the tree's own kvm_arch_get_supported_cpuid().
     const host = catalog.hostRequirements.properties;
     for (const feature of ['hypervisor', 'arat', 'topoext', 'tsc-deadline']) {
-      expect({ feature, ...host[feature] }).toEqual({ feature, kind: 'none', why: expect.stringMatching(/kvm_arch_get_supported_cpuid, target\/i386\/(kvm\/)?kvm\.c:\d+/) });
+      expect({ feature, ...host[feature] }).toEqual({
+        feature,
+        kind: 'none',
+        why: expect.stringMatching(/kvm_arch_get_supported_cpuid, target\/i386\/(kvm\/)?kvm\.c:\d+/),
+      });
     }
     expect(host['avx2']?.kind).toBe('cpu');
     expect(host['kvm-pv-unhalt']?.kind).toBe('kvm');
@@ -54,7 +74,11 @@ describe.each(releases)('QEMU $version ($suite)', ({ suite, version, oldest, pin
     if (catalog.machineTypes.some((m) => m.name === 'pc-q35-3.1')) {
       // QEMU 4.0's MPX removal: the unversioned name keeps mpx on 3.1 and older through
       // pc_compat_3_1; the versioned name, which compat properties do not reach, does not.
-      expect(catalog.compatSets['pc_compat_3_1']?.entries.some((e) => e.target === 'Skylake-Client' && e.property === 'mpx' && e.value === 'on')).toBe(true);
+      expect(
+        catalog.compatSets['pc_compat_3_1']?.entries.some(
+          (e) => e.target === 'Skylake-Client' && e.property === 'mpx' && e.value === 'on',
+        ),
+      ).toBe(true);
       expect(em.get('Skylake-Client', 'pc-q35-3.1')?.['mpx']).toBe(true);
       expect(em.get('Skylake-Client-v1', 'pc-q35-3.1')?.['mpx']).toBe(false);
       expect(em.get('Skylake-Client', 'pc-q35-4.0')?.['mpx']).toBe(false);

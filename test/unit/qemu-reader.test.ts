@@ -13,23 +13,41 @@ import { readQemuX86Catalog } from '../../src/parse/qemu-x86/index.js';
 import { fsSource } from '../../src/source/fs-source.js';
 
 const mini = fileURLToPath(new URL('../fixtures/qemu-mini', import.meta.url));
-const lineOf = (file: string, needle: string): number => readFileSync(path.join(mini, file), 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;
+const lineOf = (file: string, needle: string): number =>
+  readFileSync(path.join(mini, file), 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(needle)) + 1;
 
 describe('reading the miniature tree', () => {
   test('models, versions and aliases with their lines', async () => {
     const c = await readQemuX86Catalog(fsSource(mini));
     expect(c.projectVersion).toBe('9.1.50');
-    expect(registeredNames(c).map((n) => n.name)).toEqual(['Alpha', 'Alpha-v1', 'Alpha-v2', 'Alpha-Lite', 'Beta', 'Beta-v1']);
+    expect(registeredNames(c).map((n) => n.name)).toEqual([
+      'Alpha',
+      'Alpha-v1',
+      'Alpha-v2',
+      'Alpha-Lite',
+      'Beta',
+      'Beta-v1',
+    ]);
     const alpha = c.models[0]!;
     expect(alpha.location.line).toBe(lineOf('target/i386/cpu.c', '.name = "Alpha"'));
     // A macro in an OR chain gives its bits the line of the term that names it.
-    expect(alpha.props.find((p) => p.property === 'fpu')?.location.line).toBe(lineOf('target/i386/cpu.c', 'BASE_FEATURES | CPUID_VME'));
-    expect(alpha.props.find((p) => p.property === 'x2apic')?.location.line).toBe(lineOf('target/i386/cpu.c', 'CPUID_EXT_X2APIC,'));
-    expect(alpha.versions.map((v) => [v.version, v.alias, v.props.map((p) => `${p.property}=${p.value}`)])).toEqual([
+    expect(alpha.props.find((p) => p.property === 'fpu')?.location.line).toBe(
+      lineOf('target/i386/cpu.c', 'BASE_FEATURES | CPUID_VME'),
+    );
+    expect(alpha.props.find((p) => p.property === 'x2apic')?.location.line).toBe(
+      lineOf('target/i386/cpu.c', 'CPUID_EXT_X2APIC,'),
+    );
+    expect(
+      alpha.versions.map((v) => [v.version, v.alias, v.props.map((p) => `${p.property}=${p.value}`)]),
+    ).toEqual([
       [1, undefined, []],
       [2, 'Alpha-Lite', ['avx2=false', 'model-id=Alpha Processor (lite)']],
     ]);
-    expect(c.models[1]!.props.find((p) => p.property === 'model-id')?.value).toBe('Beta Processor version 2.5+');
+    expect(c.models[1]!.props.find((p) => p.property === 'model-id')?.value).toBe(
+      'Beta Processor version 2.5+',
+    );
     // Sparse feature words name their bits by index.
     expect(c.features.find((f) => f.name === 'avx512f')).toMatchObject({ word: 'FEAT_7_0_EBX', bit: 16 });
   });
@@ -37,11 +55,32 @@ describe('reading the miniature tree', () => {
   test('machine types follow their option-function chains', async () => {
     const c = await readQemuX86Catalog(fsSource(mini));
     const byName = Object.fromEntries(c.machineTypes.map((m) => [m.name, m]));
-    expect(c.machineTypes.map((m) => m.name)).toEqual(['pc-i440fx-9.1', 'pc-i440fx-9.2', 'pc-q35-9.0', 'pc-q35-9.1', 'pc-q35-9.2']);
-    expect(byName['pc-q35-9.0']!.compatSets).toEqual(['hw_compat_9_1', 'pc_compat_9_1', 'hw_compat_9_0', 'pc_compat_9_0']);
-    expect(byName['pc-q35-9.2']).toMatchObject({ compatSets: [], aliases: ['q35'], released: false, defaultCpuVersion: 1 });
+    expect(c.machineTypes.map((m) => m.name)).toEqual([
+      'pc-i440fx-9.1',
+      'pc-i440fx-9.2',
+      'pc-q35-9.0',
+      'pc-q35-9.1',
+      'pc-q35-9.2',
+    ]);
+    expect(byName['pc-q35-9.0']!.compatSets).toEqual([
+      'hw_compat_9_1',
+      'pc_compat_9_1',
+      'hw_compat_9_0',
+      'pc_compat_9_0',
+    ]);
+    expect(byName['pc-q35-9.2']).toMatchObject({
+      compatSets: [],
+      aliases: ['q35'],
+      released: false,
+      defaultCpuVersion: 1,
+    });
     expect(byName['pc-q35-9.1']!.released).toBe(true);
-    expect(c.compatSets['pc_compat_9_0']!.entries[0]).toMatchObject({ target: 'Alpha', property: 'sse4.1', value: 'off', location: { path: 'hw/i386/pc.c', line: lineOf('hw/i386/pc.c', '"Alpha" "-" TYPE_X86_CPU') } });
+    expect(c.compatSets['pc_compat_9_0']!.entries[0]).toMatchObject({
+      target: 'Alpha',
+      property: 'sse4.1',
+      value: 'off',
+      location: { path: 'hw/i386/pc.c', line: lineOf('hw/i386/pc.c', '"Alpha" "-" TYPE_X86_CPU') },
+    });
     expect(c.compatSets['pc_compat_9_1']!.entries[0]!.target).toBe('*');
     expect(c.compatSets['hw_compat_9_1']!.entries[0]!.target).toBeNull();
   });
@@ -102,25 +141,48 @@ describe('input that cannot be read is an error with its location', () => {
   });
 
   test('an unknown macro in a feature list', async () => {
-    const err = await withChange((dir) => writeFileSync(cpu(dir), readFileSync(cpu(dir), 'utf8').replace('CPUID_7_0_EBX_AVX2,', 'CPUID_7_0_EBX_AVX2 | CPUID_7_0_EBX_NO_SUCH_BIT,')));
+    const err = await withChange((dir) =>
+      writeFileSync(
+        cpu(dir),
+        readFileSync(cpu(dir), 'utf8').replace(
+          'CPUID_7_0_EBX_AVX2,',
+          'CPUID_7_0_EBX_AVX2 | CPUID_7_0_EBX_NO_SUCH_BIT,',
+        ),
+      ),
+    );
     expect(err.message).toMatch(/unknown macro or identifier 'CPUID_7_0_EBX_NO_SUCH_BIT'/);
-    expect(err.location).toEqual({ path: 'target/i386/cpu.c', line: lineOf('target/i386/cpu.c', 'CPUID_7_0_EBX_AVX2,') });
+    expect(err.location).toEqual({
+      path: 'target/i386/cpu.c',
+      line: lineOf('target/i386/cpu.c', 'CPUID_7_0_EBX_AVX2,'),
+    });
   });
 
   test('an unknown field in a model definition', async () => {
-    const err = await withChange((dir) => writeFileSync(cpu(dir), readFileSync(cpu(dir), 'utf8').replace('.model_id = "Alpha Processor",', '.model_id = "Alpha Processor",\n        .frobnication = 3,')));
+    const err = await withChange((dir) =>
+      writeFileSync(
+        cpu(dir),
+        readFileSync(cpu(dir), 'utf8').replace(
+          '.model_id = "Alpha Processor",',
+          '.model_id = "Alpha Processor",\n        .frobnication = 3,',
+        ),
+      ),
+    );
     expect(err.message).toMatch(/model Alpha: unknown field \.frobnication/);
     expect(err.location?.line).toBe(lineOf('target/i386/cpu.c', '.model_id = "Alpha Processor",') + 1);
   });
 
   test('garbled text', async () => {
-    const err = await withChange((dir) => writeFileSync(cpu(dir), readFileSync(cpu(dir), 'utf8').replace('.family = 23,', '.family = 23 @@ %%,')));
+    const err = await withChange((dir) =>
+      writeFileSync(cpu(dir), readFileSync(cpu(dir), 'utf8').replace('.family = 23,', '.family = 23 @@ %%,')),
+    );
     expect(err.location?.path).toBe('target/i386/cpu.c');
     expect(err.location?.line).toBe(lineOf('target/i386/cpu.c', '.family = 23,'));
   });
 
   test('a binary file', async () => {
-    const err = await withChange((dir) => writeFileSync(path.join(dir, 'hw/i386/pc.c'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3])));
+    const err = await withChange((dir) =>
+      writeFileSync(path.join(dir, 'hw/i386/pc.c'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3])),
+    );
     expect(err.message).toMatch(/binary/);
     expect(err.location?.path).toBe('hw/i386/pc.c');
   });

@@ -91,7 +91,8 @@ export function readFileStructure(file: PreprocessedFile, macros: MacroTable): F
       const reader = new InitializerReader(toks, i + 1, file.path, macros);
       const list = reader.readList();
       if (name) {
-        const typeName = decl.filter((d) => d.kind === 'ident' && !['static', 'const'].includes(d.text))[0]?.text ?? '';
+        const typeName =
+          decl.filter((d) => d.kind === 'ident' && !['static', 'const'].includes(d.text))[0]?.text ?? '';
         initializers.set(name, { name, typeName, list, line: decl[0]?.line ?? t.line });
       }
       i = reader.pos;
@@ -104,7 +105,12 @@ export function readFileStructure(file: PreprocessedFile, macros: MacroTable): F
       const open = decl.findIndex((d) => d.text === '(');
       if (open > 0 && decl[open - 1]!.kind === 'ident' && decl.at(-1)?.text === ')') {
         const name = decl[open - 1]!.text;
-        functions.set(name, { name, line: decl[open - 1]!.line, endLine: toks[end]!.line, ...splitStatements(toks.slice(i + 1, end)) });
+        functions.set(name, {
+          name,
+          line: decl[open - 1]!.line,
+          endLine: toks[end]!.line,
+          ...splitStatements(toks.slice(i + 1, end)),
+        });
         declStart = end + 1;
       }
       i = end + 1;
@@ -157,7 +163,10 @@ export function matchingBrace(toks: Token[], open: number, path: string): number
     if (toks[j]!.text === '{') depth++;
     else if (toks[j]!.text === '}' && --depth === 0) return j;
   }
-  throw new CatalogError("a '{' is never closed (the file may be truncated)", { path, line: toks[open]!.line });
+  throw new CatalogError("a '{' is never closed (the file may be truncated)", {
+    path,
+    line: toks[open]!.line,
+  });
 }
 
 /**
@@ -201,7 +210,11 @@ class InitializerReader {
   ) {}
 
   private fail(message: string, tok = this.toks[this.pos]): never {
-    throw new CatalogError(message, { path: this.path, line: tok?.line ?? this.toks.at(-1)?.line }, 'the table may be truncated or use a construct this reader does not know');
+    throw new CatalogError(
+      message,
+      { path: this.path, line: tok?.line ?? this.toks.at(-1)?.line },
+      'the table may be truncated or use a construct this reader does not know',
+    );
   }
 
   readList(typeName?: string): InitList {
@@ -265,7 +278,10 @@ class InitializerReader {
     if (t.text === '(') {
       const close = this.findClose(this.pos, '(', ')');
       if (this.toks[close + 1]?.text === '{') {
-        const typeName = this.toks.slice(this.pos + 1, close).map((x) => x.text).join(' ');
+        const typeName = this.toks
+          .slice(this.pos + 1, close)
+          .map((x) => x.text)
+          .join(' ');
         this.pos = close + 1;
         return this.readList(typeName);
       }
@@ -297,7 +313,9 @@ class InitializerReader {
 
 /** The first item whose designator names `field`. */
 export function field(list: InitList, name: string): InitItem | undefined {
-  return list.items.find((it) => it.designators.length === 1 && 'field' in it.designators[0]! && it.designators[0].field === name);
+  return list.items.find(
+    (it) => it.designators.length === 1 && 'field' in it.designators[0]! && it.designators[0].field === name,
+  );
 }
 
 /** Items designated `.name[INDEX] = ...` (`.features[FEAT_1_EDX]`). */
@@ -305,7 +323,8 @@ export function indexedFields(list: InitList, name: string): { index: Token[]; i
   const out: { index: Token[]; item: InitItem }[] = [];
   for (const it of list.items) {
     const [d0, d1] = it.designators;
-    if (d0 && 'field' in d0 && d0.field === name && d1 && 'index' in d1) out.push({ index: d1.index, item: it });
+    if (d0 && 'field' in d0 && d0.field === name && d1 && 'index' in d1)
+      out.push({ index: d1.index, item: it });
   }
   return out;
 }

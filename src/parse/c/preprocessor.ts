@@ -102,14 +102,18 @@ export function preprocess(tokens: Token[], path: string, macros: MacroTable): P
     }
   }
   if (stack.length) {
-    throw new CatalogError('#if without a matching #endif (the file may be truncated)', { path, line: tokens.at(-1)?.line });
+    throw new CatalogError('#if without a matching #endif (the file may be truncated)', {
+      path,
+      line: tokens.at(-1)?.line,
+    });
   }
   return { path, tokens: out };
 }
 
 function parseDefine(body: Token[], path: string, line: number): MacroDefinition {
   const nameTok = body[1];
-  if (!nameTok || nameTok.kind !== 'ident') throw new CatalogError('#define without a macro name', { path, line });
+  if (!nameTok || nameTok.kind !== 'ident')
+    throw new CatalogError('#define without a macro name', { path, line });
   const next = body[2];
   // A function-like macro has its `(` right after the name; the tokenizer keeps no blanks,
   // so tell the two apart by the original text: `F(x)` versus `F (x)` is rare in catalog code.
@@ -180,7 +184,11 @@ function evaluateCondition(tokens: Token[], macros: MacroTable, path: string, li
  * Expands macros in a token list. Expanded tokens carry the line of the invocation, so that
  * a value computed from a macro points at the line that used it.
  */
-export function expandMacros(tokens: Token[], macros: MacroTable, hidden: ReadonlySet<string> = new Set()): Token[] {
+export function expandMacros(
+  tokens: Token[],
+  macros: MacroTable,
+  hidden: ReadonlySet<string> = new Set(),
+): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -206,7 +214,11 @@ export function expandMacros(tokens: Token[], macros: MacroTable, hidden: Readon
       const b = body[k]!;
       if (b.text === '#' && body[k + 1] && def.params.includes(body[k + 1]!.text)) {
         const arg = args[def.params.indexOf(body[k + 1]!.text)] ?? [];
-        substituted.push({ kind: 'string', text: JSON.stringify(arg.map((a) => a.text).join(' ')), line: t.line });
+        substituted.push({
+          kind: 'string',
+          text: JSON.stringify(arg.map((a) => a.text).join(' ')),
+          line: t.line,
+        });
         k++;
         continue;
       }
@@ -270,7 +282,23 @@ export interface EvalContext {
   identifiers?: ReadonlyMap<string, ConstValue>;
 }
 
-const TYPE_WORDS = new Set(['unsigned', 'signed', 'int', 'long', 'short', 'char', 'const', 'uint64_t', 'uint32_t', 'uint16_t', 'uint8_t', 'int64_t', 'int32_t', 'size_t', 'bool']);
+const TYPE_WORDS = new Set([
+  'unsigned',
+  'signed',
+  'int',
+  'long',
+  'short',
+  'char',
+  'const',
+  'uint64_t',
+  'uint32_t',
+  'uint16_t',
+  'uint8_t',
+  'int64_t',
+  'int32_t',
+  'size_t',
+  'bool',
+]);
 
 /**
  * Evaluates a constant expression: integers (as 64-bit-safe bigints), string literal
@@ -286,13 +314,19 @@ export function evaluateExpression(
   let pos = 0;
   const peek = (): Token | undefined => toks[pos];
   const fail = (message: string, tok?: Token): never => {
-    throw new CatalogError(message, { path, line: tok?.line ?? toks[0]?.line ?? ctx.line }, 'only constant expressions built from macros defined in the catalog files can be read');
+    throw new CatalogError(
+      message,
+      { path, line: tok?.line ?? toks[0]?.line ?? ctx.line },
+      'only constant expressions built from macros defined in the catalog files can be read',
+    );
   };
   const expect = (text: string): void => {
-    if (peek()?.text !== text) fail(`expected '${text}' but found '${peek()?.text ?? 'end of expression'}'`, peek());
+    if (peek()?.text !== text)
+      fail(`expected '${text}' but found '${peek()?.text ?? 'end of expression'}'`, peek());
     pos++;
   };
-  const int = (v: ConstValue, tok?: Token): bigint => (typeof v === 'bigint' ? v : fail('a string where a number was expected', tok));
+  const int = (v: ConstValue, tok?: Token): bigint =>
+    typeof v === 'bigint' ? v : fail('a string where a number was expected', tok);
 
   const primary = (): ConstValue => {
     const t = peek();
@@ -342,19 +376,25 @@ export function evaluateExpression(
     }
     return primary();
   };
-  const binary = (next: () => ConstValue, ops: string[], apply: (op: string, a: bigint, b: bigint) => bigint) => (): ConstValue => {
-    let left = next();
-    while (peek() && ops.includes(peek()!.text)) {
-      const op = toks[pos++]!;
-      const right = next();
-      left = apply(op.text, int(left, op), int(right, op));
-    }
-    return left;
-  };
-  const mul = binary(unary, ['*', '/', '%'], (op, a, b) => (op === '*' ? a * b : b === 0n ? fail('division by zero') : op === '/' ? a / b : a % b));
+  const binary =
+    (next: () => ConstValue, ops: string[], apply: (op: string, a: bigint, b: bigint) => bigint) =>
+    (): ConstValue => {
+      let left = next();
+      while (peek() && ops.includes(peek()!.text)) {
+        const op = toks[pos++]!;
+        const right = next();
+        left = apply(op.text, int(left, op), int(right, op));
+      }
+      return left;
+    };
+  const mul = binary(unary, ['*', '/', '%'], (op, a, b) =>
+    op === '*' ? a * b : b === 0n ? fail('division by zero') : op === '/' ? a / b : a % b,
+  );
   const add = binary(mul, ['+', '-'], (op, a, b) => (op === '+' ? a + b : a - b));
   const shift = binary(add, ['<<', '>>'], (op, a, b) => (op === '<<' ? a << b : a >> b));
-  const rel = binary(shift, ['<', '>', '<=', '>='], (op, a, b) => BigInt(op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b));
+  const rel = binary(shift, ['<', '>', '<=', '>='], (op, a, b) =>
+    BigInt(op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b),
+  );
   const eq = binary(rel, ['==', '!='], (op, a, b) => BigInt(op === '==' ? a === b : a !== b));
   const band = binary(eq, ['&'], (_op, a, b) => a & b);
   const bxor = binary(band, ['^'], (_op, a, b) => a ^ b);

@@ -16,8 +16,29 @@ export interface Token {
 }
 
 const PUNCTUATORS = [
-  '<<=', '>>=', '...', '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||',
-  '+=', '-=', '*=', '/=', '%=', '&=', '^=', '|=', '##',
+  '<<=',
+  '>>=',
+  '...',
+  '->',
+  '++',
+  '--',
+  '<<',
+  '>>',
+  '<=',
+  '>=',
+  '==',
+  '!=',
+  '&&',
+  '||',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '&=',
+  '^=',
+  '|=',
+  '##',
 ];
 
 const PUNCTUATORS_BY_FIRST = new Map<string, string[]>();
@@ -40,7 +61,11 @@ const isIdentPart = (c: string): boolean => {
 
 export function tokenize(text: string, path: string): Token[] {
   if (text.includes('\0')) {
-    throw new CatalogError('file is binary (it contains NUL bytes), expected C source', { path }, 'check that the path names the C source file');
+    throw new CatalogError(
+      'file is binary (it contains NUL bytes), expected C source',
+      { path },
+      'check that the path names the C source file',
+    );
   }
   const tokens: Token[] = [];
   let i = 0;

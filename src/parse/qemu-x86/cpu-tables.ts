@@ -31,7 +31,9 @@ export class CpuTableReader {
   constructor(private readonly tree: QemuTree) {}
 
   loc(key: QemuFileKey, line: number, endLine?: number): SourceLocation {
-    return endLine && endLine !== line ? { path: this.tree.path(key), line, endLine } : { path: this.tree.path(key), line };
+    return endLine && endLine !== line
+      ? { path: this.tree.path(key), line, endLine }
+      : { path: this.tree.path(key), line };
   }
 
   private fail(key: QemuFileKey, line: number | undefined, message: string, hint?: string): never {
@@ -45,7 +47,8 @@ export class CpuTableReader {
   evalInt(key: QemuFileKey, value: InitValue | undefined, what: string): bigint {
     if (!value || value.kind !== 'expr') return this.fail(key, value?.line, `${what}: expected a number`);
     const v = this.eval(key, value.tokens, value.line);
-    if (typeof v !== 'bigint') return this.fail(key, value.line, `${what}: expected a number, found a string`);
+    if (typeof v !== 'bigint')
+      return this.fail(key, value.line, `${what}: expected a number, found a string`);
     return v;
   }
 
@@ -80,7 +83,12 @@ export class CpuTableReader {
   requireTable(name: string, keys: QemuFileKey[]): { key: QemuFileKey; list: InitList; line: number } {
     const t = this.table(name, keys);
     if (!t) {
-      this.fail(keys[0]!, undefined, `the table ${name}[] was not found`, 'this QEMU tree uses a layout cpu-model-guard does not read (QEMU 5.2 and later are supported)');
+      this.fail(
+        keys[0]!,
+        undefined,
+        `the table ${name}[] was not found`,
+        'this QEMU tree uses a layout cpu-model-guard does not read (QEMU 5.2 and later are supported)',
+      );
     }
     return t;
   }
@@ -100,7 +108,14 @@ export class CpuTableReader {
         for (const n of namesItem.value.items) {
           // Sparse words name their bits by index: `[54] = "vmx-ins-outs"`.
           const d = n.designators[0];
-          if (d && 'index' in d) bit = Number(this.evalInt(key, { kind: 'expr', tokens: d.index, line: n.line, endLine: n.line }, `feature_word_info[${word}] index`));
+          if (d && 'index' in d)
+            bit = Number(
+              this.evalInt(
+                key,
+                { kind: 'expr', tokens: d.index, line: n.line, endLine: n.line },
+                `feature_word_info[${word}] index`,
+              ),
+            );
           const name = this.evalString(key, n.value, `feature_word_info[${word}].feat_names[${bit}]`);
           names[bit] = name ?? undefined;
           if (name) {
@@ -134,14 +149,25 @@ export class CpuTableReader {
   /** The names of the bits set in `mask` within a feature word; unnamed bits are reported. */
   namesOfBits(key: QemuFileKey, word: string, mask: bigint, line: number, strict: boolean): string[] {
     const names = this.featureNames.get(word);
-    if (!names) this.fail(key, line, `unknown feature word ${word}`, 'feature words are the [FEAT_*] entries of feature_word_info in target/i386/cpu.c');
+    if (!names)
+      this.fail(
+        key,
+        line,
+        `unknown feature word ${word}`,
+        'feature words are the [FEAT_*] entries of feature_word_info in target/i386/cpu.c',
+      );
     const out: string[] = [];
     for (let bit = 0; bit < 64; bit++) {
       if (((mask >> BigInt(bit)) & 1n) === 0n) continue;
       const name = names[bit];
       if (name) out.push(name);
       else if (strict && bit < names.length) {
-        this.fail(key, line, `bit ${bit} of ${word} has no feature name, so no property can express it`, 'give the bit a name in feature_word_info or drop it');
+        this.fail(
+          key,
+          line,
+          `bit ${bit} of ${word} has no feature name, so no property can express it`,
+          'give the bit a name in feature_word_info or drop it',
+        );
       }
     }
     return out;
@@ -156,15 +182,32 @@ export class CpuTableReader {
       const from = field(item.value, 'from');
       const to = field(item.value, 'to');
       if (from?.value.kind !== 'list' || to?.value.kind !== 'list') {
-        this.fail(t.key, item.line, 'feature_dependencies: expected { .from = { WORD, MASK }, .to = { WORD, MASK } }');
+        this.fail(
+          t.key,
+          item.line,
+          'feature_dependencies: expected { .from = { WORD, MASK }, .to = { WORD, MASK } }',
+        );
       }
       const [fw, fm] = from.value.items;
       const [tw, tm] = to.value.items;
       const fromWord = exprText(fw?.value);
       const toWord = exprText(tw?.value);
-      const fromNames = this.namesOfBits(t.key, fromWord, this.evalInt(t.key, fm?.value, 'feature_dependencies .from'), item.line, true);
-      const clears = this.namesOfBits(t.key, toWord, this.evalInt(t.key, tm?.value, 'feature_dependencies .to') & 0xffffffffffffffffn, item.line, false);
-      for (const feature of fromNames) out.push({ feature, clears, location: this.loc(t.key, item.line, item.value.endLine) });
+      const fromNames = this.namesOfBits(
+        t.key,
+        fromWord,
+        this.evalInt(t.key, fm?.value, 'feature_dependencies .from'),
+        item.line,
+        true,
+      );
+      const clears = this.namesOfBits(
+        t.key,
+        toWord,
+        this.evalInt(t.key, tm?.value, 'feature_dependencies .to') & 0xffffffffffffffffn,
+        item.line,
+        false,
+      );
+      for (const feature of fromNames)
+        out.push({ feature, clears, location: this.loc(t.key, item.line, item.value.endLine) });
     }
     return out;
   }
@@ -210,7 +253,17 @@ export class CpuTableReader {
         this.propTypes.set(name, 'string');
       }
     }
-    for (const p of ['family', 'model', 'stepping', 'level', 'xlevel', 'xlevel2', 'min-level', 'min-xlevel', 'avx10-version']) {
+    for (const p of [
+      'family',
+      'model',
+      'stepping',
+      'level',
+      'xlevel',
+      'xlevel2',
+      'min-level',
+      'min-xlevel',
+      'avx10-version',
+    ]) {
       this.propTypes.set(p, 'number');
     }
     this.propTypes.set('vendor', 'string');
@@ -245,14 +298,20 @@ export class CpuTableReader {
       if (prop === null) continue; // { NULL, NULL }
       const value = this.evalString(key, (field(item.value, 'value') ?? fields[1])?.value, `${what} ${prop}`);
       if (value === null) continue;
-      out.push({ property: prop, value: this.typedValue(key, prop, value, item.line), location: this.loc(key, item.line) });
+      out.push({
+        property: prop,
+        value: this.typedValue(key, prop, value, item.line),
+        location: this.loc(key, item.line),
+      });
     }
     return out;
   }
 
   readAccelDefaults(): { kvm: PropSetting[]; tcg: PropSetting[] } {
     const kvm = this.requireTable('kvm_default_props', ['kvmCpuC', 'cpuC']);
-    const tcg = this.table('x86_tcg_default_props', ['tcgCpuC', 'cpuC']) ?? this.requireTable('tcg_default_props', ['tcgCpuC', 'cpuC']);
+    const tcg =
+      this.table('x86_tcg_default_props', ['tcgCpuC', 'cpuC']) ??
+      this.requireTable('tcg_default_props', ['tcgCpuC', 'cpuC']);
     return {
       kvm: this.readPropValueList(kvm.key, kvm.list, 'kvm_default_props'),
       tcg: this.readPropValueList(tcg.key, tcg.list, 'tcg_default_props'),
@@ -284,7 +343,8 @@ export class CpuTableReader {
         const m = /env -> features \[ (FEAT_\w+) \] & (\w+)/.exec(text);
         if (m) {
           const mask = this.tryEvalTokens(st.filter((t) => t.text === m[2]));
-          if (mask !== undefined) featureConditions.set(depth, this.namesOfBits('cpuC', m[1]!, mask, st[0].line, false));
+          if (mask !== undefined)
+            featureConditions.set(depth, this.namesOfBits('cpuC', m[1]!, mask, st[0].line, false));
         }
         return;
       }
@@ -349,13 +409,20 @@ export class CpuTableReader {
       const text = st.map((t) => t.text).join(' ');
       if (depth === 0) {
         words = [];
-        const m = /^(?:else )?if \( function == (.+?) (?:&& index == (\S+) )?&& reg == (R_\w+) \)$/.exec(text);
+        const m = /^(?:else )?if \( function == (.+?) (?:&& index == (\S+) )?&& reg == (R_\w+) \)$/.exec(
+          text,
+        );
         if (!m) return;
         const leaf = this.tryEvalTokens(st.filter((t) => m[1]!.split(' ').includes(t.text)));
         const index = m[2] !== undefined ? BigInt(m[2]) : undefined;
         if (leaf === undefined) return;
         for (const [word, info] of this.wordLeaf) {
-          if (info.eax === leaf && info.reg === m[3] && (info.ecx === undefined || index === undefined || info.ecx === index)) words.push(word);
+          if (
+            info.eax === leaf &&
+            info.reg === m[3] &&
+            (info.ecx === undefined || index === undefined || info.ecx === index)
+          )
+            words.push(word);
         }
         return;
       }
@@ -366,12 +433,17 @@ export class CpuTableReader {
         nestedAccepted = /^if \( kvm_irqchip_in_kernel \( \)/.test(text);
         return;
       }
-      if (st[0]?.text !== 'ret' || st[1]?.text !== '|=' || (depth === 2 && !nestedAccepted) || depth > 2) return;
+      if (st[0]?.text !== 'ret' || st[1]?.text !== '|=' || (depth === 2 && !nestedAccepted) || depth > 2)
+        return;
       const bits = this.tryEvalTokens(st.slice(2));
       if (bits === undefined) return; // Host bits passed through (`ret |= ebx & ...`).
       for (const word of words) {
         for (const feature of this.namesOfBits(fn.key, word, bits, st[0].line, false)) {
-          out.push({ feature, why: `offered by QEMU on every KVM host (kvm_arch_get_supported_cpuid, ${this.tree.path(fn.key)}:${st[0].line})`, location: this.loc(fn.key, st[0].line) });
+          out.push({
+            feature,
+            why: `offered by QEMU on every KVM host (kvm_arch_get_supported_cpuid, ${this.tree.path(fn.key)}:${st[0].line})`,
+            location: this.loc(fn.key, st[0].line),
+          });
         }
       }
     });
@@ -391,7 +463,8 @@ export class CpuTableReader {
     const { key, list } = this.requireTable('builtin_x86_defs', ['cpuC']);
     const models: CpuModel[] = [];
     for (const item of list.items) {
-      if (item.value.kind !== 'list') this.fail(key, item.line, 'builtin_x86_defs: expected a { .name = ..., ... } entry');
+      if (item.value.kind !== 'list')
+        this.fail(key, item.line, 'builtin_x86_defs: expected a { .name = ..., ... } entry');
       models.push(this.readModel(key, item.value));
     }
     return models;
@@ -420,25 +493,46 @@ export class CpuTableReader {
       const loc = this.loc(key, item.line, item.value.endLine);
       if (fieldName === 'name') continue;
       if (numeric[fieldName]) {
-        props.push({ property: numeric[fieldName]!, value: Number(this.evalInt(key, item.value, `${name}.${fieldName}`)), location: loc });
+        props.push({
+          property: numeric[fieldName]!,
+          value: Number(this.evalInt(key, item.value, `${name}.${fieldName}`)),
+          location: loc,
+        });
       } else if (fieldName === 'vendor') {
-        props.push({ property: 'vendor', value: this.evalString(key, item.value, `${name}.vendor`) ?? '', location: loc });
+        props.push({
+          property: 'vendor',
+          value: this.evalString(key, item.value, `${name}.vendor`) ?? '',
+          location: loc,
+        });
       } else if (fieldName === 'model_id') {
-        props.push({ property: 'model-id', value: this.evalString(key, item.value, `${name}.model_id`) ?? '', location: loc });
+        props.push({
+          property: 'model-id',
+          value: this.evalString(key, item.value, `${name}.model_id`) ?? '',
+          location: loc,
+        });
       } else if (fieldName === 'features') {
         const d1 = item.designators[1];
-        if (!d1 || !('index' in d1)) this.fail(key, item.line, `model ${name}: .features needs a [FEAT_*] index`);
+        if (!d1 || !('index' in d1))
+          this.fail(key, item.line, `model ${name}: .features needs a [FEAT_*] index`);
         props.push(...this.readFeatureTerms(key, d1.index.map((t) => t.text).join(''), item.value, name));
       } else if (fieldName === 'cache_info') {
         // QEMU turns legacy-cache off for models that describe their caches.
         props.push({ property: 'legacy-cache', value: false, location: loc });
       } else if (fieldName === 'deprecation_note') {
-        deprecation = { note: this.evalString(key, item.value, `${name}.deprecation_note`) ?? '', location: loc };
+        deprecation = {
+          note: this.evalString(key, item.value, `${name}.deprecation_note`) ?? '',
+          location: loc,
+        };
       } else if (fieldName === 'versions') {
         if (item.value.kind !== 'list') this.fail(key, item.line, `model ${name}: .versions must be a list`);
         versions = this.readVersions(key, name, item.value);
       } else {
-        this.fail(key, item.line, `model ${name}: unknown field .${fieldName}`, 'cpu-model-guard reads the fields of X86CPUDefinition it knows; a new field needs support before its changes can be judged');
+        this.fail(
+          key,
+          item.line,
+          `model ${name}: unknown field .${fieldName}`,
+          'cpu-model-guard reads the fields of X86CPUDefinition it knows; a new field needs support before its changes can be judged',
+        );
       }
     }
     const location = this.loc(key, nameItem!.line, def.endLine);
@@ -457,12 +551,17 @@ export class CpuTableReader {
    * a guest or a user can see or set, so they are not part of the effective model.
    */
   private readFeatureTerms(key: QemuFileKey, word: string, value: InitValue, model: string): PropSetting[] {
-    if (value.kind !== 'expr') this.fail(key, value.line, `model ${model}: .features[${word}] must be an expression`);
+    if (value.kind !== 'expr')
+      this.fail(key, value.line, `model ${model}: .features[${word}] must be an expression`);
     const out: PropSetting[] = [];
     const seen = new Set<string>();
     for (const term of splitTopLevel(value.tokens, '|')) {
       if (!term.length) continue;
-      const bits = this.evalInt(key, { kind: 'expr', tokens: term, line: term[0]!.line, endLine: term.at(-1)!.line }, `${model}.features[${word}]`);
+      const bits = this.evalInt(
+        key,
+        { kind: 'expr', tokens: term, line: term[0]!.line, endLine: term.at(-1)!.line },
+        `${model}.features[${word}]`,
+      );
       for (const name of this.namesOfBits(key, word, bits, term[0]!.line, false)) {
         if (seen.has(name)) continue;
         seen.add(name);
@@ -475,7 +574,8 @@ export class CpuTableReader {
   private readVersions(key: QemuFileKey, model: string, list: InitList): ModelVersion[] {
     const out: ModelVersion[] = [];
     for (const item of list.items) {
-      if (item.value.kind !== 'list') this.fail(key, item.line, `model ${model}: a version must be { .version = N, ... }`);
+      if (item.value.kind !== 'list')
+        this.fail(key, item.line, `model ${model}: a version must be { .version = N, ... }`);
       if (!item.value.items.length) continue; // { /* end of list */ }
       const v = item.value;
       const versionItem = field(v, 'version');
@@ -497,7 +597,12 @@ export class CpuTableReader {
         } else if (fname === 'cache_info') {
           entry.props.push({ property: 'legacy-cache', value: false, location: this.loc(key, f.line) });
         } else {
-          this.fail(key, f.line, `${model}-v${version}: unknown version field .${fname}`, 'a new field of X86CPUVersionDefinition needs support before its changes can be judged');
+          this.fail(
+            key,
+            f.line,
+            `${model}-v${version}: unknown version field .${fname}`,
+            'a new field of X86CPUVersionDefinition needs support before its changes can be judged',
+          );
         }
       }
       out.push(entry);
@@ -507,7 +612,11 @@ export class CpuTableReader {
   }
 }
 
-export function findFunction(tree: QemuTree, name: string, keys: QemuFileKey[]): { key: QemuFileKey; body: FunctionBody } | undefined {
+export function findFunction(
+  tree: QemuTree,
+  name: string,
+  keys: QemuFileKey[],
+): { key: QemuFileKey; body: FunctionBody } | undefined {
   for (const key of keys) {
     const body = tree.structures[key]?.functions.get(name);
     if (body) return { key, body };
@@ -517,7 +626,13 @@ export function findFunction(tree: QemuTree, name: string, keys: QemuFileKey[]):
 
 function levelProperty(leaf: bigint): string | undefined {
   const region = leaf & 0xf0000000n;
-  return region === 0n ? 'level' : region === 0x80000000n ? 'xlevel' : region === 0xc0000000n ? 'xlevel2' : undefined;
+  return region === 0n
+    ? 'level'
+    : region === 0x80000000n
+      ? 'xlevel'
+      : region === 0xc0000000n
+        ? 'xlevel2'
+        : undefined;
 }
 
 function exprText(v: InitValue | undefined): string {

@@ -20,12 +20,19 @@ export interface QemuReadOptions {
   hostSupport?: boolean;
 }
 
-export async function readQemuX86Catalog(source: CatalogSource, root = '.', options: QemuReadOptions = {}): Promise<Catalog> {
+export async function readQemuX86Catalog(
+  source: CatalogSource,
+  root = '.',
+  options: QemuReadOptions = {},
+): Promise<Catalog> {
   const hostSupport = options.hostSupport ?? true;
   const tree = await loadQemuTree(source, root, hostSupport ? [] : ['kvmC', 'kvmOldC']);
   const projectVersion = tree.text.version!.trim();
   if (!/^\d+\.\d+\.\d+$/.test(projectVersion)) {
-    throw new CatalogError(`VERSION says "${projectVersion.slice(0, 40)}", expected MAJOR.MINOR.MICRO`, { path: tree.path('version'), line: 1 });
+    throw new CatalogError(`VERSION says "${projectVersion.slice(0, 40)}", expected MAJOR.MINOR.MICRO`, {
+      path: tree.path('version'),
+      line: 1,
+    });
   }
   const cpu = new CpuTableReader(tree);
   cpu.readFeatureWords();
@@ -33,7 +40,16 @@ export async function readQemuX86Catalog(source: CatalogSource, root = '.', opti
   for (const f of cpu.features) propertyDefaults[f.name] = false;
   // A model's .level/.xlevel/.xlevel2 are minimums (`min-level`); the CPUID level a guest sees
   // starts from them, not from the "unset" marker the level properties default to.
-  Object.assign(propertyDefaults, { level: 0, xlevel: 0, xlevel2: 0, family: 0, model: 0, stepping: 0, vendor: '', 'model-id': '' });
+  Object.assign(propertyDefaults, {
+    level: 0,
+    xlevel: 0,
+    xlevel2: 0,
+    family: 0,
+    model: 0,
+    stepping: 0,
+    vendor: '',
+    'model-id': '',
+  });
   const models = cpu.readModels();
   const notes: string[] = [];
   const machineTypes = readMachineTypes(tree, projectVersion, notes);

@@ -1,4 +1,10 @@
-import type { AccelDefaultChange, CompatProperty, CompatSet, DefaultCpuVersion, MachineType } from '../../catalog/model.js';
+import type {
+  AccelDefaultChange,
+  CompatProperty,
+  CompatSet,
+  DefaultCpuVersion,
+  MachineType,
+} from '../../catalog/model.js';
 import { CatalogError } from '../../errors.js';
 import type { FunctionBody } from '../c/initializer.js';
 import { evaluateExpression } from '../c/preprocessor.js';
@@ -20,11 +26,25 @@ export function readCompatSets(tree: QemuTree, cpu: CpuTableReader): Record<stri
       const entries: CompatProperty[] = [];
       for (const item of init.list.items) {
         if (item.value.kind !== 'list') {
-          throw new CatalogError(`${init.name}: expected { driver, property, value }`, { path: tree.path(key), line: item.line });
+          throw new CatalogError(`${init.name}: expected { driver, property, value }`, {
+            path: tree.path(key),
+            line: item.line,
+          });
         }
         const [d, p, v] = item.value.items;
-        const driver = compatDriver(tree, key, d?.value.kind === 'expr' ? d.value.tokens : [], item.line, init.name);
-        const target = driver === ALL_CPUS ? '*' : driver.endsWith(CPU_TYPE_SUFFIX) ? driver.slice(0, -CPU_TYPE_SUFFIX.length) : null;
+        const driver = compatDriver(
+          tree,
+          key,
+          d?.value.kind === 'expr' ? d.value.tokens : [],
+          item.line,
+          init.name,
+        );
+        const target =
+          driver === ALL_CPUS
+            ? '*'
+            : driver.endsWith(CPU_TYPE_SUFFIX)
+              ? driver.slice(0, -CPU_TYPE_SUFFIX.length)
+              : null;
         const str = (x: typeof d, what: string): string => {
           if (target === null && x?.value.kind === 'expr') {
             // Device properties are often macros of device headers outside the catalog;
@@ -36,12 +56,22 @@ export function readCompatSets(tree: QemuTree, cpu: CpuTableReader): Record<stri
             }
           }
           const value = x ? cpu.evalString(key, x.value, `${init.name} ${what}`) : null;
-          if (value === null) throw new CatalogError(`${init.name}: the ${what} is missing`, { path: tree.path(key), line: item.line });
+          if (value === null)
+            throw new CatalogError(`${init.name}: the ${what} is missing`, {
+              path: tree.path(key),
+              line: item.line,
+            });
           return value;
         };
         const property = str(p, 'property');
         const value = str(v, 'value');
-        entries.push({ driver, target, property, value, location: { path: tree.path(key), line: item.line } });
+        entries.push({
+          driver,
+          target,
+          property,
+          value,
+          location: { path: tree.path(key), line: item.line },
+        });
       }
       sets[init.name] = { name: init.name, location: { path: tree.path(key), line: init.line }, entries };
     }
@@ -50,7 +80,9 @@ export function readCompatSets(tree: QemuTree, cpu: CpuTableReader): Record<stri
     const legacy = tree.text.pcH?.split('\n').findIndex((l) => /#define PC_COMPAT_\d/.test(l));
     throw new CatalogError(
       'no pc_compat_X_Y[] arrays in hw/i386/pc.c: this tree predates QEMU 3.1, where compat properties were PC_COMPAT_X_Y macros',
-      legacy !== undefined && legacy >= 0 ? { path: tree.path('pcH'), line: legacy + 1 } : { path: tree.path('pcC') },
+      legacy !== undefined && legacy >= 0
+        ? { path: tree.path('pcH'), line: legacy + 1 }
+        : { path: tree.path('pcC') },
       'cpu-model-guard reads QEMU trees from 3.1 on (tested with 5.2, 7.2, 10.0 and 10.2)',
     );
   }
@@ -62,7 +94,13 @@ export function readCompatSets(tree: QemuTree, cpu: CpuTableReader): Record<stri
  * headers outside the catalog (`TYPE_VIRTIO_NET`): those cannot name a CPU, so they are kept
  * as text. A driver that looks like a CPU type but cannot be evaluated is an error.
  */
-function compatDriver(tree: QemuTree, key: QemuFileKey, tokens: Token[], line: number, array: string): string {
+function compatDriver(
+  tree: QemuTree,
+  key: QemuFileKey,
+  tokens: Token[],
+  line: number,
+  array: string,
+): string {
   try {
     const v = evaluateExpression(tokens, tree.macros, tree.path(key), { line });
     if (typeof v === 'string') return v;
@@ -103,7 +141,11 @@ function machineDefinitions(tree: QemuTree): MachineDefinition[] {
         // The oldest i440fx machine types are named `pc-1.3`: the version is the name's tail.
         const name = JSON.parse(args[1]!) as string;
         const version = /(\d+(?:\.\d+)+)$/.exec(name)?.[1];
-        if (!version) throw new CatalogError(`machine type ${name}: no version in its name`, { path: tree.path(key), line: call.line });
+        if (!version)
+          throw new CatalogError(`machine type ${name}: no version in its name`, {
+            path: tree.path(key),
+            line: call.line,
+          });
         out.push({
           family,
           name,
@@ -128,10 +170,13 @@ function machineDefinitions(tree: QemuTree): MachineDefinition[] {
           latest: m[2] === '_AS_LATEST',
         });
       } else {
-        throw new CatalogError(`${call.name}(${args.join(', ')}): arguments of a form cpu-model-guard does not read`, {
-          path: tree.path(key),
-          line: call.line,
-        });
+        throw new CatalogError(
+          `${call.name}(${args.join(', ')}): arguments of a form cpu-model-guard does not read`,
+          {
+            path: tree.path(key),
+            line: call.line,
+          },
+        );
       }
     }
   }
@@ -149,8 +194,18 @@ interface MachineState {
  * Runs a machine's option function the way QEMU does: each calls the newer one first and then
  * adds its own compat arrays, so the chain is followed, never assumed.
  */
-function runFunction(tree: QemuTree, key: QemuFileKey, fn: FunctionBody, state: MachineState, depth: number): void {
-  if (depth > 200) throw new CatalogError(`machine option functions call each other in a loop at ${fn.name}`, { path: tree.path(key), line: fn.line });
+function runFunction(
+  tree: QemuTree,
+  key: QemuFileKey,
+  fn: FunctionBody,
+  state: MachineState,
+  depth: number,
+): void {
+  if (depth > 200)
+    throw new CatalogError(`machine option functions call each other in a loop at ${fn.name}`, {
+      path: tree.path(key),
+      line: fn.line,
+    });
   const functions = tree.structures[key]!.functions;
   for (const st of fn.statements) {
     const head = st[0]?.text ?? '';
@@ -158,7 +213,11 @@ function runFunction(tree: QemuTree, key: QemuFileKey, fn: FunctionBody, state: 
       // compat_props_add(m->compat_props, ARRAY, ARRAY_len)
       const array = splitTopLevel(st.slice(2, -1), ',')[1];
       if (array?.length === 1) state.compatSets.push(array[0]!.text);
-      else throw new CatalogError('compat_props_add with an array argument cpu-model-guard cannot read', { path: tree.path(key), line: st[0]!.line });
+      else
+        throw new CatalogError('compat_props_add with an array argument cpu-model-guard cannot read', {
+          path: tree.path(key),
+          line: st[0]!.line,
+        });
       continue;
     }
     if (head === 'x86_cpu_change_kvm_default') {
@@ -177,12 +236,16 @@ function runFunction(tree: QemuTree, key: QemuFileKey, fn: FunctionBody, state: 
     }
     const assign = st.findIndex((t) => t.text === '=');
     if (assign > 0) {
-      const target = st.slice(0, assign).map((t) => t.text).join('');
+      const target = st
+        .slice(0, assign)
+        .map((t) => t.text)
+        .join('');
       const value = st.slice(assign + 1);
       if (target.endsWith('->default_cpu_version')) {
         const v = evaluateExpression(value, tree.macros, tree.path(key), { line: st[0]!.line });
         const n = Number(v);
-        state.defaultCpuVersion = n === 0 ? 'legacy' : n === -1 ? 'latest' : n > 0 ? n : state.defaultCpuVersion;
+        state.defaultCpuVersion =
+          n === 0 ? 'legacy' : n === -1 ? 'latest' : n > 0 ? n : state.defaultCpuVersion;
       } else if (target.endsWith('->alias')) {
         state.alias = value[0]?.kind === 'string' ? (JSON.parse(value[0].text) as string) : null;
       }
@@ -199,12 +262,18 @@ function runFunction(tree: QemuTree, key: QemuFileKey, fn: FunctionBody, state: 
  * types older than the deletion horizon (include/hw/boards.h) at run time.
  */
 function isDeleted(tree: QemuTree, version: string, projectVersion: string): boolean {
-  if (!tree.macros.has('MACHINE_VER_DELETION_MAJOR') || !tree.macros.has('_MACHINE_VER_IS_EXPIRED_IMPL')) return false;
+  if (!tree.macros.has('MACHINE_VER_DELETION_MAJOR') || !tree.macros.has('_MACHINE_VER_IS_EXPIRED_IMPL'))
+    return false;
   const [major, minor, micro] = projectVersion.split('.').map(Number);
   const [mMajor, mMinor] = version.split('.');
   const text = `_MACHINE_VER_IS_EXPIRED_IMPL(MACHINE_VER_DELETION_MAJOR, ${mMajor}, ${mMinor})`;
   const seed = (name: string, value: number | undefined): void =>
-    tree.macros.define({ name, body: [{ kind: 'number', text: String(value ?? 0), line: 0 }], path: '<VERSION>', line: 0 });
+    tree.macros.define({
+      name,
+      body: [{ kind: 'number', text: String(value ?? 0), line: 0 }],
+      path: '<VERSION>',
+      line: 0,
+    });
   seed('QEMU_VERSION_MAJOR', major);
   seed('QEMU_VERSION_MINOR', minor);
   seed('QEMU_VERSION_MICRO', micro);
@@ -239,23 +308,36 @@ export function readMachineTypes(tree: QemuTree, projectVersion: string, notes: 
   for (const def of machineDefinitions(tree)) {
     const name = def.name;
     if (isDeleted(tree, def.version, projectVersion)) {
-      notes.push(`${name} is defined in ${tree.path(def.key)} but no longer registered (older than QEMU's machine type deletion horizon)`);
+      notes.push(
+        `${name} is defined in ${tree.path(def.key)} but no longer registered (older than QEMU's machine type deletion horizon)`,
+      );
       continue;
     }
     const functions = tree.structures[def.key]!.functions;
     const optionFn = functions.get(def.optionFn);
     if (!optionFn) {
-      throw new CatalogError(`machine type ${name}: its option function ${def.optionFn} is not in the file`, { path: tree.path(def.key), line: def.line });
+      throw new CatalogError(`machine type ${name}: its option function ${def.optionFn} is not in the file`, {
+        path: tree.path(def.key),
+        line: def.line,
+      });
     }
     const state: MachineState = { compatSets: [], accelDefaultChanges: [] };
     runFunction(tree, def.key, optionFn, state, 0);
     if (def.initFn) {
       const initFn = functions.get(def.initFn);
-      if (!initFn) throw new CatalogError(`machine type ${name}: its init function ${def.initFn} is not in the file`, { path: tree.path(def.key), line: def.line });
+      if (!initFn)
+        throw new CatalogError(`machine type ${name}: its init function ${def.initFn} is not in the file`, {
+          path: tree.path(def.key),
+          line: def.line,
+        });
       runFunction(tree, def.key, initFn, state, 0);
     }
     if (state.defaultCpuVersion === undefined) {
-      throw new CatalogError(`machine type ${name}: no default_cpu_version is set along its option functions`, { path: tree.path(def.key), line: def.line }, 'cpu-model-guard needs to know which version unversioned model names resolve to');
+      throw new CatalogError(
+        `machine type ${name}: no default_cpu_version is set along its option functions`,
+        { path: tree.path(def.key), line: def.line },
+        'cpu-model-guard needs to know which version unversioned model names resolve to',
+      );
     }
     const alias = def.alias ?? (state.alias || undefined);
     // A machine type of the version under development is not released yet.
