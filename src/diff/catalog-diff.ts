@@ -61,8 +61,6 @@ export type CatalogChange =
     }
   | { kind: 'catalog-rule'; what: string; location?: SourceLocation; side: 'RIGHT' | 'LEFT' };
 
-export type CatalogChangeKind = CatalogChange['kind'];
-
 function propsMap(props: PropSetting[]): Map<string, PropSetting> {
   const m = new Map<string, PropSetting>();
   for (const p of props) m.set(p.property, p);
@@ -238,8 +236,4 @@ export function changeReaches(
     default:
       return true;
   }
-}
-
-export function changeProperty(change: CatalogChange): string | undefined {
-  return 'property' in change ? change.property : undefined;
 }

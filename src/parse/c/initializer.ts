@@ -317,14 +317,3 @@ export function field(list: InitList, name: string): InitItem | undefined {
     (it) => it.designators.length === 1 && 'field' in it.designators[0]! && it.designators[0].field === name,
   );
 }
-
-/** Items designated `.name[INDEX] = ...` (`.features[FEAT_1_EDX]`). */
-export function indexedFields(list: InitList, name: string): { index: Token[]; item: InitItem }[] {
-  const out: { index: Token[]; item: InitItem }[] = [];
-  for (const it of list.items) {
-    const [d0, d1] = it.designators;
-    if (d0 && 'field' in d0 && d0.field === name && d1 && 'index' in d1)
-      out.push({ index: d1.index, item: it });
-  }
-  return out;
-}
