@@ -25823,7 +25823,14 @@ function diffCatalogs(base, head) {
     for (const [p, hv] of Object.entries(head.propertyDefaults)) {
         const bv = base.propertyDefaults[p];
         if (bv !== undefined && bv !== hv)
-            out.push({ kind: 'property-default', property: p, before: bv, after: hv, side: 'RIGHT' });
+            out.push({
+                kind: 'property-default',
+                property: p,
+                before: bv,
+                after: hv,
+                location: head.propertyDefaultLocations?.[p],
+                side: 'RIGHT',
+            });
     }
     const baseMachines = new Map(base.machineTypes.map((m) => [m.name, m]));
     for (const hm of head.machineTypes) {
@@ -26189,6 +26196,21 @@ function classifyMachineCatalog(input) {
     }
     return drafts;
 }
+/**
+ * The compat array that the newest released machine type gets and the machine type after it
+ * does not: where an entry keeps old behaviour for every released machine type.
+ */
+function newestReleasedCompatSet(head, releasedMachine) {
+    for (const [t, u] of consecutivePairs(head.machineTypes).reverse()) {
+        if (!releasedMachine(t) || releasedMachine(u))
+            continue;
+        const name = t.compatSets.find((s) => !u.compatSets.includes(s) && /^pc_compat_/.test(s)) ??
+            t.compatSets.find((s) => !u.compatSets.includes(s));
+        if (name && head.compatSets[name])
+            return head.compatSets[name];
+    }
+    return undefined;
+}
 /** QEMU's spelling of a prop value inside `{ "prop", "value" }`. */
 const qemuValue = (v) => (v === true ? 'on' : v === false ? 'off' : String(v));
 /**
@@ -26276,9 +26298,19 @@ function draftForGroup(g, base, head, changes, releasedMachine) {
             hostRequirements(head, { [e.property]: true }).has(e.property))
             .map((e) => e.property));
         const sample = releasedEffects.find((e) => e.property === property) ?? releasedEffects[0];
+        // A default every CPU shares (an accelerator default, a CPU property's default) is kept
+        // for released machine types by one compat entry for every CPU in the newest released
+        // machine type's compat array; unless it adds a host requirement, that makes it safe.
+        const global = (c.kind === 'accel-default' || c.kind === 'property-default') && c.before !== undefined ? c : undefined;
+        const confining = global && !gained.length ? newestReleasedCompatSet(head, releasedMachine) : undefined;
+        const compatEntry = global
+            ? `{ TYPE_X86_CPU, "${global.property}", "${qemuValue(global.before)}" },`
+            : undefined;
         const fixLines = model && (c.kind === 'model-prop' || c.kind === 'version-prop')
             ? newVersionBlock(model, [[c.property, c.after]])
-            : undefined;
+            : confining?.entries.length && compatEntry
+                ? { path: confining.location.path, afterLine: confining.location.line, text: `    ${compatEntry}` }
+                : undefined;
         return {
             rule: 'released-model-changed',
             class: 'new-model-required',
@@ -26296,7 +26328,11 @@ function draftForGroup(g, base, head, changes, releasedMachine) {
             location,
             fix: model
                 ? `revert it and add the change as a new version ${model.name}-v${model.versions.at(-1).version + 1}`
-                : 'revert it; confine the change to new machine types with a compat entry for every released machine type, or add a new model version',
+                : confining && compatEntry
+                    ? `keep the old value for released machine types: add ${compatEntry} to ${confining.name}`
+                    : gained.length
+                        ? `revert it: a default every model shares cannot ask more of the host; put ${gained.join(', ')} in new model versions`
+                        : 'revert it, or confine the change to new machine types with a compat entry for every released machine type',
             ...(fixLines ? { fixLines } : {}),
         };
     }
@@ -27420,6 +27456,8 @@ class CpuTableReader {
      * Defaults of the CPU object's own properties (`x86_cpu_properties[]`): the knobs compat
      * properties turn (`legacy-cache`, `x-vendor-cpuid-only`, ...) need a value before and after.
      */
+    /** Where each default of `readPropertyDefaults` is written. */
+    propertyDefaultLocations = {};
     readPropertyDefaults() {
         const t = this.requireTable('x86_cpu_properties', ['cpuC']);
         const out = {};
@@ -27435,6 +27473,7 @@ class CpuTableReader {
             if (!nameTok?.length || nameTok[0].kind !== 'string')
                 continue;
             const name = String(this.eval(t.key, nameTok, item.line));
+            this.propertyDefaultLocations[name] = this.loc(t.key, item.line);
             const kind = macro.replace('DEFINE_PROP_', '');
             const tryEval = (a) => {
                 if (!a?.length)
@@ -28735,6 +28774,7 @@ async function readQemuX86Catalog(source, root = '.', options = {}) {
         compatSets: readCompatSets(tree, cpu),
         accelDefaults: cpu.readAccelDefaults(),
         propertyDefaults,
+        propertyDefaultLocations: cpu.propertyDefaultLocations,
         // x86_cpu_load_model sets CPUID_EXT_HYPERVISOR on every model.
         alwaysOn: hypervisor ? [{ property: 'hypervisor', value: true, location: hypervisor.location }] : [],
         features: cpu.features,

@@ -147,6 +147,8 @@ export interface Catalog {
   accelDefaults: Record<Exclude<Accel, 'none'>, PropSetting[]>;
   /** Every property a CPU object has before the model is loaded (features off, knobs). */
   propertyDefaults: Record<string, PropValue>;
+  /** Where a property default is written, where the catalog says. */
+  propertyDefaultLocations?: Record<string, SourceLocation>;
   /** Props every model gets after its definition (QEMU sets `hypervisor`). */
   alwaysOn: PropSetting[];
   features: FeatureInfo[];

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { EffectiveModels, registeredNames, resolveVersion } from '../catalog/effective.js';
-import type { Catalog, CpuModel, MachineType, PropValue, RegisteredName } from '../catalog/model.js';
+import type {
+  Catalog,
+  CompatSet,
+  CpuModel,
+  MachineType,
+  PropValue,
+  RegisteredName,
+} from '../catalog/model.js';
 import { changeReaches, diffCatalogs, type CatalogChange } from '../diff/catalog-diff.js';
 import type { Finding, FindingClass, FindingLocation, FixLines, Suggestion } from '../report/finding.js';
 
@@ -375,6 +382,24 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
   return drafts;
 }
 
+/**
+ * The compat array that the newest released machine type gets and the machine type after it
+ * does not: where an entry keeps old behaviour for every released machine type.
+ */
+function newestReleasedCompatSet(
+  head: Catalog,
+  releasedMachine: (m: MachineType) => boolean,
+): CompatSet | undefined {
+  for (const [t, u] of consecutivePairs(head.machineTypes).reverse()) {
+    if (!releasedMachine(t) || releasedMachine(u)) continue;
+    const name =
+      t.compatSets.find((s) => !u.compatSets.includes(s) && /^pc_compat_/.test(s)) ??
+      t.compatSets.find((s) => !u.compatSets.includes(s));
+    if (name && head.compatSets[name]) return head.compatSets[name];
+  }
+  return undefined;
+}
+
 /** QEMU's spelling of a prop value inside `{ "prop", "value" }`. */
 const qemuValue = (v: PropValue): string => (v === true ? 'on' : v === false ? 'off' : String(v));
 
@@ -482,10 +507,21 @@ function draftForGroup(
         .map((e) => e.property),
     );
     const sample = releasedEffects.find((e) => e.property === property) ?? releasedEffects[0]!;
+    // A default every CPU shares (an accelerator default, a CPU property's default) is kept
+    // for released machine types by one compat entry for every CPU in the newest released
+    // machine type's compat array; unless it adds a host requirement, that makes it safe.
+    const global =
+      (c.kind === 'accel-default' || c.kind === 'property-default') && c.before !== undefined ? c : undefined;
+    const confining = global && !gained.length ? newestReleasedCompatSet(head, releasedMachine) : undefined;
+    const compatEntry = global
+      ? `{ TYPE_X86_CPU, "${global.property}", "${qemuValue(global.before!)}" },`
+      : undefined;
     const fixLines =
       model && (c.kind === 'model-prop' || c.kind === 'version-prop')
         ? newVersionBlock(model, [[c.property, c.after]])
-        : undefined;
+        : confining?.entries.length && compatEntry
+          ? { path: confining.location.path, afterLine: confining.location.line, text: `    ${compatEntry}` }
+          : undefined;
     return {
       rule: 'released-model-changed',
       class: 'new-model-required',
@@ -504,7 +540,11 @@ function draftForGroup(
       location,
       fix: model
         ? `revert it and add the change as a new version ${model.name}-v${model.versions.at(-1)!.version + 1}`
-        : 'revert it; confine the change to new machine types with a compat entry for every released machine type, or add a new model version',
+        : confining && compatEntry
+          ? `keep the old value for released machine types: add ${compatEntry} to ${confining.name}`
+          : gained.length
+            ? `revert it: a default every model shares cannot ask more of the host; put ${gained.join(', ')} in new model versions`
+            : 'revert it, or confine the change to new machine types with a compat entry for every released machine type',
       ...(fixLines ? { fixLines } : {}),
     };
   }

@@ -175,7 +175,14 @@ export function diffCatalogs(base: Catalog, head: Catalog): CatalogChange[] {
   for (const [p, hv] of Object.entries(head.propertyDefaults)) {
     const bv = base.propertyDefaults[p];
     if (bv !== undefined && bv !== hv)
-      out.push({ kind: 'property-default', property: p, before: bv, after: hv, side: 'RIGHT' });
+      out.push({
+        kind: 'property-default',
+        property: p,
+        before: bv,
+        after: hv,
+        location: head.propertyDefaultLocations?.[p],
+        side: 'RIGHT',
+      });
   }
 
   const baseMachines = new Map(base.machineTypes.map((m) => [m.name, m]));

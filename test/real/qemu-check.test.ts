@@ -252,6 +252,22 @@ describe('check on the real QEMU 7.2 catalog', () => {
     );
   });
 
+  test('a CPU property default changed for every machine type: the fix is the compat entry that confines it', async () => {
+    const report = await checkHead('property-default', (r) =>
+      r.edit(
+        CPU_C,
+        'DEFINE_PROP_BOOL("cpuid-0xb", X86CPU, enable_cpuid_0xb, true),',
+        'DEFINE_PROP_BOOL("cpuid-0xb", X86CPU, enable_cpuid_0xb, false),',
+      ),
+    );
+    const f = only(report, 'released-model-changed');
+    expect([f.property, f.before, f.after]).toEqual(['cpuid-0xb', true, false]);
+    expect(f.hostRequirement).toBeUndefined();
+    expect(f.fix).toBe(
+      'keep the old value for released machine types: add { TYPE_X86_CPU, "cpuid-0xb", "on" }, to pc_compat_7_1',
+    );
+  });
+
   test('a guest-visible change confined to the unreleased machine type by a compat entry is safe', async () => {
     const report = await checkHead('compat-confined', (r) => {
       r.edit(

@@ -216,6 +216,9 @@ export class CpuTableReader {
    * Defaults of the CPU object's own properties (`x86_cpu_properties[]`): the knobs compat
    * properties turn (`legacy-cache`, `x-vendor-cpuid-only`, ...) need a value before and after.
    */
+  /** Where each default of `readPropertyDefaults` is written. */
+  readonly propertyDefaultLocations: Record<string, SourceLocation> = {};
+
   readPropertyDefaults(): Record<string, PropValue> {
     const t = this.requireTable('x86_cpu_properties', ['cpuC']);
     const out: Record<string, PropValue> = {};
@@ -228,6 +231,7 @@ export class CpuTableReader {
       const nameTok = args[0];
       if (!nameTok?.length || nameTok[0]!.kind !== 'string') continue;
       const name = String(this.eval(t.key, nameTok, item.line));
+      this.propertyDefaultLocations[name] = this.loc(t.key, item.line);
       const kind = macro.replace('DEFINE_PROP_', '');
       const tryEval = (a: Token[] | undefined): ConstValue | undefined => {
         if (!a?.length) return undefined;

@@ -75,6 +75,7 @@ export async function readQemuX86Catalog(
     compatSets: readCompatSets(tree, cpu),
     accelDefaults: cpu.readAccelDefaults(),
     propertyDefaults,
+    propertyDefaultLocations: cpu.propertyDefaultLocations,
     // x86_cpu_load_model sets CPUID_EXT_HYPERVISOR on every model.
     alwaysOn: hypervisor ? [{ property: 'hypervisor', value: true, location: hypervisor.location! }] : [],
     features: cpu.features,
