@@ -3,7 +3,7 @@
  * where every expected value can be read off the fixture by a person.
  */
 import { describe, expect, test } from '@jest/globals';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -196,6 +196,7 @@ describe('input that cannot be read is an error with its location', () => {
   test('a tree older than the compat arrays', async () => {
     const err = await withChange((dir) => {
       writeFileSync(path.join(dir, 'hw/i386/pc.c'), '#include "qemu/osdep.h"\n');
+      mkdirSync(path.join(dir, 'include/hw/i386'), { recursive: true });
       writeFileSync(path.join(dir, 'include/hw/i386/pc.h'), '#define PC_COMPAT_3_0 \\\n    HW_COMPAT_3_0\n');
     });
     expect(err.message).toMatch(/predates QEMU 3\.1/);
