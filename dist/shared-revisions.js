@@ -19089,7 +19089,8 @@ class EffectiveModels {
             }
         }
     }
-    names_() {
+    /** Every registered name once (a name registered twice keeps its first model). */
+    registeredNames() {
         return [...this.names.values()];
     }
     name(name) {
@@ -29129,7 +29130,7 @@ function expandEach(req) {
             .slice(-5)
             .join(', ')}, ...`);
     }
-    const names = em.names_().filter((n) => !req.model || n.name === req.model);
+    const names = em.registeredNames().filter((n) => !req.model || n.name === req.model);
     if (req.model && !names.length)
         throw new UsageError(`no model ${req.model} in this catalog`);
     return (function* () {

@@ -459,7 +459,7 @@ export function expandEach(req: ExpandRequest): Generator<[string, Record<string
         .join(', ')}, ...`,
     );
   }
-  const names = em.names_().filter((n) => !req.model || n.name === req.model);
+  const names = em.registeredNames().filter((n) => !req.model || n.name === req.model);
   if (req.model && !names.length) throw new UsageError(`no model ${req.model} in this catalog`);
   return (function* () {
     for (const mt of machineTypes) {

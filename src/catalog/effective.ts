@@ -84,7 +84,8 @@ export class EffectiveModels {
     }
   }
 
-  names_(): RegisteredName[] {
+  /** Every registered name once (a name registered twice keeps its first model). */
+  registeredNames(): RegisteredName[] {
     return [...this.names.values()];
   }
 

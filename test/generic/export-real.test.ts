@@ -46,7 +46,7 @@ describe('exporting a real QEMU tree as a generic catalog', () => {
     const a = new EffectiveModels(qemu);
     const b = new EffectiveModels(back);
     let compared = 0;
-    for (const n of a.names_()) {
+    for (const n of a.registeredNames()) {
       for (const t of qemu.machineTypes) {
         for (const accel of ['kvm', 'tcg'] as const) {
           const ea = a.get(n.name, t.name, accel);
