@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDiffMap } from '../../src/action/hunks.js';
+import { fingerprintsIn, MAX_INLINE_COMMENTS } from '../../src/github/reviewer.js';
 import { TempRepo } from '../support/git-repo.js';
 import { GitHubServer } from '../support/github-server/server.js';
 
@@ -106,6 +107,15 @@ beforeAll(async () => {
       '      avx2: true\n      mpx: true\n      avx512f: true\n',
     );
   });
+  // 32 props added to the released Alpha-v2, each on its own line: 32 findings.
+  heads.many = upstream.branch('many', branchPoint, (r) =>
+    r.edit(
+      CPU_C,
+      '                    { "avx2", "off" },\n',
+      '                    { "avx2", "off" },\n' +
+        Array.from({ length: 32 }, (_, i) => `                    { "x-tuning-${i + 1}", "on" },\n`).join(''),
+    ),
+  );
   heads.broken = upstream.branch('broken', branchPoint, (r) =>
     r.edit(CPU_C, '" QEMU_HW_VERSION,\n    },\n};\n', '" QEMU_HW_VERSION,\n    },\n'),
   );
@@ -380,6 +390,31 @@ describe('the action on pull requests', () => {
     expect(server.issueComments).toHaveLength(1);
     expect(server.issueComments[0]!.body).not.toContain('avx512f');
     expect(server.reviews).toHaveLength(1);
+  });
+
+  it('puts at most 30 comments inline, moves one GitHub refuses (422) into the body with the rest', async () => {
+    openPullRequest(20, heads.many!);
+    const refusedLine =
+      upstream
+        .git('show', `${heads.many}:${CPU_C}`)
+        .split('\n')
+        .findIndex((l) => l.includes('"x-tuning-2"')) + 1;
+    const inner = server.pulls.get(20)!.commentable;
+    server.pulls.get(20)!.commentable = (p, line, side) =>
+      !(p === CPU_C && line === refusedLine) && inner(p, line, side);
+    const r = await runAction('pull_request', pullRequestPayload(20, heads.many!), {}, heads.many!);
+    expect(r.code).toBe(1);
+    expect(r.outputs['new-model-required']).toBe('32');
+    expect(server.reviews).toHaveLength(1);
+    expect(server.reviewComments).toHaveLength(MAX_INLINE_COMMENTS - 1);
+    expect(server.reviewComments.some((c) => c.line === refusedLine)).toBe(false);
+    const inBody = fingerprintsIn(server.reviews[0]!.body ?? '');
+    expect(inBody.size).toBe(32 - (MAX_INLINE_COMMENTS - 1));
+    expect(r.summary).toContain('refused');
+    // Every finding is shown once: inline or in the body.
+    const inline = new Set(server.reviewComments.flatMap((c) => [...fingerprintsIn(c.body)]));
+    expect([...inline].filter((fp) => inBody.has(fp))).toEqual([]);
+    expect(inline.size + inBody.size).toBe(32);
   });
 
   it('with the waive label set live, reports type-2 findings as waived and passes', async () => {
