@@ -4,13 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
-import { QEMU_X86_FILES } from '../../src/parse/qemu-x86/files.js';
-import { debianSource } from '../support/debian-source.js';
-import { TempRepo } from '../support/git-repo.js';
+import type { TempRepo } from '../support/git-repo.js';
+import { addAvx512fToHaswell, addHaswellVersion5, repoWithQemuCatalog } from '../support/qemu-edits.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = path.join(root, process.env['CMG_CLI'] ?? 'dist/cli.js');
@@ -25,13 +24,7 @@ let repo: TempRepo;
 let base: string;
 
 beforeAll(async () => {
-  const qemu = await debianSource('qemu', 'bookworm');
-  repo = new TempRepo();
-  repo.copyFrom(
-    qemu,
-    Object.values(QEMU_X86_FILES).filter((f) => existsSync(path.join(qemu, f))),
-    'qemu',
-  );
+  repo = await repoWithQemuCatalog('qemu');
   base = repo.commitAll('QEMU 7.2 catalog in a subfolder');
   repo.git('tag', 'v7.2.0');
 });
@@ -41,11 +34,7 @@ afterAll(() => repo?.remove());
 describe('check', () => {
   test('a clean change passes with exit 0 and says why it is safe', () => {
     const head = repo.branch('new-version', base, (r) =>
-      r.edit(
-        'qemu/target/i386/cpu.c',
-        '                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n',
-        '                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n            {\n                .version = 5,\n                .props = (PropValue[]) {\n                    { "avx512f", "on" },\n                    { /* end of list */ }\n                }\n            },\n',
-      ),
+      addHaswellVersion5(r, 'qemu/target/i386/cpu.c', [['avx512f', 'on']]),
     );
     const r = run('check', '--repo', repo.dir, '--base', base, '--head', head, '--catalog', 'qemu-x86:qemu');
     expect(r.stderr).toBe('');
@@ -57,13 +46,7 @@ describe('check', () => {
   });
 
   test('a broken rule exits 1; the JSON report follows its schema and points at the line', () => {
-    const head = repo.branch('feature-added', base, (r) =>
-      r.edit(
-        'qemu/target/i386/cpu.c',
-        /(\.name = "Haswell",[\s\S]*?CPUID_7_0_EBX_FSGSBASE \| CPUID_7_0_EBX_BMI1 \|)/,
-        '$1\n            CPUID_7_0_EBX_AVX512F |',
-      ),
-    );
+    const head = repo.branch('feature-added', base, (r) => addAvx512fToHaswell(r, 'qemu/target/i386/cpu.c'));
     const r = run(
       'check',
       '--repo',
@@ -200,11 +183,7 @@ describe('check --by-commit', () => {
       '        /* Fourth generation Core */\n        .name = "Haswell",\n',
     );
     const comment = repo.commitAll('comment only');
-    repo.edit(
-      cpu,
-      /(\.name = "Haswell",[\s\S]*?CPUID_7_0_EBX_FSGSBASE \| CPUID_7_0_EBX_BMI1 \|)/,
-      '$1\n            CPUID_7_0_EBX_AVX512F |',
-    );
+    addAvx512fToHaswell(repo, cpu);
     const feature = repo.commitAll('Haswell: avx512f');
     repo.write('qemu/README.cpu-models', 'notes\n');
     const unrelated = repo.commitAll('notes outside the catalog');

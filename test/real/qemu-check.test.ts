@@ -5,13 +5,15 @@
  * the CLI and the action use.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { QEMU_X86_FILES } from '../../src/parse/qemu-x86/files.js';
 import type { Finding, Report } from '../../src/report/finding.js';
 import { checkRevisions } from '../../src/source/revisions.js';
-import { debianSource } from '../support/debian-source.js';
-import { TempRepo } from '../support/git-repo.js';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+import type { TempRepo } from '../support/git-repo.js';
+import {
+  addAvx512fToHaswell,
+  addHaswellVersion5,
+  removeModel,
+  repoWithQemuCatalog,
+} from '../support/qemu-edits.js';
 
 const CPU_C = 'target/i386/cpu.c';
 const PC_C = 'hw/i386/pc.c';
@@ -21,12 +23,7 @@ let repo: TempRepo;
 let base: string;
 
 beforeAll(async () => {
-  const qemu = await debianSource('qemu', 'bookworm');
-  repo = new TempRepo();
-  repo.copyFrom(
-    qemu,
-    Object.values(QEMU_X86_FILES).filter((f) => existsSync(path.join(qemu, f))),
-  );
+  repo = await repoWithQemuCatalog();
   repo.write('VERSION', '7.1.50\n');
   base = repo.commitAll('QEMU 7.2 catalog during its development cycle');
 });
@@ -52,13 +49,7 @@ function only(report: Report, rule: string): Finding {
 
 describe('check on the real QEMU 7.2 catalog', () => {
   test('a feature added to a released model without a compat entry needs a new model version', async () => {
-    const report = await checkHead('feature-added', (r) =>
-      r.edit(
-        CPU_C,
-        'CPUID_EXT_PCID | CPUID_EXT_F16C | CPUID_EXT_RDRAND,\n        .features[FEAT_8000_0001_EDX] =\n            CPUID_EXT2_LM | CPUID_EXT2_RDTSCP | CPUID_EXT2_NX |\n            CPUID_EXT2_SYSCALL,\n        .features[FEAT_8000_0001_ECX] =\n            CPUID_EXT3_ABM | CPUID_EXT3_LAHF_LM,\n        .features[FEAT_7_0_EBX] =\n            CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 |\n            CPUID_7_0_EBX_HLE | CPUID_7_0_EBX_AVX2',
-        'CPUID_EXT_PCID | CPUID_EXT_F16C | CPUID_EXT_RDRAND,\n        .features[FEAT_8000_0001_EDX] =\n            CPUID_EXT2_LM | CPUID_EXT2_RDTSCP | CPUID_EXT2_NX |\n            CPUID_EXT2_SYSCALL,\n        .features[FEAT_8000_0001_ECX] =\n            CPUID_EXT3_ABM | CPUID_EXT3_LAHF_LM,\n        .features[FEAT_7_0_EBX] =\n            CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 |\n            CPUID_7_0_EBX_AVX512F |\n            CPUID_7_0_EBX_HLE | CPUID_7_0_EBX_AVX2',
-      ),
-    );
+    const report = await checkHead('feature-added', (r) => addAvx512fToHaswell(r, CPU_C));
     expect(report.result).toBe('fail');
     const f = only(report, 'released-model-changed');
     expect(f.class).toBe('new-model-required');
@@ -114,11 +105,7 @@ describe('check on the real QEMU 7.2 catalog', () => {
 
   test('a new version, a new model and a new alias are safe', async () => {
     const report = await checkHead('added', (r) => {
-      r.edit(
-        CPU_C,
-        '                    { "model-id",\n                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n',
-        '                    { "model-id",\n                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n            {\n                .version = 5,\n                .alias = "Haswell-AVX512",\n                .props = (PropValue[]) {\n                    { "avx512f", "on" },\n                    { /* end of list */ }\n                }\n            },\n',
-      );
+      addHaswellVersion5(r, CPU_C, [['avx512f', 'on']], 'Haswell-AVX512');
       r.edit(
         CPU_C,
         'static const X86CPUDefinition builtin_x86_defs[] = {\n',
@@ -136,12 +123,7 @@ describe('check on the real QEMU 7.2 catalog', () => {
   });
 
   test('removing a released model breaks existing VMs; removing it after deprecation is safe', async () => {
-    const removed = await checkHead('removed', (r) => {
-      const text = r.read(CPU_C);
-      const start = text.indexOf('    {\n        .name = "Dhyana",');
-      const end = text.indexOf('    {\n', start + 10);
-      r.write(CPU_C, text.slice(0, start) + text.slice(end));
-    });
+    const removed = await checkHead('removed', (r) => removeModel(r, CPU_C, 'Dhyana'));
     const f = only(removed, 'released-name-removed');
     expect(f.class).toBe('new-model-required');
     expect(f.models).toEqual(expect.arrayContaining(['Dhyana', 'Dhyana-v1', 'Dhyana-v2']));
@@ -160,12 +142,7 @@ describe('check on the real QEMU 7.2 catalog', () => {
         '        .name = "Dhyana",\n        .deprecation_note = "use EPYC instead",\n',
       ),
     );
-    const gone = repo.branch('deprecated-then-removed', deprecated, (r) => {
-      const text = r.read(CPU_C);
-      const start = text.indexOf('    {\n        .name = "Dhyana",');
-      const end = text.indexOf('    {\n', start + 10);
-      r.write(CPU_C, text.slice(0, start) + text.slice(end));
-    });
+    const gone = repo.branch('deprecated-then-removed', deprecated, (r) => removeModel(r, CPU_C, 'Dhyana'));
     const later = await checkRevisions({
       repoDir: repo.dir,
       base: deprecated,
@@ -289,18 +266,13 @@ describe('check on the real QEMU 7.2 catalog', () => {
   });
 
   test('names added since the release tag are still free to change', async () => {
-    const addV5 = (props: string) => (r: TempRepo) =>
-      r.edit(
-        CPU_C,
-        '                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n',
-        `                      "Intel Core Processor (Haswell, no TSX, IBRS)" },\n                    { /* end of list */ }\n                }\n            },\n            {\n                .version = 5,\n                .props = (PropValue[]) {\n${props}                    { /* end of list */ }\n                }\n            },\n`,
-      );
     repo.git('tag', '-f', 'v7.2.0', base);
-    const withV5 = repo.branch('with-v5', base, addV5('                    { "avx512f", "on" },\n'));
-    const edited = repo.branch(
-      'v5-edited',
-      base,
-      addV5('                    { "avx512f", "on" },\n                    { "avx512cd", "on" },\n'),
+    const withV5 = repo.branch('with-v5', base, (r) => addHaswellVersion5(r, CPU_C, [['avx512f', 'on']]));
+    const edited = repo.branch('v5-edited', base, (r) =>
+      addHaswellVersion5(r, CPU_C, [
+        ['avx512f', 'on'],
+        ['avx512cd', 'on'],
+      ]),
     );
     try {
       const report = await checkRevisions({
