@@ -1,65 +1,31 @@
 import type { Catalog, CompatProperty, PropSetting, PropValue, SourceLocation } from '../catalog/model.js';
 
+/** Where a change was written: head for additions and edits (RIGHT), base for removals (LEFT). */
+interface Written {
+  location: SourceLocation;
+  side: 'RIGHT' | 'LEFT';
+}
+
+/** A property set to another value, or set or unset where it was not before. */
+interface PropChange<V> extends Written {
+  property: string;
+  before?: V;
+  after?: V;
+}
+
 /**
  * What changed in the catalog's source, entity by entity: the causes that findings are
  * grouped by. Each change names the property it sets and where it was written (head for
  * additions and edits, base for removals).
  */
 export type CatalogChange =
-  | {
-      kind: 'model-prop';
-      model: string;
-      property: string;
-      before?: PropValue;
-      after?: PropValue;
-      location: SourceLocation;
-      side: 'RIGHT' | 'LEFT';
-    }
-  | {
-      kind: 'version-prop';
-      model: string;
-      version: number;
-      property: string;
-      before?: PropValue;
-      after?: PropValue;
-      location: SourceLocation;
-      side: 'RIGHT' | 'LEFT';
-    }
-  | {
-      kind: 'compat-entry';
-      set: string;
-      target: string;
-      property: string;
-      before?: string;
-      after?: string;
-      location: SourceLocation;
-      side: 'RIGHT' | 'LEFT';
-    }
-  | {
-      kind: 'accel-default';
-      accel: string;
-      property: string;
-      before?: PropValue;
-      after?: PropValue;
-      location: SourceLocation;
-      side: 'RIGHT' | 'LEFT';
-    }
-  | {
-      kind: 'property-default';
-      property: string;
-      before?: PropValue;
-      after?: PropValue;
-      location?: SourceLocation;
-      side: 'RIGHT' | 'LEFT';
-    }
-  | {
-      kind: 'machine-type';
-      machineType: string;
-      what: string;
-      location: SourceLocation;
-      side: 'RIGHT' | 'LEFT';
-    }
-  | { kind: 'catalog-rule'; what: string; location?: SourceLocation; side: 'RIGHT' | 'LEFT' };
+  | ({ kind: 'model-prop'; model: string } & PropChange<PropValue>)
+  | ({ kind: 'version-prop'; model: string; version: number } & PropChange<PropValue>)
+  | ({ kind: 'compat-entry'; set: string; target: string } & PropChange<string>)
+  | ({ kind: 'accel-default'; accel: string } & PropChange<PropValue>)
+  | ({ kind: 'property-default' } & Omit<PropChange<PropValue>, 'location'> & { location?: SourceLocation })
+  | ({ kind: 'machine-type'; machineType: string; what: string } & Written)
+  | ({ kind: 'catalog-rule'; what: string } & Omit<Written, 'location'> & { location?: SourceLocation });
 
 function propsMap(props: PropSetting[]): Map<string, PropSetting> {
   const m = new Map<string, PropSetting>();
