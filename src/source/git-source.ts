@@ -2,6 +2,7 @@ import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { InputError } from '../errors.js';
 import type { CatalogSource } from './catalog-source.js';
+import { GitObjectReader } from './git-objects.js';
 
 /** Git access for the engine's front ends: revisions, merge bases, tags and file contents. */
 export class GitRepository {
@@ -77,53 +78,33 @@ export class GitRepository {
 
   /** The catalog as it is at a commit, read through git without checking it out. */
   async source(commit: string, subdir = '.'): Promise<CatalogSource> {
-    const prefix = path.posix
-      .normalize(subdir.replace(/\\/g, '/'))
-      .replace(/^\.\/?/, '')
-      .replace(/\/$/, '');
-    if (prefix.startsWith('..')) throw new InputError(`catalog path ${subdir} leaves the repository`);
-    const listing = await this.git.raw([
-      'ls-tree',
-      '-r',
-      '-z',
-      '--full-tree',
-      '--name-only',
-      commit,
-      '--',
-      prefix || '.',
-    ]);
-    const files = new Set(listing.split('\0').filter(Boolean));
-    // Each read is checked against the size git lists for the blob: git output read through a
-    // child process's pipe has been seen cut short under concurrency (simple-git issue 795).
-    // Sizes are asked per file, since listing them for a whole tree reads every blob header.
-    const blobSize = async (p: string): Promise<number> => {
-      const line = await this.git.raw(['ls-tree', '-l', '--full-tree', commit, '--', p]);
-      return Number(line.split(/\s+/)[3]);
-    };
+    const normalized = path.posix.normalize(subdir.replace(/\\/g, '/')).replace(/\/$/, '');
+    const prefix = normalized === '.' ? '' : normalized;
+    if (prefix === '..' || prefix.startsWith('../') || prefix.startsWith('/'))
+      throw new InputError(`catalog path ${subdir} leaves the repository`);
+    const files = await this.blobsAt(commit, prefix);
+    const objects = GitObjectReader.of(this.dir);
     const full = (rel: string): string => path.posix.normalize(prefix ? `${prefix}/${rel}` : rel);
     return {
       label: `${commit.slice(0, 12)}${prefix ? `:${prefix}` : ''}`,
       readFile: async (rel) => {
         const p = full(rel);
         if (p.startsWith('..')) throw new InputError(`path ${rel} leaves the repository`);
-        if (!files.has(p)) return undefined;
-        const size = blobSize(p);
-        for (let attempt = 1; ; attempt++) {
-          const [content, expected] = await Promise.all([this.git.showBuffer([`${commit}:${p}`]), size]);
-          if (content.length === expected) return content.toString('utf8');
-          if (attempt === 3) {
-            throw new InputError(
-              `git returned ${content.length} of the ${expected} bytes of ${p} at ${commit.slice(0, 12)}`,
-              { path: p },
-              'run again; if it persists, check the repository with git fsck',
-            );
-          }
-        }
+        const oid = files.get(p);
+        if (oid === undefined) return undefined;
+        const object = await objects.read(oid);
+        if (!object)
+          throw new InputError(
+            `git lists ${p} at ${commit.slice(0, 12)} but has no object ${oid}`,
+            { path: p },
+            'the repository is incomplete: check it with git fsck, or fetch again',
+          );
+        return object.content.toString('utf8');
       },
       listFiles: async (dir) => {
         const d = full(dir).replace(/\/$/, '');
         const names: string[] = [];
-        for (const f of files) {
+        for (const f of files.keys()) {
           if (f.startsWith(d + '/') && !f.slice(d.length + 1).includes('/'))
             names.push(f.slice(d.length + 1));
         }
@@ -131,4 +112,31 @@ export class GitRepository {
       },
     };
   }
+
+  /**
+   * Every blob under a folder at a commit, path to object id. A commit never changes, so each
+   * (commit, folder) is listed once per run, however many sources are made of it.
+   */
+  private blobsAt(commit: string, prefix: string): Promise<Map<string, string>> {
+    const key = `${path.resolve(this.dir)}\0${commit}\0${prefix}`;
+    let listing = treeListings.get(key);
+    if (!listing) {
+      listing = this.git
+        .raw(['ls-tree', '-r', '-z', '--full-tree', commit, '--', prefix || '.'])
+        .then((out) => {
+          const blobs = new Map<string, string>();
+          for (const entry of out.split('\0')) {
+            // <mode> SP <type> SP <object> TAB <path>
+            const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
+            if (m) blobs.set(m[2]!, m[1]!);
+          }
+          return blobs;
+        });
+      listing.catch(() => treeListings.delete(key));
+      treeListings.set(key, listing);
+    }
+    return listing;
+  }
 }
+
+const treeListings = new Map<string, Promise<Map<string, string>>>();
