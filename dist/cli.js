@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-import { createWriteStream } from 'node:fs';
-import { readdir, stat, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { s as distExports, I as InputError, T as TOOL, E as EXIT_INPUT_ERROR, h as EXIT_INTERNAL_ERROR, m as EXIT_OK, U as UsageError, t as readMachineCatalog, u as detectCatalog, v as expandEach, G as GitRepository, q as catalogsToCheck, j as auditRevision, w as audit, i as checkRevisions, d as parseCatalogSpec, n as loadConfig, x as parseReportFormat, k as renderReports, l as EXIT_FINDINGS, o as overallResult } from './shared-revisions.js';
+import { s as distExports, t as asFileError, I as InputError, T as TOOL, E as EXIT_INPUT_ERROR, h as EXIT_INTERNAL_ERROR, m as EXIT_OK, U as UsageError, u as readMachineCatalog, v as detectCatalog, x as expandEach, y as openReportFile, G as GitRepository, q as catalogsToCheck, j as auditRevision, z as audit, i as checkRevisions, d as parseCatalogSpec, w as writeReportFile, n as loadConfig, A as parseReportFormat, k as renderReports, l as EXIT_FINDINGS, o as overallResult } from './shared-revisions.js';
+import { readdir, stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import 'node:crypto';
 import 'process';
 import 'buffer';
+import 'node:fs';
 import 'fs';
 import 'tty';
 import 'util';
@@ -126,6 +126,7 @@ function fsSource(root) {
         }
         return abs;
     };
+    const displayPath = (rel) => path.join(root, rel);
     return {
         label: absRoot,
         async readFile(rel) {
@@ -135,30 +136,38 @@ function fsSource(root) {
             catch (err) {
                 if (err.code === 'ENOENT')
                     return undefined;
-                if (err.code === 'EISDIR') {
-                    throw new InputError(`${rel} is a directory, expected a file`, { path: rel });
-                }
-                throw err;
+                if (err.code === 'ENOTDIR' && (await isFile(absRoot)))
+                    throw new InputError('a file, expected the folder of a catalog', { path: root });
+                throw asFileError(err, displayPath(rel));
             }
         },
         async listFiles(dir) {
             const abs = inside(dir);
+            let entries;
             try {
-                const entries = await readdir(abs);
-                const files = [];
-                for (const name of entries.sort()) {
-                    if ((await stat(path.join(abs, name))).isFile())
-                        files.push(name);
-                }
-                return files;
+                entries = await readdir(abs);
             }
             catch (err) {
                 if (err.code === 'ENOENT')
                     return [];
-                throw err;
+                throw asFileError(err, displayPath(dir));
             }
+            const files = [];
+            for (const name of entries.sort()) {
+                // A dangling or looping link is part of the catalog that cannot be read: an error,
+                // never a smaller catalog.
+                const entry = await stat(path.join(abs, name)).catch((err) => {
+                    throw asFileError(err, displayPath(path.join(dir, name)));
+                });
+                if (entry.isFile())
+                    files.push(name);
+            }
+            return files;
         },
     };
+}
+async function isFile(p) {
+    return (await stat(p).catch(() => undefined))?.isFile() ?? false;
 }
 
 const USAGE = `cpu-model-guard ${TOOL.version}: guards CPU model catalogs (QEMU x86, libvirt cpu_map, generic)
@@ -221,7 +230,7 @@ function configFrom(source, values) {
 }
 async function emit(text, values) {
     if (values.output)
-        await writeFile(values.output, text.endsWith('\n') ? text : `${text}\n`);
+        await writeReportFile(values.output, text);
     else
         process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
@@ -304,10 +313,12 @@ async function main(argv) {
             // time, and indented only for a person at a terminal.
             const indent = !values.output && process.stdout.isTTY ? 2 : undefined;
             const expansions = expandEach({ catalog, machine: values.machine, model: values.model, accel });
-            const out = values.output ? createWriteStream(values.output) : process.stdout;
+            const file = values.output ? await openReportFile(values.output) : undefined;
             const write = (text) => {
-                if (!out.write(text))
-                    return new Promise((resolve) => out.once('drain', () => resolve()));
+                if (file)
+                    return file.write(text);
+                if (!process.stdout.write(text))
+                    return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
             };
             let first = true;
             await write('{');
@@ -330,8 +341,7 @@ async function main(argv) {
                 first = false;
             }
             await write(`${indent ? '\n' : ''}}\n`);
-            if (out !== process.stdout)
-                await new Promise((resolve, reject) => out.end((err) => (err ? reject(err) : resolve())));
+            await file?.close();
             return EXIT_OK;
         }
         case 'export': {

@@ -20,7 +20,7 @@ import require$$0$4 from 'node:util';
 import require$$7 from 'node:querystring';
 import require$$8 from 'node:events';
 import require$$0$5 from 'node:diagnostics_channel';
-import { c as commonjsGlobal, g as getDefaultExportFromCjs, p as parseFingerprintMarker, r as renderFindingComment, a as renderMarkdownSummary, b as codeSpan, e as escapeMarkdown, f as fingerprintMarker, C as CLASS_ORDER, G as GitRepository, I as InputError, U as UsageError, d as parseCatalogSpec, E as EXIT_INPUT_ERROR, h as EXIT_INTERNAL_ERROR, i as checkRevisions, j as auditRevision, o as overallResult, k as renderReports, J as JOB_SUMMARY_MAX_BYTES, l as EXIT_FINDINGS, m as EXIT_OK, n as loadConfig, q as catalogsToCheck } from './shared-revisions.js';
+import { c as commonjsGlobal, g as getDefaultExportFromCjs, p as parseFingerprintMarker, r as renderFindingComment, a as renderMarkdownSummary, b as codeSpan, e as escapeMarkdown, f as fingerprintMarker, C as CLASS_ORDER, G as GitRepository, I as InputError, U as UsageError, d as parseCatalogSpec, E as EXIT_INPUT_ERROR, h as EXIT_INTERNAL_ERROR, i as checkRevisions, j as auditRevision, o as overallResult, k as renderReports, J as JOB_SUMMARY_MAX_BYTES, l as EXIT_FINDINGS, m as EXIT_OK, n as loadConfig, q as catalogsToCheck, w as writeReportFile } from './shared-revisions.js';
 import require$$5 from 'node:tls';
 import require$$1$2 from 'node:zlib';
 import require$$5$1 from 'node:perf_hooks';
@@ -33,11 +33,12 @@ import require$$1$5 from 'node:dns';
 import require$$5$3 from 'string_decoder';
 import 'child_process';
 import 'timers';
-import { readFile, mkdir as mkdir$1, writeFile as writeFile$1 } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import 'node:crypto';
 import 'process';
 import 'buffer';
+import 'node:fs';
 import 'tty';
 import 'node:child_process';
 
@@ -37646,8 +37647,7 @@ function runUrl(env) {
 }
 async function writeReport(workspace, rel, text) {
     const abs = path.join(workspace, rel);
-    await mkdir$1(path.dirname(abs), { recursive: true });
-    await writeFile$1(abs, text.endsWith('\n') ? text : `${text}\n`);
+    await writeReportFile(abs, text, { createFolders: true });
     return abs;
 }
 async function prepare(io, inputs, ctx, checkout, client) {

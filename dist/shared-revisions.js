@@ -2,12 +2,14 @@ import path, { normalize } from 'node:path';
 import { createHash } from 'node:crypto';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
+import { createWriteStream, statSync } from 'node:fs';
 import fs__default from 'fs';
 import require$$1 from 'tty';
 import require$$6 from 'util';
 import os__default from 'os';
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { mkdir, open } from 'node:fs/promises';
 
 var commonjsGlobal = typeof globalThis !== 'undefined' ? globalThis : typeof window !== 'undefined' ? window : typeof global !== 'undefined' ? global : typeof self !== 'undefined' ? self : {};
 
@@ -18699,6 +18701,66 @@ async function detectCatalog(source) {
     throw new UsageError(`no CPU model catalog found at the root of ${source.label}`, undefined, 'name the catalog (qemu-x86:PATH, libvirt-cpu-map:PATH or catalog:FILE), or list it in .github/cpu-model-guard.yml');
 }
 
+/** Why a path cannot be read or written, in the words of someone who can fix it. */
+function fileErrorMessage(err) {
+    switch (err?.code) {
+        case 'ENOENT':
+            return 'no such file or folder';
+        case 'EISDIR':
+            return 'a folder, expected a file';
+        case 'ENOTDIR':
+            return 'a part of this path is a file, expected a folder';
+        case 'ELOOP':
+            return 'a symbolic link that leads to itself';
+        case 'EACCES':
+        case 'EPERM':
+            return 'not accessible to this user';
+        case 'EROFS':
+            return 'on a read-only file system';
+        case 'ENOSPC':
+            return 'no space left on the device';
+        case 'ENAMETOOLONG':
+            return 'the name is too long';
+        default:
+            return undefined;
+    }
+}
+/** An input error for a file system failure a user can fix; anything else stays what it is. */
+function asFileError(err, file, hint) {
+    const message = fileErrorMessage(err);
+    return message ? new InputError(message, { path: file }, hint) : err;
+}
+async function openReportFile(file, options = {}) {
+    const hint = 'pass --output a file path in a folder that exists';
+    try {
+        if (options.createFolders)
+            await mkdir(path.dirname(file), { recursive: true });
+        const handle = await open(file, 'w');
+        const stream = createWriteStream('', { fd: handle.fd, autoClose: true });
+        let failure;
+        stream.on('error', (err) => (failure = asFileError(err, file, hint)));
+        return {
+            write: (text) => new Promise((resolve, reject) => {
+                if (failure)
+                    return reject(failure);
+                stream.write(text, (err) => (err ? reject(asFileError(err, file, hint)) : resolve()));
+            }),
+            close: () => new Promise((resolve, reject) => {
+                stream.end(() => (failure ? reject(failure) : resolve()));
+            }),
+        };
+    }
+    catch (err) {
+        throw asFileError(err, file, hint);
+    }
+}
+/** Writes a whole report to a file, ending it with a newline. */
+async function writeReportFile(file, text, options = {}) {
+    const out = await openReportFile(file, options);
+    await out.write(text.endsWith('\n') ? text : `${text}\n`);
+    await out.close();
+}
+
 class Diff {
     diff(oldStr, newStr, 
     // Type below is not accurate/complete - see above for full possibilities - but it compiles
@@ -33898,12 +33960,149 @@ const wo = (t, e) => {
   ), new f(r, n);
 };
 
+/**
+ * One long-lived `git cat-file --batch` per repository: every blob of a run comes through one
+ * process instead of one `git show` each. The object's size comes in its header, so a read is
+ * complete by construction, and blobs are cached by object id, which is their content: a file
+ * unchanged between base, head and the release revision is read once.
+ */
+class GitObjectReader {
+    dir;
+    static readers = new Map();
+    /** The reader of a repository, shared by every source the run makes of it. */
+    static of(dir) {
+        const key = path.resolve(dir);
+        let reader = GitObjectReader.readers.get(key);
+        if (!reader)
+            GitObjectReader.readers.set(key, (reader = new GitObjectReader(key)));
+        return reader;
+    }
+    child;
+    queue = [];
+    buffered = Buffer.alloc(0);
+    stderr = '';
+    blobs = new Map();
+    constructor(dir) {
+        this.dir = dir;
+    }
+    /** The object a `<rev>:<path>` or an object id names, or `undefined` when git has none. */
+    read(spec) {
+        if (/[\n\r]/.test(spec)) {
+            return Promise.reject(new InputError(`git object name ${JSON.stringify(spec)} holds a line break`));
+        }
+        const cached = this.blobs.get(spec);
+        if (cached)
+            return Promise.resolve({ oid: spec, type: 'blob', content: cached });
+        return new Promise((resolve, reject) => {
+            const child = this.process();
+            this.queue.push({
+                spec,
+                resolve: (object) => {
+                    if (object?.type === 'blob')
+                        this.blobs.set(object.oid, object.content);
+                    resolve(object);
+                },
+                reject,
+            });
+            pipe(child.stdout).ref();
+            child.stdin.write(`${spec}\n`);
+        });
+    }
+    /** Ends the git process; the next read starts another. */
+    close() {
+        this.child?.stdin.end();
+        this.child = undefined;
+    }
+    process() {
+        if (this.child)
+            return this.child;
+        const child = spawn('git', ['cat-file', '--batch'], { cwd: this.dir, stdio: 'pipe' });
+        this.child = child;
+        this.buffered = Buffer.alloc(0);
+        this.stderr = '';
+        child.stdout.on('data', (chunk) => {
+            this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
+            this.drain();
+        });
+        child.stderr.on('data', (chunk) => {
+            this.stderr = (this.stderr + chunk.toString('utf8')).slice(-2e3);
+        });
+        const fail = (why) => {
+            if (this.child === child)
+                this.child = undefined;
+            const pending = this.queue.splice(0);
+            for (const p of pending) {
+                p.reject(new InputError(`git cat-file in ${this.dir} ${why}${this.stderr ? `: ${this.stderr.trim()}` : ''}`, undefined, 'check that the folder is a git repository and that git works there (git status)'));
+            }
+        };
+        child.on('error', (err) => fail(`could not start (${err.message})`));
+        // A git that ended early closes its stdin: the close handler reports it, not the write.
+        child.stdin.on('error', () => undefined);
+        child.on('close', (code) => {
+            if (this.queue.length)
+                fail(`ended with code ${code} before answering`);
+        });
+        // An idle reader must not keep the process alive: stdout is referenced only while a read
+        // is waiting for its answer.
+        pipe(child.stdout).unref();
+        pipe(child.stderr).unref();
+        pipe(child.stdin).unref();
+        child.unref();
+        return child;
+    }
+    /** Answers, in order, every request whose whole reply has arrived. */
+    drain() {
+        while (this.queue.length) {
+            const eol = this.buffered.indexOf(0x0a);
+            if (eol < 0)
+                return;
+            const header = this.buffered.subarray(0, eol).toString('utf8');
+            const request = this.queue[0];
+            if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+                this.buffered = this.buffered.subarray(eol + 1);
+                this.queue.shift();
+                request.resolve(undefined);
+                continue;
+            }
+            const m = /^([0-9a-f]{40,64}) (\w+) (\d+)$/.exec(header);
+            if (!m) {
+                this.queue.shift();
+                request.reject(new InputError(`git cat-file answered "${header.slice(0, 200)}" for ${request.spec}`));
+                this.close();
+                return;
+            }
+            const size = Number(m[3]);
+            if (this.buffered.length < eol + 1 + size + 1)
+                return;
+            const content = Buffer.from(this.buffered.subarray(eol + 1, eol + 1 + size));
+            this.buffered = this.buffered.subarray(eol + 1 + size + 1);
+            this.queue.shift();
+            request.resolve({ oid: m[1], type: m[2], content });
+        }
+        if (!this.queue.length && this.child)
+            pipe(this.child.stdout).unref();
+    }
+}
+/** A child's stdio with `stdio: 'pipe'` is a socket, which can stop holding the event loop. */
+function pipe(stream) {
+    return stream;
+}
+
 /** Git access for the engine's front ends: revisions, merge bases, tags and file contents. */
 class GitRepository {
     dir;
     git;
     constructor(dir) {
         this.dir = dir;
+        let folder;
+        try {
+            folder = statSync(dir);
+        }
+        catch (err) {
+            throw asFileError(err, dir, 'pass --repo the folder of a git repository');
+        }
+        if (!folder.isDirectory())
+            throw new InputError('a file, expected the folder of a git repository', { path: dir });
         this.git = wo({ baseDir: path.resolve(dir), maxConcurrentProcesses: 6 });
     }
     /** The commit a revision names; a clear error when the repository does not have it. */
@@ -33965,30 +34164,12 @@ class GitRepository {
     }
     /** The catalog as it is at a commit, read through git without checking it out. */
     async source(commit, subdir = '.') {
-        const prefix = path.posix
-            .normalize(subdir.replace(/\\/g, '/'))
-            .replace(/^\.\/?/, '')
-            .replace(/\/$/, '');
-        if (prefix.startsWith('..'))
+        const normalized = path.posix.normalize(subdir.replace(/\\/g, '/')).replace(/\/$/, '');
+        const prefix = normalized === '.' ? '' : normalized;
+        if (prefix === '..' || prefix.startsWith('../') || prefix.startsWith('/'))
             throw new InputError(`catalog path ${subdir} leaves the repository`);
-        const listing = await this.git.raw([
-            'ls-tree',
-            '-r',
-            '-z',
-            '--full-tree',
-            '--name-only',
-            commit,
-            '--',
-            prefix || '.',
-        ]);
-        const files = new Set(listing.split('\0').filter(Boolean));
-        // Each read is checked against the size git lists for the blob: git output read through a
-        // child process's pipe has been seen cut short under concurrency (simple-git issue 795).
-        // Sizes are asked per file, since listing them for a whole tree reads every blob header.
-        const blobSize = async (p) => {
-            const line = await this.git.raw(['ls-tree', '-l', '--full-tree', commit, '--', p]);
-            return Number(line.split(/\s+/)[3]);
-        };
+        const files = await this.blobsAt(commit, prefix);
+        const objects = GitObjectReader.of(this.dir);
         const full = (rel) => path.posix.normalize(prefix ? `${prefix}/${rel}` : rel);
         return {
             label: `${commit.slice(0, 12)}${prefix ? `:${prefix}` : ''}`,
@@ -33996,22 +34177,18 @@ class GitRepository {
                 const p = full(rel);
                 if (p.startsWith('..'))
                     throw new InputError(`path ${rel} leaves the repository`);
-                if (!files.has(p))
+                const oid = files.get(p);
+                if (oid === undefined)
                     return undefined;
-                const size = blobSize(p);
-                for (let attempt = 1;; attempt++) {
-                    const [content, expected] = await Promise.all([this.git.showBuffer([`${commit}:${p}`]), size]);
-                    if (content.length === expected)
-                        return content.toString('utf8');
-                    if (attempt === 3) {
-                        throw new InputError(`git returned ${content.length} of the ${expected} bytes of ${p} at ${commit.slice(0, 12)}`, { path: p }, 'run again; if it persists, check the repository with git fsck');
-                    }
-                }
+                const object = await objects.read(oid);
+                if (!object)
+                    throw new InputError(`git lists ${p} at ${commit.slice(0, 12)} but has no object ${oid}`, { path: p }, 'the repository is incomplete: check it with git fsck, or fetch again');
+                return object.content.toString('utf8');
             },
             listFiles: async (dir) => {
                 const d = full(dir).replace(/\/$/, '');
                 const names = [];
-                for (const f of files) {
+                for (const f of files.keys()) {
                     if (f.startsWith(d + '/') && !f.slice(d.length + 1).includes('/'))
                         names.push(f.slice(d.length + 1));
                 }
@@ -34019,7 +34196,33 @@ class GitRepository {
             },
         };
     }
+    /**
+     * Every blob under a folder at a commit, path to object id. A commit never changes, so each
+     * (commit, folder) is listed once per run, however many sources are made of it.
+     */
+    blobsAt(commit, prefix) {
+        const key = `${path.resolve(this.dir)}\0${commit}\0${prefix}`;
+        let listing = treeListings.get(key);
+        if (!listing) {
+            listing = this.git
+                .raw(['ls-tree', '-r', '-z', '--full-tree', commit, '--', prefix || '.'])
+                .then((out) => {
+                const blobs = new Map();
+                for (const entry of out.split('\0')) {
+                    // <mode> SP <type> SP <object> TAB <path>
+                    const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
+                    if (m)
+                        blobs.set(m[2], m[1]);
+                }
+                return blobs;
+            });
+            listing.catch(() => treeListings.delete(key));
+            treeListings.set(key, listing);
+        }
+        return listing;
+    }
 }
+const treeListings = new Map();
 
 async function checkRevisions(o) {
     const repo = new GitRepository(o.repoDir);
@@ -34098,4 +34301,4 @@ async function auditRevision(o) {
     return audit({ ...o, head: await repo.source(commit), headRef: { ref: o.ref, commit } });
 }
 
-export { CLASS_ORDER as C, EXIT_INPUT_ERROR as E, GitRepository as G, InputError as I, JOB_SUMMARY_MAX_BYTES as J, TOOL as T, UsageError as U, renderMarkdownSummary as a, codeSpan as b, commonjsGlobal as c, parseCatalogSpec as d, escapeMarkdown as e, fingerprintMarker as f, getDefaultExportFromCjs as g, EXIT_INTERNAL_ERROR as h, checkRevisions as i, auditRevision as j, renderReports as k, EXIT_FINDINGS as l, EXIT_OK as m, loadConfig as n, overallResult as o, parseFingerprintMarker as p, catalogsToCheck as q, renderFindingComment as r, distExports$2 as s, readMachineCatalog as t, detectCatalog as u, expandEach as v, audit as w, parseReportFormat as x };
+export { parseReportFormat as A, CLASS_ORDER as C, EXIT_INPUT_ERROR as E, GitRepository as G, InputError as I, JOB_SUMMARY_MAX_BYTES as J, TOOL as T, UsageError as U, renderMarkdownSummary as a, codeSpan as b, commonjsGlobal as c, parseCatalogSpec as d, escapeMarkdown as e, fingerprintMarker as f, getDefaultExportFromCjs as g, EXIT_INTERNAL_ERROR as h, checkRevisions as i, auditRevision as j, renderReports as k, EXIT_FINDINGS as l, EXIT_OK as m, loadConfig as n, overallResult as o, parseFingerprintMarker as p, catalogsToCheck as q, renderFindingComment as r, distExports$2 as s, asFileError as t, readMachineCatalog as u, detectCatalog as v, writeReportFile as w, expandEach as x, openReportFile as y, audit as z };

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type GuardConfig } from '../config/config.js';
 import type { CatalogSpec } from '../engine.js';
@@ -14,6 +14,7 @@ import type { Report, Waiver } from '../report/finding.js';
 import { JOB_SUMMARY_MAX_BYTES, renderMarkdownSummary } from '../report/markdown.js';
 import { overallResult, renderReports } from '../report/render.js';
 import { catalogsToCheck } from '../source/catalogs.js';
+import { writeReportFile } from '../source/report-file.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
 import { createGitHubClient, httpStatus, type GitHubClient } from '../github/client.js';
 import { ReadOnlyToken, Reviewer, setCommitStatus, type PublishOutcome } from '../github/reviewer.js';
@@ -78,8 +79,7 @@ function runUrl(env: NodeJS.ProcessEnv): string | undefined {
 
 async function writeReport(workspace: string, rel: string, text: string): Promise<string> {
   const abs = path.join(workspace, rel);
-  await mkdir(path.dirname(abs), { recursive: true });
-  await writeFile(abs, text.endsWith('\n') ? text : `${text}\n`);
+  await writeReportFile(abs, text, { createFolders: true });
   return abs;
 }
 

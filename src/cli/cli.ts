@@ -1,5 +1,3 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig, type GuardConfig } from '../config/config.js';
 import {
@@ -25,6 +23,7 @@ import type { CatalogSource } from '../source/catalog-source.js';
 import { catalogsToCheck, detectCatalog } from '../source/catalogs.js';
 import { GitRepository } from '../source/git-source.js';
 import { fsSource } from '../source/fs-source.js';
+import { openReportFile, writeReportFile } from '../source/report-file.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
 
 const USAGE = `cpu-model-guard ${TOOL.version}: guards CPU model catalogs (QEMU x86, libvirt cpu_map, generic)
@@ -95,7 +94,7 @@ function configFrom(source: CatalogSource, values: Values): Promise<GuardConfig>
 }
 
 async function emit(text: string, values: Values): Promise<void> {
-  if (values.output) await writeFile(values.output, text.endsWith('\n') ? text : `${text}\n`);
+  if (values.output) await writeReportFile(values.output, text);
   else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
@@ -190,9 +189,11 @@ export async function main(argv: string[]): Promise<number> {
       // time, and indented only for a person at a terminal.
       const indent = !values.output && process.stdout.isTTY ? 2 : undefined;
       const expansions = expandEach({ catalog, machine: values.machine, model: values.model, accel });
-      const out = values.output ? createWriteStream(values.output) : process.stdout;
+      const file = values.output ? await openReportFile(values.output) : undefined;
       const write = (text: string): Promise<void> | void => {
-        if (!out.write(text)) return new Promise((resolve) => out.once('drain', () => resolve()));
+        if (file) return file.write(text);
+        if (!process.stdout.write(text))
+          return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
       };
       let first = true;
       await write('{');
@@ -218,10 +219,7 @@ export async function main(argv: string[]): Promise<number> {
         first = false;
       }
       await write(`${indent ? '\n' : ''}}\n`);
-      if (out !== process.stdout)
-        await new Promise<void>((resolve, reject) =>
-          (out as WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())),
-        );
+      await file?.close();
       return EXIT_OK;
     }
     case 'export': {

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import type { CatalogSource } from './catalog-source.js';
+import { asFileError } from './report-file.js';
 
 /** A catalog in a working tree. Paths may not leave the root. */
 export function fsSource(root: string): CatalogSource {
@@ -13,6 +14,7 @@ export function fsSource(root: string): CatalogSource {
     }
     return abs;
   };
+  const displayPath = (rel: string): string => path.join(root, rel);
   return {
     label: absRoot,
     async readFile(rel) {
@@ -20,25 +22,34 @@ export function fsSource(root: string): CatalogSource {
         return await readFile(inside(rel), 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        if ((err as NodeJS.ErrnoException).code === 'EISDIR') {
-          throw new InputError(`${rel} is a directory, expected a file`, { path: rel });
-        }
-        throw err;
+        if ((err as NodeJS.ErrnoException).code === 'ENOTDIR' && (await isFile(absRoot)))
+          throw new InputError('a file, expected the folder of a catalog', { path: root });
+        throw asFileError(err, displayPath(rel));
       }
     },
     async listFiles(dir) {
       const abs = inside(dir);
+      let entries: string[];
       try {
-        const entries = await readdir(abs);
-        const files: string[] = [];
-        for (const name of entries.sort()) {
-          if ((await stat(path.join(abs, name))).isFile()) files.push(name);
-        }
-        return files;
+        entries = await readdir(abs);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-        throw err;
+        throw asFileError(err, displayPath(dir));
       }
+      const files: string[] = [];
+      for (const name of entries.sort()) {
+        // A dangling or looping link is part of the catalog that cannot be read: an error,
+        // never a smaller catalog.
+        const entry = await stat(path.join(abs, name)).catch((err: unknown) => {
+          throw asFileError(err, displayPath(path.join(dir, name)));
+        });
+        if (entry.isFile()) files.push(name);
+      }
+      return files;
     },
   };
+}
+
+async function isFile(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => undefined))?.isFile() ?? false;
 }

@@ -1,14 +1,24 @@
+import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { InputError } from '../errors.js';
 import type { CatalogSource } from './catalog-source.js';
 import { GitObjectReader } from './git-objects.js';
+import { asFileError } from './report-file.js';
 
 /** Git access for the engine's front ends: revisions, merge bases, tags and file contents. */
 export class GitRepository {
   readonly git: SimpleGit;
 
   constructor(readonly dir: string) {
+    let folder: Stats | undefined;
+    try {
+      folder = statSync(dir);
+    } catch (err) {
+      throw asFileError(err, dir, 'pass --repo the folder of a git repository');
+    }
+    if (!folder.isDirectory())
+      throw new InputError('a file, expected the folder of a git repository', { path: dir });
     this.git = simpleGit({ baseDir: path.resolve(dir), maxConcurrentProcesses: 6 });
   }
 

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
@@ -29,7 +30,11 @@ beforeAll(async () => {
   repo.git('tag', 'v7.2.0');
 });
 
-afterAll(() => repo?.remove());
+const scratchDirs: string[] = [];
+afterAll(() => {
+  repo?.remove();
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('check', () => {
   test('a clean change passes with exit 0 and says why it is safe', () => {
@@ -153,7 +158,7 @@ describe('check', () => {
       [['frobnicate'], /unknown command frobnicate/],
       [['expand', '--root', mini, '--machine', 'pc-q35-1.0'], /no machine type pc-q35-1.0/],
     ];
-    for (const [args, message] of cases) {
+    for (const [args, message] of [...cases, ...fileSystemMistakes()]) {
       const r = run(...args);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
       expect(r.stderr).toMatch(message);
@@ -161,6 +166,37 @@ describe('check', () => {
       expect(r.stdout).toBe('');
     }
   });
+
+  /** Folders, files and links given where the other kind is expected: the user's to fix. */
+  function fileSystemMistakes(): [string[], RegExp][] {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'cmg-cli-fs-'));
+    scratchDirs.push(scratch);
+    const aFile = path.join(scratch, 'a-file');
+    writeFileSync(aFile, 'not a folder\n');
+    const looping = path.join(scratch, 'looping');
+    cpSync(mini, looping, { recursive: true });
+    rmSync(path.join(looping, 'target/i386/cpu.c'));
+    symlinkSync('cpu.c', path.join(looping, 'target/i386/cpu.c'));
+    const check = ['check', '--repo', repo.dir, '--base', base, '--head', base, '--catalog', 'qemu-x86:qemu'];
+    return [
+      [
+        ['check', '--repo', path.join(scratch, 'nowhere'), '--base', 'a', '--head', 'b'],
+        /nowhere: no such file or folder/,
+      ],
+      [
+        ['check', '--repo', aFile, '--base', 'a', '--head', 'b'],
+        /a-file: a file, expected the folder of a git repository/,
+      ],
+      [
+        [...check, '--output', path.join(scratch, 'no-folder', 'r.txt')],
+        /no-folder\/r\.txt: no such file or folder/,
+      ],
+      [[...check, '--output', scratch], /cmg-cli-fs-\w+: a folder, expected a file/],
+      [['audit', '--root', aFile], /a-file: a file, expected the folder of a catalog/],
+      [['audit', '--root', looping], /cpu\.c: a symbolic link that leads to itself/],
+      [['expand', '--root', mini, '--output', scratch], /: a folder, expected a file/],
+    ];
+  }
 
   test('a catalog broken in head is an input error naming file and line, never a pass', () => {
     const head = repo.branch('broken', base, (r) => {

@@ -1,0 +1,84 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from '../errors.js';
+
+/** Why a path cannot be read or written, in the words of someone who can fix it. */
+export function fileErrorMessage(err: unknown): string | undefined {
+  switch ((err as NodeJS.ErrnoException)?.code) {
+    case 'ENOENT':
+      return 'no such file or folder';
+    case 'EISDIR':
+      return 'a folder, expected a file';
+    case 'ENOTDIR':
+      return 'a part of this path is a file, expected a folder';
+    case 'ELOOP':
+      return 'a symbolic link that leads to itself';
+    case 'EACCES':
+    case 'EPERM':
+      return 'not accessible to this user';
+    case 'EROFS':
+      return 'on a read-only file system';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'ENAMETOOLONG':
+      return 'the name is too long';
+    default:
+      return undefined;
+  }
+}
+
+/** An input error for a file system failure a user can fix; anything else stays what it is. */
+export function asFileError(err: unknown, file: string, hint?: string): Error {
+  const message = fileErrorMessage(err);
+  return message ? new InputError(message, { path: file }, hint) : (err as Error);
+}
+
+/**
+ * Where a report goes. The file is opened before anything is written, so a folder that does
+ * not exist or a path that is a folder is an input error before the run has done its work.
+ */
+export interface ReportFile {
+  write(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ReportFileOptions {
+  /** Create missing parent folders (the action's report inputs); the CLI's `--output` does not. */
+  createFolders?: boolean;
+}
+
+export async function openReportFile(file: string, options: ReportFileOptions = {}): Promise<ReportFile> {
+  const hint = 'pass --output a file path in a folder that exists';
+  try {
+    if (options.createFolders) await mkdir(path.dirname(file), { recursive: true });
+    const handle = await open(file, 'w');
+    const stream = createWriteStream('', { fd: handle.fd, autoClose: true });
+    let failure: Error | undefined;
+    stream.on('error', (err) => (failure = asFileError(err, file, hint)));
+    return {
+      write: (text) =>
+        new Promise<void>((resolve, reject) => {
+          if (failure) return reject(failure);
+          stream.write(text, (err) => (err ? reject(asFileError(err, file, hint)) : resolve()));
+        }),
+      close: () =>
+        new Promise<void>((resolve, reject) => {
+          stream.end(() => (failure ? reject(failure) : resolve()));
+        }),
+    };
+  } catch (err) {
+    throw asFileError(err, file, hint);
+  }
+}
+
+/** Writes a whole report to a file, ending it with a newline. */
+export async function writeReportFile(
+  file: string,
+  text: string,
+  options: ReportFileOptions = {},
+): Promise<void> {
+  const out = await openReportFile(file, options);
+  await out.write(text.endsWith('\n') ? text : `${text}\n`);
+  await out.close();
+}
