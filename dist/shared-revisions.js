@@ -28576,7 +28576,7 @@ function build(loaded, raw) {
             model.deprecation = { note: m.deprecated, location: loc([...at, 'deprecated']) };
         return model;
     });
-    const compatSets = {};
+    const compatSets = nameTable();
     for (const [setName, entries] of Object.entries(raw.compatSets ?? {})) {
         const at = ['compatSets', setName];
         compatSets[setName] = {
@@ -28606,7 +28606,7 @@ function build(loaded, raw) {
         }
         lastInFamily.set(t.family, { version: t.version, index: i });
         (t.compatSets ?? []).forEach((s, k) => {
-            if (!compatSets[s]) {
+            if (!Object.hasOwn(compatSets, s)) {
                 fail(`machine type ${t.name} applies compat set ${s}, which the catalog does not define`, [...at, 'compatSets', k], `define it under compatSets (defined: ${Object.keys(compatSets).join(', ') || 'none'})`);
             }
         });
@@ -28649,7 +28649,7 @@ function build(loaded, raw) {
             kvm: props(raw.accelDefaults?.kvm, ['accelDefaults', 'kvm']),
             tcg: props(raw.accelDefaults?.tcg, ['accelDefaults', 'tcg']),
         },
-        propertyDefaults: { ...(raw.propertyDefaults ?? {}) },
+        propertyDefaults: nameTable(raw.propertyDefaults),
         alwaysOn: props(raw.alwaysOn, ['alwaysOn']),
         features: (raw.features ?? []).map((f, i) => ({
             name: f.name,
@@ -28669,17 +28669,24 @@ function build(loaded, raw) {
             ...(r.enabledBy !== undefined ? { enabledBy: r.enabledBy } : {}),
             location: loc(['levelRules', i]),
         })),
-        ...(raw.minimumOf ? { minimumOf: { ...raw.minimumOf } } : {}),
-        accelClears: Object.fromEntries(Object.entries(raw.accelClears ?? {}).map(([a, props]) => [a, [...props]])),
+        ...(raw.minimumOf ? { minimumOf: nameTable(raw.minimumOf) } : {}),
+        accelClears: nameTable(Object.fromEntries(Object.entries(raw.accelClears ?? {}).map(([a, props]) => [a, [...props]]))),
         hostRequirements: {
             defaultKind: hr.defaultKind ?? 'cpu',
-            properties: { ...(hr.properties ?? {}) },
-            ...(hr.onlyWith ? { onlyWith: { ...hr.onlyWith } } : {}),
+            properties: nameTable(hr.properties),
+            ...(hr.onlyWith ? { onlyWith: nameTable(hr.onlyWith) } : {}),
             source: path,
         },
         files: [path],
         notes,
     };
+}
+/**
+ * A table keyed by names from the document. Without a prototype, a name such as `toString` or
+ * `constructor` finds only what the document defines, never one of JavaScript's own members.
+ */
+function nameTable(entries = {}) {
+    return Object.assign(Object.create(null), entries);
 }
 
 /**

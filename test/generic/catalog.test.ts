@@ -255,6 +255,41 @@ describe('generic catalog reader', () => {
     expect(orderErr.message).toMatch(/m-9\.2 \(9\.2\) comes after m 10\.0 but is not newer/);
     expect(orderErr.location?.line).toBe(5);
   });
+
+  it("treats names that are JavaScript's own object keys as plain names", () => {
+    const members = ['toString', 'constructor', '__proto__', 'hasOwnProperty'];
+    for (const name of members) {
+      const undefinedSet =
+        'formatVersion: 1\nmodels: []\nmachineTypes:\n  - name: m-1.0\n    family: m\n    version: "1.0"\n' +
+        `    released: true\n    compatSets: ["${name}"]\n`;
+      const err = expectCatalogError(() => parseGenericCatalog(undefinedSet, 'c.yaml'));
+      expect(err.message).toContain(`compat set ${name}, which the catalog does not define`);
+      expect(err.location?.line).toBe(8);
+    }
+    const named = parseGenericCatalog(
+      [
+        'formatVersion: 1',
+        'models:',
+        ...members.map((n) => `  - { name: "${n}", props: { "${n}": true } }`),
+        'compatSets:',
+        '  "__proto__": [{ target: constructor, property: toString, value: "off" }]',
+        'machineTypes:',
+        '  - { name: m-1.0, family: m, version: "1.0", released: true, compatSets: ["__proto__"] }',
+        'hostRequirements: { properties: { "toString": { kind: none, why: emulated } } }',
+        '',
+      ].join('\n'),
+      'c.yaml',
+    );
+    expect(named.models.map((m) => m.name)).toEqual(members);
+    expect(Object.keys(named.compatSets)).toEqual(['__proto__']);
+    expect(named.compatSets['__proto__']?.entries[0]).toMatchObject({
+      target: 'constructor',
+      property: 'toString',
+    });
+    expect(named.hostRequirements.properties['toString']).toEqual({ kind: 'none', why: 'emulated' });
+    expect(named.hostRequirements.properties['constructor']).toBeUndefined();
+    expect(named.propertyDefaults['toString']).toBeUndefined();
+  });
 });
 
 describe('generic catalog export', () => {

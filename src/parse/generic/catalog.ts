@@ -191,7 +191,7 @@ function build(loaded: LoadedYaml, raw: RawCatalog): Catalog {
     return model;
   });
 
-  const compatSets: Record<string, CompatSet> = {};
+  const compatSets = nameTable<CompatSet>();
   for (const [setName, entries] of Object.entries(raw.compatSets ?? {})) {
     const at: DocPath = ['compatSets', setName];
     compatSets[setName] = {
@@ -226,7 +226,7 @@ function build(loaded: LoadedYaml, raw: RawCatalog): Catalog {
     }
     lastInFamily.set(t.family, { version: t.version, index: i });
     (t.compatSets ?? []).forEach((s, k) => {
-      if (!compatSets[s]) {
+      if (!Object.hasOwn(compatSets, s)) {
         fail(
           `machine type ${t.name} applies compat set ${s}, which the catalog does not define`,
           [...at, 'compatSets', k],
@@ -277,7 +277,7 @@ function build(loaded: LoadedYaml, raw: RawCatalog): Catalog {
       kvm: props(raw.accelDefaults?.kvm, ['accelDefaults', 'kvm']),
       tcg: props(raw.accelDefaults?.tcg, ['accelDefaults', 'tcg']),
     },
-    propertyDefaults: { ...(raw.propertyDefaults ?? {}) },
+    propertyDefaults: nameTable(raw.propertyDefaults),
     alwaysOn: props(raw.alwaysOn, ['alwaysOn']),
     features: (raw.features ?? []).map((f, i) => ({
       name: f.name,
@@ -297,17 +297,25 @@ function build(loaded: LoadedYaml, raw: RawCatalog): Catalog {
       ...(r.enabledBy !== undefined ? { enabledBy: r.enabledBy } : {}),
       location: loc(['levelRules', i]),
     })),
-    ...(raw.minimumOf ? { minimumOf: { ...raw.minimumOf } } : {}),
-    accelClears: Object.fromEntries(
-      Object.entries(raw.accelClears ?? {}).map(([a, props]) => [a, [...props]]),
+    ...(raw.minimumOf ? { minimumOf: nameTable(raw.minimumOf) } : {}),
+    accelClears: nameTable(
+      Object.fromEntries(Object.entries(raw.accelClears ?? {}).map(([a, props]) => [a, [...props]])),
     ),
     hostRequirements: {
       defaultKind: hr.defaultKind ?? 'cpu',
-      properties: { ...(hr.properties ?? {}) },
-      ...(hr.onlyWith ? { onlyWith: { ...hr.onlyWith } } : {}),
+      properties: nameTable(hr.properties),
+      ...(hr.onlyWith ? { onlyWith: nameTable(hr.onlyWith) } : {}),
       source: path,
     },
     files: [path],
     notes,
   };
+}
+
+/**
+ * A table keyed by names from the document. Without a prototype, a name such as `toString` or
+ * `constructor` finds only what the document defines, never one of JavaScript's own members.
+ */
+function nameTable<T>(entries: Record<string, T> = {}): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
 }
