@@ -17,6 +17,132 @@ function getDefaultExportFromCjs (x) {
 	return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, 'default') ? x['default'] : x;
 }
 
+const peq = new Uint32Array(0x10000);
+const myers_32 = (a, b) => {
+    const n = a.length;
+    const m = b.length;
+    const lst = 1 << (n - 1);
+    let pv = -1;
+    let mv = 0;
+    let sc = n;
+    let i = n;
+    while (i--) {
+        peq[a.charCodeAt(i)] |= 1 << i;
+    }
+    for (i = 0; i < m; i++) {
+        let eq = peq[b.charCodeAt(i)];
+        const xv = eq | mv;
+        eq |= ((eq & pv) + pv) ^ pv;
+        mv |= ~(eq | pv);
+        pv &= eq;
+        if (mv & lst) {
+            sc++;
+        }
+        if (pv & lst) {
+            sc--;
+        }
+        mv = (mv << 1) | 1;
+        pv = (pv << 1) | ~(xv | mv);
+        mv &= xv;
+    }
+    i = n;
+    while (i--) {
+        peq[a.charCodeAt(i)] = 0;
+    }
+    return sc;
+};
+const myers_x = (b, a) => {
+    const n = a.length;
+    const m = b.length;
+    const mhc = [];
+    const phc = [];
+    const hsize = Math.ceil(n / 32);
+    const vsize = Math.ceil(m / 32);
+    for (let i = 0; i < hsize; i++) {
+        phc[i] = -1;
+        mhc[i] = 0;
+    }
+    let j = 0;
+    for (; j < vsize - 1; j++) {
+        let mv = 0;
+        let pv = -1;
+        const start = j * 32;
+        const vlen = Math.min(32, m) + start;
+        for (let k = start; k < vlen; k++) {
+            peq[b.charCodeAt(k)] |= 1 << k;
+        }
+        for (let i = 0; i < n; i++) {
+            const eq = peq[a.charCodeAt(i)];
+            const pb = (phc[(i / 32) | 0] >>> i) & 1;
+            const mb = (mhc[(i / 32) | 0] >>> i) & 1;
+            const xv = eq | mv;
+            const xh = ((((eq | mb) & pv) + pv) ^ pv) | eq | mb;
+            let ph = mv | ~(xh | pv);
+            let mh = pv & xh;
+            if ((ph >>> 31) ^ pb) {
+                phc[(i / 32) | 0] ^= 1 << i;
+            }
+            if ((mh >>> 31) ^ mb) {
+                mhc[(i / 32) | 0] ^= 1 << i;
+            }
+            ph = (ph << 1) | pb;
+            mh = (mh << 1) | mb;
+            pv = mh | ~(xv | ph);
+            mv = ph & xv;
+        }
+        for (let k = start; k < vlen; k++) {
+            peq[b.charCodeAt(k)] = 0;
+        }
+    }
+    let mv = 0;
+    let pv = -1;
+    const start = j * 32;
+    const vlen = Math.min(32, m - start) + start;
+    for (let k = start; k < vlen; k++) {
+        peq[b.charCodeAt(k)] |= 1 << k;
+    }
+    let score = m;
+    for (let i = 0; i < n; i++) {
+        const eq = peq[a.charCodeAt(i)];
+        const pb = (phc[(i / 32) | 0] >>> i) & 1;
+        const mb = (mhc[(i / 32) | 0] >>> i) & 1;
+        const xv = eq | mv;
+        const xh = ((((eq | mb) & pv) + pv) ^ pv) | eq | mb;
+        let ph = mv | ~(xh | pv);
+        let mh = pv & xh;
+        score += (ph >>> (m - 1)) & 1;
+        score -= (mh >>> (m - 1)) & 1;
+        if ((ph >>> 31) ^ pb) {
+            phc[(i / 32) | 0] ^= 1 << i;
+        }
+        if ((mh >>> 31) ^ mb) {
+            mhc[(i / 32) | 0] ^= 1 << i;
+        }
+        ph = (ph << 1) | pb;
+        mh = (mh << 1) | mb;
+        pv = mh | ~(xv | ph);
+        mv = ph & xv;
+    }
+    for (let k = start; k < vlen; k++) {
+        peq[b.charCodeAt(k)] = 0;
+    }
+    return score;
+};
+const distance = (a, b) => {
+    if (a.length < b.length) {
+        const tmp = b;
+        b = a;
+        a = tmp;
+    }
+    if (b.length === 0) {
+        return a.length;
+    }
+    if (a.length <= 32) {
+        return myers_32(a, b);
+    }
+    return myers_x(a, b);
+};
+
 class InputError extends Error {
     location;
     hint;
@@ -49,6 +175,19 @@ const EXIT_FINDINGS = 1;
 const EXIT_INPUT_ERROR = 2;
 /** A bug in cpu-model-guard itself: distinct so that CI logs tell the two apart. */
 const EXIT_INTERNAL_ERROR = 3;
+/**
+ * `did you mean X?` for a name someone mistyped, when one known name is close enough to be
+ * the one meant: within a third of its length in edits, or the same name in another case.
+ */
+function didYouMean(name, known) {
+    let best;
+    for (const candidate of known) {
+        const edits = candidate.toLowerCase() === name.toLowerCase() ? 0.5 : distance(name, candidate);
+        if (edits <= Math.max(1, Math.floor(candidate.length / 3)) && (!best || edits < best.edits))
+            best = { candidate, edits };
+    }
+    return best && `did you mean ${best.candidate}?`;
+}
 
 var ajv = {exports: {}};
 
@@ -29194,14 +29333,18 @@ function expandEach(req) {
     const em = new EffectiveModels(req.catalog, { cache: false });
     const machineTypes = req.catalog.machineTypes.filter((m) => !req.machine || m.name === req.machine || m.aliases.includes(req.machine));
     if (req.machine && !machineTypes.length) {
-        throw new UsageError(`no machine type ${req.machine} in this catalog`, undefined, `choose one of ${req.catalog.machineTypes
-            .map((m) => m.name)
-            .slice(-5)
-            .join(', ')}, ...`);
+        const known = req.catalog.machineTypes.flatMap((m) => [m.name, ...m.aliases]);
+        throw new UsageError(`no machine type ${req.machine} in this catalog`, undefined, didYouMean(req.machine, known) ??
+            `choose one of ${req.catalog.machineTypes
+                .map((m) => m.name)
+                .slice(-5)
+                .join(', ')}, ...`);
     }
     const names = em.registeredNames().filter((n) => !req.model || n.name === req.model);
-    if (req.model && !names.length)
-        throw new UsageError(`no model ${req.model} in this catalog`);
+    if (req.model && !names.length) {
+        const known = em.registeredNames().map((n) => n.name);
+        throw new UsageError(`no model ${req.model} in this catalog`, undefined, didYouMean(req.model, known) ?? `it has ${known.length} model names; expand without --model lists them`);
+    }
     return (function* () {
         for (const mt of machineTypes) {
             const models = {};
@@ -34308,4 +34451,4 @@ async function auditRevision(o) {
     return audit({ ...o, head: await repo.source(commit), headRef: { ref: o.ref, commit } });
 }
 
-export { parseReportFormat as A, CLASS_ORDER as C, EXIT_INPUT_ERROR as E, GitRepository as G, InputError as I, JOB_SUMMARY_MAX_BYTES as J, TOOL as T, UsageError as U, renderMarkdownSummary as a, codeSpan as b, commonjsGlobal as c, parseCatalogSpec as d, escapeMarkdown as e, fingerprintMarker as f, getDefaultExportFromCjs as g, EXIT_INTERNAL_ERROR as h, checkRevisions as i, auditRevision as j, renderReports as k, EXIT_FINDINGS as l, EXIT_OK as m, loadConfig as n, overallResult as o, parseFingerprintMarker as p, catalogsToCheck as q, renderFindingComment as r, distExports$2 as s, asFileError as t, readMachineCatalog as u, detectCatalog as v, writeReportFile as w, expandEach as x, openReportFile as y, audit as z };
+export { didYouMean as A, parseReportFormat as B, CLASS_ORDER as C, EXIT_INPUT_ERROR as E, GitRepository as G, InputError as I, JOB_SUMMARY_MAX_BYTES as J, TOOL as T, UsageError as U, renderMarkdownSummary as a, codeSpan as b, commonjsGlobal as c, parseCatalogSpec as d, escapeMarkdown as e, fingerprintMarker as f, getDefaultExportFromCjs as g, EXIT_INTERNAL_ERROR as h, checkRevisions as i, auditRevision as j, renderReports as k, EXIT_FINDINGS as l, EXIT_OK as m, loadConfig as n, overallResult as o, parseFingerprintMarker as p, catalogsToCheck as q, renderFindingComment as r, distExports$2 as s, asFileError as t, readMachineCatalog as u, detectCatalog as v, writeReportFile as w, expandEach as x, openReportFile as y, audit as z };

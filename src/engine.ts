@@ -6,7 +6,7 @@ import { classifyLibvirt } from './classify/libvirt.js';
 import { classifyMachineCatalog, fingerprint, hostRequirements } from './classify/machine-catalog.js';
 import { applyWaivers } from './classify/waivers.js';
 import { withoutIgnoredModels } from './config/config.js';
-import { CatalogError, UsageError } from './errors.js';
+import { CatalogError, didYouMean, UsageError } from './errors.js';
 import { readGenericCatalog } from './parse/generic/catalog.js';
 import { readLibvirtCpuMap, type LibvirtCpuMap } from './parse/libvirt/cpu-map.js';
 import { readQemuX86Catalog } from './parse/qemu-x86/index.js';
@@ -450,17 +450,26 @@ export function expandEach(req: ExpandRequest): Generator<[string, Record<string
     (m) => !req.machine || m.name === req.machine || m.aliases.includes(req.machine),
   );
   if (req.machine && !machineTypes.length) {
+    const known = req.catalog.machineTypes.flatMap((m) => [m.name, ...m.aliases]);
     throw new UsageError(
       `no machine type ${req.machine} in this catalog`,
       undefined,
-      `choose one of ${req.catalog.machineTypes
-        .map((m) => m.name)
-        .slice(-5)
-        .join(', ')}, ...`,
+      didYouMean(req.machine, known) ??
+        `choose one of ${req.catalog.machineTypes
+          .map((m) => m.name)
+          .slice(-5)
+          .join(', ')}, ...`,
     );
   }
   const names = em.registeredNames().filter((n) => !req.model || n.name === req.model);
-  if (req.model && !names.length) throw new UsageError(`no model ${req.model} in this catalog`);
+  if (req.model && !names.length) {
+    const known = em.registeredNames().map((n) => n.name);
+    throw new UsageError(
+      `no model ${req.model} in this catalog`,
+      undefined,
+      didYouMean(req.model, known) ?? `it has ${known.length} model names; expand without --model lists them`,
+    );
+  }
   return (function* () {
     for (const mt of machineTypes) {
       const models: Record<string, EffectiveModel> = {};

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type GuardConfig } from '../config/config.js';
 import {
@@ -13,6 +14,7 @@ import {
   EXIT_INPUT_ERROR,
   EXIT_INTERNAL_ERROR,
   EXIT_OK,
+  didYouMean,
   InputError,
   UsageError,
 } from '../errors.js';
@@ -26,43 +28,133 @@ import { fsSource } from '../source/fs-source.js';
 import { openReportFile, writeReportFile } from '../source/report-file.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
 
+interface FlagSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** What the value is, for the help text (`REV`, `FILE`). */
+  value?: string;
+  help: string;
+}
+
+/** Every flag, described once: the parser, the help text and the error messages read this. */
+const FLAGS = {
+  repo: { type: 'string', value: 'DIR', help: 'the git repository (a working tree or a bare clone)' },
+  base: { type: 'string', value: 'REV', help: 'the revision to compare against (a branch, tag or commit)' },
+  head: { type: 'string', value: 'REV', help: 'the revision to check' },
+  ref: { type: 'string', value: 'REV', help: 'the revision to audit (default HEAD)' },
+  root: { type: 'string', value: 'DIR', help: 'a working tree to read instead of a git revision' },
+  catalog: {
+    type: 'string',
+    value: 'FORMAT:PATH',
+    help: 'qemu-x86:DIR, libvirt-cpu-map:DIR or catalog:FILE (default: the configuration, else detected)',
+  },
+  format: {
+    type: 'string',
+    value: 'FORMAT',
+    help: 'text, json, markdown or sarif (expand: json; export: catalog)',
+  },
+  'fail-on': {
+    type: 'string',
+    value: 'CLASS',
+    help: 'lowest class that fails: type-2, new-model-required or never (default type-2)',
+  },
+  'release-ref': {
+    type: 'string',
+    value: 'REV',
+    help: 'names that exist here count as released (default: the newest v* tag reachable from base)',
+  },
+  'by-commit': {
+    type: 'boolean',
+    help: 'name, for each finding, the commit of base..head that introduced it',
+  },
+  config: {
+    type: 'string',
+    value: 'FILE',
+    help: 'the configuration file (default .github/cpu-model-guard.yml)',
+  },
+  output: { type: 'string', value: 'FILE', help: 'write the report to FILE instead of standard output' },
+  machine: { type: 'string', value: 'NAME', help: 'only this machine type (or its alias: q35, pc)' },
+  model: { type: 'string', value: 'NAME', help: 'only this model name' },
+  accel: { type: 'string', value: 'ACCEL', help: 'kvm, tcg or none (default kvm)' },
+  pretty: { type: 'boolean', help: 'indent the JSON (the default on a terminal)' },
+  color: { type: 'boolean', help: 'colour the text report (the default on a terminal)' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+  version: { type: 'boolean', help: 'print the version' },
+} as const satisfies Record<string, FlagSpec>;
+
+type FlagName = keyof typeof FLAGS;
+
+const COMMON_FLAGS: FlagName[] = ['help'];
+const COMMANDS: Record<string, { summary: string; usage: string; flags: FlagName[] }> = {
+  check: {
+    summary: 'compare two revisions of a repository and classify every change',
+    usage: 'check --repo DIR --base REV --head REV [flags]',
+    flags: [
+      'repo',
+      'base',
+      'head',
+      'catalog',
+      'format',
+      'fail-on',
+      'release-ref',
+      'by-commit',
+      'config',
+      'output',
+      'color',
+    ],
+  },
+  audit: {
+    summary: 'judge one snapshot: type-2 growth between machine types, names registered twice',
+    usage: 'audit (--repo DIR [--ref REV] | --root DIR) [flags]',
+    flags: ['repo', 'ref', 'root', 'catalog', 'format', 'fail-on', 'config', 'output', 'color'],
+  },
+  expand: {
+    summary: 'print effective models per machine type, with QEMU property names',
+    usage:
+      'expand [--root DIR] [--catalog FORMAT:PATH] [--machine NAME] [--model NAME] [--accel kvm|tcg|none]',
+    flags: ['root', 'catalog', 'machine', 'model', 'accel', 'format', 'output', 'pretty'],
+  },
+  export: {
+    summary: 'write a QEMU tree as a generic catalog',
+    usage: 'export [--root DIR] [--catalog qemu-x86:PATH] [--output FILE]',
+    flags: ['root', 'catalog', 'format', 'output'],
+  },
+};
+
+function flagLines(names: readonly FlagName[]): string {
+  const rows = names.map((n) => {
+    const f: FlagSpec = FLAGS[n];
+    return [`${f.short ? `-${f.short}, ` : ''}--${n}${f.value ? ` ${f.value}` : ''}`, f.help] as const;
+  });
+  const width = Math.max(...rows.map(([left]) => left.length));
+  return rows.map(([left, help]) => `  ${left.padEnd(width)}  ${help}`).join('\n');
+}
+
 const USAGE = `cpu-model-guard ${TOOL.version}: guards CPU model catalogs (QEMU x86, libvirt cpu_map, generic)
 
-Usage:
-  cpu-model-guard check  --repo DIR --base REV --head REV [--catalog FORMAT:PATH] [--format text|json|markdown|sarif]
-                         [--fail-on type-2|new-model-required|never] [--release-ref REV] [--by-commit]
-                         [--config FILE] [--output FILE]
-  cpu-model-guard audit  (--repo DIR [--ref REV] | --root DIR) [--catalog FORMAT:PATH] [--format ...] [--fail-on ...]
-  cpu-model-guard expand --root DIR [--catalog FORMAT:PATH] [--machine NAME] [--model NAME] [--accel kvm|tcg|none] [--format json]
-  cpu-model-guard export --root DIR [--catalog qemu-x86:PATH] --format catalog
+Usage: cpu-model-guard COMMAND [flags]
 
-Catalog formats: qemu-x86:DIR, libvirt-cpu-map:DIR, catalog:FILE (default: the configuration's
-catalogs, else the one found at the repository root).
---by-commit names, for each finding, the commit of base..head that introduced it.
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(7)} ${c.summary}`)
+  .join('\n')}
+
+Run cpu-model-guard help COMMAND (or COMMAND --help) for its flags.
 Exit codes: 0 nothing reaches the fail threshold, 1 it does, 2 usage or input error, 3 internal error.`;
+
+function commandHelp(name: string): string {
+  const c = COMMANDS[name]!;
+  return `cpu-model-guard ${c.usage}\n\n${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.\n\nFlags:\n${flagLines([...c.flags, ...COMMON_FLAGS])}`;
+}
 
 const FAIL_ON: readonly FailOn[] = ['type-2', 'new-model-required', 'never'];
 
-const options = {
-  repo: { type: 'string' },
-  base: { type: 'string' },
-  head: { type: 'string' },
-  ref: { type: 'string' },
-  root: { type: 'string' },
-  catalog: { type: 'string' },
-  format: { type: 'string' },
-  'fail-on': { type: 'string' },
-  'release-ref': { type: 'string' },
-  'by-commit': { type: 'boolean' },
-  config: { type: 'string' },
-  output: { type: 'string' },
-  machine: { type: 'string' },
-  model: { type: 'string' },
-  accel: { type: 'string' },
-  color: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-} as const;
+const options = Object.fromEntries(
+  Object.entries(FLAGS).map(([name, f]: [string, FlagSpec]) => [
+    name,
+    { type: f.type, ...(f.short ? { short: f.short } : {}) },
+  ]),
+) as { [K in FlagName]: { type: (typeof FLAGS)[K]['type'] } };
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
 
@@ -80,9 +172,35 @@ function failOnOf(values: Values, config?: GuardConfig): FailOn {
   return v as FailOn;
 }
 
-/** The catalog named on the command line, if any. */
-function explicitCatalog(values: Values): CatalogSpec | undefined {
-  return values.catalog ? parseCatalogSpec(values.catalog) : undefined;
+/**
+ * The folder `expand` and `export` read: --root, else the file system root when --catalog
+ * names an absolute path, else the current folder.
+ */
+function workingTreeRoot(values: Values): string {
+  if (values.root) return values.root;
+  const given = values.catalog?.slice(values.catalog.indexOf(':') + 1) ?? '';
+  return values.catalog?.includes(':') && path.isAbsolute(given) ? path.parse(given).root : '.';
+}
+
+/**
+ * The catalog named on the command line, if any. Its path is relative to the repository (or
+ * the --root folder); an absolute path inside that folder is taken as the same path relative
+ * to it, so `--catalog qemu-x86:$PWD` names the repository itself.
+ */
+function explicitCatalog(values: Values, within: string): CatalogSpec | undefined {
+  if (!values.catalog) return undefined;
+  const i = values.catalog.indexOf(':');
+  const given = i < 0 ? '' : values.catalog.slice(i + 1);
+  if (!path.isAbsolute(given)) return parseCatalogSpec(values.catalog);
+  const relative = path.relative(path.resolve(within), given);
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+    throw new UsageError(
+      `--catalog: the catalog path ${given} is outside ${within}`,
+      undefined,
+      'give a path relative to the repository (or --root) folder, or one inside it',
+    );
+  }
+  return parseCatalogSpec(`${values.catalog.slice(0, i)}:${relative.split(path.sep).join('/') || '.'}`);
 }
 
 /**
@@ -115,13 +233,37 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${TOOL.version}\n`);
     return EXIT_OK;
   }
-  const command = positionals[0];
-  if (values.help || !command) {
+  let command = positionals[0];
+  if (command === 'help') {
+    command = positionals[1];
+    if (command === undefined) {
+      process.stdout.write(`${USAGE}\n`);
+      return EXIT_OK;
+    }
+    checkCommand(command);
+    process.stdout.write(`${commandHelp(command)}\n`);
+    return EXIT_OK;
+  }
+  if (!command) {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? EXIT_OK : EXIT_INPUT_ERROR;
   }
+  checkCommand(command);
+  if (values.help) {
+    process.stdout.write(`${commandHelp(command)}\n`);
+    return EXIT_OK;
+  }
   if (positionals.length > 1)
-    throw new UsageError(`unexpected argument ${positionals[1]}`, undefined, 'run cpu-model-guard --help');
+    throw new UsageError(
+      `unexpected argument ${positionals[1]}`,
+      undefined,
+      `run cpu-model-guard help ${command}`,
+    );
+  const allowed = new Set<string>([...COMMANDS[command]!.flags, ...COMMON_FLAGS]);
+  for (const name of Object.keys(values)) {
+    if (!allowed.has(name))
+      throw new UsageError(`${command} takes no --${name}`, undefined, `run cpu-model-guard help ${command}`);
+  }
   switch (command) {
     case 'check': {
       const repo = new GitRepository(need(values, 'repo', 'check'));
@@ -132,7 +274,11 @@ export async function main(argv: string[]): Promise<number> {
       const config = await configFrom(await repo.source(base), values);
       const failOn = failOnOf(values, config);
       const reports: Report[] = [];
-      for (const catalog of await catalogsToCheck(await repo.source(head), config, explicitCatalog(values))) {
+      for (const catalog of await catalogsToCheck(
+        await repo.source(head),
+        config,
+        explicitCatalog(values, repo.dir),
+      )) {
         reports.push(
           await checkRevisions({
             repoDir: repo.dir,
@@ -157,7 +303,11 @@ export async function main(argv: string[]): Promise<number> {
       const config = await configFrom(source, values);
       const failOn = failOnOf(values, config);
       const reports: Report[] = [];
-      for (const catalog of await catalogsToCheck(source, config, explicitCatalog(values))) {
+      for (const catalog of await catalogsToCheck(
+        source,
+        config,
+        explicitCatalog(values, repo?.dir ?? values.root!),
+      )) {
         const common = {
           catalog,
           failOn,
@@ -174,20 +324,20 @@ export async function main(argv: string[]): Promise<number> {
       return emitReports(reports, values);
     }
     case 'expand': {
-      const root = need(values, 'root', 'expand');
+      const root = workingTreeRoot(values);
       if (values.format && values.format !== 'json')
         throw new UsageError('expand writes JSON only (--format json)');
       const accel = (values.accel ?? 'kvm') as 'kvm' | 'tcg' | 'none';
       if (!['kvm', 'tcg', 'none'].includes(accel))
         throw new UsageError(`--accel ${accel} is not one of kvm, tcg, none`);
       const catalog = await readMachineCatalog(
-        explicitCatalog(values) ?? (await detectCatalog(fsSource(root))),
+        explicitCatalog(values, root) ?? (await detectCatalog(fsSource(root))),
         fsSource(root),
         { hostSupport: false },
       );
       // Everything on every machine type is tens of megabytes: written one machine type at a
-      // time, and indented only for a person at a terminal.
-      const indent = !values.output && process.stdout.isTTY ? 2 : undefined;
+      // time, and indented for a person at a terminal or on request.
+      const indent = (values.pretty ?? (!values.output && process.stdout.isTTY)) ? 2 : undefined;
       const expansions = expandEach({ catalog, machine: values.machine, model: values.model, accel });
       const file = values.output ? await openReportFile(values.output) : undefined;
       const write = (text: string): Promise<void> | void => {
@@ -223,19 +373,48 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_OK;
     }
     case 'export': {
-      const root = need(values, 'root', 'export');
-      if (values.format !== 'catalog')
-        throw new UsageError('export writes the generic catalog format: pass --format catalog');
+      const root = workingTreeRoot(values);
+      if (values.format !== undefined && values.format !== 'catalog')
+        throw new UsageError('export writes the generic catalog format only (--format catalog)');
       const catalog = await readMachineCatalog(
-        explicitCatalog(values) ?? (await detectCatalog(fsSource(root))),
+        explicitCatalog(values, root) ?? (await detectCatalog(fsSource(root))),
         fsSource(root),
       );
       await emit(exportCatalog(catalog), values);
       return EXIT_OK;
     }
     default:
-      throw new UsageError(`unknown command ${command}`, undefined, 'commands: check, audit, expand, export');
+      throw new UsageError(`unknown command ${command}`);
   }
+}
+
+function checkCommand(command: string): void {
+  if (!Object.hasOwn(COMMANDS, command))
+    throw new UsageError(
+      `unknown command ${command}`,
+      undefined,
+      didYouMean(command, Object.keys(COMMANDS)) ?? `commands: ${Object.keys(COMMANDS).join(', ')}`,
+    );
+}
+
+/** parseArgs' own words name the option but not the command, nor what was probably meant. */
+function parseArgsError(err: TypeError & { code: string }, argv: string[]): UsageError {
+  const command = argv.find((a) => Object.hasOwn(COMMANDS, a));
+  const helpHint = `run cpu-model-guard help${command ? ` ${command}` : ''}`;
+  const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(err.message)?.[1];
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+    const name = unknown.replace(/^-+/, '');
+    const candidates = command ? [...COMMANDS[command]!.flags, ...COMMON_FLAGS] : Object.keys(FLAGS);
+    const suggestion = didYouMean(name, candidates);
+    return new UsageError(
+      `unknown flag ${unknown}${command ? ` for ${command}` : ''}`,
+      undefined,
+      suggestion ? suggestion.replace(/^did you mean /, 'did you mean --') : helpHint,
+    );
+  }
+  const missing = /Option '(-{1,2}[^' ]+)(?: [^']*)?' argument missing/.exec(err.message)?.[1];
+  if (missing) return new UsageError(`${missing} needs a value`, undefined, helpHint);
+  return new UsageError(err.message.split('\n')[0]!, undefined, helpHint);
 }
 
 /** Errors a user can act on get one clear message and exit 2; anything else is a bug (exit 3). */
@@ -248,7 +427,8 @@ export async function run(argv: string[]): Promise<number> {
       return EXIT_INPUT_ERROR;
     }
     if (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`cpu-model-guard: ${err.message}\n  hint: run cpu-model-guard --help\n`);
+      const usage = parseArgsError(err as TypeError & { code: string }, argv);
+      process.stderr.write(`cpu-model-guard: ${usage.describe()}\n`);
       return EXIT_INPUT_ERROR;
     }
     process.stderr.write(

@@ -9,7 +9,8 @@ export function fsSource(root: string): CatalogSource {
   const absRoot = path.resolve(root);
   const inside = (rel: string): string => {
     const abs = path.resolve(absRoot, rel);
-    if (abs !== absRoot && !abs.startsWith(absRoot + path.sep)) {
+    const fromRoot = path.relative(absRoot, abs);
+    if (fromRoot === '..' || fromRoot.startsWith(`..${path.sep}`) || path.isAbsolute(fromRoot)) {
       throw new InputError(`path ${rel} leaves the catalog root ${absRoot}`);
     }
     return abs;

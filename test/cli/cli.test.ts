@@ -48,6 +48,19 @@ describe('check', () => {
     expect(r.stdout).toContain('Haswell-v5');
     expect(r.stdout).toMatch(/released:.*v7\.2\.0/);
     expect(r.stdout).toMatch(/Result: PASS/);
+    const absolute = run(
+      'check',
+      '--repo',
+      repo.dir,
+      '--base',
+      base,
+      '--head',
+      head,
+      '--catalog',
+      `qemu-x86:${repo.dir}/qemu`,
+    );
+    expect(absolute.stderr).toBe('');
+    expect(absolute.stdout).toBe(r.stdout);
   });
 
   test('a broken rule exits 1; the JSON report follows its schema and points at the line', () => {
@@ -154,7 +167,19 @@ describe('check', () => {
         ['check', '--repo', repo.dir, '--base', base, '--head', base, '--fail-on', 'sometimes'],
         /--fail-on sometimes is not one of/,
       ],
-      [['check', '--bogus'], /Unknown option '--bogus'/],
+      [['check', '--bogus'], /unknown flag --bogus for check\n  hint: run cpu-model-guard help check/],
+      [['check', '--bse', base], /unknown flag --bse for check\n  hint: did you mean --base\?/],
+      [['check', '--repo'], /--repo needs a value/],
+      [['expand', '--root', mini, '--base', base], /expand takes no --base/],
+      [['chek'], /unknown command chek\n  hint: did you mean check\?/],
+      [
+        ['expand', '--root', mini, '--model', 'Alpha-Lte'],
+        /no model Alpha-Lte in this catalog\n  hint: did you mean Alpha-Lite\?/,
+      ],
+      [
+        ['expand', '--root', mini, '--machine', 'q3'],
+        /no machine type q3 in this catalog\n  hint: did you mean q35\?/,
+      ],
       [['frobnicate'], /unknown command frobnicate/],
       [['expand', '--root', mini, '--machine', 'pc-q35-1.0'], /no machine type pc-q35-1.0/],
     ];
@@ -306,7 +331,43 @@ describe('several catalogs', () => {
   });
 });
 
+describe('help', () => {
+  test('help COMMAND and COMMAND --help describe every flag of the command', () => {
+    for (const args of [
+      ['help', 'check'],
+      ['check', '--help'],
+    ]) {
+      const r = run(...args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^cpu-model-guard check --repo DIR --base REV --head REV/);
+      expect(r.stdout).toMatch(/--release-ref REV +names that exist here count as released/);
+      expect(r.stdout).toMatch(/--by-commit +name, for each finding, the commit/);
+      expect(r.stdout).not.toMatch(/--machine/);
+    }
+    const overview = run('help');
+    expect(overview.code).toBe(0);
+    expect(overview.stdout).toMatch(/expand +print effective models per machine type/);
+  });
+});
+
 describe('expand', () => {
+  test('reads a catalog given by absolute path without --root, and indents on request', () => {
+    const r = run(
+      'expand',
+      '--catalog',
+      `qemu-x86:${mini}`,
+      '--machine',
+      'q35',
+      '--model',
+      'Alpha-Lite',
+      '--pretty',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\{\n  "pc-q35-9\.2": \{\n    "Alpha-Lite": \{\n/);
+    expect(JSON.parse(r.stdout)['pc-q35-9.2']['Alpha-Lite'].family).toBe(6);
+  });
+
   test('prints effective models with QEMU property names and types', () => {
     const r = run('expand', '--root', mini, '--machine', 'q35', '--model', 'Alpha-Lite', '--format', 'json');
     expect(r.code).toBe(0);
@@ -356,8 +417,9 @@ describe('audit and export', () => {
   });
 
   test('export writes a generic catalog that reads back to the same effective models', () => {
-    const exported = run('export', '--root', mini, '--format', 'catalog');
+    const exported = run('export', '--root', mini);
     expect(exported.code).toBe(0);
+    expect(run('export', '--root', mini, '--format', 'catalog').stdout).toBe(exported.stdout);
     repo.git('checkout', '-q', base);
     repo.write('generic/models.yml', exported.stdout);
     const fromExport = JSON.parse(
