@@ -2,7 +2,7 @@ import path, { normalize } from 'node:path';
 import { createHash } from 'node:crypto';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
-import { createWriteStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import fs__default from 'fs';
 import require$$1 from 'tty';
 import require$$6 from 'util';
@@ -18875,7 +18875,8 @@ async function openReportFile(file, options = {}) {
         if (options.createFolders)
             await mkdir(path.dirname(file), { recursive: true });
         const handle = await open(file, 'w');
-        const stream = createWriteStream('', { fd: handle.fd, autoClose: true });
+        // The stream owns the handle: it closes it when it ends, and keeps it from being collected.
+        const stream = handle.createWriteStream();
         let failure;
         stream.on('error', (err) => (failure = asFileError(err, file, hint)));
         return {

@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
@@ -53,7 +52,8 @@ export async function openReportFile(file: string, options: ReportFileOptions = 
   try {
     if (options.createFolders) await mkdir(path.dirname(file), { recursive: true });
     const handle = await open(file, 'w');
-    const stream = createWriteStream('', { fd: handle.fd, autoClose: true });
+    // The stream owns the handle: it closes it when it ends, and keeps it from being collected.
+    const stream = handle.createWriteStream();
     let failure: Error | undefined;
     stream.on('error', (err) => (failure = asFileError(err, file, hint)));
     return {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
+import { debianSource } from '../support/debian-source.js';
 import type { TempRepo } from '../support/git-repo.js';
 import { addAvx512fToHaswell, addHaswellVersion5, repoWithQemuCatalog } from '../support/qemu-edits.js';
 
@@ -167,18 +168,18 @@ describe('check', () => {
         ['check', '--repo', repo.dir, '--base', base, '--head', base, '--fail-on', 'sometimes'],
         /--fail-on sometimes is not one of/,
       ],
-      [['check', '--bogus'], /unknown flag --bogus for check\n  hint: run cpu-model-guard help check/],
-      [['check', '--bse', base], /unknown flag --bse for check\n  hint: did you mean --base\?/],
+      [['check', '--bogus'], /unknown flag --bogus for check\n {2}hint: run cpu-model-guard help check/],
+      [['check', '--bse', base], /unknown flag --bse for check\n {2}hint: did you mean --base\?/],
       [['check', '--repo'], /--repo needs a value/],
       [['expand', '--root', mini, '--base', base], /expand takes no --base/],
-      [['chek'], /unknown command chek\n  hint: did you mean check\?/],
+      [['chek'], /unknown command chek\n {2}hint: did you mean check\?/],
       [
         ['expand', '--root', mini, '--model', 'Alpha-Lte'],
-        /no model Alpha-Lte in this catalog\n  hint: did you mean Alpha-Lite\?/,
+        /no model Alpha-Lte in this catalog\n {2}hint: did you mean Alpha-Lite\?/,
       ],
       [
         ['expand', '--root', mini, '--machine', 'q3'],
-        /no machine type q3 in this catalog\n  hint: did you mean q35\?/,
+        /no machine type q3 in this catalog\n {2}hint: did you mean q35\?/,
       ],
       [['frobnicate'], /unknown command frobnicate/],
       [['expand', '--root', mini, '--machine', 'pc-q35-1.0'], /no machine type pc-q35-1.0/],
@@ -351,6 +352,21 @@ describe('help', () => {
 });
 
 describe('expand', () => {
+  test('writes everything on every machine type of a real tree to --output, whole', async () => {
+    const tree = await debianSource('qemu', 'bookworm');
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'cmg-cli-expand-'));
+    scratchDirs.push(scratch);
+    const file = path.join(scratch, 'expanded.json');
+    // Tens of megabytes, written over many event loop turns: the output file must stay open
+    // until the last byte, whatever the garbage collector does meanwhile.
+    const r = run('expand', '--root', tree, '--output', file);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(readFileSync(file, 'utf8'));
+    expect(Object.keys(out)).toContain('pc-q35-7.2');
+    expect(out['pc-q35-7.2']['Haswell-v4'].avx2).toBe(true);
+  });
+
   test('reads a catalog given by absolute path without --root, and indents on request', () => {
     const r = run(
       'expand',
@@ -364,7 +380,7 @@ describe('expand', () => {
     );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\{\n  "pc-q35-9\.2": \{\n    "Alpha-Lite": \{\n/);
+    expect(r.stdout).toMatch(/^\{\n {2}"pc-q35-9\.2": \{\n {4}"Alpha-Lite": \{\n/);
     expect(JSON.parse(r.stdout)['pc-q35-9.2']['Alpha-Lite'].family).toBe(6);
   });
 
