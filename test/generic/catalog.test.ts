@@ -222,7 +222,7 @@ describe('generic catalog reader', () => {
     );
     const big = 'formatVersion: 1\nmodels: []\n' + '#'.repeat(MAX_CATALOG_BYTES);
     const err = expectCatalogError(() => parseGenericCatalog(big, 'big.yaml'));
-    expect(err.message).toMatch(/more than the limit of 16777216/);
+    expect(err.message).toMatch(/more than the limit of 1048576/);
   });
 
   it('checks what the schema cannot: version order, unique names, defined compat sets, machine order; notes compat entries for unknown models', () => {
