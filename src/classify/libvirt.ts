@@ -298,7 +298,7 @@ function sentence(c: Cause, models: string[], features: string[]): { title: stri
     case 'unreleased-change':
       return {
         title: `unreleased ${who} changes${features.length ? `: ${list}` : ''}`,
-        message: `${who} ${c.kind === 'model-removed' ? 'is removed' : `changes (${c.kind === 'bits' ? 'the bits of' : ''}${features.length ? ` ${list}` : ''})`}, but the release revision does not have ${models.length > 1 ? 'them' : 'it'}: no released libvirt ships ${models.length > 1 ? 'these models' : 'the model'}, so no domain uses ${models.length > 1 ? 'them' : 'it'} yet.`,
+        message: `${who} ${c.kind === 'model-removed' ? 'is removed' : `changes${features.length ? ` (${c.kind === 'bits' ? 'the bits of ' : ''}${list})` : ''}`}, but the release revision does not have ${models.length > 1 ? 'them' : 'it'}: no released libvirt ships ${models.length > 1 ? 'these models' : 'the model'}, so no domain uses ${models.length > 1 ? 'them' : 'it'} yet.`,
       };
     default:
       break;
@@ -466,9 +466,22 @@ function toFinding(c: Cause, failOn: FailOn): Finding {
   }
   if (c.before !== undefined) finding.before = c.before;
   if (c.after !== undefined) finding.after = c.after;
-  // One suggestion per finding: the reviewer applies it at the finding's own line.
-  const suggestion = c.suggestions.find((s) => s.startLine === c.location.line);
-  if (suggestion && c.rule === 'libvirt-model-changed') finding.suggestion = suggestion;
+  // One suggestion per finding: the marked lines from the finding's first line on, as long as
+  // they follow one another (GitHub applies a suggestion to one run of lines).
+  if (c.rule === 'libvirt-model-changed') {
+    const run: Suggestion[] = [];
+    for (const s of [...c.suggestions].sort((a, b) => a.startLine - b.startLine)) {
+      const next = run.length ? run[run.length - 1]!.endLine + 1 : c.location.line;
+      if (s.startLine === next && s.path === c.location.path) run.push(s);
+    }
+    if (run.length)
+      finding.suggestion = {
+        path: run[0]!.path,
+        startLine: run[0]!.startLine,
+        endLine: run[run.length - 1]!.endLine,
+        replacement: run.map((s) => s.replacement).join('\n'),
+      };
+  }
   if (c.rule === 'libvirt-model-changed' && (c.kind === 'gain' || (c.kind === 'mark' && c.after === true)))
     finding.hostRequirement = {
       gained: features,
