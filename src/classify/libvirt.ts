@@ -62,6 +62,8 @@ interface Cause {
   after?: PropValue | null;
   location: FindingLocation;
   fix: string;
+  /** For a loss: the base model whose marked line took the feature out of the models built on it. */
+  via?: string;
   /** Features (or `vendor`, `signature`) in the order their lines come. */
   properties: Map<string, number>;
   models: Set<string>;
@@ -133,11 +135,15 @@ function featureValue(f: EffectiveFeature | undefined): PropValue {
   return [mark, f.extra].filter(Boolean).join(' ') || true;
 }
 
-/** The line of `feature` in the head file of `model` or of a base it is built on, if any. */
-function lineInChain(map: LibvirtCpuMap, chain: string[], feature: string): LibvirtLocation | undefined {
+/** The line of `feature` in the head file of a model of `chain` (the model itself last), if any. */
+function lineInChain(
+  map: LibvirtCpuMap,
+  chain: string[],
+  feature: string,
+): { model: string; location: LibvirtLocation } | undefined {
   for (const name of [...chain].reverse()) {
     const f = map.models[name]?.features.find((x) => x.name === feature);
-    if (f) return f.location;
+    if (f) return { model: name, location: f.location };
   }
   return undefined;
 }
@@ -183,7 +189,9 @@ function modelChanges(base: LibvirtCpuMap, head: LibvirtCpuMap, name: string): C
           property: fname,
           before,
           after,
-          location: still ? at(still, 'RIGHT') : at(bf!.location, 'LEFT'),
+          ...(still
+            ? { location: at(still.location, 'RIGHT'), via: still.model }
+            : { location: at(bf!.location, 'LEFT') }),
         });
       }
     }
@@ -313,7 +321,9 @@ function sentence(c: Cause, models: string[], features: string[]): { title: stri
     case 'loss':
       return {
         title,
-        message: `${who} loses ${fs} (${describeValue(c.before)} before): domains using the model would see their CPU change, with nothing left to keep ${plural ? 'them' : 'it'} for domains restored or migrated in.`,
+        message: c.via
+          ? `${who} loses ${fs}: ${c.via} marks ${plural ? 'them' : 'it'} now, and libvirt passes only a base's plain features on to the models built on it (x86ModelParseAncestor), without disabling the others there: a domain with check='full' would fail to start when the hypervisor still enables ${plural ? 'them' : 'it'}.`
+          : `${who} loses ${fs} (${describeValue(c.before)} before): domains using the model would see their CPU change, with nothing left to keep ${plural ? 'them' : 'it'} for domains restored or migrated in.`,
       };
     case 'mark':
       return {
@@ -368,6 +378,7 @@ export function classifyLibvirt(
         before: change.before,
         after: change.after,
         location: change.location,
+        ...(change.via ? { via: change.via } : {}),
         fix: fixOf(rule, change.kind),
         properties: new Map(),
         models: new Set(),

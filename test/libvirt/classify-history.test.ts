@@ -190,6 +190,9 @@ describe('libvirt cpu_map changes', () => {
     );
     expect(findings[1]!.fix).toBe('none needed');
     expect(findings[0]!.fix).toMatch(/removed='yes' \(in every model that lists it/);
+    expect(findings[0]!.message).toMatch(
+      /^model Skylake-Client-v1 loses feature xsavec: Skylake-Client marks it now, .*check='full' would fail to start/,
+    );
 
     // Doing what that fix says, the mark in v1's file too, leaves nothing failing.
     const v1 = await replaced(
