@@ -249,7 +249,11 @@ export async function check(req: CheckRequest): Promise<Report> {
     const inRepo = (p: string): string =>
       req.catalog.path === '.' ? p : `${req.catalog.path.replace(/\/+$/, '')}/${p}`;
     let released: Set<string> | undefined;
-    if (req.release.source) {
+    // Checking from the release commit itself (the usual case right after a release): its
+    // catalog is base's, already read.
+    if (req.release.commit !== undefined && req.release.commit === req.baseRef.commit) {
+      released = new Set(Object.keys(base.map.models));
+    } else if (req.release.source) {
       try {
         const r = await readCatalog(req.catalog, req.release.source);
         if (r.kind === 'libvirt') released = new Set(Object.keys(r.map.models));

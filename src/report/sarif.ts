@@ -121,8 +121,8 @@ export const RULES: readonly RuleDescription[] = [
     class: 'safe',
     summary: "A feature was added to a libvirt model with added='yes'",
     description:
-      "libvirt's own mechanism for extending a model: features marked added='yes' are left out " +
-      'where the model must stay as it was.',
+      "libvirt's own mechanism for extending a model: features marked added='yes' stay out of the " +
+      "model's CPUID data, and check='full' does not fail a domain when the hypervisor enables them.",
   },
   {
     id: 'libvirt-feature-removed',
