@@ -248,7 +248,24 @@ export async function check(req: CheckRequest): Promise<Report> {
     // The cpu_map reader speaks of paths inside the catalog folder; reviews need repository paths.
     const inRepo = (p: string): string =>
       req.catalog.path === '.' ? p : `${req.catalog.path.replace(/\/+$/, '')}/${p}`;
-    findings = classifyLibvirt(base.map, head.map, req.failOn).map((f) => ({
+    let released: Set<string> | undefined;
+    // Checking from the release commit itself (the usual case right after a release): its
+    // catalog is base's, already read.
+    if (req.release.commit !== undefined && req.release.commit === req.baseRef.commit) {
+      released = new Set(Object.keys(base.map.models));
+    } else if (req.release.source) {
+      try {
+        const r = await readCatalog(req.catalog, req.release.source);
+        if (r.kind === 'libvirt') released = new Set(Object.keys(r.map.models));
+      } catch (err) {
+        if (!(err instanceof CatalogError)) throw err;
+        notes.push({
+          kind: 'warning',
+          message: `the release revision has no readable catalog (${err.message}); every model in base counts as released`,
+        });
+      }
+    }
+    findings = classifyLibvirt(base.map, head.map, req.failOn, released).map((f) => ({
       ...f,
       location: { ...f.location, path: inRepo(f.location.path) },
       ...(f.suggestion ? { suggestion: { ...f.suggestion, path: inRepo(f.suggestion.path) } } : {}),

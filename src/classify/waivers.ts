@@ -22,7 +22,13 @@ export function isExpired(waiver: Waiver, today: string): boolean {
 
 export function waiverMatches(waiver: Waiver, finding: Finding): boolean {
   if (waiver.rule !== finding.rule) return false;
-  if (waiver.property !== undefined && waiver.property !== finding.property) return false;
+  // A finding grouped by cause lists several properties; a waiver for any one of them matches.
+  if (
+    waiver.property !== undefined &&
+    waiver.property !== finding.property &&
+    !finding.properties?.includes(waiver.property)
+  )
+    return false;
   return finding.models.some((m) => matchesAny(m, waiver.models));
 }
 

@@ -70,6 +70,11 @@ export interface Finding {
   /** Every machine type the cause affects (empty when machine types do not enter into it). */
   machineTypes: string[];
   property?: string;
+  /**
+   * Every property the cause changes, in the order of their lines, when there are several
+   * (`property` is the first); they all change from `before` to `after`.
+   */
+  properties?: string[];
   before?: PropValue | null;
   after?: PropValue | null;
   hostRequirement?: HostRequirementGain;

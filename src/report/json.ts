@@ -19,6 +19,7 @@ const FINDING: KeyOrder = {
     'models',
     'machineTypes',
     'property',
+    'properties',
     'before',
     'after',
     'hostRequirement',

@@ -16,6 +16,7 @@ import {
   describeRef,
   describeWaiver,
   formatPropValue,
+  propertiesOf,
   splitLines,
   summarizeMachineTypes,
 } from './text.js';
@@ -155,9 +156,9 @@ function codeList(list: { shown: string[]; more: number }, noun: string, inTable
   return list.more > 0 ? `${text} and ${list.more} more ${noun}` : text;
 }
 
-function propertyCell(f: Finding, inTable: boolean): string {
+function propertyCell(f: Finding, inTable: boolean, maxProperties = inTable ? 3 : 8): string {
   if (!f.property) return '';
-  const prop = codeSpan(f.property, inTable);
+  const prop = codeList(collapseList(propertiesOf(f), maxProperties), 'properties', inTable);
   if (f.before === undefined && f.after === undefined) return prop;
   return `${prop}: ${codeSpan(formatPropValue(f.before), inTable)} → ${codeSpan(formatPropValue(f.after), inTable)}`;
 }
@@ -338,7 +339,7 @@ export function renderFindingComment(finding: Finding, options: FindingCommentOp
   if (finding.machineTypes.length)
     facts.push(`- **Machine types:** ${codeList(machineTypes, 'machine types', false)}`);
   const property = propertyCell(finding, false);
-  if (property) facts.push(`- **Property:** ${property}`);
+  if (property) facts.push(`- **${finding.properties ? 'Properties' : 'Property'}:** ${property}`);
   if (finding.hostRequirement && finding.hostRequirement.gained.length) {
     facts.push(
       `- **Host requirement gained:** ${finding.hostRequirement.gained.map((g) => codeSpan(g)).join(', ')}: ${escapeMarkdown(finding.hostRequirement.why)}`,
@@ -367,6 +368,10 @@ export function renderFindingComment(finding: Finding, options: FindingCommentOp
   if (models.more)
     details.push(
       `**All ${finding.models.length} models:** ${finding.models.map((m) => codeSpan(m)).join(', ')}`,
+    );
+  if (finding.properties && finding.properties.length > 8)
+    details.push(
+      `**All ${finding.properties.length} properties:** ${finding.properties.map((p) => codeSpan(p)).join(', ')}`,
     );
   if (machineTypes.more) {
     details.push(

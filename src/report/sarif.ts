@@ -113,16 +113,24 @@ export const RULES: readonly RuleDescription[] = [
     class: 'new-model-required',
     summary: 'A released libvirt CPU model changed',
     description:
-      'libvirt never changes a released model: removing a feature, or adding one without ' +
-      "added='yes', changes what existing domains get. Add a new model instead.",
+      'libvirt never changes a released model: deleting a feature line, dropping a mark, or adding ' +
+      "a feature without added='yes' changes what existing domains get. Add a new model instead.",
   },
   {
     id: 'libvirt-feature-added',
     class: 'safe',
     summary: "A feature was added to a libvirt model with added='yes'",
     description:
-      "libvirt's own mechanism for extending a model: features marked added='yes' are left out " +
-      'where the model must stay as it was.',
+      "libvirt's own mechanism for extending a model: features marked added='yes' stay out of the " +
+      "model's CPUID data, and check='full' does not fail a domain when the hypervisor enables them.",
+  },
+  {
+    id: 'libvirt-feature-removed',
+    class: 'safe',
+    summary: "A feature of a libvirt model was marked removed='yes'",
+    description:
+      "libvirt's own mechanism for taking a feature out of a model: it leaves the model's data, " +
+      'domains that start fresh get it written disabled, and domains restored or migrated in keep it.',
   },
   {
     id: 'libvirt-model-added',
@@ -278,6 +286,7 @@ export function buildSarifLog(report: Report, options: SarifRenderOptions = {}):
         models: f.models,
         machineTypes: f.machineTypes,
         ...(f.property !== undefined ? { property: f.property } : {}),
+        ...(f.properties ? { properties: f.properties } : {}),
         ...(f.before !== undefined ? { before: f.before === null ? null : formatPropValue(f.before) } : {}),
         ...(f.after !== undefined ? { after: f.after === null ? null : formatPropValue(f.after) } : {}),
         ...(f.hostRequirement ? { hostRequirement: f.hostRequirement } : {}),

@@ -206,11 +206,18 @@ export function findingsByClass(findings: readonly Finding[]): Map<FindingClass,
   return byClass;
 }
 
-/** The property change as one phrase: `pku: off → on`. */
-export function describePropertyChange(finding: Finding): string | undefined {
-  if (!finding.property) return undefined;
-  if (finding.before === undefined && finding.after === undefined) return finding.property;
-  return `${finding.property}: ${formatPropValue(finding.before)} → ${formatPropValue(finding.after)}`;
+/** Every property a finding changes: `properties` when it lists several, else `property`. */
+export function propertiesOf(finding: Finding): string[] {
+  return finding.properties ?? (finding.property ? [finding.property] : []);
+}
+
+/** The property change as one phrase: `pku: off → on`, `mpx, pku and 3 more properties: on → off`. */
+export function describePropertyChange(finding: Finding, maxProperties = 6): string | undefined {
+  const all = propertiesOf(finding);
+  if (!all.length) return undefined;
+  const names = joinCollapsed(collapseList(all, maxProperties), 'properties');
+  if (finding.before === undefined && finding.after === undefined) return names;
+  return `${names}: ${formatPropValue(finding.before)} → ${formatPropValue(finding.after)}`;
 }
 
 export function describeLocation(finding: Finding): string {
@@ -303,8 +310,9 @@ export function renderText(report: Report, options: TextRenderOptions = {}): str
         const mts = summarizeMachineTypes(f.machineTypes, maxMachineTypeEntries, options.knownMachineTypes);
         line(`${indent}machine types: ${sanitize(joinCollapsed(mts, 'machine types'))}`);
       }
-      const change = describePropertyChange(f);
-      if (change) line(`${indent}property:      ${sanitize(change)}`);
+      // A terminal has no folded block for the rest: every property is listed.
+      const change = describePropertyChange(f, Infinity);
+      if (change) line(`${indent}${f.properties ? 'properties:' : 'property:  '}    ${sanitize(change)}`);
       if (f.hostRequirement && f.hostRequirement.gained.length) {
         line(
           `${indent}host gains:    ${sanitize(f.hostRequirement.gained.join(', '))} (${sanitize(f.hostRequirement.why)})`,

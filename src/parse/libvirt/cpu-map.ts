@@ -337,16 +337,32 @@ function check(map: LibvirtCpuMap): void {
   }
 }
 
-/** A model as libvirt uses it: its base's features, vendor and signatures, then its own. */
+/**
+ * How a feature belongs to a model, as libvirt's x86ModelParseFeatures reads the marks
+ * (`removed` is tested first, so it wins over `added`):
+ * - `required`: in the model's CPUID data; the host must provide it.
+ * - `added`: `added='yes'`, kept out of the data; check='full' does not complain when the
+ *   hypervisor enables it, because older libvirt ignored it too.
+ * - `removed`: `removed='yes'`, kept out of the data; when a domain starts fresh libvirt writes
+ *   it disabled into the definition, when one is restored or migrated in it stays enabled.
+ */
+export type LibvirtFeatureStatus = 'required' | 'added' | 'removed';
+
+/** A model as libvirt builds it: its base's CPUID data, vendor and signatures, then its own. */
 export interface EffectiveLibvirtModel {
   name: string;
   vendor?: { name: string; string: string; location: LibvirtLocation };
   signatures: LibvirtSignature[];
   /** Feature name to the element that brings it in (the model's own, or a base's). */
-  features: Map<string, LibvirtModelFeature & { from: string }>;
+  features: Map<string, LibvirtModelFeature & { from: string; status: LibvirtFeatureStatus }>;
   chain: string[];
 }
 
+/**
+ * libvirt's x86ModelParseAncestor copies the base's data and subtracts the base's removed
+ * features; the base's `added` and `removed` lists are not inherited. So a derived model
+ * inherits only the base's required features, and marks act on the model whose file has them.
+ */
 export function effectiveLibvirtModel(map: LibvirtCpuMap, name: string): EffectiveLibvirtModel {
   const chain: LibvirtModel[] = [];
   for (
@@ -369,7 +385,17 @@ export function effectiveLibvirtModel(map: LibvirtCpuMap, name: string): Effecti
         location: m.vendor.location,
       };
     if (m.signatures.length) out.signatures = m.signatures;
-    for (const f of m.features) out.features.set(f.name, { ...f, from: m.name });
+    for (const [fname, f] of out.features) if (f.status !== 'required') out.features.delete(fname);
+    for (const f of m.features) {
+      const inherited = out.features.get(f.name);
+      // An `added` mark on a feature the base's data already has leaves it in the data.
+      if (f.added && !f.removed && inherited) continue;
+      out.features.set(f.name, {
+        ...f,
+        from: m.name,
+        status: f.removed ? 'removed' : f.added ? 'added' : 'required',
+      });
+    }
   }
   return out;
 }
