@@ -17910,13 +17910,19 @@ function findingsByClass(findings) {
         byClass.get(f.class).push(f);
     return byClass;
 }
-/** The property change as one phrase: `pku: off → on`. */
-function describePropertyChange(finding) {
-    if (!finding.property)
+/** Every property a finding changes: `properties` when it lists several, else `property`. */
+function propertiesOf(finding) {
+    return finding.properties ?? (finding.property ? [finding.property] : []);
+}
+/** The property change as one phrase: `pku: off → on`, `mpx, pku and 3 more properties: on → off`. */
+function describePropertyChange(finding, maxProperties = 6) {
+    const all = propertiesOf(finding);
+    if (!all.length)
         return undefined;
+    const names = joinCollapsed(collapseList(all, maxProperties), 'properties');
     if (finding.before === undefined && finding.after === undefined)
-        return finding.property;
-    return `${finding.property}: ${formatPropValue(finding.before)} → ${formatPropValue(finding.after)}`;
+        return names;
+    return `${names}: ${formatPropValue(finding.before)} → ${formatPropValue(finding.after)}`;
 }
 function describeLocation(finding) {
     const { path, line, endLine, side } = finding.location;
@@ -17991,9 +17997,10 @@ function renderText(report, options = {}) {
                 const mts = summarizeMachineTypes(f.machineTypes, maxMachineTypeEntries, options.knownMachineTypes);
                 line(`${indent}machine types: ${sanitize(joinCollapsed(mts, 'machine types'))}`);
             }
-            const change = describePropertyChange(f);
+            // A terminal has no folded block for the rest: every property is listed.
+            const change = describePropertyChange(f, Infinity);
             if (change)
-                line(`${indent}property:      ${sanitize(change)}`);
+                line(`${indent}${f.properties ? 'properties:' : 'property:  '}    ${sanitize(change)}`);
             if (f.hostRequirement && f.hostRequirement.gained.length) {
                 line(`${indent}host gains:    ${sanitize(f.hostRequirement.gained.join(', '))} (${sanitize(f.hostRequirement.why)})`);
             }
@@ -18154,10 +18161,10 @@ function codeList(list, noun, inTable) {
     const text = list.shown.map((s) => codeSpan(s, inTable)).join(', ');
     return list.more > 0 ? `${text} and ${list.more} more ${noun}` : text;
 }
-function propertyCell(f, inTable) {
+function propertyCell(f, inTable, maxProperties = inTable ? 3 : 8) {
     if (!f.property)
         return '';
-    const prop = codeSpan(f.property, inTable);
+    const prop = codeList(collapseList(propertiesOf(f), maxProperties), 'properties', inTable);
     if (f.before === undefined && f.after === undefined)
         return prop;
     return `${prop}: ${codeSpan(formatPropValue(f.before), inTable)} → ${codeSpan(formatPropValue(f.after), inTable)}`;
@@ -18328,7 +18335,7 @@ function renderFindingComment(finding, options = {}) {
         facts.push(`- **Machine types:** ${codeList(machineTypes, 'machine types', false)}`);
     const property = propertyCell(finding, false);
     if (property)
-        facts.push(`- **Property:** ${property}`);
+        facts.push(`- **${finding.properties ? 'Properties' : 'Property'}:** ${property}`);
     if (finding.hostRequirement && finding.hostRequirement.gained.length) {
         facts.push(`- **Host requirement gained:** ${finding.hostRequirement.gained.map((g) => codeSpan(g)).join(', ')}: ${escapeMarkdown(finding.hostRequirement.why)}`);
     }
@@ -18357,6 +18364,8 @@ function renderFindingComment(finding, options = {}) {
     const details = [];
     if (models.more)
         details.push(`**All ${finding.models.length} models:** ${finding.models.map((m) => codeSpan(m)).join(', ')}`);
+    if (finding.properties && finding.properties.length > 8)
+        details.push(`**All ${finding.properties.length} properties:** ${finding.properties.map((p) => codeSpan(p)).join(', ')}`);
     if (machineTypes.more) {
         details.push(`**All ${finding.machineTypes.length} machine types:** ${finding.machineTypes.map((m) => codeSpan(m)).join(', ')}`);
     }
@@ -18387,6 +18396,7 @@ const FINDING = {
         'models',
         'machineTypes',
         'property',
+        'properties',
         'before',
         'after',
         'hostRequirement',
@@ -18545,15 +18555,22 @@ const RULES = [
         id: 'libvirt-model-changed',
         class: 'new-model-required',
         summary: 'A released libvirt CPU model changed',
-        description: 'libvirt never changes a released model: removing a feature, or adding one without ' +
-            "added='yes', changes what existing domains get. Add a new model instead.",
+        description: 'libvirt never changes a released model: deleting a feature line, dropping a mark, or adding ' +
+            "a feature without added='yes' changes what existing domains get. Add a new model instead.",
     },
     {
         id: 'libvirt-feature-added',
         class: 'safe',
         summary: "A feature was added to a libvirt model with added='yes'",
-        description: "libvirt's own mechanism for extending a model: features marked added='yes' are left out " +
-            'where the model must stay as it was.',
+        description: "libvirt's own mechanism for extending a model: features marked added='yes' stay out of the " +
+            "model's CPUID data, and check='full' does not fail a domain when the hypervisor enables them.",
+    },
+    {
+        id: 'libvirt-feature-removed',
+        class: 'safe',
+        summary: "A feature of a libvirt model was marked removed='yes'",
+        description: "libvirt's own mechanism for taking a feature out of a model: it leaves the model's data, " +
+            'domains that start fresh get it written disabled, and domains restored or migrated in keep it.',
     },
     {
         id: 'libvirt-model-added',
@@ -18695,6 +18712,7 @@ function buildSarifLog(report, options = {}) {
                 models: f.models,
                 machineTypes: f.machineTypes,
                 ...(f.property !== undefined ? { property: f.property } : {}),
+                ...(f.properties ? { properties: f.properties } : {}),
                 ...(f.before !== undefined ? { before: f.before === null ? null : formatPropValue(f.before) } : {}),
                 ...(f.after !== undefined ? { after: f.after === null ? null : formatPropValue(f.after) } : {}),
                 ...(f.hostRequirement ? { hostRequirement: f.hostRequirement } : {}),
@@ -25627,6 +25645,11 @@ function check$1(map) {
         }
     }
 }
+/**
+ * libvirt's x86ModelParseAncestor copies the base's data and subtracts the base's removed
+ * features; the base's `added` and `removed` lists are not inherited. So a derived model
+ * inherits only the base's required features, and marks act on the model whose file has them.
+ */
 function effectiveLibvirtModel(map, name) {
     const chain = [];
     for (let m = map.models[name]; m; m = m.base ? map.models[m.base.name] : undefined)
@@ -25646,8 +25669,20 @@ function effectiveLibvirtModel(map, name) {
             };
         if (m.signatures.length)
             out.signatures = m.signatures;
-        for (const f of m.features)
-            out.features.set(f.name, { ...f, from: m.name });
+        for (const [fname, f] of out.features)
+            if (f.status !== 'required')
+                out.features.delete(fname);
+        for (const f of m.features) {
+            const inherited = out.features.get(f.name);
+            // An `added` mark on a feature the base's data already has leaves it in the data.
+            if (f.added && !f.removed && inherited)
+                continue;
+            out.features.set(f.name, {
+                ...f,
+                from: m.name,
+                status: f.removed ? 'removed' : f.added ? 'added' : 'required',
+            });
+        }
     }
     return out;
 }
@@ -25656,7 +25691,9 @@ const CLASS_OF = {
     'libvirt-model-changed': 'new-model-required',
     'libvirt-model-removed': 'new-model-required',
     'libvirt-feature-added': 'safe',
+    'libvirt-feature-removed': 'safe',
     'libvirt-model-added': 'safe',
+    'unreleased-change': 'safe',
     'no-effective-change': 'safe',
 };
 function verdictFor$1(cls, failOn) {
@@ -25692,6 +25729,12 @@ function addedYesSuggestion(head, loc) {
 function describeModels(models) {
     return models.length === 1 ? `model ${models[0]}` : `models ${models.join(', ')}`;
 }
+/** A few names for a title or a sentence; the finding's `properties` has them all. */
+function someNames(names, max = 8) {
+    return names.length <= max
+        ? names.join(', ')
+        : `${names.slice(0, max - 1).join(', ')} and ${names.length - max + 1} more`;
+}
 /** The first line where two texts differ, or undefined when they are equal. */
 function firstDifferentLine(a, b) {
     if (a === b)
@@ -25704,162 +25747,278 @@ function firstDifferentLine(a, b) {
     return 1;
 }
 /**
- * Compares two snapshots of a cpu_map. Every released model of `base` is judged; `base` is
- * the released state (libvirt ships its cpu_map with every release).
+ * A feature as the model has it: `false` when the model lacks it, `true` when it is plainly
+ * required, else its marks and other attributes (`removed='yes'`).
  */
-function classifyLibvirt(base, head, failOn) {
+function featureValue(f) {
+    if (!f)
+        return false;
+    const mark = f.status === 'added' ? "added='yes'" : f.status === 'removed' ? "removed='yes'" : '';
+    return [mark, f.extra].filter(Boolean).join(' ') || true;
+}
+/** The line of `feature` in the head file of a model of `chain` (the model itself last), if any. */
+function lineInChain(map, chain, feature) {
+    for (const name of [...chain].reverse()) {
+        const f = map.models[name]?.features.find((x) => x.name === feature);
+        if (f)
+            return { model: name, location: f.location };
+    }
+    return undefined;
+}
+/** The changes of one model between base and head, before they are judged. */
+function modelChanges(base, head, name) {
+    const eb = effectiveLibvirtModel(base, name);
+    const eh = effectiveLibvirtModel(head, name);
+    const changes = [];
+    for (const fname of new Set([...eb.features.keys(), ...eh.features.keys()])) {
+        const bf = eb.features.get(fname);
+        const hf = eh.features.get(fname);
+        const before = featureValue(bf);
+        const after = featureValue(hf);
+        if (before !== after) {
+            if (hf) {
+                // A line that base had too, in the file that brings the feature in, changed its marks:
+                // the model built on it sees that change, not a new line.
+                const lineWasThere = base.models[hf.from]?.features.some((x) => x.name === fname) ?? false;
+                const kind = hf.status === 'removed' && bf?.status !== 'removed'
+                    ? 'feature-removed'
+                    : !bf && hf.status === 'added'
+                        ? 'feature-added'
+                        : !bf && after === true && !lineWasThere
+                            ? 'gain'
+                            : 'mark';
+                const suggestion = kind === 'gain' ? addedYesSuggestion(head, hf.location) : undefined;
+                changes.push({
+                    kind,
+                    property: fname,
+                    before,
+                    after,
+                    location: at$1(hf.location, 'RIGHT'),
+                    ...(suggestion ? { suggestion } : {}),
+                });
+            }
+            else {
+                // Gone from the model: point at the line that took it out when head still has one (a
+                // base's removed='yes', which libvirt subtracts from the models built on it).
+                const still = lineInChain(head, eh.chain, fname);
+                changes.push({
+                    kind: 'loss',
+                    property: fname,
+                    before,
+                    after,
+                    ...(still
+                        ? { location: at$1(still.location, 'RIGHT'), via: still.model }
+                        : { location: at$1(bf.location, 'LEFT') }),
+                });
+            }
+        }
+        const bd = bf && base.features[fname];
+        const hd = hf && head.features[fname];
+        if (bd && hd && bd.bits !== hd.bits) {
+            changes.push({
+                kind: 'bits',
+                property: fname,
+                before: bd.bits,
+                after: hd.bits,
+                location: at$1(hd.location, 'RIGHT'),
+            });
+        }
+    }
+    const vendorText = (v) => (v ? `${v.name} (${v.string})` : 'none');
+    if (vendorText(eb.vendor) !== vendorText(eh.vendor)) {
+        const sameName = eb.vendor?.name === eh.vendor?.name && eh.vendor;
+        const loc = sameName
+            ? head.vendors[eh.vendor.name].location
+            : (eh.vendor?.location ?? head.models[name].location);
+        changes.push({
+            kind: 'vendor',
+            property: 'vendor',
+            before: vendorText(eb.vendor),
+            after: vendorText(eh.vendor),
+            location: at$1(loc, 'RIGHT'),
+        });
+    }
+    const sigs = (s) => s
+        .map((x) => x.text)
+        .sort()
+        .join('; ') || 'none';
+    if (sigs(eb.signatures) !== sigs(eh.signatures)) {
+        const known = new Set(eb.signatures.map((s) => s.text));
+        const changed = eh.signatures.find((s) => !known.has(s.text));
+        changes.push({
+            kind: 'signature',
+            property: 'signature',
+            before: sigs(eb.signatures),
+            after: sigs(eh.signatures),
+            location: at$1(changed?.location ?? head.models[name].location, 'RIGHT'),
+        });
+    }
+    return changes;
+}
+function ruleOf(kind) {
+    switch (kind) {
+        case 'feature-added':
+            return 'libvirt-feature-added';
+        case 'feature-removed':
+            return 'libvirt-feature-removed';
+        case 'model-added':
+            return 'libvirt-model-added';
+        case 'model-removed':
+            return 'libvirt-model-removed';
+        default:
+            return 'libvirt-model-changed';
+    }
+}
+function fixOf(rule, kind) {
+    if (rule !== 'libvirt-model-changed' && rule !== 'libvirt-model-removed')
+        return 'none needed';
+    switch (kind) {
+        case 'gain':
+            return "mark the feature added='yes', or add a new model version with it";
+        case 'loss':
+            return "keep the feature line and mark it removed='yes' (in every model that lists it: libvirt does not pass the mark on to models built on this one), or add a new model version without it";
+        case 'mark':
+            return "restore the line as it was: only adding removed='yes', or a new line with added='yes', leaves a released model's domains as they were";
+        case 'bits':
+            return 'revert the definition; define a feature with a new name for the new bits';
+        case 'vendor':
+            return 'revert and add a new model for the other vendor';
+        case 'signature':
+            return 'revert the signature change, or add a new model for the other CPUs';
+        default:
+            return 'restore the model (and its include in index.xml): a released model stays for good';
+    }
+}
+function describeValue(v) {
+    return v === false ? 'absent' : v === true ? 'required' : String(v);
+}
+function sentence(c, models, features) {
+    const who = describeModels(models);
+    const list = someNames(features);
+    const plural = features.length > 1;
+    const fs = `feature${plural ? 's' : ''} ${list}`;
+    switch (c.rule) {
+        case 'libvirt-feature-added':
+            return {
+                title: `${list} added to ${who} with added='yes'`,
+                message: `${who} gains ${fs}, marked added='yes': libvirt keeps ${plural ? 'them' : 'it'} out of the model's data, and check='full' does not fail a domain when the hypervisor enables ${plural ? 'them' : 'it'}.`,
+            };
+        case 'libvirt-feature-removed':
+            return {
+                title: `${list} marked removed='yes' in ${who}`,
+                message: `${who} marks ${fs} removed='yes': libvirt takes ${plural ? 'them' : 'it'} out of the model's data and writes ${plural ? 'them' : 'it'} disabled into the definition of every domain that starts fresh with the model; a domain restored or migrated in keeps ${plural ? 'them' : 'it'} enabled, so running guests see no change.`,
+            };
+        case 'libvirt-model-added':
+            return { title: `new ${who}`, message: `${who} is new; no guest uses it yet.` };
+        case 'libvirt-model-removed':
+            return {
+                title: `released ${who} removed`,
+                message: `${who} was removed from the cpu_map; guests defined with it can no longer start.`,
+            };
+        case 'unreleased-change':
+            return {
+                title: `unreleased ${who} changes${features.length ? `: ${list}` : ''}`,
+                message: `${who} ${c.kind === 'model-removed' ? 'is removed' : `changes${features.length ? ` (${c.kind === 'bits' ? 'the bits of ' : ''}${list})` : ''}`}, but the release revision does not have ${models.length > 1 ? 'them' : 'it'}: no released libvirt ships ${models.length > 1 ? 'these models' : 'the model'}, so no domain uses ${models.length > 1 ? 'them' : 'it'} yet.`,
+            };
+    }
+    const title = `released ${who} changed: ${list}`;
+    switch (c.kind) {
+        case 'gain':
+            return {
+                title,
+                message: `${who} gains ${fs} without added='yes': every domain already using the model would require ${plural ? 'them' : 'it'}, and hosts without ${plural ? 'them' : 'it'} could no longer run those domains.`,
+            };
+        case 'loss':
+            return {
+                title,
+                message: c.via
+                    ? `${who} loses ${fs}: ${c.via} marks ${plural ? 'them' : 'it'} now, and libvirt passes only a base's plain features on to the models built on it (x86ModelParseAncestor), without disabling the others there: a domain with check='full' would fail to start when the hypervisor still enables ${plural ? 'them' : 'it'}.`
+                    : `${who} loses ${fs} (${describeValue(c.before)} before): domains using the model would see their CPU change, with nothing left to keep ${plural ? 'them' : 'it'} for domains restored or migrated in.`,
+            };
+        case 'mark':
+            return {
+                title,
+                message: `${who}: ${fs} change${plural ? '' : 's'} from ${describeValue(c.before)} to ${describeValue(c.after)}.`,
+            };
+        case 'bits':
+            return {
+                title,
+                message: `${who}: feature ${list} now means other bits (${String(c.before)} before, ${String(c.after)} now).`,
+            };
+        case 'vendor':
+            return { title, message: `${who} changes vendor from ${String(c.before)} to ${String(c.after)}.` };
+        default:
+            return {
+                title,
+                message: `${who} changes its CPU signatures from ${String(c.before)} to ${String(c.after)}.`,
+            };
+    }
+}
+/**
+ * Compares two snapshots of a cpu_map. Every model of `base` is judged; those in `released`
+ * (the models of the release revision; without it, every model of base) by the rule, the
+ * others are free to change.
+ */
+function classifyLibvirt(base, head, failOn, released) {
     const causes = new Map();
-    const record = (c, model) => {
+    const record = (change, model, isReleased) => {
+        const rule = isReleased ? ruleOf(change.kind) : 'unreleased-change';
         const key = [
-            c.rule,
-            c.property ?? '',
-            c.location.side,
-            c.location.path,
-            c.location.line,
-            String(c.before),
-            String(c.after),
+            rule,
+            change.kind,
+            change.location.side,
+            change.location.path,
+            // A model added or removed, and the bits of a feature, are a cause each.
+            ...(change.kind === 'model-added' || change.kind === 'model-removed' ? [change.location.line] : []),
+            ...(change.kind === 'bits' ? [change.property] : []),
+            String(change.before),
+            String(change.after),
         ].join('|');
-        const existing = causes.get(key);
-        if (existing)
-            existing.models.add(model);
-        else
-            causes.set(key, { ...c, models: new Set([model]) });
+        let cause = causes.get(key);
+        if (!cause) {
+            cause = {
+                rule,
+                kind: change.kind,
+                before: change.before,
+                after: change.after,
+                location: change.location,
+                ...(change.via ? { via: change.via } : {}),
+                fix: fixOf(rule, change.kind),
+                properties: new Map(),
+                models: new Set(),
+                suggestions: [],
+            };
+            causes.set(key, cause);
+        }
+        cause.models.add(model);
+        if (change.property !== undefined && !cause.properties.has(change.property)) {
+            cause.properties.set(change.property, change.location.line);
+            if (change.suggestion)
+                cause.suggestions.push(change.suggestion);
+        }
+        if (change.location.line < cause.location.line)
+            cause.location = change.location;
     };
     for (const name of Object.keys(base.models)) {
-        const was = base.models[name];
+        const isReleased = released ? released.has(name) : true;
         if (!head.models[name]) {
-            record({
-                rule: 'libvirt-model-removed',
-                location: at$1(was.location, 'LEFT'),
-                what: `was removed from the cpu_map; guests defined with it can no longer start`,
-                fix: `restore the model (and its include in index.xml): a released model stays for good`,
-            }, name);
+            record({ kind: 'model-removed', location: at$1(base.models[name].location, 'LEFT') }, name, isReleased);
             continue;
         }
-        const eb = effectiveLibvirtModel(base, name);
-        const eh = effectiveLibvirtModel(head, name);
-        for (const [fname, hf] of eh.features) {
-            const bf = eb.features.get(fname);
-            if (!bf) {
-                const inherited = hf.from !== name ? ` (through ${hf.from})` : '';
-                if (hf.added) {
-                    record({
-                        rule: 'libvirt-feature-added',
-                        property: fname,
-                        before: false,
-                        after: true,
-                        location: at$1(hf.location, 'RIGHT'),
-                        what: `gains feature ${fname}${inherited}, marked added='yes': libvirt keeps it off for guests defined before`,
-                        fix: 'none needed',
-                    }, name);
-                }
-                else {
-                    const suggestion = addedYesSuggestion(head, hf.location);
-                    record({
-                        rule: 'libvirt-model-changed',
-                        property: fname,
-                        before: false,
-                        after: true,
-                        location: at$1(hf.location, 'RIGHT'),
-                        what: `gains feature ${fname}${inherited} without added='yes': every guest already using the model would get it, and hosts without it could no longer run them`,
-                        fix: "mark the feature added='yes', or add a new model version with it",
-                        ...(suggestion ? { suggestion } : {}),
-                        hostGain: [fname],
-                    }, name);
-                }
-                continue;
-            }
-            const attrs = (f) => [f.added ? "added='yes'" : '', f.removed ? "removed='yes'" : '', f.extra].filter(Boolean).join(' ') ||
-                'no attributes';
-            if (attrs(bf) !== attrs(hf)) {
-                record({
-                    rule: 'libvirt-model-changed',
-                    property: fname,
-                    before: attrs(bf),
-                    after: attrs(hf),
-                    location: at$1(hf.location, 'RIGHT'),
-                    what: `feature ${fname} changes from ${attrs(bf)} to ${attrs(hf)}${hf.from !== name ? ` (through ${hf.from})` : ''}`,
-                    fix: 'revert the attribute change; a released model keeps its feature list as it is',
-                }, name);
-            }
-            const bd = base.features[fname];
-            const hd = head.features[fname];
-            if (bd && hd && bd.bits !== hd.bits) {
-                record({
-                    rule: 'libvirt-model-changed',
-                    property: fname,
-                    before: bd.bits,
-                    after: hd.bits,
-                    location: at$1(hd.location, 'RIGHT'),
-                    what: `feature ${fname} now means other bits (${bd.bits} before, ${hd.bits} now)`,
-                    fix: 'revert the definition; define a feature with a new name for the new bits',
-                }, name);
-            }
-        }
-        for (const [fname, bf] of eb.features) {
-            if (eh.features.has(fname))
-                continue;
-            record({
-                rule: 'libvirt-model-changed',
-                property: fname,
-                before: true,
-                after: false,
-                location: at$1(bf.location, 'LEFT'),
-                what: `loses feature ${fname}${bf.from !== name ? ` (through ${bf.from})` : ''}: guests using the model would see their CPU change`,
-                fix: "revert and add a new model version without the feature (or mark it removed='yes' only if libvirt's policy for it allows)",
-            }, name);
-        }
-        const vendorText = (v) => (v ? `${v.name} (${v.string})` : 'none');
-        if (vendorText(eb.vendor) !== vendorText(eh.vendor)) {
-            const sameName = eb.vendor?.name === eh.vendor?.name && eh.vendor;
-            const loc = sameName
-                ? head.vendors[eh.vendor.name].location
-                : (eh.vendor?.location ?? head.models[name].location);
-            record({
-                rule: 'libvirt-model-changed',
-                property: 'vendor',
-                before: vendorText(eb.vendor),
-                after: vendorText(eh.vendor),
-                location: at$1(loc, 'RIGHT'),
-                what: `changes vendor from ${vendorText(eb.vendor)} to ${vendorText(eh.vendor)}`,
-                fix: 'revert and add a new model for the other vendor',
-            }, name);
-        }
-        const sigs = (s) => s
-            .map((x) => x.text)
-            .sort()
-            .join('; ') || 'none';
-        if (sigs(eb.signatures) !== sigs(eh.signatures)) {
-            const known = new Set(eb.signatures.map((s) => s.text));
-            const changed = eh.signatures.find((s) => !known.has(s.text));
-            const loc = changed?.location ?? head.models[name].location;
-            record({
-                rule: 'libvirt-model-changed',
-                property: 'signature',
-                before: sigs(eb.signatures),
-                after: sigs(eh.signatures),
-                location: at$1(loc, 'RIGHT'),
-                what: `changes its CPU signatures from ${sigs(eb.signatures)} to ${sigs(eh.signatures)}`,
-                fix: 'revert the signature change, or add a new model for the other CPUs',
-            }, name);
-        }
+        for (const change of modelChanges(base, head, name))
+            record(change, name, isReleased);
     }
     for (const name of Object.keys(head.models)) {
         if (base.models[name])
             continue;
-        record({
-            rule: 'libvirt-model-added',
-            location: at$1(head.models[name].location, 'RIGHT'),
-            what: 'is new; no guest uses it yet',
-            fix: 'none needed',
-        }, name);
+        record({ kind: 'model-added', location: at$1(head.models[name].location, 'RIGHT') }, name, true);
     }
     const findings = [...causes.values()].map((c) => toFinding(c, failOn));
     // Edits that change no model (comments, order, decode hints, unused feature definitions) are
     // still said to be safe, once per file, so that a reviewer sees the file was looked at.
     const touched = new Set(findings.map((f) => f.location.path));
     // index.xml changes with every added or removed model; those findings already explain it.
-    if (findings.some((f) => f.rule === 'libvirt-model-added' || f.rule === 'libvirt-model-removed')) {
+    if ([...causes.values()].some((c) => c.kind === 'model-added' || c.kind === 'model-removed')) {
         for (const m of [base, head])
             touched.add(m.dir === '.' ? 'index.xml' : `${m.dir}/index.xml`);
     }
@@ -25875,14 +26034,20 @@ function classifyLibvirt(base, head, failOn) {
         const side = hh === undefined ? 'LEFT' : 'RIGHT';
         const models = Object.values(side === 'LEFT' ? base.models : head.models)
             .filter((m) => m.location.path === p)
-            .map((m) => m.name);
-        findings.push(toFinding({
+            .map((m) => m.name)
+            .sort();
+        findings.push({
             rule: 'no-effective-change',
+            class: 'safe',
+            verdict: 'pass',
+            title: `no model changes in ${p}`,
+            message: `${p} changed, but no model did: ${hh === undefined ? 'the file is no longer read' : 'comments, order, decode and check hints, or definitions no model uses'}`,
+            models,
+            machineTypes: [],
             location: { path: p, line, side },
-            what: `${p} changed, but no model did: ${hh === undefined ? 'the file is no longer read' : 'comments, order, decode hints or definitions no model uses'}`,
             fix: 'none needed',
-            models: new Set(models),
-        }, failOn));
+            fingerprint: ['no-effective-change', models.join(','), p].join('|'),
+        });
     }
     const rank = (c) => ['new-model-required', 'type-2', 'safe'].indexOf(c);
     return findings.sort((a, b) => rank(a.class) - rank(b.class) ||
@@ -25892,37 +26057,56 @@ function classifyLibvirt(base, head, failOn) {
 }
 function toFinding(c, failOn) {
     const models = [...c.models].sort();
+    const features = [...c.properties.entries()]
+        .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+        .map(([p]) => p);
     const cls = CLASS_OF[c.rule];
-    const subject = models.length ? `${describeModels(models)} ` : '';
-    const titles = {
-        'libvirt-model-changed': `released ${describeModels(models)} changed${c.property ? `: ${c.property}` : ''}`,
-        'libvirt-feature-added': `${c.property} added to ${describeModels(models)} with added='yes'`,
-        'libvirt-model-added': `new ${describeModels(models)}`,
-        'libvirt-model-removed': `released ${describeModels(models)} removed`,
-        'no-effective-change': `no model changes in ${c.location.path}`,
-    };
+    const { title, message } = sentence(c, models, features);
     const finding = {
         rule: c.rule,
         class: cls,
         verdict: verdictFor$1(cls, failOn),
-        title: titles[c.rule],
-        message: c.rule === 'no-effective-change' ? c.what : `${subject}${c.what}.`,
+        title,
+        message,
         models,
         machineTypes: [],
         location: c.location,
         fix: c.fix,
-        fingerprint: [c.rule, models.join(','), c.property ?? ''].join('|'),
+        fingerprint: [c.rule, models.join(','), features.join(',')].join('|'),
     };
-    if (c.property !== undefined)
-        finding.property = c.property;
+    if (features.length) {
+        finding.property = features[0];
+        if (features.length > 1)
+            finding.properties = features;
+    }
     if (c.before !== undefined)
         finding.before = c.before;
     if (c.after !== undefined)
         finding.after = c.after;
-    if (c.suggestion)
-        finding.suggestion = c.suggestion;
-    if (c.hostGain)
-        finding.hostRequirement = { gained: c.hostGain, why: 'a CPU feature: the host CPU must have it' };
+    // One suggestion per finding: the marked lines from the finding's first line on, as long as
+    // they follow one another (GitHub applies a suggestion to one run of lines).
+    if (c.rule === 'libvirt-model-changed') {
+        const run = [];
+        for (const s of [...c.suggestions].sort((a, b) => a.startLine - b.startLine)) {
+            const next = run.length ? run[run.length - 1].endLine + 1 : c.location.line;
+            if (s.startLine === next && s.path === c.location.path)
+                run.push(s);
+        }
+        if (run.length)
+            finding.suggestion = {
+                path: run[0].path,
+                startLine: run[0].startLine,
+                endLine: run[run.length - 1].endLine,
+                replacement: run.map((s) => s.replacement).join('\n'),
+            };
+    }
+    if (c.rule === 'libvirt-model-changed' && (c.kind === 'gain' || (c.kind === 'mark' && c.after === true)))
+        finding.hostRequirement = {
+            gained: features,
+            why: features.length > 1
+                ? 'CPU features: the host CPU must have them'
+                : 'a CPU feature: the host CPU must have it',
+        };
     return finding;
 }
 
@@ -26619,7 +26803,10 @@ function isExpired(waiver, today) {
 function waiverMatches(waiver, finding) {
     if (waiver.rule !== finding.rule)
         return false;
-    if (waiver.property !== undefined && waiver.property !== finding.property)
+    // A finding grouped by cause lists several properties; a waiver for any one of them matches.
+    if (waiver.property !== undefined &&
+        waiver.property !== finding.property &&
+        !finding.properties?.includes(waiver.property))
         return false;
     return finding.models.some((m) => matchesAny(m, waiver.models));
 }
@@ -29163,7 +29350,28 @@ async function check(req) {
     if (base.kind === 'libvirt' && head.kind === 'libvirt') {
         // The cpu_map reader speaks of paths inside the catalog folder; reviews need repository paths.
         const inRepo = (p) => req.catalog.path === '.' ? p : `${req.catalog.path.replace(/\/+$/, '')}/${p}`;
-        findings = classifyLibvirt(base.map, head.map, req.failOn).map((f) => ({
+        let released;
+        // Checking from the release commit itself (the usual case right after a release): its
+        // catalog is base's, already read.
+        if (req.release.commit !== undefined && req.release.commit === req.baseRef.commit) {
+            released = new Set(Object.keys(base.map.models));
+        }
+        else if (req.release.source) {
+            try {
+                const r = await readCatalog(req.catalog, req.release.source);
+                if (r.kind === 'libvirt')
+                    released = new Set(Object.keys(r.map.models));
+            }
+            catch (err) {
+                if (!(err instanceof CatalogError))
+                    throw err;
+                notes.push({
+                    kind: 'warning',
+                    message: `the release revision has no readable catalog (${err.message}); every model in base counts as released`,
+                });
+            }
+        }
+        findings = classifyLibvirt(base.map, head.map, req.failOn, released).map((f) => ({
             ...f,
             location: { ...f.location, path: inRepo(f.location.path) },
             ...(f.suggestion ? { suggestion: { ...f.suggestion, path: inRepo(f.suggestion.path) } } : {}),
