@@ -14,6 +14,8 @@
 //           adds a feature to a released model (a change the check must flag)
 //   audit   node dist/cli.js audit --repo R --ref head --format json
 //   expand  node dist/cli.js expand --root TREE --format json (every machine type and model)
+//   check --by-commit over ten commits, each adding a feature to another released model
+//   libvirt check between libvirt 9.0's and 11.3's src/cpu_map (Debian bookworm, trixie)
 //   QMP     every model's full expansion on every pc-q35/pc-i440fx machine type, from
 //           qemu-system-x86_64 (test/support/qmp.ts, uncached)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -93,6 +95,84 @@ function benchRepository() {
   writeFileSync(cpuC, `${source.slice(0, at)}\n            CPUID_7_0_EBX_AVX512F |${source.slice(at)}`);
   gitIn('commit', '-q', '-am', 'target/i386: add AVX-512F to Haswell');
   gitIn('tag', 'head');
+  execFileSync('mv', ['-T', partial, repo]);
+  return repo;
+}
+
+/**
+ * Ten commits after base, each adding a feature to another released model: what a range audit
+ * (`check --by-commit`) of a busy stretch of a release cycle looks like.
+ */
+function rangeRepository() {
+  const repo = path.join(root, '.tmp', 'bench', `qemu-${values.suite}-range`);
+  if (existsSync(repo)) {
+    const tagged = spawnSync('git', ['-C', repo, 'rev-parse', '--verify', '-q', 'refs/tags/head'], {
+      stdio: 'ignore',
+    });
+    if (tagged.status === 0) return repo;
+    rmSync(repo, { recursive: true, force: true });
+  }
+  const partial = `${repo}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  execFileSync('git', ['clone', '-q', '--no-local', benchRepository(), partial], { stdio: 'ignore' });
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost' };
+  Object.assign(env, { GIT_COMMITTER_NAME: env.GIT_AUTHOR_NAME, GIT_COMMITTER_EMAIL: env.GIT_AUTHOR_EMAIL });
+  const gitIn = (...args) => execFileSync('git', ['-C', partial, ...args], { stdio: 'ignore', env });
+  gitIn('checkout', '-q', '-B', 'main', 'base');
+  gitIn('tag', '-f', 'base');
+  const cpuC = path.join(partial, 'target', 'i386', 'cpu.c');
+  const models = [
+    'Conroe',
+    'Penryn',
+    'Nehalem',
+    'Westmere',
+    'SandyBridge',
+    'IvyBridge',
+    'Broadwell',
+    'Skylake-Client',
+    'Opteron_G4',
+    'EPYC',
+  ];
+  for (const model of models) {
+    const source = readFileSync(cpuC, 'utf8');
+    const at = source.indexOf(`.name = "${model}",`);
+    const word = source.indexOf('.features[FEAT_1_ECX] =', at);
+    if (at < 0 || word < 0) fail(`cannot find ${model}'s FEAT_1_ECX word in ${cpuC}`);
+    const end = word + '.features[FEAT_1_ECX] ='.length;
+    writeFileSync(cpuC, `${source.slice(0, end)}\n            CPUID_EXT_MONITOR |${source.slice(end)}`);
+    gitIn('commit', '-q', '-am', `target/i386: add monitor to ${model}`);
+  }
+  gitIn('tag', '-f', 'head');
+  execFileSync('mv', ['-T', partial, repo]);
+  return repo;
+}
+
+/** libvirt's src/cpu_map of two Debian releases as base and head of one repository. */
+function libvirtRepository() {
+  const repo = path.join(root, '.tmp', 'bench', 'libvirt-repo');
+  if (existsSync(path.join(repo, '.git', 'refs', 'tags', 'head'))) return repo;
+  rmSync(repo, { recursive: true, force: true });
+  const partial = `${repo}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(path.join(partial, 'src'), { recursive: true });
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost' };
+  Object.assign(env, { GIT_COMMITTER_NAME: env.GIT_AUTHOR_NAME, GIT_COMMITTER_EMAIL: env.GIT_AUTHOR_EMAIL });
+  const gitIn = (...args) => execFileSync('git', ['-C', partial, ...args], { stdio: 'ignore', env });
+  gitIn('init', '-q', '-b', 'main');
+  for (const [suite, tag] of [
+    ['bookworm', 'base'],
+    ['trixie', 'head'],
+  ]) {
+    const source = path.join(root, '.tmp', 'debian', `libvirt-${suite}`);
+    execFileSync('bash', [path.join(root, 'scripts', 'fetch-debian-source.sh'), 'libvirt', suite, source], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    rmSync(path.join(partial, 'src', 'cpu_map'), { recursive: true, force: true });
+    execFileSync('cp', ['-a', path.join(source, 'src', 'cpu_map'), path.join(partial, 'src', 'cpu_map')]);
+    gitIn('add', '-A', '-f');
+    gitIn('commit', '-q', '-m', `libvirt cpu_map of Debian ${suite}`);
+    gitIn('tag', tag);
+  }
   execFileSync('mv', ['-T', partial, repo]);
   return repo;
 }
@@ -214,6 +294,37 @@ if (!values['qmp-only']) {
   rows.push(
     measure('expand all (tcg)', [node, cli, 'expand', '--root', tree, '--accel', 'tcg', '--format', 'json']),
   );
+  const range = rangeRepository();
+  rows.push(
+    measure(
+      'check --by-commit, 10 commits',
+      [
+        node,
+        cli,
+        'check',
+        '--repo',
+        range,
+        '--base',
+        'base',
+        '--head',
+        'head',
+        '--by-commit',
+        '--format',
+        'json',
+      ],
+      [0, 1],
+      jsonNote((r) => (Array.isArray(r.findings) ? `${r.findings.length} findings` : '')),
+    ),
+  );
+  const libvirt = libvirtRepository();
+  rows.push(
+    measure(
+      'libvirt check 9.0..11.3',
+      [node, cli, 'check', '--repo', libvirt, '--base', 'base', '--head', 'head', '--format', 'json'],
+      [0, 1],
+      jsonNote((r) => (Array.isArray(r.findings) ? `${r.findings.length} findings` : '')),
+    ),
+  );
 }
 const program = await qmpProgram();
 rows.push(
@@ -233,15 +344,24 @@ rows.push(
 
 const qemuVersion = execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0];
 const seconds = (ms) => (ms / 1000).toFixed(2);
+// Ratios are what hold from one machine to another: each row against the QEMU binary's own
+// dump of the same data, and against one check.
+const qmp = rows.find((r) => r.label.startsWith('QMP'));
+const oneCheck = rows.find((r) => r.label === 'check base..head');
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '');
+const cpuModel = os.cpus()[0]?.model?.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
 const lines = [
   `Benchmark: QEMU ${qemuSourceVersion} sources (Debian ${values.suite}); ${qemuVersion}`,
-  `${os.availableParallelism()} CPUs, Node ${process.version}, median of ${runs} runs after one warm-up`,
+  `Machine: ${cpuModel}, ${os.availableParallelism()} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+    `Node ${process.version}, ${os.platform()} ${os.release()}; median of ${runs} runs after one warm-up`,
   '',
-  '| what | median s | min s | max s | peak RSS MiB | output | notes |',
-  '|---|---:|---:|---:|---:|---:|---|',
+  '| what | median s | min s | max s | QMP dump / this | this / check | peak RSS MiB | output | notes |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ...rows.map(
     (r) =>
       `| ${r.label} | ${seconds(r.median)} | ${seconds(r.min)} | ${seconds(r.max)} | ${
+        r === qmp ? '' : ratio(qmp?.median, r.median)
+      } | ${r === oneCheck ? '' : ratio(r.median, oneCheck?.median)} | ${
         r.rss === undefined ? 'n/a' : (r.rss / 1024).toFixed(0)
       } | ${(r.bytes / 1024 / 1024).toFixed(1)} MiB | ${r.note} |`,
   ),
