@@ -1,0 +1,155 @@
+/**
+ * Real patches from QEMU's mailing lists, kept as test data in test/fixtures/patches/: each is
+ * applied with `git apply` to the real Debian tree it was written for, in a real git repository,
+ * and checked the way the CLI checks a pull request.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { QEMU_X86_FILES } from '../../src/parse/qemu-x86/files.js';
+import type { FindingClass } from '../../src/report/finding.js';
+import { debianSource, repoRoot } from './debian-source.js';
+import { TempRepo } from './git-repo.js';
+
+export const patchDir = path.join(repoRoot, 'test', 'fixtures', 'patches');
+
+/** A Debian tree of QEMU, as test/support/debian-source.ts fetches it. */
+export interface DebianTree {
+  suite: string;
+  /** The exact Debian version, for suites that carry several. */
+  version?: string;
+  /** QEMU's version in that tree (its VERSION file). */
+  qemu: string;
+}
+
+export interface ReviewerVerdict {
+  by: string;
+  date: string;
+  messageId: string;
+  url: string;
+  quote: string;
+}
+
+export interface ExpectedFinding {
+  class: FindingClass;
+  rule: string;
+  /** Model names the finding must list (all of them, in any order). */
+  models: string[];
+  property?: string;
+  before?: string | number | boolean | null;
+  after?: string | number | boolean | null;
+  /** Machine types the finding must list, and ones it must not. */
+  machineTypes?: { include?: string[]; exclude?: string[] };
+  /**
+   * The offending line: its file, a text that occurs once in the patch's added lines, the side,
+   * and where the finding points relative to it (a version block is reported at its opening brace).
+   */
+  location: { path: string; line: string; side: 'RIGHT' | 'LEFT'; lineOffset?: number };
+}
+
+export interface RealPatch {
+  id: string;
+  file: string;
+  subject: string;
+  author: string;
+  date: string;
+  messageId: string;
+  url: string;
+  /** `table`: the change is in the catalog's tables; `code`: in functions the reader does not interpret. */
+  effect: 'table' | 'code';
+  /** The QEMU development cycle the patch was written for. */
+  cycle: string;
+  tree: DebianTree;
+  base: {
+    /** Patches of this folder reverted from the tree (it already holds them), newest first. */
+    revert: string[];
+    /** Patches of this folder applied before the release commit is taken. */
+    released?: string[];
+    /** Patches of this folder applied after the release commit: the development cycle so far. */
+    apply: string[];
+    /** VERSION written into the base, the development version of the patch's cycle. */
+    version: string;
+  };
+  /** What was adapted to make the patch meet a Debian tree, and why. */
+  adapted: string;
+  reviewers: ReviewerVerdict[];
+  /** How the reviewers' verdict maps onto POLICY.md's classes. */
+  policy: string;
+  expected: ExpectedFinding[];
+  /** Largest number of findings in the report (so that nothing else slips in). */
+  maxFindings: number;
+}
+
+export function loadPatchIndex(): RealPatch[] {
+  const index = JSON.parse(readFileSync(path.join(patchDir, 'index.json'), 'utf8')) as {
+    patches: RealPatch[];
+  };
+  return index.patches;
+}
+
+/** A repository holding the catalog files of a Debian tree, committed as-is. */
+export async function repoWithDebianTree(tree: DebianTree): Promise<{ repo: TempRepo; root: string }> {
+  const root = await debianSource('qemu', tree.suite, tree.version ? { version: tree.version } : {});
+  const repo = new TempRepo('cmg-patch-');
+  repo.copyFrom(
+    root,
+    Object.values(QEMU_X86_FILES).filter((f) => existsSync(path.join(root, f))),
+  );
+  repo.commitAll(`QEMU ${tree.qemu} catalog (Debian ${tree.suite})`);
+  return { repo, root };
+}
+
+/** `git apply` of a patch of this folder; `reverse` takes it out again. */
+export function applyPatch(repo: TempRepo, file: string, reverse = false): void {
+  repo.git('apply', ...(reverse ? ['-R'] : []), path.join(patchDir, file));
+}
+
+/** The lines a patch adds to `file` (without the leading `+`). */
+export function addedLines(patchFile: string, file: string): string[] {
+  const text = readFileSync(path.join(patchDir, patchFile), 'utf8');
+  const lines: string[] = [];
+  let current: string | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('+++ ')) current = line.replace(/^\+\+\+ b\//, '');
+    else if (line.startsWith('diff --git ')) current = undefined;
+    else if (current === file && line.startsWith('+')) lines.push(line.slice(1));
+  }
+  return lines;
+}
+
+/**
+ * The base, release and head commits of a patch: the Debian tree with `base.revert` taken out
+ * and `base.released` applied is the release; `base.apply` and VERSION make the development
+ * tree the patch was written against; the patch itself makes head.
+ */
+export function commitPatch(
+  repo: TempRepo,
+  patch: RealPatch,
+): { release: string; base: string; head: string } {
+  for (const file of patch.base.revert) applyPatch(repo, file, true);
+  for (const file of patch.base.released ?? []) applyPatch(repo, file);
+  const release = repo.commitAll(`release: QEMU ${patch.tree.qemu} as the ${patch.cycle} cycle started from`);
+  for (const file of patch.base.apply) applyPatch(repo, file);
+  repo.write('VERSION', `${patch.base.version}\n`);
+  const base = repo.commitAll(`development tree of the ${patch.cycle} cycle`);
+  applyPatch(repo, patch.file);
+  const head = repo.commitAll(patch.subject);
+  return { release, base, head };
+}
+
+/** Lines of `file` in head that `git diff base head` shows as added, with their line numbers. */
+export function addedInHead(
+  repo: TempRepo,
+  base: string,
+  head: string,
+  file: string,
+): { line: number; text: string }[] {
+  const diff = repo.git('diff', '-U0', base, head, '--', file);
+  const added: { line: number; text: string }[] = [];
+  let next = 0;
+  for (const l of diff.split('\n')) {
+    const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(l);
+    if (hunk) next = Number(hunk[1]);
+    else if (l.startsWith('+') && !l.startsWith('+++')) added.push({ line: next++, text: l.slice(1) });
+  }
+  return added;
+}
