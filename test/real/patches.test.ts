@@ -9,8 +9,9 @@ import type { Report } from '../../src/report/finding.js';
 import { checkRevisions } from '../../src/source/revisions.js';
 import type { TempRepo } from '../support/git-repo.js';
 import {
-  addedInHead,
-  addedLines,
+  changedLines,
+  patchLines,
+  patchedFiles,
   commitPatch,
   loadPatchIndex,
   repoWithDebianTree,
@@ -18,6 +19,7 @@ import {
 } from '../support/patches.js';
 
 const tablePatches = loadPatchIndex().filter((p) => p.effect === 'table');
+const codePatches = loadPatchIndex().filter((p) => p.effect === 'code');
 const repos: TempRepo[] = [];
 
 afterAll(() => {
@@ -25,8 +27,8 @@ afterAll(() => {
 });
 
 describe('the real patch index', () => {
-  test('names, for every patch, the reviewers with a quote and an archive address', () => {
-    expect(tablePatches.length).toBeGreaterThan(0);
+  test('holds at least ten table patches, each with a reviewer quote and an archive address', () => {
+    expect(tablePatches.length).toBeGreaterThanOrEqual(10);
     for (const p of loadPatchIndex()) {
       expect(p.reviewers.length).toBeGreaterThan(0);
       expect(p.url).toMatch(/^https:\/\//);
@@ -61,8 +63,12 @@ describe.each(tablePatches.map((p) => [p.id, p] as const))('%s', (_id, patch: Re
     expect({ result: report.result, summary }).toEqual({ result: failing ? 'fail' : 'pass', summary });
     expect(report.findings.length).toBeLessThanOrEqual(patch.maxFindings);
     for (const e of patch.expected) {
-      const f = report.findings.find((x) => x.rule === e.rule && x.models.some((m) => e.models.includes(m)));
-      expect({ rule: f?.rule, class: f?.class }).toEqual({ rule: e.rule, class: e.class });
+      const f = report.findings.find(
+        (x) =>
+          x.rule === e.rule &&
+          (e.models.length ? x.models.some((m) => e.models.includes(m)) : x.property === e.property),
+      );
+      expect({ rule: f?.rule, class: f?.class, summary }).toEqual({ rule: e.rule, class: e.class, summary });
       expect(f!.models).toEqual(expect.arrayContaining(e.models));
       if (e.property !== undefined) expect(f!.property).toBe(e.property);
       if (e.before !== undefined) expect(f!.before).toEqual(e.before);
@@ -70,9 +76,9 @@ describe.each(tablePatches.map((p) => [p.id, p] as const))('%s', (_id, patch: Re
       for (const t of e.machineTypes?.include ?? []) expect(f!.machineTypes).toContain(t);
       for (const t of e.machineTypes?.exclude ?? []) expect(f!.machineTypes).not.toContain(t);
 
-      // The offending line is one the patch added, found in head where git put it.
-      expect(addedLines(patch.file, e.location.path)).toContain(e.location.line);
-      const lines = addedInHead(repo, commits.base, commits.head, e.location.path).filter(
+      // The offending line is one the patch added (or removed), found where git put it.
+      expect(patchLines(patch.file, e.location.path, e.location.side)).toContain(e.location.line);
+      const lines = changedLines(repo, commits.base, commits.head, e.location.path, e.location.side).filter(
         (l) => l.text === e.location.line,
       );
       expect(lines).toHaveLength(1);
@@ -82,5 +88,17 @@ describe.each(tablePatches.map((p) => [p.id, p] as const))('%s', (_id, patch: Re
     if (!patch.expected.length) {
       expect(report.counts).toMatchObject({ 'new-model-required': 0, 'type-2': 0 });
     }
+  });
+});
+
+// Patches whose effect lives in functions the reader does not interpret (cpu_x86_cpuid(), ...):
+// kept for that work. Until then they must at least still apply to the base they name.
+describe.each(codePatches.map((p) => [p.id, p] as const))('%s (effect in code)', (_id, patch: RealPatch) => {
+  test(`applies to QEMU ${patch.tree.qemu} (Debian ${patch.tree.suite})`, async () => {
+    const { repo } = await repoWithDebianTree(patch.tree);
+    repos.push(repo);
+    const { base, head } = commitPatch(repo, patch);
+    const changed = repo.git('diff', '--name-only', base, head).trim().split('\n');
+    expect(changed.sort()).toEqual([...new Set(patchedFiles(patch.file))].sort());
   });
 });

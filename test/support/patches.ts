@@ -103,15 +103,24 @@ export function applyPatch(repo: TempRepo, file: string, reverse = false): void 
   repo.git('apply', ...(reverse ? ['-R'] : []), path.join(patchDir, file));
 }
 
-/** The lines a patch adds to `file` (without the leading `+`). */
-export function addedLines(patchFile: string, file: string): string[] {
+/** The files a patch changes, as its `+++ b/` lines name them. */
+export function patchedFiles(patchFile: string): string[] {
+  return readFileSync(path.join(patchDir, patchFile), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('+++ b/'))
+    .map((l) => l.slice('+++ b/'.length));
+}
+
+/** The lines a patch adds (`RIGHT`) or removes (`LEFT`) in `file`, without the leading sign. */
+export function patchLines(patchFile: string, file: string, side: 'RIGHT' | 'LEFT'): string[] {
   const text = readFileSync(path.join(patchDir, patchFile), 'utf8');
   const lines: string[] = [];
   let current: string | undefined;
   for (const line of text.split('\n')) {
     if (line.startsWith('+++ ')) current = line.replace(/^\+\+\+ b\//, '');
     else if (line.startsWith('diff --git ')) current = undefined;
-    else if (current === file && line.startsWith('+')) lines.push(line.slice(1));
+    else if (current === file && line.startsWith(side === 'RIGHT' ? '+' : '-') && !line.startsWith('---'))
+      lines.push(line.slice(1));
   }
   return lines;
 }
@@ -136,20 +145,33 @@ export function commitPatch(
   return { release, base, head };
 }
 
-/** Lines of `file` in head that `git diff base head` shows as added, with their line numbers. */
-export function addedInHead(
+/**
+ * Lines that `git diff base head` shows for `file`: added ones with their line in head (`RIGHT`),
+ * removed ones with their line in base (`LEFT`), as GitHub's review comments name the sides.
+ */
+export function changedLines(
   repo: TempRepo,
   base: string,
   head: string,
   file: string,
+  side: 'RIGHT' | 'LEFT',
 ): { line: number; text: string }[] {
   const diff = repo.git('diff', '-U0', base, head, '--', file);
-  const added: { line: number; text: string }[] = [];
-  let next = 0;
+  const lines: { line: number; text: string }[] = [];
+  let oldLine = 0;
+  let newLine = 0;
   for (const l of diff.split('\n')) {
-    const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(l);
-    if (hunk) next = Number(hunk[1]);
-    else if (l.startsWith('+') && !l.startsWith('+++')) added.push({ line: next++, text: l.slice(1) });
+    const hunk = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(l);
+    if (hunk) {
+      oldLine = Number(hunk[1]);
+      newLine = Number(hunk[2]);
+    } else if (l.startsWith('+') && !l.startsWith('+++')) {
+      if (side === 'RIGHT') lines.push({ line: newLine, text: l.slice(1) });
+      newLine++;
+    } else if (l.startsWith('-') && !l.startsWith('---')) {
+      if (side === 'LEFT') lines.push({ line: oldLine, text: l.slice(1) });
+      oldLine++;
+    }
   }
-  return added;
+  return lines;
 }
