@@ -66,7 +66,8 @@ describe.each(tablePatches.map((p) => [p.id, p] as const))('%s', (_id, patch: Re
       const f = report.findings.find(
         (x) =>
           x.rule === e.rule &&
-          (e.models.length ? x.models.some((m) => e.models.includes(m)) : x.property === e.property),
+          (e.property === undefined || x.property === e.property) &&
+          (!e.models.length || x.models.some((m) => e.models.includes(m))),
       );
       expect({ rule: f?.rule, class: f?.class, summary }).toEqual({ rule: e.rule, class: e.class, summary });
       expect(f!.models).toEqual(expect.arrayContaining(e.models));
