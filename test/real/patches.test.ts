@@ -14,7 +14,7 @@ import {
   patchedFiles,
   commitPatch,
   loadPatchIndex,
-  repoWithDebianTree,
+  repoForPatch,
   type RealPatch,
 } from '../support/patches.js';
 
@@ -43,7 +43,7 @@ describe.each(tablePatches.map((p) => [p.id, p] as const))('%s', (_id, patch: Re
   let report: Report;
 
   test(`applies to QEMU ${patch.tree.qemu} (Debian ${patch.tree.suite}) and is checked as the reviewers said`, async () => {
-    ({ repo } = await repoWithDebianTree(patch.tree));
+    repo = await repoForPatch(patch);
     repos.push(repo);
     commits = commitPatch(repo, patch);
     report = await checkRevisions({
@@ -96,7 +96,7 @@ describe.each(tablePatches.map((p) => [p.id, p] as const))('%s', (_id, patch: Re
 // kept for that work. Until then they must at least still apply to the base they name.
 describe.each(codePatches.map((p) => [p.id, p] as const))('%s (effect in code)', (_id, patch: RealPatch) => {
   test(`applies to QEMU ${patch.tree.qemu} (Debian ${patch.tree.suite})`, async () => {
-    const { repo } = await repoWithDebianTree(patch.tree);
+    const repo = await repoForPatch(patch);
     repos.push(repo);
     const { base, head } = commitPatch(repo, patch);
     const changed = repo.git('diff', '--name-only', base, head).trim().split('\n');

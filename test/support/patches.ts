@@ -3,7 +3,7 @@
  * applied with `git apply` to the real Debian tree it was written for, in a real git repository,
  * and checked the way the CLI checks a pull request.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { QEMU_X86_FILES } from '../../src/parse/qemu-x86/files.js';
 import type { FindingClass } from '../../src/report/finding.js';
@@ -60,6 +60,12 @@ export interface RealPatch {
   cycle: string;
   tree: DebianTree;
   base: {
+    /**
+     * The Debian tree committed as the release, when it is not `tree` itself: names that exist
+     * there count as released. `tree` (with `revert` and `apply`) then stands for the
+     * development tree that followed it.
+     */
+    releaseTree?: DebianTree;
     /** Patches of this folder reverted from the tree (it already holds them), newest first. */
     revert: string[];
     /** Patches of this folder applied before the release commit is taken. */
@@ -88,14 +94,28 @@ export function loadPatchIndex(): RealPatch[] {
 
 /** A repository holding the catalog files of a Debian tree, committed as-is. */
 export async function repoWithDebianTree(tree: DebianTree): Promise<{ repo: TempRepo; root: string }> {
-  const root = await debianSource('qemu', tree.suite, tree.version ? { version: tree.version } : {});
   const repo = new TempRepo('cmg-patch-');
+  const root = await copyDebianTree(repo, tree);
+  repo.commitAll(`QEMU ${tree.qemu} catalog (Debian ${tree.suite})`);
+  return { repo, root };
+}
+
+/** The catalog files of a Debian tree copied into the work tree, replacing what was there. */
+async function copyDebianTree(repo: TempRepo, tree: DebianTree): Promise<string> {
+  const root = await debianSource('qemu', tree.suite, tree.version ? { version: tree.version } : {});
+  for (const f of Object.values(QEMU_X86_FILES)) rmSync(path.join(repo.dir, f), { force: true });
   repo.copyFrom(
     root,
     Object.values(QEMU_X86_FILES).filter((f) => existsSync(path.join(root, f))),
   );
-  repo.commitAll(`QEMU ${tree.qemu} catalog (Debian ${tree.suite})`);
-  return { repo, root };
+  return root;
+}
+
+/** The repository of a patch: its release tree committed first when it has one of its own. */
+export async function repoForPatch(patch: RealPatch): Promise<TempRepo> {
+  const { repo } = await repoWithDebianTree(patch.base.releaseTree ?? patch.tree);
+  if (patch.base.releaseTree) await copyDebianTree(repo, patch.tree);
+  return repo;
 }
 
 /** `git apply` of a patch of this folder; `reverse` takes it out again. */
@@ -134,9 +154,15 @@ export function commitPatch(
   repo: TempRepo,
   patch: RealPatch,
 ): { release: string; base: string; head: string } {
-  for (const file of patch.base.revert) applyPatch(repo, file, true);
-  for (const file of patch.base.released ?? []) applyPatch(repo, file);
-  const release = repo.commitAll(`release: QEMU ${patch.tree.qemu} as the ${patch.cycle} cycle started from`);
+  let release: string;
+  if (patch.base.releaseTree) {
+    release = repo.git('rev-parse', 'HEAD').trim();
+    for (const file of patch.base.revert) applyPatch(repo, file, true);
+  } else {
+    for (const file of patch.base.revert) applyPatch(repo, file, true);
+    for (const file of patch.base.released ?? []) applyPatch(repo, file);
+    release = repo.commitAll(`release: QEMU ${patch.tree.qemu} as the ${patch.cycle} cycle started from`);
+  }
   for (const file of patch.base.apply) applyPatch(repo, file);
   repo.write('VERSION', `${patch.base.version}\n`);
   const base = repo.commitAll(`development tree of the ${patch.cycle} cycle`);
