@@ -107,6 +107,8 @@ export interface LevelRule {
   atLeast: number;
   whenAny: string[];
   enabledBy?: string;
+  /** Further knobs that must be on as well (QEMU's `x-intel-pt-auto-level` under `full-cpuid-auto-level`). */
+  alsoEnabledBy?: string[];
   location: SourceLocation;
 }
 

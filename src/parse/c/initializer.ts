@@ -44,6 +44,8 @@ export interface FunctionBody {
   name: string;
   line: number;
   endLine: number;
+  /** The tokens between the braces. */
+  tokens: Token[];
   statements: Token[][];
   /** Block depth of each statement (0 = the function's own block). */
   depths: number[];
@@ -109,6 +111,7 @@ export function readFileStructure(file: PreprocessedFile, macros: MacroTable): F
           name,
           line: decl[open - 1]!.line,
           endLine: toks[end]!.line,
+          tokens: toks.slice(i + 1, end),
           ...splitStatements(toks.slice(i + 1, end)),
         });
         declStart = end + 1;

@@ -2,6 +2,7 @@ import type { Catalog } from '../../catalog/model.js';
 import { qemuHostRequirements } from '../../catalog/host-requirements.js';
 import { CatalogError } from '../../errors.js';
 import type { CatalogSource } from '../../source/catalog-source.js';
+import { readLevelRules } from './cpu-levels.js';
 import { CpuTableReader } from './cpu-tables.js';
 import { loadQemuTree } from './files.js';
 import { readCompatSets, readMachineTypes } from './machines.js';
@@ -80,7 +81,7 @@ export async function readQemuX86Catalog(
     alwaysOn: hypervisor ? [{ property: 'hypervisor', value: true, location: hypervisor.location! }] : [],
     features: cpu.features,
     featureDependencies: cpu.readFeatureDependencies(),
-    levelRules: cpu.readLevelRules(),
+    levelRules: readLevelRules(tree, cpu),
     minimumOf: { 'min-level': 'level', 'min-xlevel': 'xlevel', 'min-xlevel2': 'xlevel2' },
     accelClears: { tcg: cpu.readWordsClearedWithoutKvm(), none: cpu.readWordsClearedWithoutKvm() },
     hostRequirements: qemuHostRequirements(cpu.features, offered),
