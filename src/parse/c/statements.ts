@@ -108,5 +108,9 @@ export function parseStatements(tokens: Token[], path: string): Statement[] {
 
 /** The source text of tokens, one space between them, for messages and simple matching. */
 export function tokenText(tokens: readonly Token[]): string {
-  return tokens.map((t) => t.text).join(' ');
+  let text = textCache.get(tokens);
+  if (text === undefined) textCache.set(tokens, (text = tokens.map((t) => t.text).join(' ')));
+  return text;
 }
+// Interpreters ask for the text of the same statements many times (once per machine type).
+const textCache = new WeakMap<readonly Token[], string>();

@@ -172,8 +172,10 @@ export class CpuTableReader {
         'feature words are the [FEAT_*] entries of feature_word_info in target/i386/cpu.c',
       );
     const out: string[] = [];
-    for (let bit = 0; bit < 64; bit++) {
-      if (((mask >> BigInt(bit)) & 1n) === 0n) continue;
+    // Bits from the lowest up, read off the binary digits: this runs for every term of every model.
+    const digits = (mask & 0xffffffffffffffffn).toString(2);
+    for (let bit = 0; bit < digits.length; bit++) {
+      if (digits[digits.length - 1 - bit] !== '1') continue;
       const name = names[bit];
       if (name) out.push(name);
       else if (strict && bit < names.length) {
