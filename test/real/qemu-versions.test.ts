@@ -90,6 +90,16 @@ describe.each(releases)('QEMU $version ($suite)', ({ suite, version, oldest, pin
     expect(em.aliasOf('Haswell', latest)).toBe('Haswell-v1');
     expect(em.get('Haswell-noTSX', latest)?.['hle']).toBe(false);
     expect(em.get('Haswell-v3', latest)?.['hle']).toBe(true);
+    // What the real binaries report (query-cpu-model-expansion): the automatic xlevel for the
+    // 0x80000021 leaf's features, and pc-1.x's model-id from their option functions' own arrays.
+    if (catalog.models.some((m) => m.versions.length > 1 && m.name === 'EPYC-Milan'))
+      expect(em.get('EPYC-Milan-v2', latest, 'tcg')?.['xlevel']).toBe(
+        version.startsWith('10.') ? 0x80000021 : 0x8000001e,
+      );
+    if (version === '5.2') {
+      expect(em.get('qemu64', 'pc-1.0', 'tcg')?.['model-id']).toBe('QEMU Virtual CPU version 1.0');
+      expect(em.get('qemu64', 'pc-1.3', 'tcg')?.['model-id']).toBe('QEMU Virtual CPU version 1.3.0');
+    }
     if (catalog.machineTypes.some((m) => m.name === 'pc-q35-3.1')) {
       // QEMU 4.0's MPX removal: the unversioned name keeps mpx on 3.1 and older through
       // pc_compat_3_1; the versioned name, which compat properties do not reach, does not.
