@@ -247,6 +247,7 @@ export class EffectiveModels {
     for (const rule of this.catalog.levelRules) {
       if (explicit.has(rule.property)) continue;
       if (rule.enabledBy && props[rule.enabledBy] !== true) continue;
+      if (rule.alsoEnabledBy?.some((k) => props[k] !== true)) continue;
       const current = props[rule.property];
       if (
         typeof current === 'number' &&

@@ -76,9 +76,12 @@ export type DefaultCpuVersion = 'legacy' | 'latest' | number;
 
 export interface MachineType {
   name: string;
-  /** Family whose members are ordered by version (`pc-q35`, `pc-i440fx`). */
+  /** Family whose members are ordered by version (QEMU's `m->family`: `pc_q35`, `pc_piix`). */
   family: string;
-  /** Dotted version (`7.2`, `4.0.1`). */
+  /**
+   * Orders the family, compared as a dotted version (`7.2`, `4.0.1`). The QEMU reader gives the
+   * place in the family's option-function chain (`1` = oldest), never a number read from a name.
+   */
   version: string;
   location: SourceLocation;
   /** Compat sets in the order they are applied: a later entry overrides an earlier one. */
@@ -107,6 +110,8 @@ export interface LevelRule {
   atLeast: number;
   whenAny: string[];
   enabledBy?: string;
+  /** Further knobs that must be on as well (QEMU's `x-intel-pt-auto-level` under `full-cpuid-auto-level`). */
+  alsoEnabledBy?: string[];
   location: SourceLocation;
 }
 

@@ -111,6 +111,75 @@ describe('reading the miniature tree', () => {
   });
 });
 
+describe("QEMU's automatic CPUID level, read from x86_cpu_expand_features", () => {
+  const withCpuC = async (edit: (text: string) => string): Promise<unknown> => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cmg-mini-'));
+    try {
+      cpSync(mini, dir, { recursive: true });
+      const file = path.join(dir, 'target/i386/cpu.c');
+      writeFileSync(file, edit(readFileSync(file, 'utf8')));
+      return await readQemuX86Catalog(fsSource(dir)).catch((e: unknown) => e);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const cpuLine = (needle: string): number => lineOf('target/i386/cpu.c', needle);
+
+  test('each feature word raises the minimum its leaf region names, under the knob that gates it', async () => {
+    const c = await readQemuX86Catalog(fsSource(mini));
+    expect(c.levelRules.map((r) => [r.property, r.atLeast, r.enabledBy, r.location.line])).toEqual([
+      ['level', 1, 'full-cpuid-auto-level', cpuLine('x86_cpu_adjust_feat_level(cpu, FEAT_1_EDX)')],
+      ['level', 7, 'full-cpuid-auto-level', cpuLine('x86_cpu_adjust_feat_level(cpu, FEAT_7_0_EBX)')],
+    ]);
+    expect(c.levelRules[1]!.whenAny).toContain('avx2');
+  });
+
+  test('a whole feature word as a condition, nested knobs, and conditions that are false by default', async () => {
+    const c = (await withCpuC((t) =>
+      t.replace(
+        '        x86_cpu_adjust_feat_level(cpu, FEAT_7_0_EBX);\n',
+        [
+          '        x86_cpu_adjust_feat_level(cpu, FEAT_7_0_EBX);',
+          '        if (env->features[FEAT_1_ECX]) {',
+          '            if (cpu->vendor_cpuid_only)',
+          '                x86_cpu_adjust_level(cpu, &cpu->env.cpuid_min_xlevel, 0x80000021);',
+          '        }',
+          '        if (sev_enabled() && (IS_INTEL_CPU(env) || cpu->vendor_cpuid_only)) {',
+          '            x86_cpu_adjust_level(cpu, &env->cpuid_min_xlevel, 0x8000001F);',
+          '        }',
+          '',
+        ].join('\n'),
+      ),
+    )) as Awaited<ReturnType<typeof readQemuX86Catalog>>;
+    const rule = c.levelRules.find((r) => r.atLeast === 0x80000021)!;
+    expect(rule).toMatchObject({
+      property: 'xlevel',
+      enabledBy: 'full-cpuid-auto-level',
+      alsoEnabledBy: ['x-vendor-cpuid-only'],
+    });
+    expect(rule.whenAny).toEqual(expect.arrayContaining(['sse4.1', 'x2apic']));
+    // SEV is off in the default configuration, so the vendor test need not be read.
+    expect(c.levelRules.some((r) => r.atLeast === 0x8000001f)).toBe(false);
+  });
+
+  test('a condition the reader cannot evaluate is an error at its line', async () => {
+    const err = await withCpuC((t) =>
+      t.replace(
+        '        x86_cpu_adjust_feat_level(cpu, FEAT_7_0_EBX);\n',
+        '        x86_cpu_adjust_feat_level(cpu, FEAT_7_0_EBX);\n        if (cpu_has_frobnicator(cpu))\n            x86_cpu_adjust_level(cpu, &env->cpuid_min_level, 0x1d);\n',
+      ),
+    );
+    expect(err).toBeInstanceOf(CatalogError);
+    expect((err as CatalogError).message).toMatch(
+      /cannot evaluate the condition 'cpu_has_frobnicator \( cpu \)'/,
+    );
+    expect((err as CatalogError).location).toEqual({
+      path: 'target/i386/cpu.c',
+      line: cpuLine('x86_cpu_adjust_feat_level(cpu, FEAT_7_0_EBX)') + 1,
+    });
+  });
+});
+
 describe('input that cannot be read is an error with its location', () => {
   const withChange = async (change: (dir: string) => void): Promise<CatalogError> => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cmg-mini-'));

@@ -44,6 +44,8 @@ export interface FunctionBody {
   name: string;
   line: number;
   endLine: number;
+  /** The tokens between the braces. */
+  tokens: Token[];
   statements: Token[][];
   /** Block depth of each statement (0 = the function's own block). */
   depths: number[];
@@ -68,7 +70,7 @@ export interface FileStructure {
  * scope (`DEFINE_Q35_MACHINE(...)`).
  */
 export function readFileStructure(file: PreprocessedFile, macros: MacroTable): FileStructure {
-  const toks = file.tokens;
+  const toks = [...file.tokens];
   const initializers = new Map<string, TopLevelInitializer>();
   const functions = new Map<string, FunctionBody>();
   const calls: TopLevelCall[] = [];
@@ -76,6 +78,17 @@ export function readFileStructure(file: PreprocessedFile, macros: MacroTable): F
   let i = 0;
   while (i < toks.length) {
     const t = toks[i]!;
+    const def = t.kind === 'ident' ? macros.get(t.text) : undefined;
+    if (def?.params && toks[i + 1]?.text === '(') {
+      // A macro invoked at file scope (`DEFINE_PC_MACHINE(...)`) stands for the definitions it
+      // expands to: read those, as the compiler does.
+      const { end } = collectArgumentsAt(toks, i + 1, file.path);
+      toks.splice(i, end + 1 - i, ...expandMacros(toks.slice(i, end + 1), macros));
+      continue;
+    }
+    if (t.text === '}') {
+      throw new CatalogError("a '}' at file scope closes nothing", { path: file.path, line: t.line });
+    }
     if (t.text === ';') {
       const decl = peelMacroCalls(toks.slice(declStart, i), calls, file.path);
       if (decl[0]?.kind === 'ident' && decl[1]?.text === '(' && decl.at(-1)?.text === ')') {
@@ -109,6 +122,7 @@ export function readFileStructure(file: PreprocessedFile, macros: MacroTable): F
           name,
           line: decl[open - 1]!.line,
           endLine: toks[end]!.line,
+          tokens: toks.slice(i + 1, end),
           ...splitStatements(toks.slice(i + 1, end)),
         });
         declStart = end + 1;
@@ -117,6 +131,16 @@ export function readFileStructure(file: PreprocessedFile, macros: MacroTable): F
       continue;
     }
     i++;
+  }
+  const rest = peelMacroCalls(toks.slice(declStart), calls, file.path);
+  if (rest[0]?.kind === 'ident' && rest[1]?.text === '(' && rest.at(-1)?.text === ')') {
+    const { args, end } = collectArgumentsAt(rest, 1, file.path);
+    if (end === rest.length - 1) calls.push({ name: rest[0].text, args, line: rest[0].line });
+  } else if (rest.length) {
+    throw new CatalogError(`the file ends inside a declaration ('${rest[0]!.text}' ...)`, {
+      path: file.path,
+      line: rest[0]!.line,
+    });
   }
   return { path: file.path, initializers, functions, calls };
 }
@@ -127,7 +151,7 @@ export function readFileStructure(file: PreprocessedFile, macros: MacroTable): F
  */
 function peelMacroCalls(decl: Token[], calls: TopLevelCall[], path: string): Token[] {
   let k = 0;
-  while (decl[k]?.kind === 'ident' && /^[A-Z][A-Z0-9_]*$/.test(decl[k]!.text) && decl[k + 1]?.text === '(') {
+  while (decl[k]?.kind === 'ident' && decl[k + 1]?.text === '(') {
     const { args, end } = collectArgumentsAt(decl, k + 1, path);
     if (end === decl.length - 1) break;
     calls.push({ name: decl[k]!.text, args, line: decl[k]!.line });
@@ -309,6 +333,11 @@ class InitializerReader {
     }
     return this.fail(`'${o}' is never closed`, this.toks[open]);
   }
+}
+
+/** A brace list that starts at `tokens[start]` (a local `static T x[] = { ... }`). */
+export function readInitList(tokens: Token[], start: number, path: string, macros: MacroTable): InitList {
+  return new InitializerReader([...tokens], start, path, macros).readList();
 }
 
 /** The first item whose designator names `field`. */

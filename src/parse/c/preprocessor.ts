@@ -181,8 +181,12 @@ function evaluateCondition(tokens: Token[], macros: MacroTable, path: string, li
 }
 
 /**
- * Expands macros in a token list. Expanded tokens carry the line of the invocation, so that
- * a value computed from a macro points at the line that used it.
+ * Expands macros in a token list the way the C preprocessor does: a macro's replacement is
+ * rescanned together with the tokens that follow it (so `PICK(...)(args)` calls the macro that
+ * PICK chose), arguments are expanded before substitution unless `#` or `##` touches them, and
+ * `...` / `__VA_ARGS__` take the remaining arguments. Each token carries the names of the macros
+ * it came from, which are not expanded again inside themselves. Expanded tokens carry the line
+ * of the invocation, so that a value computed from a macro points at the line that used it.
  */
 export function expandMacros(
   tokens: Token[],
@@ -190,30 +194,64 @@ export function expandMacros(
   hidden: ReadonlySet<string> = new Set(),
 ): Token[] {
   const out: Token[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    const def = t.kind === 'ident' && !hidden.has(t.text) ? macros.get(t.text) : undefined;
+  // Pending input, last token first, so that a replacement is pushed back in front of the rest.
+  const input: { tok: Token; hide: ReadonlySet<string> }[] = [];
+  for (let k = tokens.length - 1; k >= 0; k--) input.push({ tok: tokens[k]!, hide: hidden });
+  while (input.length) {
+    const { tok: t, hide } = input.pop()!;
+    const def = t.kind === 'ident' && !hide.has(t.text) ? macros.get(t.text) : undefined;
     if (!def) {
       out.push(t);
       continue;
     }
-    const innerHidden = new Set(hidden).add(def.name);
+    const innerHide = new Set(hide).add(def.name);
     if (!def.params) {
-      out.push(...expandMacros(relocate(def.body, t.line), macros, innerHidden));
+      const body = relocate(def.body, t.line);
+      for (let k = body.length - 1; k >= 0; k--) input.push({ tok: body[k]!, hide: innerHide });
       continue;
     }
-    if (tokens[i + 1]?.text !== '(') {
+    if (input.at(-1)?.tok.text !== '(') {
       out.push(t);
       continue;
     }
-    const { args, end } = collectArguments(tokens, i + 1);
-    i = end;
+    // Collect the arguments from the pending input.
+    const args: Token[][] = [[]];
+    let depth = 0;
+    let closed = false;
+    while (input.length) {
+      const a = input.pop()!.tok;
+      if (a.text === '(' || a.text === '[' || a.text === '{') {
+        if (depth++ === 0) continue;
+      } else if (a.text === ')' || a.text === ']' || a.text === '}') {
+        if (--depth === 0) {
+          closed = true;
+          break;
+        }
+      } else if (a.text === ',' && depth === 1) {
+        args.push([]);
+        continue;
+      }
+      args[args.length - 1]!.push(a);
+    }
+    if (!closed)
+      throw new CatalogError(`unbalanced parentheses in a call of the macro ${def.name}`, undefined);
+    const params = def.params;
+    const variadic = params.at(-1) === '...';
+    const named = variadic ? params.slice(0, -1) : params;
+    const argOf = (name: string): Token[] | undefined => {
+      if (variadic && name === '__VA_ARGS__') {
+        const rest = args.slice(named.length);
+        return rest.flatMap((r, k) => (k ? [{ kind: 'punct' as const, text: ',', line: t.line }, ...r] : r));
+      }
+      const p = named.indexOf(name);
+      return p >= 0 ? (args[p] ?? []) : undefined;
+    };
     const substituted: Token[] = [];
     const body = def.body;
     for (let k = 0; k < body.length; k++) {
       const b = body[k]!;
-      if (b.text === '#' && body[k + 1] && def.params.includes(body[k + 1]!.text)) {
-        const arg = args[def.params.indexOf(body[k + 1]!.text)] ?? [];
+      if (b.text === '#' && body[k + 1] && argOf(body[k + 1]!.text) !== undefined) {
+        const arg = argOf(body[k + 1]!.text)!;
         substituted.push({
           kind: 'string',
           text: JSON.stringify(arg.map((a) => a.text).join(' ')),
@@ -222,16 +260,18 @@ export function expandMacros(
         k++;
         continue;
       }
-      const p = b.kind === 'ident' ? def.params.indexOf(b.text) : -1;
-      if (p >= 0) {
-        const arg = args[p] ?? [];
+      const arg = b.kind === 'ident' ? argOf(b.text) : undefined;
+      if (arg) {
         const pasted = body[k + 1]?.text === '##' || body[k - 1]?.text === '##';
-        substituted.push(...(pasted ? arg : expandMacros(arg, macros, hidden)));
+        substituted.push(
+          ...(pasted ? arg : expandMacros(arg, macros, hide)).map((a) => ({ ...a, line: t.line })),
+        );
       } else {
         substituted.push({ ...b, line: t.line });
       }
     }
-    out.push(...expandMacros(pasteTokens(substituted), macros, innerHidden));
+    const result = pasteTokens(substituted);
+    for (let k = result.length - 1; k >= 0; k--) input.push({ tok: result[k]!, hide: innerHide });
   }
   return out;
 }

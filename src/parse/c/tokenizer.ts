@@ -59,28 +59,61 @@ const isIdentPart = (c: string): boolean => {
   return (k >= 97 && k <= 122) || (k >= 65 && k <= 90) || (k >= 48 && k <= 57) || k === 95;
 };
 
-export function tokenize(text: string, path: string): Token[] {
-  if (text.includes('\0')) {
+/**
+ * Translation phase 2: every backslash-newline pair is deleted, wherever it stands (inside
+ * string literals, comments, directives and tokens alike). Returns the spliced text and, for
+ * each of its characters, the physical line it came from, so that tokens keep the line they
+ * start on.
+ */
+export function spliceLines(text: string): { text: string; lineOf: Int32Array } {
+  const lineOf = new Int32Array(text.length + 1);
+  const out: string[] = [];
+  let line = 1;
+  let chunkStart = 0;
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92 /* \\ */) {
+      const next = text.charCodeAt(i + 1);
+      const skip = next === 10 ? 2 : next === 13 && text.charCodeAt(i + 2) === 10 ? 3 : 0;
+      if (skip) {
+        out.push(text.slice(chunkStart, i));
+        i += skip - 1;
+        chunkStart = i + 1;
+        line++;
+        continue;
+      }
+    }
+    lineOf[length++] = line;
+    if (c === 10) line++;
+  }
+  out.push(text.slice(chunkStart));
+  lineOf[length] = line;
+  return { text: out.join(''), lineOf: lineOf.subarray(0, length + 1) };
+}
+
+export function tokenize(source: string, path: string): Token[] {
+  if (source.includes('\0')) {
     throw new CatalogError(
       'file is binary (it contains NUL bytes), expected C source',
       { path },
       'check that the path names the C source file',
     );
   }
+  const { text, lineOf } = spliceLines(source);
   const tokens: Token[] = [];
   let i = 0;
-  let line = 1;
   let atLineStart = true;
   const n = text.length;
 
-  const fail = (message: string, at = line): never => {
+  const fail = (message: string, at = lineOf[i]!): never => {
     throw new CatalogError(message, { path, line: at }, 'the file may be truncated or not C source');
   };
 
   /** Reads one token starting at `i` (no whitespace or comments there). */
   const readToken = (out: Token[]): void => {
     const c = text[i]!;
-    const startLine = line;
+    const startLine = lineOf[i]!;
     if (isIdentStart(c)) {
       let j = i + 1;
       while (j < n && isIdentPart(text[j]!)) j++;
@@ -126,24 +159,13 @@ export function tokenize(text: string, path: string): Token[] {
     fail(`unexpected character '${c}'`);
   };
 
-  /** Skips blanks and comments; a newline outside a directive ends nothing here. */
+  /** Skips blanks and comments; in a directive, stops at the newline that ends it. */
   const skipSpace = (inDirective: boolean): boolean => {
     while (i < n) {
       const c = text[i]!;
-      if (c === '\\' && text[i + 1] === '\n') {
-        i += 2;
-        line++;
-        continue;
-      }
-      if (c === '\\' && text[i + 1] === '\r' && text[i + 2] === '\n') {
-        i += 3;
-        line++;
-        continue;
-      }
       if (c === '\n') {
         if (inDirective) return true;
         i++;
-        line++;
         atLineStart = true;
         continue;
       }
@@ -154,7 +176,6 @@ export function tokenize(text: string, path: string): Token[] {
       if (c === '/' && text[i + 1] === '*') {
         const end = text.indexOf('*/', i + 2);
         if (end < 0) fail('unterminated comment');
-        for (let k = i; k < end; k++) if (text[k] === '\n') line++;
         i = end + 2;
         continue;
       }
@@ -171,7 +192,7 @@ export function tokenize(text: string, path: string): Token[] {
     if (skipSpace(false)) break;
     if (i >= n) break;
     if (text[i] === '#' && atLineStart) {
-      const startLine = line;
+      const startLine = lineOf[i]!;
       i++;
       const body: Token[] = [];
       while (i < n) {

@@ -2,7 +2,6 @@ import type {
   CpuModel,
   FeatureDependency,
   FeatureInfo,
-  LevelRule,
   ModelVersion,
   PropSetting,
   PropValue,
@@ -25,6 +24,8 @@ export class CpuTableReader {
   private readonly featureWordOf = new Map<string, string>();
   /** CPUID leaf per feature word (for the automatic level). */
   private readonly wordLeaf = new Map<string, { eax: bigint; ecx?: bigint; reg?: string }>();
+  /** X86CPU field (`env.cpuid_min_level`, `full_cpuid_auto_level`) -> its property, per x86_cpu_properties[]. */
+  readonly propertyOfField = new Map<string, string>();
   /** Property -> its type, for turning QEMU's string values into typed ones. */
   readonly propTypes = new Map<string, 'bool' | 'number' | 'string'>();
 
@@ -58,6 +59,20 @@ export class CpuTableReader {
     } catch {
       return undefined;
     }
+  }
+
+  /** A constant expression that must be a number; anything else is an error at its line. */
+  evalTokens(key: QemuFileKey, tokens: Token[]): bigint {
+    const line = tokens[0]?.line;
+    if (!tokens.length) return this.fail(key, line, 'expected a number, found nothing');
+    const v = this.eval(key, tokens, line ?? 0);
+    if (typeof v !== 'bigint') return this.fail(key, line, 'expected a number, found a string');
+    return v;
+  }
+
+  /** The CPUID leaf (EAX) a feature word is read from, per feature_word_info[]. */
+  leafOf(word: string): bigint | undefined {
+    return this.wordLeaf.get(word)?.eax;
   }
 
   evalString(key: QemuFileKey, value: InitValue | undefined, what: string): string | null {
@@ -157,8 +172,10 @@ export class CpuTableReader {
         'feature words are the [FEAT_*] entries of feature_word_info in target/i386/cpu.c',
       );
     const out: string[] = [];
-    for (let bit = 0; bit < 64; bit++) {
-      if (((mask >> BigInt(bit)) & 1n) === 0n) continue;
+    // Bits from the lowest up, read off the binary digits: this runs for every term of every model.
+    const digits = (mask & 0xffffffffffffffffn).toString(2);
+    for (let bit = 0; bit < digits.length; bit++) {
+      if (digits[digits.length - 1 - bit] !== '1') continue;
       const name = names[bit];
       if (name) out.push(name);
       else if (strict && bit < names.length) {
@@ -232,6 +249,8 @@ export class CpuTableReader {
       if (!nameTok?.length || nameTok[0]!.kind !== 'string') continue;
       const name = String(this.eval(t.key, nameTok, item.line));
       this.propertyDefaultLocations[name] = this.loc(t.key, item.line);
+      if (args[1]?.length === 1 && args[1][0]!.text === 'X86CPU' && args[2]?.length)
+        this.propertyOfField.set(args[2].map((x) => x.text).join(''), name);
       const kind = macro.replace('DEFINE_PROP_', '');
       const tryEval = (a: Token[] | undefined): ConstValue | undefined => {
         if (!a?.length) return undefined;
@@ -320,59 +339,6 @@ export class CpuTableReader {
       kvm: this.readPropValueList(kvm.key, kvm.list, 'kvm_default_props'),
       tcg: this.readPropValueList(tcg.key, tcg.list, 'tcg_default_props'),
     };
-  }
-
-  /**
-   * The automatic CPUID level, read from x86_cpu_expand_features: the minimum (x)level is
-   * raised to the leaf of every feature word that has a feature on
-   * (`x86_cpu_adjust_feat_level`), and to fixed leaves for single features
-   * (`if (env->features[W] & BIT) x86_cpu_adjust_level(cpu, &env->cpuid_min_xlevel, LEAF)`).
-   * Statements inside `if (cpu->full_cpuid_auto_level)` apply only while that knob is on.
-   */
-  readLevelRules(): LevelRule[] {
-    const fn = findFunction(this.tree, 'x86_cpu_expand_features', ['cpuC']);
-    if (!fn) return [];
-    const { statements, depths } = fn.body;
-    const rules: LevelRule[] = [];
-    let autoLevelDepth: number | undefined;
-    // The innermost enclosing `if` that tests feature bits, by depth.
-    const featureConditions = new Map<number, string[]>();
-    statements.forEach((st, k) => {
-      const depth = depths[k]!;
-      if (autoLevelDepth !== undefined && depth <= autoLevelDepth) autoLevelDepth = undefined;
-      for (const d of [...featureConditions.keys()]) if (d >= depth) featureConditions.delete(d);
-      const text = st.map((t) => t.text).join(' ');
-      if (st[0]?.text === 'if') {
-        if (text.includes('full_cpuid_auto_level')) autoLevelDepth = depth;
-        const m = /env -> features \[ (FEAT_\w+) \] & (\w+)/.exec(text);
-        if (m) {
-          const mask = this.tryEvalTokens(st.filter((t) => t.text === m[2]));
-          if (mask !== undefined)
-            featureConditions.set(depth, this.namesOfBits('cpuC', m[1]!, mask, st[0].line, false));
-        }
-        return;
-      }
-      const enabledBy = autoLevelDepth !== undefined ? 'full-cpuid-auto-level' : undefined;
-      const location = this.loc(fn.key, st[0]!.line);
-      if (st[0]?.text === 'x86_cpu_adjust_feat_level') {
-        const word = st[4]?.text;
-        const leaf = word ? this.wordLeaf.get(word) : undefined;
-        if (!word || !leaf) return;
-        const property = levelProperty(leaf.eax);
-        if (!property) return;
-        const whenAny = (this.featureNames.get(word) ?? []).filter((n): n is string => !!n);
-        rules.push({ property, atLeast: Number(leaf.eax), whenAny, enabledBy, location });
-        return;
-      }
-      if (st[0]?.text === 'x86_cpu_adjust_level') {
-        const m = /cpuid_min_(level|xlevel|xlevel2) , (\w+) \)$/.exec(text);
-        const when = [...featureConditions.entries()].sort((a, b) => b[0] - a[0])[0]?.[1];
-        const value = m ? this.tryEvalTokens(st.filter((t) => t.text === m[2])) : undefined;
-        if (!m || !when || value === undefined) return; // Conditions on run-time settings (dies, SEV).
-        rules.push({ property: m[1]!, atLeast: Number(value), whenAny: when, enabledBy, location });
-      }
-    });
-    return rules;
   }
 
   /**
@@ -626,17 +592,6 @@ export function findFunction(
     if (body) return { key, body };
   }
   return undefined;
-}
-
-function levelProperty(leaf: bigint): string | undefined {
-  const region = leaf & 0xf0000000n;
-  return region === 0n
-    ? 'level'
-    : region === 0x80000000n
-      ? 'xlevel'
-      : region === 0xc0000000n
-        ? 'xlevel2'
-        : undefined;
 }
 
 function exprText(v: InitValue | undefined): string {

@@ -30,7 +30,17 @@ export const QEMU_X86_FILES = {
 
 export type QemuFileKey = keyof typeof QEMU_X86_FILES;
 
-const REQUIRED: QemuFileKey[] = ['version', 'cpuH', 'cpuC', 'pcC', 'machineC', 'q35C', 'piixC'];
+const REQUIRED: QemuFileKey[] = [
+  'version',
+  'cpuH',
+  'cpuC',
+  'pcC',
+  'pcH',
+  'machineC',
+  'boardsH',
+  'q35C',
+  'piixC',
+];
 
 /** Limits a catalog file's size: QEMU's largest (cpu.c) is well under 1 MiB. */
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -49,17 +59,38 @@ export interface QemuTree {
 }
 
 /**
- * Macros that the build system or headers outside the catalog define. These are facts of the
- * x86_64 system emulator build, not of the catalog: the catalog's own macros are all read.
+ * Macros that the build defines rather than the catalog's files. The configuration that counts
+ * is Debian's qemu-system-x86 build of the x86_64 system emulator (debian/rules: the main
+ * build runs configure with `--disable-xen` and the default device set, so KVM and TCG are in,
+ * Xen is out, and every board Kconfig selects by default is in, `isapc` included). A `CONFIG_*`
+ * symbol not listed here is unset, as it is in that build: code under it is left out, and
+ * so is code under `#if 0`. CONFIG_MICROVM_DEFAULT belongs to Debian's separate microvm build.
+ * QEMU_VERSION_* come from the tree's VERSION, as QEMU's build derives them.
  */
-function seedMacros(macros: MacroTable): void {
+function seedMacros(macros: MacroTable, version: string): void {
   const define = (name: string, text: string, kind: Token['kind']): void =>
     macros.define({ name, body: text ? [{ kind, text, line: 0 }] : [], path: '<build>', line: 0 });
+  // config-target.h and config-host.h of the x86_64-softmmu target on Linux.
   define('TARGET_X86_64', '1', 'number');
   define('CONFIG_KVM', '1', 'number');
   define('CONFIG_TCG', '1', 'number');
   define('CONFIG_SOFTMMU', '1', 'number');
   define('CONFIG_SYSTEM_ONLY', '1', 'number');
+  define('CONFIG_LINUX', '1', 'number');
+  define('CONFIG_POSIX', '1', 'number');
+  // config-devices.h: the boards and devices the default x86_64 configuration selects.
+  define('CONFIG_I440FX', '1', 'number');
+  define('CONFIG_Q35', '1', 'number');
+  define('CONFIG_ISAPC', '1', 'number');
+  define('CONFIG_IDE_ISA', '1', 'number');
+  define('CONFIG_FDC_ISA', '1', 'number');
+  define('CONFIG_HPET', '1', 'number');
+  define('CONFIG_VMPORT', '1', 'number');
+  define('CONFIG_SGX', '1', 'number');
+  const [major = '0', minor = '0', micro = '0'] = version.trim().split('.');
+  define('QEMU_VERSION_MAJOR', major, 'number');
+  define('QEMU_VERSION_MINOR', minor, 'number');
+  define('QEMU_VERSION_MICRO', micro, 'number');
   define('TYPE_X86_CPU', '"x86_64-cpu"', 'string');
   define('NULL', '0', 'number');
   define('true', '1', 'number');
@@ -107,7 +138,7 @@ export async function loadQemuTree(
   }
 
   const macros = new MacroTable();
-  seedMacros(macros);
+  seedMacros(macros, text.version!);
   const structures: QemuTree['structures'] = {};
   const headerTokens: QemuTree['headerTokens'] = {};
   // Headers first, in include order, so that the .c files see their macros.
@@ -132,6 +163,13 @@ export async function loadQemuTree(
     if (content === undefined) continue;
     files.push(path(key));
     const tokens = tokenize(content, path(key));
+    if (!tokens.length && REQUIRED.includes(key)) {
+      throw new CatalogError(
+        'the file is empty (or holds only comments)',
+        { path: path(key), line: 1 },
+        'point the catalog at a complete QEMU source tree',
+      );
+    }
     const pre = preprocess(tokens, path(key), macros);
     if (key.endsWith('H')) {
       headerTokens[key] = pre.tokens;

@@ -2,7 +2,8 @@ import type { Catalog } from '../../catalog/model.js';
 import { qemuHostRequirements } from '../../catalog/host-requirements.js';
 import { CatalogError } from '../../errors.js';
 import type { CatalogSource } from '../../source/catalog-source.js';
-import { CpuTableReader } from './cpu-tables.js';
+import { readLevelRules } from './cpu-levels.js';
+import { CpuTableReader, findFunction } from './cpu-tables.js';
 import { loadQemuTree } from './files.js';
 import { readCompatSets, readMachineTypes } from './machines.js';
 
@@ -52,18 +53,21 @@ export async function readQemuX86Catalog(
   });
   const models = cpu.readModels();
   const notes: string[] = [];
-  const machineTypes = readMachineTypes(tree, projectVersion, notes);
-  if (!machineTypes.length) {
-    throw new CatalogError('no pc-q35 or pc-i440fx machine types found', { path: tree.path('q35C') });
-  }
+  const compatSets = readCompatSets(tree, cpu);
+  const machineTypes = readMachineTypes(tree, cpu, projectVersion, compatSets, notes);
   let offered: ReturnType<CpuTableReader['readFeaturesOfferedByQemu']> | undefined;
   if (tree.text.kvmC !== undefined || tree.text.kvmOldC !== undefined) {
     offered = cpu.readFeaturesOfferedByQemu();
     if (!offered.length) {
-      notes.push(
-        "kvm_arch_get_supported_cpuid() in the tree's kvm.c could not be read: host requirements use QEMU's default table",
+      const found = findFunction(tree, 'kvm_arch_get_supported_cpuid', ['kvmC', 'kvmOldC']);
+      const key = found?.key ?? (tree.text.kvmC !== undefined ? 'kvmC' : 'kvmOldC');
+      throw new CatalogError(
+        found
+          ? 'kvm_arch_get_supported_cpuid() adds no feature cpu-model-guard can read (`if (function == LEAF && reg == R_X) { ret |= BITS; }`)'
+          : 'kvm_arch_get_supported_cpuid() was not found',
+        { path: tree.path(key), line: found?.body.line ?? 1 },
+        'it says which features QEMU offers on every KVM host; host requirements are judged from it',
       );
-      offered = undefined;
     }
   }
   const hypervisor = cpu.features.find((f) => f.name === 'hypervisor');
@@ -72,7 +76,7 @@ export async function readQemuX86Catalog(
     projectVersion,
     models,
     machineTypes,
-    compatSets: readCompatSets(tree, cpu),
+    compatSets,
     accelDefaults: cpu.readAccelDefaults(),
     propertyDefaults,
     propertyDefaultLocations: cpu.propertyDefaultLocations,
@@ -80,7 +84,7 @@ export async function readQemuX86Catalog(
     alwaysOn: hypervisor ? [{ property: 'hypervisor', value: true, location: hypervisor.location! }] : [],
     features: cpu.features,
     featureDependencies: cpu.readFeatureDependencies(),
-    levelRules: cpu.readLevelRules(),
+    levelRules: readLevelRules(tree, cpu),
     minimumOf: { 'min-level': 'level', 'min-xlevel': 'xlevel', 'min-xlevel2': 'xlevel2' },
     accelClears: { tcg: cpu.readWordsClearedWithoutKvm(), none: cpu.readWordsClearedWithoutKvm() },
     hostRequirements: qemuHostRequirements(cpu.features, offered),

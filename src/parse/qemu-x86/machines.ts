@@ -4,12 +4,14 @@ import type {
   CompatSet,
   DefaultCpuVersion,
   MachineType,
+  SourceLocation,
 } from '../../catalog/model.js';
 import { CatalogError } from '../../errors.js';
-import type { FunctionBody } from '../c/initializer.js';
-import { evaluateExpression } from '../c/preprocessor.js';
+import { field, readInitList, type FunctionBody, type InitList } from '../c/initializer.js';
+import { collectArguments, evaluateExpression } from '../c/preprocessor.js';
+import { parseStatements, tokenText, type Statement } from '../c/statements.js';
 import type { Token } from '../c/tokenizer.js';
-import { splitTopLevel, type CpuTableReader } from './cpu-tables.js';
+import type { CpuTableReader } from './cpu-tables.js';
 import type { QemuFileKey, QemuTree } from './files.js';
 
 const CPU_TYPE_SUFFIX = '-x86_64-cpu';
@@ -23,70 +25,91 @@ export function readCompatSets(tree: QemuTree, cpu: CpuTableReader): Record<stri
     if (!structure) continue;
     for (const init of structure.initializers.values()) {
       if (init.typeName !== 'GlobalProperty') continue;
-      const entries: CompatProperty[] = [];
-      for (const item of init.list.items) {
-        if (item.value.kind !== 'list') {
-          throw new CatalogError(`${init.name}: expected { driver, property, value }`, {
-            path: tree.path(key),
-            line: item.line,
-          });
-        }
-        const [d, p, v] = item.value.items;
-        const driver = compatDriver(
-          tree,
-          key,
-          d?.value.kind === 'expr' ? d.value.tokens : [],
-          item.line,
-          init.name,
-        );
-        const target =
-          driver === ALL_CPUS
-            ? '*'
-            : driver.endsWith(CPU_TYPE_SUFFIX)
-              ? driver.slice(0, -CPU_TYPE_SUFFIX.length)
-              : null;
-        const str = (x: typeof d, what: string): string => {
-          if (target === null && x?.value.kind === 'expr') {
-            // Device properties are often macros of device headers outside the catalog;
-            // they never reach a CPU, so their text is enough.
-            try {
-              return cpu.evalString(key, x.value, `${init.name} ${what}`) ?? 'NULL';
-            } catch {
-              return x.value.tokens.map((t) => t.text).join(' ');
-            }
-          }
-          const value = x ? cpu.evalString(key, x.value, `${init.name} ${what}`) : null;
-          if (value === null)
-            throw new CatalogError(`${init.name}: the ${what} is missing`, {
-              path: tree.path(key),
-              line: item.line,
-            });
-          return value;
-        };
-        const property = str(p, 'property');
-        const value = str(v, 'value');
-        entries.push({
-          driver,
-          target,
-          property,
-          value,
-          location: { path: tree.path(key), line: item.line },
-        });
-      }
-      sets[init.name] = { name: init.name, location: { path: tree.path(key), line: init.line }, entries };
+      sets[init.name] = readCompatSet(tree, cpu, key, init.name, init.list, init.line);
     }
   }
-  if (!Object.keys(sets).some((n) => n.startsWith('pc_compat_'))) {
+  const inPc = [...(tree.structures.pcC?.initializers.values() ?? [])].filter(
+    (i) => i.typeName === 'GlobalProperty',
+  );
+  if (!inPc.length) {
     const legacy = tree.text.pcH?.split('\n').findIndex((l) => /#define PC_COMPAT_\d/.test(l));
+    if (legacy !== undefined && legacy >= 0) {
+      throw new CatalogError(
+        'no GlobalProperty compat arrays in hw/i386/pc.c, and include/hw/i386/pc.h defines PC_COMPAT_X_Y macros: this tree predates QEMU 3.1',
+        { path: tree.path('pcH'), line: legacy + 1 },
+        'cpu-model-guard reads QEMU trees from 3.1 on (tested with 5.2, 7.2, 10.0 and 10.2)',
+      );
+    }
     throw new CatalogError(
-      'no pc_compat_X_Y[] arrays in hw/i386/pc.c: this tree predates QEMU 3.1, where compat properties were PC_COMPAT_X_Y macros',
-      legacy !== undefined && legacy >= 0
-        ? { path: tree.path('pcH'), line: legacy + 1 }
-        : { path: tree.path('pcC') },
-      'cpu-model-guard reads QEMU trees from 3.1 on (tested with 5.2, 7.2, 10.0 and 10.2)',
+      `${tree.path('pcC')} defines no compat arrays (GlobalProperty pc_compat_X_Y[] = { ... })`,
+      { path: tree.path('pcC'), line: 1 },
+      "point the catalog at a complete QEMU source tree: pc.c holds the PC machines' compat arrays",
     );
   }
   return sets;
+}
+
+/** One compat array: `{ driver, property, value }` entries. */
+export function readCompatSet(
+  tree: QemuTree,
+  cpu: CpuTableReader,
+  key: QemuFileKey,
+  name: string,
+  list: InitList,
+  line: number,
+): CompatSet {
+  const init = { name, list };
+  const entries: CompatProperty[] = [];
+  for (const item of init.list.items) {
+    if (item.value.kind !== 'list') {
+      throw new CatalogError(`${init.name}: expected { driver, property, value }`, {
+        path: tree.path(key),
+        line: item.line,
+      });
+    }
+    const [d, p, v] = item.value.items;
+    const driver = compatDriver(
+      tree,
+      key,
+      d?.value.kind === 'expr' ? d.value.tokens : [],
+      item.line,
+      init.name,
+    );
+    const target =
+      driver === ALL_CPUS
+        ? '*'
+        : driver.endsWith(CPU_TYPE_SUFFIX)
+          ? driver.slice(0, -CPU_TYPE_SUFFIX.length)
+          : null;
+    const str = (x: typeof d, what: string): string => {
+      if (target === null && x?.value.kind === 'expr') {
+        // Device properties are often macros of device headers outside the catalog;
+        // they never reach a CPU, so their text is enough.
+        try {
+          return cpu.evalString(key, x.value, `${init.name} ${what}`) ?? 'NULL';
+        } catch {
+          return x.value.tokens.map((t) => t.text).join(' ');
+        }
+      }
+      const value = x ? cpu.evalString(key, x.value, `${init.name} ${what}`) : null;
+      if (value === null)
+        throw new CatalogError(`${init.name}: the ${what} is missing`, {
+          path: tree.path(key),
+          line: item.line,
+        });
+      return value;
+    };
+    const property = str(p, 'property');
+    const value = str(v, 'value');
+    entries.push({
+      driver,
+      target,
+      property,
+      value,
+      location: { path: tree.path(key), line: item.line },
+    });
+  }
+  return { name, location: { path: tree.path(key), line }, entries };
 }
 
 /**
@@ -112,177 +135,605 @@ function compatDriver(
   throw new CatalogError(`${array}: the driver is not a string`, { path: tree.path(key), line });
 }
 
-interface MachineDefinition {
-  family: 'pc-q35' | 'pc-i440fx';
-  name: string;
-  version: string;
-  key: QemuFileKey;
-  line: number;
-  optionFn: string;
-  initFn?: string;
-  alias?: string;
-  latest: boolean;
+/**
+ * QEMU's PC machine types, found the way QEMU registers them. The machine files' file-scope
+ * macros (`DEFINE_Q35_MACHINE`, `DEFINE_PC_MACHINE`, `DEFINE_PC_VER_MACHINE`, whatever a tree
+ * calls them) are expanded from the tree's own definitions into the functions and `TypeInfo`s
+ * they stand for; every `type_init()` registration function is then run, `MACHINE_VER_DELETION`
+ * included (with QEMU's default environment: `getenv()` returns NULL), and each registered
+ * machine type's class_init with its option functions. What a machine type is (family, alias,
+ * compat arrays, default CPU version) is what that code sets; its place in the family is where
+ * its option function stands in the chain of option functions. Nothing is read from names.
+ */
+const MACHINE_FILES: QemuFileKey[] = ['q35C', 'piixC'];
+/** Files whose functions machine code calls and the reader follows. */
+const FOLLOWED_FILES: QemuFileKey[] = ['q35C', 'piixC', 'pcC', 'machineC'];
+
+type Value =
+  | { fn: string }
+  | { str: string | null }
+  | { num: bigint }
+  /** A compat array local to a function (QEMU 5.2's pc-1.x: `static GlobalProperty compat[]`). */
+  | { compatSet: string }
+  | { opaque: true };
+
+interface ClassState {
+  family?: string | null;
+  alias?: string | null;
+  defaultCpuVersion: bigint;
+  compatSets: { name: string; location: SourceLocation }[];
+  accelDefaultChanges: AccelDefaultChange[];
+  init?: string;
+  /** Every function the class code ran, for the order of the option-function chain. */
+  ran: Set<string>;
+  /** The first function class_init calls with the class: the option function. */
+  optionFn?: string;
 }
 
-/** Reads `DEFINE_Q35_MACHINE(...)` and `DEFINE_I440FX_MACHINE(...)` in both of their eras. */
-function machineDefinitions(tree: QemuTree): MachineDefinition[] {
-  const out: MachineDefinition[] = [];
-  for (const [key, family, sym] of [
-    ['q35C', 'pc-q35', 'q35'],
-    ['piixC', 'pc-i440fx', 'i440fx'],
-  ] as const) {
+interface RegistrationState {
+  registered: { info: string; line: number }[];
+}
+
+interface Registered {
+  name: string;
+  key: QemuFileKey;
+  line: number;
+  state: ClassState;
+}
+
+class Return {
+  constructor(readonly line: number) {}
+}
+
+/** Fields of a machine class the catalog takes from the code; other fields are not CPU matters. */
+const CLASS_FIELDS = new Set(['family', 'alias', 'default_cpu_version', 'init', 'compat_props']);
+
+/**
+ * What code the reader runs: the registration (`type_init` functions), a machine type's class
+ * (class_init and its option functions), or its init function, where only what changes CPU
+ * defaults (`x86_cpu_change_kvm_default`) matters and error exits do not.
+ */
+type Mode = 'register' | 'class' | 'init';
+
+class MachineCode {
+  mode: Mode = 'register';
+  private readonly parsed = new Map<string, Statement[]>();
+  private readonly relevance = new Map<string, boolean>();
+  private depth = 0;
+  private readonly running: string[] = [];
+
+  constructor(
+    private readonly tree: QemuTree,
+    private readonly cpu: CpuTableReader,
+    private readonly compatSets: Record<string, CompatSet>,
+  ) {}
+
+  fail(key: QemuFileKey, line: number | undefined, message: string, hint?: string): never {
+    throw new CatalogError(
+      message,
+      { path: this.tree.path(key), line },
+      hint ??
+        'cpu-model-guard follows the machine code that QEMU runs when it registers its PC machine types',
+    );
+  }
+
+  function(name: string, prefer?: QemuFileKey): { key: QemuFileKey; body: FunctionBody } | undefined {
+    for (const key of prefer ? [prefer, ...FOLLOWED_FILES] : FOLLOWED_FILES) {
+      const body = this.tree.structures[key]?.functions.get(name);
+      if (body) return { key, body };
+    }
+    return undefined;
+  }
+
+  private statements(key: QemuFileKey, fn: FunctionBody): Statement[] {
+    const id = `${key}\0${fn.name}`;
+    let st = this.parsed.get(id);
+    if (!st) this.parsed.set(id, (st = parseStatements(fn.tokens, this.tree.path(key))));
+    return st;
+  }
+
+  /** Does running this code touch what the catalog reads? Decides whether an unreadable `if` matters. */
+  private relevant(key: QemuFileKey, stmts: Statement[], seen: Set<string>): boolean {
+    return stmts.some((st) => {
+      const cache = this.statementRelevance[this.mode];
+      const cached = cache.get(st);
+      if (cached !== undefined) return cached;
+      const r = this.statementRelevant(key, st, seen);
+      cache.set(st, r);
+      return r;
+    });
+  }
+
+  private readonly statementRelevance: Record<Mode, WeakMap<Statement, boolean>> = {
+    register: new WeakMap(),
+    class: new WeakMap(),
+    init: new WeakMap(),
+  };
+
+  private statementRelevant(key: QemuFileKey, st: Statement, seen: Set<string>): boolean {
+    if (st.kind === 'block') return this.relevant(key, st.body, seen);
+    if (st.kind === 'if') return this.relevant(key, [st.then, ...(st.else ? [st.else] : [])], seen);
+    if (st.kind === 'loop') return this.relevant(key, [st.body], seen);
+    if (st.kind === 'label') return false;
+    const t = st.tokens;
+    const text = tokenText(t);
+    if (/\b(compat_props_add|x86_cpu_change_kvm_default)\b/.test(text)) return true;
+    if (this.mode === 'init')
+      return t.some(
+        (x, k) => x.kind === 'ident' && t[k + 1]?.text === '(' && this.functionRelevant(x.text, key, seen),
+      );
+    if (t[0]?.text === 'return') return true;
+    if (/\b(type_register_static|type_register)\b/.test(text)) return true;
+    if (/-> (family|alias|default_cpu_version|init|compat_props) =/.test(text)) return true;
+    return t.some(
+      (x, k) => x.kind === 'ident' && t[k + 1]?.text === '(' && this.functionRelevant(x.text, key, seen),
+    );
+  }
+
+  private functionRelevant(name: string, from: QemuFileKey, seen: Set<string>): boolean {
+    const id = `${this.mode}\0${name}`;
+    const cached = this.relevance.get(id);
+    if (cached !== undefined) return cached;
+    const f = this.function(name, from);
+    if (!f || seen.has(name)) return false;
+    seen.add(name);
+    const r = this.relevant(f.key, this.statements(f.key, f.body), seen);
+    this.relevance.set(id, r);
+    return r;
+  }
+
+  /** A condition's value, with QEMU's default environment and the locals in scope. */
+  private condition(key: QemuFileKey, tokens: Token[], locals: Map<string, Value>): bigint | undefined {
+    const replaced: Token[] = [];
+    for (let k = 0; k < tokens.length; k++) {
+      const t = tokens[k]!;
+      if (t.text === 'getenv' && tokens[k + 1]?.text === '(') {
+        // QEMU's default environment: no variable is set, getenv() returns NULL.
+        const { end } = collectArguments(tokens, k + 1);
+        replaced.push({ kind: 'number', text: '0', line: t.line });
+        k = end;
+        continue;
+      }
+      const local = t.kind === 'ident' ? locals.get(t.text) : undefined;
+      if (local && !('opaque' in local)) {
+        const v = 'num' in local ? local.num : 'str' in local && local.str === null ? 0n : 1n;
+        replaced.push({ kind: 'number', text: String(v), line: t.line });
+        continue;
+      }
+      replaced.push(t);
+    }
+    try {
+      const v = evaluateExpression(replaced, this.tree.macros, this.tree.path(key), {
+        line: tokens[0]?.line ?? 0,
+      });
+      return typeof v === 'bigint' ? v : 1n;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private value(key: QemuFileKey, tokens: Token[], locals: Map<string, Value>): Value {
+    let toks = tokens;
+    while (
+      toks[0]?.text === '(' &&
+      toks.at(-1)?.text === ')' &&
+      collectArguments(toks, 0).end === toks.length - 1
+    )
+      toks = toks.slice(1, -1);
+    if (toks.length === 1 && toks[0]!.kind === 'ident') {
+      const name = toks[0]!.text;
+      const local = locals.get(name);
+      if (local) return local;
+      if (this.function(name, key)) return { fn: name };
+    }
+    try {
+      const v = evaluateExpression(toks, this.tree.macros, this.tree.path(key), { line: toks[0]?.line ?? 0 });
+      return typeof v === 'bigint' ? (v === 0n ? { str: null } : { num: v }) : { str: v };
+    } catch {
+      return { opaque: true };
+    }
+  }
+
+  /** The TypeInfos a function hands to type_register_static(), whether or not it gets there. */
+  registersInFunction(name: string, from: QemuFileKey): string[] {
+    const f = this.function(name, from);
+    if (!f) return [];
+    const t = f.body.tokens;
+    const out: string[] = [];
+    t.forEach((x, k) => {
+      if ((x.text === 'type_register_static' || x.text === 'type_register') && t[k + 2]?.text === '&')
+        out.push(t[k + 3]!.text);
+    });
+    return out;
+  }
+
+  /**
+   * Runs a function of the machine code against the state of the class or registration; says
+   * where it returned early, if it did.
+   */
+  run(
+    name: string,
+    from: QemuFileKey,
+    line: number,
+    cls: ClassState | undefined,
+    reg: RegistrationState | undefined,
+  ): Return | undefined {
+    const f = this.function(name, from);
+    if (!f) this.fail(from, line, `${name}() is called but not defined in the machine files`);
+    if (++this.depth > 200)
+      this.fail(f.key, f.body.line, `machine functions call each other in a loop at ${name}()`);
+    cls?.ran.add(name);
+    this.running.push(name);
+    try {
+      this.block(f.key, this.statements(f.key, f.body), new Map(), cls, reg);
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof Return)) throw e;
+      return e;
+    } finally {
+      this.running.pop();
+      this.depth--;
+    }
+  }
+
+  private block(
+    key: QemuFileKey,
+    stmts: Statement[],
+    locals: Map<string, Value>,
+    cls: ClassState | undefined,
+    reg: RegistrationState | undefined,
+  ): void {
+    for (const st of stmts) {
+      if (st.kind === 'block') this.block(key, st.body, locals, cls, reg);
+      else if (st.kind === 'label') continue;
+      else if (st.kind === 'if') {
+        if (!this.relevant(key, [st], new Set())) continue;
+        const c = this.condition(key, st.condition, locals);
+        if (c === undefined)
+          this.fail(
+            key,
+            st.line,
+            `cannot evaluate the condition 'if (${tokenText(st.condition)})', which decides what a machine type gets`,
+          );
+        if (c !== 0n) this.block(key, [st.then], locals, cls, reg);
+        else if (st.else) this.block(key, [st.else], locals, cls, reg);
+      } else if (st.kind === 'loop') {
+        if (!this.relevant(key, [st.body], new Set())) continue;
+        if (st.keyword === 'do' && this.condition(key, st.head, locals) === 0n) {
+          this.block(key, [st.body], locals, cls, reg); // do { ... } while (0)
+          continue;
+        }
+        this.fail(key, st.line, `a '${st.keyword}' loop around code that decides what a machine type gets`);
+      } else this.expression(key, st.tokens, st.line, locals, cls, reg);
+    }
+  }
+
+  private expression(
+    key: QemuFileKey,
+    t: Token[],
+    line: number,
+    locals: Map<string, Value>,
+    cls: ClassState | undefined,
+    reg: RegistrationState | undefined,
+  ): void {
+    const head = t[0]?.text ?? '';
+    if (head === 'return') throw new Return(line);
+    const text = tokenText(t);
+    const assign = t.findIndex((x, k) => x.text === '=' && k > 0);
+    if (assign > 0) {
+      const lhs = t.slice(0, assign);
+      const rhs = t.slice(assign + 1);
+      // `void (*compat)(MachineState *m) = (compatfn);`, `PCMachineClass *pcmc = PC_MACHINE_CLASS(m);`
+      const fnPointer = /^\w+ \( \* (\w+) \) \(.*\)$/.exec(tokenText(lhs));
+      // `T *x`, `static T x[]`: a declaration names its variable last, before any `[...]`.
+      let named = lhs.length;
+      while (lhs[named - 1]?.text === ']') named = lhs.map((x) => x.text).lastIndexOf('[', named - 1);
+      const declared = named > 1 && lhs[named - 1]!.kind === 'ident' ? lhs[named - 1]!.text : undefined;
+      const local =
+        fnPointer?.[1] ?? (!lhs.some((x) => x.text === '->' || x.text === '.') ? declared : undefined);
+      if (local && lhs.some((x) => x.text === 'GlobalProperty') && rhs[0]?.text === '{') {
+        // A compat array of the function's own, named after the function it lives in.
+        const name = `${this.running.at(-1)}:${local}`;
+        const list = readInitList(rhs, 0, this.tree.path(key), this.tree.macros);
+        this.compatSets[name] = readCompatSet(this.tree, this.cpu, key, name, list, line);
+        locals.set(local, { compatSet: name });
+        return;
+      }
+      if (local) {
+        // A local is only ever tested or called (`if (compat) compat(machine);`): a function,
+        // NULL or a constant; anything computed (`PC_MACHINE_CLASS(m)`) is opaque.
+        const computed = rhs.some((x, k) => x.kind === 'ident' && rhs[k + 1]?.text === '(');
+        locals.set(local, computed ? { opaque: true } : this.value(key, rhs, locals));
+        return;
+      }
+      const field = lhs.at(-1)?.text ?? '';
+      if (lhs.at(-2)?.text === '->' && CLASS_FIELDS.has(field)) {
+        if (!cls) return;
+        const v = this.value(key, rhs, locals);
+        if (field === 'compat_props')
+          this.fail(key, line, `'${text}': compat properties replaced, not added`);
+        if (field === 'init') {
+          if (!('fn' in v))
+            this.fail(key, line, `'${text}': the init function is not a function of the machine files`);
+          cls.init = v.fn;
+        } else if (field === 'default_cpu_version') {
+          if (!('num' in v) && !('str' in v && v.str === null))
+            this.fail(key, line, `'${text}': not a constant`);
+          cls.defaultCpuVersion = 'num' in v ? v.num : 0n;
+        } else {
+          if (!('str' in v)) this.fail(key, line, `'${text}': not a string constant or NULL`);
+          if (field === 'family') cls.family = v.str;
+          else cls.alias = v.str;
+        }
+      }
+      return;
+    }
+    if (t[1]?.text !== '(' || t.at(-1)?.text !== ')' || t[0]!.kind !== 'ident') {
+      if (/\bcompat_props\b/.test(text))
+        this.fail(key, line, `'${text}': a use of compat_props cpu-model-guard does not read`);
+      return;
+    }
+    const args = collectArguments(t, 1).args;
+    if (head === 'compat_props_add') {
+      const array = args[1];
+      if (array?.length !== 1 || array[0]!.kind !== 'ident')
+        this.fail(key, line, `compat_props_add(${tokenText(args[1] ?? [])}): the array is not named`);
+      const local = locals.get(array[0]!.text);
+      const name = local && 'compatSet' in local ? local.compatSet : array[0]!.text;
+      cls?.compatSets.push({ name, location: { path: this.tree.path(key), line } });
+      return;
+    }
+    if (head === 'x86_cpu_change_kvm_default') {
+      const [p, v] = args.map((a) => this.value(key, a, locals));
+      if (!p || !('str' in p) || p.str === null)
+        this.fail(key, line, `'${text}': the property is not a string`);
+      if (!v || !('str' in v)) this.fail(key, line, `'${text}': the value is not a string or NULL`);
+      cls?.accelDefaultChanges.push({
+        accel: 'kvm',
+        property: p.str,
+        value: v.str === null ? null : v.str === 'on' ? true : v.str === 'off' ? false : v.str,
+        location: { path: this.tree.path(key), line },
+      });
+      return;
+    }
+    if (head === 'type_register_static' || head === 'type_register') {
+      const m = /^& (\w+)$/.exec(tokenText(args[0] ?? []));
+      if (!m) this.fail(key, line, `'${text}': the TypeInfo is not named`);
+      reg?.registered.push({ info: m[1]!, line });
+      return;
+    }
+    const local = locals.get(head);
+    const callee = local && 'fn' in local ? local.fn : this.function(head, key) ? head : undefined;
+    if (callee) {
+      if (cls && !cls.optionFn && args.length === 1 && !local) cls.optionFn = callee;
+      this.run(callee, key, line, cls, reg);
+      return;
+    }
+    // class_init itself only calls the machine type's option function, which must be there.
+    if (this.mode === 'class' && this.depth === 1)
+      this.fail(key, line, `${head}() is called but not defined in the machine files`);
+    if (/\bcompat_props\b/.test(text))
+      this.fail(
+        key,
+        line,
+        `${head}() is given compat_props, and its code is not in the files cpu-model-guard reads`,
+      );
+  }
+}
+
+function stringField(
+  tree: QemuTree,
+  key: QemuFileKey,
+  list: InitList,
+  name: string,
+  info: string,
+): string | undefined {
+  const item = field(list, name);
+  if (!item || item.value.kind !== 'expr') return undefined;
+  try {
+    const v = evaluateExpression(item.value.tokens, tree.macros, tree.path(key), { line: item.line });
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    // A parent named by a macro of a header outside the catalog (TYPE_PCI_DEVICE) is not
+    // TYPE_PC_MACHINE, which pc.h defines: that TypeInfo is no machine type.
+    if (name === 'parent') return undefined;
+    throw new CatalogError(`TypeInfo ${info}: .${name} cannot be evaluated`, {
+      path: tree.path(key),
+      line: item.line,
+    });
+  }
+}
+
+function macroString(tree: QemuTree, name: string, key: QemuFileKey): string {
+  try {
+    const v = evaluateExpression([{ kind: 'ident', text: name, line: 0 }], tree.macros, tree.path(key), {
+      line: 0,
+    });
+    if (typeof v === 'string') return v;
+  } catch {
+    // Reported below.
+  }
+  throw new CatalogError(`${name} is not defined as a string in the headers read`, {
+    path: tree.path(name === 'TYPE_PC_MACHINE' ? 'pcH' : 'boardsH'),
+  });
+}
+
+export function readMachineTypes(
+  tree: QemuTree,
+  cpu: CpuTableReader,
+  projectVersion: string,
+  compatSets: Record<string, CompatSet>,
+  notes: string[],
+): MachineType[] {
+  const code: MachineCode = new MachineCode(tree, cpu, compatSets);
+  const pcMachine = macroString(tree, 'TYPE_PC_MACHINE', 'pcH');
+  const suffix = macroString(tree, 'TYPE_MACHINE_SUFFIX', 'boardsH');
+  const registered: Registered[] = [];
+  for (const key of MACHINE_FILES) {
     const structure = tree.structures[key]!;
+    const reg: RegistrationState = { registered: [] };
+    /** TypeInfo -> the line of the `return` that QEMU's registration code takes before registering it. */
+    const skipped = new Map<string, number>();
     for (const call of structure.calls) {
-      const m = /^DEFINE_(Q35|I440FX)_MACHINE(_AS_LATEST|_BUGFIX)?$/.exec(call.name);
-      if (!m) continue;
-      const args = call.args.map((a) => a.map((t) => t.text).join(''));
-      if (args.length === 4 && args[1]!.startsWith('"')) {
-        // QEMU before 9.1: (suffix, "pc-q35-7.2", compatfn, optionfn)
-        // The oldest i440fx machine types are named `pc-1.3`: the version is the name's tail.
-        const name = JSON.parse(args[1]!) as string;
-        const version = /(\d+(?:\.\d+)+)$/.exec(name)?.[1];
-        if (!version)
-          throw new CatalogError(`machine type ${name}: no version in its name`, {
-            path: tree.path(key),
-            line: call.line,
-          });
-        out.push({
-          family,
-          name,
-          version,
-          key,
-          line: call.line,
-          optionFn: args[3]!,
-          initFn: args[2] !== 'NULL' ? args[2] : undefined,
-          latest: false,
-        });
-      } else if (args.length >= 2 && args.every((a) => /^\d+$/.test(a))) {
-        // QEMU 9.1 and later: (major, minor[, micro]); names and functions follow from them.
-        const version = args.join('.');
-        out.push({
-          family,
-          name: `${family}-${version}`,
-          version,
-          key,
-          line: call.line,
-          optionFn: `pc_${sym}_machine_${args.join('_')}_options`,
-          alias: m[2] === '_AS_LATEST' ? (family === 'pc-q35' ? 'q35' : 'pc') : undefined,
-          latest: m[2] === '_AS_LATEST',
-        });
-      } else {
-        throw new CatalogError(
-          `${call.name}(${args.join(', ')}): arguments of a form cpu-model-guard does not read`,
-          {
-            path: tree.path(key),
-            line: call.line,
-          },
-        );
+      if (call.name !== 'type_init') {
+        if (/MACHINE/.test(call.name))
+          code.fail(
+            key,
+            call.line,
+            `${call.name}(...) is not defined in the files read, so the machine type it defines cannot be read`,
+          );
+        continue;
+      }
+      const fn = call.args[0];
+      if (fn?.length !== 1) code.fail(key, call.line, 'type_init() without a function');
+      const before = new Set(reg.registered.map((r) => r.info));
+      const returned = code.run(fn[0]!.text, key, call.line, undefined, reg);
+      if (returned) {
+        for (const info of code.registersInFunction(fn[0]!.text, key))
+          if (!before.has(info) && !reg.registered.some((r) => r.info === info))
+            skipped.set(info, returned.line);
       }
     }
+    const registeredInfos = new Set(reg.registered.map((r) => r.info));
+    let found = 0;
+    for (const init of structure.initializers.values()) {
+      if (init.typeName !== 'TypeInfo') continue;
+      const parent = stringField(tree, key, init.list, 'parent', init.name);
+      if (parent !== pcMachine) continue;
+      const typeName = stringField(tree, key, init.list, 'name', init.name);
+      if (!typeName?.endsWith(suffix))
+        code.fail(key, init.line, `TypeInfo ${init.name}: its .name does not end in "${suffix}"`);
+      const name = typeName.slice(0, -suffix.length);
+      found++;
+      if (!registeredInfos.has(init.name)) {
+        // MACHINE_VER_DELETION returns before type_register_static for machine types past the
+        // deletion horizon: evaluated, it is what QEMU does. Anything else is a machine type lost.
+        const at = skipped.get(init.name);
+        if (at === undefined)
+          code.fail(
+            key,
+            init.line,
+            `machine type ${name} is defined but never registered (no type_init() function registers ${init.name})`,
+          );
+        notes.push(
+          `${name} is defined in ${tree.path(key)} but not registered: its registration returns early (line ${at}, QEMU's machine type deletion)`,
+        );
+        continue;
+      }
+      const classInit = field(init.list, 'class_init');
+      const classFn =
+        classInit?.value.kind === 'expr' && classInit.value.tokens.length === 1
+          ? classInit.value.tokens[0]!.text
+          : undefined;
+      if (!classFn) code.fail(key, init.line, `TypeInfo ${init.name}: no .class_init function`);
+      const state: ClassState = {
+        defaultCpuVersion: 0n,
+        compatSets: [],
+        accelDefaultChanges: [],
+        ran: new Set(),
+      };
+      code.mode = 'class';
+      code.run(classFn, key, init.line, state, undefined);
+      code.mode = 'init';
+      if (state.init) code.run(state.init, key, init.line, state, undefined);
+      code.mode = 'register';
+      registered.push({ name, key, line: init.line, state });
+    }
+    if (!found) {
+      code.fail(
+        key,
+        structure.calls[0]?.line ?? 1,
+        `${tree.path(key)} defines no PC machine type`,
+        'point the catalog at a QEMU source tree whose PC machine files are complete',
+      );
+    }
+  }
+  for (const r of registered) {
+    for (const c of r.state.compatSets) {
+      if (!compatSets[c.name])
+        throw new CatalogError(
+          `machine type ${r.name} adds the compat array ${c.name}, which the tree does not define`,
+          c.location,
+          `define ${c.name}[] in ${tree.path('pcC')} or ${tree.path('machineC')}, or drop the compat_props_add()`,
+        );
+    }
+  }
+  return orderMachineTypes(tree, code, registered, projectVersion, notes);
+}
+
+/**
+ * A family is what QEMU's own code calls one (`m->family`, `pc_q35`, `pc_piix`); within it, a
+ * machine type is older than every machine type whose option function its own one runs.
+ * Machine types without a family stand alone in QEMU (`isapc`) and have no history to guard.
+ */
+function orderMachineTypes(
+  tree: QemuTree,
+  code: MachineCode,
+  registered: Registered[],
+  projectVersion: string,
+  notes: string[],
+): MachineType[] {
+  const families = new Map<string, Registered[]>();
+  for (const r of registered) {
+    if (!r.state.family) {
+      notes.push(
+        `${r.name} (${tree.path(r.key)}) belongs to no machine type family: it stands alone and is not part of the catalog`,
+      );
+      continue;
+    }
+    families.set(r.state.family, [...(families.get(r.state.family) ?? []), r]);
+  }
+  // A development or release-candidate VERSION (X.Y.50, X.Y.90) is the next release in the
+  // making: the newest machine type of each family is the one it adds.
+  const development = Number(projectVersion.split('.')[2] ?? 0) >= 50;
+  const out: MachineType[] = [];
+  for (const [family, members] of [...families.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const newer = (a: Registered): number =>
+      members.filter((b) => b !== a && b.state.optionFn && a.state.ran.has(b.state.optionFn)).length;
+    const ordered = [...members].sort((a, b) => newer(b) - newer(a));
+    for (let i = 1; i < ordered.length; i++) {
+      const [older, next] = [ordered[i - 1]!, ordered[i]!];
+      if (!next.state.optionFn || !older.state.ran.has(next.state.optionFn))
+        code.fail(
+          older.key,
+          older.line,
+          `machine types ${older.name} and ${next.name} of family ${family} do not chain: neither runs the other's option function`,
+          'each machine type of a family calls the option function of the next newer one; cpu-model-guard orders them by that chain',
+        );
+    }
+    ordered.forEach((r, i) => {
+      out.push({
+        name: r.name,
+        family,
+        version: String(i + 1),
+        location: { path: tree.path(r.key), line: r.line },
+        compatSets: r.state.compatSets.map((c) => c.name),
+        accelDefaultChanges: r.state.accelDefaultChanges,
+        defaultCpuVersion: cpuVersion(tree, r),
+        released: !(development && i === ordered.length - 1),
+        aliases: r.state.alias ? [r.state.alias] : [],
+      });
+    });
   }
   return out;
 }
 
-interface MachineState {
-  compatSets: string[];
-  defaultCpuVersion?: DefaultCpuVersion;
-  alias?: string | null;
-  accelDefaultChanges: AccelDefaultChange[];
+/** pcmc->default_cpu_version: CPU_VERSION_LEGACY (0, the zeroed class's value), _LATEST (-1) or N. */
+function cpuVersion(tree: QemuTree, r: Registered): DefaultCpuVersion {
+  const v = r.state.defaultCpuVersion;
+  if (v === 0n) return 'legacy';
+  if (v === -1n) return 'latest';
+  if (v > 0n) return Number(v);
+  throw new CatalogError(
+    `machine type ${r.name}: default_cpu_version ${v} is not a version a PC machine uses`,
+    {
+      path: tree.path(r.key),
+      line: r.line,
+    },
+  );
 }
 
-/**
- * Runs a machine's option function the way QEMU does: each calls the newer one first and then
- * adds its own compat arrays, so the chain is followed, never assumed.
- */
-function runFunction(
-  tree: QemuTree,
-  key: QemuFileKey,
-  fn: FunctionBody,
-  state: MachineState,
-  depth: number,
-): void {
-  if (depth > 200)
-    throw new CatalogError(`machine option functions call each other in a loop at ${fn.name}`, {
-      path: tree.path(key),
-      line: fn.line,
-    });
-  const functions = tree.structures[key]!.functions;
-  for (const st of fn.statements) {
-    const head = st[0]?.text ?? '';
-    if (head === 'compat_props_add') {
-      // compat_props_add(m->compat_props, ARRAY, ARRAY_len)
-      const array = splitTopLevel(st.slice(2, -1), ',')[1];
-      if (array?.length === 1) state.compatSets.push(array[0]!.text);
-      else
-        throw new CatalogError('compat_props_add with an array argument cpu-model-guard cannot read', {
-          path: tree.path(key),
-          line: st[0]!.line,
-        });
-      continue;
-    }
-    if (head === 'x86_cpu_change_kvm_default') {
-      const propTok = st[2];
-      const valueTok = st[4];
-      if (propTok?.kind !== 'string') continue;
-      const property = JSON.parse(propTok.text) as string;
-      const value = valueTok?.kind === 'string' ? (JSON.parse(valueTok.text) as string) : null;
-      state.accelDefaultChanges.push({
-        accel: 'kvm',
-        property,
-        value: value === null ? null : value === 'on' ? true : value === 'off' ? false : value,
-        location: { path: tree.path(key), line: st[0]!.line },
-      });
-      continue;
-    }
-    const assign = st.findIndex((t) => t.text === '=');
-    if (assign > 0) {
-      const target = st
-        .slice(0, assign)
-        .map((t) => t.text)
-        .join('');
-      const value = st.slice(assign + 1);
-      if (target.endsWith('->default_cpu_version')) {
-        const v = evaluateExpression(value, tree.macros, tree.path(key), { line: st[0]!.line });
-        const n = Number(v);
-        state.defaultCpuVersion =
-          n === 0 ? 'legacy' : n === -1 ? 'latest' : n > 0 ? n : state.defaultCpuVersion;
-      } else if (target.endsWith('->alias')) {
-        state.alias = value[0]?.kind === 'string' ? (JSON.parse(value[0].text) as string) : null;
-      }
-      continue;
-    }
-    if (st[1]?.text === '(' && functions.has(head)) {
-      runFunction(tree, key, functions.get(head)!, state, depth + 1);
-    }
-  }
-}
-
-/**
- * Machine types that a tree defines but does not register: QEMU 9.1 and later skip machine
- * types older than the deletion horizon (include/hw/boards.h) at run time.
- */
-function isDeleted(tree: QemuTree, version: string, projectVersion: string): boolean {
-  if (!tree.macros.has('MACHINE_VER_DELETION_MAJOR') || !tree.macros.has('_MACHINE_VER_IS_EXPIRED_IMPL'))
-    return false;
-  const [major, minor, micro] = projectVersion.split('.').map(Number);
-  const [mMajor, mMinor] = version.split('.');
-  const text = `_MACHINE_VER_IS_EXPIRED_IMPL(MACHINE_VER_DELETION_MAJOR, ${mMajor}, ${mMinor})`;
-  const seed = (name: string, value: number | undefined): void =>
-    tree.macros.define({
-      name,
-      body: [{ kind: 'number', text: String(value ?? 0), line: 0 }],
-      path: '<VERSION>',
-      line: 0,
-    });
-  seed('QEMU_VERSION_MAJOR', major);
-  seed('QEMU_VERSION_MINOR', minor);
-  seed('QEMU_VERSION_MICRO', micro);
-  const tokens: Token[] = text
-    .match(/[A-Za-z_]\w*|\d+|[(),]/g)!
-    .map((t) => ({ kind: /^\d/.test(t) ? 'number' : /^\w/.test(t) ? 'ident' : 'punct', text: t, line: 0 }));
-  return evaluateExpression(tokens, tree.macros, tree.path('boardsH'), { line: 0 }) !== 0n;
-}
-
+/** Dotted versions compared numerically: `4.0.1` after `4.0`, `10.0` after `9.2`. */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
@@ -291,69 +742,4 @@ export function compareVersions(a: string, b: string): number {
     if (d) return d;
   }
   return 0;
-}
-
-/**
- * The newest released QEMU version a `VERSION` file implies: `10.1.50` (development of 10.2)
- * and `10.1.90` (its release candidates) say 10.1; `10.2.0` says 10.2.
- */
-export function releasedVersionOf(projectVersion: string): string {
-  const [major = 0, minor = 0] = projectVersion.split('.').map(Number);
-  return `${major}.${minor}`;
-}
-
-export function readMachineTypes(tree: QemuTree, projectVersion: string, notes: string[]): MachineType[] {
-  const released = releasedVersionOf(projectVersion);
-  const out: MachineType[] = [];
-  for (const def of machineDefinitions(tree)) {
-    const name = def.name;
-    if (isDeleted(tree, def.version, projectVersion)) {
-      notes.push(
-        `${name} is defined in ${tree.path(def.key)} but no longer registered (older than QEMU's machine type deletion horizon)`,
-      );
-      continue;
-    }
-    const functions = tree.structures[def.key]!.functions;
-    const optionFn = functions.get(def.optionFn);
-    if (!optionFn) {
-      throw new CatalogError(`machine type ${name}: its option function ${def.optionFn} is not in the file`, {
-        path: tree.path(def.key),
-        line: def.line,
-      });
-    }
-    const state: MachineState = { compatSets: [], accelDefaultChanges: [] };
-    runFunction(tree, def.key, optionFn, state, 0);
-    if (def.initFn) {
-      const initFn = functions.get(def.initFn);
-      if (!initFn)
-        throw new CatalogError(`machine type ${name}: its init function ${def.initFn} is not in the file`, {
-          path: tree.path(def.key),
-          line: def.line,
-        });
-      runFunction(tree, def.key, initFn, state, 0);
-    }
-    if (state.defaultCpuVersion === undefined) {
-      throw new CatalogError(
-        `machine type ${name}: no default_cpu_version is set along its option functions`,
-        { path: tree.path(def.key), line: def.line },
-        'cpu-model-guard needs to know which version unversioned model names resolve to',
-      );
-    }
-    const alias = def.alias ?? (state.alias || undefined);
-    // A machine type of the version under development is not released yet.
-    const isReleased = compareVersions(def.version, released) <= 0;
-    out.push({
-      name,
-      family: def.family,
-      version: def.version,
-      location: { path: tree.path(def.key), line: def.line },
-      compatSets: state.compatSets,
-      accelDefaultChanges: state.accelDefaultChanges,
-      defaultCpuVersion: state.defaultCpuVersion,
-      released: isReleased,
-      aliases: alias ? [alias] : [],
-    });
-  }
-  out.sort((a, b) => a.family.localeCompare(b.family) || compareVersions(a.version, b.version));
-  return out;
 }
