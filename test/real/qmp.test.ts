@@ -15,6 +15,7 @@ import { qemuBinary } from '../support/qemu-binary.js';
 import {
   compareMachineTypes,
   describeBinary,
+  pcMachineType,
   qemuCommand,
   QmpError,
   QmpSession,
@@ -107,6 +108,7 @@ describe('qmpDump of QEMU 7.2', () => {
     const d = await dump();
     expect(d.qemu.version).toMatch(/^QEMU emulator version 7\.2\./);
     expect(d.machineTypes).toEqual(d.listedMachineTypes.filter((m) => /^pc-(q35|i440fx)-/.test(m)));
+    expect(d.machineTypes).toEqual(d.listedMachineTypes.filter((m) => pcMachineType.test(m)));
     expect(d.listedMachineTypes).toEqual(expect.arrayContaining(['isapc', 'microvm', 'none']));
     expect(d.machineTypes).toEqual([...d.machineTypes].sort(compareMachineTypes));
     // The bugfix machine type is a machine type like any other.

@@ -40,7 +40,19 @@ export interface OracleComparison {
   aliasDisagreements: string[];
 }
 
-export function compareWithBinary(catalog: Catalog, dump: QmpDump): OracleComparison {
+export interface CompareOptions {
+  /**
+   * Compare only on the machine types and models both sides have: for another release's
+   * binary, where the rest is expected to differ.
+   */
+  commonOnly?: boolean;
+}
+
+export function compareWithBinary(
+  catalog: Catalog,
+  dump: QmpDump,
+  options: CompareOptions = {},
+): OracleComparison {
   const ours = catalog.machineTypes.map((m) => m.name);
   const oursSet = new Set(ours);
   const binarySet = new Set(dump.machineTypes);
@@ -55,8 +67,9 @@ export function compareWithBinary(catalog: Catalog, dump: QmpDump): OracleCompar
   const pairs = { total: 0, agreeing: 0 };
   const disagreements: string[] = [];
   for (const machineType of dump.machineTypes) {
+    if (options.commonOnly && !oursSet.has(machineType)) continue;
     const models = Object.entries(dump.expansions[machineType] ?? {}).filter(
-      ([n]) => !NOT_CATALOG_MODELS.has(n),
+      ([n]) => !NOT_CATALOG_MODELS.has(n) && (!options.commonOnly || ourModels.has(n)),
     );
     pairs.total += models.length;
     if (!oursSet.has(machineType)) {
@@ -81,7 +94,10 @@ export function compareWithBinary(catalog: Catalog, dump: QmpDump): OracleCompar
   const aliasOf = { total: 0, agreeing: 0 };
   const aliasDisagreements: string[] = [];
   for (const machineType of dump.machineTypes) {
-    const defs = (dump.definitions[machineType] ?? []).filter((d) => !NOT_CATALOG_MODELS.has(d.name));
+    if (options.commonOnly && !oursSet.has(machineType)) continue;
+    const defs = (dump.definitions[machineType] ?? []).filter(
+      (d) => !NOT_CATALOG_MODELS.has(d.name) && (!options.commonOnly || ourModels.has(d.name)),
+    );
     aliasOf.total += defs.length;
     if (!oursSet.has(machineType)) {
       aliasDisagreements.push(`${machineType}: not registered by the reader (${defs.length} names)`);

@@ -63,8 +63,9 @@ function describeSpec(spec: QemuBinarySpec): string {
 export interface QmpDump {
   qemu: { binary: string; version: string; package: string; accel: string };
   /**
-   * The dumped machine types: by default every pc-q35-* and pc-i440fx-* that `query-machines`
-   * lists (bugfix ones such as pc-q35-4.0.1 included), oldest first within each family.
+   * The dumped machine types: by default every one of the pc-q35 and pc-i440fx families that
+   * `query-machines` lists ({@link pcMachineType}: bugfix ones such as pc-q35-4.0.1, and
+   * pc-1.0 to pc-1.3, included), oldest first within each family.
    */
   machineTypes: string[];
   /** Every machine type `query-machines` lists, dumped or not (isapc, microvm, none, ...). */
@@ -83,7 +84,7 @@ export interface QmpDumpOptions {
   /** Default: the system's `qemu-system-x86_64`. */
   binary?: QemuBinarySpec;
   accel?: 'tcg' | 'kvm';
-  /** Which machine types to dump; default: every pc-q35-* and pc-i440fx-*. */
+  /** Which machine types to dump; default: {@link pcMachineType}. */
   machineFilter?: (machineType: string) => boolean;
   /** QEMU processes at a time; default: 2 (or 1 on a single CPU). */
   concurrency?: number;
@@ -254,8 +255,12 @@ export function compareMachineTypes(a: string, b: string): number {
   return 0;
 }
 
-/** The pc-q35 and pc-i440fx families, whatever the member's name (pc-q35-4.0.1 too). */
-const pcMachineType = /^pc-(q35|i440fx)-/;
+/**
+ * The pc-q35 and pc-i440fx families: pc-q35-*, pc-i440fx-* (pc-q35-4.0.1 too) and the i440fx
+ * machine types named before the family had a name (pc-1.0 to pc-1.3, still in QEMU 5.2).
+ * Not xenfv-*: i440fx too, but they run only under the Xen accelerator.
+ */
+export const pcMachineType = /^pc-(q35-|i440fx-|\d)/;
 
 async function dumpMachine(
   binary: QemuBinarySpec,
