@@ -12,6 +12,7 @@ import { debianSource } from '../support/debian-source.js';
 import { qemuBinary } from '../support/qemu-binary.js';
 import { compareWithBinary, type OracleComparison } from '../support/qemu-oracle.js';
 import { compareMachineTypes, qmpDump, type QmpDump } from '../support/qmp.js';
+import { readmeRows, TRUTH_TABLE_SECTION } from '../support/readme-table.js';
 
 let catalog: Catalog;
 let dump: QmpDump;
@@ -63,4 +64,17 @@ test('every model on every machine type in common is the CPU 11.1.3 builds', () 
 test('every name resolves to the version 11.1.3 reports as alias-of', () => {
   expect(result.aliasDisagreements.slice(0, 20)).toEqual([]);
   expect(result.aliasOf.agreeing).toBe(result.aliasOf.total);
+});
+
+test("the README's table states these numbers", async () => {
+  const common = result.machineTypes.ours.filter((m) => dump.machineTypes.includes(m));
+  expect(await readmeRows(TRUTH_TABLE_SECTION, '10.2.2')).toEqual([
+    [
+      '10.2.2',
+      '11.1.3',
+      String(common.length),
+      `${result.pairs.agreeing} / ${result.pairs.total}`,
+      `${result.aliasOf.agreeing} / ${result.aliasOf.total}`,
+    ],
+  ]);
 });
