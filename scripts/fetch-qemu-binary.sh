@@ -11,6 +11,7 @@
 #     into <dest-dir>. Run <dest-dir>/usr/bin/qemu-system-x86_64 with
 #     QEMU_MODULE_DIR=<dest-dir>/usr/lib/x86_64-linux-gnu/qemu (the system's modules are
 #     another version's), LD_LIBRARY_PATH=<dest-dir>/usr/lib/x86_64-linux-gnu and
+#     <dest-dir>/lib/x86_64-linux-gnu, and
 #     -L <dest-dir>/usr/share/qemu -L <dest-dir>/usr/share/seabios.
 #   - any other suite (an older or newer release, sid): debootstrap makes a minimal chroot of
 #     that suite in <dest-dir> with qemu-system-x86 in it (no recommends). Run it as

@@ -67,11 +67,15 @@ async function install(suite: string): Promise<QemuBinary> {
   if (mode === 'chroot') return { path: '/usr/bin/qemu-system-x86_64', prefix: ['chroot', dir] };
   if (mode === 'unpacked') {
     // The .debs' own modules and libraries, never the system's (another QEMU version's).
+    // Libraries the machine lacked come with the .debs, in /usr/lib or (older packages) /lib.
     const lib = path.join(dir, 'usr', 'lib', 'x86_64-linux-gnu');
     return {
       path: path.join(dir, 'usr', 'bin', 'qemu-system-x86_64'),
       dataDirs: [path.join(dir, 'usr', 'share', 'qemu'), path.join(dir, 'usr', 'share', 'seabios')],
-      env: { QEMU_MODULE_DIR: path.join(lib, 'qemu'), LD_LIBRARY_PATH: lib },
+      env: {
+        QEMU_MODULE_DIR: path.join(lib, 'qemu'),
+        LD_LIBRARY_PATH: [lib, path.join(dir, 'lib', 'x86_64-linux-gnu')].join(':'),
+      },
     };
   }
   throw new Error(`${dir}/.qemu-binary names no known Mode (chroot or unpacked): ${marker}`);
