@@ -6,12 +6,13 @@
  * through the same session.
  */
 import { describe, expect, test } from '@jest/globals';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { debianSource, debianSourceDir } from '../support/debian-source.js';
-import { qemuBinary } from '../support/qemu-binary.js';
+import { qemuBinary, qemuBinaryDir } from '../support/qemu-binary.js';
 import {
   compareMachineTypes,
   describeBinary,
@@ -91,6 +92,13 @@ describe("QemuBinary: how another release's binary is started", () => {
     } finally {
       await session.close();
     }
+  });
+
+  test('a suite the archive does not have fails naming it, and installs nothing', async () => {
+    await expect(qemuBinary('cpu-model-guard-no-such-suite')).rejects.toThrow(
+      /Could not install Debian cpu-model-guard-no-such-suite's qemu-system-x86[\s\S]*debootstrap of 'cpu-model-guard-no-such-suite' failed/,
+    );
+    expect(existsSync(qemuBinaryDir('cpu-model-guard-no-such-suite'))).toBe(false);
   });
 });
 
@@ -222,6 +230,15 @@ describe('debianSource (the trees the QMP answers are compared with)', () => {
     const applied = await readFile(path.join(tree, '.pc', 'applied-patches'), 'utf8');
     expect(applied.trim().split('\n').length).toBeGreaterThan(0);
     expect(await debianSource('qemu', 'bookworm')).toBe(tree);
+  });
+
+  test("where the archive serves no Debian part (bookworm-backports' 10.0.2), the upstream tarball alone, marked", async () => {
+    const tree = await debianSource('qemu', 'bookworm-backports');
+    expect((await readFile(path.join(tree, 'VERSION'), 'utf8')).trim()).toBe('10.0.2');
+    expect(existsSync(path.join(tree, 'debian'))).toBe(false);
+    const marker = await readFile(path.join(tree, '.upstream-only'), 'utf8');
+    expect(marker).toMatch(/^Source: qemu\nVersion: 1:10\.0\.2\+ds-/);
+    expect(marker).toMatch(/not served/);
   });
 
   test('a version the suite does not have fails naming what it has', async () => {
