@@ -7,9 +7,10 @@
 # CI passes none.
 #
 # Works on a fresh Debian machine with Node 20, as root: installs QEMU (the binary the tests
-# use as an oracle) and dpkg-dev (to unpack real QEMU/libvirt sources) when they are missing,
-# installs the locked npm dependencies, then typechecks, lints, checks that the committed
-# dist/ is what the sources build to, and runs jest. The last line is always
+# use as an oracle), dpkg-dev (to unpack real QEMU/libvirt sources) and debootstrap (for other
+# releases' QEMU binaries) when they are missing, installs the locked npm dependencies, fetches
+# the real QEMU sources and binaries the oracle tests compare, then typechecks, lints, checks
+# that the committed dist/ is what the sources build to, and runs jest. The last line is always
 #   N passed, N failed
 # counting jest's tests, plus one failure for every other step that failed (named above it).
 set -uo pipefail
@@ -40,6 +41,7 @@ system_packages() {
   command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
   command -v dpkg-source >/dev/null || missing+=(dpkg-dev)
   command -v git >/dev/null || missing+=(git)
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
   [[ ${#missing[@]} -eq 0 ]] && return 0
   if [[ $(id -u) -ne 0 ]]; then
     echo "missing: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
@@ -64,9 +66,51 @@ npm_dependencies() {
   npm ci --no-audit --no-fund && echo "$want" >"$stamp"
 }
 
+# Run "<name> <command...>" lines in parallel (downloads wait on the network, not the CPU);
+# each one's output is shown when it ends, and any failure fails the whole.
+in_parallel() {
+  local -a names=() pids=()
+  local line name status=0 i
+  while IFS= read -r line; do
+    [[ -n $line ]] || continue
+    name=${line%% *}
+    names+=("$name")
+    eval "${line#* }" >"$work/$name.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do
+    if wait "${pids[$i]}"; then
+      sed "s/^/  ${names[$i]}: /" "$work/${names[$i]}.log"
+    else
+      sed "s/^/  ${names[$i]}: /" "$work/${names[$i]}.log" >&2
+      echo "  ${names[$i]}: FAILED" >&2
+      status=1
+    fi
+  done
+  return $status
+}
+
 real_sources() {
-  # The trees most tests read; others are fetched on first use by test/support/debian-source.ts.
-  bash scripts/fetch-debian-source.sh qemu bookworm .tmp/debian/qemu-bookworm
+  # The trees the tests read: QEMU 7.2 (most tests), and every release the oracle tests hold
+  # against its binary; others are fetched on first use by test/support/debian-source.ts.
+  in_parallel <<'LIST'
+qemu-bookworm bash scripts/fetch-debian-source.sh qemu bookworm .tmp/debian/qemu-bookworm
+qemu-bullseye bash scripts/fetch-debian-source.sh qemu bullseye .tmp/debian/qemu-bullseye
+qemu-bookworm-backports bash scripts/fetch-debian-source.sh qemu bookworm-backports .tmp/debian/qemu-bookworm-backports
+qemu-trixie bash scripts/fetch-debian-source.sh qemu trixie .tmp/debian/qemu-trixie
+qemu-sid-10.2.2 bash scripts/fetch-debian-source.sh qemu=1:10.2.2+ds-1 sid .tmp/debian/qemu-sid-10.2.2+ds-1
+LIST
+}
+
+real_binaries() {
+  # Other releases' qemu-system-x86 (test/support/qemu-binary.ts): 10.0.2 unpacked, chroots
+  # for 5.2, 10.0.13 and 11.1.3. Minutes on a fresh machine, nothing once cached in .tmp/qemu.
+  in_parallel <<'LIST'
+bookworm-backports bash scripts/fetch-qemu-binary.sh bookworm-backports .tmp/qemu/bookworm-backports
+bullseye bash scripts/fetch-qemu-binary.sh bullseye .tmp/qemu/bullseye
+trixie bash scripts/fetch-qemu-binary.sh trixie .tmp/qemu/trixie
+sid bash scripts/fetch-qemu-binary.sh sid .tmp/qemu/sid
+LIST
 }
 
 dist_is_fresh() {
@@ -101,9 +145,10 @@ jest_tests() {
     --json --outputFile="$jest_json" "${jest_args[@]}"
 }
 
-run_step "system packages (qemu-system-x86, dpkg-dev)" system_packages
+run_step "system packages (qemu-system-x86, dpkg-dev, git, debootstrap)" system_packages
 run_step "npm ci" npm_dependencies
-run_step "real QEMU sources (Debian bookworm)" real_sources
+run_step "real QEMU sources (Debian bullseye, bookworm, bookworm-backports, trixie, sid 10.2.2)" real_sources
+run_step "real QEMU binaries (Debian bullseye, bookworm-backports, trixie, sid)" real_binaries
 run_step "typecheck" npm run --silent typecheck
 run_step "lint" npm run --silent lint
 run_step "format (prettier --check)" npm run --silent format:check
