@@ -4,6 +4,7 @@ import { CatalogError } from '../../errors.js';
 import type { CatalogSource } from '../../source/catalog-source.js';
 import { CpuTableReader } from './cpu-tables.js';
 import { loadQemuTree } from './files.js';
+import { readInstanceProperties } from './instance-properties.js';
 import { readCompatSets, readMachineTypes } from './machines.js';
 
 /**
@@ -75,6 +76,7 @@ export async function readQemuX86Catalog(
     compatSets: readCompatSets(tree, cpu),
     accelDefaults: cpu.readAccelDefaults(),
     propertyDefaults,
+    instanceProperties: readInstanceProperties(tree),
     propertyDefaultLocations: cpu.propertyDefaultLocations,
     // x86_cpu_load_model sets CPUID_EXT_HYPERVISOR on every model.
     alwaysOn: hypervisor ? [{ property: 'hypervisor', value: true, location: hypervisor.location! }] : [],
