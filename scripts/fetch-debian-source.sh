@@ -12,6 +12,11 @@
 # state so the system's apt lists are never touched. If <dest-dir> already holds the unpacked
 # tree, nothing is downloaded.
 #
+# Some archives serve a version's upstream tarball but not its Debian part (the
+# .debian.tar.*: bookworm-backports' QEMU 10.0.2 is one). Then the upstream tarball is
+# unpacked alone, as that version's upstream release, without debian/ and without Debian's
+# patches; the file .upstream-only in the tree names the package and version and says so.
+#
 # Environment:
 #   CMG_APT_STATE  where the private apt lists live (default: <dest-dir>/../.apt)
 set -euo pipefail
@@ -33,14 +38,23 @@ dest=$3
 dest=$(realpath -m -- "$dest")
 parent=$(dirname -- "$dest")
 
-# A tree is only ever moved into place complete, so its debian/control naming the package is
-# proof enough that it is there.
+# A tree is only ever moved into place complete, so its debian/control naming the package (or
+# .upstream-only, for an upstream tarball unpacked alone) is proof enough that it is there.
+upstream_only=.upstream-only
 tree_complete() {
-  [[ -f $dest/debian/control ]] && grep -qx "Source: $package" "$dest/debian/control"
+  { [[ -f $dest/debian/control ]] && grep -qx "Source: $package" "$dest/debian/control"; } ||
+    { [[ -f $dest/$upstream_only ]] && grep -q "^Source: $package\$" "$dest/$upstream_only"; }
+}
+tree_version() {
+  if [[ -f $dest/$upstream_only ]]; then
+    sed -n 's/^Version: //p' "$dest/$upstream_only"
+  else
+    dpkg-parsechangelog -l "$dest/debian/changelog" -S Version
+  fi
 }
 if tree_complete; then
   if [[ -n $pin ]]; then
-    have=$(dpkg-parsechangelog -l "$dest/debian/changelog" -S Version)
+    have=$(tree_version)
     [[ $have == "$pin" ]] || die "$dest holds $package $have, not $pin; remove it to fetch $pin"
   fi
   exit 0
@@ -69,122 +83,10 @@ if ! command -v dpkg-source >/dev/null; then
     die "could not install dpkg-dev"
 fi
 
-# shellcheck source=/dev/null
-codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-
-# Find the Debian archive in the machine's apt configuration: the entries that serve the
-# system's own release (its codename, or a suite named like it). Output lines:
-#   <kind> <uri> <signed-by or ->
-# where kind is "main" (the archive of <codename>, <codename>-updates, -backports) or
-# "security" (the archive of <codename>-security).
-archives() {
-  local f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [[ -f $f ]] || continue
-    # deb822: paragraphs separated by blank lines; comments start with '#'.
-    awk -v cn="$codename" '
-      function flush() {
-        if (uris != "" && suites != "") {
-          n = split(suites, s, /[ \t]+/)
-          kind = ""
-          for (i = 1; i <= n; i++) {
-            if (s[i] == cn || s[i] == cn "-updates" || s[i] == cn "-backports") kind = "main"
-            else if (s[i] == cn "-security" && kind == "") kind = "security"
-          }
-          if (kind != "" && enabled != "no") {
-            m = split(uris, u, /[ \t]+/)
-            for (i = 1; i <= m; i++) if (u[i] != "") print kind, u[i], (signed == "" ? "-" : signed)
-          }
-        }
-        uris = ""; suites = ""; signed = ""; enabled = ""
-      }
-      /^[ \t]*#/ { next }
-      /^[ \t]*$/ { flush(); next }
-      {
-        key = tolower($1); sub(/:$/, "", key)
-        val = $0; sub(/^[^:]*:[ \t]*/, "", val)
-        if (key == "uris") uris = val
-        else if (key == "suites") suites = val
-        else if (key == "signed-by") signed = val
-        else if (key == "enabled") enabled = tolower(val)
-      }
-      END { flush() }
-    ' "$f"
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [[ -f $f ]] || continue
-    # One-line form: deb[-src] [options] uri suite components...
-    awk -v cn="$codename" '
-      /^[ \t]*(deb|deb-src)[ \t]/ {
-        line = $0; signed = "-"
-        if (match(line, /\[[^]]*\]/)) {
-          opts = substr(line, RSTART + 1, RLENGTH - 2)
-          line = substr(line, 1, RSTART - 1) substr(line, RSTART + RLENGTH)
-          if (match(opts, /signed-by=[^ \t]+/)) signed = substr(opts, RSTART + 10, RLENGTH - 10)
-        }
-        n = split(line, w, /[ \t]+/)
-        i = (w[1] == "" ? 2 : 1)
-        uri = w[i + 1]; s = w[i + 2]
-        if (s == cn || s == cn "-updates" || s == cn "-backports") print "main", uri, signed
-        else if (s == cn "-security") print "security", uri, signed
-      }
-    ' "$f"
-  done
-}
-
-[[ -n $codename ]] || die "cannot tell this system's Debian release (no VERSION_CODENAME in /etc/os-release)"
-mapfile -t found < <(archives | sort -u)
-kind=main
-[[ $suite == *-security ]] && kind=security
-uri=
-signed=-
-for entry in "${found[@]}"; do
-  read -r k u s <<<"$entry"
-  if [[ $k == "$kind" ]]; then
-    uri=$u
-    signed=$s
-    break
-  fi
-done
-[[ -n $uri ]] ||
-  die "no Debian archive for '$codename' found in /etc/apt/sources.list or /etc/apt/sources.list.d/; add the machine's Debian entries (deb or deb-src) and retry"
-
-sources_dir="$state/sources"
-mkdir -p -- "$sources_dir" "$state/lists/partial" "$state/cache/archives/partial"
-{
-  echo "Types: deb-src"
-  echo "URIs: $uri"
-  echo "Suites: $suite"
-  echo "Components: main"
-  [[ $signed == - ]] || echo "Signed-By: $signed"
-} >"$sources_dir/$suite.sources"
-: >"$state/empty.list"
-
-apt_private=(
-  -o "Dir::Etc::SourceList=$state/empty.list"
-  -o "Dir::Etc::SourceParts=$sources_dir"
-  -o "Dir::State::Lists=$state/lists"
-  -o "Dir::Cache=$state/cache"
-  -o "Dir::Cache::pkgcache="
-  -o "Dir::Cache::srcpkgcache="
-  -o "APT::Get::List-Cleanup=false"
-)
-
-# The Sources index of a suite changes daily at most: refresh it when it is older than a day.
-stamp="$state/updated"
-if [[ ! -f $stamp ]] || [[ -n $(find "$stamp" -mmin +1440) ]]; then
-  echo "fetch-debian-source: reading the $suite source index from $uri" >&2
-  if ! out=$(apt-get "${apt_private[@]}" update 2>&1); then
-    echo "$out" >&2
-    die "apt could not read suite '$suite' from $uri (is '$suite' a Debian suite this archive serves?)"
-  fi
-  # apt-get update exits 0 on a missing Release file with some configurations: check the lists.
-  if ! compgen -G "$state/lists/*_dists_${suite}_*Sources*" >/dev/null; then
-    echo "$out" >&2
-    die "the archive at $uri has no source index for suite '$suite' (unknown or retired suite?)"
-  fi
-  touch -- "$stamp"
-fi
+# shellcheck source=lib/debian-archive.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib/debian-archive.sh"
+apt_private_init "$state" deb-src "$suite"
+apt_private_update "$state" "source index of suite '$suite'" "*_dists_${suite}_*Sources*"
 
 work=$(mktemp -d -p "$parent" ".$package-$suite.XXXXXX")
 trap 'rm -rf -- "$work"' EXIT
@@ -207,24 +109,59 @@ echo "fetch-debian-source: downloading $package $version from $suite" >&2
 # Each file is fetched on its own, checked against the hash from the signed index, so that an
 # archive that serves the tarballs but not the .dsc (some mirrors and proxies) still works.
 dsc=
+debian_part=missing
+upstream_tarballs=()
 while read -r quoted name _size hash; do
   [[ -n $name ]] || continue
   url=${quoted#\'}
   url=${url%\'}
   if /usr/lib/apt/apt-helper -o "APT::Sandbox::User=root" download-file "$url" "$work/$name" "$hash" \
     >"$work/download.log" 2>&1; then
-    [[ $name == *.dsc ]] && dsc=$work/$name
+    case $name in
+    *.dsc) dsc=$work/$name ;;
+    *.orig.tar.* | *.orig-*.tar.*) [[ $name == *.asc ]] || upstream_tarballs+=("$name") ;;
+    *) debian_part=present ;;
+    esac
     continue
   fi
   case $name in
   *.asc) echo "fetch-debian-source: $name (upstream signature) unavailable; not needed to unpack" >&2 ;;
   *.dsc) echo "fetch-debian-source: $name unavailable; rebuilding it from the signed source index" >&2 ;;
+  *.debian.tar.*)
+    echo "fetch-debian-source: $name (Debian's part) unavailable; unpacking the upstream tarball alone" >&2
+    debian_part=unavailable
+    ;;
   *)
     cat "$work/download.log" >&2
     die "could not download $url"
     ;;
   esac
 done <<<"$uris"
+
+if [[ $debian_part == unavailable ]]; then
+  [[ ${#upstream_tarballs[@]} -gt 0 ]] || die "$package $version: neither Debian's part nor an upstream tarball is served"
+  mkdir -- "$work/tree"
+  for name in "${upstream_tarballs[@]}"; do
+    # dpkg-source's layout: the main tarball's top directory is the tree; a component tarball
+    # (.orig-<component>.tar.*) goes into <component>/.
+    into=$work/tree
+    if [[ $name =~ \.orig-([A-Za-z0-9-]+)\.tar\. ]]; then
+      into=$work/tree/${BASH_REMATCH[1]}
+      mkdir -p -- "$into"
+    fi
+    tar -xf "$work/$name" -C "$into" --strip-components=1 || die "could not unpack $name"
+  done
+  {
+    echo "Source: $package"
+    echo "Version: $version"
+    echo "Suite: $suite"
+    echo "Unpacked: ${upstream_tarballs[*]}"
+    echo "Debian's part (debian/, Debian's patches) was not served: this is the upstream release alone."
+  } >"$work/tree/$upstream_only"
+  mv -T -- "$work/tree" "$dest"
+  echo "fetch-debian-source: $package $version from $suite (upstream tarball only) unpacked into $dest" >&2
+  exit 0
+fi
 
 if [[ -z $dsc ]]; then
   # The Sources index carries the .dsc's own fields (Package standing for Source); drop the

@@ -1,6 +1,7 @@
 /**
  * Real upstream sources for tests, unpacked from Debian's source packages (Debian's patches
- * applied) by scripts/fetch-debian-source.sh. Every test that needs a tree asks for it here, so
+ * applied; the upstream tarball alone where the archive does not serve Debian's part, as for
+ * bookworm-backports' QEMU 10.0.2) by scripts/fetch-debian-source.sh. Every test that needs a tree asks for it here, so
  * a test file run on its own fetches what it needs; trees are cached under .tmp/debian/.
  */
 import { execFile } from 'node:child_process';
@@ -43,7 +44,10 @@ export function debianSource(pkg: string, suite: string, options: DebianSourceOp
 }
 
 function fetchTree(pkg: string, suite: string, options: DebianSourceOptions, dest: string): Promise<string> {
-  if (existsSync(path.join(dest, 'debian', 'control')) && !options.version) return Promise.resolve(dest);
+  // .upstream-only: the archive served the upstream tarball but not Debian's part (see the script).
+  const unpacked =
+    existsSync(path.join(dest, 'debian', 'control')) || existsSync(path.join(dest, '.upstream-only'));
+  if (unpacked && !options.version) return Promise.resolve(dest);
   const spec = options.version ? `${pkg}=${options.version}` : pkg;
   return new Promise((resolve, reject) => {
     execFile(

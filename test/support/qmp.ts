@@ -1,15 +1,19 @@
 /**
- * The QEMU binary as an oracle: for every pc-q35/pc-i440fx machine type, the CPU model names
+ * A QEMU binary as an oracle: for every pc-q35/pc-i440fx machine type, the CPU model names
  * QEMU offers and the effective model it builds for each (`query-cpu-model-expansion`, type
- * full). Tests compare the project's reading of QEMU's sources against this.
+ * full). Tests compare the project's reading of QEMU's sources against this, and one release's
+ * binary against the next.
  *
- * One QEMU process per machine type (`-S`, so no guest ever runs), all requests pipelined on
- * its QMP monitor; a few processes at a time. The whole dump is cached under .tmp/qmp/, keyed
- * by the binary's `--version` output, so repeated test runs pay for it once.
+ * Any binary: the system's `qemu-system-x86_64`, or a {@link QemuBinary} that says how to run
+ * another one (inside a chroot, with its own firmware and modules; test/support/qemu-binary.ts
+ * installs Debian's). One QEMU process per machine type (`-S`, so no guest ever runs), all
+ * requests pipelined on its QMP monitor; one or two processes at a time. The whole dump is
+ * cached under .tmp/qmp/, keyed by the binary's `--version` output, so repeated test runs pay
+ * for it once.
  */
 import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -26,10 +30,45 @@ export interface QmpCpuDefinition {
   deprecated: boolean;
 }
 
+/** How to start a QEMU binary. A plain string is a command on the PATH or a path. */
+export interface QemuBinary {
+  /** The executable, as the process running it sees it (inside the chroot, for a chroot). */
+  path: string;
+  /** A command the binary runs under, e.g. `['chroot', '/srv/trixie']`. */
+  prefix?: string[];
+  /** Firmware directories, each passed as `-L`, searched before the binary's own. */
+  dataDirs?: string[];
+  /** Environment added to the process's (QEMU_MODULE_DIR, LD_LIBRARY_PATH for an unpacked binary). */
+  env?: Record<string, string>;
+}
+
+export type QemuBinarySpec = string | QemuBinary;
+
+function toBinary(spec: QemuBinarySpec): QemuBinary {
+  return typeof spec === 'string' ? { path: spec } : spec;
+}
+
+/** The command line that starts `binary` with `args`, as program and arguments. */
+export function qemuCommand(spec: QemuBinarySpec, args: string[]): [string, string[]] {
+  const b = toBinary(spec);
+  const all = [...(b.prefix ?? []), b.path, ...(b.dataDirs ?? []).flatMap((d) => ['-L', d]), ...args];
+  return [all[0], all.slice(1)];
+}
+
+function describeSpec(spec: QemuBinarySpec): string {
+  const b = toBinary(spec);
+  return [...(b.prefix ?? []), b.path].join(' ');
+}
+
 export interface QmpDump {
   qemu: { binary: string; version: string; package: string; accel: string };
-  /** pc-q35-* and pc-i440fx-* machine types, oldest first within each family. */
+  /**
+   * The dumped machine types: by default every pc-q35-* and pc-i440fx-* that `query-machines`
+   * lists (bugfix ones such as pc-q35-4.0.1 included), oldest first within each family.
+   */
   machineTypes: string[];
+  /** Every machine type `query-machines` lists, dumped or not (isapc, microvm, none, ...). */
+  listedMachineTypes: string[];
   /** Short machine names (`pc`, `q35`) and the machine type each stands for. */
   machineAliases: Record<string, string>;
   definitions: Record<string, QmpCpuDefinition[]>;
@@ -41,11 +80,12 @@ export interface QmpDump {
 }
 
 export interface QmpDumpOptions {
-  binary?: string;
+  /** Default: the system's `qemu-system-x86_64`. */
+  binary?: QemuBinarySpec;
   accel?: 'tcg' | 'kvm';
-  /** Which machine types to dump; default: every pc-q35-X.Y and pc-i440fx-X.Y. */
+  /** Which machine types to dump; default: every pc-q35-* and pc-i440fx-*. */
   machineFilter?: (machineType: string) => boolean;
-  /** QEMU processes at a time; default: the number of CPUs. */
+  /** QEMU processes at a time; default: 2 (or 1 on a single CPU). */
   concurrency?: number;
   /** Where the cache lives; default <repo>/.tmp/qmp. `null` turns the cache off. */
   cacheDir?: string | null;
@@ -98,8 +138,8 @@ export class QmpSession {
   }
 
   /** Starts QEMU paused, with no devices, on `machineType`, and negotiates QMP capabilities. */
-  static async start(binary: string, machineType: string, accel: string): Promise<QmpSession> {
-    const args = [
+  static async start(binary: QemuBinarySpec, machineType: string, accel: string): Promise<QmpSession> {
+    const [program, args] = qemuCommand(binary, [
       '-machine',
       machineType,
       '-accel',
@@ -110,9 +150,13 @@ export class QmpSession {
       'none',
       '-qmp',
       'stdio',
-    ];
-    const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const session = new QmpSession(child, `${binary} -machine ${machineType}`);
+    ]);
+    const env = toBinary(binary).env;
+    const child = spawn(program, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(env ? { env: { ...process.env, ...env } } : {}),
+    });
+    const session = new QmpSession(child, `${describeSpec(binary)} -machine ${machineType}`);
     await session.greeting;
     await session.execute('qmp_capabilities');
     return session;
@@ -210,18 +254,11 @@ export function compareMachineTypes(a: string, b: string): number {
   return 0;
 }
 
-const versionedMachineType = /^pc-(q35|i440fx)-\d+\.\d+$/;
-
-function execText(file: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(file, args, (error, stdout) =>
-      error ? reject(new QmpError(`${file}: ${error.message}`)) : resolve(stdout),
-    ),
-  );
-}
+/** The pc-q35 and pc-i440fx families, whatever the member's name (pc-q35-4.0.1 too). */
+const pcMachineType = /^pc-(q35|i440fx)-/;
 
 async function dumpMachine(
-  binary: string,
+  binary: QemuBinarySpec,
   machineType: string,
   accel: string,
 ): Promise<{
@@ -262,13 +299,20 @@ async function dumpMachine(
   }
 }
 
-async function describeBinary(binary: string): Promise<string> {
-  return (await execText(binary, ['--version'])).trim();
+/** The binary's `--version` output: what the cache is keyed by. */
+export function describeBinary(binary: QemuBinarySpec): Promise<string> {
+  const [program, args] = qemuCommand({ ...toBinary(binary), dataDirs: [] }, ['--version']);
+  const env = toBinary(binary).env;
+  return new Promise((resolve, reject) =>
+    execFile(program, args, env ? { env: { ...process.env, ...env } } : {}, (error, stdout) =>
+      error ? reject(new QmpError(`${describeSpec(binary)}: ${error.message}`)) : resolve(stdout.trim()),
+    ),
+  );
 }
 
 /** The machine types of the binary (and their short aliases), read once from `-machine none`. */
 export async function listMachineTypes(
-  binary = 'qemu-system-x86_64',
+  binary: QemuBinarySpec = 'qemu-system-x86_64',
   accel = 'tcg',
 ): Promise<{ machineTypes: string[]; machineAliases: Record<string, string> }> {
   const session = await QmpSession.start(binary, 'none', accel);
@@ -289,32 +333,92 @@ export async function listMachineTypes(
 export async function qmpDump(options: QmpDumpOptions = {}): Promise<QmpDump> {
   const binary = options.binary ?? 'qemu-system-x86_64';
   const accel = options.accel ?? 'tcg';
-  const filter = options.machineFilter ?? ((m: string) => versionedMachineType.test(m));
+  const filter = options.machineFilter ?? ((m: string) => pcMachineType.test(m));
   const cacheDir = options.cacheDir === undefined ? path.join(repoRoot, '.tmp', 'qmp') : options.cacheDir;
   const version = await describeBinary(binary);
 
   const { machineTypes: all, machineAliases } = await listMachineTypes(binary, accel);
   const machineTypes = all.filter(filter);
-  if (machineTypes.length === 0) throw new QmpError(`${binary} offers none of the requested machine types`);
+  if (machineTypes.length === 0)
+    throw new QmpError(`${describeSpec(binary)} offers none of the requested machine types`);
 
   // The cache key covers what shapes the answer: the binary's version, the accelerator and
   // the machine list (a different filter is a different dump).
   const key = createHash('sha256')
-    .update(JSON.stringify({ format: 1, version, accel, machineTypes }))
+    .update(JSON.stringify({ format: 2, version, accel, machineTypes }))
     .digest('hex')
     .slice(0, 16);
   const cacheFile = cacheDir ? path.join(cacheDir, `${key}.json.gz`) : undefined;
-  if (cacheFile) {
-    const cached = await readFile(cacheFile).catch(() => undefined);
-    if (cached) return JSON.parse(gunzipSync(cached).toString('utf8')) as QmpDump;
-  }
+  const cached = async () => {
+    const data = cacheFile ? await readFile(cacheFile).catch(() => undefined) : undefined;
+    return data ? (JSON.parse(gunzipSync(data).toString('utf8')) as QmpDump) : undefined;
+  };
+  const hit = await cached();
+  if (hit) return hit;
+  if (!cacheFile || !cacheDir)
+    return dumpBinary(binary, accel, version, machineTypes, all, machineAliases, options);
 
+  // Test files in other workers may ask for the same dump at once: one makes it, the others
+  // wait for its cache file instead of spending the CPU again.
+  await mkdir(cacheDir, { recursive: true });
+  const release = await lockFile(`${cacheFile}.lock`);
+  try {
+    const made = await cached();
+    if (made) return made;
+    const dump = await dumpBinary(binary, accel, version, machineTypes, all, machineAliases, options);
+    // Written aside and renamed, so a test reading the cache never sees half a file.
+    const partial = `${cacheFile}.${process.pid}.tmp`;
+    await writeFile(partial, gzipSync(JSON.stringify(dump)));
+    await rename(partial, cacheFile);
+    return dump;
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * Takes `file` as a lock (created exclusively, holding this process's pid) and returns its
+ * release. A lock whose process is gone is taken over.
+ */
+async function lockFile(file: string): Promise<() => Promise<void>> {
+  for (;;) {
+    try {
+      const handle = await open(file, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(await readFile(file, 'utf8').catch(() => ''));
+    let alive = holder > 0;
+    if (alive) {
+      try {
+        process.kill(holder, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    if (!alive) await rm(file, { force: true });
+    else await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function dumpBinary(
+  binary: QemuBinarySpec,
+  accel: string,
+  version: string,
+  machineTypes: string[],
+  listedMachineTypes: string[],
+  machineAliases: Record<string, string>,
+  options: QmpDumpOptions,
+): Promise<QmpDump> {
   const started = performance.now();
   const definitions: Record<string, QmpCpuDefinition[]> = {};
   const expansions: Record<string, Record<string, QmpProps>> = {};
   const expansionErrors: Record<string, Record<string, string>> = {};
   const queue = [...machineTypes];
-  const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+  const concurrency = Math.max(1, options.concurrency ?? Math.min(2, availableParallelism()));
   const worker = async () => {
     for (let machineType = queue.shift(); machineType; machineType = queue.shift()) {
       const result = await dumpMachine(binary, machineType, accel);
@@ -327,21 +431,14 @@ export async function qmpDump(options: QmpDumpOptions = {}): Promise<QmpDump> {
   const packageMatch = /\((.*)\)/.exec(version.split('\n')[0]);
   const pkg = packageMatch ? packageMatch[1] : '';
 
-  const dump: QmpDump = {
-    qemu: { binary, version: version.split('\n')[0], package: pkg, accel },
+  return {
+    qemu: { binary: describeSpec(binary), version: version.split('\n')[0], package: pkg, accel },
     machineTypes,
+    listedMachineTypes,
     machineAliases,
     definitions: Object.fromEntries(machineTypes.map((m) => [m, definitions[m]])),
     expansions: Object.fromEntries(machineTypes.map((m) => [m, expansions[m]])),
     expansionErrors,
     elapsedMs: Math.round(performance.now() - started),
   };
-  if (cacheFile && cacheDir) {
-    await mkdir(cacheDir, { recursive: true });
-    // Written aside and renamed, so a test reading the cache never sees half a file.
-    const partial = `${cacheFile}.${process.pid}.tmp`;
-    await writeFile(partial, gzipSync(JSON.stringify(dump)));
-    await rename(partial, cacheFile);
-  }
-  return dump;
 }
