@@ -299,6 +299,7 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
   );
 
   const effects: Effect[] = [];
+  const headFeatures = new Set([...head.features, ...base.features].map((f) => f.name));
   for (const n of candidates) {
     for (const mt of commonMachines) {
       const before = eb.get(n.name, mt.name, 'kvm');
@@ -306,8 +307,10 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
       if (!before || !after) continue;
       const released = releasedMachine(mt) && releasedNames.has(n.name);
       for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
-        // A feature never mentioned is off: undefined and false are the same to a guest.
-        if (before[p] !== after[p] && (before[p] ?? false) !== (after[p] ?? false))
+        // A feature never mentioned is off: undefined and false are the same to a guest. A knob
+        // new in head is not: its `false` may be the new behaviour, as compat entries tell.
+        const newKnob = before[p] === undefined && !headFeatures.has(p) && !(p in base.propertyDefaults);
+        if (before[p] !== after[p] && (newKnob || (before[p] ?? false) !== (after[p] ?? false)))
           effects.push({
             name: n.name,
             machineType: mt.name,
@@ -561,7 +564,7 @@ function newPropertyDrafts(
     drafts.push({
       rule: 'compat-confined-change',
       class: 'safe',
-      title: `${property} is new, and ${set?.name ?? 'a compat array'} sets it to ${entry.value} on ${ofCommon(machineTypes.length)}`,
+      title: `${property} is new, and ${set?.name ?? 'a compat array'} sets it to ${entry.value} for ${ofCommon(machineTypes.length)}`,
       message:
         `${property} is a CPU property the base does not have. On ${ofCommon(machineTypes.length)}, ` +
         `${set?.name ?? 'a compat array'} (${entry.location.path}:${entry.location.line}) sets it to ${entry.value} ` +
