@@ -7,10 +7,13 @@
  * that a CPU changed on a machine type both of them have.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { EffectiveModels } from '../../src/catalog/effective.js';
 import { QEMU_X86_FILES } from '../../src/parse/qemu-x86/files.js';
+import { readQemuX86Catalog } from '../../src/parse/qemu-x86/index.js';
 import type { Finding, Report } from '../../src/report/finding.js';
+import { fsSource } from '../../src/source/fs-source.js';
 import { checkRevisions } from '../../src/source/revisions.js';
 import { binaryChanges, type BinaryChange } from '../support/binary-changes.js';
 import { debianSource, type DebianSourceOptions } from '../support/debian-source.js';
@@ -271,4 +274,46 @@ describe('a property new in head, on the real 10.0.13 → 10.2.2 diff', () => {
     const cpuC = repo.read('target/i386/cpu.c').split('\n');
     expect(cpuC[f.location.line - 1]).toContain('"x-arch-cap-always-on"');
   });
+});
+
+describe('per-instance properties come from the tree', () => {
+  test.each([
+    ['bullseye', {}, ['apic-id', 'core-id', 'die-id', 'node-id', 'socket-id', 'thread-id'], 'hw/i386/x86.c'],
+    [
+      'trixie',
+      {},
+      [
+        'apic-id',
+        'book-id',
+        'cluster-id',
+        'core-id',
+        'die-id',
+        'drawer-id',
+        'module-id',
+        'node-id',
+        'socket-id',
+        'thread-id',
+      ],
+      'hw/i386/x86-common.c',
+    ],
+  ] as const)(
+    'QEMU of %s: QAPI CpuInstanceProperties and what x86_cpu_new() sets',
+    async (suite, options, ids, newCpuFile) => {
+      const tree = await debianSource('qemu', suite, options);
+      const catalog = await readQemuX86Catalog(fsSource(tree));
+      expect(Object.keys(catalog.instanceProperties!).sort()).toEqual([...ids]);
+      const at = (p: string): string => {
+        const l = catalog.instanceProperties![p]!;
+        return `${l.path}: ${readFileSync(path.join(tree, l.path), 'utf8').split('\n')[l.line - 1]!.trim()}`;
+      };
+      expect(at('socket-id')).toBe("qapi/machine.json: '*socket-id': 'int',");
+      expect(at('apic-id')).toMatch(
+        new RegExp(`^${newCpuFile}: .*object_property_set_uint\\(cpu, "apic-id"`),
+      );
+      // They are no part of any effective model.
+      const em = new EffectiveModels(catalog);
+      const e = em.get('Skylake-Server', catalog.machineTypes.at(-1)!.name)!;
+      for (const id of ids) expect(e[id]).toBeUndefined();
+    },
+  );
 });
