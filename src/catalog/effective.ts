@@ -68,6 +68,8 @@ export class EffectiveModels {
   private readonly spelling = new Map<string, string>();
 
   private readonly caching: boolean;
+  /** Properties of one CPU of a machine (topology ids): never part of an effective model. */
+  private readonly instance: ReadonlySet<string>;
 
   /** `cache: false` for one pass over everything, where keeping every result costs memory. */
   constructor(
@@ -75,6 +77,7 @@ export class EffectiveModels {
     options: { cache?: boolean } = {},
   ) {
     this.caching = options.cache ?? true;
+    this.instance = new Set(Object.keys(catalog.instanceProperties ?? {}));
     for (const n of registeredNames(catalog)) if (!this.names.has(n.name)) this.names.set(n.name, n);
     for (const m of catalog.machineTypes) this.machines.set(m.name, m);
     for (const f of catalog.features) {
@@ -101,13 +104,22 @@ export class EffectiveModels {
     return this.spelling.get(property) ?? property;
   }
 
-  /** The compat entries that reach CPUs on a machine type, in the order QEMU applies them. */
+  /** Whether a property identifies one CPU of a machine (a topology id) rather than the model. */
+  isInstanceProperty(property: string): boolean {
+    return this.instance.has(property);
+  }
+
+  /**
+   * The compat entries that reach CPUs on a machine type, in the order QEMU applies them;
+   * entries for per-instance properties are left out with those properties.
+   */
   cpuCompatEntries(machineType: MachineType): CompatProperty[] {
     let entries = this.compatByMachine.get(machineType.name);
     if (!entries) {
       entries = [];
       for (const set of machineType.compatSets) {
-        for (const e of this.catalog.compatSets[set]?.entries ?? []) if (e.target !== null) entries.push(e);
+        for (const e of this.catalog.compatSets[set]?.entries ?? [])
+          if (e.target !== null && !this.instance.has(e.property)) entries.push(e);
       }
       this.compatByMachine.set(machineType.name, entries);
     }
@@ -156,6 +168,7 @@ export class EffectiveModels {
     let cached = this.baseCache.get(key);
     if (!cached) {
       const props: Record<string, PropValue> = { ...this.catalog.propertyDefaults };
+      for (const p of this.instance) delete props[p];
       const explicit = new Set<string>();
       for (const p of model.props) props[this.canonicalProperty(p.property)] = p.value;
       for (const p of this.catalog.alwaysOn) props[p.property] = p.value;

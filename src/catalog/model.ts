@@ -152,6 +152,11 @@ export interface Catalog {
   accelDefaults: Record<Exclude<Accel, 'none'>, PropSetting[]>;
   /** Every property a CPU object has before the model is loaded (features off, knobs). */
   propertyDefaults: Record<string, PropValue>;
+  /**
+   * Properties that identify one CPU of a machine (topology ids, the APIC id), with where the
+   * catalog says so. A machine gives each CPU its own values: they are not part of any model.
+   */
+  instanceProperties?: Record<string, SourceLocation>;
   /** Where a property default is written, where the catalog says. */
   propertyDefaultLocations?: Record<string, SourceLocation>;
   /** Props every model gets after its definition (QEMU sets `hypervisor`). */

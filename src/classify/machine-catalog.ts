@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { EffectiveModels, registeredNames, resolveVersion } from '../catalog/effective.js';
 import type {
   Catalog,
+  CompatProperty,
   CompatSet,
   CpuModel,
   MachineType,
@@ -298,6 +299,7 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
   );
 
   const effects: Effect[] = [];
+  const headFeatures = new Set([...head.features, ...base.features].map((f) => f.name));
   for (const n of candidates) {
     for (const mt of commonMachines) {
       const before = eb.get(n.name, mt.name, 'kvm');
@@ -305,8 +307,10 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
       if (!before || !after) continue;
       const released = releasedMachine(mt) && releasedNames.has(n.name);
       for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
-        // A feature never mentioned is off: undefined and false are the same to a guest.
-        if (before[p] !== after[p] && (before[p] ?? false) !== (after[p] ?? false))
+        // A feature never mentioned is off: undefined and false are the same to a guest. A knob
+        // new in head is not: its `false` may be the new behaviour, as compat entries tell.
+        const newKnob = before[p] === undefined && !headFeatures.has(p) && !(p in base.propertyDefaults);
+        if (before[p] !== after[p] && (newKnob || (before[p] ?? false) !== (after[p] ?? false)))
           effects.push({
             name: n.name,
             machineType: mt.name,
@@ -318,6 +322,10 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
       }
     }
   }
+
+  const newProperties = newPropertyEffects(effects, base, head, eh, headNames);
+  effects.splice(0, effects.length, ...newProperties.judged);
+  drafts.push(...newPropertyDrafts(newProperties, head, releasedMachine, commonMachines.length));
 
   const gains: HostGain[] = [];
   const pairs = consecutivePairs(head.machineTypes);
@@ -378,6 +386,221 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
     const suggestion =
       draft.class === 'safe' || !input.headLine ? undefined : revertSuggestion(g.change, input.headLine);
     drafts.push(suggestion ? { ...draft, suggestion } : draft);
+  }
+  return drafts;
+}
+
+/**
+ * Effects of properties that the base does not have at all (QEMU adds CPU properties in most
+ * releases). The base has no value to compare with, so what counts is where head's value on a
+ * machine type the base had comes from: a compat entry (QEMU's way of restoring the old
+ * behaviour there), or the property's own default with nothing setting it. A value a model, a
+ * version or an accelerator default sets, or one that adds a host requirement, is judged like
+ * any other change.
+ */
+interface NewPropertyEffects {
+  /** Effects the usual rules judge. */
+  judged: Effect[];
+  /** By the compat entry that sets the new property on those machine types. */
+  confined: Map<CompatProperty, Effect[]>;
+  /**
+   * By the compat entry that sets the new property for some machine types, where head's default
+   * reaches others that the base had: the entry shows the default is new behaviour.
+   */
+  uncovered: Map<CompatProperty, Effect[]>;
+  /** By property: head's default reaches machine types the base had, and nothing sets it. */
+  byDefault: Map<string, Effect[]>;
+}
+
+function newPropertyEffects(
+  effects: Effect[],
+  base: Catalog,
+  head: Catalog,
+  eh: EffectiveModels,
+  headNames: Map<string, RegisteredName>,
+): NewPropertyEffects {
+  const out: NewPropertyEffects = {
+    judged: [],
+    confined: new Map(),
+    uncovered: new Map(),
+    byDefault: new Map(),
+  };
+  // Newest compat arrays first, as machine types add them, so that the first match is the newest.
+  const setOrder = uniq(head.machineTypes.flatMap((m) => m.compatSets));
+  const allEntries = setOrder
+    .flatMap((name) => head.compatSets[name]?.entries ?? [])
+    .filter((x) => x.target !== null);
+  const baseFeatures = new Set(base.features.map((f) => f.name));
+  const isNew = (p: string): boolean => !(p in base.propertyDefaults) && !baseFeatures.has(p);
+  const setsIt = (p: string, props: { property: string }[]): boolean =>
+    props.some((x) => eh.canonicalProperty(x.property) === p);
+  for (const e of effects) {
+    const hostGain = e.after === true && hostRequirements(head, { [e.property]: true }).has(e.property);
+    if (!isNew(e.property) || hostGain) {
+      out.judged.push(e);
+      continue;
+    }
+    const n = headNames.get(e.name)!;
+    const mt = eh.machineType(e.machineType)!;
+    const entry = eh
+      .cpuCompatEntries(mt)
+      .filter(
+        (x) =>
+          (x.target === '*' || x.target === e.name) &&
+          (head.minimumOf?.[x.property] ?? eh.canonicalProperty(x.property)) === e.property,
+      )
+      .at(-1);
+    if (entry) {
+      if (eh.typedValue(e.property, entry.value) === e.after) {
+        const list = out.confined.get(entry) ?? [];
+        out.confined.set(entry, [...list, e]);
+      } else out.judged.push(e);
+      continue;
+    }
+    const version = resolveVersion(n, mt);
+    const setByCatalog =
+      setsIt(e.property, n.model.props) ||
+      (version !== 'legacy' &&
+        n.model.versions.some((v) => v.version <= version && setsIt(e.property, v.props))) ||
+      setsIt(e.property, head.accelDefaults.kvm) ||
+      setsIt(e.property, head.alwaysOn);
+    if (setByCatalog || head.propertyDefaults[e.property] !== e.after) {
+      out.judged.push(e);
+      continue;
+    }
+    // A compat entry elsewhere that sets the property says what the old behaviour was, and so
+    // that the default is the new one: machine types it does not reach have changed.
+    const elsewhere = allEntries.find(
+      (x) =>
+        (x.target === '*' || x.target === e.name) &&
+        (head.minimumOf?.[x.property] ?? eh.canonicalProperty(x.property)) === e.property &&
+        eh.typedValue(e.property, x.value) !== e.after,
+    );
+    if (elsewhere) {
+      const list = out.uncovered.get(elsewhere) ?? [];
+      out.uncovered.set(elsewhere, [...list, e]);
+    } else {
+      const list = out.byDefault.get(e.property) ?? [];
+      out.byDefault.set(e.property, [...list, e]);
+    }
+  }
+  return out;
+}
+
+function newPropertyDrafts(
+  np: NewPropertyEffects,
+  head: Catalog,
+  releasedMachine: (m: MachineType) => boolean,
+  commonMachines: number,
+): Draft[] {
+  const drafts: Draft[] = [];
+  const ofCommon = (n: number): string =>
+    n === commonMachines
+      ? `all ${n} machine types the base had`
+      : `${n} of the ${commonMachines} machine types the base had`;
+  const setOf = (entry: CompatProperty): CompatSet | undefined =>
+    Object.values(head.compatSets).find((s) => s.entries.includes(entry));
+  for (const [entry, effects] of np.uncovered) {
+    const property = effects[0]!.property;
+    const released = effects.filter((e) => e.released);
+    const set = setOf(entry);
+    const where = `${set?.name ?? 'a compat array'} (${entry.location.path}:${entry.location.line})`;
+    const value = head.propertyDefaults[property]!;
+    if (!released.length) {
+      drafts.push({
+        rule: 'compat-confined-change',
+        class: 'safe',
+        title: `${property} is new; only unreleased machine types get its default ${fmt(value)}`,
+        message:
+          `${property} is a CPU property the base does not have. ${where} sets it to ${entry.value} for older machine types; ` +
+          `the machine types that get the default ${fmt(value)} instead (${uniq(effects.map((e) => e.machineType)).join(', ')}) are not released yet.`,
+        models: uniq(effects.map((e) => e.name)),
+        machineTypes: uniq(effects.map((e) => e.machineType)),
+        property,
+        before: null,
+        after: value,
+        location: loc(entry.location, 'RIGHT'),
+        fix: 'none needed',
+      });
+      continue;
+    }
+    const machineTypes = uniq(released.map((e) => e.machineType));
+    const confining = newestReleasedCompatSet(head, releasedMachine);
+    const driver = entry.target === '*' ? 'TYPE_X86_CPU' : `"${entry.target}" "-" TYPE_X86_CPU`;
+    const line = `{ ${driver}, "${property}", "${entry.value}" },`;
+    drafts.push({
+      rule: 'released-model-changed',
+      class: 'new-model-required',
+      title: `${property} is new, and released machine types get its new default ${fmt(value)}`,
+      message:
+        `${property} is a CPU property the base does not have. ${where} sets it to ${entry.value} for older machine types: ` +
+        `the value that keeps their old behaviour, so the default ${fmt(value)} is the new one. ` +
+        `${machineTypes.length} released machine type(s) that the entry does not reach (${machineTypes.join(', ')}) now get the default: ` +
+        'the guest of every model on them changes.',
+      models: uniq(released.map((e) => e.name)),
+      machineTypes,
+      property,
+      before: null,
+      after: value,
+      location: loc(entry.location, 'RIGHT'),
+      fix: confining
+        ? `keep the old behaviour on every released machine type: add ${line} to ${confining.name}`
+        : `keep the old behaviour on every released machine type with a compat entry ${line}`,
+      ...(confining
+        ? {
+            fixLines: {
+              path: confining.location.path,
+              afterLine: confining.location.line,
+              text: `    ${line}`,
+            },
+          }
+        : {}),
+    });
+  }
+  for (const [entry, effects] of np.confined) {
+    const property = effects[0]!.property;
+    const machineTypes = uniq(effects.map((e) => e.machineType));
+    const set = setOf(entry);
+    drafts.push({
+      rule: 'compat-confined-change',
+      class: 'safe',
+      title: `${property} is new, and ${set?.name ?? 'a compat array'} sets it to ${entry.value} for ${ofCommon(machineTypes.length)}`,
+      message:
+        `${property} is a CPU property the base does not have. On ${ofCommon(machineTypes.length)}, ` +
+        `${set?.name ?? 'a compat array'} (${entry.location.path}:${entry.location.line}) sets it to ${entry.value} ` +
+        `for ${entry.target === '*' ? 'every CPU' : entry.target}: the value that keeps their old behaviour, ` +
+        'so only newer machine types get the new one, and no host requirement grows.',
+      models: uniq(effects.map((e) => e.name)),
+      machineTypes,
+      property,
+      before: null,
+      after: effects[0]!.after ?? null,
+      location: loc(entry.location, 'RIGHT'),
+      fix: 'none needed',
+    });
+  }
+  for (const [property, effects] of np.byDefault) {
+    const machineTypes = uniq(effects.map((e) => e.machineType));
+    const value = head.propertyDefaults[property]!;
+    const at = head.propertyDefaultLocations?.[property];
+    drafts.push({
+      rule: 'new-property-default',
+      class: 'safe',
+      title: `${property} is new; the machine types the base had get its default ${fmt(value)}`,
+      message:
+        `${property} is a CPU property the base does not have${at ? ` (${at.path}:${at.line})` : ''}, and no model, ` +
+        `version or compat entry sets it: on ${ofCommon(machineTypes.length)} it takes its default, ${fmt(value)}. ` +
+        'A new property names behaviour the base had fixed in code; by the convention that keeps machine types stable, ' +
+        'a default that changed old machine types would come with a compat entry restoring the old value. ' +
+        'Whether the default equals the old behaviour lies in that code, which the catalog tables do not show.',
+      models: uniq(effects.map((e) => e.name)),
+      machineTypes,
+      property,
+      before: null,
+      after: value,
+      location: at ? loc(at, 'RIGHT') : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' },
+      fix: 'none needed; if the default changes what released machine types did, add a compat entry with the old value to the newest released compat array',
+    });
   }
   return drafts;
 }

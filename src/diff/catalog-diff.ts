@@ -138,7 +138,10 @@ export function diffCatalogs(base: Catalog, head: Catalog): CatalogChange[] {
     );
   }
 
+  const instance = (p: string): boolean =>
+    p in (head.instanceProperties ?? {}) || p in (base.instanceProperties ?? {});
   for (const [p, hv] of Object.entries(head.propertyDefaults)) {
+    if (instance(p)) continue; // A topology id's default is the machine's business, not a model's.
     const bv = base.propertyDefaults[p];
     if (bv !== undefined && bv !== hv)
       out.push({

@@ -97,6 +97,14 @@ export const RULES: readonly RuleDescription[] = [
       'type gains no host requirement.',
   },
   {
+    id: 'new-property-default',
+    class: 'safe',
+    summary: 'A CPU property new in this change takes its default on the machine types the base had',
+    description:
+      'The base has no such property and no compat entry sets it, so the default is taken as the ' +
+      'behaviour the base had in code; a default that changes old machine types needs a compat entry.',
+  },
+  {
     id: 'unreleased-change',
     class: 'safe',
     summary: 'A change to an entry that no release has shipped yet',

@@ -1,13 +1,14 @@
 /**
- * An audit of QEMU 7.2's real catalog finds the type-2 machine changes QEMU made over the
- * years (POLICY.md's worked examples), each at the compat entry that keeps older machine
- * types without the feature; waivers accept them with their reasons.
+ * An audit of a real QEMU catalog finds the type-2 machine changes QEMU made over the years
+ * (POLICY.md's worked examples), each at the compat entry that keeps older machine types
+ * without the feature, on every release whose registered machine types still cover them;
+ * waivers accept them with their reasons.
  */
-import { beforeAll, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { audit } from '../../src/engine.js';
 import type { Finding, Report } from '../../src/report/finding.js';
 import { fsSource } from '../../src/source/fs-source.js';
-import { debianSource } from '../support/debian-source.js';
+import { debianSource, type DebianSourceOptions } from '../support/debian-source.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -94,4 +95,98 @@ test('a waiver accepts a type-2 change with its reason; unused and expired waive
     true,
   );
   expect(waived.counts.waived).toBe(3);
+});
+
+/** QEMU's historical type-2 changes: the release that made each, and the compat entry that confines it. */
+const HISTORY = [
+  {
+    since: '2.5',
+    property: 'abm',
+    models: ['Haswell', 'Broadwell'],
+    entry: (m: string) => `{ "${m}-" TYPE_X86_CPU, "abm", "off" },`,
+  },
+  {
+    since: '2.12',
+    property: 'clflushopt',
+    models: ['Skylake-Server'],
+    entry: (m: string) => `{ "${m}" "-" TYPE_X86_CPU, "clflushopt", "off" },`,
+  },
+  {
+    since: '3.1',
+    property: 'pku',
+    models: ['Skylake-Server'],
+    entry: (m: string) => `{ "${m}" "-" TYPE_X86_CPU, "pku", "off" },`,
+  },
+  {
+    since: '4.0',
+    property: 'rdtscp',
+    models: ['Opteron_G3', 'Opteron_G4', 'Opteron_G5'],
+    entry: (m: string) => `{ "${m}" "-" TYPE_X86_CPU, "rdtscp", "off" },`,
+  },
+];
+
+/**
+ * Each release with the oldest pc-q35 machine type its binary registers. Up to 10.0 that is
+ * pc-q35-2.4, which covers the whole history; from 10.1 QEMU stops registering machine types
+ * older than six years, and 10.2 starts at 5.0, after every change of the history.
+ */
+const TREES: {
+  release: string;
+  suite: string;
+  options?: DebianSourceOptions;
+  oldestQ35: string;
+  history: typeof HISTORY;
+}[] = [
+  { release: '5.2', suite: 'bullseye', oldestQ35: 'pc-q35-2.4', history: HISTORY },
+  { release: '7.2', suite: 'bookworm', oldestQ35: 'pc-q35-2.4', history: HISTORY },
+  { release: '10.0.2', suite: 'bookworm-backports', oldestQ35: 'pc-q35-2.4', history: HISTORY },
+  { release: '10.0.13', suite: 'trixie', oldestQ35: 'pc-q35-2.4', history: HISTORY },
+  {
+    release: '10.2.2',
+    suite: 'sid',
+    options: { version: '1:10.2.2+ds-1' },
+    oldestQ35: 'pc-q35-5.0',
+    history: [],
+  },
+];
+
+describe.each(TREES)('audit of QEMU $release ($suite)', ({ suite, options, oldestQ35, history }) => {
+  let tree: string;
+  let audited: Report;
+  beforeAll(async () => {
+    tree = await debianSource('qemu', suite, options);
+    audited = await audit({
+      catalog: { format: 'qemu-x86', path: '.' },
+      head: fsSource(tree),
+      headRef: { ref: tree },
+      failOn: 'type-2',
+    });
+  }, 300_000);
+
+  test('registers pc-q35 machine types from the one its binary starts at', () => {
+    expect(audited.machineTypes!.filter((m) => m.startsWith('pc-q35-'))[0]).toBe(oldestQ35);
+  });
+
+  test('finds every historical type-2 change its machine types cover, at its compat entry, and no other', () => {
+    const pcLines = readFileSync(path.join(tree, 'hw/i386/pc.c'), 'utf8').split('\n');
+    for (const { since, property, models, entry } of history) {
+      for (const model of models) {
+        const f = find(audited, property, model);
+        expect({ model, ...f }).toMatchObject({
+          model,
+          rule: 'machine-type-host-requirement',
+          class: 'type-2',
+          verdict: 'fail',
+        });
+        expect(f!.machineTypes.sort()).toEqual([`pc-i440fx-${since}`, `pc-q35-${since}`]);
+        expect(f!.hostRequirement?.gained).toEqual([property]);
+        expect(f!.location.path).toBe('hw/i386/pc.c');
+        expect(pcLines[f!.location.line - 1]!.trim()).toBe(entry(model));
+      }
+    }
+    const covered = new Set(history.flatMap((h) => h.models.map((m) => `${h.property} ${m}`)));
+    for (const { property, models } of HISTORY)
+      for (const model of models)
+        if (!covered.has(`${property} ${model}`)) expect(find(audited, property, model)).toBeUndefined();
+  });
 });

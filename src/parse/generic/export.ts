@@ -69,7 +69,12 @@ export function catalogToData(catalog: Catalog): Record<string, unknown> {
       ...(catalog.accelDefaults.kvm.length ? { kvm: propMap(catalog.accelDefaults.kvm) } : {}),
       ...(catalog.accelDefaults.tcg.length ? { tcg: propMap(catalog.accelDefaults.tcg) } : {}),
     }),
-    propertyDefaults: nonEmpty({ ...catalog.propertyDefaults }),
+    // A CPU's place in a machine's topology (socket-id, ...) is no part of any model.
+    propertyDefaults: nonEmpty(
+      Object.fromEntries(
+        Object.entries(catalog.propertyDefaults).filter(([p]) => !(p in (catalog.instanceProperties ?? {}))),
+      ),
+    ),
     alwaysOn: nonEmpty(propMap(catalog.alwaysOn)),
     features: catalog.features.length
       ? catalog.features.map((f) => ({ name: f.name, word: f.word || undefined, bit: f.bit }))

@@ -26,6 +26,11 @@ export const QEMU_X86_FILES = {
   piixC: 'hw/i386/pc_piix.c',
   hwVersionH: 'include/qemu/hw-version.h',
   osdepH: 'include/qemu/osdep.h',
+  /** QAPI's CpuInstanceProperties: what identifies one CPU of a machine. */
+  machineJson: 'qapi/machine.json',
+  /** x86_cpu_new(), which sets each new CPU's apic-id: hw/i386/x86.c before QEMU 9.0. */
+  x86CommonC: 'hw/i386/x86-common.c',
+  x86C: 'hw/i386/x86.c',
 } as const;
 
 export type QemuFileKey = keyof typeof QEMU_X86_FILES;
@@ -178,5 +183,7 @@ export async function loadQemuTree(
     structures[key] = readFileStructure(pre, macros);
   }
   files.push(path('version'));
+  for (const key of ['machineJson', 'x86CommonC', 'x86C'] as const)
+    if (text[key] !== undefined) files.push(path(key));
   return { source, root, text, macros, structures, headerTokens, path, files: files.sort() };
 }

@@ -5,6 +5,7 @@ import type { CatalogSource } from '../../source/catalog-source.js';
 import { readLevelRules } from './cpu-levels.js';
 import { CpuTableReader, findFunction } from './cpu-tables.js';
 import { loadQemuTree } from './files.js';
+import { readInstanceProperties } from './instance-properties.js';
 import { readCompatSets, readMachineTypes } from './machines.js';
 
 /**
@@ -79,6 +80,7 @@ export async function readQemuX86Catalog(
     compatSets,
     accelDefaults: cpu.readAccelDefaults(),
     propertyDefaults,
+    instanceProperties: readInstanceProperties(tree),
     propertyDefaultLocations: cpu.propertyDefaultLocations,
     // x86_cpu_load_model sets CPUID_EXT_HYPERVISOR on every model.
     alwaysOn: hypervisor ? [{ property: 'hypervisor', value: true, location: hypervisor.location! }] : [],
