@@ -112,6 +112,20 @@ describe('QEMU 10.0 (trixie)', () => {
     expect(err.message).toMatch(/kvm_arch_get_supported_cpuid/);
   });
 
+  test('x86_cpu_expand_features() without the statement that drops KVM features elsewhere', async () => {
+    let line = 0;
+    const err = await failure('trixie', (t) => {
+      t.edit(
+        'target/i386/cpu.c',
+        '        env->features[FEAT_KVM] = 0;\n',
+        '        env->features[FEAT_KVM] &= ~0;\n',
+      );
+      line = t.lineOf('target/i386/cpu.c', 'void x86_cpu_expand_features(X86CPU *cpu, Error **errp)');
+    });
+    expect(err.message).toMatch(/clears no feature word without KVM/);
+    expect(err.location).toEqual({ path: 'target/i386/cpu.c', line });
+  });
+
   test('a machine type defined but never registered', async () => {
     const err = await failure('trixie', (t) =>
       t.edit(

@@ -164,6 +164,7 @@ export const catalogSchema = {
           atLeast: { type: 'number' },
           whenAny: { type: 'array', items: propName },
           enabledBy: propName,
+          alsoEnabledBy: { type: 'array', items: propName },
         },
       },
     },

@@ -87,7 +87,13 @@ interface RawCatalog {
   alwaysOn?: PropMap;
   features?: { name: string; word?: string; bit?: number }[];
   featureDependencies?: { feature: string; clears: string[] }[];
-  levelRules?: { property: string; atLeast: number; whenAny: string[]; enabledBy?: string }[];
+  levelRules?: {
+    property: string;
+    atLeast: number;
+    whenAny: string[];
+    enabledBy?: string;
+    alsoEnabledBy?: string[];
+  }[];
   minimumOf?: Record<string, string>;
   accelClears?: Partial<Record<'kvm' | 'tcg' | 'none', string[]>>;
   hostRequirements?: {
@@ -299,6 +305,7 @@ function build(loaded: LoadedYaml, raw: RawCatalog): Catalog {
       atLeast: r.atLeast,
       whenAny: [...r.whenAny],
       ...(r.enabledBy !== undefined ? { enabledBy: r.enabledBy } : {}),
+      ...(r.alsoEnabledBy?.length ? { alsoEnabledBy: [...r.alsoEnabledBy] } : {}),
       location: loc(['levelRules', i]),
     })),
     ...(raw.minimumOf ? { minimumOf: nameTable(raw.minimumOf) } : {}),

@@ -88,6 +88,7 @@ export function catalogToData(catalog: Catalog): Record<string, unknown> {
           atLeast: r.atLeast,
           whenAny: r.whenAny,
           enabledBy: r.enabledBy,
+          alsoEnabledBy: r.alsoEnabledBy,
         }))
       : undefined,
     minimumOf: catalog.minimumOf ? nonEmpty({ ...catalog.minimumOf }) : undefined,

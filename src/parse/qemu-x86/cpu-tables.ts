@@ -348,7 +348,7 @@ export class CpuTableReader {
   readWordsClearedWithoutKvm(): string[] {
     const fn = findFunction(this.tree, 'x86_cpu_expand_features', ['cpuC']);
     const out: string[] = [];
-    if (!fn) return out;
+    if (!fn) return this.fail('cpuC', undefined, 'x86_cpu_expand_features() was not found');
     const { statements } = fn.body;
     statements.forEach((st, k) => {
       const text = st.map((t) => t.text).join(' ');
@@ -358,6 +358,15 @@ export class CpuTableReader {
         out.push(...(this.featureNames.get(m[1]!) ?? []).filter((n): n is string => !!n));
       }
     });
+    if (!out.length) {
+      // Without it, KVM's own features would stay on under TCG: a wrong model, not a smaller one.
+      this.fail(
+        fn.key,
+        fn.body.line,
+        'x86_cpu_expand_features() clears no feature word without KVM (`if (!kvm_enabled() ...) env->features[FEAT_KVM] = 0;`)',
+        'cpu-model-guard follows x86_cpu_expand_features() to know which features exist only under KVM',
+      );
+    }
     return out;
   }
 
