@@ -500,7 +500,14 @@ function newPropertyDrafts(
       : `${n} of the ${commonMachines} machine types the base had`;
   const setOf = (entry: CompatProperty): CompatSet | undefined =>
     Object.values(head.compatSets).find((s) => s.entries.includes(entry));
+  // The machine types that get a confined property's new default, when none of them is
+  // released, are part of the same cause as the entry that confines it: one finding says both.
+  const unreleasedDefaults = new Map<CompatProperty, Effect[]>();
   for (const [entry, effects] of np.uncovered) {
+    if (np.confined.has(entry) && !effects.some((e) => e.released)) unreleasedDefaults.set(entry, effects);
+  }
+  for (const [entry, effects] of np.uncovered) {
+    if (unreleasedDefaults.has(entry)) continue;
     const property = effects[0]!.property;
     const released = effects.filter((e) => e.released);
     const set = setOf(entry);
@@ -561,6 +568,8 @@ function newPropertyDrafts(
     const property = effects[0]!.property;
     const machineTypes = uniq(effects.map((e) => e.machineType));
     const set = setOf(entry);
+    const newer = uniq((unreleasedDefaults.get(entry) ?? []).map((e) => e.machineType));
+    const value = head.propertyDefaults[property];
     drafts.push({
       rule: 'compat-confined-change',
       class: 'safe',
@@ -569,9 +578,12 @@ function newPropertyDrafts(
         `${property} is a CPU property the base does not have. On ${ofCommon(machineTypes.length)}, ` +
         `${set?.name ?? 'a compat array'} (${entry.location.path}:${entry.location.line}) sets it to ${entry.value} ` +
         `for ${entry.target === '*' ? 'every CPU' : entry.target}: the value that keeps their old behaviour, ` +
-        'so only newer machine types get the new one, and no host requirement grows.',
+        'so only newer machine types get the new one, and no host requirement grows.' +
+        (newer.length
+          ? ` The machine types that get the default ${fmt(value)} (${newer.join(', ')}) are not released yet.`
+          : ''),
       models: uniq(effects.map((e) => e.name)),
-      machineTypes,
+      machineTypes: newer.length ? newer : machineTypes,
       property,
       before: null,
       after: effects[0]!.after ?? null,

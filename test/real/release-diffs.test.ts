@@ -153,7 +153,14 @@ describe('what each release diff is, and why', () => {
       .get('5.2→7.2')!
       .filter((c) => c.property === 'family' && c.machineType === 'pc-i440fx-5.2');
     expect(shown).toEqual([
-      { machineType: 'pc-i440fx-5.2', model: 'qemu64-v1', property: 'family', before: 6, after: 15 },
+      {
+        machineType: 'pc-i440fx-5.2',
+        model: 'qemu64-v1',
+        property: 'family',
+        kind: 'changed',
+        before: 6,
+        after: 15,
+      },
     ]);
   });
 
