@@ -78,7 +78,8 @@ function catalogToData(catalog) {
             ...(catalog.accelDefaults.kvm.length ? { kvm: propMap(catalog.accelDefaults.kvm) } : {}),
             ...(catalog.accelDefaults.tcg.length ? { tcg: propMap(catalog.accelDefaults.tcg) } : {}),
         }),
-        propertyDefaults: nonEmpty({ ...catalog.propertyDefaults }),
+        // A CPU's place in a machine's topology (socket-id, ...) is no part of any model.
+        propertyDefaults: nonEmpty(Object.fromEntries(Object.entries(catalog.propertyDefaults).filter(([p]) => !(p in (catalog.instanceProperties ?? {}))))),
         alwaysOn: nonEmpty(propMap(catalog.alwaysOn)),
         features: catalog.features.length
             ? catalog.features.map((f) => ({ name: f.name, word: f.word || undefined, bit: f.bit }))
@@ -92,6 +93,7 @@ function catalogToData(catalog) {
                 atLeast: r.atLeast,
                 whenAny: r.whenAny,
                 enabledBy: r.enabledBy,
+                alsoEnabledBy: r.alsoEnabledBy,
             }))
             : undefined,
         minimumOf: catalog.minimumOf ? nonEmpty({ ...catalog.minimumOf }) : undefined,

@@ -7363,14 +7363,14 @@ function requirePatternProperties () {
 	return patternProperties;
 }
 
-var not = {};
+var not$1 = {};
 
 var hasRequiredNot;
 
 function requireNot () {
-	if (hasRequiredNot) return not;
+	if (hasRequiredNot) return not$1;
 	hasRequiredNot = 1;
-	Object.defineProperty(not, "__esModule", { value: true });
+	Object.defineProperty(not$1, "__esModule", { value: true });
 	const util_1 = /*@__PURE__*/ requireUtil();
 	const def = {
 	    keyword: "not",
@@ -7393,9 +7393,9 @@ function requireNot () {
 	    },
 	    error: { message: "must NOT be valid" },
 	};
-	not.default = def;
+	not$1.default = def;
 	
-	return not;
+	return not$1;
 }
 
 var anyOf = {};
@@ -18540,6 +18540,13 @@ const RULES = [
             'type gains no host requirement.',
     },
     {
+        id: 'new-property-default',
+        class: 'safe',
+        summary: 'A CPU property new in this change takes its default on the machine types the base had',
+        description: 'The base has no such property and no compat entry sets it, so the default is taken as the ' +
+            'behaviour the base had in code; a default that changes old machine types needs a compat entry.',
+    },
+    {
         id: 'unreleased-change',
         class: 'safe',
         summary: 'A change to an entry that no release has shipped yet',
@@ -19293,10 +19300,13 @@ class EffectiveModels {
     /** Alternative spellings QEMU accepts for feature properties (`sse4_1` for `sse4.1`). */
     spelling = new Map();
     caching;
+    /** Properties of one CPU of a machine (topology ids): never part of an effective model. */
+    instance;
     /** `cache: false` for one pass over everything, where keeping every result costs memory. */
     constructor(catalog, options = {}) {
         this.catalog = catalog;
         this.caching = options.cache ?? true;
+        this.instance = new Set(Object.keys(catalog.instanceProperties ?? {}));
         for (const n of registeredNames(catalog))
             if (!this.names.has(n.name))
                 this.names.set(n.name, n);
@@ -19322,14 +19332,21 @@ class EffectiveModels {
     canonicalProperty(property) {
         return this.spelling.get(property) ?? property;
     }
-    /** The compat entries that reach CPUs on a machine type, in the order QEMU applies them. */
+    /** Whether a property identifies one CPU of a machine (a topology id) rather than the model. */
+    isInstanceProperty(property) {
+        return this.instance.has(property);
+    }
+    /**
+     * The compat entries that reach CPUs on a machine type, in the order QEMU applies them;
+     * entries for per-instance properties are left out with those properties.
+     */
     cpuCompatEntries(machineType) {
         let entries = this.compatByMachine.get(machineType.name);
         if (!entries) {
             entries = [];
             for (const set of machineType.compatSets) {
                 for (const e of this.catalog.compatSets[set]?.entries ?? [])
-                    if (e.target !== null)
+                    if (e.target !== null && !this.instance.has(e.property))
                         entries.push(e);
             }
             this.compatByMachine.set(machineType.name, entries);
@@ -19370,6 +19387,8 @@ class EffectiveModels {
         let cached = this.baseCache.get(key);
         if (!cached) {
             const props = { ...this.catalog.propertyDefaults };
+            for (const p of this.instance)
+                delete props[p];
             const explicit = new Set();
             for (const p of model.props)
                 props[this.canonicalProperty(p.property)] = p.value;
@@ -19468,6 +19487,8 @@ class EffectiveModels {
             if (explicit.has(rule.property))
                 continue;
             if (rule.enabledBy && props[rule.enabledBy] !== true)
+                continue;
+            if (rule.alsoEnabledBy?.some((k) => props[k] !== true))
                 continue;
             const current = props[rule.property];
             if (typeof current === 'number' &&
@@ -26207,7 +26228,10 @@ function diffCatalogs(base, head) {
             side: a ? 'RIGHT' : 'LEFT',
         })));
     }
+    const instance = (p) => p in (head.instanceProperties ?? {}) || p in (base.instanceProperties ?? {});
     for (const [p, hv] of Object.entries(head.propertyDefaults)) {
+        if (instance(p))
+            continue; // A topology id's default is the machine's business, not a model's.
         const bv = base.propertyDefaults[p];
         if (bv !== undefined && bv !== hv)
             out.push({
@@ -26511,6 +26535,7 @@ function classifyMachineCatalog(input) {
     }
     const candidates = [...headNames.values()].filter((n) => baseNames.has(n.name) && (touchesAll || touchedNames.has(n.name)));
     const effects = [];
+    const headFeatures = new Set([...head.features, ...base.features].map((f) => f.name));
     for (const n of candidates) {
         for (const mt of commonMachines) {
             const before = eb.get(n.name, mt.name, 'kvm');
@@ -26519,8 +26544,10 @@ function classifyMachineCatalog(input) {
                 continue;
             const released = releasedMachine(mt) && releasedNames.has(n.name);
             for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
-                // A feature never mentioned is off: undefined and false are the same to a guest.
-                if (before[p] !== after[p] && (before[p] ?? false) !== (after[p] ?? false))
+                // A feature never mentioned is off: undefined and false are the same to a guest. A knob
+                // new in head is not: its `false` may be the new behaviour, as compat entries tell.
+                const newKnob = before[p] === undefined && !headFeatures.has(p) && !(p in base.propertyDefaults);
+                if (before[p] !== after[p] && (newKnob || (before[p] ?? false) !== (after[p] ?? false)))
                     effects.push({
                         name: n.name,
                         machineType: mt.name,
@@ -26532,6 +26559,9 @@ function classifyMachineCatalog(input) {
             }
         }
     }
+    const newProperties = newPropertyEffects(effects, base, head, eh, headNames);
+    effects.splice(0, effects.length, ...newProperties.judged);
+    drafts.push(...newPropertyDrafts(newProperties, head, releasedMachine, commonMachines.length));
     const gains = [];
     const pairs = consecutivePairs(head.machineTypes);
     for (const n of candidates) {
@@ -26580,6 +26610,189 @@ function classifyMachineCatalog(input) {
         const draft = draftForGroup(g, base, head, changes, releasedMachine);
         const suggestion = draft.class === 'safe' || !input.headLine ? undefined : revertSuggestion(g.change, input.headLine);
         drafts.push(suggestion ? { ...draft, suggestion } : draft);
+    }
+    return drafts;
+}
+function newPropertyEffects(effects, base, head, eh, headNames) {
+    const out = {
+        judged: [],
+        confined: new Map(),
+        uncovered: new Map(),
+        byDefault: new Map(),
+    };
+    // Newest compat arrays first, as machine types add them, so that the first match is the newest.
+    const setOrder = uniq(head.machineTypes.flatMap((m) => m.compatSets));
+    const allEntries = setOrder
+        .flatMap((name) => head.compatSets[name]?.entries ?? [])
+        .filter((x) => x.target !== null);
+    const baseFeatures = new Set(base.features.map((f) => f.name));
+    const isNew = (p) => !(p in base.propertyDefaults) && !baseFeatures.has(p);
+    const setsIt = (p, props) => props.some((x) => eh.canonicalProperty(x.property) === p);
+    for (const e of effects) {
+        const hostGain = e.after === true && hostRequirements(head, { [e.property]: true }).has(e.property);
+        if (!isNew(e.property) || hostGain) {
+            out.judged.push(e);
+            continue;
+        }
+        const n = headNames.get(e.name);
+        const mt = eh.machineType(e.machineType);
+        const entry = eh
+            .cpuCompatEntries(mt)
+            .filter((x) => (x.target === '*' || x.target === e.name) &&
+            (head.minimumOf?.[x.property] ?? eh.canonicalProperty(x.property)) === e.property)
+            .at(-1);
+        if (entry) {
+            if (eh.typedValue(e.property, entry.value) === e.after) {
+                const list = out.confined.get(entry) ?? [];
+                out.confined.set(entry, [...list, e]);
+            }
+            else
+                out.judged.push(e);
+            continue;
+        }
+        const version = resolveVersion(n, mt);
+        const setByCatalog = setsIt(e.property, n.model.props) ||
+            (version !== 'legacy' &&
+                n.model.versions.some((v) => v.version <= version && setsIt(e.property, v.props))) ||
+            setsIt(e.property, head.accelDefaults.kvm) ||
+            setsIt(e.property, head.alwaysOn);
+        if (setByCatalog || head.propertyDefaults[e.property] !== e.after) {
+            out.judged.push(e);
+            continue;
+        }
+        // A compat entry elsewhere that sets the property says what the old behaviour was, and so
+        // that the default is the new one: machine types it does not reach have changed.
+        const elsewhere = allEntries.find((x) => (x.target === '*' || x.target === e.name) &&
+            (head.minimumOf?.[x.property] ?? eh.canonicalProperty(x.property)) === e.property &&
+            eh.typedValue(e.property, x.value) !== e.after);
+        if (elsewhere) {
+            const list = out.uncovered.get(elsewhere) ?? [];
+            out.uncovered.set(elsewhere, [...list, e]);
+        }
+        else {
+            const list = out.byDefault.get(e.property) ?? [];
+            out.byDefault.set(e.property, [...list, e]);
+        }
+    }
+    return out;
+}
+function newPropertyDrafts(np, head, releasedMachine, commonMachines) {
+    const drafts = [];
+    const ofCommon = (n) => n === commonMachines
+        ? `all ${n} machine types the base had`
+        : `${n} of the ${commonMachines} machine types the base had`;
+    const setOf = (entry) => Object.values(head.compatSets).find((s) => s.entries.includes(entry));
+    // The machine types that get a confined property's new default, when none of them is
+    // released, are part of the same cause as the entry that confines it: one finding says both.
+    const unreleasedDefaults = new Map();
+    for (const [entry, effects] of np.uncovered) {
+        if (np.confined.has(entry) && !effects.some((e) => e.released))
+            unreleasedDefaults.set(entry, effects);
+    }
+    for (const [entry, effects] of np.uncovered) {
+        if (unreleasedDefaults.has(entry))
+            continue;
+        const property = effects[0].property;
+        const released = effects.filter((e) => e.released);
+        const set = setOf(entry);
+        const where = `${set?.name ?? 'a compat array'} (${entry.location.path}:${entry.location.line})`;
+        const value = head.propertyDefaults[property];
+        if (!released.length) {
+            drafts.push({
+                rule: 'compat-confined-change',
+                class: 'safe',
+                title: `${property} is new; only unreleased machine types get its default ${fmt(value)}`,
+                message: `${property} is a CPU property the base does not have. ${where} sets it to ${entry.value} for older machine types; ` +
+                    `the machine types that get the default ${fmt(value)} instead (${uniq(effects.map((e) => e.machineType)).join(', ')}) are not released yet.`,
+                models: uniq(effects.map((e) => e.name)),
+                machineTypes: uniq(effects.map((e) => e.machineType)),
+                property,
+                before: null,
+                after: value,
+                location: loc(entry.location, 'RIGHT'),
+                fix: 'none needed',
+            });
+            continue;
+        }
+        const machineTypes = uniq(released.map((e) => e.machineType));
+        const confining = newestReleasedCompatSet(head, releasedMachine);
+        const driver = entry.target === '*' ? 'TYPE_X86_CPU' : `"${entry.target}" "-" TYPE_X86_CPU`;
+        const line = `{ ${driver}, "${property}", "${entry.value}" },`;
+        drafts.push({
+            rule: 'released-model-changed',
+            class: 'new-model-required',
+            title: `${property} is new, and released machine types get its new default ${fmt(value)}`,
+            message: `${property} is a CPU property the base does not have. ${where} sets it to ${entry.value} for older machine types: ` +
+                `the value that keeps their old behaviour, so the default ${fmt(value)} is the new one. ` +
+                `${machineTypes.length} released machine type(s) that the entry does not reach (${machineTypes.join(', ')}) now get the default: ` +
+                'the guest of every model on them changes.',
+            models: uniq(released.map((e) => e.name)),
+            machineTypes,
+            property,
+            before: null,
+            after: value,
+            location: loc(entry.location, 'RIGHT'),
+            fix: confining
+                ? `keep the old behaviour on every released machine type: add ${line} to ${confining.name}`
+                : `keep the old behaviour on every released machine type with a compat entry ${line}`,
+            ...(confining
+                ? {
+                    fixLines: {
+                        path: confining.location.path,
+                        afterLine: confining.location.line,
+                        text: `    ${line}`,
+                    },
+                }
+                : {}),
+        });
+    }
+    for (const [entry, effects] of np.confined) {
+        const property = effects[0].property;
+        const machineTypes = uniq(effects.map((e) => e.machineType));
+        const set = setOf(entry);
+        const newer = uniq((unreleasedDefaults.get(entry) ?? []).map((e) => e.machineType));
+        const value = head.propertyDefaults[property];
+        drafts.push({
+            rule: 'compat-confined-change',
+            class: 'safe',
+            title: `${property} is new, and ${set?.name ?? 'a compat array'} sets it to ${entry.value} for ${ofCommon(machineTypes.length)}`,
+            message: `${property} is a CPU property the base does not have. On ${ofCommon(machineTypes.length)}, ` +
+                `${set?.name ?? 'a compat array'} (${entry.location.path}:${entry.location.line}) sets it to ${entry.value} ` +
+                `for ${entry.target === '*' ? 'every CPU' : entry.target}: the value that keeps their old behaviour, ` +
+                'so only newer machine types get the new one, and no host requirement grows.' +
+                (newer.length
+                    ? ` The machine types that get the default ${fmt(value)} (${newer.join(', ')}) are not released yet.`
+                    : ''),
+            models: uniq(effects.map((e) => e.name)),
+            machineTypes: newer.length ? newer : machineTypes,
+            property,
+            before: null,
+            after: effects[0].after ?? null,
+            location: loc(entry.location, 'RIGHT'),
+            fix: 'none needed',
+        });
+    }
+    for (const [property, effects] of np.byDefault) {
+        const machineTypes = uniq(effects.map((e) => e.machineType));
+        const value = head.propertyDefaults[property];
+        const at = head.propertyDefaultLocations?.[property];
+        drafts.push({
+            rule: 'new-property-default',
+            class: 'safe',
+            title: `${property} is new; the machine types the base had get its default ${fmt(value)}`,
+            message: `${property} is a CPU property the base does not have${at ? ` (${at.path}:${at.line})` : ''}, and no model, ` +
+                `version or compat entry sets it: on ${ofCommon(machineTypes.length)} it takes its default, ${fmt(value)}. ` +
+                'A new property names behaviour the base had fixed in code; by the convention that keeps machine types stable, ' +
+                'a default that changed old machine types would come with a compat entry restoring the old value. ' +
+                'Whether the default equals the old behaviour lies in that code, which the catalog tables do not show.',
+            models: uniq(effects.map((e) => e.name)),
+            machineTypes,
+            property,
+            before: null,
+            after: value,
+            location: at ? loc(at, 'RIGHT') : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' },
+            fix: 'none needed; if the default changes what released machine types did, add a compat entry with the old value to the newest released compat array',
+        });
     }
     return drafts;
 }
@@ -26880,22 +27093,55 @@ const isIdentPart = (c) => {
     const k = c.charCodeAt(0);
     return (k >= 97 && k <= 122) || (k >= 65 && k <= 90) || (k >= 48 && k <= 57) || k === 95;
 };
-function tokenize(text, path) {
-    if (text.includes('\0')) {
+/**
+ * Translation phase 2: every backslash-newline pair is deleted, wherever it stands (inside
+ * string literals, comments, directives and tokens alike). Returns the spliced text and, for
+ * each of its characters, the physical line it came from, so that tokens keep the line they
+ * start on.
+ */
+function spliceLines(text) {
+    const lineOf = new Int32Array(text.length + 1);
+    const out = [];
+    let line = 1;
+    let chunkStart = 0;
+    let length = 0;
+    for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 92 /* \\ */) {
+            const next = text.charCodeAt(i + 1);
+            const skip = next === 10 ? 2 : next === 13 && text.charCodeAt(i + 2) === 10 ? 3 : 0;
+            if (skip) {
+                out.push(text.slice(chunkStart, i));
+                i += skip - 1;
+                chunkStart = i + 1;
+                line++;
+                continue;
+            }
+        }
+        lineOf[length++] = line;
+        if (c === 10)
+            line++;
+    }
+    out.push(text.slice(chunkStart));
+    lineOf[length] = line;
+    return { text: out.join(''), lineOf: lineOf.subarray(0, length + 1) };
+}
+function tokenize(source, path) {
+    if (source.includes('\0')) {
         throw new CatalogError('file is binary (it contains NUL bytes), expected C source', { path }, 'check that the path names the C source file');
     }
+    const { text, lineOf } = spliceLines(source);
     const tokens = [];
     let i = 0;
-    let line = 1;
     let atLineStart = true;
     const n = text.length;
-    const fail = (message, at = line) => {
+    const fail = (message, at = lineOf[i]) => {
         throw new CatalogError(message, { path, line: at }, 'the file may be truncated or not C source');
     };
     /** Reads one token starting at `i` (no whitespace or comments there). */
     const readToken = (out) => {
         const c = text[i];
-        const startLine = line;
+        const startLine = lineOf[i];
         if (isIdentStart(c)) {
             let j = i + 1;
             while (j < n && isIdentPart(text[j]))
@@ -26945,25 +27191,14 @@ function tokenize(text, path) {
         // Stray characters (`@`, `$`, backquote, non-ASCII outside literals) cannot start C tokens.
         fail(`unexpected character '${c}'`);
     };
-    /** Skips blanks and comments; a newline outside a directive ends nothing here. */
+    /** Skips blanks and comments; in a directive, stops at the newline that ends it. */
     const skipSpace = (inDirective) => {
         while (i < n) {
             const c = text[i];
-            if (c === '\\' && text[i + 1] === '\n') {
-                i += 2;
-                line++;
-                continue;
-            }
-            if (c === '\\' && text[i + 1] === '\r' && text[i + 2] === '\n') {
-                i += 3;
-                line++;
-                continue;
-            }
             if (c === '\n') {
                 if (inDirective)
                     return true;
                 i++;
-                line++;
                 atLineStart = true;
                 continue;
             }
@@ -26975,9 +27210,6 @@ function tokenize(text, path) {
                 const end = text.indexOf('*/', i + 2);
                 if (end < 0)
                     fail('unterminated comment');
-                for (let k = i; k < end; k++)
-                    if (text[k] === '\n')
-                        line++;
                 i = end + 2;
                 continue;
             }
@@ -26996,7 +27228,7 @@ function tokenize(text, path) {
         if (i >= n)
             break;
         if (text[i] === '#' && atLineStart) {
-            const startLine = line;
+            const startLine = lineOf[i];
             i++;
             const body = [];
             while (i < n) {
@@ -27194,35 +27426,78 @@ function evaluateCondition(tokens, macros, path, line) {
     return typeof value === 'bigint' ? value !== 0n : value !== '';
 }
 /**
- * Expands macros in a token list. Expanded tokens carry the line of the invocation, so that
- * a value computed from a macro points at the line that used it.
+ * Expands macros in a token list the way the C preprocessor does: a macro's replacement is
+ * rescanned together with the tokens that follow it (so `PICK(...)(args)` calls the macro that
+ * PICK chose), arguments are expanded before substitution unless `#` or `##` touches them, and
+ * `...` / `__VA_ARGS__` take the remaining arguments. Each token carries the names of the macros
+ * it came from, which are not expanded again inside themselves. Expanded tokens carry the line
+ * of the invocation, so that a value computed from a macro points at the line that used it.
  */
 function expandMacros(tokens, macros, hidden = new Set()) {
     const out = [];
-    for (let i = 0; i < tokens.length; i++) {
-        const t = tokens[i];
-        const def = t.kind === 'ident' && !hidden.has(t.text) ? macros.get(t.text) : undefined;
+    // Pending input, last token first, so that a replacement is pushed back in front of the rest.
+    const input = [];
+    for (let k = tokens.length - 1; k >= 0; k--)
+        input.push({ tok: tokens[k], hide: hidden });
+    while (input.length) {
+        const { tok: t, hide } = input.pop();
+        const def = t.kind === 'ident' && !hide.has(t.text) ? macros.get(t.text) : undefined;
         if (!def) {
             out.push(t);
             continue;
         }
-        const innerHidden = new Set(hidden).add(def.name);
+        const innerHide = new Set(hide).add(def.name);
         if (!def.params) {
-            out.push(...expandMacros(relocate(def.body, t.line), macros, innerHidden));
+            const body = relocate(def.body, t.line);
+            for (let k = body.length - 1; k >= 0; k--)
+                input.push({ tok: body[k], hide: innerHide });
             continue;
         }
-        if (tokens[i + 1]?.text !== '(') {
+        if (input.at(-1)?.tok.text !== '(') {
             out.push(t);
             continue;
         }
-        const { args, end } = collectArguments(tokens, i + 1);
-        i = end;
+        // Collect the arguments from the pending input.
+        const args = [[]];
+        let depth = 0;
+        let closed = false;
+        while (input.length) {
+            const a = input.pop().tok;
+            if (a.text === '(' || a.text === '[' || a.text === '{') {
+                if (depth++ === 0)
+                    continue;
+            }
+            else if (a.text === ')' || a.text === ']' || a.text === '}') {
+                if (--depth === 0) {
+                    closed = true;
+                    break;
+                }
+            }
+            else if (a.text === ',' && depth === 1) {
+                args.push([]);
+                continue;
+            }
+            args[args.length - 1].push(a);
+        }
+        if (!closed)
+            throw new CatalogError(`unbalanced parentheses in a call of the macro ${def.name}`, undefined);
+        const params = def.params;
+        const variadic = params.at(-1) === '...';
+        const named = variadic ? params.slice(0, -1) : params;
+        const argOf = (name) => {
+            if (variadic && name === '__VA_ARGS__') {
+                const rest = args.slice(named.length);
+                return rest.flatMap((r, k) => (k ? [{ kind: 'punct', text: ',', line: t.line }, ...r] : r));
+            }
+            const p = named.indexOf(name);
+            return p >= 0 ? (args[p] ?? []) : undefined;
+        };
         const substituted = [];
         const body = def.body;
         for (let k = 0; k < body.length; k++) {
             const b = body[k];
-            if (b.text === '#' && body[k + 1] && def.params.includes(body[k + 1].text)) {
-                const arg = args[def.params.indexOf(body[k + 1].text)] ?? [];
+            if (b.text === '#' && body[k + 1] && argOf(body[k + 1].text) !== undefined) {
+                const arg = argOf(body[k + 1].text);
                 substituted.push({
                     kind: 'string',
                     text: JSON.stringify(arg.map((a) => a.text).join(' ')),
@@ -27231,17 +27506,18 @@ function expandMacros(tokens, macros, hidden = new Set()) {
                 k++;
                 continue;
             }
-            const p = b.kind === 'ident' ? def.params.indexOf(b.text) : -1;
-            if (p >= 0) {
-                const arg = args[p] ?? [];
+            const arg = b.kind === 'ident' ? argOf(b.text) : undefined;
+            if (arg) {
                 const pasted = body[k + 1]?.text === '##' || body[k - 1]?.text === '##';
-                substituted.push(...(pasted ? arg : expandMacros(arg, macros, hidden)));
+                substituted.push(...(pasted ? arg : expandMacros(arg, macros, hide)).map((a) => ({ ...a, line: t.line })));
             }
             else {
                 substituted.push({ ...b, line: t.line });
             }
         }
-        out.push(...expandMacros(pasteTokens(substituted), macros, innerHidden));
+        const result = pasteTokens(substituted);
+        for (let k = result.length - 1; k >= 0; k--)
+            input.push({ tok: result[k], hide: innerHide });
     }
     return out;
 }
@@ -27421,7 +27697,7 @@ function parseNumber(text) {
  * scope (`DEFINE_Q35_MACHINE(...)`).
  */
 function readFileStructure(file, macros) {
-    const toks = file.tokens;
+    const toks = [...file.tokens];
     const initializers = new Map();
     const functions = new Map();
     const calls = [];
@@ -27429,6 +27705,17 @@ function readFileStructure(file, macros) {
     let i = 0;
     while (i < toks.length) {
         const t = toks[i];
+        const def = t.kind === 'ident' ? macros.get(t.text) : undefined;
+        if (def?.params && toks[i + 1]?.text === '(') {
+            // A macro invoked at file scope (`DEFINE_PC_MACHINE(...)`) stands for the definitions it
+            // expands to: read those, as the compiler does.
+            const { end } = collectArgumentsAt(toks, i + 1, file.path);
+            toks.splice(i, end + 1 - i, ...expandMacros(toks.slice(i, end + 1), macros));
+            continue;
+        }
+        if (t.text === '}') {
+            throw new CatalogError("a '}' at file scope closes nothing", { path: file.path, line: t.line });
+        }
         if (t.text === ';') {
             const decl = peelMacroCalls(toks.slice(declStart, i), calls, file.path);
             if (decl[0]?.kind === 'ident' && decl[1]?.text === '(' && decl.at(-1)?.text === ')') {
@@ -27462,6 +27749,7 @@ function readFileStructure(file, macros) {
                     name,
                     line: decl[open - 1].line,
                     endLine: toks[end].line,
+                    tokens: toks.slice(i + 1, end),
                     ...splitStatements(toks.slice(i + 1, end)),
                 });
                 declStart = end + 1;
@@ -27471,6 +27759,18 @@ function readFileStructure(file, macros) {
         }
         i++;
     }
+    const rest = peelMacroCalls(toks.slice(declStart), calls, file.path);
+    if (rest[0]?.kind === 'ident' && rest[1]?.text === '(' && rest.at(-1)?.text === ')') {
+        const { args, end } = collectArgumentsAt(rest, 1, file.path);
+        if (end === rest.length - 1)
+            calls.push({ name: rest[0].text, args, line: rest[0].line });
+    }
+    else if (rest.length) {
+        throw new CatalogError(`the file ends inside a declaration ('${rest[0].text}' ...)`, {
+            path: file.path,
+            line: rest[0].line,
+        });
+    }
     return { path: file.path, initializers, functions, calls };
 }
 /**
@@ -27479,7 +27779,7 @@ function readFileStructure(file, macros) {
  */
 function peelMacroCalls(decl, calls, path) {
     let k = 0;
-    while (decl[k]?.kind === 'ident' && /^[A-Z][A-Z0-9_]*$/.test(decl[k].text) && decl[k + 1]?.text === '(') {
+    while (decl[k]?.kind === 'ident' && decl[k + 1]?.text === '(') {
         const { args, end } = collectArgumentsAt(decl, k + 1, path);
         if (end === decl.length - 1)
             break;
@@ -27676,9 +27976,1148 @@ class InitializerReader {
         return this.fail(`'${o}' is never closed`, this.toks[open]);
     }
 }
+/** A brace list that starts at `tokens[start]` (a local `static T x[] = { ... }`). */
+function readInitList(tokens, start, path, macros) {
+    return new InitializerReader([...tokens], start, path, macros).readList();
+}
 /** The first item whose designator names `field`. */
 function field(list, name) {
     return list.items.find((it) => it.designators.length === 1 && 'field' in it.designators[0] && it.designators[0].field === name);
+}
+
+const OPEN = { '(': ')', '[': ']', '{': '}' };
+function parseStatements(tokens, path) {
+    let pos = 0;
+    const fail = (message, tok = tokens[pos]) => {
+        throw new CatalogError(message, { path, line: tok?.line ?? tokens.at(-1)?.line });
+    };
+    /** Index just past the bracket group opening at `open`. */
+    const skipGroup = (open) => {
+        const stack = [];
+        for (let j = open; j < tokens.length; j++) {
+            const t = tokens[j].text;
+            if (OPEN[t])
+                stack.push(OPEN[t]);
+            else if (t === ')' || t === ']' || t === '}') {
+                if (stack.pop() !== t)
+                    fail(`'${t}' does not match what it closes`, tokens[j]);
+                if (!stack.length)
+                    return j + 1;
+            }
+        }
+        return fail(`'${tokens[open].text}' is never closed`, tokens[open]);
+    };
+    const parenthesized = () => {
+        if (tokens[pos]?.text !== '(')
+            fail(`expected '(' after ${tokens[pos - 1]?.text ?? 'a keyword'}`);
+        const end = skipGroup(pos);
+        const inner = tokens.slice(pos + 1, end - 1);
+        pos = end;
+        return inner;
+    };
+    const statement = () => {
+        const t = tokens[pos];
+        if (!t)
+            return fail('a statement is missing at the end of the function');
+        if (t.text === '{') {
+            const end = skipGroup(pos);
+            const inner = parseStatements(tokens.slice(pos + 1, end - 1), path);
+            pos = end;
+            return { kind: 'block', body: inner, line: t.line };
+        }
+        if (t.text === 'if' && t.kind === 'ident') {
+            pos++;
+            const condition = parenthesized();
+            const then = statement();
+            if (tokens[pos]?.text === 'else') {
+                pos++;
+                return { kind: 'if', condition, then, else: statement(), line: t.line };
+            }
+            return { kind: 'if', condition, then, line: t.line };
+        }
+        if ((t.text === 'for' || t.text === 'while' || t.text === 'switch') && t.kind === 'ident') {
+            pos++;
+            const head = parenthesized();
+            return { kind: 'loop', keyword: t.text, head, body: statement(), line: t.line };
+        }
+        if (t.text === 'do' && t.kind === 'ident') {
+            pos++;
+            const body = statement();
+            if (tokens[pos]?.text !== 'while')
+                fail("expected 'while' after the body of 'do'");
+            pos++;
+            const head = parenthesized();
+            if (tokens[pos]?.text !== ';')
+                fail("expected ';' after 'do ... while (...)'");
+            pos++;
+            return { kind: 'loop', keyword: 'do', head, body, line: t.line };
+        }
+        if ((t.text === 'case' || t.text === 'default') && t.kind === 'ident') {
+            const start = pos;
+            while (pos < tokens.length && tokens[pos].text !== ':')
+                pos++;
+            if (pos >= tokens.length)
+                fail(`'${t.text}' without ':'`, t);
+            pos++;
+            return { kind: 'label', tokens: tokens.slice(start, pos - 1), line: t.line };
+        }
+        if (t.text === ';') {
+            pos++;
+            return { kind: 'block', body: [], line: t.line };
+        }
+        const start = pos;
+        while (pos < tokens.length && tokens[pos].text !== ';') {
+            const x = tokens[pos].text;
+            if (x === '}' || x === ')' || x === ']')
+                fail(`'${x}' closes nothing`);
+            pos = OPEN[x] ? skipGroup(pos) : pos + 1;
+        }
+        if (pos >= tokens.length)
+            fail("a statement does not end with ';'", tokens[start]);
+        pos++;
+        return { kind: 'expr', tokens: tokens.slice(start, pos - 1), line: t.line };
+    };
+    const out = [];
+    while (pos < tokens.length)
+        out.push(statement());
+    return out;
+}
+/** The source text of tokens, one space between them, for messages and simple matching. */
+function tokenText(tokens) {
+    let text = textCache.get(tokens);
+    if (text === undefined)
+        textCache.set(tokens, (text = tokens.map((t) => t.text).join(' ')));
+    return text;
+}
+// Interpreters ask for the text of the same statements many times (once per machine type).
+const textCache = new WeakMap();
+
+const CPU_TYPE_SUFFIX = '-x86_64-cpu';
+const ALL_CPUS = 'x86_64-cpu';
+/** Every `GlobalProperty NAME[] = { ... }` of the machine files: the compat arrays. */
+function readCompatSets(tree, cpu) {
+    const sets = {};
+    for (const key of ['machineC', 'pcC', 'q35C', 'piixC']) {
+        const structure = tree.structures[key];
+        if (!structure)
+            continue;
+        for (const init of structure.initializers.values()) {
+            if (init.typeName !== 'GlobalProperty')
+                continue;
+            sets[init.name] = readCompatSet(tree, cpu, key, init.name, init.list, init.line);
+        }
+    }
+    const inPc = [...(tree.structures.pcC?.initializers.values() ?? [])].filter((i) => i.typeName === 'GlobalProperty');
+    if (!inPc.length) {
+        const legacy = tree.text.pcH?.split('\n').findIndex((l) => /#define PC_COMPAT_\d/.test(l));
+        if (legacy !== undefined && legacy >= 0) {
+            throw new CatalogError('no GlobalProperty compat arrays in hw/i386/pc.c, and include/hw/i386/pc.h defines PC_COMPAT_X_Y macros: this tree predates QEMU 3.1', { path: tree.path('pcH'), line: legacy + 1 }, 'cpu-model-guard reads QEMU trees from 3.1 on (tested with 5.2, 7.2, 10.0 and 10.2)');
+        }
+        throw new CatalogError(`${tree.path('pcC')} defines no compat arrays (GlobalProperty pc_compat_X_Y[] = { ... })`, { path: tree.path('pcC'), line: 1 }, "point the catalog at a complete QEMU source tree: pc.c holds the PC machines' compat arrays");
+    }
+    return sets;
+}
+/** One compat array: `{ driver, property, value }` entries. */
+function readCompatSet(tree, cpu, key, name, list, line) {
+    const init = { name, list };
+    const entries = [];
+    for (const item of init.list.items) {
+        if (item.value.kind !== 'list') {
+            throw new CatalogError(`${init.name}: expected { driver, property, value }`, {
+                path: tree.path(key),
+                line: item.line,
+            });
+        }
+        const [d, p, v] = item.value.items;
+        const driver = compatDriver(tree, key, d?.value.kind === 'expr' ? d.value.tokens : [], item.line, init.name);
+        const target = driver === ALL_CPUS
+            ? '*'
+            : driver.endsWith(CPU_TYPE_SUFFIX)
+                ? driver.slice(0, -CPU_TYPE_SUFFIX.length)
+                : null;
+        const str = (x, what) => {
+            if (target === null && x?.value.kind === 'expr') {
+                // Device properties are often macros of device headers outside the catalog;
+                // they never reach a CPU, so their text is enough.
+                try {
+                    return cpu.evalString(key, x.value, `${init.name} ${what}`) ?? 'NULL';
+                }
+                catch {
+                    return x.value.tokens.map((t) => t.text).join(' ');
+                }
+            }
+            const value = x ? cpu.evalString(key, x.value, `${init.name} ${what}`) : null;
+            if (value === null)
+                throw new CatalogError(`${init.name}: the ${what} is missing`, {
+                    path: tree.path(key),
+                    line: item.line,
+                });
+            return value;
+        };
+        const property = str(p, 'property');
+        const value = str(v, 'value');
+        entries.push({
+            driver,
+            target,
+            property,
+            value,
+            location: { path: tree.path(key), line: item.line },
+        });
+    }
+    return { name, location: { path: tree.path(key), line }, entries };
+}
+/**
+ * A compat entry's driver as QOM type name. Drivers of devices are often macros defined in
+ * headers outside the catalog (`TYPE_VIRTIO_NET`): those cannot name a CPU, so they are kept
+ * as text. A driver that looks like a CPU type but cannot be evaluated is an error.
+ */
+function compatDriver(tree, key, tokens, line, array) {
+    try {
+        const v = evaluateExpression(tokens, tree.macros, tree.path(key), { line });
+        if (typeof v === 'string')
+            return v;
+    }
+    catch (err) {
+        const text = tokens.map((t) => t.text).join(' ');
+        if (/X86_CPU|x86_64-cpu|-cpu"/.test(text))
+            throw err;
+        return text;
+    }
+    throw new CatalogError(`${array}: the driver is not a string`, { path: tree.path(key), line });
+}
+/**
+ * QEMU's PC machine types, found the way QEMU registers them. The machine files' file-scope
+ * macros (`DEFINE_Q35_MACHINE`, `DEFINE_PC_MACHINE`, `DEFINE_PC_VER_MACHINE`, whatever a tree
+ * calls them) are expanded from the tree's own definitions into the functions and `TypeInfo`s
+ * they stand for; every `type_init()` registration function is then run, `MACHINE_VER_DELETION`
+ * included (with QEMU's default environment: `getenv()` returns NULL), and each registered
+ * machine type's class_init with its option functions. What a machine type is (family, alias,
+ * compat arrays, default CPU version) is what that code sets; its place in the family is where
+ * its option function stands in the chain of option functions. Nothing is read from names.
+ */
+const MACHINE_FILES = ['q35C', 'piixC'];
+/** Files whose functions machine code calls and the reader follows. */
+const FOLLOWED_FILES = ['q35C', 'piixC', 'pcC', 'machineC'];
+class Return {
+    line;
+    constructor(line) {
+        this.line = line;
+    }
+}
+/** Fields of a machine class the catalog takes from the code; other fields are not CPU matters. */
+const CLASS_FIELDS = new Set(['family', 'alias', 'default_cpu_version', 'init', 'compat_props']);
+class MachineCode {
+    tree;
+    cpu;
+    compatSets;
+    mode = 'register';
+    parsed = new Map();
+    relevance = new Map();
+    depth = 0;
+    running = [];
+    constructor(tree, cpu, compatSets) {
+        this.tree = tree;
+        this.cpu = cpu;
+        this.compatSets = compatSets;
+    }
+    fail(key, line, message, hint) {
+        throw new CatalogError(message, { path: this.tree.path(key), line }, hint ??
+            'cpu-model-guard follows the machine code that QEMU runs when it registers its PC machine types');
+    }
+    function(name, prefer) {
+        for (const key of prefer ? [prefer, ...FOLLOWED_FILES] : FOLLOWED_FILES) {
+            const body = this.tree.structures[key]?.functions.get(name);
+            if (body)
+                return { key, body };
+        }
+        return undefined;
+    }
+    statements(key, fn) {
+        const id = `${key}\0${fn.name}`;
+        let st = this.parsed.get(id);
+        if (!st)
+            this.parsed.set(id, (st = parseStatements(fn.tokens, this.tree.path(key))));
+        return st;
+    }
+    /** Does running this code touch what the catalog reads? Decides whether an unreadable `if` matters. */
+    relevant(key, stmts, seen) {
+        return stmts.some((st) => {
+            const cache = this.statementRelevance[this.mode];
+            const cached = cache.get(st);
+            if (cached !== undefined)
+                return cached;
+            const r = this.statementRelevant(key, st, seen);
+            cache.set(st, r);
+            return r;
+        });
+    }
+    statementRelevance = {
+        register: new WeakMap(),
+        class: new WeakMap(),
+        init: new WeakMap(),
+    };
+    statementRelevant(key, st, seen) {
+        if (st.kind === 'block')
+            return this.relevant(key, st.body, seen);
+        if (st.kind === 'if')
+            return this.relevant(key, [st.then, ...(st.else ? [st.else] : [])], seen);
+        if (st.kind === 'loop')
+            return this.relevant(key, [st.body], seen);
+        if (st.kind === 'label')
+            return false;
+        const t = st.tokens;
+        const text = tokenText(t);
+        if (/\b(compat_props_add|x86_cpu_change_kvm_default)\b/.test(text))
+            return true;
+        if (this.mode === 'init')
+            return t.some((x, k) => x.kind === 'ident' && t[k + 1]?.text === '(' && this.functionRelevant(x.text, key, seen));
+        if (t[0]?.text === 'return')
+            return true;
+        if (/\b(type_register_static|type_register)\b/.test(text))
+            return true;
+        if (/-> (family|alias|default_cpu_version|init|compat_props) =/.test(text))
+            return true;
+        return t.some((x, k) => x.kind === 'ident' && t[k + 1]?.text === '(' && this.functionRelevant(x.text, key, seen));
+    }
+    functionRelevant(name, from, seen) {
+        const id = `${this.mode}\0${name}`;
+        const cached = this.relevance.get(id);
+        if (cached !== undefined)
+            return cached;
+        const f = this.function(name, from);
+        if (!f || seen.has(name))
+            return false;
+        seen.add(name);
+        const r = this.relevant(f.key, this.statements(f.key, f.body), seen);
+        this.relevance.set(id, r);
+        return r;
+    }
+    /** A condition's value, with QEMU's default environment and the locals in scope. */
+    condition(key, tokens, locals) {
+        const replaced = [];
+        for (let k = 0; k < tokens.length; k++) {
+            const t = tokens[k];
+            if (t.text === 'getenv' && tokens[k + 1]?.text === '(') {
+                // QEMU's default environment: no variable is set, getenv() returns NULL.
+                const { end } = collectArguments(tokens, k + 1);
+                replaced.push({ kind: 'number', text: '0', line: t.line });
+                k = end;
+                continue;
+            }
+            const local = t.kind === 'ident' ? locals.get(t.text) : undefined;
+            if (local && !('opaque' in local)) {
+                const v = 'num' in local ? local.num : 'str' in local && local.str === null ? 0n : 1n;
+                replaced.push({ kind: 'number', text: String(v), line: t.line });
+                continue;
+            }
+            replaced.push(t);
+        }
+        try {
+            const v = evaluateExpression(replaced, this.tree.macros, this.tree.path(key), {
+                line: tokens[0]?.line ?? 0,
+            });
+            return typeof v === 'bigint' ? v : 1n;
+        }
+        catch {
+            return undefined;
+        }
+    }
+    value(key, tokens, locals) {
+        let toks = tokens;
+        while (toks[0]?.text === '(' &&
+            toks.at(-1)?.text === ')' &&
+            collectArguments(toks, 0).end === toks.length - 1)
+            toks = toks.slice(1, -1);
+        if (toks.length === 1 && toks[0].kind === 'ident') {
+            const name = toks[0].text;
+            const local = locals.get(name);
+            if (local)
+                return local;
+            if (this.function(name, key))
+                return { fn: name };
+        }
+        try {
+            const v = evaluateExpression(toks, this.tree.macros, this.tree.path(key), { line: toks[0]?.line ?? 0 });
+            return typeof v === 'bigint' ? (v === 0n ? { str: null } : { num: v }) : { str: v };
+        }
+        catch {
+            return { opaque: true };
+        }
+    }
+    /** The TypeInfos a function hands to type_register_static(), whether or not it gets there. */
+    registersInFunction(name, from) {
+        const f = this.function(name, from);
+        if (!f)
+            return [];
+        const t = f.body.tokens;
+        const out = [];
+        t.forEach((x, k) => {
+            if ((x.text === 'type_register_static' || x.text === 'type_register') && t[k + 2]?.text === '&')
+                out.push(t[k + 3].text);
+        });
+        return out;
+    }
+    /**
+     * Runs a function of the machine code against the state of the class or registration; says
+     * where it returned early, if it did.
+     */
+    run(name, from, line, cls, reg) {
+        const f = this.function(name, from);
+        if (!f)
+            this.fail(from, line, `${name}() is called but not defined in the machine files`);
+        if (++this.depth > 200)
+            this.fail(f.key, f.body.line, `machine functions call each other in a loop at ${name}()`);
+        cls?.ran.add(name);
+        this.running.push(name);
+        try {
+            this.block(f.key, this.statements(f.key, f.body), new Map(), cls, reg);
+            return undefined;
+        }
+        catch (e) {
+            if (!(e instanceof Return))
+                throw e;
+            return e;
+        }
+        finally {
+            this.running.pop();
+            this.depth--;
+        }
+    }
+    block(key, stmts, locals, cls, reg) {
+        for (const st of stmts) {
+            if (st.kind === 'block')
+                this.block(key, st.body, locals, cls, reg);
+            else if (st.kind === 'label')
+                continue;
+            else if (st.kind === 'if') {
+                if (!this.relevant(key, [st], new Set()))
+                    continue;
+                const c = this.condition(key, st.condition, locals);
+                if (c === undefined)
+                    this.fail(key, st.line, `cannot evaluate the condition 'if (${tokenText(st.condition)})', which decides what a machine type gets`);
+                if (c !== 0n)
+                    this.block(key, [st.then], locals, cls, reg);
+                else if (st.else)
+                    this.block(key, [st.else], locals, cls, reg);
+            }
+            else if (st.kind === 'loop') {
+                if (!this.relevant(key, [st.body], new Set()))
+                    continue;
+                if (st.keyword === 'do' && this.condition(key, st.head, locals) === 0n) {
+                    this.block(key, [st.body], locals, cls, reg); // do { ... } while (0)
+                    continue;
+                }
+                this.fail(key, st.line, `a '${st.keyword}' loop around code that decides what a machine type gets`);
+            }
+            else
+                this.expression(key, st.tokens, st.line, locals, cls, reg);
+        }
+    }
+    expression(key, t, line, locals, cls, reg) {
+        const head = t[0]?.text ?? '';
+        if (head === 'return')
+            throw new Return(line);
+        const text = tokenText(t);
+        const assign = t.findIndex((x, k) => x.text === '=' && k > 0);
+        if (assign > 0) {
+            const lhs = t.slice(0, assign);
+            const rhs = t.slice(assign + 1);
+            // `void (*compat)(MachineState *m) = (compatfn);`, `PCMachineClass *pcmc = PC_MACHINE_CLASS(m);`
+            const fnPointer = /^\w+ \( \* (\w+) \) \(.*\)$/.exec(tokenText(lhs));
+            // `T *x`, `static T x[]`: a declaration names its variable last, before any `[...]`.
+            let named = lhs.length;
+            while (lhs[named - 1]?.text === ']')
+                named = lhs.map((x) => x.text).lastIndexOf('[', named - 1);
+            const declared = named > 1 && lhs[named - 1].kind === 'ident' ? lhs[named - 1].text : undefined;
+            const local = fnPointer?.[1] ?? (!lhs.some((x) => x.text === '->' || x.text === '.') ? declared : undefined);
+            if (local && lhs.some((x) => x.text === 'GlobalProperty') && rhs[0]?.text === '{') {
+                // A compat array of the function's own, named after the function it lives in.
+                const name = `${this.running.at(-1)}:${local}`;
+                const list = readInitList(rhs, 0, this.tree.path(key), this.tree.macros);
+                this.compatSets[name] = readCompatSet(this.tree, this.cpu, key, name, list, line);
+                locals.set(local, { compatSet: name });
+                return;
+            }
+            if (local) {
+                // A local is only ever tested or called (`if (compat) compat(machine);`): a function,
+                // NULL or a constant; anything computed (`PC_MACHINE_CLASS(m)`) is opaque.
+                const computed = rhs.some((x, k) => x.kind === 'ident' && rhs[k + 1]?.text === '(');
+                locals.set(local, computed ? { opaque: true } : this.value(key, rhs, locals));
+                return;
+            }
+            const field = lhs.at(-1)?.text ?? '';
+            if (lhs.at(-2)?.text === '->' && CLASS_FIELDS.has(field)) {
+                if (!cls)
+                    return;
+                const v = this.value(key, rhs, locals);
+                if (field === 'compat_props')
+                    this.fail(key, line, `'${text}': compat properties replaced, not added`);
+                if (field === 'init') {
+                    if (!('fn' in v))
+                        this.fail(key, line, `'${text}': the init function is not a function of the machine files`);
+                    cls.init = v.fn;
+                }
+                else if (field === 'default_cpu_version') {
+                    if (!('num' in v) && !('str' in v && v.str === null))
+                        this.fail(key, line, `'${text}': not a constant`);
+                    cls.defaultCpuVersion = 'num' in v ? v.num : 0n;
+                }
+                else {
+                    if (!('str' in v))
+                        this.fail(key, line, `'${text}': not a string constant or NULL`);
+                    if (field === 'family')
+                        cls.family = v.str;
+                    else
+                        cls.alias = v.str;
+                }
+            }
+            return;
+        }
+        if (t[1]?.text !== '(' || t.at(-1)?.text !== ')' || t[0].kind !== 'ident') {
+            if (/\bcompat_props\b/.test(text))
+                this.fail(key, line, `'${text}': a use of compat_props cpu-model-guard does not read`);
+            return;
+        }
+        const args = collectArguments(t, 1).args;
+        if (head === 'compat_props_add') {
+            const array = args[1];
+            if (array?.length !== 1 || array[0].kind !== 'ident')
+                this.fail(key, line, `compat_props_add(${tokenText(args[1] ?? [])}): the array is not named`);
+            const local = locals.get(array[0].text);
+            const name = local && 'compatSet' in local ? local.compatSet : array[0].text;
+            cls?.compatSets.push({ name, location: { path: this.tree.path(key), line } });
+            return;
+        }
+        if (head === 'x86_cpu_change_kvm_default') {
+            const [p, v] = args.map((a) => this.value(key, a, locals));
+            if (!p || !('str' in p) || p.str === null)
+                this.fail(key, line, `'${text}': the property is not a string`);
+            if (!v || !('str' in v))
+                this.fail(key, line, `'${text}': the value is not a string or NULL`);
+            cls?.accelDefaultChanges.push({
+                accel: 'kvm',
+                property: p.str,
+                value: v.str === null ? null : v.str === 'on' ? true : v.str === 'off' ? false : v.str,
+                location: { path: this.tree.path(key), line },
+            });
+            return;
+        }
+        if (head === 'type_register_static' || head === 'type_register') {
+            const m = /^& (\w+)$/.exec(tokenText(args[0] ?? []));
+            if (!m)
+                this.fail(key, line, `'${text}': the TypeInfo is not named`);
+            reg?.registered.push({ info: m[1], line });
+            return;
+        }
+        const local = locals.get(head);
+        const callee = local && 'fn' in local ? local.fn : this.function(head, key) ? head : undefined;
+        if (callee) {
+            if (cls && !cls.optionFn && args.length === 1 && !local)
+                cls.optionFn = callee;
+            this.run(callee, key, line, cls, reg);
+            return;
+        }
+        // class_init itself only calls the machine type's option function, which must be there.
+        if (this.mode === 'class' && this.depth === 1)
+            this.fail(key, line, `${head}() is called but not defined in the machine files`);
+        if (/\bcompat_props\b/.test(text))
+            this.fail(key, line, `${head}() is given compat_props, and its code is not in the files cpu-model-guard reads`);
+    }
+}
+function stringField(tree, key, list, name, info) {
+    const item = field(list, name);
+    if (!item || item.value.kind !== 'expr')
+        return undefined;
+    try {
+        const v = evaluateExpression(item.value.tokens, tree.macros, tree.path(key), { line: item.line });
+        return typeof v === 'string' ? v : undefined;
+    }
+    catch {
+        // A parent named by a macro of a header outside the catalog (TYPE_PCI_DEVICE) is not
+        // TYPE_PC_MACHINE, which pc.h defines: that TypeInfo is no machine type.
+        if (name === 'parent')
+            return undefined;
+        throw new CatalogError(`TypeInfo ${info}: .${name} cannot be evaluated`, {
+            path: tree.path(key),
+            line: item.line,
+        });
+    }
+}
+function macroString(tree, name, key) {
+    try {
+        const v = evaluateExpression([{ kind: 'ident', text: name, line: 0 }], tree.macros, tree.path(key), {
+            line: 0,
+        });
+        if (typeof v === 'string')
+            return v;
+    }
+    catch {
+        // Reported below.
+    }
+    throw new CatalogError(`${name} is not defined as a string in the headers read`, {
+        path: tree.path(name === 'TYPE_PC_MACHINE' ? 'pcH' : 'boardsH'),
+    });
+}
+function readMachineTypes(tree, cpu, projectVersion, compatSets, notes) {
+    const code = new MachineCode(tree, cpu, compatSets);
+    const pcMachine = macroString(tree, 'TYPE_PC_MACHINE', 'pcH');
+    const suffix = macroString(tree, 'TYPE_MACHINE_SUFFIX', 'boardsH');
+    const registered = [];
+    for (const key of MACHINE_FILES) {
+        const structure = tree.structures[key];
+        const reg = { registered: [] };
+        /** TypeInfo -> the line of the `return` that QEMU's registration code takes before registering it. */
+        const skipped = new Map();
+        for (const call of structure.calls) {
+            if (call.name !== 'type_init') {
+                if (/MACHINE/.test(call.name))
+                    code.fail(key, call.line, `${call.name}(...) is not defined in the files read, so the machine type it defines cannot be read`);
+                continue;
+            }
+            const fn = call.args[0];
+            if (fn?.length !== 1)
+                code.fail(key, call.line, 'type_init() without a function');
+            const before = new Set(reg.registered.map((r) => r.info));
+            const returned = code.run(fn[0].text, key, call.line, undefined, reg);
+            if (returned) {
+                for (const info of code.registersInFunction(fn[0].text, key))
+                    if (!before.has(info) && !reg.registered.some((r) => r.info === info))
+                        skipped.set(info, returned.line);
+            }
+        }
+        const registeredInfos = new Set(reg.registered.map((r) => r.info));
+        let found = 0;
+        for (const init of structure.initializers.values()) {
+            if (init.typeName !== 'TypeInfo')
+                continue;
+            const parent = stringField(tree, key, init.list, 'parent', init.name);
+            if (parent !== pcMachine)
+                continue;
+            const typeName = stringField(tree, key, init.list, 'name', init.name);
+            if (!typeName?.endsWith(suffix))
+                code.fail(key, init.line, `TypeInfo ${init.name}: its .name does not end in "${suffix}"`);
+            const name = typeName.slice(0, -suffix.length);
+            found++;
+            if (!registeredInfos.has(init.name)) {
+                // MACHINE_VER_DELETION returns before type_register_static for machine types past the
+                // deletion horizon: evaluated, it is what QEMU does. Anything else is a machine type lost.
+                const at = skipped.get(init.name);
+                if (at === undefined)
+                    code.fail(key, init.line, `machine type ${name} is defined but never registered (no type_init() function registers ${init.name})`);
+                notes.push(`${name} is defined in ${tree.path(key)} but not registered: its registration returns early (line ${at}, QEMU's machine type deletion)`);
+                continue;
+            }
+            const classInit = field(init.list, 'class_init');
+            const classFn = classInit?.value.kind === 'expr' && classInit.value.tokens.length === 1
+                ? classInit.value.tokens[0].text
+                : undefined;
+            if (!classFn)
+                code.fail(key, init.line, `TypeInfo ${init.name}: no .class_init function`);
+            const state = {
+                defaultCpuVersion: 0n,
+                compatSets: [],
+                accelDefaultChanges: [],
+                ran: new Set(),
+            };
+            code.mode = 'class';
+            code.run(classFn, key, init.line, state, undefined);
+            code.mode = 'init';
+            if (state.init)
+                code.run(state.init, key, init.line, state, undefined);
+            code.mode = 'register';
+            registered.push({ name, key, line: init.line, state });
+        }
+        if (!found) {
+            code.fail(key, structure.calls[0]?.line ?? 1, `${tree.path(key)} defines no PC machine type`, 'point the catalog at a QEMU source tree whose PC machine files are complete');
+        }
+    }
+    for (const r of registered) {
+        for (const c of r.state.compatSets) {
+            if (!compatSets[c.name])
+                throw new CatalogError(`machine type ${r.name} adds the compat array ${c.name}, which the tree does not define`, c.location, `define ${c.name}[] in ${tree.path('pcC')} or ${tree.path('machineC')}, or drop the compat_props_add()`);
+        }
+    }
+    return orderMachineTypes(tree, code, registered, projectVersion, notes);
+}
+/**
+ * A family is what QEMU's own code calls one (`m->family`, `pc_q35`, `pc_piix`); within it, a
+ * machine type is older than every machine type whose option function its own one runs.
+ * Machine types without a family stand alone in QEMU (`isapc`) and have no history to guard.
+ */
+function orderMachineTypes(tree, code, registered, projectVersion, notes) {
+    const families = new Map();
+    for (const r of registered) {
+        if (!r.state.family) {
+            notes.push(`${r.name} (${tree.path(r.key)}) belongs to no machine type family: it stands alone and is not part of the catalog`);
+            continue;
+        }
+        families.set(r.state.family, [...(families.get(r.state.family) ?? []), r]);
+    }
+    // A development or release-candidate VERSION (X.Y.50, X.Y.90) is the next release in the
+    // making: the newest machine type of each family is the one it adds.
+    const development = Number(projectVersion.split('.')[2] ?? 0) >= 50;
+    const out = [];
+    for (const [family, members] of [...families.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+        const newer = (a) => members.filter((b) => b !== a && b.state.optionFn && a.state.ran.has(b.state.optionFn)).length;
+        const ordered = [...members].sort((a, b) => newer(b) - newer(a));
+        for (let i = 1; i < ordered.length; i++) {
+            const [older, next] = [ordered[i - 1], ordered[i]];
+            if (!next.state.optionFn || !older.state.ran.has(next.state.optionFn))
+                code.fail(older.key, older.line, `machine types ${older.name} and ${next.name} of family ${family} do not chain: neither runs the other's option function`, 'each machine type of a family calls the option function of the next newer one; cpu-model-guard orders them by that chain');
+        }
+        ordered.forEach((r, i) => {
+            out.push({
+                name: r.name,
+                family,
+                version: String(i + 1),
+                location: { path: tree.path(r.key), line: r.line },
+                compatSets: r.state.compatSets.map((c) => c.name),
+                accelDefaultChanges: r.state.accelDefaultChanges,
+                defaultCpuVersion: cpuVersion(tree, r),
+                released: !(development && i === ordered.length - 1),
+                aliases: r.state.alias ? [r.state.alias] : [],
+            });
+        });
+    }
+    return out;
+}
+/** pcmc->default_cpu_version: CPU_VERSION_LEGACY (0, the zeroed class's value), _LATEST (-1) or N. */
+function cpuVersion(tree, r) {
+    const v = r.state.defaultCpuVersion;
+    if (v === 0n)
+        return 'legacy';
+    if (v === -1n)
+        return 'latest';
+    if (v > 0n)
+        return Number(v);
+    throw new CatalogError(`machine type ${r.name}: default_cpu_version ${v} is not a version a PC machine uses`, {
+        path: tree.path(r.key),
+        line: r.line,
+    });
+}
+/** Dotted versions compared numerically: `4.0.1` after `4.0`, `10.0` after `9.2`. */
+function compareVersions(a, b) {
+    const pa = a.split('.').map(Number);
+    const pb = b.split('.').map(Number);
+    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+        const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+        if (d)
+            return d;
+    }
+    return 0;
+}
+
+/**
+ * JSON Schema of the generic catalog format. The published copy is
+ * schema/catalog.schema.json; a test keeps the two identical, so editors and other tools can
+ * validate catalogs with the very schema cpu-model-guard uses.
+ */
+const name = { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.+-]*$' };
+const propName = { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.+-]*$' };
+const propValue = { type: ['boolean', 'number', 'string'] };
+const propMap = {
+    type: 'object',
+    description: 'Property name to value: booleans for features (true = on), numbers, free text.',
+    propertyNames: propName,
+    additionalProperties: propValue,
+};
+const hostKind = { enum: ['cpu', 'kvm', 'none'] };
+const catalogSchema = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'cpu-model-guard catalog',
+    description: 'A CPU model catalog: models with versions and aliases, ordered machine types with their release state, compat properties per machine type, accelerator defaults and the host-requirement table.',
+    type: 'object',
+    required: ['formatVersion', 'models'],
+    additionalProperties: false,
+    properties: {
+        formatVersion: { const: 1, description: 'Version of this file format.' },
+        projectVersion: { type: 'string', description: 'Version of the project the catalog belongs to.' },
+        models: {
+            type: 'array',
+            items: {
+                type: 'object',
+                required: ['name'],
+                additionalProperties: false,
+                properties: {
+                    name: { ...name, description: 'The unversioned model name.' },
+                    props: { ...propMap, description: 'What the definition sets; features not listed are off.' },
+                    deprecated: {
+                        type: 'string',
+                        minLength: 1,
+                        description: 'Deprecation note; a deprecated name may be removed.',
+                    },
+                    versions: {
+                        type: 'array',
+                        minItems: 1,
+                        description: 'Versions, oldest first; props of v1..vN apply in order. Absent: a single v1.',
+                        items: {
+                            type: 'object',
+                            required: ['version'],
+                            additionalProperties: false,
+                            properties: {
+                                version: { type: 'integer', minimum: 1 },
+                                alias: { ...name, description: 'Another model name pinned to this version.' },
+                                note: { type: 'string' },
+                                props: propMap,
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        machineTypes: {
+            type: 'array',
+            description: 'Machine types, oldest first within each family.',
+            items: {
+                type: 'object',
+                required: ['name', 'family', 'version', 'released'],
+                additionalProperties: false,
+                properties: {
+                    name,
+                    family: { type: 'string', minLength: 1 },
+                    version: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)*$' },
+                    released: { type: 'boolean', description: 'Shipped in a release: its guest ABI is frozen.' },
+                    defaultCpuVersion: {
+                        description: 'Version the unversioned model names resolve to (default 1).',
+                        anyOf: [{ enum: ['legacy', 'latest'] }, { type: 'integer', minimum: 1 }],
+                    },
+                    compatSets: {
+                        type: 'array',
+                        items: { type: 'string' },
+                        description: 'Compat sets applied, in order: a later entry overrides an earlier one.',
+                    },
+                    aliases: { type: 'array', items: name },
+                    accelDefaultChanges: {
+                        type: 'array',
+                        items: {
+                            type: 'object',
+                            required: ['accel', 'property', 'value'],
+                            additionalProperties: false,
+                            properties: {
+                                accel: { enum: ['kvm', 'tcg'] },
+                                property: propName,
+                                value: {
+                                    type: ['boolean', 'number', 'string', 'null'],
+                                    description: 'null drops the default.',
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        compatSets: {
+            type: 'object',
+            propertyNames: name,
+            additionalProperties: {
+                type: 'array',
+                items: {
+                    type: 'object',
+                    required: ['target', 'property', 'value'],
+                    additionalProperties: false,
+                    properties: {
+                        target: {
+                            type: ['string', 'null'],
+                            description: "Model name the entry applies to, '*' for every CPU, null for a device that is not a CPU.",
+                        },
+                        driver: {
+                            type: 'string',
+                            description: 'The driver as the project writes it (defaults to target).',
+                        },
+                        property: propName,
+                        value: propValue,
+                    },
+                },
+            },
+        },
+        accelDefaults: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { kvm: propMap, tcg: propMap },
+        },
+        propertyDefaults: propMap,
+        alwaysOn: { ...propMap, description: 'Props every model gets after its definition.' },
+        features: {
+            type: 'array',
+            items: {
+                type: 'object',
+                required: ['name'],
+                additionalProperties: false,
+                properties: {
+                    name: propName,
+                    word: { type: 'string' },
+                    bit: { type: 'integer', minimum: 0 },
+                },
+            },
+        },
+        featureDependencies: {
+            type: 'array',
+            items: {
+                type: 'object',
+                required: ['feature', 'clears'],
+                additionalProperties: false,
+                properties: { feature: propName, clears: { type: 'array', items: propName } },
+            },
+        },
+        levelRules: {
+            type: 'array',
+            items: {
+                type: 'object',
+                required: ['property', 'atLeast', 'whenAny'],
+                additionalProperties: false,
+                properties: {
+                    property: propName,
+                    atLeast: { type: 'number' },
+                    whenAny: { type: 'array', items: propName },
+                    enabledBy: propName,
+                    alsoEnabledBy: { type: 'array', items: propName },
+                },
+            },
+        },
+        minimumOf: {
+            type: 'object',
+            description: "Properties that set another one's minimum rather than its value (min-level for level).",
+            propertyNames: propName,
+            additionalProperties: propName,
+        },
+        accelClears: {
+            type: 'object',
+            description: 'Features an accelerator forces off whatever the model says.',
+            additionalProperties: false,
+            properties: {
+                kvm: { type: 'array', items: propName },
+                tcg: { type: 'array', items: propName },
+                none: { type: 'array', items: propName },
+            },
+        },
+        hostRequirements: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+                defaultKind: hostKind,
+                properties: {
+                    type: 'object',
+                    propertyNames: propName,
+                    additionalProperties: {
+                        type: 'object',
+                        required: ['kind', 'why'],
+                        additionalProperties: false,
+                        properties: { kind: hostKind, why: { type: 'string', minLength: 1 } },
+                    },
+                },
+                onlyWith: { type: 'object', propertyNames: propName, additionalProperties: propName },
+            },
+        },
+    },
+};
+
+const CATALOG_FORMAT = 'catalog';
+/**
+ * Five times QEMU's whole x86 catalog written out (QEMU 7.2's export is about 210 KB: every model,
+ * machine type and compat array). Reading YAML costs about 5 microseconds and 100 bytes of memory
+ * per byte, so the limit keeps the largest accepted file to a few seconds and about 100 MB.
+ */
+const MAX_CATALOG_BYTES = 1024 * 1024;
+const LIMITS = {
+    maxBytes: MAX_CATALOG_BYTES,
+    what: 'catalog',
+    hint: 'the format is described in docs/catalog-format.md and schema/catalog.schema.json',
+};
+let validator;
+/** Compat values are strings in the catalog model, as QEMU's global properties are. */
+function compatValue(v) {
+    if (typeof v === 'boolean')
+        return v ? 'on' : 'off';
+    return String(v);
+}
+/**
+ * Parses and validates a generic catalog file's text. Every problem is a `CatalogError`: a
+ * catalog that cannot be read must never look like a catalog without findings.
+ */
+function parseGenericCatalog(text, path) {
+    try {
+        const loaded = loadYaml(text, path, LIMITS);
+        validator ??= compileSchema(catalogSchema);
+        validateLoaded(loaded, validator, LIMITS);
+        return build(loaded, loaded.data);
+    }
+    catch (err) {
+        if (err instanceof InputError && !(err instanceof CatalogError)) {
+            throw new CatalogError(err.message, err.location, err.hint);
+        }
+        throw err;
+    }
+}
+/** Reads a generic catalog file through a catalog source (working tree or git revision). */
+async function readGenericCatalog(source, file) {
+    const text = await source.readFile(file);
+    if (text === undefined) {
+        throw new CatalogError(`catalog file ${file} does not exist in ${source.label}`, { path: file }, 'check the catalog path in the configuration (it is relative to the repository root)');
+    }
+    return parseGenericCatalog(text, file);
+}
+function build(loaded, raw) {
+    const path = loaded.path;
+    const loc = (docPath, key) => ({ path, line: lineAt(loaded, docPath, key) });
+    const fail = (message, docPath, hint, key) => {
+        throw new CatalogError(message, { path, line: lineAt(loaded, docPath, key) }, hint);
+    };
+    const props = (map, at) => Object.entries(map ?? {}).map(([property, value]) => ({ property, value, location: loc(at, property) }));
+    const registered = new Map();
+    const register = (n, at) => {
+        const prior = registered.get(n);
+        if (prior) {
+            fail(`model name ${n} is registered twice (first at line ${lineAt(loaded, prior)})`, at, 'every model, version and alias name must be unique');
+        }
+        registered.set(n, at);
+    };
+    const models = raw.models.map((m, i) => {
+        const at = ['models', i];
+        register(m.name, [...at, 'name']);
+        const versions = (m.versions ?? [{ version: 1 }]).map((v, j) => {
+            const vAt = m.versions ? [...at, 'versions', j] : at;
+            const mv = {
+                version: v.version,
+                props: props(v.props, [...vAt, 'props']),
+                location: loc(vAt),
+            };
+            register(`${m.name}-v${v.version}`, vAt);
+            if (v.alias !== undefined) {
+                register(v.alias, [...vAt, 'alias']);
+                mv.alias = v.alias;
+                mv.aliasLocation = loc([...vAt, 'alias']);
+            }
+            if (v.note !== undefined)
+                mv.note = v.note;
+            return mv;
+        });
+        versions.forEach((v, j) => {
+            if (v.version !== j + 1) {
+                fail(`model ${m.name}: versions must be 1, 2, 3, ... in order; found v${v.version} where v${j + 1} belongs`, [...at, 'versions', j, 'version'], 'list every version once, oldest first');
+            }
+        });
+        const model = {
+            name: m.name,
+            location: loc(at),
+            props: props(m.props, [...at, 'props']),
+            versions,
+        };
+        if (m.deprecated !== undefined)
+            model.deprecation = { note: m.deprecated, location: loc([...at, 'deprecated']) };
+        return model;
+    });
+    const compatSets = nameTable();
+    for (const [setName, entries] of Object.entries(raw.compatSets ?? {})) {
+        const at = ['compatSets', setName];
+        compatSets[setName] = {
+            name: setName,
+            location: loc(['compatSets'], setName),
+            entries: entries.map((e, k) => ({
+                driver: e.driver ?? e.target ?? '',
+                target: e.target,
+                property: e.property,
+                value: compatValue(e.value),
+                location: loc([...at, k]),
+            })),
+        };
+    }
+    const lastInFamily = new Map();
+    const machineNames = new Set();
+    const machineTypes = (raw.machineTypes ?? []).map((t, i) => {
+        const at = ['machineTypes', i];
+        for (const n of [t.name, ...(t.aliases ?? [])]) {
+            if (machineNames.has(n))
+                fail(`machine type name ${n} is used twice`, at, 'machine type names and aliases must be unique');
+            machineNames.add(n);
+        }
+        const prev = lastInFamily.get(t.family);
+        if (prev && compareVersions(prev.version, t.version) >= 0) {
+            fail(`machine type ${t.name} (${t.version}) comes after ${t.family} ${prev.version} but is not newer`, [...at, 'version'], 'list the machine types of each family oldest first, each version once');
+        }
+        lastInFamily.set(t.family, { version: t.version, index: i });
+        (t.compatSets ?? []).forEach((s, k) => {
+            if (!Object.hasOwn(compatSets, s)) {
+                fail(`machine type ${t.name} applies compat set ${s}, which the catalog does not define`, [...at, 'compatSets', k], `define it under compatSets (defined: ${Object.keys(compatSets).join(', ') || 'none'})`);
+            }
+        });
+        const accelDefaultChanges = (t.accelDefaultChanges ?? []).map((c, k) => ({
+            accel: c.accel,
+            property: c.property,
+            value: c.value,
+            location: loc([...at, 'accelDefaultChanges', k]),
+        }));
+        return {
+            name: t.name,
+            family: t.family,
+            version: t.version,
+            location: loc(at),
+            compatSets: [...(t.compatSets ?? [])],
+            accelDefaultChanges,
+            defaultCpuVersion: t.defaultCpuVersion ?? 1,
+            released: t.released,
+            aliases: [...(t.aliases ?? [])],
+        };
+    });
+    // QEMU keeps compat entries for models it has since removed (Icelake-Client in pc_compat_3_1):
+    // they apply to nothing, which is worth saying but is not an error.
+    const notes = [];
+    for (const [setName, set] of Object.entries(compatSets)) {
+        for (const e of set.entries) {
+            if (e.target !== null && e.target !== '*' && !registered.has(e.target)) {
+                notes.push(`${path}:${e.location.line}: compat set ${setName} names model ${e.target}, which the catalog does not register; the entry applies to no CPU`);
+            }
+        }
+    }
+    const hr = raw.hostRequirements ?? {};
+    return {
+        format: CATALOG_FORMAT,
+        ...(raw.projectVersion !== undefined ? { projectVersion: raw.projectVersion } : {}),
+        models,
+        machineTypes,
+        compatSets,
+        accelDefaults: {
+            kvm: props(raw.accelDefaults?.kvm, ['accelDefaults', 'kvm']),
+            tcg: props(raw.accelDefaults?.tcg, ['accelDefaults', 'tcg']),
+        },
+        propertyDefaults: nameTable(raw.propertyDefaults),
+        alwaysOn: props(raw.alwaysOn, ['alwaysOn']),
+        features: (raw.features ?? []).map((f, i) => ({
+            name: f.name,
+            word: f.word ?? '',
+            ...(f.bit !== undefined ? { bit: f.bit } : {}),
+            location: loc(['features', i]),
+        })),
+        featureDependencies: (raw.featureDependencies ?? []).map((d, i) => ({
+            feature: d.feature,
+            clears: [...d.clears],
+            location: loc(['featureDependencies', i]),
+        })),
+        levelRules: (raw.levelRules ?? []).map((r, i) => ({
+            property: r.property,
+            atLeast: r.atLeast,
+            whenAny: [...r.whenAny],
+            ...(r.enabledBy !== undefined ? { enabledBy: r.enabledBy } : {}),
+            ...(r.alsoEnabledBy?.length ? { alsoEnabledBy: [...r.alsoEnabledBy] } : {}),
+            location: loc(['levelRules', i]),
+        })),
+        ...(raw.minimumOf ? { minimumOf: nameTable(raw.minimumOf) } : {}),
+        accelClears: nameTable(Object.fromEntries(Object.entries(raw.accelClears ?? {}).map(([a, props]) => [a, [...props]]))),
+        hostRequirements: {
+            defaultKind: hr.defaultKind ?? 'cpu',
+            properties: nameTable(hr.properties),
+            ...(hr.onlyWith ? { onlyWith: nameTable(hr.onlyWith) } : {}),
+            source: path,
+        },
+        files: [path],
+        notes,
+    };
+}
+/**
+ * A table keyed by names from the document. Without a prototype, a name such as `toString` or
+ * `constructor` finds only what the document defines, never one of JavaScript's own members.
+ */
+function nameTable(entries = {}) {
+    return Object.assign(Object.create(null), entries);
 }
 
 /**
@@ -27693,6 +29132,8 @@ class CpuTableReader {
     featureWordOf = new Map();
     /** CPUID leaf per feature word (for the automatic level). */
     wordLeaf = new Map();
+    /** X86CPU field (`env.cpuid_min_level`, `full_cpuid_auto_level`) -> its property, per x86_cpu_properties[]. */
+    propertyOfField = new Map();
     /** Property -> its type, for turning QEMU's string values into typed ones. */
     propTypes = new Map();
     constructor(tree) {
@@ -27724,6 +29165,20 @@ class CpuTableReader {
         catch {
             return undefined;
         }
+    }
+    /** A constant expression that must be a number; anything else is an error at its line. */
+    evalTokens(key, tokens) {
+        const line = tokens[0]?.line;
+        if (!tokens.length)
+            return this.fail(key, line, 'expected a number, found nothing');
+        const v = this.eval(key, tokens, line ?? 0);
+        if (typeof v !== 'bigint')
+            return this.fail(key, line, 'expected a number, found a string');
+        return v;
+    }
+    /** The CPUID leaf (EAX) a feature word is read from, per feature_word_info[]. */
+    leafOf(word) {
+        return this.wordLeaf.get(word)?.eax;
     }
     evalString(key, value, what) {
         if (!value || value.kind !== 'expr')
@@ -27806,8 +29261,10 @@ class CpuTableReader {
         if (!names)
             this.fail(key, line, `unknown feature word ${word}`, 'feature words are the [FEAT_*] entries of feature_word_info in target/i386/cpu.c');
         const out = [];
-        for (let bit = 0; bit < 64; bit++) {
-            if (((mask >> BigInt(bit)) & 1n) === 0n)
+        // Bits from the lowest up, read off the binary digits: this runs for every term of every model.
+        const digits = (mask & 0xffffffffffffffffn).toString(2);
+        for (let bit = 0; bit < digits.length; bit++) {
+            if (digits[digits.length - 1 - bit] !== '1')
                 continue;
             const name = names[bit];
             if (name)
@@ -27864,6 +29321,8 @@ class CpuTableReader {
                 continue;
             const name = String(this.eval(t.key, nameTok, item.line));
             this.propertyDefaultLocations[name] = this.loc(t.key, item.line);
+            if (args[1]?.length === 1 && args[1][0].text === 'X86CPU' && args[2]?.length)
+                this.propertyOfField.set(args[2].map((x) => x.text).join(''), name);
             const kind = macro.replace('DEFINE_PROP_', '');
             const tryEval = (a) => {
                 if (!a?.length)
@@ -27965,66 +29424,6 @@ class CpuTableReader {
         };
     }
     /**
-     * The automatic CPUID level, read from x86_cpu_expand_features: the minimum (x)level is
-     * raised to the leaf of every feature word that has a feature on
-     * (`x86_cpu_adjust_feat_level`), and to fixed leaves for single features
-     * (`if (env->features[W] & BIT) x86_cpu_adjust_level(cpu, &env->cpuid_min_xlevel, LEAF)`).
-     * Statements inside `if (cpu->full_cpuid_auto_level)` apply only while that knob is on.
-     */
-    readLevelRules() {
-        const fn = findFunction(this.tree, 'x86_cpu_expand_features', ['cpuC']);
-        if (!fn)
-            return [];
-        const { statements, depths } = fn.body;
-        const rules = [];
-        let autoLevelDepth;
-        // The innermost enclosing `if` that tests feature bits, by depth.
-        const featureConditions = new Map();
-        statements.forEach((st, k) => {
-            const depth = depths[k];
-            if (autoLevelDepth !== undefined && depth <= autoLevelDepth)
-                autoLevelDepth = undefined;
-            for (const d of [...featureConditions.keys()])
-                if (d >= depth)
-                    featureConditions.delete(d);
-            const text = st.map((t) => t.text).join(' ');
-            if (st[0]?.text === 'if') {
-                if (text.includes('full_cpuid_auto_level'))
-                    autoLevelDepth = depth;
-                const m = /env -> features \[ (FEAT_\w+) \] & (\w+)/.exec(text);
-                if (m) {
-                    const mask = this.tryEvalTokens(st.filter((t) => t.text === m[2]));
-                    if (mask !== undefined)
-                        featureConditions.set(depth, this.namesOfBits('cpuC', m[1], mask, st[0].line, false));
-                }
-                return;
-            }
-            const enabledBy = autoLevelDepth !== undefined ? 'full-cpuid-auto-level' : undefined;
-            const location = this.loc(fn.key, st[0].line);
-            if (st[0]?.text === 'x86_cpu_adjust_feat_level') {
-                const word = st[4]?.text;
-                const leaf = word ? this.wordLeaf.get(word) : undefined;
-                if (!word || !leaf)
-                    return;
-                const property = levelProperty(leaf.eax);
-                if (!property)
-                    return;
-                const whenAny = (this.featureNames.get(word) ?? []).filter((n) => !!n);
-                rules.push({ property, atLeast: Number(leaf.eax), whenAny, enabledBy, location });
-                return;
-            }
-            if (st[0]?.text === 'x86_cpu_adjust_level') {
-                const m = /cpuid_min_(level|xlevel|xlevel2) , (\w+) \)$/.exec(text);
-                const when = [...featureConditions.entries()].sort((a, b) => b[0] - a[0])[0]?.[1];
-                const value = m ? this.tryEvalTokens(st.filter((t) => t.text === m[2])) : undefined;
-                if (!m || !when || value === undefined)
-                    return; // Conditions on run-time settings (dies, SEV).
-                rules.push({ property: m[1], atLeast: Number(value), whenAny: when, enabledBy, location });
-            }
-        });
-        return rules;
-    }
-    /**
      * Feature words QEMU empties when the accelerator is not KVM
      * (`if (!kvm_enabled() || ...) env->features[FEAT_KVM] = 0`).
      */
@@ -28032,7 +29431,7 @@ class CpuTableReader {
         const fn = findFunction(this.tree, 'x86_cpu_expand_features', ['cpuC']);
         const out = [];
         if (!fn)
-            return out;
+            return this.fail('cpuC', undefined, 'x86_cpu_expand_features() was not found');
         const { statements } = fn.body;
         statements.forEach((st, k) => {
             const text = st.map((t) => t.text).join(' ');
@@ -28042,6 +29441,10 @@ class CpuTableReader {
                 out.push(...(this.featureNames.get(m[1]) ?? []).filter((n) => !!n));
             }
         });
+        if (!out.length) {
+            // Without it, KVM's own features would stay on under TCG: a wrong model, not a smaller one.
+            this.fail(fn.key, fn.body.line, 'x86_cpu_expand_features() clears no feature word without KVM (`if (!kvm_enabled() ...) env->features[FEAT_KVM] = 0;`)', 'cpu-model-guard follows x86_cpu_expand_features() to know which features exist only under KVM');
+        }
         return out;
     }
     /**
@@ -28276,16 +29679,6 @@ function findFunction(tree, name, keys) {
     }
     return undefined;
 }
-function levelProperty(leaf) {
-    const region = leaf & 0xf0000000n;
-    return region === 0n
-        ? 'level'
-        : region === 0x80000000n
-            ? 'xlevel'
-            : region === 0xc0000000n
-                ? 'xlevel2'
-                : undefined;
-}
 function exprText(v) {
     return v && v.kind === 'expr' ? v.tokens.map((t) => t.text).join('') : '';
 }
@@ -28310,714 +29703,253 @@ function splitArgs(tokens) {
     return splitTopLevel(tokens, ',');
 }
 
-const CPU_TYPE_SUFFIX = '-x86_64-cpu';
-const ALL_CPUS = 'x86_64-cpu';
-/** Every `GlobalProperty NAME[] = { ... }` of the machine files: the compat arrays. */
-function readCompatSets(tree, cpu) {
-    const sets = {};
-    for (const key of ['machineC', 'pcC', 'q35C', 'piixC']) {
-        const structure = tree.structures[key];
-        if (!structure)
-            continue;
-        for (const init of structure.initializers.values()) {
-            if (init.typeName !== 'GlobalProperty')
-                continue;
-            const entries = [];
-            for (const item of init.list.items) {
-                if (item.value.kind !== 'list') {
-                    throw new CatalogError(`${init.name}: expected { driver, property, value }`, {
-                        path: tree.path(key),
-                        line: item.line,
-                    });
+/**
+ * QEMU's automatic CPUID level, read from the tree: `x86_cpu_expand_features()` raises the
+ * minimum (x)level to the leaf of every feature word in use (`x86_cpu_adjust_feat_level`, whose
+ * `switch (region)` says which minimum each leaf region raises) and to fixed leaves under
+ * conditions on features and CPU properties (`if (env->features[W] & BIT)`, `if
+ * (cpu->full_cpuid_auto_level)`). Every condition above a level adjustment is evaluated; one the
+ * reader cannot evaluate is an error naming its line, never a rule guessed or left out.
+ */
+/**
+ * Conditions on the VM's configuration rather than on the CPU model: the topology given with
+ * `-smp` and confidential guests (SEV). Effective models describe QEMU's default configuration,
+ * one CPU and no confidential guest, where each of these is false.
+ */
+const DEFAULT_CONFIGURATION_FALSE = [
+    { pattern: /^sev_enabled \( \)$/, what: 'SEV is not enabled' },
+    { pattern: /^env -> nr_dies > 1$/, what: 'one die' },
+    { pattern: /^x86_has_cpuid_0x1f \( cpu \)$/, what: 'no multi-die or multi-module topology' },
+    { pattern: /^x86_has_extended_topo \( .* \)$/, what: 'no multi-die or multi-module topology' },
+];
+const FALSE = { kind: 'false' };
+const TRUE = { kind: 'true' };
+function and(a, b) {
+    if (a.kind === 'false' || b.kind === 'false')
+        return FALSE;
+    if (a.kind === 'unknown')
+        return a;
+    if (b.kind === 'unknown')
+        return b;
+    if (a.kind === 'true')
+        return b;
+    if (b.kind === 'true')
+        return a;
+    return { kind: 'all', groups: [...a.groups, ...b.groups], knobs: [...a.knobs, ...b.knobs] };
+}
+function or$1(a, b, line) {
+    if (a.kind === 'true' || b.kind === 'true')
+        return TRUE;
+    if (a.kind === 'false')
+        return b;
+    if (b.kind === 'false')
+        return a;
+    if (a.kind === 'unknown')
+        return a;
+    if (b.kind === 'unknown')
+        return b;
+    if (!a.knobs.length && !b.knobs.length && a.groups.length === 1 && b.groups.length === 1)
+        return { kind: 'all', groups: [[...a.groups[0], ...b.groups[0]]], knobs: [] };
+    return { kind: 'unknown', why: 'an || of conditions that are not all feature tests', line };
+}
+function not(a, line) {
+    if (a.kind === 'true')
+        return FALSE;
+    if (a.kind === 'false')
+        return TRUE;
+    if (a.kind === 'unknown')
+        return a;
+    return { kind: 'unknown', why: 'a negated feature test or CPU property', line };
+}
+function readLevelRules(tree, cpu) {
+    const path = tree.path('cpuC');
+    function fail(message, line) {
+        throw new CatalogError(message, { path, line }, "cpu-model-guard follows x86_cpu_expand_features() to compute QEMU's automatic CPUID level");
+    }
+    const expand = findFunction(tree, 'x86_cpu_expand_features', ['cpuC']);
+    if (!expand)
+        return fail('x86_cpu_expand_features() was not found');
+    const adjustFeat = findFunction(tree, 'x86_cpu_adjust_feat_level', ['cpuC']);
+    if (!adjustFeat)
+        return fail('x86_cpu_adjust_feat_level() was not found');
+    // x86_cpu_adjust_feat_level: `region = eax & MASK; switch (region) { case R: adjust(min_X) }`.
+    const featBody = parseStatements(adjustFeat.body.tokens, path);
+    let regionMask;
+    const regionTarget = new Map();
+    const visit = (stmts, inRegionSwitch, caseValue) => {
+        let current = caseValue;
+        for (const st of stmts) {
+            if (st.kind === 'block')
+                visit(st.body, inRegionSwitch, current);
+            else if (st.kind === 'loop' && st.keyword === 'switch') {
+                visit([st.body], tokenText(st.head) === 'region');
+            }
+            else if (st.kind === 'label' && inRegionSwitch) {
+                current = st.tokens[0]?.text === 'case' ? cpu.evalTokens('cpuC', st.tokens.slice(1)) : undefined;
+            }
+            else if (st.kind === 'expr') {
+                const text = tokenText(st.tokens);
+                const m = /\bregion = eax & (.+)$/.exec(text);
+                if (m)
+                    regionMask = cpu.evalTokens('cpuC', st.tokens.slice(st.tokens.findIndex((t) => t.text === '&') + 1));
+                const adj = /^x86_cpu_adjust_level \( cpu , & env -> (cpuid_min_\w+) , eax \)$/.exec(text);
+                if (adj && inRegionSwitch) {
+                    if (current === undefined)
+                        fail('x86_cpu_adjust_feat_level: a level adjustment outside a case', st.line);
+                    regionTarget.set(current, adj[1]);
                 }
-                const [d, p, v] = item.value.items;
-                const driver = compatDriver(tree, key, d?.value.kind === 'expr' ? d.value.tokens : [], item.line, init.name);
-                const target = driver === ALL_CPUS
-                    ? '*'
-                    : driver.endsWith(CPU_TYPE_SUFFIX)
-                        ? driver.slice(0, -CPU_TYPE_SUFFIX.length)
-                        : null;
-                const str = (x, what) => {
-                    if (target === null && x?.value.kind === 'expr') {
-                        // Device properties are often macros of device headers outside the catalog;
-                        // they never reach a CPU, so their text is enough.
-                        try {
-                            return cpu.evalString(key, x.value, `${init.name} ${what}`) ?? 'NULL';
-                        }
-                        catch {
-                            return x.value.tokens.map((t) => t.text).join(' ');
-                        }
-                    }
-                    const value = x ? cpu.evalString(key, x.value, `${init.name} ${what}`) : null;
-                    if (value === null)
-                        throw new CatalogError(`${init.name}: the ${what} is missing`, {
-                            path: tree.path(key),
-                            line: item.line,
-                        });
-                    return value;
-                };
-                const property = str(p, 'property');
-                const value = str(v, 'value');
-                entries.push({
-                    driver,
-                    target,
-                    property,
-                    value,
-                    location: { path: tree.path(key), line: item.line },
-                });
-            }
-            sets[init.name] = { name: init.name, location: { path: tree.path(key), line: init.line }, entries };
-        }
-    }
-    if (!Object.keys(sets).some((n) => n.startsWith('pc_compat_'))) {
-        const legacy = tree.text.pcH?.split('\n').findIndex((l) => /#define PC_COMPAT_\d/.test(l));
-        throw new CatalogError('no pc_compat_X_Y[] arrays in hw/i386/pc.c: this tree predates QEMU 3.1, where compat properties were PC_COMPAT_X_Y macros', legacy !== undefined && legacy >= 0
-            ? { path: tree.path('pcH'), line: legacy + 1 }
-            : { path: tree.path('pcC') }, 'cpu-model-guard reads QEMU trees from 3.1 on (tested with 5.2, 7.2, 10.0 and 10.2)');
-    }
-    return sets;
-}
-/**
- * A compat entry's driver as QOM type name. Drivers of devices are often macros defined in
- * headers outside the catalog (`TYPE_VIRTIO_NET`): those cannot name a CPU, so they are kept
- * as text. A driver that looks like a CPU type but cannot be evaluated is an error.
- */
-function compatDriver(tree, key, tokens, line, array) {
-    try {
-        const v = evaluateExpression(tokens, tree.macros, tree.path(key), { line });
-        if (typeof v === 'string')
-            return v;
-    }
-    catch (err) {
-        const text = tokens.map((t) => t.text).join(' ');
-        if (/X86_CPU|x86_64-cpu|-cpu"/.test(text))
-            throw err;
-        return text;
-    }
-    throw new CatalogError(`${array}: the driver is not a string`, { path: tree.path(key), line });
-}
-/** Reads `DEFINE_Q35_MACHINE(...)` and `DEFINE_I440FX_MACHINE(...)` in both of their eras. */
-function machineDefinitions(tree) {
-    const out = [];
-    for (const [key, family, sym] of [
-        ['q35C', 'pc-q35', 'q35'],
-        ['piixC', 'pc-i440fx', 'i440fx'],
-    ]) {
-        const structure = tree.structures[key];
-        for (const call of structure.calls) {
-            const m = /^DEFINE_(Q35|I440FX)_MACHINE(_AS_LATEST|_BUGFIX)?$/.exec(call.name);
-            if (!m)
-                continue;
-            const args = call.args.map((a) => a.map((t) => t.text).join(''));
-            if (args.length === 4 && args[1].startsWith('"')) {
-                // QEMU before 9.1: (suffix, "pc-q35-7.2", compatfn, optionfn)
-                // The oldest i440fx machine types are named `pc-1.3`: the version is the name's tail.
-                const name = JSON.parse(args[1]);
-                const version = /(\d+(?:\.\d+)+)$/.exec(name)?.[1];
-                if (!version)
-                    throw new CatalogError(`machine type ${name}: no version in its name`, {
-                        path: tree.path(key),
-                        line: call.line,
-                    });
-                out.push({
-                    family,
-                    name,
-                    version,
-                    key,
-                    line: call.line,
-                    optionFn: args[3],
-                    initFn: args[2] !== 'NULL' ? args[2] : undefined,
-                    latest: false,
-                });
-            }
-            else if (args.length >= 2 && args.every((a) => /^\d+$/.test(a))) {
-                // QEMU 9.1 and later: (major, minor[, micro]); names and functions follow from them.
-                const version = args.join('.');
-                out.push({
-                    family,
-                    name: `${family}-${version}`,
-                    version,
-                    key,
-                    line: call.line,
-                    optionFn: `pc_${sym}_machine_${args.join('_')}_options`,
-                    alias: m[2] === '_AS_LATEST' ? (family === 'pc-q35' ? 'q35' : 'pc') : undefined,
-                    latest: m[2] === '_AS_LATEST',
-                });
-            }
-            else {
-                throw new CatalogError(`${call.name}(${args.join(', ')}): arguments of a form cpu-model-guard does not read`, {
-                    path: tree.path(key),
-                    line: call.line,
-                });
             }
         }
-    }
-    return out;
-}
-/**
- * Runs a machine's option function the way QEMU does: each calls the newer one first and then
- * adds its own compat arrays, so the chain is followed, never assumed.
- */
-function runFunction(tree, key, fn, state, depth) {
-    if (depth > 200)
-        throw new CatalogError(`machine option functions call each other in a loop at ${fn.name}`, {
-            path: tree.path(key),
-            line: fn.line,
-        });
-    const functions = tree.structures[key].functions;
-    for (const st of fn.statements) {
-        const head = st[0]?.text ?? '';
-        if (head === 'compat_props_add') {
-            // compat_props_add(m->compat_props, ARRAY, ARRAY_len)
-            const array = splitTopLevel(st.slice(2, -1), ',')[1];
-            if (array?.length === 1)
-                state.compatSets.push(array[0].text);
-            else
-                throw new CatalogError('compat_props_add with an array argument cpu-model-guard cannot read', {
-                    path: tree.path(key),
-                    line: st[0].line,
-                });
-            continue;
-        }
-        if (head === 'x86_cpu_change_kvm_default') {
-            const propTok = st[2];
-            const valueTok = st[4];
-            if (propTok?.kind !== 'string')
-                continue;
-            const property = JSON.parse(propTok.text);
-            const value = valueTok?.kind === 'string' ? JSON.parse(valueTok.text) : null;
-            state.accelDefaultChanges.push({
-                accel: 'kvm',
-                property,
-                value: value === null ? null : value === 'on' ? true : value === 'off' ? false : value,
-                location: { path: tree.path(key), line: st[0].line },
-            });
-            continue;
-        }
-        const assign = st.findIndex((t) => t.text === '=');
-        if (assign > 0) {
-            const target = st
-                .slice(0, assign)
-                .map((t) => t.text)
-                .join('');
-            const value = st.slice(assign + 1);
-            if (target.endsWith('->default_cpu_version')) {
-                const v = evaluateExpression(value, tree.macros, tree.path(key), { line: st[0].line });
-                const n = Number(v);
-                state.defaultCpuVersion =
-                    n === 0 ? 'legacy' : n === -1 ? 'latest' : n > 0 ? n : state.defaultCpuVersion;
-            }
-            else if (target.endsWith('->alias')) {
-                state.alias = value[0]?.kind === 'string' ? JSON.parse(value[0].text) : null;
-            }
-            continue;
-        }
-        if (st[1]?.text === '(' && functions.has(head)) {
-            runFunction(tree, key, functions.get(head), state, depth + 1);
-        }
-    }
-}
-/**
- * Machine types that a tree defines but does not register: QEMU 9.1 and later skip machine
- * types older than the deletion horizon (include/hw/boards.h) at run time.
- */
-function isDeleted(tree, version, projectVersion) {
-    if (!tree.macros.has('MACHINE_VER_DELETION_MAJOR') || !tree.macros.has('_MACHINE_VER_IS_EXPIRED_IMPL'))
-        return false;
-    const [major, minor, micro] = projectVersion.split('.').map(Number);
-    const [mMajor, mMinor] = version.split('.');
-    const text = `_MACHINE_VER_IS_EXPIRED_IMPL(MACHINE_VER_DELETION_MAJOR, ${mMajor}, ${mMinor})`;
-    const seed = (name, value) => tree.macros.define({
-        name,
-        body: [{ kind: 'number', text: String(value ?? 0), line: 0 }],
-        path: '<VERSION>',
-        line: 0,
-    });
-    seed('QEMU_VERSION_MAJOR', major);
-    seed('QEMU_VERSION_MINOR', minor);
-    seed('QEMU_VERSION_MICRO', micro);
-    const tokens = text
-        .match(/[A-Za-z_]\w*|\d+|[(),]/g)
-        .map((t) => ({ kind: /^\d/.test(t) ? 'number' : /^\w/.test(t) ? 'ident' : 'punct', text: t, line: 0 }));
-    return evaluateExpression(tokens, tree.macros, tree.path('boardsH'), { line: 0 }) !== 0n;
-}
-function compareVersions(a, b) {
-    const pa = a.split('.').map(Number);
-    const pb = b.split('.').map(Number);
-    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-        const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-        if (d)
-            return d;
-    }
-    return 0;
-}
-/**
- * The newest released QEMU version a `VERSION` file implies: `10.1.50` (development of 10.2)
- * and `10.1.90` (its release candidates) say 10.1; `10.2.0` says 10.2.
- */
-function releasedVersionOf(projectVersion) {
-    const [major = 0, minor = 0] = projectVersion.split('.').map(Number);
-    return `${major}.${minor}`;
-}
-function readMachineTypes(tree, projectVersion, notes) {
-    const released = releasedVersionOf(projectVersion);
-    const out = [];
-    for (const def of machineDefinitions(tree)) {
-        const name = def.name;
-        if (isDeleted(tree, def.version, projectVersion)) {
-            notes.push(`${name} is defined in ${tree.path(def.key)} but no longer registered (older than QEMU's machine type deletion horizon)`);
-            continue;
-        }
-        const functions = tree.structures[def.key].functions;
-        const optionFn = functions.get(def.optionFn);
-        if (!optionFn) {
-            throw new CatalogError(`machine type ${name}: its option function ${def.optionFn} is not in the file`, {
-                path: tree.path(def.key),
-                line: def.line,
-            });
-        }
-        const state = { compatSets: [], accelDefaultChanges: [] };
-        runFunction(tree, def.key, optionFn, state, 0);
-        if (def.initFn) {
-            const initFn = functions.get(def.initFn);
-            if (!initFn)
-                throw new CatalogError(`machine type ${name}: its init function ${def.initFn} is not in the file`, {
-                    path: tree.path(def.key),
-                    line: def.line,
-                });
-            runFunction(tree, def.key, initFn, state, 0);
-        }
-        if (state.defaultCpuVersion === undefined) {
-            throw new CatalogError(`machine type ${name}: no default_cpu_version is set along its option functions`, { path: tree.path(def.key), line: def.line }, 'cpu-model-guard needs to know which version unversioned model names resolve to');
-        }
-        const alias = def.alias ?? (state.alias || undefined);
-        // A machine type of the version under development is not released yet.
-        const isReleased = compareVersions(def.version, released) <= 0;
-        out.push({
-            name,
-            family: def.family,
-            version: def.version,
-            location: { path: tree.path(def.key), line: def.line },
-            compatSets: state.compatSets,
-            accelDefaultChanges: state.accelDefaultChanges,
-            defaultCpuVersion: state.defaultCpuVersion,
-            released: isReleased,
-            aliases: alias ? [alias] : [],
-        });
-    }
-    out.sort((a, b) => a.family.localeCompare(b.family) || compareVersions(a.version, b.version));
-    return out;
-}
-
-/**
- * JSON Schema of the generic catalog format. The published copy is
- * schema/catalog.schema.json; a test keeps the two identical, so editors and other tools can
- * validate catalogs with the very schema cpu-model-guard uses.
- */
-const name = { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.+-]*$' };
-const propName = { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.+-]*$' };
-const propValue = { type: ['boolean', 'number', 'string'] };
-const propMap = {
-    type: 'object',
-    description: 'Property name to value: booleans for features (true = on), numbers, free text.',
-    propertyNames: propName,
-    additionalProperties: propValue,
-};
-const hostKind = { enum: ['cpu', 'kvm', 'none'] };
-const catalogSchema = {
-    $schema: 'http://json-schema.org/draft-07/schema#',
-    title: 'cpu-model-guard catalog',
-    description: 'A CPU model catalog: models with versions and aliases, ordered machine types with their release state, compat properties per machine type, accelerator defaults and the host-requirement table.',
-    type: 'object',
-    required: ['formatVersion', 'models'],
-    additionalProperties: false,
-    properties: {
-        formatVersion: { const: 1, description: 'Version of this file format.' },
-        projectVersion: { type: 'string', description: 'Version of the project the catalog belongs to.' },
-        models: {
-            type: 'array',
-            items: {
-                type: 'object',
-                required: ['name'],
-                additionalProperties: false,
-                properties: {
-                    name: { ...name, description: 'The unversioned model name.' },
-                    props: { ...propMap, description: 'What the definition sets; features not listed are off.' },
-                    deprecated: {
-                        type: 'string',
-                        minLength: 1,
-                        description: 'Deprecation note; a deprecated name may be removed.',
-                    },
-                    versions: {
-                        type: 'array',
-                        minItems: 1,
-                        description: 'Versions, oldest first; props of v1..vN apply in order. Absent: a single v1.',
-                        items: {
-                            type: 'object',
-                            required: ['version'],
-                            additionalProperties: false,
-                            properties: {
-                                version: { type: 'integer', minimum: 1 },
-                                alias: { ...name, description: 'Another model name pinned to this version.' },
-                                note: { type: 'string' },
-                                props: propMap,
-                            },
-                        },
-                    },
-                },
-            },
-        },
-        machineTypes: {
-            type: 'array',
-            description: 'Machine types, oldest first within each family.',
-            items: {
-                type: 'object',
-                required: ['name', 'family', 'version', 'released'],
-                additionalProperties: false,
-                properties: {
-                    name,
-                    family: { type: 'string', minLength: 1 },
-                    version: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)*$' },
-                    released: { type: 'boolean', description: 'Shipped in a release: its guest ABI is frozen.' },
-                    defaultCpuVersion: {
-                        description: 'Version the unversioned model names resolve to (default 1).',
-                        anyOf: [{ enum: ['legacy', 'latest'] }, { type: 'integer', minimum: 1 }],
-                    },
-                    compatSets: {
-                        type: 'array',
-                        items: { type: 'string' },
-                        description: 'Compat sets applied, in order: a later entry overrides an earlier one.',
-                    },
-                    aliases: { type: 'array', items: name },
-                    accelDefaultChanges: {
-                        type: 'array',
-                        items: {
-                            type: 'object',
-                            required: ['accel', 'property', 'value'],
-                            additionalProperties: false,
-                            properties: {
-                                accel: { enum: ['kvm', 'tcg'] },
-                                property: propName,
-                                value: {
-                                    type: ['boolean', 'number', 'string', 'null'],
-                                    description: 'null drops the default.',
-                                },
-                            },
-                        },
-                    },
-                },
-            },
-        },
-        compatSets: {
-            type: 'object',
-            propertyNames: name,
-            additionalProperties: {
-                type: 'array',
-                items: {
-                    type: 'object',
-                    required: ['target', 'property', 'value'],
-                    additionalProperties: false,
-                    properties: {
-                        target: {
-                            type: ['string', 'null'],
-                            description: "Model name the entry applies to, '*' for every CPU, null for a device that is not a CPU.",
-                        },
-                        driver: {
-                            type: 'string',
-                            description: 'The driver as the project writes it (defaults to target).',
-                        },
-                        property: propName,
-                        value: propValue,
-                    },
-                },
-            },
-        },
-        accelDefaults: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { kvm: propMap, tcg: propMap },
-        },
-        propertyDefaults: propMap,
-        alwaysOn: { ...propMap, description: 'Props every model gets after its definition.' },
-        features: {
-            type: 'array',
-            items: {
-                type: 'object',
-                required: ['name'],
-                additionalProperties: false,
-                properties: {
-                    name: propName,
-                    word: { type: 'string' },
-                    bit: { type: 'integer', minimum: 0 },
-                },
-            },
-        },
-        featureDependencies: {
-            type: 'array',
-            items: {
-                type: 'object',
-                required: ['feature', 'clears'],
-                additionalProperties: false,
-                properties: { feature: propName, clears: { type: 'array', items: propName } },
-            },
-        },
-        levelRules: {
-            type: 'array',
-            items: {
-                type: 'object',
-                required: ['property', 'atLeast', 'whenAny'],
-                additionalProperties: false,
-                properties: {
-                    property: propName,
-                    atLeast: { type: 'number' },
-                    whenAny: { type: 'array', items: propName },
-                    enabledBy: propName,
-                },
-            },
-        },
-        minimumOf: {
-            type: 'object',
-            description: "Properties that set another one's minimum rather than its value (min-level for level).",
-            propertyNames: propName,
-            additionalProperties: propName,
-        },
-        accelClears: {
-            type: 'object',
-            description: 'Features an accelerator forces off whatever the model says.',
-            additionalProperties: false,
-            properties: {
-                kvm: { type: 'array', items: propName },
-                tcg: { type: 'array', items: propName },
-                none: { type: 'array', items: propName },
-            },
-        },
-        hostRequirements: {
-            type: 'object',
-            additionalProperties: false,
-            properties: {
-                defaultKind: hostKind,
-                properties: {
-                    type: 'object',
-                    propertyNames: propName,
-                    additionalProperties: {
-                        type: 'object',
-                        required: ['kind', 'why'],
-                        additionalProperties: false,
-                        properties: { kind: hostKind, why: { type: 'string', minLength: 1 } },
-                    },
-                },
-                onlyWith: { type: 'object', propertyNames: propName, additionalProperties: propName },
-            },
-        },
-    },
-};
-
-const CATALOG_FORMAT = 'catalog';
-/**
- * Five times QEMU's whole x86 catalog written out (QEMU 7.2's export is about 210 KB: every model,
- * machine type and compat array). Reading YAML costs about 5 microseconds and 100 bytes of memory
- * per byte, so the limit keeps the largest accepted file to a few seconds and about 100 MB.
- */
-const MAX_CATALOG_BYTES = 1024 * 1024;
-const LIMITS = {
-    maxBytes: MAX_CATALOG_BYTES,
-    what: 'catalog',
-    hint: 'the format is described in docs/catalog-format.md and schema/catalog.schema.json',
-};
-let validator;
-/** Compat values are strings in the catalog model, as QEMU's global properties are. */
-function compatValue(v) {
-    if (typeof v === 'boolean')
-        return v ? 'on' : 'off';
-    return String(v);
-}
-/**
- * Parses and validates a generic catalog file's text. Every problem is a `CatalogError`: a
- * catalog that cannot be read must never look like a catalog without findings.
- */
-function parseGenericCatalog(text, path) {
-    try {
-        const loaded = loadYaml(text, path, LIMITS);
-        validator ??= compileSchema(catalogSchema);
-        validateLoaded(loaded, validator, LIMITS);
-        return build(loaded, loaded.data);
-    }
-    catch (err) {
-        if (err instanceof InputError && !(err instanceof CatalogError)) {
-            throw new CatalogError(err.message, err.location, err.hint);
-        }
-        throw err;
-    }
-}
-/** Reads a generic catalog file through a catalog source (working tree or git revision). */
-async function readGenericCatalog(source, file) {
-    const text = await source.readFile(file);
-    if (text === undefined) {
-        throw new CatalogError(`catalog file ${file} does not exist in ${source.label}`, { path: file }, 'check the catalog path in the configuration (it is relative to the repository root)');
-    }
-    return parseGenericCatalog(text, file);
-}
-function build(loaded, raw) {
-    const path = loaded.path;
-    const loc = (docPath, key) => ({ path, line: lineAt(loaded, docPath, key) });
-    const fail = (message, docPath, hint, key) => {
-        throw new CatalogError(message, { path, line: lineAt(loaded, docPath, key) }, hint);
     };
-    const props = (map, at) => Object.entries(map ?? {}).map(([property, value]) => ({ property, value, location: loc(at, property) }));
-    const registered = new Map();
-    const register = (n, at) => {
-        const prior = registered.get(n);
-        if (prior) {
-            fail(`model name ${n} is registered twice (first at line ${lineAt(loaded, prior)})`, at, 'every model, version and alias name must be unique');
-        }
-        registered.set(n, at);
-    };
-    const models = raw.models.map((m, i) => {
-        const at = ['models', i];
-        register(m.name, [...at, 'name']);
-        const versions = (m.versions ?? [{ version: 1 }]).map((v, j) => {
-            const vAt = m.versions ? [...at, 'versions', j] : at;
-            const mv = {
-                version: v.version,
-                props: props(v.props, [...vAt, 'props']),
-                location: loc(vAt),
-            };
-            register(`${m.name}-v${v.version}`, vAt);
-            if (v.alias !== undefined) {
-                register(v.alias, [...vAt, 'alias']);
-                mv.alias = v.alias;
-                mv.aliasLocation = loc([...vAt, 'alias']);
-            }
-            if (v.note !== undefined)
-                mv.note = v.note;
-            return mv;
-        });
-        versions.forEach((v, j) => {
-            if (v.version !== j + 1) {
-                fail(`model ${m.name}: versions must be 1, 2, 3, ... in order; found v${v.version} where v${j + 1} belongs`, [...at, 'versions', j, 'version'], 'list every version once, oldest first');
-            }
-        });
-        const model = {
-            name: m.name,
-            location: loc(at),
-            props: props(m.props, [...at, 'props']),
-            versions,
-        };
-        if (m.deprecated !== undefined)
-            model.deprecation = { note: m.deprecated, location: loc([...at, 'deprecated']) };
-        return model;
-    });
-    const compatSets = nameTable();
-    for (const [setName, entries] of Object.entries(raw.compatSets ?? {})) {
-        const at = ['compatSets', setName];
-        compatSets[setName] = {
-            name: setName,
-            location: loc(['compatSets'], setName),
-            entries: entries.map((e, k) => ({
-                driver: e.driver ?? e.target ?? '',
-                target: e.target,
-                property: e.property,
-                value: compatValue(e.value),
-                location: loc([...at, k]),
-            })),
-        };
+    visit(featBody, false);
+    if (regionMask === undefined || !regionTarget.size) {
+        fail('x86_cpu_adjust_feat_level() does not have the form `region = eax & MASK; switch (region) { case ...: x86_cpu_adjust_level(cpu, &env->cpuid_min_X, eax); }`', adjustFeat.body.line);
     }
-    const lastInFamily = new Map();
-    const machineNames = new Set();
-    const machineTypes = (raw.machineTypes ?? []).map((t, i) => {
-        const at = ['machineTypes', i];
-        for (const n of [t.name, ...(t.aliases ?? [])]) {
-            if (machineNames.has(n))
-                fail(`machine type name ${n} is used twice`, at, 'machine type names and aliases must be unique');
-            machineNames.add(n);
-        }
-        const prev = lastInFamily.get(t.family);
-        if (prev && compareVersions(prev.version, t.version) >= 0) {
-            fail(`machine type ${t.name} (${t.version}) comes after ${t.family} ${prev.version} but is not newer`, [...at, 'version'], 'list the machine types of each family oldest first, each version once');
-        }
-        lastInFamily.set(t.family, { version: t.version, index: i });
-        (t.compatSets ?? []).forEach((s, k) => {
-            if (!Object.hasOwn(compatSets, s)) {
-                fail(`machine type ${t.name} applies compat set ${s}, which the catalog does not define`, [...at, 'compatSets', k], `define it under compatSets (defined: ${Object.keys(compatSets).join(', ') || 'none'})`);
-            }
-        });
-        const accelDefaultChanges = (t.accelDefaultChanges ?? []).map((c, k) => ({
-            accel: c.accel,
-            property: c.property,
-            value: c.value,
-            location: loc([...at, 'accelDefaultChanges', k]),
-        }));
-        return {
-            name: t.name,
-            family: t.family,
-            version: t.version,
-            location: loc(at),
-            compatSets: [...(t.compatSets ?? [])],
-            accelDefaultChanges,
-            defaultCpuVersion: t.defaultCpuVersion ?? 1,
-            released: t.released,
-            aliases: [...(t.aliases ?? [])],
-        };
-    });
-    // QEMU keeps compat entries for models it has since removed (Icelake-Client in pc_compat_3_1):
-    // they apply to nothing, which is worth saying but is not an error.
-    const notes = [];
-    for (const [setName, set] of Object.entries(compatSets)) {
-        for (const e of set.entries) {
-            if (e.target !== null && e.target !== '*' && !registered.has(e.target)) {
-                notes.push(`${path}:${e.location.line}: compat set ${setName} names model ${e.target}, which the catalog does not register; the entry applies to no CPU`);
+    const body = parseStatements(expand.body.tokens, path);
+    // `if (env->cpuid_level == UINT32_MAX) env->cpuid_level = env->cpuid_min_level;`: which
+    // property each minimum becomes when the property itself is not set.
+    const minimumFeeds = new Map();
+    const collectFeeds = (stmts) => {
+        for (const st of stmts) {
+            if (st.kind === 'block')
+                collectFeeds(st.body);
+            else if (st.kind === 'if')
+                collectFeeds([st.then, ...(st.else ? [st.else] : [])]);
+            else if (st.kind === 'expr') {
+                const m = /^env -> (cpuid_\w+) = env -> (cpuid_min_\w+)$/.exec(tokenText(st.tokens));
+                if (m)
+                    minimumFeeds.set(m[2], m[1]);
             }
         }
-    }
-    const hr = raw.hostRequirements ?? {};
-    return {
-        format: CATALOG_FORMAT,
-        ...(raw.projectVersion !== undefined ? { projectVersion: raw.projectVersion } : {}),
-        models,
-        machineTypes,
-        compatSets,
-        accelDefaults: {
-            kvm: props(raw.accelDefaults?.kvm, ['accelDefaults', 'kvm']),
-            tcg: props(raw.accelDefaults?.tcg, ['accelDefaults', 'tcg']),
-        },
-        propertyDefaults: nameTable(raw.propertyDefaults),
-        alwaysOn: props(raw.alwaysOn, ['alwaysOn']),
-        features: (raw.features ?? []).map((f, i) => ({
-            name: f.name,
-            word: f.word ?? '',
-            ...(f.bit !== undefined ? { bit: f.bit } : {}),
-            location: loc(['features', i]),
-        })),
-        featureDependencies: (raw.featureDependencies ?? []).map((d, i) => ({
-            feature: d.feature,
-            clears: [...d.clears],
-            location: loc(['featureDependencies', i]),
-        })),
-        levelRules: (raw.levelRules ?? []).map((r, i) => ({
-            property: r.property,
-            atLeast: r.atLeast,
-            whenAny: [...r.whenAny],
-            ...(r.enabledBy !== undefined ? { enabledBy: r.enabledBy } : {}),
-            location: loc(['levelRules', i]),
-        })),
-        ...(raw.minimumOf ? { minimumOf: nameTable(raw.minimumOf) } : {}),
-        accelClears: nameTable(Object.fromEntries(Object.entries(raw.accelClears ?? {}).map(([a, props]) => [a, [...props]]))),
-        hostRequirements: {
-            defaultKind: hr.defaultKind ?? 'cpu',
-            properties: nameTable(hr.properties),
-            ...(hr.onlyWith ? { onlyWith: nameTable(hr.onlyWith) } : {}),
-            source: path,
-        },
-        files: [path],
-        notes,
     };
+    collectFeeds(body);
+    /** The property a minimum raises, or undefined for derived values outside the catalog. */
+    const propertyOfMinimum = (field, line) => {
+        const fed = minimumFeeds.get(field);
+        if (!fed)
+            return fail(`${field} is raised but never becomes a CPUID level`, line);
+        const property = cpu.propertyOfField.get(`env.${fed}`);
+        // level-func7 and the like are derived at realization: not part of the catalog.
+        return property && ['level', 'xlevel', 'xlevel2'].includes(property) ? property : undefined;
+    };
+    const atom = (tokens) => {
+        const line = tokens[0]?.line ?? expand.body.line;
+        const text = tokenText(tokens);
+        const word = /^env -> features \[ (FEAT_\w+) \]( & .+)?$/.exec(text);
+        if (word) {
+            const names = cpu.featureNames.get(word[1]);
+            if (!names)
+                return fail(`unknown feature word ${word[1]}`, line);
+            const features = word[2]
+                ? cpu.namesOfBits('cpuC', word[1], cpu.evalTokens('cpuC', tokens.slice(tokens.findIndex((t) => t.text === '&') + 1)), line, false)
+                : names.filter((n) => !!n);
+            return features.length ? { kind: 'all', groups: [features], knobs: [] } : FALSE;
+        }
+        const knob = /^cpu -> (\w+)$/.exec(text);
+        if (knob) {
+            const property = cpu.propertyOfField.get(knob[1]);
+            return property
+                ? { kind: 'all', groups: [], knobs: [property] }
+                : { kind: 'unknown', why: `cpu->${knob[1]} is not a CPU property`, line };
+        }
+        if (DEFAULT_CONFIGURATION_FALSE.some((c) => c.pattern.test(text)))
+            return FALSE;
+        return { kind: 'unknown', why: `'${text}'`, line };
+    };
+    const condition = (tokens) => {
+        const line = tokens[0]?.line ?? expand.body.line;
+        const ors = splitTopLevel(tokens, '||');
+        if (ors.length > 1)
+            return ors.map(condition).reduce((a, b) => or$1(a, b, line));
+        const ands = splitTopLevel(tokens, '&&');
+        if (ands.length > 1)
+            return ands.map(condition).reduce(and);
+        if (tokens[0]?.text === '!')
+            return not(condition(tokens.slice(1)), line);
+        if (tokens[0]?.text === '(' && matchingParen(tokens, 0) === tokens.length - 1)
+            return condition(tokens.slice(1, -1));
+        return atom(tokens);
+    };
+    const rules = [];
+    const emit = (property, atLeast, when, extraGroup, line) => {
+        const c = extraGroup ? and(when, { kind: 'all', groups: [extraGroup], knobs: [] }) : when;
+        if (c.kind === 'false')
+            return;
+        if (c.kind === 'unknown') {
+            fail(`x86_cpu_expand_features: cannot evaluate the condition ${c.why} of a level adjustment`, c.line);
+        }
+        const groups = c.kind === 'all' ? c.groups : [];
+        const knobs = c.kind === 'all' ? c.knobs : [];
+        if (groups.length !== 1) {
+            fail(groups.length
+                ? 'x86_cpu_expand_features: a level adjustment under two feature tests at once'
+                : 'x86_cpu_expand_features: a level adjustment that does not depend on any feature', line);
+        }
+        rules.push({
+            property,
+            atLeast: Number(atLeast),
+            whenAny: groups[0],
+            ...(knobs.length ? { enabledBy: knobs[0] } : {}),
+            ...(knobs.length > 1 ? { alsoEnabledBy: knobs.slice(1) } : {}),
+            location: { path, line },
+        });
+    };
+    const walk = (stmts, when, inLoop) => {
+        for (const st of stmts) {
+            if (st.kind === 'block')
+                walk(st.body, when, inLoop);
+            else if (st.kind === 'if') {
+                // Conditions are evaluated lazily: only those above a level adjustment must be readable.
+                const c = condition(st.condition);
+                walk([st.then], and(when, c), inLoop);
+                if (st.else)
+                    walk([st.else], and(when, not(c, st.line)), inLoop);
+            }
+            else if (st.kind === 'loop')
+                walk([st.body], when, true);
+            else if (st.kind === 'expr') {
+                const head = st.tokens[0]?.text;
+                if (head !== 'x86_cpu_adjust_feat_level' && head !== 'x86_cpu_adjust_level')
+                    continue;
+                if (inLoop)
+                    fail(`x86_cpu_expand_features: ${head} inside a loop`, st.line);
+                const args = splitTopLevel(st.tokens.slice(2, -1), ',');
+                if (head === 'x86_cpu_adjust_feat_level') {
+                    const word = args[1]?.length === 1 ? args[1][0].text : undefined;
+                    const leaf = word ? cpu.leafOf(word) : undefined;
+                    if (!word || leaf === undefined)
+                        fail(`x86_cpu_adjust_feat_level(${tokenText(args[1] ?? [])}): not a feature word with a CPUID leaf`, st.line);
+                    const field = regionTarget.get(leaf & regionMask);
+                    const property = field ? propertyOfMinimum(field, st.line) : undefined;
+                    if (!property)
+                        continue;
+                    const features = (cpu.featureNames.get(word) ?? []).filter((n) => !!n);
+                    emit(property, leaf, when, features, st.line);
+                }
+                else {
+                    const target = /^& (?:env ->|cpu -> env \.) (cpuid_min_\w+)$/.exec(tokenText(args[1] ?? []));
+                    if (!target || !args[2]?.length)
+                        fail(`x86_cpu_adjust_level(${tokenText(st.tokens.slice(2, -1))}): a form cpu-model-guard does not read`, st.line);
+                    const property = propertyOfMinimum(target[1], st.line);
+                    if (!property)
+                        continue;
+                    emit(property, cpu.evalTokens('cpuC', args[2]), when, undefined, st.line);
+                }
+            }
+        }
+    };
+    walk(body, TRUE, false);
+    return rules;
 }
-/**
- * A table keyed by names from the document. Without a prototype, a name such as `toString` or
- * `constructor` finds only what the document defines, never one of JavaScript's own members.
- */
-function nameTable(entries = {}) {
-    return Object.assign(Object.create(null), entries);
+function matchingParen(tokens, open) {
+    let depth = 0;
+    for (let j = open; j < tokens.length; j++) {
+        if (tokens[j].text === '(')
+            depth++;
+        else if (tokens[j].text === ')' && --depth === 0)
+            return j;
+    }
+    return -1;
 }
 
 /**
@@ -29042,21 +29974,57 @@ const QEMU_X86_FILES = {
     piixC: 'hw/i386/pc_piix.c',
     hwVersionH: 'include/qemu/hw-version.h',
     osdepH: 'include/qemu/osdep.h',
+    /** QAPI's CpuInstanceProperties: what identifies one CPU of a machine. */
+    machineJson: 'qapi/machine.json',
+    /** x86_cpu_new(), which sets each new CPU's apic-id: hw/i386/x86.c before QEMU 9.0. */
+    x86CommonC: 'hw/i386/x86-common.c',
+    x86C: 'hw/i386/x86.c',
 };
-const REQUIRED = ['version', 'cpuH', 'cpuC', 'pcC', 'machineC', 'q35C', 'piixC'];
+const REQUIRED = [
+    'version',
+    'cpuH',
+    'cpuC',
+    'pcC',
+    'pcH',
+    'machineC',
+    'boardsH',
+    'q35C',
+    'piixC',
+];
 /** Limits a catalog file's size: QEMU's largest (cpu.c) is well under 1 MiB. */
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 /**
- * Macros that the build system or headers outside the catalog define. These are facts of the
- * x86_64 system emulator build, not of the catalog: the catalog's own macros are all read.
+ * Macros that the build defines rather than the catalog's files. The configuration that counts
+ * is Debian's qemu-system-x86 build of the x86_64 system emulator (debian/rules: the main
+ * build runs configure with `--disable-xen` and the default device set, so KVM and TCG are in,
+ * Xen is out, and every board Kconfig selects by default is in, `isapc` included). A `CONFIG_*`
+ * symbol not listed here is unset, as it is in that build: code under it is left out, and
+ * so is code under `#if 0`. CONFIG_MICROVM_DEFAULT belongs to Debian's separate microvm build.
+ * QEMU_VERSION_* come from the tree's VERSION, as QEMU's build derives them.
  */
-function seedMacros(macros) {
+function seedMacros(macros, version) {
     const define = (name, text, kind) => macros.define({ name, body: text ? [{ kind, text, line: 0 }] : [], path: '<build>', line: 0 });
+    // config-target.h and config-host.h of the x86_64-softmmu target on Linux.
     define('TARGET_X86_64', '1', 'number');
     define('CONFIG_KVM', '1', 'number');
     define('CONFIG_TCG', '1', 'number');
     define('CONFIG_SOFTMMU', '1', 'number');
     define('CONFIG_SYSTEM_ONLY', '1', 'number');
+    define('CONFIG_LINUX', '1', 'number');
+    define('CONFIG_POSIX', '1', 'number');
+    // config-devices.h: the boards and devices the default x86_64 configuration selects.
+    define('CONFIG_I440FX', '1', 'number');
+    define('CONFIG_Q35', '1', 'number');
+    define('CONFIG_ISAPC', '1', 'number');
+    define('CONFIG_IDE_ISA', '1', 'number');
+    define('CONFIG_FDC_ISA', '1', 'number');
+    define('CONFIG_HPET', '1', 'number');
+    define('CONFIG_VMPORT', '1', 'number');
+    define('CONFIG_SGX', '1', 'number');
+    const [major = '0', minor = '0', micro = '0'] = version.trim().split('.');
+    define('QEMU_VERSION_MAJOR', major, 'number');
+    define('QEMU_VERSION_MINOR', minor, 'number');
+    define('QEMU_VERSION_MICRO', micro, 'number');
     define('TYPE_X86_CPU', '"x86_64-cpu"', 'string');
     define('NULL', '0', 'number');
     define('true', '1', 'number');
@@ -29088,7 +30056,7 @@ async function loadQemuTree(source, root, skip = []) {
         throw new CatalogError(`not a QEMU x86 catalog: ${missing.map((k) => path(k)).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing in ${source.label}`, { path: path(first) }, 'point --catalog qemu-x86:<dir> at the root of a QEMU source tree (the folder that holds VERSION and target/)');
     }
     const macros = new MacroTable();
-    seedMacros(macros);
+    seedMacros(macros, text.version);
     const structures = {};
     const headerTokens = {};
     // Headers first, in include order, so that the .c files see their macros.
@@ -29114,6 +30082,9 @@ async function loadQemuTree(source, root, skip = []) {
             continue;
         files.push(path(key));
         const tokens = tokenize(content, path(key));
+        if (!tokens.length && REQUIRED.includes(key)) {
+            throw new CatalogError('the file is empty (or holds only comments)', { path: path(key), line: 1 }, 'point the catalog at a complete QEMU source tree');
+        }
         const pre = preprocess(tokens, path(key), macros);
         if (key.endsWith('H')) {
             headerTokens[key] = pre.tokens;
@@ -29122,7 +30093,100 @@ async function loadQemuTree(source, root, skip = []) {
         structures[key] = readFileStructure(pre, macros);
     }
     files.push(path('version'));
+    for (const key of ['machineJson', 'x86CommonC', 'x86C'])
+        if (text[key] !== undefined)
+            files.push(path(key));
     return { source, root, text, macros, structures, headerTokens, path, files: files.sort() };
+}
+
+/**
+ * The properties that identify one CPU of a machine rather than the CPU model: QEMU's own
+ * list is the QAPI struct `CpuInstanceProperties` (qapi/machine.json: node-id, socket-id,
+ * die-id, module-id, core-id, thread-id, ...), the properties a machine gives each CPU it
+ * plugs. On x86 the machine also sets the architecture id of every CPU it creates, in
+ * `x86_cpu_new()` (hw/i386/x86.c, hw/i386/x86-common.c from 9.0): `apic-id`. Both are read
+ * from the tree, so a topology level that a release adds is known the day it appears.
+ */
+function readInstanceProperties(tree) {
+    const out = {};
+    const qapi = tree.text.machineJson;
+    if (qapi !== undefined)
+        Object.assign(out, qapiStructMembers(qapi, 'CpuInstanceProperties', tree.path('machineJson')));
+    for (const key of ['x86CommonC', 'x86C']) {
+        const text = tree.text[key];
+        if (text === undefined)
+            continue;
+        Object.assign(out, propertiesSetOnNewCpu(text, tree.path(key)));
+        break;
+    }
+    return out;
+}
+/**
+ * The member names of a QAPI struct. QAPI schema files are JSON with single quotes and `#`
+ * comments; members are `'name': 'type'` or `'*name': ...` (optional).
+ */
+function qapiStructMembers(text, struct, file) {
+    const lines = text.split('\n').map((l) => l.replace(/#.*$/, ''));
+    const start = lines.findIndex((l) => l.includes(`'struct': '${struct}'`));
+    if (start < 0) {
+        throw new CatalogError(`the QAPI struct ${struct} is not defined`, { path: file }, 'point the catalog at a QEMU source tree');
+    }
+    let i = start;
+    while (i < lines.length && !/'data'\s*:\s*\{/.test(lines[i]))
+        i++;
+    if (i === lines.length)
+        throw new CatalogError(`${struct} has no 'data' member list`, { path: file, line: start + 1 });
+    const out = {};
+    let depth = 0;
+    for (let j = i; j < lines.length; j++) {
+        const line = j === i ? lines[j].slice(lines[j].search(/'data'/)) : lines[j];
+        for (const m of line.matchAll(/\{|\}|'(\*?[A-Za-z0-9_-]+)'\s*:/g)) {
+            if (m[0] === '{')
+                depth++;
+            else if (m[0] === '}') {
+                if (--depth === 0)
+                    return out;
+            }
+            else if (depth === 1 && m[1] !== 'data')
+                out[m[1].replace(/^\*/, '')] = { path: file, line: j + 1 };
+        }
+    }
+    throw new CatalogError(`the member list of ${struct} is not closed`, { path: file, line: i + 1 });
+}
+/** `object_property_set_*(cpu, "name", ...)` inside `x86_cpu_new()`: what the machine sets on each new CPU. */
+function propertiesSetOnNewCpu(text, file) {
+    const toks = tokenize(text, file);
+    // The definition: the name, its parameter list, then a body.
+    let open = -1;
+    for (let k = 0; k < toks.length && open < 0; k++) {
+        if (toks[k].kind !== 'ident' || toks[k].text !== 'x86_cpu_new' || toks[k + 1]?.text !== '(')
+            continue;
+        let depth = 0;
+        let j = k + 1;
+        for (; j < toks.length; j++) {
+            if (toks[j].text === '(')
+                depth++;
+            else if (toks[j].text === ')' && --depth === 0)
+                break;
+        }
+        if (toks[j + 1]?.text === '{')
+            open = j + 1;
+    }
+    if (open < 0)
+        throw new CatalogError('x86_cpu_new() is not defined', { path: file }, 'point the catalog at a QEMU source tree');
+    const close = matchingBrace(toks, open, file);
+    const out = {};
+    for (let k = open; k < close; k++) {
+        const t = toks[k];
+        if (t.kind === 'ident' &&
+            /^(object_property_set_|qdev_prop_set_)/.test(t.text) &&
+            toks[k + 1]?.text === '(' &&
+            toks[k + 3]?.text === ',' &&
+            toks[k + 4]?.kind === 'string') {
+            out[stringValue(toks[k + 4])] = { path: file, line: toks[k + 4].line };
+        }
+    }
+    return out;
 }
 
 async function readQemuX86Catalog(source, root = '.', options = {}) {
@@ -29154,16 +30218,17 @@ async function readQemuX86Catalog(source, root = '.', options = {}) {
     });
     const models = cpu.readModels();
     const notes = [];
-    const machineTypes = readMachineTypes(tree, projectVersion, notes);
-    if (!machineTypes.length) {
-        throw new CatalogError('no pc-q35 or pc-i440fx machine types found', { path: tree.path('q35C') });
-    }
+    const compatSets = readCompatSets(tree, cpu);
+    const machineTypes = readMachineTypes(tree, cpu, projectVersion, compatSets, notes);
     let offered;
     if (tree.text.kvmC !== undefined || tree.text.kvmOldC !== undefined) {
         offered = cpu.readFeaturesOfferedByQemu();
         if (!offered.length) {
-            notes.push("kvm_arch_get_supported_cpuid() in the tree's kvm.c could not be read: host requirements use QEMU's default table");
-            offered = undefined;
+            const found = findFunction(tree, 'kvm_arch_get_supported_cpuid', ['kvmC', 'kvmOldC']);
+            const key = found?.key ?? (tree.text.kvmC !== undefined ? 'kvmC' : 'kvmOldC');
+            throw new CatalogError(found
+                ? 'kvm_arch_get_supported_cpuid() adds no feature cpu-model-guard can read (`if (function == LEAF && reg == R_X) { ret |= BITS; }`)'
+                : 'kvm_arch_get_supported_cpuid() was not found', { path: tree.path(key), line: found?.body.line ?? 1 }, 'it says which features QEMU offers on every KVM host; host requirements are judged from it');
         }
     }
     const hypervisor = cpu.features.find((f) => f.name === 'hypervisor');
@@ -29172,15 +30237,16 @@ async function readQemuX86Catalog(source, root = '.', options = {}) {
         projectVersion,
         models,
         machineTypes,
-        compatSets: readCompatSets(tree, cpu),
+        compatSets,
         accelDefaults: cpu.readAccelDefaults(),
         propertyDefaults,
+        instanceProperties: readInstanceProperties(tree),
         propertyDefaultLocations: cpu.propertyDefaultLocations,
         // x86_cpu_load_model sets CPUID_EXT_HYPERVISOR on every model.
         alwaysOn: hypervisor ? [{ property: 'hypervisor', value: true, location: hypervisor.location }] : [],
         features: cpu.features,
         featureDependencies: cpu.readFeatureDependencies(),
-        levelRules: cpu.readLevelRules(),
+        levelRules: readLevelRules(tree, cpu),
         minimumOf: { 'min-level': 'level', 'min-xlevel': 'xlevel', 'min-xlevel2': 'xlevel2' },
         accelClears: { tcg: cpu.readWordsClearedWithoutKvm(), none: cpu.readWordsClearedWithoutKvm() },
         hostRequirements: qemuHostRequirements(cpu.features, offered),
