@@ -26545,8 +26545,12 @@ function classifyMachineCatalog(input) {
             const released = releasedMachine(mt) && releasedNames.has(n.name);
             for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
                 // A feature never mentioned is off: undefined and false are the same to a guest. A knob
-                // new in head is not: its `false` may be the new behaviour, as compat entries tell.
-                const newKnob = before[p] === undefined && !headFeatures.has(p) && !(p in base.propertyDefaults);
+                // new in head (a property head declares with a default, which base lacks) is not: its
+                // `false` may be the new behaviour, as compat entries tell.
+                const newKnob = before[p] === undefined &&
+                    !headFeatures.has(p) &&
+                    !(p in base.propertyDefaults) &&
+                    p in head.propertyDefaults;
                 if (before[p] !== after[p] && (newKnob || (before[p] ?? false) !== (after[p] ?? false)))
                     effects.push({
                         name: n.name,
@@ -26626,7 +26630,9 @@ function newPropertyEffects(effects, base, head, eh, headNames) {
         .flatMap((name) => head.compatSets[name]?.entries ?? [])
         .filter((x) => x.target !== null);
     const baseFeatures = new Set(base.features.map((f) => f.name));
-    const isNew = (p) => !(p in base.propertyDefaults) && !baseFeatures.has(p);
+    // New is what head declares as a CPU property and base does not know: a name that no table
+    // declares is a feature of a catalog that lists only some (the generic format), off when unset.
+    const isNew = (p) => !(p in base.propertyDefaults) && !baseFeatures.has(p) && p in head.propertyDefaults;
     const setsIt = (p, props) => props.some((x) => eh.canonicalProperty(x.property) === p);
     for (const e of effects) {
         const hostGain = e.after === true && hostRequirements(head, { [e.property]: true }).has(e.property);

@@ -20,6 +20,7 @@ import { debianSource, type DebianSourceOptions } from '../support/debian-source
 import { TempRepo } from '../support/git-repo.js';
 import { qemuBinary } from '../support/qemu-binary.js';
 import { qmpDump, type QmpDump } from '../support/qmp.js';
+import { readmeRows } from '../support/readme-table.js';
 
 /**
  * Each release with the Debian suite that serves its sources and the one that serves its
@@ -35,6 +36,8 @@ const RELEASES: { release: string; suite: string; source?: DebianSourceOptions; 
 ];
 
 let repo: TempRepo;
+/** The README section whose table these numbers must match. */
+const RELEASE_DIFFS_SECTION = 'Real release diffs';
 const reports = new Map<string, Report>();
 const truth = new Map<string, BinaryChange[]>();
 /** Per pair, the machine types both binaries register. */
@@ -323,4 +326,21 @@ describe('per-instance properties come from the tree', () => {
       for (const id of ids) expect(e[id]).toBeUndefined();
     },
   );
+});
+
+test("the README's table of real release diffs states these numbers", async () => {
+  for (const [base, head] of pairs) {
+    const r = report(base, head);
+    const rows = await readmeRows(RELEASE_DIFFS_SECTION, `${base} → ${head}`);
+    expect({ pair: `${base} → ${head}`, rows: rows.length }).toEqual({ pair: `${base} → ${head}`, rows: 1 });
+    expect({ pair: `${base} → ${head}`, cells: rows[0]!.slice(1, 5) }).toEqual({
+      pair: `${base} → ${head}`,
+      cells: [
+        String(r.counts.safe),
+        String(r.counts['type-2']),
+        String(r.counts['new-model-required']),
+        String(failing(r).length),
+      ],
+    });
+  }
 });
