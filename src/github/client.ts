@@ -155,17 +155,19 @@ export function createGitHubClient(token: string, options: ClientOptions): GitHu
   client.hook.wrap('request', async (request, endpoint) => {
     const name = requestName(endpoint);
     const rereadable = ['GET', 'HEAD', 'PUT', 'PATCH'].includes(endpoint.method ?? 'GET');
-    for (let attempt = 0, limited = 0; ; ) {
+    const shared = endpoint.request;
+    for (let attempt = 0, limited = 0; ;) {
       if (budget.remainingMs <= 0) throw new BudgetSpent(name, budget.totalMs / 1000);
       const started = Date.now();
       try {
-        const response = await request({
-          ...endpoint,
-          request: {
-            ...endpoint.request,
-            signal: AbortSignal.timeout(Math.min(REQUEST_TIMEOUT_MS, budget.remainingMs)),
-          },
-        });
+        // The hooks inside this one are bound to this options object, not to an argument:
+        // replacing its `request` (shared with every other request until now) is how this
+        // attempt gets its own options and timeout.
+        endpoint.request = {
+          ...shared,
+          signal: AbortSignal.timeout(Math.min(REQUEST_TIMEOUT_MS, budget.remainingMs)),
+        };
+        const response = await request(endpoint);
         if (response.status !== 204 && response.status !== 205 && typeof response.data === 'string')
           throw new UnreadableAnswer(name, response.status);
         return response;
@@ -175,12 +177,7 @@ export function createGitHubClient(token: string, options: ClientOptions): GitHu
         if (limit) {
           const waitMs = limit.seconds * 1000;
           if (limited >= RATE_LIMIT_RETRIES || !budget.allows(waitMs))
-            throw new RateLimited(
-              name,
-              limit.seconds,
-              Math.floor(budget.remainingMs / 1000),
-              limit.primary,
-            );
+            throw new RateLimited(name, limit.seconds, Math.floor(budget.remainingMs / 1000), limit.primary);
           limited++;
           options.log(
             `GitHub ${limit.primary ? '' : 'secondary '}rate limit on ${name}: retrying after ${limit.seconds}s`,

@@ -13,6 +13,7 @@ import {
   httpStatus,
   isApiFailure,
   isUnclearFailure,
+  UnreadableAnswer,
   type GitHubClient,
 } from './client.js';
 
@@ -74,6 +75,14 @@ interface ReviewCommentInput {
 interface Placed {
   finding: Finding;
   comment: ReviewCommentInput;
+}
+
+/** What became of a creating request's answer, for the log. */
+function lostAnswer(err: unknown): string {
+  const status = httpStatus(err);
+  if (err instanceof UnreadableAnswer) return `status ${err.answeredStatus}, not JSON`;
+  if (status !== undefined && (err as { response?: unknown }).response) return `status ${status}`;
+  return 'no answer';
 }
 
 /** A 422 whose `errors[]` says the token already has a pending review on the pull request. */
@@ -284,7 +293,7 @@ export class Reviewer {
       } catch (err) {
         if (attempt > 1 || !isUnclearFailure(err)) throw err;
         this.log(
-          `${describeApiFailure(err, this.notFoundAdvice()).replace(/: nothing more is posted.*$/, '')}: listing the review again before posting anything twice.`,
+          `The answer to creating the review was lost (${lostAnswer(err)}): listing the review again before posting anything twice.`,
         );
         planned = await this.plan(report, diff, options);
         if (!planned.inline.length && !planned.inBody.length)
@@ -485,7 +494,7 @@ export class Reviewer {
       } catch (err) {
         if (!isUnclearFailure(err)) throw err;
         this.log(
-          `${describeApiFailure(err, this.notFoundAdvice()).replace(/: nothing more is posted.*$/, '')}: listing the comments again before posting the summary twice.`,
+          `The answer to creating the summary comment was lost (${lostAnswer(err)}): listing the comments again before posting it twice.`,
         );
         if (!(await this.summaryComments(marker, outcome))) {
           await this.write('creating the summary comment', () =>
