@@ -282,7 +282,7 @@ export class Reviewer {
     options: PublishOptions,
     outcome: PublishOutcome,
   ): Promise<void> {
-    const { owner, repo, pullNumber } = this.target;
+    const { owner, repo } = this.target;
     let planned = await this.plan(report, diff, options);
     // A creating request whose answer was lost may have been processed: the second try posts
     // only what the pull request does not show after listing it again.
