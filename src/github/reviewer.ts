@@ -537,9 +537,15 @@ export class Reviewer {
     let deleted = 0;
     for (const d of duplicates) {
       if (d.user?.login !== first!.user?.login) continue;
-      await this.write('deleting a duplicate summary comment', () =>
-        this.client.rest.issues.deleteComment({ owner, repo, comment_id: d.id }),
-      );
+      try {
+        await this.write('deleting a duplicate summary comment', () =>
+          this.client.rest.issues.deleteComment({ owner, repo, comment_id: d.id }),
+        );
+      } catch (err) {
+        // The overlapping run deleted it first.
+        if (httpStatus(err) === 404) continue;
+        throw err;
+      }
       deleted++;
     }
     if (deleted)

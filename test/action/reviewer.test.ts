@@ -323,3 +323,18 @@ describe('the review when GitHub misbehaves', () => {
     ]);
   });
 });
+
+describe('overlapping runs', () => {
+  it('leave one summary comment between them', async () => {
+    const outcomes = await Promise.all([publish(), publish()]);
+    expect(server.issueComments).toHaveLength(1);
+    // Both listed before either created: each created one, and the duplicate was deleted.
+    expect(server.requestsOf('issues/create-comment')).toHaveLength(2);
+    expect(outcomes.reduce((n, o) => n + o.deletedDuplicates, 0)).toBe(1);
+    expect(outcomes.every((o) => o.failure === undefined)).toBe(true);
+    // A third run finds everything in place.
+    const writes = server.writes().length;
+    await publish();
+    expect(server.writes()).toHaveLength(writes);
+  });
+});
