@@ -295,9 +295,13 @@ export class Reviewer {
         this.log(
           `The answer to creating the review was lost (${lostAnswer(err)}): listing the review again before posting anything twice.`,
         );
+        const sent = planned;
         planned = await this.plan(report, diff, options);
-        if (!planned.inline.length && !planned.inBody.length)
+        if (!planned.inline.length && !planned.inBody.length) {
           this.log('The review was created although its answer was lost: it is not posted again.');
+          outcome.inlineComments = sent.inline.length;
+          outcome.bodyFindings = sent.inBody.length;
+        }
       }
     }
 

@@ -306,6 +306,16 @@ describe('the review when GitHub misbehaves', () => {
     expect(server.requestsOf('issues/create-comment')).toHaveLength(1);
   });
 
+  it('after a review whose answer was lost, lists again instead of posting it twice', async () => {
+    server.faults.push({ operation: 'pulls/create-review', kind: 'drop', after: true });
+    const outcome = await publish();
+    expect(outcome).toMatchObject({ inlineComments: 2, bodyFindings: 1, summaryComment: 'created' });
+    expect(outcome.failure).toBeUndefined();
+    expect(server.requestsOf('pulls/create-review')).toHaveLength(1);
+    expect(server.reviews).toHaveLength(1);
+    expect(logs.some((l) => l.includes('lost (no answer)'))).toBe(true);
+  });
+
   it('counts the retries of each request on its own', async () => {
     // Two failures use up one read's retries; with a count shared between requests, the next
     // read would start with none left.
