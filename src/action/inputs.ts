@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseCatalogSpec, type CatalogSpec } from '../engine.js';
 import type { FailOn } from '../report/finding.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_API_BUDGET_SECONDS } from '../github/client.js';
 
 export const FAIL_ON: readonly FailOn[] = ['type-2', 'new-model-required', 'never'];
 
@@ -25,6 +26,8 @@ export interface ActionInputs {
   statusContext?: string;
   /** Pull request label that turns `type-2` findings into waived ones. */
   waiveLabel: string;
+  /** Seconds the run may spend on GitHub's API, waits and retries included. */
+  apiTimeBudgetSeconds: number;
 }
 
 export const DEFAULT_WAIVE_LABEL = 'cpu-model-guard:waive-type-2';
@@ -93,6 +96,15 @@ export function parseInputs(read: InputReader): ActionInputs {
     );
   }
   const waiveLabel = read('waive-label');
+  const budgetRaw = read('api-time-budget');
+  const apiTimeBudgetSeconds = budgetRaw === '' ? DEFAULT_API_BUDGET_SECONDS : Number(budgetRaw);
+  if (!/^\d+(\.\d+)?$/.test(budgetRaw || '0') || !(apiTimeBudgetSeconds > 0)) {
+    throw new UsageError(
+      `input api-time-budget is "${budgetRaw}", which is not a number of seconds above 0`,
+      undefined,
+      `give api-time-budget in seconds, e.g. ${DEFAULT_API_BUDGET_SECONDS}`,
+    );
+  }
   return {
     githubToken,
     catalog: catalogRaw === undefined ? undefined : parseCatalogSpec(catalogRaw, 'input catalog'),
@@ -105,5 +117,6 @@ export function parseInputs(read: InputReader): ActionInputs {
     sarifReport: repoRelativePath(read, 'sarif-report'),
     statusContext,
     waiveLabel: waiveLabel === '' ? DEFAULT_WAIVE_LABEL : waiveLabel,
+    apiTimeBudgetSeconds,
   };
 }

@@ -11,12 +11,19 @@ import {
   UsageError,
 } from '../errors.js';
 import type { Report, Waiver } from '../report/finding.js';
-import { JOB_SUMMARY_MAX_BYTES, renderMarkdownSummary } from '../report/markdown.js';
+import { escapeMarkdown, JOB_SUMMARY_MAX_BYTES, renderMarkdownSummary } from '../report/markdown.js';
 import { overallResult, renderReports } from '../report/render.js';
 import { catalogsToCheck } from '../source/catalogs.js';
 import { writeReportFile } from '../source/report-file.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
-import { createGitHubClient, httpStatus, type GitHubClient } from '../github/client.js';
+import {
+  ApiBudget,
+  createGitHubClient,
+  describeApiFailure,
+  httpStatus,
+  isApiFailure,
+  type GitHubClient,
+} from '../github/client.js';
 import { ReadOnlyToken, Reviewer, setCommitStatus, type PublishOutcome } from '../github/reviewer.js';
 import { planAnnotations, type Annotation } from './annotations.js';
 import { Checkout } from './commits.js';
@@ -165,7 +172,11 @@ async function run(io: RunnerIO): Promise<number> {
   }
   const [owner, repo] = ctx.repository.split('/') as [string, string];
   const client = inputs.githubToken
-    ? createGitHubClient(inputs.githubToken, { baseUrl: io.env.GITHUB_API_URL, log: io.info })
+    ? createGitHubClient(inputs.githubToken, {
+        baseUrl: io.env.GITHUB_API_URL,
+        log: io.info,
+        budget: new ApiBudget(inputs.apiTimeBudgetSeconds * 1000),
+      })
     : undefined;
   if (!client) io.info('No github-token: the findings go to annotations and the job summary only.');
 
@@ -175,11 +186,15 @@ async function run(io: RunnerIO): Promise<number> {
     client && pr ? new Reviewer(client, { owner, repo, pullNumber: pr.number, headSha }, io.info) : undefined;
 
   const waivers: Waiver[] = [...config.waivers];
+  /** Why nothing more is asked of GitHub: a failure that every later request would meet too. */
+  let apiFailure: { line: string; status?: number } | undefined;
   if (reviewer) {
     const labels = await reviewer.liveLabels().catch((err: unknown) => {
-      io.info(
-        `Cannot read the pull request's labels (${httpStatus(err) ?? (err as Error).message}): no label waiver applies.`,
-      );
+      if (!isApiFailure(err)) throw err;
+      const line = describeApiFailure(err, reviewer.notFoundAdvice());
+      io.info(`Cannot read the pull request's labels, so no label waiver applies. ${line}`);
+      const status = httpStatus(err);
+      if (status === 401 || status === 404) apiFailure = { line, status };
       return [] as string[];
     });
     if (labels.includes(inputs.waiveLabel)) {
@@ -248,7 +263,7 @@ async function run(io: RunnerIO): Promise<number> {
   for (const a of planAnnotations({ findings: reports.flatMap((r) => r.findings) })) io.annotate(a);
 
   let published: PublishOutcome | undefined;
-  if (reviewer && pr && inputs.comment !== 'none' && plan.mode === 'check') {
+  if (reviewer && pr && inputs.comment !== 'none' && plan.mode === 'check' && !apiFailure) {
     for (const [i, report] of reports.entries()) {
       const catalog = catalogs[i]!;
       const diff = parseDiffMap(await checkout.diff(baselineSha!, headSha, catalog.path));
@@ -264,11 +279,13 @@ async function run(io: RunnerIO): Promise<number> {
             movedToBody: (published.movedToBody ?? 0) + (outcome.movedToBody ?? 0),
           }
         : outcome;
-      if (outcome.readOnly) break;
+      if (outcome.failure) apiFailure = { line: outcome.failure, status: outcome.failureStatus };
+      if (outcome.readOnly || outcome.failure) break;
     }
   }
   let statusNote: string | undefined;
-  if (client && inputs.statusContext && !published?.readOnly) {
+  // A 404 on the pull request says nothing about the commit: its status is still set.
+  if (client && inputs.statusContext && !published?.readOnly && (!apiFailure || apiFailure.status === 404)) {
     try {
       await setCommitStatus(
         client,
@@ -278,8 +295,13 @@ async function run(io: RunnerIO): Promise<number> {
         runUrl(io.env),
       );
     } catch (err) {
-      if (!(err instanceof ReadOnlyToken)) throw err;
-      statusNote = `The commit status ${inputs.statusContext} could not be set: the token cannot write statuses (give the job statuses: write).`;
+      if (err instanceof ReadOnlyToken) {
+        statusNote = `The commit status ${inputs.statusContext} could not be set: the token cannot write statuses (give the job statuses: write).`;
+      } else if (isApiFailure(err)) {
+        statusNote = `The commit status ${inputs.statusContext} could not be set. ${describeApiFailure(err, `the commit ${headSha.slice(0, 12)} is not in ${owner}/${repo}`)}`;
+      } else {
+        throw err;
+      }
       io.info(statusNote);
     }
   }
@@ -294,6 +316,10 @@ async function run(io: RunnerIO): Promise<number> {
   if (published?.readOnly)
     trailer.push(
       '_The token could not write to the pull request (a fork?): the findings are shown here and as annotations only._',
+    );
+  if (apiFailure)
+    trailer.push(
+      `_GitHub could not be used, so the findings are shown here and as annotations only: ${escapeMarkdown(apiFailure.line)}_`,
     );
   if (published?.movedToBody)
     trailer.push(

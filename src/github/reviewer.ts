@@ -8,7 +8,14 @@ import {
   renderMarkdownSummary,
 } from '../report/markdown.js';
 import { coversRightLines, placeOnDiff, type CommentPlacement, type DiffMap } from '../action/hunks.js';
-import { httpStatus, type GitHubClient } from './client.js';
+import {
+  describeApiFailure,
+  httpStatus,
+  isApiFailure,
+  isUnclearFailure,
+  UnreadableAnswer,
+  type GitHubClient,
+} from './client.js';
 
 /** More inline comments than this in one review trips GitHub's abuse detection. */
 export const MAX_INLINE_COMMENTS = 30;
@@ -41,6 +48,12 @@ export interface PublishOutcome {
   /** Comments of findings that went away but that a person answered: left in place. */
   keptWithReplies: { fingerprint: string; url: string }[];
   summaryComment?: 'created' | 'updated' | 'unchanged';
+  /** Summary comments of this check found more than once (overlapping runs) and deleted. */
+  deletedDuplicates: number;
+  /** Why publishing stopped early, when GitHub could not be used: the line the log shows. */
+  failure?: string;
+  /** The HTTP status of that failure, when GitHub answered one. */
+  failureStatus?: number;
 }
 
 /** Writing with a read-only token (a fork's pull request): nothing more is attempted. */
@@ -62,6 +75,21 @@ interface ReviewCommentInput {
 interface Placed {
   finding: Finding;
   comment: ReviewCommentInput;
+}
+
+/** What became of a creating request's answer, for the log. */
+function lostAnswer(err: unknown): string {
+  const status = httpStatus(err);
+  if (err instanceof UnreadableAnswer) return `status ${err.answeredStatus}, not JSON`;
+  if (status !== undefined && (err as { response?: unknown }).response) return `status ${status}`;
+  return 'no answer';
+}
+
+/** A 422 whose `errors[]` says the token already has a pending review on the pull request. */
+function pendingReviewRefusal(err: unknown): boolean {
+  const data = (err as { response?: { data?: { errors?: unknown } } }).response?.data;
+  const errors = Array.isArray(data?.errors) ? data.errors : [];
+  return errors.some((e) => /pending review/i.test(typeof e === 'string' ? e : JSON.stringify(e)));
 }
 
 /** Every fingerprint marker in a text, one per line as the review body writes them. */
@@ -149,26 +177,37 @@ export class Reviewer {
       movedToBody: 0,
       deletedComments: 0,
       keptWithReplies: [],
+      deletedDuplicates: 0,
     };
     try {
       if (options.mode === 'review') await this.review(report, diff, options, outcome);
       outcome.summaryComment = await this.stickySummary(report, options, outcome);
     } catch (err) {
-      if (!(err instanceof ReadOnlyToken)) throw err;
-      outcome.readOnly = true;
-      this.log(
-        `Cannot write to the pull request (${err.operation} answered 403: a fork's read-only token?); the findings are in the annotations and the job summary.`,
-      );
+      if (err instanceof ReadOnlyToken) {
+        outcome.readOnly = true;
+        this.log(
+          `Cannot write to the pull request (${err.operation} answered 403: a fork's read-only token?); the findings are in the annotations and the job summary.`,
+        );
+      } else if (isApiFailure(err)) {
+        // Whatever GitHub does, the run still writes its outputs, job summary and annotations.
+        outcome.failure = describeApiFailure(err, this.notFoundAdvice());
+        outcome.failureStatus = httpStatus(err);
+        this.log(outcome.failure);
+      } else {
+        throw err;
+      }
     }
     return outcome;
   }
 
-  private async review(
-    report: Report,
-    diff: DiffMap,
-    options: PublishOptions,
-    outcome: PublishOutcome,
-  ): Promise<void> {
+  /** What a 404 on this pull request's endpoints means to the user. */
+  notFoundAdvice(): string {
+    const { owner, repo, pullNumber } = this.target;
+    return `pull request #${pullNumber} is not in ${owner}/${repo}, or the token cannot see it; check the pull request number the event (or the inputs) gave, and the token's repository`;
+  }
+
+  /** What the pull request shows now, and what this run would add to it. */
+  private async plan(report: Report, diff: DiffMap, options: PublishOptions) {
     const { owner, repo, pullNumber } = this.target;
     const existing = await this.client.paginate(this.client.rest.pulls.listReviewComments, {
       owner,
@@ -198,7 +237,10 @@ export class Reviewer {
       per_page: 100,
     });
     const alreadyShown = new Set<string>(ours.map((o) => o.fingerprint));
-    for (const r of reviews) for (const fp of fingerprintsIn(r.body ?? '')) alreadyShown.add(fp);
+    for (const r of reviews)
+      if (r.state !== 'PENDING') for (const fp of fingerprintsIn(r.body ?? '')) alreadyShown.add(fp);
+    // Only their author sees pending reviews: every pending one listed is this token's own.
+    const pending = reviews.filter((r) => r.state === 'PENDING').map((r) => r.id);
 
     // Safe findings need no reviewer's attention; the summary lists them.
     const current = new Map<string, Finding>();
@@ -231,29 +273,41 @@ export class Reviewer {
       }
       inline.push({ finding, comment });
     }
+    return { ours, answered, current, inline, inBody, pending };
+  }
 
-    if (inline.length || inBody.length) {
-      let accepted = inline;
-      let rejected: Placed[] = [];
+  private async review(
+    report: Report,
+    diff: DiffMap,
+    options: PublishOptions,
+    outcome: PublishOutcome,
+  ): Promise<void> {
+    const { owner, repo } = this.target;
+    let planned = await this.plan(report, diff, options);
+    // A creating request whose answer was lost may have been processed: the second try posts
+    // only what the pull request does not show after listing it again.
+    for (let attempt = 1; planned.inline.length || planned.inBody.length; attempt++) {
       try {
-        await this.postReview(accepted, inBody, options);
+        await this.postChecked(planned.inline, planned.inBody, planned.pending, options, outcome);
+        break;
       } catch (err) {
-        if (httpStatus(err) !== 422 || !inline.length) throw err;
-        rejected = await this.findRejected(inline);
-        accepted = inline.filter((p) => !rejected.includes(p));
+        if (attempt > 1 || !isUnclearFailure(err)) throw err;
         this.log(
-          `GitHub refused ${rejected.length} inline comment${rejected.length === 1 ? '' : 's'} outside its view of the diff; ${rejected.length === 1 ? 'it goes' : 'they go'} into the review body.`,
+          `The answer to creating the review was lost (${lostAnswer(err)}): listing the review again before posting anything twice.`,
         );
-        await this.postReview(accepted, [...rejected.map((p) => p.finding), ...inBody], options);
+        const sent = planned;
+        planned = await this.plan(report, diff, options);
+        if (!planned.inline.length && !planned.inBody.length) {
+          this.log('The review was created although its answer was lost: it is not posted again.');
+          outcome.inlineComments = sent.inline.length;
+          outcome.bodyFindings = sent.inBody.length;
+        }
       }
-      outcome.inlineComments = accepted.length;
-      outcome.movedToBody = rejected.length;
-      outcome.bodyFindings = inBody.length + rejected.length;
     }
 
-    for (const { comment, fingerprint } of ours) {
-      if (current.has(fingerprint)) continue;
-      if (answered.has(comment.id)) {
+    for (const { comment, fingerprint } of planned.ours) {
+      if (planned.current.has(fingerprint)) continue;
+      if (planned.answered.has(comment.id)) {
         outcome.keptWithReplies.push({ fingerprint, url: comment.html_url });
         continue;
       }
@@ -262,6 +316,68 @@ export class Reviewer {
       );
       outcome.deletedComments++;
     }
+  }
+
+  /**
+   * Posts one review. A pending review left by an earlier run (GitHub allows one per user and
+   * pull request, and then refuses every review) is deleted first; comments GitHub refuses on
+   * the diff are isolated and moved into the body.
+   */
+  private async postChecked(
+    inline: Placed[],
+    inBody: Finding[],
+    /** The pending reviews listed before; undefined once they were deleted. */
+    pending: number[] | undefined,
+    options: PublishOptions,
+    outcome: PublishOutcome,
+  ): Promise<void> {
+    let accepted = inline;
+    let rejected: Placed[] = [];
+    try {
+      await this.postReview(accepted, inBody, options);
+    } catch (err) {
+      if (httpStatus(err) !== 422) throw err;
+      if (pendingReviewRefusal(err) && pending !== undefined) {
+        if (!(await this.deletePending(pending))) throw err;
+        await this.postChecked(inline, inBody, undefined, options, outcome);
+        return;
+      }
+      if (!inline.length) throw err;
+      rejected = await this.findRejected(inline);
+      accepted = inline.filter((p) => !rejected.includes(p));
+      this.log(
+        `GitHub refused ${rejected.length} inline comment${rejected.length === 1 ? '' : 's'} outside its view of the diff; ${rejected.length === 1 ? 'it goes' : 'they go'} into the review body.`,
+      );
+      await this.postReview(accepted, [...rejected.map((p) => p.finding), ...inBody], options);
+    }
+    outcome.inlineComments = accepted.length;
+    outcome.movedToBody = rejected.length;
+    outcome.bodyFindings = inBody.length + rejected.length;
+  }
+
+  /** Deletes the token's pending reviews; false when GitHub lists none to delete. */
+  private async deletePending(pending: number[]): Promise<boolean> {
+    const { owner, repo, pullNumber } = this.target;
+    let ids = pending;
+    if (!ids.length) {
+      const reviews = await this.client.paginate(this.client.rest.pulls.listReviews, {
+        owner,
+        repo,
+        pull_number: pullNumber,
+        per_page: 100,
+      });
+      ids = reviews.filter((r) => r.state === 'PENDING').map((r) => r.id);
+    }
+    if (!ids.length) return false;
+    for (const id of ids) {
+      await this.write('deleting a pending review', () =>
+        this.client.rest.pulls.deletePendingReview({ owner, repo, pull_number: pullNumber, review_id: id }),
+      );
+    }
+    this.log(
+      `Deleted ${ids.length} pending review${ids.length === 1 ? '' : 's'} this token had left on the pull request (GitHub allows one, and then refuses new reviews).`,
+    );
+    return true;
   }
 
   private async postReview(inline: Placed[], inBody: Finding[], options: PublishOptions): Promise<void> {
@@ -373,24 +489,75 @@ export class Reviewer {
       );
     }
     const body = parts.join('\n');
+    let mine = await this.summaryComments(marker, outcome);
+    if (!mine) {
+      try {
+        await this.write('creating the summary comment', () =>
+          this.client.rest.issues.createComment({ owner, repo, issue_number: pullNumber, body }),
+        );
+      } catch (err) {
+        if (!isUnclearFailure(err)) throw err;
+        this.log(
+          `The answer to creating the summary comment was lost (${lostAnswer(err)}): listing the comments again before posting it twice.`,
+        );
+        if (!(await this.summaryComments(marker, outcome))) {
+          await this.write('creating the summary comment', () =>
+            this.client.rest.issues.createComment({ owner, repo, issue_number: pullNumber, body }),
+          );
+        }
+      }
+      // Another run on this pull request may have created its own at the same time.
+      mine = await this.summaryComments(marker, outcome);
+      if (mine && mine.body !== body) return this.updateSummary(mine.id, body);
+      return 'created';
+    }
+    if (mine.body === body) return 'unchanged';
+    return this.updateSummary(mine.id, body);
+  }
+
+  private async updateSummary(commentId: number, body: string): Promise<'updated'> {
+    const { owner, repo } = this.target;
+    await this.write('updating the summary comment', () =>
+      this.client.rest.issues.updateComment({ owner, repo, comment_id: commentId, body }),
+    );
+    return 'updated';
+  }
+
+  /**
+   * This check's summary comment, the oldest when overlapping runs each created one: the
+   * others are deleted, so that every run leaves at most one.
+   */
+  private async summaryComments(marker: string, outcome: PublishOutcome) {
+    const { owner, repo, pullNumber } = this.target;
     const comments = await this.client.paginate(this.client.rest.issues.listComments, {
       owner,
       repo,
       issue_number: pullNumber,
       per_page: 100,
     });
-    const mine = comments.find((c) => c.body?.startsWith(marker));
-    if (!mine) {
-      await this.write('creating the summary comment', () =>
-        this.client.rest.issues.createComment({ owner, repo, issue_number: pullNumber, body }),
-      );
-      return 'created';
+    const [first, ...duplicates] = comments
+      .filter((c) => c.body?.startsWith(marker))
+      .sort((a, b) => a.id - b.id);
+    let deleted = 0;
+    for (const d of duplicates) {
+      if (d.user?.login !== first!.user?.login) continue;
+      try {
+        await this.write('deleting a duplicate summary comment', () =>
+          this.client.rest.issues.deleteComment({ owner, repo, comment_id: d.id }),
+        );
+      } catch (err) {
+        // The overlapping run deleted it first.
+        if (httpStatus(err) === 404) continue;
+        throw err;
+      }
+      deleted++;
     }
-    if (mine.body === body) return 'unchanged';
-    await this.write('updating the summary comment', () =>
-      this.client.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body }),
-    );
-    return 'updated';
+    if (deleted)
+      this.log(
+        `Deleted ${deleted} duplicate summary comment${deleted === 1 ? '' : 's'} that overlapping runs had left.`,
+      );
+    outcome.deletedDuplicates += deleted;
+    return first;
   }
 }
 

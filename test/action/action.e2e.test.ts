@@ -617,3 +617,204 @@ describe('the action on other events and inputs', () => {
     expect(existsSync(path.join(r.workspace, 'reports'))).toBe(false);
   });
 });
+
+describe('the action when GitHub misbehaves', () => {
+  const createReview = 'pulls/create-review';
+  const createComment = 'issues/create-comment';
+  const logLines = (r: RunResult, pattern: RegExp) => r.stdout.split('\n').filter((l) => pattern.test(l));
+
+  /** The findings of heads.findings, written where GitHub is not needed: outputs, annotations, job summary. */
+  function expectFindingsShown(r: RunResult): void {
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ result: 'fail', 'new-model-required': '2', 'type-2': '1' });
+    expect(annotations(r.stdout).filter((a) => a.level === 'error')).toHaveLength(3);
+    expect(r.summary).toContain('released-model-changed');
+    expect(r.stdout).not.toContain('failed unexpectedly');
+  }
+
+  it('writes outputs, annotations and the job summary after a 401, and after a 404 on the pull request', async () => {
+    openPullRequest(30, heads.findings!);
+    server.faults.push({
+      operation: '*',
+      kind: 'status',
+      status: 401,
+      message: 'Bad credentials',
+      times: Infinity,
+    });
+    const unauthorized = await runAction(
+      'pull_request',
+      pullRequestPayload(30, heads.findings!),
+      { 'status-context': 'cpu-models' },
+      heads.findings!,
+    );
+    expectFindingsShown(unauthorized);
+    expect(logLines(unauthorized, /answered 401.*github-token/)).toHaveLength(1);
+    expect(unauthorized.summary).toContain('GitHub could not be used');
+    // Nothing more is asked once the token is refused: no review, comment or status request.
+    expect(server.requests.filter((q) => q.method !== 'GET').map((q) => q.operationId)).toEqual([]);
+
+    server.faults.length = 0;
+    openPullRequest(31, heads.findings!);
+    server.pulls.delete(31);
+    const notFound = await runAction(
+      'pull_request',
+      pullRequestPayload(31, heads.findings!),
+      { 'status-context': 'cpu-models' },
+      heads.findings!,
+    );
+    expectFindingsShown(notFound);
+    expect(logLines(notFound, /answered 404.*pull request #31/)).toHaveLength(1);
+    expect(server.reviews).toEqual([]);
+    expect(server.issueComments).toEqual([]);
+    // The commit is there even if the pull request is not: the status is set.
+    expect(server.statuses).toEqual([expect.objectContaining({ sha: heads.findings, state: 'failure' })]);
+  });
+
+  it('stops publishing on a 5xx that outlasts the retries and on an unreadable answer, without duplicates', async () => {
+    openPullRequest(32, heads.findings!);
+    server.faults.push({ operation: createReview, kind: 'status', status: 502, times: Infinity });
+    const failing = await runAction(
+      'pull_request',
+      pullRequestPayload(32, heads.findings!),
+      {},
+      heads.findings!,
+    );
+    expectFindingsShown(failing);
+    // Tried once, listed again, tried once more: never a blind retry.
+    expect(server.requestsOf(createReview)).toHaveLength(2);
+    expect(logLines(failing, /answered 502 to POST .*\/reviews, also when tried again/)).toHaveLength(1);
+    expect(server.reviews).toEqual([]);
+    expect(server.issueComments).toEqual([]);
+    expect(failing.summary).toContain('GitHub could not be used');
+
+    server.faults.length = 0;
+    server.requests.length = 0;
+    openPullRequest(33, heads.findings!);
+    server.faults.push(
+      { operation: 'pulls/list-review-comments', kind: 'truncate' },
+      { operation: 'issues/list-comments', kind: 'html', times: Infinity },
+    );
+    const unreadable = await runAction(
+      'pull_request',
+      pullRequestPayload(33, heads.findings!),
+      { 'api-time-budget': '2' },
+      heads.findings!,
+    );
+    expectFindingsShown(unreadable);
+    // The truncated list was read again; the review went out once.
+    expect(server.requestsOf('pulls/list-review-comments').length).toBeGreaterThanOrEqual(2);
+    expect(server.reviews).toHaveLength(1);
+    expect(server.reviewComments).toHaveLength(3);
+    // The HTML page is read at most three times (two retries, each wait inside the budget).
+    const htmlReads = server.requestsOf('issues/list-comments').length;
+    expect(htmlReads).toBeGreaterThanOrEqual(1);
+    expect(htmlReads).toBeLessThanOrEqual(3);
+    expect(logLines(unreadable, /answer to GET .*\/comments \(status 200\) is not JSON/)).toHaveLength(1);
+    expect(server.issueComments).toEqual([]);
+  });
+
+  it('does not post twice when the answer to a created review or comment is lost, and removes duplicates', async () => {
+    openPullRequest(34, heads.findings!);
+    server.faults.push(
+      { operation: createReview, kind: 'status', status: 502, after: true },
+      { operation: createComment, kind: 'drop', after: true },
+    );
+    const lost = await runAction(
+      'pull_request',
+      pullRequestPayload(34, heads.findings!),
+      {},
+      heads.findings!,
+    );
+    expectFindingsShown(lost);
+    expect(server.requestsOf(createReview)).toHaveLength(1);
+    expect(server.requestsOf(createComment)).toHaveLength(1);
+    expect(server.reviews).toHaveLength(1);
+    expect(server.reviewComments).toHaveLength(3);
+    expect(server.issueComments).toHaveLength(1);
+    expect(logLines(lost, /listing .* again before posting/)).toHaveLength(2);
+    expect(lost.summary).not.toContain('GitHub could not be used');
+
+    // An overlapping run created the summary comment a second time: the next run deletes it.
+    const duplicate = server.addIssueComment(34, server.issueComments[0]!.body);
+    const again = await runAction(
+      'pull_request',
+      pullRequestPayload(34, heads.findings!),
+      {},
+      heads.findings!,
+    );
+    expect(again.code).toBe(1);
+    expect(server.issueComments).toHaveLength(1);
+    expect(server.issueComments[0]!.id).not.toBe(duplicate.id);
+    expect(server.reviews).toHaveLength(1);
+  });
+
+  it('gives up on a server that never answers within the budget', async () => {
+    openPullRequest(35, heads.findings!);
+    server.faults.push({ operation: createReview, kind: 'hang', times: Infinity });
+    const r = await runAction(
+      'pull_request',
+      pullRequestPayload(35, heads.findings!),
+      { 'api-time-budget': '2', 'status-context': 'cpu-models' },
+      heads.findings!,
+    );
+    expectFindingsShown(r);
+    // One review request waited out its timeout; the budget was then spent, so nothing else was sent.
+    expect(server.requestsOf(createReview)).toHaveLength(1);
+    expect(server.requestsOf(createComment)).toHaveLength(0);
+    expect(server.statuses).toEqual([]);
+    expect(logLines(r, /api-time-budget/).length).toBeGreaterThanOrEqual(1);
+    expect(r.summary).toContain('GitHub could not be used');
+  });
+
+  it('waits out a retry-after (403 without "secondary", and 429) and deletes its own leftover pending review', async () => {
+    openPullRequest(36, heads.findings!);
+    const leftover = server.leavePendingReview(36);
+    server.faults.push(
+      {
+        operation: createReview,
+        kind: 'status',
+        status: 403,
+        message: 'You have exceeded a rate limit. Please wait.',
+        headers: { 'retry-after': '1' },
+      },
+      { operation: createComment, kind: 'status', status: 429, headers: { 'retry-after': '1' } },
+    );
+    const r = await runAction('pull_request', pullRequestPayload(36, heads.findings!), {}, heads.findings!);
+    expectFindingsShown(r);
+    expect(server.reviews.map((x) => x.state)).toEqual(['COMMENTED']);
+    expect(server.reviews.some((x) => x.id === leftover.id)).toBe(false);
+    expect(server.reviewComments).toHaveLength(3);
+    expect(server.issueComments).toHaveLength(1);
+    expect(r.stdout).toContain('Deleted 1 pending review');
+    const [limited, retried] = server.requestsOf(createComment);
+    expect(retried!.at - limited!.at).toBeGreaterThanOrEqual(900);
+    // Rate-limited (403), refused for the leftover pending review (422), then posted.
+    const reviewPosts = server.requestsOf(createReview).filter((q) => (q.body as { event?: string }).event);
+    expect(reviewPosts.map((q) => q.status)).toEqual([403, 422, 200]);
+    expect(reviewPosts[1]!.at - reviewPosts[0]!.at).toBeGreaterThanOrEqual(900);
+  });
+
+  it('does not sleep an hour for a primary rate limit: it falls back and says why', async () => {
+    openPullRequest(37, heads.findings!);
+    server.faults.push({
+      operation: createReview,
+      kind: 'status',
+      status: 403,
+      message: 'API rate limit exceeded for installation ID 1.',
+      headers: {
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+      },
+      times: Infinity,
+    });
+    const r = await runAction('pull_request', pullRequestPayload(37, heads.findings!), {}, heads.findings!);
+    expectFindingsShown(r);
+    expect(server.requestsOf(createReview)).toHaveLength(1);
+    expect(
+      logLines(r, /rate limit on POST .*asks to wait 3\d{3} s, more than the \d+ s left of api-time-budget/),
+    ).toHaveLength(1);
+    expect(r.stdout).not.toContain('read-only');
+    expect(r.summary).toContain('GitHub could not be used');
+    expect(server.reviews).toEqual([]);
+  });
+});

@@ -20,6 +20,7 @@ describe('action inputs', () => {
       sarifReport: undefined,
       statusContext: undefined,
       waiveLabel: DEFAULT_WAIVE_LABEL,
+      apiTimeBudgetSeconds: 300,
     });
   });
 
@@ -34,8 +35,10 @@ describe('action inputs', () => {
         'status-context': 'cpu-models',
         'waive-label': 'accept-type-2',
         'release-ref': 'v7.2.0',
+        'api-time-budget': '2.5',
       }),
     );
+    expect(inputs.apiTimeBudgetSeconds).toBe(2.5);
     expect(inputs.githubToken).toBe('ghs_x');
     expect(inputs.catalog).toEqual({ format: 'libvirt-cpu-map', path: 'src/cpu_map' });
     expect(inputs.failOn).toBe('new-model-required');
@@ -58,6 +61,8 @@ describe('action inputs', () => {
     ['sarif-report', '/tmp/x.sarif', /input sarif-report .* leaves the workspace/],
     ['base', '--upload-pack=evil', /input base .* not a single git revision/],
     ['head', 'main..topic', /input head .* not a single git revision/],
+    ['api-time-budget', '0', /input api-time-budget is "0", which is not a number of seconds above 0/],
+    ['api-time-budget', '5m', /input api-time-budget is "5m"/],
   ])('rejects %s=%s with a message naming the input', (name, value, message) => {
     const read = reader({ [name]: value });
     expect(() => parseInputs(read)).toThrow(UsageError);

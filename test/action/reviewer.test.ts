@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Checkout } from '../../src/action/commits.js';
 import { parseDiffMap, type DiffMap } from '../../src/action/hunks.js';
-import { createGitHubClient } from '../../src/github/client.js';
+import { ApiBudget, createGitHubClient } from '../../src/github/client.js';
 import { MAX_INLINE_COMMENTS, Reviewer, fingerprintsIn } from '../../src/github/reviewer.js';
 import { parseFingerprintMarker } from '../../src/report/markdown.js';
 import { GitHubServer } from '../support/github-server/server.js';
@@ -262,5 +262,89 @@ describe('the pull request review', () => {
   it('reads labels live from the API', async () => {
     expect(await reviewer().liveLabels()).toEqual(['cpu', 'cpu-model-guard:waive-type-2']);
     expect(server.requests.map((r) => r.operationId)).toEqual(['issues/list-labels-on-issue']);
+  });
+});
+
+describe('the review when GitHub misbehaves', () => {
+  const budgeted = (seconds: number) =>
+    new Reviewer(
+      createGitHubClient('ghs_test', {
+        baseUrl: server.url,
+        log: (m) => logs.push(m),
+        budget: new ApiBudget(seconds * 1000),
+      }),
+      { owner: OWNER, repo: REPO, pullNumber: PR, headSha },
+      (m) => logs.push(m),
+    );
+
+  it('gives up on a request that gets no answer once the budget is spent', async () => {
+    server.faults.push({ operation: 'pulls/create-review', kind: 'hang', times: Infinity });
+    const outcome = await budgeted(1).publish(report(findings()), diff, {
+      mode: 'review',
+      summaryKey: 'qemu-x86:.',
+    });
+    expect(outcome.failure).toMatch(/api-time-budget are spent/);
+    expect(server.requestsOf('pulls/create-review')).toHaveLength(1);
+    expect(server.issueComments).toEqual([]);
+  });
+
+  it('does not take a secondary limit that persists on writes for a read-only token', async () => {
+    server.faults.push({
+      operation: 'issues/create-comment',
+      kind: 'status',
+      status: 403,
+      message: 'You have exceeded a secondary rate limit.',
+      headers: { 'retry-after': '60' },
+      times: Infinity,
+    });
+    const outcome = await budgeted(5).publish(report(findings()), diff, {
+      mode: 'summary',
+      summaryKey: 'qemu-x86:.',
+    });
+    expect(outcome.readOnly).toBe(false);
+    expect(outcome.failure).toMatch(/secondary rate limit .* asks to wait 60 s, more than the \d s left/);
+    expect(server.requestsOf('issues/create-comment')).toHaveLength(1);
+  });
+
+  it('after a review whose answer was lost, lists again instead of posting it twice', async () => {
+    server.faults.push({ operation: 'pulls/create-review', kind: 'drop', after: true });
+    const outcome = await publish();
+    expect(outcome).toMatchObject({ inlineComments: 2, bodyFindings: 1, summaryComment: 'created' });
+    expect(outcome.failure).toBeUndefined();
+    expect(server.requestsOf('pulls/create-review')).toHaveLength(1);
+    expect(server.reviews).toHaveLength(1);
+    expect(logs.some((l) => l.includes('lost (no answer)'))).toBe(true);
+  });
+
+  it('counts the retries of each request on its own', async () => {
+    // Two failures use up one read's retries; with a count shared between requests, the next
+    // read would start with none left.
+    server.faults.push({ operation: 'issues/list-labels-on-issue', kind: 'status', status: 502, times: 2 });
+    expect(await reviewer().liveLabels()).toContain('cpu');
+    server.faults.push({ operation: 'issues/list-labels-on-issue', kind: 'status', status: 503, times: 2 });
+    expect(await reviewer().liveLabels()).toContain('cpu');
+    expect(server.requestsOf('issues/list-labels-on-issue').map((q) => q.fault ?? 'answered')).toEqual([
+      'status',
+      'status',
+      'answered',
+      'status',
+      'status',
+      'answered',
+    ]);
+  });
+});
+
+describe('overlapping runs', () => {
+  it('leave one summary comment between them', async () => {
+    const outcomes = await Promise.all([publish(), publish()]);
+    expect(server.issueComments).toHaveLength(1);
+    // Both listed before either created: each created one, and the duplicate was deleted.
+    expect(server.requestsOf('issues/create-comment')).toHaveLength(2);
+    expect(outcomes.reduce((n, o) => n + o.deletedDuplicates, 0)).toBe(1);
+    expect(outcomes.every((o) => o.failure === undefined)).toBe(true);
+    // A third run finds everything in place.
+    const writes = server.writes().length;
+    await publish();
+    expect(server.writes()).toHaveLength(writes);
   });
 });

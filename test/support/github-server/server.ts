@@ -19,6 +19,34 @@ export interface RecordedRequest {
   operationId?: string;
   authorization?: string;
   contractErrors: string[];
+  /** When the request arrived (ms since the epoch): waits between requests are measured here. */
+  at: number;
+  /** The fault the server played instead of (or after) answering, if any. */
+  fault?: Fault['kind'];
+}
+
+/**
+ * A way GitHub (or what stands between it and the runner) misbehaves, played on the next
+ * `times` requests that match. `before` faults answer instead of GitHub; `after` faults let
+ * the request be processed and then lose or spoil the answer, as a 502 from the edge or a
+ * dropped connection does.
+ */
+export interface Fault {
+  /** An operationId such as `pulls/create-review`, or `*` for every request. */
+  operation: string;
+  /** How many matching requests it spoils; Infinity for all of them. Default 1. */
+  times?: number;
+  kind:
+    | 'status' // answers `status` with GitHub's error body, `message` and `headers`
+    | 'hang' // never answers
+    | 'drop' // closes the connection without an answer
+    | 'truncate' // answers the real status with the first half of the JSON body
+    | 'html'; // answers 200 with an HTML page, as a captive proxy does
+  /** Processed first, then the answer is spoiled. */
+  after?: boolean;
+  status?: number;
+  message?: string;
+  headers?: Record<string, string>;
 }
 
 export interface PullRequestState {
@@ -100,6 +128,8 @@ export class GitHubServer {
   readOnly = false;
   /** The next this-many requests answer a secondary rate limit with `retry-after: 1`. */
   secondaryLimits = 0;
+  /** Faults still to play, in order of precedence. */
+  readonly faults: Fault[] = [];
   private nextId = 1000;
   private server?: Server;
   private readonly prefix: string;
@@ -143,6 +173,34 @@ export class GitHubServer {
     return this.requests.filter((r) => WRITE_METHODS.has(r.method) && r.status < 300);
   }
 
+  /** A pending review an earlier run left behind (its delete lost), holding one comment. */
+  leavePendingReview(pullNumber: number, user: User = this.tokenUser): Review {
+    const pr = this.pulls.get(pullNumber);
+    if (!pr) throw new Error(`no pull request ${pullNumber}`);
+    const review: Review = {
+      id: this.nextId++,
+      pullNumber,
+      state: 'PENDING',
+      body: '',
+      commitId: pr.headSha,
+      user,
+    };
+    this.reviews.push(review);
+    return review;
+  }
+
+  /** An issue comment, as another run (or a person) wrote it. */
+  addIssueComment(issueNumber: number, body: string, user: User = this.tokenUser): IssueComment {
+    const comment: IssueComment = { id: this.nextId++, issueNumber, body, user };
+    this.issueComments.push(comment);
+    return comment;
+  }
+
+  /** Requests of one operation, in the order they arrived. */
+  requestsOf(operationId: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.operationId === operationId);
+  }
+
   /** A person answers a review comment: the action must then leave that thread alone. */
   reply(toCommentId: number, body: string, user: User = HUMAN): ReviewComment {
     const parent = this.reviewComments.find((c) => c.id === toCommentId);
@@ -183,14 +241,61 @@ export class GitHubServer {
       operationId: matchOperation(method, pathname)?.operationId,
       authorization: req.headers.authorization,
       contractErrors,
+      at: Date.now(),
     };
     this.requests.push(record);
 
+    const fault = this.faults.find(
+      (f) => (f.times ?? 1) > 0 && (f.operation === '*' || f.operation === record.operationId),
+    );
+    if (fault) {
+      fault.times = (fault.times ?? 1) - 1;
+      record.fault = fault.kind;
+    }
+    const spoil = (status: number, json: string | undefined, headers: Record<string, string>): boolean => {
+      if (!fault) return false;
+      switch (fault.kind) {
+        case 'hang':
+          return true;
+        case 'drop':
+          res.socket?.destroy();
+          return true;
+        case 'truncate':
+          res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+          res.end((json ?? '{}').slice(0, Math.floor((json ?? '{}').length / 2)));
+          return true;
+        case 'html':
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          res.end('<!DOCTYPE html><html><body><h1>Sign in to the proxy</h1></body></html>');
+          return true;
+        case 'status': {
+          const answer = fault.status ?? 502;
+          record.status = answer;
+          res.writeHead(answer, { 'content-type': 'application/json; charset=utf-8', ...fault.headers });
+          res.end(
+            JSON.stringify({
+              message: fault.message ?? 'Server Error',
+              documentation_url: 'https://docs.github.com/rest',
+              status: String(answer),
+            }),
+          );
+          return true;
+        }
+      }
+    };
+    if (fault && !fault.after) {
+      record.status = 0;
+      spoil(0, undefined, {});
+      return;
+    }
+
     const send = (status: number, payload?: unknown, headers: Record<string, string> = {}): void => {
       record.status = status;
+      const json = payload === undefined ? undefined : JSON.stringify(payload);
       if (status < 300) contractErrors.push(...validateResponse(method, pathname, status, payload));
+      if (spoil(status, json, headers)) return;
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-      res.end(payload === undefined ? undefined : JSON.stringify(payload));
+      res.end(json);
     };
     const fail = (
       status: number,
@@ -242,16 +347,15 @@ export class GitHubServer {
         if (!pr) return fail(404, 'Not Found');
         return this.page(
           url,
-          res,
-          record,
+          send,
           pr.labels.map((name, i) => this.label(name, i)),
         );
       }
       case 'issues/list-comments':
+        if (!pull(p.issue_number)) return fail(404, 'Not Found');
         return this.page(
           url,
-          res,
-          record,
+          send,
           this.issueComments
             .filter((c) => c.issueNumber === Number(p.issue_number))
             .map((c) => this.issueCommentJson(c)),
@@ -273,7 +377,14 @@ export class GitHubServer {
         comment.body = (body as { body: string }).body;
         return send(200, this.issueCommentJson(comment));
       }
+      case 'issues/delete-comment': {
+        const i = this.issueComments.findIndex((c) => c.id === Number(p.comment_id));
+        if (i === -1) return fail(404, 'Not Found');
+        this.issueComments.splice(i, 1);
+        return send(204);
+      }
       case 'pulls/list-review-comments': {
+        if (!pull(p.pull_number)) return fail(404, 'Not Found');
         const visible = this.reviewComments.filter(
           (c) =>
             c.pullNumber === Number(p.pull_number) &&
@@ -281,8 +392,7 @@ export class GitHubServer {
         );
         return this.page(
           url,
-          res,
-          record,
+          send,
           visible.map((c) => this.reviewCommentJson(c)),
         );
       }
@@ -293,12 +403,17 @@ export class GitHubServer {
         return send(204);
       }
       case 'pulls/list-reviews':
+        if (!pull(p.pull_number)) return fail(404, 'Not Found');
+        // A pending review is listed to its author only.
         return this.page(
           url,
-          res,
-          record,
+          send,
           this.reviews
-            .filter((r) => r.pullNumber === Number(p.pull_number) && r.state !== 'PENDING')
+            .filter(
+              (r) =>
+                r.pullNumber === Number(p.pull_number) &&
+                (r.state !== 'PENDING' || r.user.id === this.tokenUser.id),
+            )
             .map((r) => this.reviewJson(r)),
         );
       case 'pulls/create-review': {
@@ -322,8 +437,8 @@ export class GitHubServer {
         if (b.event === 'COMMENT' && !b.body && !(b.comments ?? []).length)
           return fail(422, 'Unprocessable Entity', { errors: ['Review body is required'] });
         const pending = !b.event;
+        // One pending review per user and pull request: with one there, GitHub refuses every review.
         if (
-          pending &&
           this.reviews.some(
             (r) => r.pullNumber === pr.number && r.state === 'PENDING' && r.user.id === this.tokenUser.id,
           )
@@ -403,7 +518,11 @@ export class GitHubServer {
   }
 
   /** Answers a list one page at a time with GitHub's `link` header, as Octokit's paginate expects. */
-  private page(url: URL, res: ServerResponse, record: RecordedRequest, items: unknown[]): void {
+  private page(
+    url: URL,
+    send: (status: number, payload: unknown, headers: Record<string, string>) => void,
+    items: unknown[],
+  ): void {
     const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? 30));
     const page = Number(url.searchParams.get('page') ?? 1);
     const slice = items.slice((page - 1) * perPage, page * perPage);
@@ -414,10 +533,7 @@ export class GitHubServer {
       next.searchParams.set('per_page', String(perPage));
       headers.link = `<${next.toString()}>; rel="next"`;
     }
-    record.status = 200;
-    record.contractErrors.push(...validateResponse(record.method, record.pathname, 200, slice));
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', ...headers });
-    res.end(JSON.stringify(slice));
+    send(200, slice, headers);
   }
 
   private apiUrl(rest: string): string {
