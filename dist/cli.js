@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { s as distExports, t as asFileError, I as InputError, T as TOOL, E as EXIT_INPUT_ERROR, h as EXIT_INTERNAL_ERROR, m as EXIT_OK, U as UsageError, u as readMachineCatalog, v as detectCatalog, x as expandEach, y as openReportFile, G as GitRepository, q as catalogsToCheck, j as auditRevision, z as audit, i as checkRevisions, A as didYouMean, d as parseCatalogSpec, w as writeReportFile, n as loadConfig, B as parseReportFormat, k as renderReports, l as EXIT_FINDINGS, o as overallResult } from './shared-revisions.js';
+import { q as distExports, s as asFileError, I as InputError, T as TOOL, E as EXIT_INPUT_ERROR, g as EXIT_INTERNAL_ERROR, l as EXIT_OK, U as UsageError, t as readMachineCatalog, u as detectCatalog, v as expandEach, x as openReportFile, G as GitRepository, n as catalogsToCheck, i as auditRevision, y as audit, h as checkRevisions, z as didYouMean, d as parseCatalogSpec, w as writeReportFile, m as loadConfig, A as parseReportFormat, j as renderReports, k as EXIT_FINDINGS, o as overallResult } from './shared-revisions.js';
 import { readdir, stat, readFile } from 'node:fs/promises';
 import 'node:crypto';
 import 'process';
