@@ -25497,10 +25497,12 @@ async function readLibvirtCpuMap(source) {
     const map = {
         format: LIBVIRT_FORMAT,
         dir,
-        vendors: {},
-        features: {},
-        models: {},
-        files: { [indexPath]: indexText },
+        // Keyed by names from the XML: without a prototype, a model, feature or vendor named
+        // `constructor` or `__proto__` is found only when the map defines it.
+        vendors: Object.create(null),
+        features: Object.create(null),
+        models: Object.create(null),
+        files: Object.assign(Object.create(null), { [indexPath]: indexText }),
         notes: [],
     };
     const index = parseXml(indexText, indexPath);

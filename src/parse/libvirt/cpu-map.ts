@@ -105,10 +105,12 @@ export async function readLibvirtCpuMap(source: CatalogSource): Promise<LibvirtC
   const map: LibvirtCpuMap = {
     format: LIBVIRT_FORMAT,
     dir,
-    vendors: {},
-    features: {},
-    models: {},
-    files: { [indexPath]: indexText },
+    // Keyed by names from the XML: without a prototype, a model, feature or vendor named
+    // `constructor` or `__proto__` is found only when the map defines it.
+    vendors: Object.create(null) as LibvirtCpuMap['vendors'],
+    features: Object.create(null) as LibvirtCpuMap['features'],
+    models: Object.create(null) as LibvirtCpuMap['models'],
+    files: Object.assign(Object.create(null) as LibvirtCpuMap['files'], { [indexPath]: indexText }),
     notes: [],
   };
   const index = parseXml(indexText, indexPath);
