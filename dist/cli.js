@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { q as distExports, s as asFileError, I as InputError, T as TOOL, E as EXIT_INPUT_ERROR, g as EXIT_INTERNAL_ERROR, l as EXIT_OK, U as UsageError, t as readMachineCatalog, u as detectCatalog, v as expandEach, x as openReportFile, G as GitRepository, n as catalogsToCheck, i as auditRevision, y as audit, h as checkRevisions, z as didYouMean, d as parseCatalogSpec, w as writeReportFile, m as loadConfig, A as parseReportFormat, j as renderReports, k as EXIT_FINDINGS, o as overallResult } from './shared-revisions.js';
+import { q as distExports, s as asFileError, t as catalogText, I as InputError, T as TOOL, E as EXIT_INPUT_ERROR, g as EXIT_INTERNAL_ERROR, l as EXIT_OK, U as UsageError, u as readMachineCatalog, v as detectCatalog, x as expandEach, y as openReportFile, G as GitRepository, n as catalogsToCheck, i as auditRevision, z as audit, h as checkRevisions, A as didYouMean, d as parseCatalogSpec, w as writeReportFile, m as loadConfig, B as parseReportFormat, j as renderReports, k as EXIT_FINDINGS, o as overallResult } from './shared-revisions.js';
 import { readdir, stat, readFile } from 'node:fs/promises';
 import 'node:crypto';
 import 'process';
@@ -134,7 +134,8 @@ function fsSource(root) {
         label: absRoot,
         async readFile(rel) {
             try {
-                return await readFile(inside(rel), 'utf8');
+                const bytes = await readFile(inside(rel));
+                return catalogText(bytes, displayPath(rel));
             }
             catch (err) {
                 if (err.code === 'ENOENT')

@@ -35525,6 +35525,36 @@ function pipe(stream) {
     return stream;
 }
 
+const decoder = new TextDecoder('utf-8', { fatal: true });
+/**
+ * A catalog file's bytes as text. Catalogs are UTF-8: a byte sequence that is not would be
+ * replaced by U+FFFD and read as some other name, so it is an error at its line instead.
+ */
+function catalogText(bytes, file) {
+    try {
+        return decoder.decode(bytes);
+    }
+    catch {
+        // A line feed never occurs inside a multi-byte sequence: the first line that does not
+        // decode on its own holds the first invalid byte.
+        let start = 0;
+        for (let line = 1;; line++) {
+            const end = bytes.indexOf(0x0a, start);
+            const slice = bytes.subarray(start, end < 0 ? bytes.length : end);
+            try {
+                decoder.decode(slice);
+            }
+            catch {
+                throw new InputError('not UTF-8 text: this line holds a byte sequence that is not UTF-8', { path: file, line }, 'catalog files are UTF-8; convert the file (iconv -t UTF-8) or remove the stray bytes');
+            }
+            if (end < 0)
+                break;
+            start = end + 1;
+        }
+        throw new InputError('not UTF-8 text', { path: file });
+    }
+}
+
 /** Git access for the engine's front ends: revisions, merge bases, tags and file contents. */
 class GitRepository {
     dir;
@@ -35620,7 +35650,7 @@ class GitRepository {
                 const object = await objects.read(oid);
                 if (!object)
                     throw new InputError(`git lists ${p} at ${commit.slice(0, 12)} but has no object ${oid}`, { path: p }, 'the repository is incomplete: check it with git fsck, or fetch again');
-                return object.content.toString('utf8');
+                return catalogText(object.content, p);
             },
             listFiles: async (dir) => {
                 const d = full(dir).replace(/\/$/, '');
@@ -35738,4 +35768,4 @@ async function auditRevision(o) {
     return audit({ ...o, head: await repo.source(commit), headRef: { ref: o.ref, commit } });
 }
 
-export { parseReportFormat as A, CLASS_ORDER as C, EXIT_INPUT_ERROR as E, GitRepository as G, InputError as I, JOB_SUMMARY_MAX_BYTES as J, TOOL as T, UsageError as U, renderMarkdownSummary as a, codeSpan as b, commonjsGlobal as c, parseCatalogSpec as d, escapeMarkdown as e, fingerprintMarker as f, EXIT_INTERNAL_ERROR as g, checkRevisions as h, auditRevision as i, renderReports as j, EXIT_FINDINGS as k, EXIT_OK as l, loadConfig as m, catalogsToCheck as n, overallResult as o, parseFingerprintMarker as p, distExports$2 as q, renderFindingComment as r, asFileError as s, readMachineCatalog as t, detectCatalog as u, expandEach as v, writeReportFile as w, openReportFile as x, audit as y, didYouMean as z };
+export { didYouMean as A, parseReportFormat as B, CLASS_ORDER as C, EXIT_INPUT_ERROR as E, GitRepository as G, InputError as I, JOB_SUMMARY_MAX_BYTES as J, TOOL as T, UsageError as U, renderMarkdownSummary as a, codeSpan as b, commonjsGlobal as c, parseCatalogSpec as d, escapeMarkdown as e, fingerprintMarker as f, EXIT_INTERNAL_ERROR as g, checkRevisions as h, auditRevision as i, renderReports as j, EXIT_FINDINGS as k, EXIT_OK as l, loadConfig as m, catalogsToCheck as n, overallResult as o, parseFingerprintMarker as p, distExports$2 as q, renderFindingComment as r, asFileError as s, catalogText as t, readMachineCatalog as u, detectCatalog as v, writeReportFile as w, expandEach as x, openReportFile as y, audit as z };

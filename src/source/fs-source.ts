@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InputError } from '../errors.js';
 import type { CatalogSource } from './catalog-source.js';
 import { asFileError } from './report-file.js';
+import { catalogText } from './text.js';
 
 /** A catalog in a working tree. Paths may not leave the root. */
 export function fsSource(root: string): CatalogSource {
@@ -20,7 +21,8 @@ export function fsSource(root: string): CatalogSource {
     label: absRoot,
     async readFile(rel) {
       try {
-        return await readFile(inside(rel), 'utf8');
+        const bytes = await readFile(inside(rel));
+        return catalogText(bytes, displayPath(rel));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         if ((err as NodeJS.ErrnoException).code === 'ENOTDIR' && (await isFile(absRoot)))

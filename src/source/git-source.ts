@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import type { CatalogSource } from './catalog-source.js';
 import { GitObjectReader } from './git-objects.js';
 import { asFileError } from './report-file.js';
+import { catalogText } from './text.js';
 
 /** Git access for the engine's front ends: revisions, merge bases, tags and file contents. */
 export class GitRepository {
@@ -109,7 +110,7 @@ export class GitRepository {
             { path: p },
             'the repository is incomplete: check it with git fsck, or fetch again',
           );
-        return object.content.toString('utf8');
+        return catalogText(object.content, p);
       },
       listFiles: async (dir) => {
         const d = full(dir).replace(/\/$/, '');

@@ -4,11 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { GitObjectReader } from '../../src/source/git-objects.js';
+import { fsSource } from '../../src/source/fs-source.js';
 import { GitRepository } from '../../src/source/git-source.js';
 import { TempRepo } from '../support/git-repo.js';
 
@@ -25,6 +26,10 @@ beforeAll(() => {
   repo.write('catalog/big.txt', big);
   repo.write('catalog/empty.txt', '');
   repo.write('catalog/utf8.txt', 'Färber\n');
+  writeFileSync(
+    path.join(repo.dir, 'catalog', 'latin1.txt'),
+    Buffer.from('first line\nHaswell-F\xe4rber\n', 'latin1'),
+  );
   first = repo.commitAll('first');
   repo.write('catalog/a.txt', 'alpha, edited\n');
   repo.git('rm', '-q', 'catalog/b.txt');
@@ -44,7 +49,14 @@ describe('GitRepository.source', () => {
     expect(await after.readFile('sub/c.txt')).toBe('gamma\n');
     expect(await after.readFile('empty.txt')).toBe('');
     expect(await after.readFile('utf8.txt')).toBe('Färber\n');
-    expect(await before.listFiles('.')).toEqual(['a.txt', 'b.txt', 'big.txt', 'empty.txt', 'utf8.txt']);
+    expect(await before.listFiles('.')).toEqual([
+      'a.txt',
+      'b.txt',
+      'big.txt',
+      'empty.txt',
+      'latin1.txt',
+      'utf8.txt',
+    ]);
     expect(await after.listFiles('sub')).toEqual(['c.txt']);
   });
 
@@ -62,6 +74,21 @@ describe('GitRepository.source', () => {
     await expect(git.source(second, '../elsewhere')).rejects.toBeInstanceOf(InputError);
     const source = await git.source(second, 'catalog');
     await expect(source.readFile('../../x')).rejects.toBeInstanceOf(InputError);
+  });
+});
+
+describe('catalog text', () => {
+  test('bytes that are not UTF-8 are an error at their line, from git and from a working tree', async () => {
+    const sources = [
+      await new GitRepository(repo.dir).source(first, 'catalog'),
+      fsSource(path.join(repo.dir, 'catalog')),
+    ];
+    for (const source of sources) {
+      const err = await source.readFile('latin1.txt').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as InputError).message).toMatch(/^not UTF-8 text/);
+      expect((err as InputError).location).toEqual({ path: expect.stringMatching(/latin1\.txt$/), line: 2 });
+    }
   });
 });
 
