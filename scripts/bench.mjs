@@ -63,11 +63,12 @@ execFileSync('bash', [path.join(root, 'scripts', 'fetch-debian-source.sh'), 'qem
 const qemuSourceVersion = readFileSync(path.join(tree, 'VERSION'), 'utf8').trim();
 
 /**
- * The check's repository: base = the real tree, head = base plus AVX-512F in the released
- * Haswell model. Built once and kept, since committing 20,000 files is not what is measured.
+ * A benchmark repository under .tmp/bench, built once and kept: `build(partial, git)` fills a
+ * fresh folder, which becomes the repository only when complete (tagged `head`), so that an
+ * interrupted build is started over rather than measured.
  */
-function benchRepository() {
-  const repo = path.join(root, '.tmp', 'bench', `qemu-${values.suite}-repo`);
+function keptRepository(name, build) {
+  const repo = path.join(root, '.tmp', 'bench', name);
   if (existsSync(repo)) {
     const tagged = spawnSync('git', ['-C', repo, 'rev-parse', '--verify', '-q', 'refs/tags/head'], {
       stdio: 'ignore',
@@ -78,25 +79,34 @@ function benchRepository() {
   mkdirSync(path.dirname(repo), { recursive: true });
   const partial = `${repo}.partial`;
   rmSync(partial, { recursive: true, force: true });
-  execFileSync('cp', ['-a', tree, partial]);
   const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost' };
   Object.assign(env, { GIT_COMMITTER_NAME: env.GIT_AUTHOR_NAME, GIT_COMMITTER_EMAIL: env.GIT_AUTHOR_EMAIL });
-  const gitIn = (...args) => execFileSync('git', ['-C', partial, ...args], { stdio: 'ignore', env });
-  gitIn('init', '-q', '-b', 'main');
-  gitIn('add', '-A', '-f');
-  gitIn('commit', '-q', '-m', `QEMU ${qemuSourceVersion} as packaged by Debian ${values.suite}`);
-  gitIn('tag', 'base');
-  const cpuC = path.join(partial, 'target', 'i386', 'cpu.c');
-  const source = readFileSync(cpuC, 'utf8');
-  const haswell = source.indexOf('.name = "Haswell",');
-  const word = source.indexOf('.features[FEAT_7_0_EBX] =', haswell);
-  if (haswell < 0 || word < 0) fail(`cannot find Haswell's FEAT_7_0_EBX word in ${cpuC}`);
-  const at = word + '.features[FEAT_7_0_EBX] ='.length;
-  writeFileSync(cpuC, `${source.slice(0, at)}\n            CPUID_7_0_EBX_AVX512F |${source.slice(at)}`);
-  gitIn('commit', '-q', '-am', 'target/i386: add AVX-512F to Haswell');
-  gitIn('tag', 'head');
+  build(partial, (...args) => execFileSync('git', ['-C', partial, ...args], { stdio: 'ignore', env }));
   execFileSync('mv', ['-T', partial, repo]);
   return repo;
+}
+
+/**
+ * The check's repository: base = the real tree, head = base plus AVX-512F in the released
+ * Haswell model. Built once and kept, since committing 20,000 files is not what is measured.
+ */
+function benchRepository() {
+  return keptRepository(`qemu-${values.suite}-repo`, (partial, gitIn) => {
+    execFileSync('cp', ['-a', tree, partial]);
+    gitIn('init', '-q', '-b', 'main');
+    gitIn('add', '-A', '-f');
+    gitIn('commit', '-q', '-m', `QEMU ${qemuSourceVersion} as packaged by Debian ${values.suite}`);
+    gitIn('tag', 'base');
+    const cpuC = path.join(partial, 'target', 'i386', 'cpu.c');
+    const source = readFileSync(cpuC, 'utf8');
+    const haswell = source.indexOf('.name = "Haswell",');
+    const word = source.indexOf('.features[FEAT_7_0_EBX] =', haswell);
+    if (haswell < 0 || word < 0) fail(`cannot find Haswell's FEAT_7_0_EBX word in ${cpuC}`);
+    const at = word + '.features[FEAT_7_0_EBX] ='.length;
+    writeFileSync(cpuC, `${source.slice(0, at)}\n            CPUID_7_0_EBX_AVX512F |${source.slice(at)}`);
+    gitIn('commit', '-q', '-am', 'target/i386: add AVX-512F to Haswell');
+    gitIn('tag', 'head');
+  });
 }
 
 /**
@@ -104,77 +114,56 @@ function benchRepository() {
  * (`check --by-commit`) of a busy stretch of a release cycle looks like.
  */
 function rangeRepository() {
-  const repo = path.join(root, '.tmp', 'bench', `qemu-${values.suite}-range`);
-  if (existsSync(repo)) {
-    const tagged = spawnSync('git', ['-C', repo, 'rev-parse', '--verify', '-q', 'refs/tags/head'], {
-      stdio: 'ignore',
-    });
-    if (tagged.status === 0) return repo;
-    rmSync(repo, { recursive: true, force: true });
-  }
-  const partial = `${repo}.partial`;
-  rmSync(partial, { recursive: true, force: true });
-  execFileSync('git', ['clone', '-q', '--no-local', benchRepository(), partial], { stdio: 'ignore' });
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost' };
-  Object.assign(env, { GIT_COMMITTER_NAME: env.GIT_AUTHOR_NAME, GIT_COMMITTER_EMAIL: env.GIT_AUTHOR_EMAIL });
-  const gitIn = (...args) => execFileSync('git', ['-C', partial, ...args], { stdio: 'ignore', env });
-  gitIn('checkout', '-q', '-B', 'main', 'base');
-  gitIn('tag', '-f', 'base');
-  const cpuC = path.join(partial, 'target', 'i386', 'cpu.c');
-  const models = [
-    'Conroe',
-    'Penryn',
-    'Nehalem',
-    'Westmere',
-    'SandyBridge',
-    'IvyBridge',
-    'Broadwell',
-    'Skylake-Client',
-    'Opteron_G4',
-    'EPYC',
-  ];
-  for (const model of models) {
-    const source = readFileSync(cpuC, 'utf8');
-    const at = source.indexOf(`.name = "${model}",`);
-    const word = source.indexOf('.features[FEAT_1_ECX] =', at);
-    if (at < 0 || word < 0) fail(`cannot find ${model}'s FEAT_1_ECX word in ${cpuC}`);
-    const end = word + '.features[FEAT_1_ECX] ='.length;
-    writeFileSync(cpuC, `${source.slice(0, end)}\n            CPUID_EXT_MONITOR |${source.slice(end)}`);
-    gitIn('commit', '-q', '-am', `target/i386: add monitor to ${model}`);
-  }
-  gitIn('tag', '-f', 'head');
-  execFileSync('mv', ['-T', partial, repo]);
-  return repo;
+  return keptRepository(`qemu-${values.suite}-range`, (partial, gitIn) => {
+    execFileSync('git', ['clone', '-q', '--no-local', benchRepository(), partial], { stdio: 'ignore' });
+    gitIn('checkout', '-q', '-B', 'main', 'base');
+    gitIn('tag', '-f', 'base');
+    const cpuC = path.join(partial, 'target', 'i386', 'cpu.c');
+    const models = [
+      'Conroe',
+      'Penryn',
+      'Nehalem',
+      'Westmere',
+      'SandyBridge',
+      'IvyBridge',
+      'Broadwell',
+      'Skylake-Client',
+      'Opteron_G4',
+      'EPYC',
+    ];
+    for (const model of models) {
+      const source = readFileSync(cpuC, 'utf8');
+      const at = source.indexOf(`.name = "${model}",`);
+      const word = source.indexOf('.features[FEAT_1_ECX] =', at);
+      if (at < 0 || word < 0) fail(`cannot find ${model}'s FEAT_1_ECX word in ${cpuC}`);
+      const end = word + '.features[FEAT_1_ECX] ='.length;
+      writeFileSync(cpuC, `${source.slice(0, end)}\n            CPUID_EXT_MONITOR |${source.slice(end)}`);
+      gitIn('commit', '-q', '-am', `target/i386: add monitor to ${model}`);
+    }
+    gitIn('tag', '-f', 'head');
+  });
 }
 
 /** libvirt's src/cpu_map of two Debian releases as base and head of one repository. */
 function libvirtRepository() {
-  const repo = path.join(root, '.tmp', 'bench', 'libvirt-repo');
-  if (existsSync(path.join(repo, '.git', 'refs', 'tags', 'head'))) return repo;
-  rmSync(repo, { recursive: true, force: true });
-  const partial = `${repo}.partial`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(path.join(partial, 'src'), { recursive: true });
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost' };
-  Object.assign(env, { GIT_COMMITTER_NAME: env.GIT_AUTHOR_NAME, GIT_COMMITTER_EMAIL: env.GIT_AUTHOR_EMAIL });
-  const gitIn = (...args) => execFileSync('git', ['-C', partial, ...args], { stdio: 'ignore', env });
-  gitIn('init', '-q', '-b', 'main');
-  for (const [suite, tag] of [
-    ['bookworm', 'base'],
-    ['trixie', 'head'],
-  ]) {
-    const source = path.join(root, '.tmp', 'debian', `libvirt-${suite}`);
-    execFileSync('bash', [path.join(root, 'scripts', 'fetch-debian-source.sh'), 'libvirt', suite, source], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    rmSync(path.join(partial, 'src', 'cpu_map'), { recursive: true, force: true });
-    execFileSync('cp', ['-a', path.join(source, 'src', 'cpu_map'), path.join(partial, 'src', 'cpu_map')]);
-    gitIn('add', '-A', '-f');
-    gitIn('commit', '-q', '-m', `libvirt cpu_map of Debian ${suite}`);
-    gitIn('tag', tag);
-  }
-  execFileSync('mv', ['-T', partial, repo]);
-  return repo;
+  return keptRepository('libvirt-repo', (partial, gitIn) => {
+    mkdirSync(path.join(partial, 'src'), { recursive: true });
+    gitIn('init', '-q', '-b', 'main');
+    for (const [suite, tag] of [
+      ['bookworm', 'base'],
+      ['trixie', 'head'],
+    ]) {
+      const source = path.join(root, '.tmp', 'debian', `libvirt-${suite}`);
+      execFileSync('bash', [path.join(root, 'scripts', 'fetch-debian-source.sh'), 'libvirt', suite, source], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      rmSync(path.join(partial, 'src', 'cpu_map'), { recursive: true, force: true });
+      execFileSync('cp', ['-a', path.join(source, 'src', 'cpu_map'), path.join(partial, 'src', 'cpu_map')]);
+      gitIn('add', '-A', '-f');
+      gitIn('commit', '-q', '-m', `libvirt cpu_map of Debian ${suite}`);
+      gitIn('tag', tag);
+    }
+  });
 }
 
 /**
