@@ -5,8 +5,11 @@
  * them), mapped onto POLICY.md's classes.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Report } from '../../src/report/finding.js';
 import { checkRevisions } from '../../src/source/revisions.js';
+import { repoRoot } from '../support/debian-source.js';
 import type { TempRepo } from '../support/git-repo.js';
 import {
   changedLines,
@@ -34,6 +37,26 @@ describe('the real patch index', () => {
       expect(p.url).toMatch(/^https:\/\//);
       for (const r of p.reviewers) expect(r.quote.length).toBeGreaterThan(10);
     }
+  });
+
+  test('the README says how many table patches are tested', () => {
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const words = [
+      'Ten',
+      'Eleven',
+      'Twelve',
+      'Thirteen',
+      'Fourteen',
+      'Fifteen',
+      'Sixteen',
+      'Seventeen',
+      'Eighteen',
+      'Nineteen',
+      'Twenty',
+    ];
+    const stated = /\b(\w+) real patches from the qemu-devel archive\b/.exec(readme)?.[1];
+    expect(stated).toBeDefined();
+    expect(words.indexOf(stated!) + 10).toBe(tablePatches.length);
   });
 });
 
