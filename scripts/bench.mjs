@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
   options: {
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '3' },
     suite: { type: 'string', default: 'bookworm' },
     'qmp-only': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
