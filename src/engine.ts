@@ -20,6 +20,7 @@ import {
   type Waiver,
 } from './report/finding.js';
 import { subdirSource, type CatalogSource } from './source/catalog-source.js';
+import { ReadCache } from './source/read-cache.js';
 
 /**
  * The engine: reads catalogs through `CatalogSource`, compares them and returns a report.
@@ -91,26 +92,36 @@ export interface ReadOptions extends Pick<EngineOptions, 'hostRequirements'> {
   hostSupport?: boolean;
 }
 
+/**
+ * Catalogs read so far in this run, by the content of every file they were read from: a
+ * range audit reads each commit's tree once, and only what a commit changed is parsed again.
+ */
+const catalogReads = new ReadCache<AnyCatalog>();
+
 export async function readCatalog(
   spec: CatalogSpec,
   source: CatalogSource,
   options: ReadOptions = {},
 ): Promise<AnyCatalog> {
-  switch (spec.format) {
-    case 'qemu-x86': {
-      const catalog = await readQemuX86Catalog(subdirSource(source, spec.path), spec.path, {
-        hostSupport: options.hostSupport,
-      });
-      return { kind: 'machine', catalog: withOverrides(catalog, options) };
-    }
-    case 'catalog':
-      return {
-        kind: 'machine',
-        catalog: withOverrides(await readGenericCatalog(source, spec.path), options),
-      };
-    case 'libvirt-cpu-map':
-      return { kind: 'libvirt', map: await readLibvirtCpuMap(subdirSource(source, spec.path)) };
-  }
+  const hostSupport = options.hostSupport ?? true;
+  const read = await catalogReads.get(
+    [spec.format, spec.path, hostSupport].join('\0'),
+    source,
+    async (from): Promise<AnyCatalog> => {
+      switch (spec.format) {
+        case 'qemu-x86':
+          return {
+            kind: 'machine',
+            catalog: await readQemuX86Catalog(subdirSource(from, spec.path), spec.path, { hostSupport }),
+          };
+        case 'catalog':
+          return { kind: 'machine', catalog: await readGenericCatalog(from, spec.path) };
+        case 'libvirt-cpu-map':
+          return { kind: 'libvirt', map: await readLibvirtCpuMap(subdirSource(from, spec.path)) };
+      }
+    },
+  );
+  return read.kind === 'machine' ? { kind: 'machine', catalog: withOverrides(read.catalog, options) } : read;
 }
 
 /** A catalog with machine types (QEMU, generic); libvirt's cpu_map has none and is refused. */
@@ -287,12 +298,15 @@ export async function check(req: CheckRequest): Promise<Report> {
         });
       }
     }
-    const headFiles = new Map(
-      await Promise.all(
-        head.catalog.files.map(async (f) => [f, (await req.head.readFile(f))?.split('\n')] as const),
-      ),
+    const headTexts = new Map(
+      await Promise.all(head.catalog.files.map(async (f) => [f, await req.head.readFile(f)] as const)),
     );
-    const headLine = (path: string, line: number): string | undefined => headFiles.get(path)?.[line - 1];
+    // Split into lines only when a finding quotes a line of the file.
+    const headLines = new Map<string, string[] | undefined>();
+    const headLine = (path: string, line: number): string | undefined => {
+      if (!headLines.has(path)) headLines.set(path, headTexts.get(path)?.split('\n'));
+      return headLines.get(path)?.[line - 1];
+    };
     findings = withFingerprints(
       classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames, headLine }),
     );

@@ -8,6 +8,12 @@ export interface CatalogSource {
   readonly label: string;
   /** Text of a file relative to the catalog root, or `undefined` when it does not exist. */
   readFile(path: string): Promise<string | undefined>;
+  /**
+   * What identifies a file's content without reading it (a git blob id), or `undefined` when
+   * the file does not exist. Sources that cannot tell (a working tree) leave it out, and what
+   * is read from them is never cached.
+   */
+  contentId?(path: string): Promise<string | undefined>;
   /** Files directly inside a folder relative to the catalog root (for multi-file catalogs). */
   listFiles(dir: string): Promise<string[]>;
 }
@@ -22,6 +28,7 @@ export function subdirSource(source: CatalogSource, dir: string): CatalogSource 
   return {
     label: `${source.label}/${prefix}`,
     readFile: (p) => source.readFile(`${prefix}/${p}`),
+    ...(source.contentId ? { contentId: (p: string) => source.contentId!(`${prefix}/${p}`) } : {}),
     listFiles: (d) => source.listFiles(d === '.' || d === '' ? prefix : `${prefix}/${d}`),
   };
 }

@@ -10,6 +10,20 @@ export interface GitObject {
   content: Buffer;
 }
 
+/** One entry of a git tree: its mode (`100644`, `040000`, ...) and object id. */
+export interface TreeEntry {
+  mode: string;
+  oid: string;
+}
+
+/** A tree's entries by name. */
+export type Tree = ReadonlyMap<string, TreeEntry>;
+
+/** Modes whose object is a blob (files, executables, symbolic links), as `git ls-tree` says `blob`. */
+const BLOB_MODES = new Set(['100644', '100755', '100664', '120000']);
+export const isBlobEntry = (e: TreeEntry): boolean => BLOB_MODES.has(e.mode);
+export const isTreeEntry = (e: TreeEntry): boolean => e.mode === '40000' || e.mode === '040000';
+
 interface PendingRead {
   spec: string;
   resolve: (object: GitObject | undefined) => void;
@@ -38,6 +52,8 @@ export class GitObjectReader {
   private buffered: Buffer = Buffer.alloc(0);
   private stderr = '';
   private readonly blobs = new Map<string, Buffer>();
+  /** Trees by object id, parsed: a folder unchanged between revisions is read once. */
+  private readonly trees = new Map<string, Promise<Tree | undefined>>();
 
   private constructor(readonly dir: string) {}
 
@@ -61,6 +77,56 @@ export class GitObjectReader {
       pipe(child.stdout).ref();
       child.stdin.write(`${spec}\n`);
     });
+  }
+
+  /**
+   * The tree an object id or a `<rev>^{tree}`/`<rev>:<folder>` names, or `undefined` when git
+   * has no such tree. Trees are cached by object id, and by the commit id that names them.
+   */
+  tree(spec: string): Promise<Tree | undefined> {
+    let tree = this.trees.get(spec);
+    if (!tree) {
+      tree = this.read(spec).then((object) => {
+        if (!object || object.type !== 'tree') return undefined;
+        const parsed = parseTree(object.content, object.oid.length / 2, spec);
+        this.trees.set(object.oid, Promise.resolve(parsed));
+        return parsed;
+      });
+      tree.catch(() => this.trees.delete(spec));
+      // What a branch or HEAD names can move; a commit or tree id cannot.
+      if (/^[0-9a-f]{40,64}(\^\{tree\})?$/.test(spec)) this.trees.set(spec, tree);
+    }
+    return tree;
+  }
+
+  /** A commit's tree and parents (first parent first); `undefined` when git has no such commit. */
+  async commit(spec: string): Promise<{ tree: string; parents: string[] } | undefined> {
+    const object = await this.read(spec);
+    if (!object || object.type !== 'commit') return undefined;
+    const text = object.content.toString('utf8');
+    const header = text.slice(0, text.indexOf('\n\n') >>> 0);
+    const tree = /^tree ([0-9a-f]+)$/m.exec(header)?.[1];
+    if (!tree) throw new InputError(`git commit ${spec} names no tree`);
+    return { tree, parents: [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map((m) => m[1]!) };
+  }
+
+  /** The folder at a path (`a/b`, `.` or `` for the root) below a tree, if there is one. */
+  async treeAt(root: string, folder: string): Promise<Tree | undefined> {
+    let tree = await this.tree(root);
+    for (const part of pathParts(folder)) {
+      const e = tree?.get(part);
+      if (!e || !isTreeEntry(e)) return undefined;
+      tree = await this.tree(e.oid);
+    }
+    return tree;
+  }
+
+  /** The entry at a path (`a/b/c`) below a tree, or `undefined` when there is none. */
+  async entry(root: string, filePath: string): Promise<TreeEntry | undefined> {
+    const parts = pathParts(filePath);
+    const name = parts.pop();
+    if (name === undefined) return undefined;
+    return (await this.treeAt(root, parts.join('/')))?.get(name);
   }
 
   /** Ends the git process; the next read starts another. */
@@ -139,6 +205,25 @@ export class GitObjectReader {
     }
     if (!this.queue.length && this.child) pipe(this.child.stdout).unref();
   }
+}
+
+const pathParts = (p: string): string[] => p.split('/').filter((part) => part && part !== '.');
+
+/** `<mode> SP <name> NUL <raw object id>`, repeated. */
+function parseTree(content: Buffer, oidBytes: number, spec: string): Tree {
+  const entries = new Map<string, TreeEntry>();
+  let at = 0;
+  while (at < content.length) {
+    const space = content.indexOf(0x20, at);
+    const nul = content.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 1 + oidBytes > content.length)
+      throw new InputError(`git tree ${spec} is malformed at byte ${at}`);
+    const mode = content.toString('latin1', at, space);
+    const name = content.toString('utf8', space + 1, nul);
+    entries.set(name, { mode, oid: content.toString('hex', nul + 1, nul + 1 + oidBytes) });
+    at = nul + 1 + oidBytes;
+  }
+  return entries;
 }
 
 /** A child's stdio with `stdio: 'pipe'` is a socket, which can stop holding the event loop. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { InputError } from '../errors.js';
 import type { CatalogSource } from './catalog-source.js';
-import { GitObjectReader } from './git-objects.js';
+import { GitObjectReader, isBlobEntry, isTreeEntry, type TreeEntry } from './git-objects.js';
 import { asFileError } from './report-file.js';
 import { catalogText } from './text.js';
 
@@ -70,16 +70,53 @@ export class GitRepository {
     return { tag: tag!, commit: peeled || object! };
   }
 
-  /** The first-parent line of `from..to`, oldest first: the commits a branch added in order. */
-  async firstParentCommits(from: string, to: string): Promise<string[]> {
-    const out = await this.git.raw(['rev-list', '--reverse', '--first-parent', `${from}..${to}`]);
-    return out.split('\n').filter(Boolean);
+  /**
+   * The first-parent line of `from..to`, oldest first, each commit with its first parent
+   * (`undefined` for a root commit).
+   */
+  async firstParentLine(from: string, to: string): Promise<{ commit: string; parent?: string }[]> {
+    const out = await this.git.raw([
+      'rev-list',
+      '--reverse',
+      '--first-parent',
+      '--parents',
+      `${from}..${to}`,
+    ]);
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [commit, parent] = line.split(' ');
+        return { commit: commit!, parent };
+      });
   }
 
-  /** Paths changed between two commits (renames shown as delete + add). */
-  async changedFiles(from: string, to: string): Promise<string[]> {
-    const out = await this.git.raw(['diff', '--no-renames', '--name-only', from, to]);
-    return out.split('\n').filter(Boolean);
+  /**
+   * Whether `git diff --name-only a b` would list a file under one of `folders` (`.` for
+   * all) or one of `files`, told from the trees: a path whose entry (mode and object id) is
+   * the same on both sides holds no change.
+   */
+  async differs(
+    a: string,
+    b: string,
+    paths: { folders: readonly string[]; files: readonly string[] },
+  ): Promise<boolean> {
+    const objects = GitObjectReader.of(this.dir);
+    const at = async (commit: string, p: string): Promise<TreeEntry | undefined> => {
+      const c = await objects.commit(commit);
+      if (!c) throw new InputError(`revision ${commit} is not a commit in ${this.dir}`);
+      const normalized = path.posix.normalize(p).replace(/\/$/, '');
+      if (normalized === '.' || normalized === '') return { mode: '40000', oid: c.tree };
+      return objects.entry(c.tree, normalized);
+    };
+    const changed = async (p: string, counts: (e: TreeEntry) => boolean): Promise<boolean> => {
+      const [x, y] = await Promise.all([at(a, p), at(b, p)]);
+      if (x?.mode === y?.mode && x?.oid === y?.oid) return false;
+      return [x, y].some((e) => e !== undefined && counts(e));
+    };
+    for (const p of paths.folders) if (await changed(p, isTreeEntry)) return true;
+    for (const p of paths.files) if (await changed(p, (e) => !isTreeEntry(e))) return true;
+    return false;
   }
 
   /** The unified diff between two commits for some paths, with zero context lines cut off by none. */
@@ -93,61 +130,43 @@ export class GitRepository {
     const prefix = normalized === '.' ? '' : normalized;
     if (prefix === '..' || prefix.startsWith('../') || prefix.startsWith('/'))
       throw new InputError(`catalog path ${subdir} leaves the repository`);
-    const files = await this.blobsAt(commit, prefix);
     const objects = GitObjectReader.of(this.dir);
+    const root = `${commit}^{tree}`;
+    if (!(await objects.tree(root)))
+      throw new InputError(
+        `revision ${commit} is not a commit in ${this.dir}`,
+        undefined,
+        'fetch it first (a shallow clone lacks history), or pass a branch, tag or full commit id',
+      );
     const full = (rel: string): string => path.posix.normalize(prefix ? `${prefix}/${rel}` : rel);
+    const blob = async (rel: string): Promise<{ path: string; entry?: TreeEntry }> => {
+      const p = full(rel);
+      if (p.startsWith('..')) throw new InputError(`path ${rel} leaves the repository`);
+      const entry = await objects.entry(root, p);
+      return { path: p, entry: entry && isBlobEntry(entry) ? entry : undefined };
+    };
     return {
       label: `${commit.slice(0, 12)}${prefix ? `:${prefix}` : ''}`,
       readFile: async (rel) => {
-        const p = full(rel);
-        if (p.startsWith('..')) throw new InputError(`path ${rel} leaves the repository`);
-        const oid = files.get(p);
-        if (oid === undefined) return undefined;
-        const object = await objects.read(oid);
+        const { path: p, entry } = await blob(rel);
+        if (!entry) return undefined;
+        const object = await objects.read(entry.oid);
         if (!object)
           throw new InputError(
-            `git lists ${p} at ${commit.slice(0, 12)} but has no object ${oid}`,
+            `git lists ${p} at ${commit.slice(0, 12)} but has no object ${entry.oid}`,
             { path: p },
             'the repository is incomplete: check it with git fsck, or fetch again',
           );
         return catalogText(object.content, p);
       },
+      contentId: async (rel) => (await blob(rel)).entry?.oid,
       listFiles: async (dir) => {
-        const d = full(dir).replace(/\/$/, '');
-        const names: string[] = [];
-        for (const f of files.keys()) {
-          if (f.startsWith(d + '/') && !f.slice(d.length + 1).includes('/'))
-            names.push(f.slice(d.length + 1));
-        }
-        return names.sort();
+        const tree = await objects.treeAt(root, full(dir));
+        return [...(tree ?? new Map<string, TreeEntry>())]
+          .filter(([, e]) => isBlobEntry(e))
+          .map(([name]) => name)
+          .sort();
       },
     };
   }
-
-  /**
-   * Every blob under a folder at a commit, path to object id. A commit never changes, so each
-   * (commit, folder) is listed once per run, however many sources are made of it.
-   */
-  private blobsAt(commit: string, prefix: string): Promise<Map<string, string>> {
-    const key = `${path.resolve(this.dir)}\0${commit}\0${prefix}`;
-    let listing = treeListings.get(key);
-    if (!listing) {
-      listing = this.git
-        .raw(['ls-tree', '-r', '-z', '--full-tree', commit, '--', prefix || '.'])
-        .then((out) => {
-          const blobs = new Map<string, string>();
-          for (const entry of out.split('\0')) {
-            // <mode> SP <type> SP <object> TAB <path>
-            const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
-            if (m) blobs.set(m[2]!, m[1]!);
-          }
-          return blobs;
-        });
-      listing.catch(() => treeListings.delete(key));
-      treeListings.set(key, listing);
-    }
-    return listing;
-  }
 }
-
-const treeListings = new Map<string, Promise<Map<string, string>>>();

@@ -74,11 +74,12 @@ async function attributeToCommits(
   if (!report.findings.length) return report;
   const catalogFiles = new Set(report.findings.map((f) => f.location.path));
   const introducedBy = new Map<string, string>();
-  for (const commit of await repo.firstParentCommits(baseCommit, headCommit)) {
-    const parent = await repo.resolveCommit(`${commit}^`);
-    const changed = await repo.changedFiles(parent, commit);
-    const catalogPath = o.catalog.path === '.' ? '' : `${o.catalog.path.replace(/\/+$/, '')}/`;
-    if (!changed.some((f) => catalogFiles.has(f) || f.startsWith(catalogPath))) continue;
+  // A commit that changes neither the catalog's folder nor a file a finding points at cannot
+  // have introduced one.
+  const catalogFolder = o.catalog.path === '.' ? ['.'] : [o.catalog.path.replace(/\/+$/, '')];
+  for (const { commit, parent: first } of await repo.firstParentLine(baseCommit, headCommit)) {
+    const parent = first ?? (await repo.resolveCommit(`${commit}^`));
+    if (!(await repo.differs(parent, commit, { folders: catalogFolder, files: [...catalogFiles] }))) continue;
     const [before, after] = await Promise.all([repo.source(parent), repo.source(commit)]);
     const step = await check({
       ...o,

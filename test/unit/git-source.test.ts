@@ -1,6 +1,6 @@
 /**
- * Catalog files read through git: one `git cat-file --batch` per repository, trees listed once
- * per commit, and every byte of every blob, whatever the size and however many reads overlap.
+ * Catalog files read through git: one `git cat-file --batch` per repository, trees read once
+ * by object id, and every byte of every blob, whatever the size and however many reads overlap.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,5 @@
 import { CatalogError } from '../../errors.js';
+import { readCaching } from '../../source/read-cache.js';
 
 /**
  * A tokenizer for the C that catalogs are written in. It keeps exact line numbers (findings
@@ -92,7 +93,29 @@ export function spliceLines(text: string): { text: string; lineOf: Int32Array } 
   return { text: out.join(''), lineOf: lineOf.subarray(0, length + 1) };
 }
 
+/**
+ * Tokens by file and text, for the files read last: in a range audit most files are the same
+ * in every commit. Nothing downstream modifies a token, so a file's tokens can be shared.
+ */
+const recent = new Map<string, { source: string; tokens: Token[] }>();
+const RECENT_FILES = 40;
+
 export function tokenize(source: string, path: string): Token[] {
+  if (!readCaching()) return tokenizeText(source, path);
+  const hit = recent.get(path);
+  if (hit?.source === source) {
+    recent.delete(path);
+    recent.set(path, hit);
+    return hit.tokens;
+  }
+  const tokens = tokenizeText(source, path);
+  recent.delete(path);
+  recent.set(path, { source, tokens });
+  if (recent.size > RECENT_FILES) recent.delete(recent.keys().next().value!);
+  return tokens;
+}
+
+function tokenizeText(source: string, path: string): Token[] {
   if (source.includes('\0')) {
     throw new CatalogError(
       'file is binary (it contains NUL bytes), expected C source',
