@@ -27,6 +27,7 @@ import { GitRepository } from '../source/git-source.js';
 import { fsSource } from '../source/fs-source.js';
 import { openReportFile, writeReportFile } from '../source/report-file.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
+import { commitProgress } from './progress.js';
 
 interface FlagSpec {
   type: 'string' | 'boolean';
@@ -274,6 +275,7 @@ export async function main(argv: string[]): Promise<number> {
       const config = await configFrom(await repo.source(base), values);
       const failOn = failOnOf(values, config);
       const reports: Report[] = [];
+      const progress = commitProgress(process.stderr);
       for (const catalog of await catalogsToCheck(
         await repo.source(head),
         config,
@@ -291,7 +293,8 @@ export async function main(argv: string[]): Promise<number> {
             waivers: config.waivers,
             ignoreModels: config.ignoreModels,
             hostRequirements: config.hostRequirements,
-          }),
+            onCommit: progress.step,
+          }).finally(progress.done),
         );
       }
       return emitReports(reports, values);

@@ -18,6 +18,8 @@ export interface CheckRevisionsOptions extends EngineOptions {
    * first-parent line that touches the catalog is checked against its parent.
    */
   attributeCommits?: boolean;
+  /** Told as each commit of the range is reached (1-based), for progress on long ranges. */
+  onCommit?: (step: { index: number; total: number; commit: string }) => void;
 }
 
 export async function checkRevisions(o: CheckRevisionsOptions): Promise<Report> {
@@ -77,7 +79,9 @@ async function attributeToCommits(
   // A commit that changes neither the catalog's folder nor a file a finding points at cannot
   // have introduced one.
   const catalogFolder = o.catalog.path === '.' ? ['.'] : [o.catalog.path.replace(/\/+$/, '')];
-  for (const { commit, parent: first } of await repo.firstParentLine(baseCommit, headCommit)) {
+  const line = await repo.firstParentLine(baseCommit, headCommit);
+  for (const [i, { commit, parent: first }] of line.entries()) {
+    o.onCommit?.({ index: i + 1, total: line.length, commit });
     const parent = first ?? (await repo.resolveCommit(`${commit}^`));
     if (!(await repo.differs(parent, commit, { folders: catalogFolder, files: [...catalogFiles] }))) continue;
     const [before, after] = await Promise.all([repo.source(parent), repo.source(commit)]);

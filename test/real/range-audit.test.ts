@@ -1,0 +1,114 @@
+/**
+ * A range audit (`check --by-commit`) over real-looking commits on QEMU 10.0.13's real tree,
+ * through the built CLI in its own process: with the read caches (each tree parsed once, tokens
+ * and catalogs reused by content) and from scratch, the reports are the same to the byte.
+ * Progress goes to standard error, a line per commit when it is not a terminal, and never to
+ * standard output.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { QEMU_X86_FILES } from '../../src/parse/qemu-x86/files.js';
+import type { Report } from '../../src/report/finding.js';
+import { debianSource } from '../support/debian-source.js';
+import { TempRepo } from '../support/git-repo.js';
+import { addAvx512fToHaswell } from '../support/qemu-edits.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = path.join(root, process.env['CMG_CLI'] ?? 'dist/cli.js');
+const CPU_C = 'target/i386/cpu.c';
+
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, CPU_MODEL_GUARD_NO_CACHE: '', ...env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let repo: TempRepo;
+/** The commits of v10.0.13..HEAD, oldest first, by what they do. */
+const commits: Record<string, string> = {};
+
+beforeAll(async () => {
+  const tree = await debianSource('qemu', 'trixie');
+  repo = new TempRepo('cmg-range-');
+  repo.copyFrom(
+    tree,
+    Object.values(QEMU_X86_FILES).filter((f) => existsSync(path.join(tree, f))),
+  );
+  repo.write('README.rst', 'QEMU\n');
+  repo.commitAll('QEMU 10.0.13');
+  repo.git('tag', 'v10.0.13');
+  repo.edit(
+    CPU_C,
+    /(\.name = "Nehalem",[\s\S]*?\.features\[FEAT_1_ECX\] =)/,
+    '$1\n            CPUID_EXT_MOVBE |',
+  );
+  commits.movbe = repo.commitAll('target/i386: add MOVBE to Nehalem');
+  repo.write('README.rst', 'QEMU, the machine emulator\n');
+  commits.readme = repo.commitAll('docs: describe QEMU in the README');
+  repo.edit(
+    CPU_C,
+    '.name = "Westmere",',
+    '/* Westmere adds AES-NI over Nehalem. */\n        .name = "Westmere",',
+  );
+  commits.comment = repo.commitAll('target/i386: say what Westmere adds');
+  addAvx512fToHaswell(repo, CPU_C);
+  commits.avx512f = repo.commitAll('target/i386: add AVX-512F to Haswell');
+  repo.edit(CPU_C, '/* Westmere adds AES-NI over Nehalem. */\n', '');
+  commits.uncomment = repo.commitAll('Revert "target/i386: say what Westmere adds"');
+}, 300_000);
+
+afterAll(() => repo?.remove());
+
+describe('check --by-commit', () => {
+  const args = (): string[] => [
+    'check',
+    '--repo',
+    repo.dir,
+    '--base',
+    'v10.0.13',
+    '--head',
+    'HEAD',
+    '--by-commit',
+    '--format',
+    'json',
+  ];
+
+  test('reports the same bytes with the read caches and from scratch', () => {
+    const cached = run(args());
+    const scratch = run(args(), { CPU_MODEL_GUARD_NO_CACHE: '1' });
+    expect(cached.stderr).not.toMatch(/error/i);
+    expect(cached.code).toBe(1);
+    expect(scratch.code).toBe(1);
+    expect(cached.stdout.length).toBeGreaterThan(1000);
+    expect(cached.stdout === scratch.stdout).toBe(true);
+    // Both commits that change a model are named, each for its own findings.
+    const report = JSON.parse(cached.stdout) as Report;
+    const by = (model: string): (string | undefined)[] =>
+      report.findings.filter((f) => f.models.includes(model)).map((f) => f.commit);
+    expect(by('Nehalem').length).toBeGreaterThan(0);
+    expect(new Set(by('Nehalem'))).toEqual(new Set([commits.movbe]));
+    expect(by('Haswell').length).toBeGreaterThan(0);
+    expect(new Set(by('Haswell'))).toEqual(new Set([commits.avx512f]));
+  }, 300_000);
+
+  test('tells its progress on standard error, a line per commit when it is no terminal', () => {
+    const r = run(args());
+    const lines = r.stderr.split('\n').filter((l) => /commit \d+ of \d+/.test(l));
+    const order = [commits.movbe, commits.readme, commits.comment, commits.avx512f, commits.uncomment];
+    expect(lines).toEqual(
+      order.map((c, i) => `cpu-model-guard: checking commit ${i + 1} of 5 (${c!.slice(0, 12)})`),
+    );
+    expect(r.stderr).not.toContain('\r');
+    expect(r.stdout).not.toMatch(/of 5/);
+    expect(() => JSON.parse(r.stdout) as unknown).not.toThrow();
+  }, 300_000);
+});
