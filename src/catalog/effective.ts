@@ -64,6 +64,7 @@ export class EffectiveModels {
   /** Results by what they depend on; callers must not modify what `get` returns. */
   private readonly byInputs = new Map<string, EffectiveModel>();
   private readonly entryIds = new Map<CompatProperty, number>();
+  private readonly entryListIds = new WeakMap<CompatProperty[], string>();
   /** Alternative spellings QEMU accepts for feature properties (`sse4_1` for `sse4.1`). */
   private readonly spelling = new Map<string, string>();
 
@@ -226,7 +227,7 @@ export class EffectiveModels {
       registered.model.name,
       version,
       accel,
-      entries.map((e) => this.entryId(e)).join(','),
+      this.entryIdsOf(entries),
       accelChanges.map((c) => `${c.property}=${c.value}`).join(','),
     ].join('\0');
     const shared = this.byInputs.get(inputs);
@@ -274,6 +275,14 @@ export class EffectiveModels {
     if (this.caching) this.cache.set(key, props);
     this.byInputs.set(inputs, props);
     return props;
+  }
+
+  /** The ids of a list of entries, once per list: lists are shared by machine type and target. */
+  private entryIdsOf(entries: CompatProperty[]): string {
+    let ids = this.entryListIds.get(entries);
+    if (ids === undefined)
+      this.entryListIds.set(entries, (ids = entries.map((e) => this.entryId(e)).join(',')));
+    return ids;
   }
 
   private entryId(e: CompatProperty): number {

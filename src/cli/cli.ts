@@ -343,32 +343,45 @@ export async function main(argv: string[]): Promise<number> {
       const indent = (values.pretty ?? (!values.output && process.stdout.isTTY)) ? 2 : undefined;
       const expansions = expandEach({ catalog, machine: values.machine, model: values.model, accel });
       const file = values.output ? await openReportFile(values.output) : undefined;
-      const write = (text: string): Promise<void> | void => {
+      const write = (text: string | readonly Uint8Array[]): Promise<void> | void => {
         if (file) return file.write(text);
-        if (!process.stdout.write(text))
-          return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
+        const parts = typeof text === 'string' ? [text] : text;
+        process.stdout.cork();
+        let flowing = true;
+        for (const part of parts) flowing = process.stdout.write(part);
+        process.stdout.uncork();
+        if (!flowing) return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
       };
       let first = true;
       await write('{');
       // Machine types share effective models (the same object when nothing that reaches the
-      // model differs), so each distinct one is serialized once.
-      const serialized = new Map<object, string>();
-      const json = (value: object): string => {
-        let text = serialized.get(value);
-        if (text === undefined) serialized.set(value, (text = JSON.stringify(value, null, indent)));
-        return text;
+      // model differs), so each distinct one is serialized and encoded once, and a machine
+      // type is written as the bytes of its parts.
+      const serialized = new Map<object, Uint8Array>();
+      const json = (value: object): Uint8Array => {
+        let bytes = serialized.get(value);
+        if (bytes === undefined) {
+          const text = JSON.stringify(value, null, indent);
+          serialized.set(value, (bytes = Buffer.from(indent ? text.replace(/\n/g, '\n    ') : text)));
+        }
+        return bytes;
       };
       for (const [machineType, models] of expansions) {
-        const body = Object.entries(models)
-          .map(([name, props]) =>
-            indent
-              ? `\n    ${JSON.stringify(name)}: ${json(props).replace(/\n/g, '\n    ')}`
-              : `${JSON.stringify(name)}:${json(props)}`,
-          )
-          .join(',');
-        await write(
-          `${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{${body}${indent ? '\n  ' : ''}}`,
-        );
+        const parts: Uint8Array[] = [
+          Buffer.from(
+            `${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{`,
+          ),
+        ];
+        let separator = '';
+        for (const [name, props] of Object.entries(models)) {
+          parts.push(
+            Buffer.from(`${separator}${indent ? '\n    ' : ''}${JSON.stringify(name)}:${indent ? ' ' : ''}`),
+            json(props),
+          );
+          separator = ',';
+        }
+        parts.push(Buffer.from(`${indent ? '\n  ' : ''}}`));
+        await write(parts);
         first = false;
       }
       await write(`${indent ? '\n' : ''}}\n`);

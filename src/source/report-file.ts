@@ -38,7 +38,8 @@ export function asFileError(err: unknown, file: string, hint?: string): Error {
  * not exist or a path that is a folder is an input error before the run has done its work.
  */
 export interface ReportFile {
-  write(text: string): Promise<void>;
+  /** Several parts are written together (one `writev`), without being copied into one. */
+  write(text: string | Uint8Array | readonly Uint8Array[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,7 +61,18 @@ export async function openReportFile(file: string, options: ReportFileOptions = 
       write: (text) =>
         new Promise<void>((resolve, reject) => {
           if (failure) return reject(failure);
-          stream.write(text, (err) => (err ? reject(asFileError(err, file, hint)) : resolve()));
+          const parts = typeof text === 'string' || text instanceof Uint8Array ? [text] : text;
+          if (!parts.length) return resolve();
+          stream.cork();
+          parts.forEach((part, i) =>
+            stream.write(
+              part,
+              i < parts.length - 1
+                ? undefined
+                : (err) => (err ? reject(asFileError(err, file, hint)) : resolve()),
+            ),
+          );
+          stream.uncork();
         }),
       close: () =>
         new Promise<void>((resolve, reject) => {
