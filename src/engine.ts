@@ -161,7 +161,7 @@ function verdictFor(cls: FindingClass, failOn: FailOn): Finding['verdict'] {
 const today = (): string => new Date().toISOString().slice(0, 10);
 
 /** Verdicts, waivers, ignores, order and counts: the same for every catalog format. */
-function finish(
+export function finish(
   findings: Finding[],
   options: EngineOptions,
   report: Omit<Report, 'result' | 'counts' | 'findings' | 'unusedWaivers' | 'failOn' | 'tool'>,

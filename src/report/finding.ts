@@ -97,7 +97,7 @@ export interface ReportNote {
 
 export interface Report {
   tool: { name: string; version: string };
-  mode: 'check' | 'audit';
+  mode: 'check' | 'audit' | 'verify';
   catalog: { format: string; path: string };
   base?: { ref: string; commit?: string };
   head: { ref: string; commit?: string };

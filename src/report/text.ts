@@ -281,7 +281,7 @@ export function renderText(report: Report, options: TextRenderOptions = {}): str
       `${report.tool.name} ${report.tool.version}: ${report.mode} of ${report.catalog.format} catalog at ${sanitize(report.catalog.path)}`,
     ),
   );
-  if (report.mode === 'check') {
+  if (report.mode !== 'audit') {
     line(`  base:     ${sanitize(describeRef(report.base))}`);
   }
   line(`  head:     ${sanitize(describeRef(report.head))}`);

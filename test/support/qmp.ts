@@ -11,13 +11,27 @@
  * cached under .tmp/qmp/, keyed by the binary's `--version` output, so repeated test runs pay
  * for it once.
  */
-import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import {
+  describeSpec,
+  qemuCommand,
+  QmpError,
+  QmpSession,
+  toBinary,
+  type QemuBinary,
+  type QemuBinarySpec,
+} from '../../src/source/qemu-binary.js';
+import { compareMachineTypes } from '../../src/verify/snapshot.js';
 import { repoRoot } from './debian-source.js';
+
+// The session and the binary description are the project's own (src/source/qemu-binary.ts):
+// the oracle tests drive QEMU through the very code `verify` uses.
+export { compareMachineTypes, qemuCommand, QmpError, QmpSession, type QemuBinary, type QemuBinarySpec };
 
 export type QmpValue = boolean | number | string;
 /** A property bag exactly as QEMU reports it: every spelling of a feature (`sse4.1`, `sse4-1`, `sse4_1`). */
@@ -28,36 +42,6 @@ export interface QmpCpuDefinition {
   /** The versioned model an unversioned name or alias resolves to on this machine type (QEMU 4.1+). */
   aliasOf?: string;
   deprecated: boolean;
-}
-
-/** How to start a QEMU binary. A plain string is a command on the PATH or a path. */
-export interface QemuBinary {
-  /** The executable, as the process running it sees it (inside the chroot, for a chroot). */
-  path: string;
-  /** A command the binary runs under, e.g. `['chroot', '/srv/trixie']`. */
-  prefix?: string[];
-  /** Firmware directories, each passed as `-L`, searched before the binary's own. */
-  dataDirs?: string[];
-  /** Environment added to the process's (QEMU_MODULE_DIR, LD_LIBRARY_PATH for an unpacked binary). */
-  env?: Record<string, string>;
-}
-
-export type QemuBinarySpec = string | QemuBinary;
-
-function toBinary(spec: QemuBinarySpec): QemuBinary {
-  return typeof spec === 'string' ? { path: spec } : spec;
-}
-
-/** The command line that starts `binary` with `args`, as program and arguments. */
-export function qemuCommand(spec: QemuBinarySpec, args: string[]): [string, string[]] {
-  const b = toBinary(spec);
-  const all = [...(b.prefix ?? []), b.path, ...(b.dataDirs ?? []).flatMap((d) => ['-L', d]), ...args];
-  return [all[0], all.slice(1)];
-}
-
-function describeSpec(spec: QemuBinarySpec): string {
-  const b = toBinary(spec);
-  return [...(b.prefix ?? []), b.path].join(' ');
 }
 
 export interface QmpDump {
@@ -92,145 +76,6 @@ export interface QmpDumpOptions {
   cacheDir?: string | null;
 }
 
-export class QmpError extends Error {
-  override readonly name = 'QmpError';
-}
-
-interface QmpReply {
-  return?: unknown;
-  error?: { class: string; desc: string };
-  id?: number;
-  event?: string;
-  QMP?: { version: { package: string } };
-}
-
-/** One QEMU process driven through its QMP monitor on stdin/stdout. */
-export class QmpSession {
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private buffered = '';
-  private stderr = '';
-  private exited = false;
-  /** Why the session cannot answer any more: every later request gets this error. */
-  private failure?: Error;
-  private readonly greeting: Promise<QmpReply>;
-  private resolveGreeting!: (reply: QmpReply) => void;
-
-  private constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
-    private readonly description: string,
-  ) {
-    this.greeting = new Promise((resolve) => (this.resolveGreeting = resolve));
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => this.onData(chunk));
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => (this.stderr += chunk));
-    child.on('error', (error) => {
-      // A binary that cannot be started emits 'error' and never 'exit'.
-      this.exited = true;
-      this.fail(new QmpError(`${description}: ${error.message}`));
-    });
-    // 'close', not 'exit': by then QEMU's stderr has been read, and its message can be quoted.
-    child.on('close', (code, signal) => {
-      this.exited = true;
-      const why = signal ? `signal ${signal}` : `exit code ${code}`;
-      this.fail(new QmpError(`${description} ended (${why}) before answering${this.stderrNote()}`));
-    });
-  }
-
-  /** Starts QEMU paused, with no devices, on `machineType`, and negotiates QMP capabilities. */
-  static async start(binary: QemuBinarySpec, machineType: string, accel: string): Promise<QmpSession> {
-    const [program, args] = qemuCommand(binary, [
-      '-machine',
-      machineType,
-      '-accel',
-      accel,
-      '-S',
-      '-nodefaults',
-      '-display',
-      'none',
-      '-qmp',
-      'stdio',
-    ]);
-    const env = toBinary(binary).env;
-    const child = spawn(program, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...(env ? { env: { ...process.env, ...env } } : {}),
-    });
-    const session = new QmpSession(child, `${describeSpec(binary)} -machine ${machineType}`);
-    await session.greeting;
-    await session.execute('qmp_capabilities');
-    return session;
-  }
-
-  execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.exited) return Promise.reject(new QmpError(`${this.description} has ended${this.stderrNote()}`));
-    const id = this.nextId++;
-    const request = JSON.stringify(
-      args ? { execute: command, arguments: args, id } : { execute: command, id },
-    );
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.stdin.write(request + '\n');
-    });
-  }
-
-  /** Asks QEMU to quit and waits for the process to end. */
-  async close(): Promise<void> {
-    if (this.exited) return;
-    const ended = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
-    // quit's own reply may race with the process ending: the exit is what counts.
-    this.execute('quit').catch(() => undefined);
-    this.child.stdin.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await ended;
-    clearTimeout(timer);
-  }
-
-  private onData(chunk: string): void {
-    this.buffered += chunk;
-    let newline: number;
-    while ((newline = this.buffered.indexOf('\n')) >= 0) {
-      const line = this.buffered.slice(0, newline).trim();
-      this.buffered = this.buffered.slice(newline + 1);
-      if (line) this.onMessage(line);
-    }
-  }
-
-  private onMessage(line: string): void {
-    let reply: QmpReply;
-    try {
-      reply = JSON.parse(line) as QmpReply;
-    } catch {
-      this.fail(new QmpError(`${this.description} wrote something that is not QMP: ${line.slice(0, 200)}`));
-      return;
-    }
-    if (reply.QMP) {
-      this.resolveGreeting(reply);
-      return;
-    }
-    if (reply.event !== undefined || reply.id === undefined) return;
-    const pending = this.waiting.get(reply.id);
-    if (!pending) return;
-    this.waiting.delete(reply.id);
-    if (reply.error) pending.reject(new QmpError(`${reply.error.class}: ${reply.error.desc}`));
-    else pending.resolve(reply.return);
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.resolveGreeting({});
-    for (const pending of this.waiting.values()) pending.reject(error);
-    this.waiting.clear();
-  }
-
-  private stderrNote(): string {
-    const text = this.stderr.trim();
-    return text ? `:\n${text}` : '';
-  }
-}
-
 interface RawCpuDefinition {
   name: string;
   'alias-of'?: string;
@@ -240,19 +85,6 @@ interface RawCpuDefinition {
 interface RawMachine {
   name: string;
   alias?: string;
-}
-
-/** `pc-q35-7.2` < `pc-q35-10.0`: family first, then the version numerically. */
-export function compareMachineTypes(a: string, b: string): number {
-  const split = (m: string) => {
-    const match = /^(.*)-(\d+)\.(\d+)(?:\.(\d+))?$/.exec(m);
-    return match ? { family: match[1], v: [+match[2], +match[3], +(match[4] ?? 0)] } : { family: m, v: [] };
-  };
-  const x = split(a);
-  const y = split(b);
-  if (x.family !== y.family) return x.family < y.family ? -1 : 1;
-  for (let i = 0; i < 3; i++) if ((x.v[i] ?? -1) !== (y.v[i] ?? -1)) return (x.v[i] ?? -1) - (y.v[i] ?? -1);
-  return 0;
 }
 
 /**

@@ -1,0 +1,412 @@
+/**
+ * The rule of POLICY.md applied to what two QEMU binaries really give guests (`verify`):
+ *
+ * - Frozen ABI: on a machine type both binaries register, a model both offer must expand to
+ *   the same properties, resolve to the same version (`alias-of`) and answer the same CPUID
+ *   leaves. Any difference is `new-model-required`, except a property only one binary reports
+ *   (a knob one of them does not have): that is `safe` and said so, and the CPUID comparison
+ *   shows whether the guest sees a difference.
+ * - Host monotonicity: between consecutive machine types of the head binary, a feature that
+ *   turns on is a host requirement that grew (`type-2`), unless the base binary shows the very
+ *   same growth between the same machine types (the upgrade did not introduce it).
+ *
+ * Findings are grouped by what changed (a property with its values, or a CPUID register with
+ * the bits that changed), each listing every model and machine type it reaches.
+ */
+import {
+  QEMU_EMULATED_FEATURES,
+  QEMU_KVM_BASELINE,
+  QEMU_OFFERED_FEATURES,
+} from '../catalog/host-requirements.js';
+import type { Finding, FindingLocation, ReportNote } from '../report/finding.js';
+import type { CpuidRecord } from '../verify/cpuid-firmware.js';
+import {
+  compareMachineTypes,
+  machineTypeFamily,
+  type BinarySnapshot,
+  type MeasuredValue,
+} from '../verify/snapshot.js';
+import { fingerprint } from './machine-catalog.js';
+
+type Draft = Omit<Finding, 'verdict'>;
+
+const REGISTERS = ['eax', 'ebx', 'ecx', 'edx'] as const;
+type Register = (typeof REGISTERS)[number];
+
+/** `0x7.0 EBX` */
+export function describeCpuidRegister(leaf: number, subleaf: number, register: Register): string {
+  return `CPUID 0x${leaf.toString(16)}.${subleaf} ${register.toUpperCase()}`;
+}
+
+/** The bit numbers set in `mask`, as `bits 4, 11-13`. */
+export function describeBits(mask: number): string {
+  const bits: number[] = [];
+  for (let i = 0; i < 32; i++) if ((mask >>> i) & 1) bits.push(i);
+  const runs: string[] = [];
+  for (let i = 0; i < bits.length;) {
+    let j = i;
+    while (j + 1 < bits.length && bits[j + 1] === bits[j]! + 1) j++;
+    runs.push(i === j ? `${bits[i]}` : `${bits[i]}-${bits[j]}`);
+    i = j + 1;
+  }
+  return `${bits.length === 1 ? 'bit' : 'bits'} ${runs.join(', ')}`;
+}
+
+const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
+
+interface Group {
+  models: Set<string>;
+  machineTypes: Set<string>;
+  pairs: number;
+  before?: MeasuredValue | null;
+  after?: MeasuredValue | null;
+  /** CPUID groups: the expansion properties that changed on every one of its pairs. */
+  explainedBy?: Map<string, number>;
+}
+
+function addTo<G extends Group>(
+  groups: Map<string, G>,
+  key: string,
+  machineType: string,
+  model: string,
+  init: () => Omit<G, 'models' | 'machineTypes' | 'pairs'>,
+): G {
+  let g = groups.get(key);
+  if (!g) groups.set(key, (g = { models: new Set(), machineTypes: new Set(), pairs: 0, ...init() } as G));
+  g.models.add(model);
+  g.machineTypes.add(machineType);
+  g.pairs++;
+  return g;
+}
+
+function sortedMachineTypes(set: Iterable<string>): string[] {
+  return [...set].sort(compareMachineTypes);
+}
+
+function recordKey(r: CpuidRecord): string {
+  return `${r.leaf}.${r.subleaf}`;
+}
+
+/** Expansion properties that differ between two property bags, as the finding names them. */
+function propertyChanges(
+  x: Record<string, MeasuredValue>,
+  y: Record<string, MeasuredValue>,
+): {
+  property: string;
+  kind: 'changed' | 'added' | 'removed';
+  before?: MeasuredValue;
+  after?: MeasuredValue;
+}[] {
+  const out: ReturnType<typeof propertyChanges> = [];
+  for (const property of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) {
+    const inX = Object.hasOwn(x, property);
+    const inY = Object.hasOwn(y, property);
+    if (inX && inY) {
+      if (x[property] !== y[property])
+        out.push({ property, kind: 'changed', before: x[property], after: y[property] });
+    } else if (inX ? x[property] !== false : y[property] !== false) {
+      // A property one binary lacks counts when the other reports a value other than false: a
+      // feature the other binary does not know is a bit its guests never saw set.
+      out.push(
+        inX
+          ? { property, kind: 'removed', before: x[property] }
+          : { property, kind: 'added', after: y[property] },
+      );
+    }
+  }
+  return out;
+}
+
+export interface BinaryComparison {
+  findings: Draft[];
+  notes: ReportNote[];
+  /** Machine types both binaries register (of those selected). */
+  commonMachineTypes: string[];
+  /** (machine type, model) pairs compared. */
+  pairs: number;
+}
+
+/** Models of `snapshot` on `machineType` that verify compares: every one it expanded. */
+function modelsOn(snapshot: BinarySnapshot, machineType: string): string[] {
+  return Object.keys(snapshot.expansions[machineType] ?? {});
+}
+
+export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): BinaryComparison {
+  const notes: ReportNote[] = [];
+  const location: FindingLocation = { path: head.binary, line: 1, side: 'RIGHT' };
+  const inBase = new Set(base.machineTypes);
+  const common = head.machineTypes.filter((m) => inBase.has(m));
+  const onlyBase = base.machineTypes.filter((m) => !head.machineTypes.includes(m));
+  const onlyHead = head.machineTypes.filter((m) => !inBase.has(m));
+  if (onlyBase.length)
+    notes.push({
+      kind: 'info',
+      message: `machine types only ${base.version} registers (not compared): ${onlyBase.join(', ')}`,
+    });
+  if (onlyHead.length)
+    notes.push({
+      kind: 'info',
+      message: `machine types only ${head.version} registers (new): ${onlyHead.join(', ')}`,
+    });
+
+  const allModels = (s: BinarySnapshot) => new Set(s.machineTypes.flatMap((m) => modelsOn(s, m)));
+  const [baseModels, headModels] = [allModels(base), allModels(head)];
+  const modelsOnlyBase = [...baseModels].filter((m) => !headModels.has(m)).sort();
+  const modelsOnlyHead = [...headModels].filter((m) => !baseModels.has(m)).sort();
+  if (modelsOnlyBase.length)
+    notes.push({ kind: 'info', message: `models only ${base.version} offers: ${modelsOnlyBase.join(', ')}` });
+  if (modelsOnlyHead.length)
+    notes.push({
+      kind: 'info',
+      message: `models only ${head.version} offers (new): ${modelsOnlyHead.join(', ')}`,
+    });
+  for (const s of [base, head])
+    for (const [machineType, errors] of Object.entries(s.expansionErrors))
+      for (const [model, why] of Object.entries(errors))
+        notes.push({
+          kind: 'warning',
+          message: `${s.version} cannot expand ${model} on ${machineType}: ${why}`,
+        });
+
+  const propertyGroups = new Map<string, Group & { property: string; kind: string }>();
+  const aliasGroups = new Map<string, Group>();
+  const cpuidGroups = new Map<
+    string,
+    Group & { leaf: number; subleaf: number; register: Register; mask: number }
+  >();
+  let pairs = 0;
+
+  for (const machineType of common) {
+    const headModelsHere = new Set(modelsOn(head, machineType));
+    for (const model of modelsOn(base, machineType)
+      .filter((m) => headModelsHere.has(m))
+      .sort()) {
+      pairs++;
+      const aliasBefore = base.aliasOf[machineType]?.[model];
+      const aliasAfter = head.aliasOf[machineType]?.[model];
+      if (aliasBefore !== aliasAfter)
+        addTo(aliasGroups, `${aliasBefore}\n${aliasAfter}`, machineType, model, () => ({
+          before: aliasBefore ?? null,
+          after: aliasAfter ?? null,
+        }));
+
+      const changes = propertyChanges(
+        base.expansions[machineType]![model]!,
+        head.expansions[machineType]![model]!,
+      );
+      for (const c of changes) {
+        addTo(
+          propertyGroups,
+          `${c.kind}\n${c.property}\n${String(c.before)}\n${String(c.after)}`,
+          machineType,
+          model,
+          () => ({
+            property: c.property,
+            kind: c.kind,
+            before: c.before ?? null,
+            after: c.after ?? null,
+          }),
+        );
+      }
+
+      const before = base.cpuid[machineType]?.[model];
+      const after = head.cpuid[machineType]?.[model];
+      if (!before || !after) continue;
+      const beforeByKey = new Map(before.map((r) => [recordKey(r), r]));
+      const afterByKey = new Map(after.map((r) => [recordKey(r), r]));
+      const zero = (leaf: number, subleaf: number): CpuidRecord => ({
+        leaf,
+        subleaf,
+        eax: 0,
+        ebx: 0,
+        ecx: 0,
+        edx: 0,
+      });
+      for (const key of new Set([...beforeByKey.keys(), ...afterByKey.keys()])) {
+        const x = beforeByKey.get(key);
+        const y = afterByKey.get(key);
+        const leaf = (x ?? y)!.leaf;
+        const subleaf = (x ?? y)!.subleaf;
+        // A leaf only one binary's guest reads (its range grew or shrank) compares as zeros on
+        // the other side, where a guest that asks gets nothing of it either.
+        const a = x ?? zero(leaf, subleaf);
+        const b = y ?? zero(leaf, subleaf);
+        for (const register of REGISTERS) {
+          const mask = (a[register] ^ b[register]) >>> 0;
+          if (!mask) continue;
+          const g = addTo(cpuidGroups, `${leaf}.${subleaf}.${register}.${mask}`, machineType, model, () => ({
+            leaf,
+            subleaf,
+            register,
+            mask,
+            explainedBy: undefined,
+          }));
+          // The expansion properties that changed on every pair of the group name the bits
+          // where QEMU's own property names can.
+          const changed = new Set(changes.map((c) => c.property));
+          if (!g.explainedBy) g.explainedBy = new Map([...changed].map((p) => [p, 1]));
+          else
+            for (const p of [...g.explainedBy.keys()])
+              if (changed.has(p)) g.explainedBy.set(p, g.explainedBy.get(p)! + 1);
+          if (!x || !y) g.before ??= x ? hex(x[register]) : null;
+          if (!x || !y) g.after ??= y ? hex(y[register]) : null;
+        }
+      }
+    }
+  }
+
+  const findings: Draft[] = [];
+  const common2 = (g: Group) => ({
+    models: [...g.models].sort(),
+    machineTypes: sortedMachineTypes(g.machineTypes),
+  });
+  const on = (g: Group) =>
+    `${g.models.size} model(s) on ${g.machineTypes.size} machine type(s) both binaries register (${g.pairs} pair(s))`;
+
+  for (const g of aliasGroups.values()) {
+    const { models, machineTypes } = common2(g);
+    findings.push({
+      rule: 'alias-retargeted',
+      class: 'new-model-required',
+      title: `${models.join(', ')} resolves to ${g.after ?? 'no version'} instead of ${g.before ?? 'no version'}`,
+      message: `query-cpu-definitions: alias-of was ${g.before ?? 'absent'} in ${base.version} and is ${g.after ?? 'absent'} in ${head.version}, for ${on(g)}. A VM started on these machine types gets another model version after the upgrade.`,
+      models,
+      machineTypes,
+      property: 'alias-of',
+      before: g.before ?? null,
+      after: g.after ?? null,
+      location,
+      fix: 'keep the alias pointing where it did on released machine types (a compat property), or name the new version explicitly',
+      fingerprint: fingerprint('alias-retargeted', models, 'alias-of', machineTypes),
+    });
+  }
+
+  for (const g of propertyGroups.values()) {
+    const { models, machineTypes } = common2(g);
+    const changed = g.kind === 'changed';
+    findings.push({
+      rule: changed
+        ? 'released-model-changed'
+        : g.kind === 'added'
+          ? 'new-property-default'
+          : 'property-removed',
+      class: changed ? 'new-model-required' : 'safe',
+      title: changed
+        ? `${g.property} changed from ${String(g.before)} to ${String(g.after)} on machine types both binaries have`
+        : `${g.property} is a property only ${g.kind === 'added' ? head.version : base.version} reports (${String(g.kind === 'added' ? g.after : g.before)})`,
+      message: changed
+        ? `query-cpu-model-expansion type=full: ${g.property} is ${String(g.before)} in ${base.version} and ${String(g.after)} in ${head.version}, for ${on(g)}. Released machine types must keep what their guests see.`
+        : `query-cpu-model-expansion type=full: only ${g.kind === 'added' ? head.version : base.version} has the property ${g.property} (${String(g.kind === 'added' ? g.after : g.before)}), for ${on(g)}: a knob the other binary does not have. Whether guests see a difference is what the CPUID comparison of the same pairs shows.`,
+      models,
+      machineTypes,
+      property: g.property,
+      before: g.before ?? null,
+      after: g.after ?? null,
+      location,
+      fix: changed
+        ? `restore ${g.property}=${String(g.before)} on the released machine types (a compat property), or put the change in a new model version`
+        : 'none needed',
+      fingerprint: fingerprint(
+        changed ? 'released-model-changed' : `property-${g.kind}`,
+        models,
+        g.property,
+        machineTypes,
+      ),
+    });
+  }
+
+  for (const g of cpuidGroups.values()) {
+    const { models, machineTypes } = common2(g);
+    const where = describeCpuidRegister(g.leaf, g.subleaf, g.register);
+    const names = [...(g.explainedBy ?? [])].filter(([, n]) => n === g.pairs).map(([p]) => p);
+    const property = `${where} ${describeBits(g.mask)}`;
+    const presence =
+      g.before === null
+        ? ` (only ${head.version}'s guest reads this leaf)`
+        : g.after === null
+          ? ` (only ${base.version}'s guest reads this leaf)`
+          : '';
+    findings.push({
+      rule: 'released-model-changed',
+      class: 'new-model-required',
+      title: `${where}: ${describeBits(g.mask)} (mask ${hex(g.mask)}) differ on machine types both binaries have`,
+      message:
+        `The CPUID guest reads ${where} with ${describeBits(g.mask)} different between ${base.version} and ${head.version}${presence}, for ${on(g)}` +
+        (names.length
+          ? `. Expansion properties that changed on every one of these pairs: ${names.join(', ')}.`
+          : '. No expansion property changed on all of these pairs: the difference comes from code, not from a property.'),
+      models,
+      machineTypes,
+      property,
+      location,
+      fix: 'gate the new behaviour on a CPU property that compat properties keep at the old value for released machine types, or put it in a new model version',
+      fingerprint: fingerprint('released-model-changed', models, property, machineTypes),
+    });
+  }
+
+  findings.push(...hostGrowth(base, head, location));
+  return { findings, notes, commonMachineTypes: common, pairs };
+}
+
+function asksTheHost(property: string): boolean {
+  return (
+    !(property in QEMU_EMULATED_FEATURES) &&
+    !(property in QEMU_OFFERED_FEATURES) &&
+    !QEMU_KVM_BASELINE.includes(property)
+  );
+}
+
+/** Boolean properties that turn on from `t` to `t2` for `model` in `s`. */
+function grown(s: BinarySnapshot, t: string, t2: string, model: string): string[] {
+  const x = s.expansions[t]?.[model];
+  const y = s.expansions[t2]?.[model];
+  if (!x || !y) return [];
+  return Object.keys(y).filter((p) => y[p] === true && x[p] !== true && asksTheHost(p));
+}
+
+/** Invariant 2 of POLICY.md on the head binary's consecutive machine types. */
+function hostGrowth(base: BinarySnapshot, head: BinarySnapshot, location: FindingLocation): Draft[] {
+  const groups = new Map<string, Group & { property: string; from: Set<string> }>();
+  const families = new Map<string, string[]>();
+  for (const m of head.machineTypes) {
+    const f = machineTypeFamily(m);
+    if (f === m) continue;
+    families.set(f, [...(families.get(f) ?? []), m]);
+  }
+  for (const list of families.values()) {
+    list.sort(compareMachineTypes);
+    for (let i = 1; i < list.length; i++) {
+      const [t, t2] = [list[i - 1]!, list[i]!];
+      for (const model of modelsOn(head, t2)) {
+        const already = new Set(grown(base, t, t2, model));
+        for (const property of grown(head, t, t2, model)) {
+          if (already.has(property)) continue;
+          const g = addTo(groups, property, t2, model, () => ({ property, from: new Set<string>() }));
+          g.from.add(t);
+        }
+      }
+    }
+  }
+  return [...groups.values()].map((g) => {
+    const models = [...g.models].sort();
+    const machineTypes = sortedMachineTypes(g.machineTypes);
+    return {
+      rule: 'machine-type-host-requirement',
+      class: 'type-2' as const,
+      title: `${g.property} turns on from one machine type to the next in ${head.version}`,
+      message: `query-cpu-model-expansion type=full of ${head.version}: ${g.property} is on for ${models.join(', ')} on ${machineTypes.join(', ')} and off on the machine type before each (${sortedMachineTypes(g.from).join(', ')}), which ${base.version} does not show. A VM moved to the newer machine type needs it from the host.`,
+      models,
+      machineTypes,
+      property: g.property,
+      before: false,
+      after: true,
+      hostRequirement: {
+        gained: [g.property],
+        why: 'a CPU feature the guest is given, which the host must provide under KVM',
+      },
+      location,
+      fix: `leave ${g.property} off by default on the new machine type and put it in a new model version instead`,
+      fingerprint: fingerprint('machine-type-host-requirement', models, g.property, machineTypes),
+    };
+  });
+}
