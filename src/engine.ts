@@ -222,6 +222,8 @@ async function cosmeticFinding(
   files: string[],
   base: CatalogSource,
   head: CatalogSource,
+  /** What the edit does change, when more than text (machine types added or released). */
+  catalogChanges: string[] = [],
 ): Promise<Finding | undefined> {
   for (const file of files) {
     const [b, h] = await Promise.all([base.readFile(file), head.readFile(file)]);
@@ -236,7 +238,9 @@ async function cosmeticFinding(
       class: 'safe',
       verdict: 'pass',
       title: `${file} changed without changing any CPU model`,
-      message: 'The edit changes no effective model on any machine type: comments, order or formatting.',
+      message: catalogChanges.length
+        ? `The edit changes no effective model of a name the base had on a machine type the base had; it ${catalogChanges.join(', and ')}.`
+        : 'The edit changes no effective model on any machine type: comments, order or formatting.',
       models: [],
       machineTypes: [],
       location: { path: file, line, side: 'RIGHT' },
@@ -255,6 +259,7 @@ export async function check(req: CheckRequest): Promise<Report> {
   const notes: ReportNote[] = [];
   let findings: Finding[];
   let files: string[];
+  const catalogChanges: string[] = [];
   if (base.kind === 'libvirt' && head.kind === 'libvirt') {
     // The cpu_map reader speaks of paths inside the catalog folder; reviews need repository paths.
     const inRepo = (p: string): string =>
@@ -326,11 +331,18 @@ export async function check(req: CheckRequest): Promise<Report> {
         });
     for (const m of head.catalog.machineTypes)
       if (!baseTypes.has(m.name)) notes.push({ kind: 'info', message: `machine type ${m.name} added` });
+    const added = head.catalog.machineTypes.filter((m) => !baseTypes.has(m.name)).map((m) => m.name);
+    const wasReleased = new Map(base.catalog.machineTypes.map((m) => [m.name, m.released]));
+    const nowReleased = head.catalog.machineTypes
+      .filter((m) => m.released && wasReleased.get(m.name) === false)
+      .map((m) => m.name);
+    if (added.length) catalogChanges.push(`adds machine types ${added.join(', ')}`);
+    if (nowReleased.length) catalogChanges.push(`releases ${nowReleased.join(', ')}`);
   } else {
     throw new CatalogError('base and head catalogs are of different kinds');
   }
   if (!findings.length) {
-    const cosmetic = await cosmeticFinding(files, req.base, req.head);
+    const cosmetic = await cosmeticFinding(files, req.base, req.head, catalogChanges);
     if (cosmetic) findings.push(cosmetic);
   }
   return finish(findings, req, {

@@ -310,6 +310,9 @@ async function run(io: RunnerIO): Promise<number> {
     renderMarkdownSummary(report, {
       maxBytes: Math.floor((JOB_SUMMARY_MAX_BYTES - SUMMARY_RESERVE_BYTES) / reports.length),
       ruleDocsUrl: docs,
+      ...(io.env.GITHUB_REPOSITORY
+        ? { repositoryUrl: `${io.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${io.env.GITHUB_REPOSITORY}` }
+        : {}),
     }),
   );
   const trailer: string[] = [`_${plan.why}._`];

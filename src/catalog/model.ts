@@ -88,6 +88,8 @@ export interface MachineType {
   compatSets: string[];
   accelDefaultChanges: AccelDefaultChange[];
   defaultCpuVersion: DefaultCpuVersion;
+  /** The line that sets `defaultCpuVersion` (QEMU's `pcmc->default_cpu_version = ...`), when one does. */
+  defaultCpuVersionLocation?: SourceLocation;
   released: boolean;
   /** Other names of the machine type (`pc`, `q35`). */
   aliases: string[];

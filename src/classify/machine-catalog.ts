@@ -5,6 +5,7 @@ import type {
   CompatProperty,
   CompatSet,
   CpuModel,
+  DefaultCpuVersion,
   MachineType,
   PropValue,
   RegisteredName,
@@ -352,11 +353,6 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
   }
 
   // Attribute every effect and gain to the changes that explain it.
-  interface Group {
-    change: CatalogChange;
-    effects: Effect[];
-    gains: HostGain[];
-  }
   const groups = new Map<CatalogChange, Group>();
   const explain = (name: string, machineType: string, property: string): CatalogChange => {
     const n = headNames.get(name)!;
@@ -383,14 +379,25 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
     if (!g) groups.set(c, (g = { change: c, effects: [], gains: [] }));
     return g;
   };
-  for (const e of effects) group(explain(e.name, e.machineType, e.property)).effects.push(e);
-  for (const g of gains) group(explain(g.name, g.to, g.property)).gains.push(g);
+  // Machine types that inherit one changed line (an option function the older ones run) change
+  // by one cause: their changes share the group of the first.
+  const byLine = new Map<string, CatalogChange>();
+  const cause = (c: CatalogChange): CatalogChange => {
+    if (c.kind !== 'machine-type') return c;
+    const key = `${c.location.path}:${c.location.line}:${c.what}`;
+    const first = byLine.get(key);
+    if (!first) byLine.set(key, c);
+    return first ?? c;
+  };
+  for (const e of effects) group(cause(explain(e.name, e.machineType, e.property))).effects.push(e);
+  for (const g of gains) group(cause(explain(g.name, g.to, g.property))).gains.push(g);
 
   for (const g of groups.values()) {
-    const draft = draftForGroup(g, base, head, changes, releasedMachine);
-    const suggestion =
-      draft.class === 'safe' || !input.headLine ? undefined : revertSuggestion(g.change, input.headLine);
-    drafts.push(suggestion ? { ...draft, suggestion } : draft);
+    for (const draft of draftsForGroup(g, base, head, changes, releasedMachine)) {
+      const suggestion =
+        draft.class === 'safe' || !input.headLine ? undefined : revertSuggestion(g.change, input.headLine);
+      drafts.push(suggestion ? { ...draft, suggestion } : draft);
+    }
   }
   return drafts;
 }
@@ -550,7 +557,7 @@ function newPropertyDrafts(
       message:
         `${property} is a CPU property the base does not have. ${where} sets it to ${entry.value} for older machine types: ` +
         `the value that keeps their old behaviour, so the default ${fmt(value)} is the new one. ` +
-        `${machineTypes.length} released machine type(s) that the entry does not reach (${machineTypes.join(', ')}) now get the default: ` +
+        `${count(machineTypes.length, 'released machine type')} that the entry does not reach (${summary(machineTypes)}) now get the default: ` +
         'the guest of every model on them changes.',
       models: uniq(released.map((e) => e.name)),
       machineTypes,
@@ -675,7 +682,8 @@ function revertSuggestion(
 }
 
 /** Sentences start with a capital, unless they start with a property name (`avx512f added ...`). */
-const capitalize = (text: string): string => (text.startsWith('the ') ? `The ${text.slice(4)}` : text);
+const capitalize = (text: string): string =>
+  /^(the|unversioned|machine type) /.test(text) ? `${text[0]!.toUpperCase()}${text.slice(1)}` : text;
 
 function setMinus<T>(a: Set<T>, b: Set<T>): Set<T> {
   const out = new Set<T>();
@@ -701,130 +709,240 @@ function propChange(
   return `${where} changes ${property} from ${fmt(before)} to ${fmt(after)}`;
 }
 
+/** What an unversioned name stands for under a default CPU version. */
+function versionWords(v: DefaultCpuVersion): string {
+  return v === 'latest'
+    ? 'their latest versions'
+    : v === 'legacy'
+      ? 'their unversioned definitions'
+      : `version ${v}`;
+}
+
+/** `1 machine type`, `51 machine types`. */
+function count(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`}`;
+}
+
+/** A list for a sentence: all of it when short, otherwise its first few and how many more. */
+function summary(items: string[], shown = 3): string {
+  if (items.length <= shown + 1)
+    return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? '');
+  return `${items.slice(0, shown).join(', ')} and ${items.length - shown} more`;
+}
+
 function describeChange(c: CatalogChange): string {
   switch (c.kind) {
     case 'model-prop':
       return propChange(`the definition of ${c.model}`, c.property, c.before, c.after);
     case 'version-prop':
       return propChange(`${c.model}-v${c.version}`, c.property, c.before, c.after);
-    case 'compat-entry':
-      return `${c.set} sets ${c.property} for ${c.target === '*' ? 'every CPU' : c.target} ${c.before ?? '(unset)'} → ${c.after ?? '(removed)'}`;
+    case 'compat-entry': {
+      const target = c.target === '*' ? 'every CPU' : c.target;
+      if (c.before === undefined) return `${c.set} now sets ${c.property} to ${c.after} for ${target}`;
+      if (c.after === undefined)
+        return `${c.set} no longer sets ${c.property} for ${target}, which was ${c.before}`;
+      return `${c.set} changes ${c.property} for ${target} from ${c.before} to ${c.after}`;
+    }
     case 'accel-default':
       return `the ${c.accel} accelerator default of ${c.property} ${fmt(c.before)} → ${fmt(c.after)}`;
     case 'property-default':
       return `the default of ${c.property} ${fmt(c.before)} → ${fmt(c.after)}`;
     case 'machine-type':
-      return `machine type ${c.machineType}: ${c.what}`;
+      return c.defaultCpuVersion && c.what.split('; ').length === 1
+        ? `unversioned names on ${c.machineType} resolve to ${versionWords(c.defaultCpuVersion.after)}, not ${versionWords(c.defaultCpuVersion.before)}`
+        : `machine type ${c.machineType}: ${c.what}`;
     case 'catalog-rule':
       return `the catalog's ${c.what}`;
   }
 }
 
-function draftForGroup(
-  g: { change: CatalogChange; effects: Effect[]; gains: HostGain[] },
+interface Group {
+  change: CatalogChange;
+  effects: Effect[];
+  gains: HostGain[];
+}
+
+/**
+ * The findings of one cause: released names that change (new-model-required) and, where compat
+ * keeps the released machine types of other names unchanged, what those names ask more of the
+ * host on newer machine types (type-2), each on its own; otherwise what is safe about it.
+ */
+function draftsForGroup(
+  g: Group,
   base: Catalog,
+  head: Catalog,
+  changes: CatalogChange[],
+  releasedMachine: (m: MachineType) => boolean,
+): Draft[] {
+  const releasedEffects = g.effects.filter((e) => e.released);
+  const out: Draft[] = [];
+  if (releasedEffects.length) out.push(releasedDraft(g, releasedEffects, head, releasedMachine));
+  const gainedElsewhere = releasedEffects.length
+    ? g.gains.filter((x) => !releasedEffects.some((e) => e.name === x.name))
+    : g.gains;
+  if (gainedElsewhere.length) out.push(gainsDraft({ ...g, gains: gainedElsewhere }, head, changes));
+  if (!out.length) out.push(safeDraft(g, head, changes, releasedMachine));
+  return out;
+}
+
+function causeLocation(c: CatalogChange, head: Catalog): FindingLocation {
+  return c.location ? loc(c.location, c.side) : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' };
+}
+
+const causeModel = (c: CatalogChange, head: Catalog): CpuModel | undefined =>
+  'model' in c ? head.models.find((m) => m.name === c.model) : undefined;
+
+function releasedDraft(
+  g: Group,
+  releasedEffects: Effect[],
+  head: Catalog,
+  releasedMachine: (m: MachineType) => boolean,
+): Draft {
+  const c = g.change;
+  const property = 'property' in c ? c.property : (g.effects[0]?.property ?? g.gains[0]?.property);
+  const cause = describeChange(c);
+  const model = causeModel(c, head);
+  const models = uniq(releasedEffects.map((e) => e.name));
+  const machineTypes = uniq(releasedEffects.map((e) => e.machineType));
+  const gained = uniq(
+    releasedEffects
+      .filter(
+        (e) =>
+          e.after === true &&
+          e.before !== true &&
+          hostRequirements(head, { [e.property]: true }).has(e.property),
+      )
+      .map((e) => e.property),
+  );
+  const sample = releasedEffects.find((e) => e.property === property) ?? releasedEffects[0]!;
+  const newest = newestReleasedCompatSet(head, releasedMachine);
+  // A default every CPU shares (an accelerator default, a CPU property's default) is kept
+  // for released machine types by one compat entry for every CPU in the newest released
+  // machine type's compat array; unless it adds a host requirement, that makes it safe.
+  const global =
+    (c.kind === 'accel-default' || c.kind === 'property-default') && c.before !== undefined ? c : undefined;
+  const confining = global && !gained.length ? newest : undefined;
+  const compatEntry = global
+    ? `{ TYPE_X86_CPU, "${global.property}", "${qemuValue(global.before!)}" },`
+    : undefined;
+  // An entry of a released compat array changes released machine types itself: the old value
+  // belongs in the newest released array, with the new one as the default.
+  const keepOld =
+    c.kind === 'compat-entry' && sample.before !== undefined
+      ? `{ ${c.target === '*' ? 'TYPE_X86_CPU' : `"${c.target}-" TYPE_X86_CPU`}, "${sample.property}", "${qemuValue(sample.before)}" },`
+      : undefined;
+  const fixLines =
+    model && (c.kind === 'model-prop' || c.kind === 'version-prop')
+      ? newVersionBlock(model, [[c.property, c.after]])
+      : confining?.entries.length && compatEntry
+        ? { path: confining.location.path, afterLine: confining.location.line, text: `    ${compatEntry}` }
+        : newest && keepOld
+          ? { path: newest.location.path, afterLine: newest.location.line, text: `    ${keepOld}` }
+          : undefined;
+  const at = (set: CompatSet): string => `${set.name} (${set.location.path}:${set.location.line})`;
+  const fix = model
+    ? `revert it and add the change as a new version ${model.name}-v${model.versions.at(-1)!.version + 1}`
+    : confining && compatEntry
+      ? `keep the old value for released machine types: add ${compatEntry} to ${confining.name}`
+      : c.kind === 'compat-entry'
+        ? newest
+          ? `revert it: ${c.set} reaches released machine types. To change ${sample.property} only on newer ones, make the new value the default and add ${keepOld ?? `the old value of ${sample.property}`} to ${at(newest)}, the newest compat array only released machine types get`
+          : `revert it: ${c.set} reaches released machine types, and no compat array reaches only released ones. Open the next machine types first; then make the new value the default and keep the old one in the compat array of the newest released machine types`
+        : gained.length
+          ? `revert it: a default every model shares cannot ask more of the host; put ${summary(gained)} in new model versions`
+          : newest
+            ? `revert it, or keep the old value on released machine types with a compat entry in ${at(newest)}`
+            : 'revert it; to change newer machine types only, open the next machine types first and keep the old value for the released ones in a compat entry';
+  return {
+    rule: 'released-model-changed',
+    class: 'new-model-required',
+    title: `${capitalize(cause)}: released models change`,
+    message:
+      `${capitalize(cause)}. On ${count(machineTypes.length, 'released machine type')} the guest of ${count(models.length, 'released model name')} now sees ` +
+      `${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
+      (gained.length ? `, and the host must now provide ${summary(gained)}` : '') +
+      '. A released model never changes: VMs that run today would see another CPU, or stop running, after an update.',
+    models,
+    machineTypes,
+    property: sample.property,
+    before: sample.before ?? null,
+    after: sample.after ?? null,
+    ...(gained.length ? { hostRequirement: { gained, why: whyHost(head, gained) } } : {}),
+    location: causeLocation(c, head),
+    fix,
+    ...(fixLines ? { fixLines } : {}),
+  };
+}
+
+function gainsDraft(g: Group, head: Catalog, changes: CatalogChange[]): Draft {
+  const c = g.change;
+  const cause = describeChange(c);
+  const model = causeModel(c, head);
+  const models = uniq(g.gains.map((x) => x.name));
+  const machineTypes = uniq(g.gains.map((x) => x.to));
+  const older = uniq(g.gains.map((x) => x.from));
+  const gained = uniq(g.gains.map((x) => x.property));
+  // Compat entries of this change that keep released machine types as they were: they are why
+  // only newer machine types see the gain.
+  const keeping = changes.filter(
+    (x): x is Extract<CatalogChange, { kind: 'compat-entry' }> =>
+      x.kind === 'compat-entry' &&
+      x.side === 'RIGHT' &&
+      gained.includes(head.minimumOf?.[x.property] ?? x.property) &&
+      (x.target === '*' || models.includes(x.target)),
+  );
+  const fixLines =
+    model && c.kind === 'model-prop'
+      ? newVersionBlock(
+          model,
+          gained.map((p) => [p, true]),
+        )
+      : undefined;
+  const them = gained.length === 1 ? 'it' : 'them';
+  const cpuVersion = c.kind === 'machine-type' ? c.defaultCpuVersion : undefined;
+  const location = causeLocation(c, head);
+  const fix = cpuVersion
+    ? `set the default CPU version of ${summary(machineTypes)} back to ${cpuVersion.before} at ${location.path}:${location.line}: ` +
+      'unversioned names keep the version older machine types give them, and a guest that wants a newer version names it'
+    : model
+      ? `leave ${summary(gained)} off by default and add ${them} in a new version ${model.name}-v${model.versions.at(-1)!.version + 1}`
+      : `leave ${summary(gained)} off by default; put ${them} in a new model version`;
+  return {
+    rule: 'machine-type-host-requirement',
+    class: 'type-2',
+    title: cpuVersion
+      ? `${capitalize(cause)}: ${count(gained.length, 'property')} become host requirements`
+      : `${summary(gained)} ${gained.length === 1 ? 'becomes a host requirement' : 'become host requirements'} on newer machine types`,
+    message:
+      `${capitalize(cause)}. ${models.length === 1 ? models[0] : `${count(models.length, 'model name')} (${summary(models)})`} on ${summary(machineTypes)} ` +
+      `${models.length === 1 ? 'requires' : 'require'} ${gained.length === 1 ? gained[0] : `${gained.length} properties (${summary(gained)})`} from the host, ` +
+      `which ${summary(older)} did not` +
+      (keeping.length
+        ? `; ${keeping.map((k) => `${k.set} keeps ${k.property} ${k.after} on released machine types (${k.location.path}:${k.location.line})`).join('; ')}`
+        : '') +
+      ': moving a VM to the newer machine type can make it unrunnable on a host that runs it today, a type-2 machine change.',
+    models,
+    machineTypes,
+    property: gained[0],
+    before: false,
+    after: true,
+    hostRequirement: { gained, why: whyHost(head, gained) },
+    location,
+    fix,
+    ...(fixLines ? { fixLines } : {}),
+  };
+}
+
+function safeDraft(
+  g: Group,
   head: Catalog,
   changes: CatalogChange[],
   releasedMachine: (m: MachineType) => boolean,
 ): Draft {
   const c = g.change;
-  const releasedEffects = g.effects.filter((e) => e.released);
   const property = 'property' in c ? c.property : (g.effects[0]?.property ?? g.gains[0]?.property);
-  const location = c.location
-    ? loc(c.location, c.side)
-    : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' as const };
   const cause = describeChange(c);
-  const model = 'model' in c ? head.models.find((m) => m.name === c.model) : undefined;
-
-  if (releasedEffects.length) {
-    const models = uniq(releasedEffects.map((e) => e.name));
-    const machineTypes = uniq(releasedEffects.map((e) => e.machineType));
-    const gained = uniq(
-      releasedEffects
-        .filter(
-          (e) =>
-            e.after === true &&
-            e.before !== true &&
-            hostRequirements(head, { [e.property]: true }).has(e.property),
-        )
-        .map((e) => e.property),
-    );
-    const sample = releasedEffects.find((e) => e.property === property) ?? releasedEffects[0]!;
-    // A default every CPU shares (an accelerator default, a CPU property's default) is kept
-    // for released machine types by one compat entry for every CPU in the newest released
-    // machine type's compat array; unless it adds a host requirement, that makes it safe.
-    const global =
-      (c.kind === 'accel-default' || c.kind === 'property-default') && c.before !== undefined ? c : undefined;
-    const confining = global && !gained.length ? newestReleasedCompatSet(head, releasedMachine) : undefined;
-    const compatEntry = global
-      ? `{ TYPE_X86_CPU, "${global.property}", "${qemuValue(global.before!)}" },`
-      : undefined;
-    const fixLines =
-      model && (c.kind === 'model-prop' || c.kind === 'version-prop')
-        ? newVersionBlock(model, [[c.property, c.after]])
-        : confining?.entries.length && compatEntry
-          ? { path: confining.location.path, afterLine: confining.location.line, text: `    ${compatEntry}` }
-          : undefined;
-    return {
-      rule: 'released-model-changed',
-      class: 'new-model-required',
-      title: `${capitalize(cause)}: released models change`,
-      message:
-        `${capitalize(cause)}. On ${machineTypes.length} released machine type(s) the guest of ${models.length} released model name(s) now sees ` +
-        `${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
-        (gained.length ? `, and the host must now provide ${gained.join(', ')}` : '') +
-        '. A released model never changes: VMs that run today would see another CPU, or stop running, after an update.',
-      models,
-      machineTypes,
-      property: sample.property,
-      before: sample.before ?? null,
-      after: sample.after ?? null,
-      ...(gained.length ? { hostRequirement: { gained, why: whyHost(head, gained) } } : {}),
-      location,
-      fix: model
-        ? `revert it and add the change as a new version ${model.name}-v${model.versions.at(-1)!.version + 1}`
-        : confining && compatEntry
-          ? `keep the old value for released machine types: add ${compatEntry} to ${confining.name}`
-          : gained.length
-            ? `revert it: a default every model shares cannot ask more of the host; put ${gained.join(', ')} in new model versions`
-            : 'revert it, or confine the change to new machine types with a compat entry for every released machine type',
-      ...(fixLines ? { fixLines } : {}),
-    };
-  }
-
-  if (g.gains.length) {
-    const models = uniq(g.gains.map((x) => x.name));
-    const machineTypes = uniq(g.gains.map((x) => x.to));
-    const gained = uniq(g.gains.map((x) => x.property));
-    const first = g.gains[0]!;
-    const fixLines =
-      model && c.kind === 'model-prop'
-        ? newVersionBlock(
-            model,
-            gained.map((p) => [p, true]),
-          )
-        : undefined;
-    return {
-      rule: 'machine-type-host-requirement',
-      class: 'type-2',
-      title: `${gained.join(', ')} becomes a host requirement on newer machine types`,
-      message:
-        `${capitalize(cause)}. ${models.join(', ')} on ${first.to} requires ${gained.join(', ')} from the host, which ${first.from} did not: ` +
-        'moving a VM to the newer machine type can make it unrunnable on a host that runs it today (a type-2 machine change).',
-      models,
-      machineTypes,
-      property: gained[0],
-      before: false,
-      after: true,
-      hostRequirement: { gained, why: whyHost(head, gained) },
-      location,
-      fix: model
-        ? `leave ${gained.join(', ')} off by default and add it in a new version ${model.name}-v${model.versions.at(-1)!.version + 1}`
-        : `leave ${gained.join(', ')} off by default; put it in a new model version`,
-      ...(fixLines ? { fixLines } : {}),
-    };
-  }
-
+  const location = causeLocation(c, head);
   const models = uniq(g.effects.map((e) => e.name));
   const machineTypes = uniq(g.effects.map((e) => e.machineType));
   const confiningEntries = changes.filter(
@@ -842,7 +960,7 @@ function draftForGroup(
       class: 'safe',
       title: `${capitalize(cause)}, confined to unreleased machine types`,
       message:
-        `${capitalize(cause)}. Only ${machineTypes.join(', ')} (not released yet) see ${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
+        `${capitalize(cause)}. Only ${summary(machineTypes)}, not released yet, see ${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
         (confiningEntries.length
           ? `; ${confiningEntries.map((e) => `${e.set} keeps ${e.property}=${e.after} for released machine types (${e.location.path}:${e.location.line})`).join('; ')}`
           : '') +
@@ -860,7 +978,7 @@ function draftForGroup(
     rule: 'unreleased-change',
     class: 'safe',
     title: `${capitalize(cause)}: only unreleased entries change`,
-    message: `${capitalize(cause)}. It reaches only names that were never released${models.length ? ` (${models.join(', ')})` : ''}.`,
+    message: `${capitalize(cause)}. It reaches only names that were never released${models.length ? `: ${summary(models)}` : ''}.`,
     models,
     machineTypes,
     ...(property ? { property } : {}),

@@ -1,4 +1,11 @@
-import type { Catalog, CompatProperty, PropSetting, PropValue, SourceLocation } from '../catalog/model.js';
+import type {
+  Catalog,
+  CompatProperty,
+  DefaultCpuVersion,
+  PropSetting,
+  PropValue,
+  SourceLocation,
+} from '../catalog/model.js';
 
 /** Where a change was written: head for additions and edits (RIGHT), base for removals (LEFT). */
 interface Written {
@@ -24,7 +31,13 @@ export type CatalogChange =
   | ({ kind: 'compat-entry'; set: string; target: string } & PropChange<string>)
   | ({ kind: 'accel-default'; accel: string } & PropChange<PropValue>)
   | ({ kind: 'property-default' } & Omit<PropChange<PropValue>, 'location'> & { location?: SourceLocation })
-  | ({ kind: 'machine-type'; machineType: string; what: string } & Written)
+  | ({
+      kind: 'machine-type';
+      machineType: string;
+      what: string;
+      /** Set when the version unversioned names resolve to changed. */
+      defaultCpuVersion?: { before: DefaultCpuVersion; after: DefaultCpuVersion };
+    } & Written)
   | ({ kind: 'catalog-rule'; what: string } & Omit<Written, 'location'> & { location?: SourceLocation });
 
 function propsMap(props: PropSetting[]): Map<string, PropSetting> {
@@ -163,8 +176,8 @@ export function diffCatalogs(base: Catalog, head: Catalog): CatalogChange[] {
       what.push(
         `compat arrays ${bm.compatSets.join(', ') || 'none'} → ${hm.compatSets.join(', ') || 'none'}`,
       );
-    if (bm.defaultCpuVersion !== hm.defaultCpuVersion)
-      what.push(`default CPU version ${bm.defaultCpuVersion} → ${hm.defaultCpuVersion}`);
+    const cpuVersionChanged = bm.defaultCpuVersion !== hm.defaultCpuVersion;
+    if (cpuVersionChanged) what.push(`default CPU version ${bm.defaultCpuVersion} → ${hm.defaultCpuVersion}`);
     const acc = (m: typeof hm): string =>
       m.accelDefaultChanges.map((c) => `${c.accel}:${c.property}=${c.value}`).join();
     if (acc(bm) !== acc(hm)) what.push(`accelerator defaults ${acc(bm) || 'none'} → ${acc(hm) || 'none'}`);
@@ -173,7 +186,11 @@ export function diffCatalogs(base: Catalog, head: Catalog): CatalogChange[] {
         kind: 'machine-type',
         machineType: hm.name,
         what: what.join('; '),
-        location: hm.location,
+        ...(cpuVersionChanged
+          ? { defaultCpuVersion: { before: bm.defaultCpuVersion, after: hm.defaultCpuVersion } }
+          : {}),
+        // The line that sets the version is the cause; the machine type's definition otherwise.
+        location: (cpuVersionChanged && hm.defaultCpuVersionLocation) || hm.location,
         side: 'RIGHT',
       });
   }

@@ -10,6 +10,7 @@ import {
   type Suggestion,
   type FixLines,
 } from './finding.js';
+import { noFindings } from './words.js';
 import {
   collapseList,
   describeFailOn,
@@ -35,6 +36,11 @@ export interface MarkdownSummaryOptions {
   /** Base URL of docs/rules.md; each rule links to `${ruleDocsUrl}#<rule-id>`. */
   ruleDocsUrl?: string;
   knownMachineTypes?: readonly string[];
+  /**
+   * The repository's web address (`https://github.com/o/r`): each location links to its line at
+   * the commit of its side, head's or base's, when the report names that commit.
+   */
+  repositoryUrl?: string;
   /** What the last line points readers to when findings are left out. */
   fullReportHint?: string;
 }
@@ -168,14 +174,25 @@ function locationText(f: Finding): string {
   return `${path}:${endLine && endLine !== line ? `${line}-${endLine}` : line}`;
 }
 
-function findingRow(f: Finding, options: MarkdownSummaryOptions): string {
+/** A location's address on the repository's web pages, at the commit of its side. */
+function locationUrl(f: Finding, report: Report, repositoryUrl: string | undefined): string | undefined {
+  const commit = f.location.side === 'LEFT' ? report.base?.commit : report.head.commit;
+  if (!repositoryUrl || !commit) return undefined;
+  const { path, line, endLine } = f.location;
+  const lines = endLine && endLine !== line ? `L${line}-L${endLine}` : `L${line}`;
+  return `${repositoryUrl.replace(/\/+$/, '')}/blob/${commit}/${path.split('/').map(encodeURIComponent).join('/')}#${lines}`;
+}
+
+function findingRow(f: Finding, report: Report, options: MarkdownSummaryOptions): string {
   const models = codeList(collapseList(f.models, 4), 'models', true);
   const machineTypes = codeList(
     summarizeMachineTypes(f.machineTypes, 3, options.knownMachineTypes),
     'machine types',
     true,
   );
-  const location = `${codeSpan(locationText(f), true)}${f.location.side === 'LEFT' ? ' (base)' : ''}`;
+  const url = locationUrl(f, report, options.repositoryUrl);
+  const where = codeSpan(locationText(f), true);
+  const location = `${url ? `[${where}](${url})` : where}${f.location.side === 'LEFT' ? ' (base)' : ''}`;
   const verdict = f.verdict === 'waived' ? ' (waived)' : f.verdict === 'fail' ? ' (fails)' : '';
   const cells = [
     `${CLASS_BADGE[f.class]}${verdict}`,
@@ -222,7 +239,7 @@ export function renderMarkdownSummary(report: Report, options: MarkdownSummaryOp
     }),
     '',
   ];
-  if (report.findings.length === 0) head.push('No findings: the catalog change keeps every promise.', '');
+  if (report.findings.length === 0) head.push(noFindings(report), '');
 
   const tableHead = [
     '### Findings',
@@ -230,7 +247,7 @@ export function renderMarkdownSummary(report: Report, options: MarkdownSummaryOp
     '| class | rule | models | machine types | property | location | fix |',
     '|---|---|---|---|---|---|---|',
   ];
-  const rows = report.findings.map((f) => findingRow(f, options));
+  const rows = report.findings.map((f) => findingRow(f, report, options));
 
   // Sections after the table: each item can be dropped on its own if the limit is tight.
   const tail: { title: string; items: string[] }[] = [];

@@ -4,6 +4,7 @@
  */
 import type { PropValue } from '../catalog/model.js';
 import { CLASS_ORDER, type Finding, type FindingClass, type Report, type Waiver } from './finding.js';
+import { noFindings } from './words.js';
 
 export interface TextRenderOptions {
   /** ANSI colours; off unless the caller asks (a CLI decides from the TTY and NO_COLOR). */
@@ -353,7 +354,7 @@ export function renderText(report: Report, options: TextRenderOptions = {}): str
   }
 
   line();
-  if (report.findings.length === 0) line('No findings: the catalog change keeps every promise.');
+  if (report.findings.length === 0) line(noFindings(report));
   line(`Findings: ${describeCounts(report)}.`);
   const result =
     report.result === 'pass' ? paint('green', paint('bold', 'PASS')) : paint('red', paint('bold', 'FAIL'));

@@ -18,6 +18,7 @@ import {
 const CPU_C = 'target/i386/cpu.c';
 const PC_C = 'hw/i386/pc.c';
 const KVM_CPU_C = 'target/i386/kvm/kvm-cpu.c';
+const Q35_C = 'hw/i386/pc_q35.c';
 
 let repo: TempRepo;
 let base: string;
@@ -319,5 +320,127 @@ describe('check on the real QEMU 7.2 catalog', () => {
       side: 'RIGHT',
     });
     expect(report.findings).toHaveLength(1);
+  });
+
+  test('a machine type switching unversioned names to their latest versions is one finding at the line that does it', async () => {
+    const report = await checkHead('latest-default-cpu-version', (r) => {
+      r.edit(
+        Q35_C,
+        '    m->alias = "q35";\n    pcmc->default_cpu_version = 1;\n',
+        '    m->alias = "q35";\n    pcmc->default_cpu_version = CPU_VERSION_LATEST;\n',
+      );
+      // pc-q35-7.1 keeps version 1: only the machine type in the making changes.
+      r.edit(
+        Q35_C,
+        '    pc_q35_7_2_machine_options(m);\n    m->alias = NULL;\n',
+        '    PCMachineClass *pcmc = PC_MACHINE_CLASS(m);\n    pc_q35_7_2_machine_options(m);\n    m->alias = NULL;\n    pcmc->default_cpu_version = 1;\n',
+      );
+    });
+    const f = only(report, 'machine-type-host-requirement');
+    expect(report.findings.filter((x) => x.class !== 'safe')).toHaveLength(1);
+    expect(f.class).toBe('type-2');
+    expect(f.machineTypes).toEqual(['pc-q35-7.2']);
+    const line = repo.lineOf(Q35_C, 'pcmc->default_cpu_version = CPU_VERSION_LATEST;');
+    expect(f.location).toEqual({ path: Q35_C, line, side: 'RIGHT' });
+    expect(f.models).toEqual(expect.arrayContaining(['Haswell', 'Skylake-Client', 'EPYC']));
+    const gained = f.hostRequirement!.gained;
+    expect(gained.length).toBeGreaterThan(10);
+    expect(gained).toEqual(expect.arrayContaining(['spec-ctrl', 'xsaves']));
+    // Title, message and fix summarise; the lists are in models and hostRequirement.
+    for (const text of [f.title, f.message, f.fix])
+      expect(gained.filter((p) => text.includes(p)).length).toBeLessThanOrEqual(3);
+    expect(f.title).toBe(
+      `Unversioned names on pc-q35-7.2 resolve to their latest versions, not version 1: ${gained.length} properties become host requirements`,
+    );
+    expect(f.message).toContain(
+      `${gained.length} properties (${gained.slice(0, 3).join(', ')} and ${gained.length - 3} more)`,
+    );
+    expect(f.fix).toMatch(
+      new RegExp(`^set the default CPU version of pc-q35-7\\.2 back to 1 at hw/i386/pc_q35\\.c:${line}:`),
+    );
+  });
+
+  test('a compat entry added to a released compat array: the fix names the newest released array and its lines', async () => {
+    const report = await checkHead('compat-entry-released', (r) =>
+      r.edit(
+        PC_C,
+        'GlobalProperty pc_compat_7_0[] = {};',
+        'GlobalProperty pc_compat_7_0[] = {\n    { TYPE_X86_CPU, "kvm-pv-eoi", "off" },\n};',
+      ),
+    );
+    const f = only(report, 'released-model-changed');
+    expect([f.property, f.before, f.after]).toEqual(['kvm-pv-eoi', true, false]);
+    // The title says what the line says and agrees with before/after.
+    expect(f.title).toBe('pc_compat_7_0 now sets kvm-pv-eoi to off for every CPU: released models change');
+    expect(f.message).toContain('kvm-pv-eoi on → off');
+    expect(f.message).not.toMatch(/\(s\)/);
+    const array = repo.lineOf(PC_C, 'GlobalProperty pc_compat_7_1[] = {};');
+    expect(f.fix).toContain(
+      `add { TYPE_X86_CPU, "kvm-pv-eoi", "on" }, to pc_compat_7_1 (hw/i386/pc.c:${array}), the newest compat array only released machine types get`,
+    );
+    expect(f.fix).toMatch(/^revert it: pc_compat_7_0 reaches released machine types/);
+    expect(f.fixLines).toEqual({
+      path: PC_C,
+      afterLine: array,
+      text: '    { TYPE_X86_CPU, "kvm-pv-eoi", "on" },',
+    });
+
+    // Once every machine type is released there is no such array: open the next ones first.
+    const releasedBase = repo.branch('released-7.2', base, (r) => r.write('VERSION', '7.2.0\n'));
+    const head = repo.branch('compat-entry-released-all', releasedBase, (r) =>
+      r.edit(
+        PC_C,
+        'GlobalProperty pc_compat_7_0[] = {};',
+        'GlobalProperty pc_compat_7_0[] = {\n    { TYPE_X86_CPU, "kvm-pv-eoi", "off" },\n};',
+      ),
+    );
+    const released = await checkRevisions({
+      repoDir: repo.dir,
+      base: releasedBase,
+      head,
+      catalog: { format: 'qemu-x86', path: '.' },
+      failOn: 'type-2',
+    });
+    const g = only(released, 'released-model-changed');
+    expect(g.fix).toContain('Open the next machine types first');
+    expect(g.fixLines).toBeUndefined();
+  });
+
+  test('a feature added to a released model with a compat entry for released machine types: both halves of the cause', async () => {
+    const report = await checkHead('feature-with-compat', (r) => {
+      addAvx512fToHaswell(r, CPU_C);
+      r.edit(
+        PC_C,
+        'GlobalProperty pc_compat_7_1[] = {};',
+        'GlobalProperty pc_compat_7_1[] = {\n    { "Haswell-" TYPE_X86_CPU, "avx512f", "off" },\n};',
+      );
+    });
+    const feature = repo.lineOf(CPU_C, 'CPUID_7_0_EBX_AVX512F |');
+    // Compat reaches the unversioned name only: the versioned names change on released machine types.
+    const changed = only(report, 'released-model-changed');
+    expect(changed.class).toBe('new-model-required');
+    expect(changed.models).toEqual(expect.arrayContaining(['Haswell-v1', 'Haswell-v4']));
+    expect(changed.models).not.toContain('Haswell');
+    expect(changed.location.line).toBe(feature);
+    // The unversioned name gains the feature on the new machine types.
+    const gain = only(report, 'machine-type-host-requirement');
+    expect(gain.class).toBe('type-2');
+    expect(gain.models).toEqual(['Haswell']);
+    expect(gain.machineTypes.sort()).toEqual(['pc-i440fx-7.2', 'pc-q35-7.2']);
+    expect(gain.hostRequirement?.gained).toEqual(['avx512f']);
+    expect(gain.location.line).toBe(feature);
+    const compatLine = repo.lineOf(PC_C, '{ "Haswell-" TYPE_X86_CPU, "avx512f", "off" },');
+    expect(gain.message).toContain(
+      `pc_compat_7_1 keeps avx512f off on released machine types (hw/i386/pc.c:${compatLine})`,
+    );
+    expect(gain.fingerprint).not.toBe(changed.fingerprint);
+  });
+
+  test('a release (VERSION bump) is not called a comment or formatting edit', async () => {
+    const report = await checkHead('release-version', (r) => r.write('VERSION', '7.2.0\n'));
+    expect(report.result).toBe('pass');
+    const f = only(report, 'no-effective-change');
+    expect(f.message).toContain('releases pc-i440fx-7.2, pc-q35-7.2');
+    expect(f.message).not.toMatch(/comments, order or formatting/);
   });
 });

@@ -125,6 +125,20 @@ describe('renderMarkdownSummary', () => {
     );
   });
 
+  it('links each location to its line at the commit of its side', () => {
+    const report = makeReport([pkuOnSkylakeServer(), aliasRemoved()]);
+    const out = renderMarkdownSummary(report, { repositoryUrl: 'https://github.com/qemu/qemu/' });
+    const cells = tableUnder(out, 'Findings').flat().join('\n');
+    for (const f of report.findings) {
+      const commit = f.location.side === 'LEFT' ? report.base!.commit : report.head.commit;
+      expect(cells).toContain(
+        `href="https://github.com/qemu/qemu/blob/${commit}/${f.location.path}#L${f.location.line}"`,
+      );
+    }
+    // Without an address, locations stay plain code.
+    expect(renderMarkdownSummary(report)).not.toContain('/blob/');
+  });
+
   it('lists waivers in force, unused waivers and notes', () => {
     expect(summary).toContain('### Waivers in force');
     expect(summary).toMatch(/Opteron\\_G3 \/ rdtscp: Linux 4\.5 is the minimum host kernel/);
@@ -136,8 +150,11 @@ describe('renderMarkdownSummary', () => {
   it('says PASS and keeps promises for an empty report, with no findings table', () => {
     const out = renderMarkdownSummary(emptyReport());
     expect(out.split('\n')[0]).toContain('✅ **PASS**');
-    expect(out).toContain('No findings: the catalog change keeps every promise.');
+    expect(out).toContain('No findings: the change keeps every rule.');
     expect(out).not.toContain('### Findings');
+    expect(renderMarkdownSummary({ ...emptyReport(), mode: 'audit' })).toContain(
+      'No findings: no machine type asks more of the host than the one before it',
+    );
     expect(out).not.toContain('left out');
   });
 

@@ -217,7 +217,7 @@ describe('renderText', () => {
 
   it('reports an empty check as a pass with zero counts', () => {
     const out = renderText(emptyReport());
-    expect(out).toContain('No findings: the catalog change keeps every promise.');
+    expect(out).toContain('No findings: the change keeps every rule.');
     expect(out).toContain('Findings: 0 new-model-required, 0 type-2, 0 safe.');
     expect(out).toContain('Result: PASS');
     expect(out).not.toContain('NOTES');

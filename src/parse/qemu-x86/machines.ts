@@ -161,6 +161,8 @@ interface ClassState {
   family?: string | null;
   alias?: string | null;
   defaultCpuVersion: bigint;
+  /** The assignment that set it last; none when the zeroed class's value stands. */
+  defaultCpuVersionLocation?: SourceLocation;
   compatSets: { name: string; location: SourceLocation }[];
   accelDefaultChanges: AccelDefaultChange[];
   init?: string;
@@ -460,6 +462,7 @@ class MachineCode {
           if (!('num' in v) && !('str' in v && v.str === null))
             this.fail(key, line, `'${text}': not a constant`);
           cls.defaultCpuVersion = 'num' in v ? v.num : 0n;
+          cls.defaultCpuVersionLocation = { path: this.tree.path(key), line };
         } else {
           if (!('str' in v)) this.fail(key, line, `'${text}': not a string constant or NULL`);
           if (field === 'family') cls.family = v.str;
@@ -595,6 +598,8 @@ export function readMachineTypes(
       }
     }
     const registeredInfos = new Set(reg.registered.map((r) => r.info));
+    /** Machine types QEMU's deletion horizon leaves unregistered: one note per file says them all. */
+    const deleted: { name: string; at: number }[] = [];
     let found = 0;
     for (const init of structure.initializers.values()) {
       if (init.typeName !== 'TypeInfo') continue;
@@ -615,9 +620,7 @@ export function readMachineTypes(
             init.line,
             `machine type ${name} is defined but never registered (no type_init() function registers ${init.name})`,
           );
-        notes.push(
-          `${name} is defined in ${tree.path(key)} but not registered: its registration returns early (line ${at}, QEMU's machine type deletion)`,
-        );
+        deleted.push({ name, at: at! });
         continue;
       }
       const classInit = field(init.list, 'class_init');
@@ -638,6 +641,15 @@ export function readMachineTypes(
       if (state.init) code.run(state.init, key, init.line, state, undefined);
       code.mode = 'register';
       registered.push({ name, key, line: init.line, state });
+    }
+    if (deleted.length) {
+      const names = deleted.map((d) => d.name);
+      const lines = [...new Set(deleted.map((d) => d.at))].join(', ');
+      notes.push(
+        names.length === 1
+          ? `${names[0]} is defined in ${tree.path(key)} but not registered: its registration returns early at line ${lines}, as QEMU's machine type deletion decides`
+          : `${names.length} machine types are defined in ${tree.path(key)} but not registered: their registration returns early at line ${lines}, as QEMU's machine type deletion decides: ${names.join(', ')}`,
+      );
     }
     if (!found) {
       code.fail(
@@ -710,6 +722,9 @@ function orderMachineTypes(
         compatSets: r.state.compatSets.map((c) => c.name),
         accelDefaultChanges: r.state.accelDefaultChanges,
         defaultCpuVersion: cpuVersion(tree, r),
+        ...(r.state.defaultCpuVersionLocation
+          ? { defaultCpuVersionLocation: r.state.defaultCpuVersionLocation }
+          : {}),
         released: !(development && i === ordered.length - 1),
         aliases: r.state.alias ? [r.state.alias] : [],
       });
