@@ -3,7 +3,7 @@
 // Benchmark of the CLI on a real QEMU tree, side by side with the QEMU binary answering the
 // same question through QMP.
 //
-//   node scripts/bench.mjs [--runs N] [--suite bookworm] [--qmp-only]
+//   node scripts/bench.mjs [--runs N] [--suite bookworm] [--qmp-only] [--cli FILE]
 //
 // Every measurement is a whole process, started fresh: wall time is the median of N runs after
 // one unmeasured warm-up run, peak memory is the largest resident set of the process (and its
@@ -16,6 +16,8 @@
 //   expand  node dist/cli.js expand --root TREE --format json (every machine type and model)
 //   check --by-commit over ten commits, each adding a feature to another released model
 //   libvirt check between libvirt 9.0's and 11.3's src/cpu_map (Debian bookworm, trixie)
+//   --cli   measures another build of the CLI (default dist/cli.js), e.g. one made with
+//           CMG_DIST_DIR=/tmp/build CMG_ENTRIES=cli npm run build
 //   QMP     every model's full expansion on every pc-q35/pc-i440fx machine type, from
 //           qemu-system-x86_64 (test/support/qmp.ts, uncached)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -31,11 +33,12 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     suite: { type: 'string', default: 'bookworm' },
     'qmp-only': { type: 'boolean', default: false },
+    cli: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  console.log('usage: node scripts/bench.mjs [--runs N] [--suite bookworm] [--qmp-only]');
+  console.log('usage: node scripts/bench.mjs [--runs N] [--suite bookworm] [--qmp-only] [--cli FILE]');
   process.exit(0);
 }
 const runs = Number(values.runs);
@@ -46,9 +49,9 @@ function fail(message) {
   process.exit(2);
 }
 
-const cli = path.join(root, 'dist', 'cli.js');
+const cli = values.cli ? path.resolve(values.cli) : path.join(root, 'dist', 'cli.js');
 if (!values['qmp-only'] && !existsSync(cli)) {
-  fail('dist/cli.js is missing: run `npm run build` first (or --qmp-only for the QEMU side alone)');
+  fail(`${cli} is missing: run \`npm run build\` first (or --qmp-only for the QEMU side alone)`);
 }
 const timeBinary = '/usr/bin/time';
 const haveTime = existsSync(timeBinary);

@@ -96,7 +96,7 @@ export interface ReadOptions extends Pick<EngineOptions, 'hostRequirements'> {
  * Catalogs read so far in this run, by the content of every file they were read from: a
  * range audit reads each commit's tree once, and only what a commit changed is parsed again.
  */
-const catalogReads = new ReadCache<AnyCatalog>();
+const catalogReads = new ReadCache<AnyCatalog>(2);
 
 export async function readCatalog(
   spec: CatalogSpec,

@@ -33,8 +33,9 @@ interface PendingRead {
 /**
  * One long-lived `git cat-file --batch` per repository: every blob of a run comes through one
  * process instead of one `git show` each. The object's size comes in its header, so a read is
- * complete by construction, and blobs are cached by object id, which is their content: a file
- * unchanged between base, head and the release revision is read once.
+ * complete by construction. Trees are kept by object id, which is their content: a folder
+ * unchanged between base, head and the release revision is read once. Blobs are not kept
+ * here: their readers keep the decoded text, which is what is read again.
  */
 export class GitObjectReader {
   private static readonly readers = new Map<string, GitObjectReader>();
@@ -51,9 +52,9 @@ export class GitObjectReader {
   private readonly queue: PendingRead[] = [];
   private buffered: Buffer = Buffer.alloc(0);
   private stderr = '';
-  private readonly blobs = new Map<string, Buffer>();
   /** Trees by object id, parsed: a folder unchanged between revisions is read once. */
   private readonly trees = new Map<string, Promise<Tree | undefined>>();
+  private readonly commits = new Map<string, Promise<{ tree: string; parents: string[] } | undefined>>();
 
   private constructor(readonly dir: string) {}
 
@@ -62,18 +63,9 @@ export class GitObjectReader {
     if (/[\n\r]/.test(spec)) {
       return Promise.reject(new InputError(`git object name ${JSON.stringify(spec)} holds a line break`));
     }
-    const cached = this.blobs.get(spec);
-    if (cached) return Promise.resolve({ oid: spec, type: 'blob', content: cached });
     return new Promise((resolve, reject) => {
       const child = this.process();
-      this.queue.push({
-        spec,
-        resolve: (object) => {
-          if (object?.type === 'blob') this.blobs.set(object.oid, object.content);
-          resolve(object);
-        },
-        reject,
-      });
+      this.queue.push({ spec, resolve, reject });
       pipe(child.stdout).ref();
       child.stdin.write(`${spec}\n`);
     });
@@ -100,14 +92,21 @@ export class GitObjectReader {
   }
 
   /** A commit's tree and parents (first parent first); `undefined` when git has no such commit. */
-  async commit(spec: string): Promise<{ tree: string; parents: string[] } | undefined> {
-    const object = await this.read(spec);
-    if (!object || object.type !== 'commit') return undefined;
-    const text = object.content.toString('utf8');
-    const header = text.slice(0, text.indexOf('\n\n') >>> 0);
-    const tree = /^tree ([0-9a-f]+)$/m.exec(header)?.[1];
-    if (!tree) throw new InputError(`git commit ${spec} names no tree`);
-    return { tree, parents: [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map((m) => m[1]!) };
+  commit(spec: string): Promise<{ tree: string; parents: string[] } | undefined> {
+    let commit = this.commits.get(spec);
+    if (!commit) {
+      commit = this.read(spec).then((object) => {
+        if (!object || object.type !== 'commit') return undefined;
+        const text = object.content.toString('utf8');
+        const header = text.slice(0, text.indexOf('\n\n') >>> 0);
+        const tree = /^tree ([0-9a-f]+)$/m.exec(header)?.[1];
+        if (!tree) throw new InputError(`git commit ${spec} names no tree`);
+        return { tree, parents: [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map((m) => m[1]!) };
+      });
+      commit.catch(() => this.commits.delete(spec));
+      if (/^[0-9a-f]{40,64}$/.test(spec)) this.commits.set(spec, commit);
+    }
+    return commit;
   }
 
   /** The folder at a path (`a/b`, `.` or `` for the root) below a tree, if there is one. */

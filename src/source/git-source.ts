@@ -150,6 +150,8 @@ export class GitRepository {
       readFile: async (rel) => {
         const { path: p, entry } = await blob(rel);
         if (!entry) return undefined;
+        const known = texts.get(entry.oid);
+        if (known !== undefined) return known;
         const object = await objects.read(entry.oid);
         if (!object)
           throw new InputError(
@@ -157,7 +159,9 @@ export class GitRepository {
             { path: p },
             'the repository is incomplete: check it with git fsck, or fetch again',
           );
-        return catalogText(object.content, p);
+        const text = catalogText(object.content, p);
+        texts.set(entry.oid, text);
+        return text;
       },
       contentId: async (rel) => (await blob(rel)).entry?.oid,
       listFiles: async (dir) => {
@@ -170,3 +174,6 @@ export class GitRepository {
     };
   }
 }
+
+/** Blob texts by object id: each file of a run is decoded once, however often it is read. */
+const texts = new Map<string, string>();

@@ -26,7 +26,7 @@ export class ReadCache<T> {
   private readonly entries = new Map<string, Entry<T>[]>();
 
   /** `size` results are kept per key: a range audit needs a commit and its parent. */
-  constructor(private readonly size = 3) {}
+  constructor(private readonly size = 2) {}
 
   async get(key: string, source: CatalogSource, read: (source: CatalogSource) => Promise<T>): Promise<T> {
     const contentId = source.contentId?.bind(source);
