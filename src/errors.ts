@@ -43,6 +43,8 @@ export const EXIT_FINDINGS = 1;
 export const EXIT_INPUT_ERROR = 2;
 /** A bug in cpu-model-guard itself: distinct so that CI logs tell the two apart. */
 export const EXIT_INTERNAL_ERROR = 3;
+/** A QEMU binary that does not start, is not QEMU, or does not answer in time (`verify`). */
+export const EXIT_BINARY_ERROR = 4;
 
 /**
  * `did you mean X?` for a name someone mistyped, when one known name is close enough to be

@@ -28,6 +28,9 @@ export interface ActionInputs {
   waiveLabel: string;
   /** Seconds the run may spend on GitHub's API, waits and retries included. */
   apiTimeBudgetSeconds: number;
+  /** `verify`: the QEMU binary a package bump replaces and the one it brings (both or neither). */
+  baseBinary?: string;
+  headBinary?: string;
 }
 
 export const DEFAULT_WAIVE_LABEL = 'cpu-model-guard:waive-type-2';
@@ -105,8 +108,18 @@ export function parseInputs(read: InputReader): ActionInputs {
       `give api-time-budget in seconds, e.g. ${DEFAULT_API_BUDGET_SECONDS}`,
     );
   }
+  const baseBinary = optional(read, 'base-binary');
+  const headBinary = optional(read, 'head-binary');
+  if ((baseBinary === undefined) !== (headBinary === undefined)) {
+    throw new UsageError(
+      `input ${baseBinary === undefined ? 'head-binary' : 'base-binary'} is set without ${baseBinary === undefined ? 'base-binary' : 'head-binary'}`,
+      undefined,
+      'verify compares two QEMU binaries: set both base-binary and head-binary',
+    );
+  }
   return {
     githubToken,
+    ...(baseBinary !== undefined ? { baseBinary, headBinary } : {}),
     catalog: catalogRaw === undefined ? undefined : parseCatalogSpec(catalogRaw, 'input catalog'),
     base: revision(read, 'base'),
     head: revision(read, 'head'),

@@ -16,6 +16,7 @@ import { overallResult, renderReports } from '../report/render.js';
 import { catalogsToCheck } from '../source/catalogs.js';
 import { writeReportFile } from '../source/report-file.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
+import { verifyBinaries } from '../source/verify-binaries.js';
 import {
   ApiBudget,
   createGitHubClient,
@@ -134,7 +135,16 @@ async function prepare(
   }
   // The configuration comes from the baseline: a pull request must not configure (or waive) its own check.
   const config = await loadConfig(await checkout.repo.source(baselineSha ?? headSha));
-  const catalogs = await catalogsToCheck(await checkout.repo.source(headSha), config, inputs.catalog);
+  let catalogs: CatalogSpec[];
+  try {
+    catalogs = await catalogsToCheck(await checkout.repo.source(headSha), config, inputs.catalog);
+  } catch (err) {
+    // With two binaries to verify, a repository without a catalog (a platform that bumps its
+    // QEMU package) runs verify alone.
+    if (!(inputs.baseBinary && !inputs.catalog && err instanceof UsageError)) throw err;
+    io.info(`No catalog to check (${err.message}): verifying the two QEMU binaries only.`);
+    catalogs = [];
+  }
   return { plan, headSha, baselineSha, config, catalogs };
 }
 
@@ -237,6 +247,16 @@ async function run(io: RunnerIO): Promise<number> {
           })
         : await auditRevision({ ...engineOptions, catalog, repoDir: workspace, ref: headSha }),
     );
+  }
+  if (inputs.baseBinary && inputs.headBinary) {
+    const binary = (p: string) => (p.includes('/') ? path.resolve(workspace, p) : p);
+    io.info(`Verifying ${inputs.headBinary} against ${inputs.baseBinary}`);
+    const { report } = await verifyBinaries({
+      ...engineOptions,
+      base: binary(inputs.baseBinary),
+      head: binary(inputs.headBinary),
+    });
+    reports.push(report);
   }
   const overall = overallResult(reports);
 

@@ -19,7 +19,7 @@ import {
   QEMU_OFFERED_FEATURES,
 } from '../catalog/host-requirements.js';
 import type { Finding, FindingLocation, ReportNote } from '../report/finding.js';
-import type { CpuidRecord } from '../verify/cpuid-firmware.js';
+import { meaningfulRecords, type CpuidRecord } from '../verify/cpuid-firmware.js';
 import {
   compareMachineTypes,
   machineTypeFamily,
@@ -62,6 +62,9 @@ interface Group {
   after?: MeasuredValue | null;
   /** CPUID groups: the expansion properties that changed on every one of its pairs. */
   explainedBy?: Map<string, number>;
+  /** CPUID groups: features the accelerator gives in head but not in base, on every pair. */
+  accelGained?: string[];
+  accelLost?: string[];
 }
 
 function addTo<G extends Group>(
@@ -133,6 +136,11 @@ function modelsOn(snapshot: BinarySnapshot, machineType: string): string[] {
 
 export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): BinaryComparison {
   const notes: ReportNote[] = [];
+  // Two builds of one version (a wrapper around the same binary) are told apart by path.
+  const [baseName, headName] =
+    base.version === head.version
+      ? [base.binary, head.binary]
+      : [base.version, head.version].map((v) => v.replace(/^QEMU emulator version /, 'QEMU '));
   const location: FindingLocation = { path: head.binary, line: 1, side: 'RIGHT' };
   const inBase = new Set(base.machineTypes);
   const common = head.machineTypes.filter((m) => inBase.has(m));
@@ -141,12 +149,12 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
   if (onlyBase.length)
     notes.push({
       kind: 'info',
-      message: `machine types only ${base.version} registers (not compared): ${onlyBase.join(', ')}`,
+      message: `machine types only ${baseName} registers (not compared): ${onlyBase.join(', ')}`,
     });
   if (onlyHead.length)
     notes.push({
       kind: 'info',
-      message: `machine types only ${head.version} registers (new): ${onlyHead.join(', ')}`,
+      message: `machine types only ${headName} registers (new): ${onlyHead.join(', ')}`,
     });
 
   const allModels = (s: BinarySnapshot) => new Set(s.machineTypes.flatMap((m) => modelsOn(s, m)));
@@ -154,11 +162,11 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
   const modelsOnlyBase = [...baseModels].filter((m) => !headModels.has(m)).sort();
   const modelsOnlyHead = [...headModels].filter((m) => !baseModels.has(m)).sort();
   if (modelsOnlyBase.length)
-    notes.push({ kind: 'info', message: `models only ${base.version} offers: ${modelsOnlyBase.join(', ')}` });
+    notes.push({ kind: 'info', message: `models only ${baseName} offers: ${modelsOnlyBase.join(', ')}` });
   if (modelsOnlyHead.length)
     notes.push({
       kind: 'info',
-      message: `models only ${head.version} offers (new): ${modelsOnlyHead.join(', ')}`,
+      message: `models only ${headName} offers (new): ${modelsOnlyHead.join(', ')}`,
     });
   for (const s of [base, head])
     for (const [machineType, errors] of Object.entries(s.expansionErrors))
@@ -212,8 +220,8 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
       const before = base.cpuid[machineType]?.[model];
       const after = head.cpuid[machineType]?.[model];
       if (!before || !after) continue;
-      const beforeByKey = new Map(before.map((r) => [recordKey(r), r]));
-      const afterByKey = new Map(after.map((r) => [recordKey(r), r]));
+      const beforeByKey = new Map(meaningfulRecords(before).map((r) => [recordKey(r), r]));
+      const afterByKey = new Map(meaningfulRecords(after).map((r) => [recordKey(r), r]));
       const zero = (leaf: number, subleaf: number): CpuidRecord => ({
         leaf,
         subleaf,
@@ -243,7 +251,15 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
           }));
           // The expansion properties that changed on every pair of the group name the bits
           // where QEMU's own property names can.
-          const changed = new Set(changes.map((c) => c.property));
+          const changed = new Set(changes.filter((c) => c.kind === 'changed').map((c) => c.property));
+          // What the accelerator could not give in one binary and can in the other, by QEMU's
+          // own warning (`pcid (CPUID.01H:ECX bit 17)`).
+          const lacked = (s: BinarySnapshot) => new Set(s.unavailable[machineType]?.[model] ?? []);
+          const [lackedBefore, lackedAfter] = [lacked(base), lacked(head)];
+          const gainedNow = [...lackedBefore].filter((f) => !lackedAfter.has(f));
+          const lostNow = [...lackedAfter].filter((f) => !lackedBefore.has(f));
+          g.accelGained = g.accelGained ? g.accelGained.filter((f) => gainedNow.includes(f)) : gainedNow;
+          g.accelLost = g.accelLost ? g.accelLost.filter((f) => lostNow.includes(f)) : lostNow;
           if (!g.explainedBy) g.explainedBy = new Map([...changed].map((p) => [p, 1]));
           else
             for (const p of [...g.explainedBy.keys()])
@@ -269,7 +285,7 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
       rule: 'alias-retargeted',
       class: 'new-model-required',
       title: `${models.join(', ')} resolves to ${g.after ?? 'no version'} instead of ${g.before ?? 'no version'}`,
-      message: `query-cpu-definitions: alias-of was ${g.before ?? 'absent'} in ${base.version} and is ${g.after ?? 'absent'} in ${head.version}, for ${on(g)}. A VM started on these machine types gets another model version after the upgrade.`,
+      message: `query-cpu-definitions: alias-of was ${g.before ?? 'absent'} in ${baseName} and is ${g.after ?? 'absent'} in ${headName}, for ${on(g)}. A VM started on these machine types gets another model version after the upgrade.`,
       models,
       machineTypes,
       property: 'alias-of',
@@ -293,10 +309,10 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
       class: changed ? 'new-model-required' : 'safe',
       title: changed
         ? `${g.property} changed from ${String(g.before)} to ${String(g.after)} on machine types both binaries have`
-        : `${g.property} is a property only ${g.kind === 'added' ? head.version : base.version} reports (${String(g.kind === 'added' ? g.after : g.before)})`,
+        : `${g.property} is a property only ${g.kind === 'added' ? headName : baseName} reports (${String(g.kind === 'added' ? g.after : g.before)})`,
       message: changed
-        ? `query-cpu-model-expansion type=full: ${g.property} is ${String(g.before)} in ${base.version} and ${String(g.after)} in ${head.version}, for ${on(g)}. Released machine types must keep what their guests see.`
-        : `query-cpu-model-expansion type=full: only ${g.kind === 'added' ? head.version : base.version} has the property ${g.property} (${String(g.kind === 'added' ? g.after : g.before)}), for ${on(g)}: a knob the other binary does not have. Whether guests see a difference is what the CPUID comparison of the same pairs shows.`,
+        ? `query-cpu-model-expansion type=full: ${g.property} is ${String(g.before)} in ${baseName} and ${String(g.after)} in ${headName}, for ${on(g)}. Released machine types must keep what their guests see.`
+        : `query-cpu-model-expansion type=full: only ${g.kind === 'added' ? headName : baseName} has the property ${g.property} (${String(g.kind === 'added' ? g.after : g.before)}), for ${on(g)}: a knob the other binary does not have. Whether guests see a difference is what the CPUID comparison of the same pairs shows.`,
       models,
       machineTypes,
       property: g.property,
@@ -315,37 +331,72 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
     });
   }
 
+  // Registers that differ on exactly the same pairs are one cause seen in several places.
+  const byReach = new Map<string, (typeof cpuidGroups extends Map<string, infer G> ? G : never)[]>();
   for (const g of cpuidGroups.values()) {
     const { models, machineTypes } = common2(g);
-    const where = describeCpuidRegister(g.leaf, g.subleaf, g.register);
-    const names = [...(g.explainedBy ?? [])].filter(([, n]) => n === g.pairs).map(([p]) => p);
-    const property = `${where} ${describeBits(g.mask)}`;
-    const presence =
-      g.before === null
-        ? ` (only ${head.version}'s guest reads this leaf)`
-        : g.after === null
-          ? ` (only ${base.version}'s guest reads this leaf)`
-          : '';
+    const key = `${models.join(',')}\n${machineTypes.join(',')}\n${g.pairs}`;
+    byReach.set(key, [...(byReach.get(key) ?? []), g]);
+  }
+  for (const gs of byReach.values()) {
+    gs.sort(
+      (x, y) =>
+        x.leaf - y.leaf ||
+        x.subleaf - y.subleaf ||
+        REGISTERS.indexOf(x.register) - REGISTERS.indexOf(y.register),
+    );
+    const g = gs[0]!;
+    const { models, machineTypes } = common2(g);
+    const properties = gs.map(
+      (x) => `${describeCpuidRegister(x.leaf, x.subleaf, x.register)} ${describeBits(x.mask)}`,
+    );
+    const places = gs.map((x) => {
+      const presence =
+        x.before === null
+          ? ` (only ${headName}'s guest reads this leaf)`
+          : x.after === null
+            ? ` (only ${baseName}'s guest reads this leaf)`
+            : '';
+      return `${describeCpuidRegister(x.leaf, x.subleaf, x.register)} ${describeBits(x.mask)} (mask ${hex(x.mask)})${presence}`;
+    });
+    const names = [...(g.explainedBy ?? [])]
+      .filter(([p, n]) => n === g.pairs && gs.every((x) => x.explainedBy?.get(p) === x.pairs))
+      .map(([p]) => p);
+    const gained = intersect(gs.map((x) => x.accelGained ?? []));
+    const lost = intersect(gs.map((x) => x.accelLost ?? []));
+    const accelNote =
+      (gained.length
+        ? ` Under ${head.accel}, ${headName} gives what ${baseName} could not: ${gained.join(', ')}.`
+        : '') + (lost.length ? ` Under ${head.accel}, ${headName} no longer gives: ${lost.join(', ')}.` : '');
+    const shown =
+      properties.slice(0, 3).join(', ') + (properties.length > 3 ? ` and ${properties.length - 3} more` : '');
     findings.push({
       rule: 'released-model-changed',
       class: 'new-model-required',
-      title: `${where}: ${describeBits(g.mask)} (mask ${hex(g.mask)}) differ on machine types both binaries have`,
+      title: `The guest's CPUID differs on machine types both binaries have: ${shown}`,
       message:
-        `The CPUID guest reads ${where} with ${describeBits(g.mask)} different between ${base.version} and ${head.version}${presence}, for ${on(g)}` +
+        `The CPUID guest of ${headName} reads other values than that of ${baseName}, for ${on(g)}: ${places.join('; ')}` +
         (names.length
           ? `. Expansion properties that changed on every one of these pairs: ${names.join(', ')}.`
-          : '. No expansion property changed on all of these pairs: the difference comes from code, not from a property.'),
+          : '. No expansion property changed value on all of these pairs: the difference comes from code, not from a property.') +
+        accelNote,
       models,
       machineTypes,
-      property,
+      property: properties[0],
+      ...(properties.length > 1 ? { properties } : {}),
       location,
       fix: 'gate the new behaviour on a CPU property that compat properties keep at the old value for released machine types, or put it in a new model version',
-      fingerprint: fingerprint('released-model-changed', models, property, machineTypes),
+      fingerprint: fingerprint('released-model-changed', models, properties.join(';'), machineTypes),
     });
   }
 
-  findings.push(...hostGrowth(base, head, location));
+  findings.push(...hostGrowth(base, head, location, baseName!, headName!));
   return { findings, notes, commonMachineTypes: common, pairs };
+}
+
+function intersect(lists: string[][]): string[] {
+  const [first, ...rest] = lists;
+  return (first ?? []).filter((x) => rest.every((l) => l.includes(x)));
 }
 
 function asksTheHost(property: string): boolean {
@@ -365,7 +416,13 @@ function grown(s: BinarySnapshot, t: string, t2: string, model: string): string[
 }
 
 /** Invariant 2 of POLICY.md on the head binary's consecutive machine types. */
-function hostGrowth(base: BinarySnapshot, head: BinarySnapshot, location: FindingLocation): Draft[] {
+function hostGrowth(
+  base: BinarySnapshot,
+  head: BinarySnapshot,
+  location: FindingLocation,
+  baseName: string,
+  headName: string,
+): Draft[] {
   const groups = new Map<string, Group & { property: string; from: Set<string> }>();
   const families = new Map<string, string[]>();
   for (const m of head.machineTypes) {
@@ -393,8 +450,8 @@ function hostGrowth(base: BinarySnapshot, head: BinarySnapshot, location: Findin
     return {
       rule: 'machine-type-host-requirement',
       class: 'type-2' as const,
-      title: `${g.property} turns on from one machine type to the next in ${head.version}`,
-      message: `query-cpu-model-expansion type=full of ${head.version}: ${g.property} is on for ${models.join(', ')} on ${machineTypes.join(', ')} and off on the machine type before each (${sortedMachineTypes(g.from).join(', ')}), which ${base.version} does not show. A VM moved to the newer machine type needs it from the host.`,
+      title: `${g.property} turns on from one machine type to the next in ${headName}`,
+      message: `query-cpu-model-expansion type=full of ${headName}: ${g.property} is on for ${models.join(', ')} on ${machineTypes.join(', ')} and off on the machine type before each (${sortedMachineTypes(g.from).join(', ')}), which ${baseName} does not show. A VM moved to the newer machine type needs it from the host.`,
       models,
       machineTypes,
       property: g.property,

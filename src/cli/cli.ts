@@ -10,6 +10,7 @@ import {
   type CatalogSpec,
 } from '../engine.js';
 import {
+  EXIT_BINARY_ERROR,
   EXIT_FINDINGS,
   EXIT_INPUT_ERROR,
   EXIT_INTERNAL_ERROR,
@@ -25,12 +26,16 @@ import type { CatalogSource } from '../source/catalog-source.js';
 import { catalogsToCheck, detectCatalog } from '../source/catalogs.js';
 import { GitRepository } from '../source/git-source.js';
 import { fsSource } from '../source/fs-source.js';
+import { QemuBinaryError } from '../source/qemu-binary.js';
 import { openReportFile, writeReportFile } from '../source/report-file.js';
+import { verifyBinaries } from '../source/verify-binaries.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
 import { commitProgress } from './progress.js';
 
 interface FlagSpec {
   type: 'string' | 'boolean';
+  /** The flag may be given more than once. */
+  multiple?: boolean;
   short?: string;
   /** What the value is, for the help text (`REV`, `FILE`). */
   value?: string;
@@ -74,9 +79,34 @@ const FLAGS = {
     help: 'the configuration file (default .github/cpu-model-guard.yml)',
   },
   output: { type: 'string', value: 'FILE', help: 'write the report to FILE instead of standard output' },
-  machine: { type: 'string', value: 'NAME', help: 'only this machine type (or its alias: q35, pc)' },
-  model: { type: 'string', value: 'NAME', help: 'only this model name' },
-  accel: { type: 'string', value: 'ACCEL', help: 'kvm, tcg or none (default kvm)' },
+  machine: {
+    type: 'string',
+    multiple: true,
+    value: 'NAME',
+    help: 'only this machine type (or its alias: q35, pc); verify: a glob, repeatable (default pc-*)',
+  },
+  model: {
+    type: 'string',
+    multiple: true,
+    value: 'NAME',
+    help: 'only this model name; verify: a glob, repeatable (default every model but host, max, base)',
+  },
+  accel: {
+    type: 'string',
+    value: 'ACCEL',
+    help: 'kvm, tcg or none (default kvm); verify: tcg (default) or kvm',
+  },
+  'base-binary': {
+    type: 'string',
+    value: 'PATH',
+    help: 'the QEMU binary to compare against (qemu-system-x86_64, or a wrapper script that runs it)',
+  },
+  'head-binary': { type: 'string', value: 'PATH', help: 'the QEMU binary to verify' },
+  timeout: {
+    type: 'string',
+    value: 'SECONDS',
+    help: 'longest wait for any one QEMU process to answer or a guest to finish (default 60)',
+  },
   pretty: { type: 'boolean', help: 'indent the JSON (the default on a terminal)' },
   color: { type: 'boolean', help: 'colour the text report (the default on a terminal)' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -115,6 +145,24 @@ const COMMANDS: Record<string, { summary: string; usage: string; flags: FlagName
       'expand [--root DIR] [--catalog FORMAT:PATH] [--machine NAME] [--model NAME] [--accel kvm|tcg|none]',
     flags: ['root', 'catalog', 'machine', 'model', 'accel', 'format', 'output', 'pretty'],
   },
+  verify: {
+    summary: 'run two QEMU binaries and classify what they give guests differently',
+    usage:
+      'verify --base-binary PATH --head-binary PATH [--machine GLOB]... [--model GLOB]... [--accel tcg|kvm] [flags]',
+    flags: [
+      'base-binary',
+      'head-binary',
+      'machine',
+      'model',
+      'accel',
+      'timeout',
+      'format',
+      'fail-on',
+      'config',
+      'output',
+      'color',
+    ],
+  },
   export: {
     summary: 'write a QEMU tree as a generic catalog',
     usage: 'export [--root DIR] [--catalog qemu-x86:PATH] [--output FILE]',
@@ -141,7 +189,8 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run cpu-model-guard help COMMAND (or COMMAND --help) for its flags.
-Exit codes: 0 nothing reaches the fail threshold, 1 it does, 2 usage or input error, 3 internal error.`;
+Exit codes: 0 nothing reaches the fail threshold, 1 it does, 2 usage or input error, 3 internal error,
+4 a QEMU binary that does not start, is not QEMU, or does not answer in time (verify).`;
 
 function commandHelp(name: string): string {
   const c = COMMANDS[name]!;
@@ -153,9 +202,13 @@ const FAIL_ON: readonly FailOn[] = ['type-2', 'new-model-required', 'never'];
 const options = Object.fromEntries(
   Object.entries(FLAGS).map(([name, f]: [string, FlagSpec]) => [
     name,
-    { type: f.type, ...(f.short ? { short: f.short } : {}) },
+    { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) },
   ]),
-) as { [K in FlagName]: { type: (typeof FLAGS)[K]['type'] } };
+) as {
+  [K in FlagName]: (typeof FLAGS)[K] extends { multiple: true }
+    ? { type: (typeof FLAGS)[K]['type']; multiple: true }
+    : { type: (typeof FLAGS)[K]['type'] };
+};
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
 
@@ -341,7 +394,12 @@ export async function main(argv: string[]): Promise<number> {
       // Everything on every machine type is tens of megabytes: written one machine type at a
       // time, and indented for a person at a terminal or on request.
       const indent = (values.pretty ?? (!values.output && process.stdout.isTTY)) ? 2 : undefined;
-      const expansions = expandEach({ catalog, machine: values.machine, model: values.model, accel });
+      const expansions = expandEach({
+        catalog,
+        machine: single(values.machine, 'machine', 'expand'),
+        model: single(values.model, 'model', 'expand'),
+        accel,
+      });
       const file = values.output ? await openReportFile(values.output) : undefined;
       const write = (text: string | readonly Uint8Array[]): Promise<void> | void => {
         if (file) return file.write(text);
@@ -388,6 +446,27 @@ export async function main(argv: string[]): Promise<number> {
       await file?.close();
       return EXIT_OK;
     }
+    case 'verify': {
+      const accel = values.accel ?? 'tcg';
+      if (accel !== 'tcg' && accel !== 'kvm')
+        throw new UsageError(`verify: --accel ${accel} is not one of tcg, kvm`);
+      const seconds = values.timeout === undefined ? undefined : Number(values.timeout);
+      if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0))
+        throw new UsageError(`--timeout ${values.timeout} is not a positive number of seconds`);
+      const config = values.config ? await configFrom(fsSource('.'), values) : undefined;
+      const { report } = await verifyBinaries({
+        base: need(values, 'base-binary', 'verify'),
+        head: need(values, 'head-binary', 'verify'),
+        machines: values.machine,
+        models: values.model,
+        accel,
+        timeoutMs: seconds === undefined ? undefined : seconds * 1000,
+        failOn: failOnOf(values, config),
+        waivers: config?.waivers,
+        ignoreModels: config?.ignoreModels,
+      });
+      return emitReports([report], values);
+    }
     case 'export': {
       const root = workingTreeRoot(values);
       if (values.format !== undefined && values.format !== 'catalog')
@@ -402,6 +481,12 @@ export async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command ${command}`);
   }
+}
+
+/** A flag that `command` takes at most once. */
+function single(given: string[] | undefined, name: string, command: string): string | undefined {
+  if (given && given.length > 1) throw new UsageError(`${command} takes --${name} once`);
+  return given?.[0];
 }
 
 function checkCommand(command: string): void {
@@ -438,6 +523,10 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await main(argv);
   } catch (err) {
+    if (err instanceof QemuBinaryError) {
+      process.stderr.write(`cpu-model-guard: ${err.message}\n`);
+      return EXIT_BINARY_ERROR;
+    }
     if (err instanceof InputError) {
       process.stderr.write(`cpu-model-guard: ${err.describe()}\n`);
       return EXIT_INPUT_ERROR;

@@ -243,3 +243,17 @@ export function parseCpuidOutput(bytes: Uint8Array): CpuidRecord[] {
     at += RECORD_BYTES;
   }
 }
+
+/**
+ * The records a guest can take for what they say: a range's base leaf only when the maximum it
+ * reports lies in its own range. Outside it, CPUID answers with the highest basic leaf (Intel's
+ * rule, which QEMU follows for every vendor), an echo that says nothing of the range.
+ */
+export function meaningfulRecords(records: readonly CpuidRecord[]): CpuidRecord[] {
+  return records.filter(
+    (r) =>
+      r.leaf === 0 ||
+      !LEAF_RANGES.includes(r.leaf) ||
+      (r.eax >= r.leaf && r.eax < r.leaf + MAX_LEAVES_PER_RANGE),
+  );
+}
