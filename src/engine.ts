@@ -2,6 +2,7 @@ import { diffLines } from 'diff';
 import { EffectiveModels, registeredNames } from './catalog/effective.js';
 import { overrideHostRequirements } from './catalog/host-requirements.js';
 import type { Accel, Catalog, CompatProperty, EffectiveModel, HostRequirementKind } from './catalog/model.js';
+import { checkCompatReferences, classifyCpuidCode, REVIEW_RULES } from './classify/cpuid-code.js';
 import { classifyLibvirt } from './classify/libvirt.js';
 import { classifyMachineCatalog, fingerprint, hostRequirements } from './classify/machine-catalog.js';
 import { applyWaivers } from './classify/waivers.js';
@@ -9,7 +10,8 @@ import { withoutIgnoredModels } from './config/config.js';
 import { CatalogError, didYouMean, UsageError } from './errors.js';
 import { readGenericCatalog } from './parse/generic/catalog.js';
 import { readLibvirtCpuMap, type LibvirtCpuMap } from './parse/libvirt/cpu-map.js';
-import { readQemuX86Catalog } from './parse/qemu-x86/index.js';
+import type { CpuidCode } from './parse/qemu-x86/cpuid-code.js';
+import { readQemuX86 } from './parse/qemu-x86/index.js';
 import {
   CLASS_ORDER,
   type FailOn,
@@ -67,6 +69,10 @@ export interface EngineOptions {
   hostRequirements?: Record<string, { kind: HostRequirementKind; why: string }>;
   /** YYYY-MM-DD, for waiver expiry; default today (UTC). */
   today?: string;
+  /** Findings with the verdict `review` (ungated code hunks) fail the check too. */
+  failOnReview?: boolean;
+  /** A project's own functions that compute guest CPUID, besides the built-in list. */
+  cpuidFunctions?: string[];
 }
 
 export interface CheckRequest extends EngineOptions {
@@ -84,11 +90,14 @@ export interface AuditRequest extends EngineOptions {
   headRef: { ref: string; commit?: string };
 }
 
-type AnyCatalog = { kind: 'machine'; catalog: Catalog } | { kind: 'libvirt'; map: LibvirtCpuMap };
+type AnyCatalog =
+  { kind: 'machine'; catalog: Catalog; cpuidCode?: CpuidCode } | { kind: 'libvirt'; map: LibvirtCpuMap };
 
-export interface ReadOptions extends Pick<EngineOptions, 'hostRequirements'> {
+export interface ReadOptions extends Pick<EngineOptions, 'hostRequirements' | 'cpuidFunctions'> {
   /** Whether host requirements are needed (expand needs none, and QEMU's kvm.c is large). */
   hostSupport?: boolean;
+  /** Read QEMU's guest-CPUID functions too (checks of code hunks). */
+  cpuidCode?: boolean;
 }
 
 export async function readCatalog(
@@ -98,10 +107,15 @@ export async function readCatalog(
 ): Promise<AnyCatalog> {
   switch (spec.format) {
     case 'qemu-x86': {
-      const catalog = await readQemuX86Catalog(subdirSource(source, spec.path), spec.path, {
+      const { catalog, cpuidCode } = await readQemuX86(subdirSource(source, spec.path), spec.path, {
         hostSupport: options.hostSupport,
+        ...(options.cpuidCode ? { cpuidCode: { extraFunctions: options.cpuidFunctions ?? [] } } : {}),
       });
-      return { kind: 'machine', catalog: withOverrides(catalog, options) };
+      return {
+        kind: 'machine',
+        catalog: withOverrides(catalog, options),
+        ...(cpuidCode ? { cpuidCode } : {}),
+      };
     }
     case 'catalog':
       return {
@@ -141,10 +155,16 @@ function withOverrides(catalog: Catalog, options: Pick<EngineOptions, 'hostRequi
   };
 }
 
-function verdictFor(cls: FindingClass, failOn: FailOn): Finding['verdict'] {
-  if (failOn === 'never' || cls === 'safe') return 'pass';
-  if (failOn === 'new-model-required') return cls === 'new-model-required' ? 'fail' : 'pass';
-  return 'fail';
+function verdictFor(f: Finding, options: EngineOptions): Finding['verdict'] {
+  const failing = failsAt(f.class, options.failOn);
+  if (REVIEW_RULES.has(f.rule)) return failing && options.failOnReview ? 'fail' : 'review';
+  return failing ? 'fail' : 'pass';
+}
+
+function failsAt(cls: FindingClass, failOn: FailOn): boolean {
+  if (failOn === 'never' || cls === 'safe') return false;
+  if (failOn === 'new-model-required') return cls === 'new-model-required';
+  return true;
 }
 
 const today = (): string => new Date().toISOString().slice(0, 10);
@@ -155,7 +175,7 @@ function finish(
   options: EngineOptions,
   report: Omit<Report, 'result' | 'counts' | 'findings' | 'unusedWaivers' | 'failOn' | 'tool'>,
 ): Report {
-  let kept = findings.map((f) => ({ ...f, verdict: verdictFor(f.class, options.failOn) }));
+  let kept = findings.map((f) => ({ ...f, verdict: verdictFor(f, options) }));
   const notes: ReportNote[] = [...report.notes];
   const { findings: notIgnored, ignored } = withoutIgnoredModels(kept, options.ignoreModels ?? []);
   if (ignored.length) {
@@ -178,10 +198,11 @@ function finish(
       a.location.line - b.location.line ||
       a.rule.localeCompare(b.rule),
   );
-  const counts = { safe: 0, 'type-2': 0, 'new-model-required': 0, waived: 0 };
+  const counts = { safe: 0, 'type-2': 0, 'new-model-required': 0, waived: 0, review: 0 };
   for (const f of kept) {
     counts[f.class]++;
     if (f.verdict === 'waived') counts.waived++;
+    if (f.verdict === 'review') counts.review++;
   }
   return {
     tool: TOOL,
@@ -237,9 +258,10 @@ async function cosmeticFinding(
 }
 
 export async function check(req: CheckRequest): Promise<Report> {
+  const options = { ...req, cpuidCode: true };
   const [base, head] = await Promise.all([
-    readCatalog(req.catalog, req.base, req),
-    readCatalog(req.catalog, req.head, req),
+    readCatalog(req.catalog, req.base, options),
+    readCatalog(req.catalog, req.head, options),
   ]);
   const notes: ReportNote[] = [];
   let findings: Finding[];
@@ -296,6 +318,19 @@ export async function check(req: CheckRequest): Promise<Report> {
     findings = withFingerprints(
       classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames, headLine }),
     );
+    if (base.cpuidCode && head.cpuidCode) {
+      checkCompatReferences(base.catalog, head.catalog, base.cpuidCode, head.cpuidCode);
+      findings.push(
+        ...(await classifyCpuidCode({
+          base: base.catalog,
+          head: head.catalog,
+          baseCode: base.cpuidCode,
+          headCode: head.cpuidCode,
+          baseText: (p) => req.base.readFile(p),
+          headText: (p) => req.head.readFile(p),
+        })),
+      );
+    }
     files = head.catalog.files;
     notes.push(
       ...head.catalog.notes
