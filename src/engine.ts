@@ -2,6 +2,7 @@ import { diffLines } from 'diff';
 import { EffectiveModels, registeredNames } from './catalog/effective.js';
 import { overrideHostRequirements } from './catalog/host-requirements.js';
 import type { Accel, Catalog, CompatProperty, EffectiveModel, HostRequirementKind } from './catalog/model.js';
+import { checkCompatReferences, classifyCpuidCode, REVIEW_RULES } from './classify/cpuid-code.js';
 import { classifyLibvirt } from './classify/libvirt.js';
 import { classifyMachineCatalog, fingerprint, hostRequirements } from './classify/machine-catalog.js';
 import { applyWaivers } from './classify/waivers.js';
@@ -9,7 +10,8 @@ import { withoutIgnoredModels } from './config/config.js';
 import { CatalogError, didYouMean, UsageError } from './errors.js';
 import { readGenericCatalog } from './parse/generic/catalog.js';
 import { readLibvirtCpuMap, type LibvirtCpuMap } from './parse/libvirt/cpu-map.js';
-import { readQemuX86Catalog } from './parse/qemu-x86/index.js';
+import type { CpuidCode } from './parse/qemu-x86/cpuid-code.js';
+import { readQemuX86 } from './parse/qemu-x86/index.js';
 import {
   CLASS_ORDER,
   type FailOn,
@@ -68,6 +70,10 @@ export interface EngineOptions {
   hostRequirements?: Record<string, { kind: HostRequirementKind; why: string }>;
   /** YYYY-MM-DD, for waiver expiry; default today (UTC). */
   today?: string;
+  /** Findings with the verdict `review` (ungated code hunks) fail the check too. */
+  failOnReview?: boolean;
+  /** A project's own functions that compute guest CPUID, besides the built-in list. */
+  cpuidFunctions?: string[];
 }
 
 export interface CheckRequest extends EngineOptions {
@@ -85,11 +91,14 @@ export interface AuditRequest extends EngineOptions {
   headRef: { ref: string; commit?: string };
 }
 
-type AnyCatalog = { kind: 'machine'; catalog: Catalog } | { kind: 'libvirt'; map: LibvirtCpuMap };
+type AnyCatalog =
+  { kind: 'machine'; catalog: Catalog; cpuidCode?: CpuidCode } | { kind: 'libvirt'; map: LibvirtCpuMap };
 
-export interface ReadOptions extends Pick<EngineOptions, 'hostRequirements'> {
+export interface ReadOptions extends Pick<EngineOptions, 'hostRequirements' | 'cpuidFunctions'> {
   /** Whether host requirements are needed (expand needs none, and QEMU's kvm.c is large). */
   hostSupport?: boolean;
+  /** Read QEMU's guest-CPUID functions too (checks of code hunks). */
+  cpuidCode?: boolean;
 }
 
 /**
@@ -104,16 +113,28 @@ export async function readCatalog(
   options: ReadOptions = {},
 ): Promise<AnyCatalog> {
   const hostSupport = options.hostSupport ?? true;
+  const cpuidCode = options.cpuidCode ? { extraFunctions: options.cpuidFunctions ?? [] } : undefined;
   const read = await catalogReads.get(
-    [spec.format, spec.path, hostSupport].join('\0'),
+    [
+      spec.format,
+      spec.path,
+      hostSupport,
+      cpuidCode ? ['cpuid', ...cpuidCode.extraFunctions].join(',') : '',
+    ].join('\0'),
     source,
     async (from): Promise<AnyCatalog> => {
       switch (spec.format) {
-        case 'qemu-x86':
+        case 'qemu-x86': {
+          const qemu = await readQemuX86(subdirSource(from, spec.path), spec.path, {
+            hostSupport,
+            ...(cpuidCode ? { cpuidCode } : {}),
+          });
           return {
             kind: 'machine',
-            catalog: await readQemuX86Catalog(subdirSource(from, spec.path), spec.path, { hostSupport }),
+            catalog: qemu.catalog,
+            ...(qemu.cpuidCode ? { cpuidCode: qemu.cpuidCode } : {}),
           };
+        }
         case 'catalog':
           return { kind: 'machine', catalog: await readGenericCatalog(from, spec.path) };
         case 'libvirt-cpu-map':
@@ -121,7 +142,7 @@ export async function readCatalog(
       }
     },
   );
-  return read.kind === 'machine' ? { kind: 'machine', catalog: withOverrides(read.catalog, options) } : read;
+  return read.kind === 'machine' ? { ...read, catalog: withOverrides(read.catalog, options) } : read;
 }
 
 /** A catalog with machine types (QEMU, generic); libvirt's cpu_map has none and is refused. */
@@ -152,10 +173,16 @@ function withOverrides(catalog: Catalog, options: Pick<EngineOptions, 'hostRequi
   };
 }
 
-function verdictFor(cls: FindingClass, failOn: FailOn): Finding['verdict'] {
-  if (failOn === 'never' || cls === 'safe') return 'pass';
-  if (failOn === 'new-model-required') return cls === 'new-model-required' ? 'fail' : 'pass';
-  return 'fail';
+function verdictFor(f: Finding, options: EngineOptions): Finding['verdict'] {
+  const failing = failsAt(f.class, options.failOn);
+  if (REVIEW_RULES.has(f.rule)) return failing && options.failOnReview ? 'fail' : 'review';
+  return failing ? 'fail' : 'pass';
+}
+
+function failsAt(cls: FindingClass, failOn: FailOn): boolean {
+  if (failOn === 'never' || cls === 'safe') return false;
+  if (failOn === 'new-model-required') return cls === 'new-model-required';
+  return true;
 }
 
 const today = (): string => new Date().toISOString().slice(0, 10);
@@ -166,7 +193,7 @@ export function finish(
   options: EngineOptions,
   report: Omit<Report, 'result' | 'counts' | 'findings' | 'unusedWaivers' | 'failOn' | 'tool'>,
 ): Report {
-  let kept = findings.map((f) => ({ ...f, verdict: verdictFor(f.class, options.failOn) }));
+  let kept = findings.map((f) => ({ ...f, verdict: verdictFor(f, options) }));
   const notes: ReportNote[] = [...report.notes];
   const { findings: notIgnored, ignored } = withoutIgnoredModels(kept, options.ignoreModels ?? []);
   if (ignored.length) {
@@ -189,10 +216,11 @@ export function finish(
       a.location.line - b.location.line ||
       a.rule.localeCompare(b.rule),
   );
-  const counts = { safe: 0, 'type-2': 0, 'new-model-required': 0, waived: 0 };
+  const counts = { safe: 0, 'type-2': 0, 'new-model-required': 0, waived: 0, review: 0 };
   for (const f of kept) {
     counts[f.class]++;
     if (f.verdict === 'waived') counts.waived++;
+    if (f.verdict === 'review') counts.review++;
   }
   return {
     tool: TOOL,
@@ -252,9 +280,10 @@ async function cosmeticFinding(
 }
 
 export async function check(req: CheckRequest): Promise<Report> {
+  const options = { ...req, cpuidCode: true };
   const [base, head] = await Promise.all([
-    readCatalog(req.catalog, req.base, req),
-    readCatalog(req.catalog, req.head, req),
+    readCatalog(req.catalog, req.base, options),
+    readCatalog(req.catalog, req.head, options),
   ]);
   const notes: ReportNote[] = [];
   let findings: Finding[];
@@ -315,6 +344,19 @@ export async function check(req: CheckRequest): Promise<Report> {
     findings = withFingerprints(
       classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames, headLine }),
     );
+    if (base.cpuidCode && head.cpuidCode) {
+      checkCompatReferences(base.catalog, head.catalog, base.cpuidCode, head.cpuidCode);
+      findings.push(
+        ...(await classifyCpuidCode({
+          base: base.catalog,
+          head: head.catalog,
+          baseCode: base.cpuidCode,
+          headCode: head.cpuidCode,
+          baseText: (p) => req.base.readFile(p),
+          headText: (p) => req.head.readFile(p),
+        })),
+      );
+    }
     files = head.catalog.files;
     notes.push(
       ...head.catalog.notes

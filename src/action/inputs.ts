@@ -19,6 +19,8 @@ export interface ActionInputs {
   head?: string;
   /** `undefined`: the configuration file's `fail-on`, else `type-2`. */
   failOn?: FailOn;
+  /** `undefined`: the configuration file's `fail-on-review`, else off. */
+  failOnReview?: boolean;
   comment: CommentMode;
   releaseRef?: string;
   jsonReport?: string;
@@ -124,6 +126,10 @@ export function parseInputs(read: InputReader): ActionInputs {
     base: revision(read, 'base'),
     head: revision(read, 'head'),
     failOn: read('fail-on') === '' ? undefined : oneOf(read, 'fail-on', FAIL_ON, 'type-2'),
+    failOnReview:
+      read('fail-on-review') === ''
+        ? undefined
+        : oneOf(read, 'fail-on-review', ['true', 'false'], 'false') === 'true',
     comment: oneOf(read, 'comment', COMMENT_MODES, 'review'),
     releaseRef: revision(read, 'release-ref'),
     jsonReport: repoRelativePath(read, 'json-report'),

@@ -228,6 +228,8 @@ async function run(io: RunnerIO): Promise<number> {
 
   const engineOptions = {
     failOn: inputs.failOn ?? config.failOn ?? 'type-2',
+    failOnReview: inputs.failOnReview ?? config.failOnReview,
+    cpuidFunctions: config.cpuidFunctions,
     waivers,
     ignoreModels: config.ignoreModels,
     hostRequirements: config.hostRequirements,

@@ -636,7 +636,7 @@ function newPropertyDrafts(
  * The compat array that the newest released machine type gets and the machine type after it
  * does not: where an entry keeps old behaviour for every released machine type.
  */
-function newestReleasedCompatSet(
+export function newestReleasedCompatSet(
   head: Catalog,
   releasedMachine: (m: MachineType) => boolean,
 ): CompatSet | undefined {

@@ -64,6 +64,10 @@ const FLAGS = {
     value: 'CLASS',
     help: 'lowest class that fails: type-2, new-model-required or never (default type-2)',
   },
+  'fail-on-review': {
+    type: 'boolean',
+    help: 'findings for review (code hunks no compat property gates) fail the check too',
+  },
   'release-ref': {
     type: 'string',
     value: 'REV',
@@ -127,6 +131,7 @@ const COMMANDS: Record<string, { summary: string; usage: string; flags: FlagName
       'catalog',
       'format',
       'fail-on',
+      'fail-on-review',
       'release-ref',
       'by-commit',
       'config',
@@ -343,6 +348,8 @@ export async function main(argv: string[]): Promise<number> {
             failOn,
             releaseRef: values['release-ref'],
             attributeCommits: values['by-commit'],
+            failOnReview: values['fail-on-review'] ?? config.failOnReview,
+            cpuidFunctions: config.cpuidFunctions,
             waivers: config.waivers,
             ignoreModels: config.ignoreModels,
             hostRequirements: config.hostRequirements,

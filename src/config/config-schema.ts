@@ -49,6 +49,17 @@ export const configSchema = {
       },
     },
     'fail-on': { enum: ['type-2', 'new-model-required', 'never'] },
+    'fail-on-review': {
+      type: 'boolean',
+      description:
+        'Findings for review (code that computes guest CPUID changed with no compat property gating it) fail the check too.',
+    },
+    'cpuid-functions': {
+      type: 'array',
+      items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      description:
+        "The project's own QEMU functions that compute guest CPUID, checked like cpu_x86_cpuid() (docs/rules.md#code-that-computes-guest-cpuid).",
+    },
     'ignore-models': {
       type: 'array',
       items: modelPattern,

@@ -38,6 +38,10 @@ export interface GuardConfig {
   /** Empty when the file names none: the front end's own input decides. */
   catalogs: ConfiguredCatalog[];
   failOn?: FailOn;
+  /** Findings for review fail the check too. */
+  failOnReview?: boolean;
+  /** A project's own functions that compute guest CPUID (QEMU catalogs). */
+  cpuidFunctions?: string[];
   ignoreModels: string[];
   hostRequirements: Record<string, { kind: HostRequirementKind; why: string }>;
   waivers: Waiver[];
@@ -54,6 +58,8 @@ let validator: ReturnType<typeof compileSchema> | undefined;
 interface RawConfig {
   catalogs?: { format: CatalogFormat; path: string }[];
   'fail-on'?: FailOn;
+  'fail-on-review'?: boolean;
+  'cpuid-functions'?: string[];
   'ignore-models'?: string[];
   'host-requirements'?: Record<string, { kind: HostRequirementKind; why: string }>;
   waivers?: {
@@ -135,6 +141,8 @@ export function parseConfig(text: string, configPath: string): GuardConfig {
     waivers,
   };
   if (raw['fail-on'] !== undefined) config.failOn = raw['fail-on'];
+  if (raw['fail-on-review'] !== undefined) config.failOnReview = raw['fail-on-review'];
+  if (raw['cpuid-functions']?.length) config.cpuidFunctions = [...raw['cpuid-functions']];
   return config;
 }
 

@@ -8,8 +8,12 @@ export const CLASS_ORDER: readonly FindingClass[] = ['new-model-required', 'type
 
 export type FailOn = 'type-2' | 'new-model-required' | 'never';
 
-/** `fail` breaks the check; `waived` would have failed but a waiver accepts it. */
-export type Verdict = 'pass' | 'fail' | 'waived';
+/**
+ * `fail` breaks the check; `waived` would have failed but a waiver accepts it; `review` is
+ * listed and posted for a person to judge (a code hunk the tables cannot evaluate) and fails
+ * only with `fail-on-review`.
+ */
+export type Verdict = 'pass' | 'fail' | 'waived' | 'review';
 
 /**
  * Where a finding points. `RIGHT` is a line of the head revision; `LEFT` a line that exists
@@ -105,7 +109,8 @@ export interface Report {
   release: { ref?: string; commit?: string; explanation: string };
   failOn: FailOn;
   result: 'pass' | 'fail';
-  counts: Record<FindingClass, number> & { waived: number };
+  /** Per class; `waived` and `review` count findings with that verdict, whatever their class. */
+  counts: Record<FindingClass, number> & { waived: number; review: number };
   /** Worst class first, then by path and line. */
   findings: Finding[];
   /** Information that is not judged by the rule (a machine type removed, a tree's era). */

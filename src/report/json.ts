@@ -61,7 +61,7 @@ const REPORT: KeyOrder = {
     base: REF,
     head: REF,
     release: { keys: ['ref', 'commit', 'explanation'] },
-    counts: { keys: ['new-model-required', 'type-2', 'safe', 'waived'] },
+    counts: { keys: ['new-model-required', 'type-2', 'safe', 'waived', 'review'] },
     findings: FINDING,
     notes: { keys: ['kind', 'message'] },
     unusedWaivers: WAIVER,

@@ -193,7 +193,14 @@ function findingRow(f: Finding, report: Report, options: MarkdownSummaryOptions)
   const url = locationUrl(f, report, options.repositoryUrl);
   const where = codeSpan(locationText(f), true);
   const location = `${url ? `[${where}](${url})` : where}${f.location.side === 'LEFT' ? ' (base)' : ''}`;
-  const verdict = f.verdict === 'waived' ? ' (waived)' : f.verdict === 'fail' ? ' (fails)' : '';
+  const verdict =
+    f.verdict === 'waived'
+      ? ' (waived)'
+      : f.verdict === 'fail'
+        ? ' (fails)'
+        : f.verdict === 'review'
+          ? ' (for review)'
+          : '';
   const cells = [
     `${CLASS_BADGE[f.class]}${verdict}`,
     ruleLink(f.rule, options.ruleDocsUrl, true),
@@ -238,6 +245,12 @@ export function renderMarkdownSummary(report: Report, options: MarkdownSummaryOp
       return `| ${CLASS_BADGE[c]} | ${report.counts[c]} | ${failing} | ${waived} |`;
     }),
     '',
+    ...(report.counts.review
+      ? [
+          `${report.counts.review} finding(s) for review: code that computes guest CPUID changed without a compat property gating it. They do not fail the check unless \`fail-on-review\` is set.`,
+          '',
+        ]
+      : []),
   ];
   if (report.findings.length === 0) head.push(noFindings(report), '');
 
@@ -347,7 +360,9 @@ export function renderFindingComment(finding: Finding, options: FindingCommentOp
       ? 'fails the check'
       : finding.verdict === 'waived'
         ? 'waived'
-        : 'does not fail the check';
+        : finding.verdict === 'review'
+          ? 'for review: does not fail the check (`fail-on-review` makes it fail)'
+          : 'does not fail the check';
   const header = `**${CLASS_BADGE[finding.class]}** · ${ruleLink(finding.rule, options.ruleDocsUrl)} · ${verdict}`;
   const facts: string[] = [];
   const models = collapseList(finding.models, 8);

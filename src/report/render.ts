@@ -92,7 +92,7 @@ export function overallResult(reports: readonly Report[]): {
   result: 'pass' | 'fail';
   counts: Report['counts'];
 } {
-  const counts = { safe: 0, 'type-2': 0, 'new-model-required': 0, waived: 0 };
+  const counts = { safe: 0, 'type-2': 0, 'new-model-required': 0, waived: 0, review: 0 };
   for (const r of reports)
     for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += r.counts[k];
   return { result: reports.some((r) => r.result === 'fail') ? 'fail' : 'pass', counts };

@@ -18,6 +18,8 @@ export interface RuleDescription {
   summary: string;
   /** What the rule checks and why, in a paragraph. */
   description: string;
+  /** Its findings are listed for review and fail only with fail-on-review. */
+  review?: boolean;
 }
 
 /** Every rule id the engine emits, with the class it always carries; docs/rules.md explains each. */
@@ -160,6 +162,35 @@ export const RULES: readonly RuleDescription[] = [
     summary: 'A released libvirt CPU model was removed',
     description: 'Domains that name the model can no longer be defined or started. Keep the model.',
   },
+  {
+    id: 'cpuid-code-ungated',
+    class: 'new-model-required',
+    review: true,
+    summary: 'Code that computes guest CPUID changed, and no compat property gates it',
+    description:
+      'The hunk changes a function such as cpu_x86_cpuid() or kvm_arch_get_supported_cpuid(), and every ' +
+      'released machine type runs the new code. If guests see a difference, gate it on a new x- CPU ' +
+      'property whose default is the new behaviour and that the newest released pc_compat_X_Y sets to ' +
+      'the old one. Listed for review: it fails only with fail-on-review.',
+  },
+  {
+    id: 'cpuid-code-half-gated',
+    class: 'new-model-required',
+    summary:
+      'Code that computes guest CPUID changed behind a property some released machine types do not set',
+    description:
+      'The new code reads a CPU property that compat entries keep on the old behaviour for older ' +
+      'machine types only: newer released machine types get the new behaviour. Gate it on a property ' +
+      'set in the newest released compat array.',
+  },
+  {
+    id: 'cpuid-code-gated',
+    class: 'safe',
+    summary: 'Code that computes guest CPUID changed behind a compat property',
+    description:
+      'The new code reads a CPU property that compat entries set to the old behaviour on every ' +
+      'released machine type: only new machine types see the change.',
+  },
 ];
 
 export interface SarifRenderOptions {
@@ -185,6 +216,8 @@ function levelOfClass(cls: FindingClass, failOn: Report['failOn']): Sarif.Report
  */
 function levelOfFinding(f: Finding, failOn: Report['failOn']): Sarif.Result.level {
   if (f.verdict === 'fail') return 'error';
+  // Listed for a person to judge: never an error unless fail-on-review made it fail.
+  if (f.verdict === 'review') return 'warning';
   return levelOfClass(f.class, failOn);
 }
 
@@ -272,7 +305,7 @@ export function buildSarifLog(report: Report, options: SarifRenderOptions = {}):
       fullDescription: { text: r.description },
       helpUri: options.ruleDocsUrl ? `${options.ruleDocsUrl}#${encodeURIComponent(r.id)}` : undefined,
       help: { text: `${r.description} See docs/rules.md#${r.id}.` },
-      defaultConfiguration: { level: levelOfClass(r.class, report.failOn) },
+      defaultConfiguration: { level: r.review ? 'warning' : levelOfClass(r.class, report.failOn) },
       properties: { class: r.class, tags: ['cpu-model', r.class] },
     })),
   };

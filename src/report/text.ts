@@ -176,7 +176,8 @@ export const CLASS_LABEL: Record<FindingClass, string> = {
 /** Counts in the order of severity, e.g. `2 new-model-required, 1 type-2 (1 waived), 4 safe`. */
 export function describeCounts(report: Report): string {
   const parts = CLASS_ORDER.map((c) => `${report.counts[c]} ${c}`);
-  return `${parts.join(', ')}${report.counts.waived ? `; ${report.counts.waived} waived` : ''}`;
+  const review = report.counts.review ? `; ${report.counts.review} for review` : '';
+  return `${parts.join(', ')}${report.counts.waived ? `; ${report.counts.waived} waived` : ''}${review}`;
 }
 
 /** What the fail-on threshold means, so that PASS/FAIL can be read without the configuration. */
@@ -261,6 +262,8 @@ function verdictLabel(finding: Finding): string {
       return 'FAIL';
     case 'waived':
       return 'WAIVED';
+    case 'review':
+      return 'REVIEW';
     case 'pass':
       return 'pass';
   }
@@ -298,7 +301,8 @@ export function renderText(report: Report, options: TextRenderOptions = {}): str
     for (const f of findings) {
       line();
       const verdict = verdictLabel(f);
-      const verdictStyle: Style = f.verdict === 'fail' ? 'red' : f.verdict === 'waived' ? 'yellow' : 'dim';
+      const verdictStyle: Style =
+        f.verdict === 'fail' ? 'red' : f.verdict === 'waived' || f.verdict === 'review' ? 'yellow' : 'dim';
       line(`  ${paint(verdictStyle, `[${verdict}]`)} ${paint('bold', f.rule)}: ${sanitize(f.title)}`);
       const indent = '      ';
       for (const messageLine of sanitize(f.message).split('\n')) line(`${indent}${messageLine}`);

@@ -26,7 +26,7 @@ export function finding(over: Partial<Finding> & Pick<Finding, 'fingerprint' | '
 }
 
 export function report(findings: Finding[], over: Partial<Report> = {}): Report {
-  const counts = { safe: 0, 'type-2': 0, 'new-model-required': 0, waived: 0 };
+  const counts = { safe: 0, 'type-2': 0, 'new-model-required': 0, waived: 0, review: 0 };
   for (const f of findings) {
     counts[f.class]++;
     if (f.verdict === 'waived') counts.waived++;

@@ -64,7 +64,7 @@ beforeAll(async () => {
     release: { ref: 'v11.3.0', explanation: 'models that exist at v11.3.0 count as released' },
     failOn: 'type-2',
     result: 'fail',
-    counts: { 'new-model-required': 1, 'type-2': 0, safe: 0, waived: 0 },
+    counts: { 'new-model-required': 1, 'type-2': 0, safe: 0, waived: 0, review: 0 },
     findings,
     notes: [],
     unusedWaivers: [],

@@ -57,6 +57,7 @@ describe('JSON report', () => {
       'type-2',
       'safe',
       'waived',
+      'review',
     ]);
     expect(text.endsWith('}\n')).toBe(true);
   });

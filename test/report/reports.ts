@@ -208,6 +208,7 @@ export function makeReport(findings: Finding[], overrides: Partial<Report> = {})
       'type-2': count('type-2'),
       safe: count('safe'),
       waived: findings.filter((f) => f.verdict === 'waived').length,
+      review: findings.filter((f) => f.verdict === 'review').length,
     },
     findings,
     notes: [{ kind: 'info', message: 'machine type pc-i440fx-1.4 was removed' }],

@@ -43,7 +43,16 @@ export interface ExpectedFinding {
    * The offending line: its file, a text that occurs once in the patch's added lines, the side,
    * and where the finding points relative to it (a version block is reported at its opening brace).
    */
-  location: { path: string; line: string; side: 'RIGHT' | 'LEFT'; lineOffset?: number };
+  location: {
+    path: string;
+    line: string;
+    side: 'RIGHT' | 'LEFT';
+    lineOffset?: number;
+    /** Which of the changed lines with this text, when several have it (0 = the first). */
+    nth?: number;
+  };
+  /** `review` for findings listed for a person to judge (code no compat property gates). */
+  verdict?: 'review';
 }
 
 export interface RealPatch {
@@ -54,7 +63,7 @@ export interface RealPatch {
   date: string;
   messageId: string;
   url: string;
-  /** `table`: the change is in the catalog's tables; `code`: in functions the reader does not interpret. */
+  /** `table`: the change is in the catalog's tables; `code`: in functions that compute guest CPUID. */
   effect: 'table' | 'code';
   /** The QEMU development cycle the patch was written for. */
   cycle: string;

@@ -91,6 +91,11 @@ export function parseStatements(tokens: Token[], path: string): Statement[] {
       pos++;
       return { kind: 'block', body: [], line: t.line };
     }
+    if (t.kind === 'ident' && tokens[pos + 1]?.text === ':') {
+      // A label (`out:`) marks the statement after it; it ends at its colon like `case`.
+      pos += 2;
+      return { kind: 'label', tokens: [t], line: t.line };
+    }
     const start = pos;
     while (pos < tokens.length && tokens[pos]!.text !== ';') {
       const x = tokens[pos]!.text;

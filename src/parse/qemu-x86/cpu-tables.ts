@@ -26,6 +26,8 @@ export class CpuTableReader {
   private readonly wordLeaf = new Map<string, { eax: bigint; ecx?: bigint; reg?: string }>();
   /** X86CPU field (`env.cpuid_min_level`, `full_cpuid_auto_level`) -> its property, per x86_cpu_properties[]. */
   readonly propertyOfField = new Map<string, string>();
+  /** X86CPU field -> every property bound to it (bit properties share one field). */
+  readonly fieldProperties = new Map<string, string[]>();
   /** Property -> its type, for turning QEMU's string values into typed ones. */
   readonly propTypes = new Map<string, 'bool' | 'number' | 'string'>();
 
@@ -249,8 +251,11 @@ export class CpuTableReader {
       if (!nameTok?.length || nameTok[0]!.kind !== 'string') continue;
       const name = String(this.eval(t.key, nameTok, item.line));
       this.propertyDefaultLocations[name] = this.loc(t.key, item.line);
-      if (args[1]?.length === 1 && args[1][0]!.text === 'X86CPU' && args[2]?.length)
-        this.propertyOfField.set(args[2].map((x) => x.text).join(''), name);
+      if (args[1]?.length === 1 && args[1][0]!.text === 'X86CPU' && args[2]?.length) {
+        const fieldName = args[2].map((x) => x.text).join('');
+        this.propertyOfField.set(fieldName, name);
+        this.fieldProperties.set(fieldName, [...(this.fieldProperties.get(fieldName) ?? []), name]);
+      }
       const kind = macro.replace('DEFINE_PROP_', '');
       const tryEval = (a: Token[] | undefined): ConstValue | undefined => {
         if (!a?.length) return undefined;

@@ -4,6 +4,7 @@ import { CatalogError } from '../../errors.js';
 import type { CatalogSource } from '../../source/catalog-source.js';
 import { readLevelRules } from './cpu-levels.js';
 import { CpuTableReader, findFunction } from './cpu-tables.js';
+import { readCpuidCode, type CpuidCode } from './cpuid-code.js';
 import { loadQemuTree } from './files.js';
 import { readInstanceProperties } from './instance-properties.js';
 import { readCompatSets, readMachineTypes } from './machines.js';
@@ -20,6 +21,8 @@ export interface QemuReadOptions {
    * requirements need it; effective models do not.
    */
   hostSupport?: boolean;
+  /** Also read the guest-CPUID functions (for checks of code hunks), with a project's own. */
+  cpuidCode?: { extraFunctions?: readonly string[] };
 }
 
 export async function readQemuX86Catalog(
@@ -27,6 +30,15 @@ export async function readQemuX86Catalog(
   root = '.',
   options: QemuReadOptions = {},
 ): Promise<Catalog> {
+  return (await readQemuX86(source, root, options)).catalog;
+}
+
+/** The catalog, and with `cpuidCode` the functions whose code decides guest CPUID. */
+export async function readQemuX86(
+  source: CatalogSource,
+  root = '.',
+  options: QemuReadOptions = {},
+): Promise<{ catalog: Catalog; cpuidCode?: CpuidCode }> {
   const hostSupport = options.hostSupport ?? true;
   const tree = await loadQemuTree(source, root, hostSupport ? [] : ['kvmC', 'kvmOldC']);
   const projectVersion = tree.text.version!.trim();
@@ -72,7 +84,10 @@ export async function readQemuX86Catalog(
     }
   }
   const hypervisor = cpu.features.find((f) => f.name === 'hypervisor');
-  return {
+  const cpuidCode = options.cpuidCode
+    ? readCpuidCode(tree, cpu, options.cpuidCode.extraFunctions ?? [])
+    : undefined;
+  const catalog: Catalog = {
     format: 'qemu-x86',
     projectVersion,
     models,
@@ -93,4 +108,5 @@ export async function readQemuX86Catalog(
     files: tree.files,
     notes,
   };
+  return cpuidCode ? { catalog, cpuidCode } : { catalog };
 }
