@@ -68,14 +68,55 @@ export class BudgetSpent extends Error {
   }
 }
 
-/** A success status whose body is not the JSON GitHub sends (a truncated answer, a proxy's page). */
+/**
+ * A success status whose body is not what GitHub sends: not JSON (a truncated answer, a proxy's
+ * page), or JSON of another shape (a proxy's or a stub's answer, an API that changed).
+ */
 export class UnreadableAnswer extends Error {
   constructor(
     readonly request: string,
     readonly answeredStatus: number,
+    /** What is wrong with a JSON answer; unset when it is not JSON at all. */
+    readonly shape?: string,
   ) {
-    super(`GitHub's answer to ${request} (status ${answeredStatus}) is not JSON`);
+    super(
+      `GitHub's answer to ${request} (status ${answeredStatus}) ${shape ? `is not the answer GitHub sends: ${shape}` : 'is not JSON'}`,
+    );
   }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * What is wrong with a JSON answer, by the conventions every answer the action reads follows:
+ * an object or a list of objects, each with a numeric `id`, text or null for `body`, an object
+ * or null for `user`. Reading past a wrong shape would fail later as a bug of the action.
+ */
+function shapeProblem(method: string, url: string, data: unknown): string | undefined {
+  const item = (v: unknown, what: string): string | undefined => {
+    if (!isRecord(v))
+      return `${what} is ${v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v}, not an object`;
+    if (typeof v['id'] !== 'number') return `${what} has no numeric id`;
+    if (v['body'] !== undefined && v['body'] !== null && typeof v['body'] !== 'string')
+      return `the body of ${what} is not text`;
+    if (v['user'] !== undefined && v['user'] !== null && !isRecord(v['user']))
+      return `the user of ${what} is not an object`;
+    return undefined;
+  };
+  if (Array.isArray(data)) {
+    for (let i = 0; i < data.length; i++) {
+      const wrong = item(data[i], `item ${i + 1} of the list`);
+      if (wrong) return wrong;
+    }
+    return undefined;
+  }
+  // The lists the action reads (reviews, review and issue comments, labels) are lists.
+  if (method === 'GET' && /\/(?:reviews|comments|labels)(?:\?|$)/.test(url))
+    return `the answer is ${data === null ? 'null' : typeof data}, not a list`;
+  if (!isRecord(data)) return `the answer is ${data === null ? 'null' : typeof data}, not an object`;
+  // Answers to writes are the object written; answers to reads may be other records (a comparison).
+  return method === 'GET' ? undefined : item(data, 'the answer');
 }
 
 interface ResponseError {
@@ -168,8 +209,11 @@ export function createGitHubClient(token: string, options: ClientOptions): GitHu
           signal: AbortSignal.timeout(Math.min(REQUEST_TIMEOUT_MS, budget.remainingMs)),
         };
         const response = await request(endpoint);
-        if (response.status !== 204 && response.status !== 205 && typeof response.data === 'string')
-          throw new UnreadableAnswer(name, response.status);
+        if (response.status !== 204 && response.status !== 205) {
+          if (typeof response.data === 'string') throw new UnreadableAnswer(name, response.status);
+          const wrong = shapeProblem(endpoint.method ?? 'GET', endpoint.url ?? '', response.data);
+          if (wrong) throw new UnreadableAnswer(name, response.status, wrong);
+        }
         return response;
       } catch (err) {
         budget.spend(Date.now() - started);
@@ -210,7 +254,7 @@ export function describeApiFailure(err: unknown, notFound: string): string {
   if (err instanceof BudgetSpent)
     return `${err.message[0]!.toUpperCase()}${err.message.slice(1)}: nothing more is posted (raise api-time-budget if GitHub is slow).`;
   if (err instanceof UnreadableAnswer)
-    return `${err.message} (a truncated answer, or a proxy's page?): nothing more is posted; re-run the job.`;
+    return `${err.message} (${err.shape ? 'a proxy or a stub in front of the API?' : "a truncated answer, or a proxy's page?"}): nothing more is posted; re-run the job.`;
   const e = err as ResponseError;
   const name = requestName(e.request ?? {});
   const status = httpStatus(err);

@@ -77,6 +77,11 @@ interface Placed {
   comment: ReviewCommentInput;
 }
 
+/** A review comment left on a line that a later push changed: GitHub gives it no current line. */
+function isOutdated(comment: { line?: number | null }): boolean {
+  return comment.line === null || comment.line === undefined;
+}
+
 /** What became of a creating request's answer, for the log. */
 function lostAnswer(err: unknown): string {
   const status = httpStatus(err);
@@ -236,7 +241,11 @@ export class Reviewer {
       pull_number: pullNumber,
       per_page: 100,
     });
-    const alreadyShown = new Set<string>(ours.map((o) => o.fingerprint));
+    // A comment whose line a later push changed is outdated (no current line): GitHub folds it
+    // away, so the finding is shown again at its line now.
+    const alreadyShown = new Set<string>(
+      ours.filter((o) => !isOutdated(o.comment)).map((o) => o.fingerprint),
+    );
     for (const r of reviews)
       if (r.state !== 'PENDING') for (const fp of fingerprintsIn(r.body ?? '')) alreadyShown.add(fp);
     // Only their author sees pending reviews: every pending one listed is this token's own.
@@ -306,9 +315,10 @@ export class Reviewer {
     }
 
     for (const { comment, fingerprint } of planned.ours) {
-      if (planned.current.has(fingerprint)) continue;
+      const replaced = planned.current.has(fingerprint) && isOutdated(comment);
+      if (planned.current.has(fingerprint) && !replaced) continue;
       if (planned.answered.has(comment.id)) {
-        outcome.keptWithReplies.push({ fingerprint, url: comment.html_url });
+        if (!replaced) outcome.keptWithReplies.push({ fingerprint, url: comment.html_url });
         continue;
       }
       await this.write('deleting an outdated review comment', () =>

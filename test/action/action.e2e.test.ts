@@ -88,6 +88,10 @@ beforeAll(async () => {
     r.edit(CPU_C, 'CPUID_7_0_EBX_AVX2 | CPUID_7_0_EBX_AVX512F,\n', 'CPUID_7_0_EBX_AVX2,\n'),
   );
   heads.type2 = upstream.branch('type2', branchPoint, kvmPvUnhalt);
+  // A new push above the offending lines: every line below moves down by three.
+  heads.moved = upstream.branch('moved', heads.findings, (r) =>
+    r.edit(CPU_C, '#include "cpu.h"\n', '#include "cpu.h"\n/*\n * Models are listed oldest first.\n */\n'),
+  );
   // A repository with two catalogs named in its configuration: the QEMU tree and a generic one.
   heads.twoCatalogs = upstream.branch('two-catalogs', branchPoint, (r) => {
     r.write(
@@ -390,6 +394,42 @@ describe('the action on pull requests', () => {
     expect(server.issueComments).toHaveLength(1);
     expect(server.issueComments[0]!.body).not.toContain('avx512f');
     expect(server.reviews).toHaveLength(1);
+  });
+
+  it('posts the current comment again when a push moved its line and GitHub outdated the old one', async () => {
+    openPullRequest(42, heads.findings!);
+    const first = await runAction(
+      'pull_request',
+      pullRequestPayload(42, heads.findings!),
+      {},
+      heads.findings!,
+    );
+    expect(first.code).toBe(1);
+    const before = server.reviewComments.map((c) => ({ path: c.path, line: c.line, side: c.side }));
+    expect(before.filter((c) => c.path === CPU_C).length).toBeGreaterThan(0);
+
+    openPullRequest(42, heads.moved!);
+    server.outdateReviewComments(42, (c) => c.path === CPU_C);
+    const moved = await runAction(
+      'pull_request',
+      pullRequestPayload(42, heads.moved!, 'synchronize'),
+      {},
+      heads.moved!,
+    );
+    expect(moved.code).toBe(1);
+    expect(server.reviews).toHaveLength(2);
+    expect(server.issueComments).toHaveLength(1);
+    // One current comment per finding, added lines three further down (a removed line keeps
+    // its line in the base); the outdated ones are gone.
+    expect(server.reviewComments.some((c) => c.outdated)).toBe(false);
+    const order = (a: { line: number }, b: { line: number }) => a.line - b.line;
+    expect(
+      server.reviewComments.map((c) => ({ path: c.path, line: c.line, side: c.side })).sort(order),
+    ).toEqual(
+      before
+        .map((c) => ({ ...c, line: c.path === CPU_C && c.side === 'RIGHT' ? c.line + 3 : c.line }))
+        .sort(order),
+    );
   });
 
   it('puts at most 30 comments inline, moves one GitHub refuses (422) into the body with the rest', async () => {
@@ -711,6 +751,45 @@ describe('the action when GitHub misbehaves', () => {
     expect(htmlReads).toBeLessThanOrEqual(3);
     expect(logLines(unreadable, /answer to GET .*\/comments \(status 200\) is not JSON/)).toHaveLength(1);
     expect(server.issueComments).toEqual([]);
+  });
+
+  it('stops on valid JSON of another shape with one log line, and never posts twice after one', async () => {
+    openPullRequest(40, heads.findings!);
+    server.faults.push({
+      operation: 'pulls/list-reviews',
+      kind: 'shape',
+      after: true,
+      body: { message: 'ok' },
+      times: Infinity,
+    });
+    const list = await runAction(
+      'pull_request',
+      pullRequestPayload(40, heads.findings!),
+      {},
+      heads.findings!,
+    );
+    expectFindingsShown(list);
+    expect(
+      logLines(list, /answer to GET .*\/reviews \(status 200\) is not the answer GitHub sends: .*not a list/),
+    ).toHaveLength(1);
+    expect(server.reviews).toEqual([]);
+    expect(list.summary).toContain('GitHub could not be used');
+
+    server.faults.length = 0;
+    openPullRequest(41, heads.findings!);
+    // The comment is created, but the answer has no id: unclear, so the list is read again.
+    server.faults.push({ operation: createComment, kind: 'shape', after: true, body: { body: 5 } });
+    const created = await runAction(
+      'pull_request',
+      pullRequestPayload(41, heads.findings!),
+      {},
+      heads.findings!,
+    );
+    expectFindingsShown(created);
+    expect(server.requestsOf(createComment)).toHaveLength(1);
+    expect(server.issueComments.filter((c) => c.issueNumber === 41)).toHaveLength(1);
+    expect(server.reviews.filter((r) => r.pullNumber === 41)).toHaveLength(1);
+    expect(created.summary).not.toContain('GitHub could not be used');
   });
 
   it('does not post twice when the answer to a created review or comment is lost, and removes duplicates', async () => {

@@ -64,6 +64,12 @@ describe('action.yml and its documentation', () => {
       expect(permissions.contents).toBe('read');
       expect(Object.values(permissions).every((p) => p === 'read' || p === 'write')).toBe(true);
       expect(JSON.stringify(w.jobs)).toContain('cpu-model-guard/cpu-model-guard@v1');
+      // Two runs on one pull request would each post: one at a time, the newer one winning.
+      if (Object.keys(w.on as object).some((e) => e.startsWith('pull_request')))
+        expect(w.concurrency).toEqual({
+          group: expect.stringContaining('github.event.pull_request.number'),
+          'cancel-in-progress': true,
+        });
     }
     const events = workflows.map((w) => Object.keys(w.on as object));
     expect(events).toEqual(

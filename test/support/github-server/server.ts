@@ -41,7 +41,10 @@ export interface Fault {
     | 'hang' // never answers
     | 'drop' // closes the connection without an answer
     | 'truncate' // answers the real status with the first half of the JSON body
-    | 'html'; // answers 200 with an HTML page, as a captive proxy does
+    | 'html' // answers 200 with an HTML page, as a captive proxy does
+    | 'shape'; // answers the real status with `body`: valid JSON of another shape
+  /** For `shape`: the JSON answered instead of GitHub's. */
+  body?: unknown;
   /** Processed first, then the answer is spoiled. */
   after?: boolean;
   status?: number;
@@ -75,6 +78,8 @@ export interface ReviewComment {
   commitId: string;
   user: User;
   inReplyTo?: number;
+  /** A later push changed its line: GitHub then answers it without a current `line`. */
+  outdated?: boolean;
 }
 
 export interface Review {
@@ -189,6 +194,11 @@ export class GitHubServer {
     return review;
   }
 
+  /** What GitHub does to the review comments on lines that a new push changed. */
+  outdateReviewComments(pullNumber: number, which: (c: ReviewComment) => boolean = () => true): void {
+    for (const c of this.reviewComments) if (c.pullNumber === pullNumber && which(c)) c.outdated = true;
+  }
+
   /** An issue comment, as another run (or a person) wrote it. */
   addIssueComment(issueNumber: number, body: string, user: User = this.tokenUser): IssueComment {
     const comment: IssueComment = { id: this.nextId++, issueNumber, body, user };
@@ -267,6 +277,10 @@ export class GitHubServer {
         case 'html':
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
           res.end('<!DOCTYPE html><html><body><h1>Sign in to the proxy</h1></body></html>');
+          return true;
+        case 'shape':
+          res.writeHead(status || 200, { 'content-type': 'application/json; charset=utf-8', ...headers });
+          res.end(JSON.stringify(fault.body ?? null));
           return true;
         case 'status': {
           const answer = fault.status ?? 502;
@@ -617,7 +631,7 @@ export class GitHubServer {
       pull_request_url: pr,
       author_association: c.user.type === 'Bot' ? 'NONE' : 'MEMBER',
       _links: { self: { href: self }, html: { href: html }, pull_request: { href: pr } },
-      line: c.line,
+      ...(c.outdated ? {} : { line: c.line }),
       original_line: c.line,
       side: c.side,
       start_line: c.startLine ?? null,
