@@ -3,6 +3,7 @@ import { EffectiveModels, registeredNames } from './catalog/effective.js';
 import { overrideHostRequirements } from './catalog/host-requirements.js';
 import type { Accel, Catalog, CompatProperty, EffectiveModel, HostRequirementKind } from './catalog/model.js';
 import { classifyLibvirt } from './classify/libvirt.js';
+import { headLineOf } from './diff/line-anchor.js';
 import { classifyMachineCatalog, fingerprint, hostRequirements } from './classify/machine-catalog.js';
 import { applyWaivers } from './classify/waivers.js';
 import { withoutIgnoredModels } from './config/config.js';
@@ -240,6 +241,22 @@ async function cosmeticFinding(
   return undefined;
 }
 
+/** Gives each removal the head line it sits at, for viewers that show only head's files. */
+async function anchorRemovals(
+  findings: Finding[],
+  base: CatalogSource,
+  head: CatalogSource,
+): Promise<Finding[]> {
+  return Promise.all(
+    findings.map(async (f) => {
+      if (f.location.side !== 'LEFT') return f;
+      const [b, h] = await Promise.all([base.readFile(f.location.path), head.readFile(f.location.path)]);
+      const headLine = b !== undefined && h !== undefined ? headLineOf(b, h, f.location.line) : undefined;
+      return headLine ? { ...f, location: { ...f.location, headLine } } : f;
+    }),
+  );
+}
+
 export async function check(req: CheckRequest): Promise<Report> {
   const [base, head] = await Promise.all([
     readCatalog(req.catalog, req.base, req),
@@ -331,6 +348,7 @@ export async function check(req: CheckRequest): Promise<Report> {
     const cosmetic = await cosmeticFinding(files, req.base, req.head, catalogChanges);
     if (cosmetic) findings.push(cosmetic);
   }
+  findings = await anchorRemovals(findings, req.base, req.head);
   return finish(findings, req, {
     mode: 'check',
     ...(head.kind === 'machine' ? { machineTypes: head.catalog.machineTypes.map((m) => m.name) } : {}),
