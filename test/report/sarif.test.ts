@@ -128,7 +128,7 @@ describe('SARIF output', () => {
       const result = run.results!.find(
         (r) => r.partialFingerprints?.[SARIF_FINGERPRINT_KEY] === f.fingerprint,
       )!;
-      expect(result.message.text.startsWith(f.message)).toBe(true);
+      expect(result.message.text!.startsWith(f.message)).toBe(true);
       expect(result.message.text).not.toContain(f.title);
     }
     expect(pku.message.text).toContain('Fix: Add pku in a new version Skylake-Server-v2');
