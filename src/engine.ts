@@ -4,6 +4,7 @@ import { overrideHostRequirements } from './catalog/host-requirements.js';
 import type { Accel, Catalog, CompatProperty, EffectiveModel, HostRequirementKind } from './catalog/model.js';
 import { checkCompatReferences, classifyCpuidCode, REVIEW_RULES } from './classify/cpuid-code.js';
 import { classifyLibvirt } from './classify/libvirt.js';
+import { headLineOf } from './diff/line-anchor.js';
 import { classifyMachineCatalog, fingerprint, hostRequirements } from './classify/machine-catalog.js';
 import { applyWaivers } from './classify/waivers.js';
 import { withoutIgnoredModels } from './config/config.js';
@@ -279,6 +280,22 @@ async function cosmeticFinding(
   return undefined;
 }
 
+/** Gives each removal the head line it sits at, for viewers that show only head's files. */
+async function anchorRemovals(
+  findings: Finding[],
+  base: CatalogSource,
+  head: CatalogSource,
+): Promise<Finding[]> {
+  return Promise.all(
+    findings.map(async (f) => {
+      if (f.location.side !== 'LEFT') return f;
+      const [b, h] = await Promise.all([base.readFile(f.location.path), head.readFile(f.location.path)]);
+      const headLine = b !== undefined && h !== undefined ? headLineOf(b, h, f.location.line) : undefined;
+      return headLine ? { ...f, location: { ...f.location, headLine } } : f;
+    }),
+  );
+}
+
 export async function check(req: CheckRequest): Promise<Report> {
   const options = { ...req, cpuidCode: true };
   const [base, head] = await Promise.all([
@@ -387,6 +404,7 @@ export async function check(req: CheckRequest): Promise<Report> {
     const cosmetic = await cosmeticFinding(files, req.base, req.head, catalogChanges);
     if (cosmetic) findings.push(cosmetic);
   }
+  findings = await anchorRemovals(findings, req.base, req.head);
   return finish(findings, req, {
     mode: 'check',
     ...(head.kind === 'machine' ? { machineTypes: head.catalog.machineTypes.map((m) => m.name) } : {}),

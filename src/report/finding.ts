@@ -24,6 +24,8 @@ export interface FindingLocation {
   line: number;
   endLine?: number;
   side: 'RIGHT' | 'LEFT';
+  /** For a LEFT location: the line of head where the removed lines were, when head has the file. */
+  headLine?: number;
 }
 
 /** Lines that replace `startLine..endLine` of head: a mechanical fix a reviewer can apply. */

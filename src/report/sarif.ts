@@ -4,7 +4,7 @@
  */
 import type * as Sarif from 'sarif';
 import type { Finding, FindingClass, Report } from './finding.js';
-import { describeWaiver, formatPropValue } from './text.js';
+import { describeWaiver } from './text.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -193,8 +193,15 @@ export const RULES: readonly RuleDescription[] = [
   },
 ];
 
+/** docs/rules.md in the project's repository, where the action is published from. */
+export const PROJECT_RULE_DOCS_URL =
+  'https://github.com/cpu-model-guard/cpu-model-guard/blob/main/docs/rules.md';
+
 export interface SarifRenderOptions {
-  /** Base URL of docs/rules.md: each rule's helpUri is `${ruleDocsUrl}#<rule-id>`. */
+  /**
+   * Base URL of docs/rules.md: each rule's helpUri is `${ruleDocsUrl}#<rule-id>`; the project's
+   * own docs when not given.
+   */
   ruleDocsUrl?: string;
   /** The tool's home page. */
   informationUri?: string;
@@ -229,56 +236,120 @@ function toPascalCase(id: string): string {
     .join('');
 }
 
+/**
+ * The result's message: what changed and the fix. The title is the rule's short description's
+ * instance and viewers show the rule beside it, so the message does not repeat it.
+ */
 function resultMessage(f: Finding): string {
-  const parts = [f.title.endsWith('.') ? f.title : `${f.title}.`, f.message];
+  const parts = [f.message];
   if (f.hostRequirement && f.hostRequirement.gained.length) {
-    parts.push(`Host requirement gained: ${f.hostRequirement.gained.join(', ')} (${f.hostRequirement.why}).`);
+    parts.push(`Host requirement gained: ${f.hostRequirement.gained.join(', ')}; ${f.hostRequirement.why}.`);
   }
   parts.push(`Fix: ${f.fix}`);
   return parts.join(' ');
+}
+
+/** The uriBaseId of locations in the base revision; head's files are the run's own. */
+export const SARIF_BASE_URI_ID = 'BASE';
+
+/**
+ * Where a result sits. A removal's own lines exist only in base: the result sits at the head
+ * line where they were, and a related location, in the base revision, shows them.
+ */
+function resultLocations(f: Finding): Pick<Sarif.Result, 'locations' | 'relatedLocations'> {
+  const here = (
+    uriBaseId?: string,
+    line = f.location.line,
+    endLine = f.location.endLine,
+  ): Sarif.Location => ({
+    physicalLocation: {
+      artifactLocation: { uri: f.location.path, ...(uriBaseId ? { uriBaseId } : {}) },
+      region: region(line, endLine),
+    },
+  });
+  if (f.location.side === 'RIGHT') return { locations: [here()] };
+  const removed: Sarif.Location = {
+    ...here(SARIF_BASE_URI_ID),
+    message: { text: 'The removed lines, in the base revision.' },
+  };
+  if (f.location.headLine === undefined) return { locations: [removed] };
+  return {
+    locations: [
+      {
+        ...here(undefined, f.location.headLine, f.location.headLine),
+        message: { text: 'Where head removed the lines.' },
+      },
+    ],
+    relatedLocations: [{ id: 1, ...removed }],
+  };
 }
 
 function region(startLine: number, endLine?: number): Sarif.Region {
   return { startLine, endLine: endLine && endLine >= startLine ? endLine : startLine };
 }
 
+function suggestionChange(s: NonNullable<Finding['suggestion']>): Sarif.ArtifactChange {
+  return {
+    artifactLocation: { uri: s.path },
+    replacements: [
+      {
+        deletedRegion: region(s.startLine, s.endLine),
+        // An empty replacement deletes the lines; SARIF says so by inserting nothing.
+        ...(s.replacement === ''
+          ? {}
+          : {
+              insertedContent: { text: s.replacement.endsWith('\n') ? s.replacement : `${s.replacement}\n` },
+            }),
+      },
+    ],
+  };
+}
+
+function addedLinesChange(x: NonNullable<Finding['fixLines']>): Sarif.ArtifactChange {
+  return {
+    artifactLocation: { uri: x.path },
+    replacements: [
+      {
+        // An empty region at the start of the next line: an insertion, nothing deleted.
+        deletedRegion: { startLine: x.afterLine + 1, startColumn: 1, endColumn: 1 },
+        insertedContent: { text: x.text.endsWith('\n') ? x.text : `${x.text}\n` },
+      },
+    ],
+  };
+}
+
+/**
+ * SARIF fixes, each a whole fix: the revert of the changed line together with the lines that
+ * carry the change where it belongs (a new model version, a compat entry) is one fix; the revert
+ * alone is another, for when the change is not wanted at all.
+ */
 function fixesOf(f: Finding): Sarif.Fix[] {
   const fixes: Sarif.Fix[] = [];
-  if (f.suggestion) {
-    const s = f.suggestion;
+  const revert = f.suggestion ? suggestionChange(f.suggestion) : undefined;
+  const added = f.fixLines ? addedLinesChange(f.fixLines) : undefined;
+  if (revert && added) {
+    // Both in one file: SARIF wants one artifactChange per file, replacements in order.
+    const sameFile = f.suggestion!.path === f.fixLines!.path;
     fixes.push({
       description: { text: f.fix },
-      artifactChanges: [
-        {
-          artifactLocation: { uri: s.path },
-          replacements: [
+      artifactChanges: sameFile
+        ? [
             {
-              deletedRegion: region(s.startLine, s.endLine),
-              insertedContent: { text: s.replacement.endsWith('\n') ? s.replacement : `${s.replacement}\n` },
+              artifactLocation: revert.artifactLocation,
+              replacements: [...revert.replacements, ...added.replacements].sort(
+                (a, b) => a.deletedRegion.startLine! - b.deletedRegion.startLine!,
+              ),
             },
-          ],
-        },
-      ],
+          ]
+        : [revert, added],
     });
   }
-  if (f.fixLines) {
-    const x = f.fixLines;
+  if (revert) fixes.push({ description: { text: 'Revert the change' }, artifactChanges: [revert] });
+  else if (added)
     fixes.push({
-      description: { text: `Add after line ${x.afterLine} of ${x.path}` },
-      artifactChanges: [
-        {
-          artifactLocation: { uri: x.path },
-          replacements: [
-            {
-              // An empty region at the start of the next line: an insertion, nothing deleted.
-              deletedRegion: { startLine: x.afterLine + 1, startColumn: 1, endColumn: 1 },
-              insertedContent: { text: x.text.endsWith('\n') ? x.text : `${x.text}\n` },
-            },
-          ],
-        },
-      ],
+      description: { text: `Add after line ${f.fixLines!.afterLine} of ${f.fixLines!.path}` },
+      artifactChanges: [added],
     });
-  }
   return fixes;
 }
 
@@ -303,7 +374,7 @@ export function buildSarifLog(report: Report, options: SarifRenderOptions = {}):
       name: toPascalCase(r.id),
       shortDescription: { text: r.summary },
       fullDescription: { text: r.description },
-      helpUri: options.ruleDocsUrl ? `${options.ruleDocsUrl}#${encodeURIComponent(r.id)}` : undefined,
+      helpUri: `${options.ruleDocsUrl ?? PROJECT_RULE_DOCS_URL}#${encodeURIComponent(r.id)}`,
       help: { text: `${r.description} See docs/rules.md#${r.id}.` },
       defaultConfiguration: { level: r.review ? 'warning' : levelOfClass(r.class, report.failOn) },
       properties: { class: r.class, tags: ['cpu-model', r.class] },
@@ -316,18 +387,7 @@ export function buildSarifLog(report: Report, options: SarifRenderOptions = {}):
       ruleIndex: ruleIndex.get(f.rule),
       level: levelOfFinding(f, report.failOn),
       message: { text: resultMessage(f) },
-      locations: [
-        {
-          physicalLocation: {
-            artifactLocation: { uri: f.location.path },
-            region: region(f.location.line, f.location.endLine),
-          },
-          // A removal points at a line of the base revision, which head no longer has.
-          ...(f.location.side === 'LEFT'
-            ? { message: { text: 'Line of the base revision (removed in head).' } }
-            : {}),
-        },
-      ],
+      ...resultLocations(f),
       partialFingerprints: { [SARIF_FINGERPRINT_KEY]: f.fingerprint },
       properties: {
         class: f.class,
@@ -336,8 +396,9 @@ export function buildSarifLog(report: Report, options: SarifRenderOptions = {}):
         machineTypes: f.machineTypes,
         ...(f.property !== undefined ? { property: f.property } : {}),
         ...(f.properties ? { properties: f.properties } : {}),
-        ...(f.before !== undefined ? { before: f.before === null ? null : formatPropValue(f.before) } : {}),
-        ...(f.after !== undefined ? { after: f.after === null ? null : formatPropValue(f.after) } : {}),
+        // Typed as in the JSON report: a feature's on/off stays a boolean.
+        ...(f.before !== undefined ? { before: f.before } : {}),
+        ...(f.after !== undefined ? { after: f.after } : {}),
         ...(f.hostRequirement ? { hostRequirement: f.hostRequirement } : {}),
         ...(f.location.side === 'LEFT' ? { side: 'LEFT' } : {}),
         ...(f.commit ? { commit: f.commit } : {}),
@@ -373,6 +434,17 @@ export function buildSarifLog(report: Report, options: SarifRenderOptions = {}):
       },
     ],
     results,
+    ...(report.findings.some((f) => f.location.side === 'LEFT')
+      ? {
+          originalUriBaseIds: {
+            [SARIF_BASE_URI_ID]: {
+              description: {
+                text: `The base revision${report.base ? `: ${report.base.ref}${report.base.commit ? ` at ${report.base.commit}` : ''}` : ''}.`,
+              },
+            },
+          },
+        }
+      : {}),
     properties: {
       mode: report.mode,
       catalog: report.catalog,

@@ -135,6 +135,11 @@ describe('check on the real QEMU 7.2 catalog', () => {
         .split('\n')
         .findIndex((l) => l.includes('.name = "Dhyana"')) + 1;
     expect(f.location.line).toBe(baseLine);
+    // In head, the removed definition's place is where the next model begins: the diff keeps
+    // the `{` the two definitions share, so the next model's name takes the removed one's line.
+    const headLines = repo.git('show', `removed:${CPU_C}`).split('\n');
+    expect(f.location.headLine).toBe(baseLine);
+    expect(headLines[f.location.headLine! - 1]).toMatch(/^ {8}\.name = "(?!Dhyana)/);
 
     const deprecated = repo.branch('deprecated', base, (r) =>
       r.edit(

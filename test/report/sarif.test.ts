@@ -9,8 +9,22 @@ import { join } from 'node:path';
 import Ajv04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import type * as Sarif from 'sarif';
-import { RULES, SARIF_FINGERPRINT_KEY, buildSarifLog, renderSarif } from '../../src/report/sarif.js';
-import { emptyReport, fullReport, makeReport, pkuOnSkylakeServer, rdtscpOnOpteron } from './reports.js';
+import {
+  PROJECT_RULE_DOCS_URL,
+  RULES,
+  SARIF_FINGERPRINT_KEY,
+  buildSarifLog,
+  renderSarif,
+} from '../../src/report/sarif.js';
+import {
+  aliasRemoved,
+  editedReleasedVersion as editedReleasedVersionFinding,
+  emptyReport,
+  fullReport,
+  makeReport,
+  pkuOnSkylakeServer,
+  rdtscpOnOpteron,
+} from './reports.js';
 
 // Both packages are CommonJS that also set `exports.default`: under ESM the default import is
 // the module, whose `default` is the class or the plugin.
@@ -101,13 +115,22 @@ describe('SARIF output', () => {
       verdict: 'fail',
       models: ['Skylake-Server', 'Skylake-Server-IBRS'],
       property: 'pku',
-      before: 'off',
-      after: 'on',
+      // Typed as in the JSON report.
+      before: false,
+      after: true,
     });
     expect((pku.properties!.machineTypes as string[]).length).toBe(pkuOnSkylakeServer().machineTypes.length);
     expect(pku.message.text).toContain(
-      'Host requirement gained: pku (needs the host CPU (protection keys) and KVM support).',
+      'Host requirement gained: pku; needs the host CPU (protection keys) and KVM support.',
     );
+    // The title is the rule's instance; the message does not repeat it.
+    for (const f of report.findings) {
+      const result = run.results!.find(
+        (r) => r.partialFingerprints?.[SARIF_FINGERPRINT_KEY] === f.fingerprint,
+      )!;
+      expect(result.message.text!.startsWith(f.message)).toBe(true);
+      expect(result.message.text).not.toContain(f.title);
+    }
     expect(pku.message.text).toContain('Fix: Add pku in a new version Skylake-Server-v2');
     expect(pku.suppressions).toBeUndefined();
 
@@ -136,9 +159,66 @@ describe('SARIF output', () => {
     const lenient = buildSarifLog(makeReport([t2], { failOn: 'new-model-required' }));
     expect(lenient.runs[0]!.results![0]!.level).toBe('warning');
 
+    // Without a head line (the file is gone), the result sits in the base revision.
     const removal = run.results!.find((r) => r.ruleId === 'released-name-removed')!;
-    expect(removal.locations![0]!.message!.text).toBe('Line of the base revision (removed in head).');
+    expect(removal.locations).toEqual([
+      {
+        physicalLocation: {
+          artifactLocation: { uri: 'target/i386/cpu.c', uriBaseId: 'BASE' },
+          region: { startLine: 1990, endLine: 1990 },
+        },
+        message: { text: 'The removed lines, in the base revision.' },
+      },
+    ]);
     expect(removal.properties!.side).toBe('LEFT');
+    expect(run.originalUriBaseIds!.BASE!.description!.text).toContain(report.base!.commit!);
+  });
+
+  it('puts a removal at the head line where its lines were, and shows them in base as a related location', () => {
+    const removed = aliasRemoved();
+    removed.location = { ...removed.location, headLine: 1984 };
+    const log = buildSarifLog(makeReport([removed]));
+    expectValid(log);
+    const result = log.runs[0]!.results![0]!;
+    expect(result.locations![0]!.physicalLocation).toEqual({
+      artifactLocation: { uri: 'target/i386/cpu.c' },
+      region: { startLine: 1984, endLine: 1984 },
+    });
+    expect(result.relatedLocations).toEqual([
+      {
+        id: 1,
+        physicalLocation: {
+          artifactLocation: { uri: 'target/i386/cpu.c', uriBaseId: 'BASE' },
+          region: { startLine: 1990, endLine: 1990 },
+        },
+        message: { text: 'The removed lines, in the base revision.' },
+      },
+    ]);
+  });
+
+  it('offers the revert together with the new version block as one fix, and the revert alone', () => {
+    const f = { ...editedReleasedVersionFinding() };
+    f.fixLines = { path: f.location.path, afterLine: 2900, text: '            { .version = 5 },' };
+    const log = buildSarifLog(makeReport([f]));
+    expectValid(log);
+    const [both, revert] = log.runs[0]!.results![0]!.fixes!;
+    expect(both!.description!.text).toBe(f.fix);
+    expect(both!.artifactChanges).toHaveLength(1);
+    expect(both!.artifactChanges[0]!.replacements.map((r) => r.deletedRegion.startLine)).toEqual([
+      f.suggestion!.startLine,
+      2901,
+    ]);
+    expect(revert!.artifactChanges[0]!.replacements).toEqual([
+      {
+        deletedRegion: { startLine: f.suggestion!.startLine, endLine: f.suggestion!.endLine },
+        insertedContent: { text: f.suggestion!.replacement },
+      },
+    ]);
+  });
+
+  it('links every rule to its section of the project docs when no docs URL is given', () => {
+    const rules = buildSarifLog(report).runs[0]!.tool.driver.rules!;
+    for (const r of rules) expect(r.helpUri).toBe(`${PROJECT_RULE_DOCS_URL}#${r.id}`);
   });
 
   it('carries suggestions and lines to add as SARIF fixes', () => {
