@@ -51,6 +51,11 @@ export class GitObjectReader {
   private child?: ChildProcessWithoutNullStreams;
   private readonly queue: PendingRead[] = [];
   private buffered: Buffer = Buffer.alloc(0);
+  /** Chunks not yet joined to `buffered`: a large object is joined once, when it is whole. */
+  private arriving: Buffer[] = [];
+  private arrivingBytes = 0;
+  /** How many bytes `buffered` must hold before the next answer can be complete. */
+  private needed = 0;
   private stderr = '';
   /** Trees by object id, parsed: a folder unchanged between revisions is read once. */
   private readonly trees = new Map<string, Promise<Tree | undefined>>();
@@ -139,9 +144,17 @@ export class GitObjectReader {
     const child = spawn('git', ['cat-file', '--batch'], { cwd: this.dir, stdio: 'pipe' });
     this.child = child;
     this.buffered = Buffer.alloc(0);
+    this.arriving = [];
+    this.arrivingBytes = 0;
+    this.needed = 0;
     this.stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
-      this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
+      this.arriving.push(chunk);
+      this.arrivingBytes += chunk.length;
+      if (this.buffered.length + this.arrivingBytes < this.needed) return;
+      this.buffered = Buffer.concat([this.buffered, ...this.arriving]);
+      this.arriving = [];
+      this.arrivingBytes = 0;
       this.drain();
     });
     child.stderr.on('data', (chunk: Buffer) => {
@@ -196,7 +209,11 @@ export class GitObjectReader {
         return;
       }
       const size = Number(m[3]);
-      if (this.buffered.length < eol + 1 + size + 1) return;
+      if (this.buffered.length < eol + 1 + size + 1) {
+        this.needed = eol + 1 + size + 1;
+        return;
+      }
+      this.needed = 0;
       const content = Buffer.from(this.buffered.subarray(eol + 1, eol + 1 + size));
       this.buffered = this.buffered.subarray(eol + 1 + size + 1);
       this.queue.shift();

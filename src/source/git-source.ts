@@ -150,17 +150,22 @@ export class GitRepository {
       readFile: async (rel) => {
         const { path: p, entry } = await blob(rel);
         if (!entry) return undefined;
-        const known = texts.get(entry.oid);
-        if (known !== undefined) return known;
-        const object = await objects.read(entry.oid);
-        if (!object)
-          throw new InputError(
-            `git lists ${p} at ${commit.slice(0, 12)} but has no object ${entry.oid}`,
-            { path: p },
-            'the repository is incomplete: check it with git fsck, or fetch again',
-          );
-        const text = catalogText(object.content, p);
-        texts.set(entry.oid, text);
+        // By path as well as content: an error names the path it was read at.
+        const key = `${entry.oid}\0${p}`;
+        let text = texts.get(key);
+        if (!text) {
+          text = objects.read(entry.oid).then((object) => {
+            if (!object)
+              throw new InputError(
+                `git lists ${p} at ${commit.slice(0, 12)} but has no object ${entry.oid}`,
+                { path: p },
+                'the repository is incomplete: check it with git fsck, or fetch again',
+              );
+            return catalogText(object.content, p);
+          });
+          text.catch(() => texts.delete(key));
+          texts.set(key, text);
+        }
         return text;
       },
       contentId: async (rel) => (await blob(rel)).entry?.oid,
@@ -175,5 +180,5 @@ export class GitRepository {
   }
 }
 
-/** Blob texts by object id: each file of a run is decoded once, however often it is read. */
-const texts = new Map<string, string>();
+/** Blob texts by object id and path: each file of a run is read and decoded once. */
+const texts = new Map<string, Promise<string>>();

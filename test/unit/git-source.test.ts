@@ -20,6 +20,7 @@ const big = randomBytes(3 * 1024 * 1024).toString('base64');
 
 beforeAll(() => {
   repo = new TempRepo();
+  repo.write('top.txt', 'top\n');
   repo.write('catalog/a.txt', 'alpha\n');
   repo.write('catalog/b.txt', 'beta\n');
   repo.write('catalog/sub/c.txt', 'gamma\n');
@@ -58,6 +59,19 @@ describe('GitRepository.source', () => {
       'utf8.txt',
     ]);
     expect(await after.listFiles('sub')).toEqual(['c.txt']);
+    expect(await after.listFiles('missing')).toEqual([]);
+  });
+
+  test('lists the repository root like a working tree does', async () => {
+    const git = new GitRepository(repo.dir);
+    const top = await git.source(second);
+    expect(await top.listFiles('.')).toEqual(await fsSource(repo.dir).listFiles('.'));
+    expect(await top.listFiles('.')).toEqual(['top.txt']);
+    expect(await top.listFiles('catalog')).toContain('a.txt');
+    expect(await top.contentId?.('catalog/a.txt')).toBe(
+      repo.git('rev-parse', `${second}:catalog/a.txt`).trim(),
+    );
+    expect(await top.contentId?.('catalog/b.txt')).toBeUndefined();
   });
 
   test('many overlapping reads each get their whole blob', async () => {
@@ -67,6 +81,14 @@ describe('GitRepository.source', () => {
       Array.from({ length: 40 }, (_, i) => source.readFile(i % 2 ? 'big.txt' : 'sub/c.txt')),
     );
     reads.forEach((text, i) => expect(text === (i % 2 ? big : 'gamma\n')).toBe(true));
+    // The same through the one cat-file process, where every answer is its own copy.
+    const reader = GitObjectReader.of(repo.dir);
+    const objects = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        reader.read(`${second}:catalog/${i % 2 ? 'big.txt' : 'sub/c.txt'}`),
+      ),
+    );
+    objects.forEach((o, i) => expect(o?.content.toString() === (i % 2 ? big : 'gamma\n')).toBe(true));
   });
 
   test('a path leaving the repository is an input error', async () => {
