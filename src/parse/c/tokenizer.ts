@@ -116,10 +116,11 @@ export function tokenize(source: string, path: string): Token[] {
 }
 
 function tokenizeText(source: string, path: string): Token[] {
-  if (source.includes('\0')) {
+  const nul = source.indexOf('\0');
+  if (nul >= 0) {
     throw new CatalogError(
-      'file is binary (it contains NUL bytes), expected C source',
-      { path },
+      'a NUL byte: the file is binary, or damaged, expected C source',
+      { path, line: source.slice(0, nul).split('\n').length },
       'check that the path names the C source file',
     );
   }

@@ -6,7 +6,17 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
 import { InputError } from '../../errors.js';
 
 /** Aliases expand on conversion; a handful is plenty for any catalog or configuration. */
@@ -67,9 +77,16 @@ export function loadYaml(text: string, path: string, limits: YamlLimits): Loaded
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
+    let alias: Node | undefined;
+    visit(doc, {
+      Alias(_, node) {
+        alias = node;
+        return visit.BREAK;
+      },
+    });
     throw new InputError(
       `${limits.what} file cannot be expanded: ${(err as Error).message}`,
-      { path },
+      { path, ...(alias?.range ? { line: lineCounter.linePos(alias.range[0]).line } : {}) },
       `use at most ${MAX_ALIAS_COUNT} alias expansions; write the values out instead`,
     );
   }

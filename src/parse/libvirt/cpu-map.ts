@@ -247,15 +247,26 @@ function readFile(map: LibvirtCpuMap, file: string, root: XmlElement): void {
 
 function readModel(file: string, el: XmlElement, name: string): LibvirtModel {
   const model: LibvirtModel = { name, location: loc(file, el), signatures: [], features: [] };
+  // libvirt reads the first of two; a second one is a mistake, not a choice to make silently.
+  const once = (prior: { location: LibvirtLocation } | undefined, what: string, c: XmlElement): void => {
+    if (prior)
+      throw new CatalogError(
+        `model ${name} names a second ${what} (the first is at line ${prior.location.line})`,
+        { path: file, line: c.line },
+        `a model has one ${what}`,
+      );
+  };
   for (const c of el.children) {
     switch (c.name) {
       case 'vendor':
+        once(model.vendor, 'vendor', c);
         model.vendor = { name: requireName(file, c), location: loc(file, c) };
         break;
       case 'signature':
         model.signatures.push({ text: canonicalAttributes(c.attributes), location: loc(file, c) });
         break;
       case 'model':
+        once(model.base, 'base model', c);
         model.base = { name: requireName(file, c), location: loc(file, c) };
         break;
       case 'feature': {

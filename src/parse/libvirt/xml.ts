@@ -9,6 +9,11 @@ import { CatalogError } from '../../errors.js';
 
 /** libvirt's largest cpu_map file is about 50 KB; anything near this limit is not a cpu_map. */
 export const MAX_XML_BYTES = 2 * 1024 * 1024;
+/** cpu_map files nest four levels; the parser underneath gives up at 10,000 with a plain Error. */
+const MAX_XML_DEPTH = 100;
+/** Characters XML 1.0 does not allow anywhere, not even escaped: C0 controls but tab and line ends. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const NOT_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
 
 export interface XmlElement {
   name: string;
@@ -48,17 +53,33 @@ function scanTags(text: string, path: string): ScanResult {
     for (let i = pos; i < to; i++) if (text.charCodeAt(i) === 10) line++;
     pos = to;
   };
-  const skipPast = (terminator: string, what: string) => {
+  const skipPast = (terminator: string, what: string): string => {
     const end = text.indexOf(terminator, pos);
     if (end < 0) throw new CatalogError(`unterminated ${what}`, { path, line }, 'fix the XML syntax');
+    const skipped = text.slice(pos, end);
     advanceTo(end + terminator.length);
+    return skipped;
   };
   for (;;) {
     const lt = text.indexOf('<', pos);
     if (lt < 0) break;
     advanceTo(lt);
-    if (text.startsWith('<!--', pos)) skipPast('-->', 'comment');
-    else if (text.startsWith('<![CDATA[', pos)) skipPast(']]>', 'CDATA section');
+    if (open.length > MAX_XML_DEPTH) {
+      throw new CatalogError(
+        `elements nested more than ${MAX_XML_DEPTH} deep`,
+        { path, line },
+        'cpu_map files nest a few levels; this is not a cpu_map file, or it has been damaged',
+      );
+    }
+    if (text.startsWith('<!--', pos)) {
+      const startLine = line;
+      if (skipPast('-->', 'comment').slice(4).includes('--'))
+        throw new CatalogError(
+          `'--' inside a comment`,
+          { path, line: startLine },
+          'XML comments may not hold --',
+        );
+    } else if (text.startsWith('<![CDATA[', pos)) skipPast(']]>', 'CDATA section');
     else if (text.startsWith('<!', pos)) {
       throw new CatalogError(
         'XML with a DOCTYPE or other declaration is not accepted',
@@ -113,6 +134,24 @@ export function parseXml(text: string, path: string): XmlElement {
       `${path} is ${bytes} bytes, more than the limit of ${MAX_XML_BYTES} for one XML file`,
       { path },
       'this is not a cpu_map file, or it has been damaged',
+    );
+  }
+  const bad = NOT_XML_CHAR.exec(text);
+  if (bad) {
+    throw new CatalogError(
+      `U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not a character XML allows`,
+      { path, line: text.slice(0, bad.index).split('\n').length },
+      'remove the control character',
+    );
+  }
+  // References must be XML's own: with no DTD, any other entity is undeclared.
+  const outside = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, (m) => m.replace(/[^\n]/g, ' '));
+  const reference = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)[^\s'"<;]{0,20};?/.exec(outside);
+  if (reference) {
+    throw new CatalogError(
+      `'${reference[0]}' is not one of XML's predefined entities or a character reference`,
+      { path, line: outside.slice(0, reference.index).split('\n').length },
+      "cpu_map files declare no entities; write a literal '&' as &amp;",
     );
   }
   const scan = scanTags(text, path);

@@ -35,7 +35,8 @@ export const QEMU_X86_FILES = {
 
 export type QemuFileKey = keyof typeof QEMU_X86_FILES;
 
-const REQUIRED: QemuFileKey[] = [
+/** Files without which a tree is not a QEMU x86 catalog. */
+export const REQUIRED_QEMU_FILES: readonly QemuFileKey[] = [
   'version',
   'cpuH',
   'cpuC',
@@ -132,7 +133,7 @@ export async function loadQemuTree(
         text[key] = content;
       }),
   );
-  const missing = REQUIRED.filter((k) => text[k] === undefined);
+  const missing = REQUIRED_QEMU_FILES.filter((k) => text[k] === undefined);
   if (missing.length) {
     const first = missing[0]!;
     throw new CatalogError(
@@ -168,7 +169,7 @@ export async function loadQemuTree(
     if (content === undefined) continue;
     files.push(path(key));
     const tokens = tokenize(content, path(key));
-    if (!tokens.length && REQUIRED.includes(key)) {
+    if (!tokens.length && REQUIRED_QEMU_FILES.includes(key)) {
       throw new CatalogError(
         'the file is empty (or holds only comments)',
         { path: path(key), line: 1 },

@@ -69,6 +69,14 @@ export async function readQemuX86(
   const compatSets = readCompatSets(tree, cpu);
   const machineTypes = readMachineTypes(tree, cpu, projectVersion, compatSets, notes);
   let offered: ReturnType<CpuTableReader['readFeaturesOfferedByQemu']> | undefined;
+  if (hostSupport && tree.text.kvmC === undefined && tree.text.kvmOldC === undefined) {
+    // Without it every feature would be judged a host requirement: a guess, not QEMU's word.
+    throw new CatalogError(
+      `neither ${tree.path('kvmC')} nor ${tree.path('kvmOldC')} is in ${source.label}`,
+      { path: tree.path('kvmC') },
+      'kvm_arch_get_supported_cpuid() in it says which features QEMU offers on every KVM host; point the catalog at a complete QEMU source tree',
+    );
+  }
   if (tree.text.kvmC !== undefined || tree.text.kvmOldC !== undefined) {
     offered = cpu.readFeaturesOfferedByQemu();
     if (!offered.length) {

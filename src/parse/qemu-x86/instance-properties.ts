@@ -15,15 +15,21 @@ import type { QemuTree } from './files.js';
 export function readInstanceProperties(tree: QemuTree): Record<string, SourceLocation> {
   const out: Record<string, SourceLocation> = {};
   const qapi = tree.text.machineJson;
-  if (qapi !== undefined)
-    Object.assign(out, qapiStructMembers(qapi, 'CpuInstanceProperties', tree.path('machineJson')));
-  for (const key of ['x86CommonC', 'x86C'] as const) {
-    const text = tree.text[key];
-    if (text === undefined) continue;
-    Object.assign(out, propertiesSetOnNewCpu(text, tree.path(key)));
-    break;
-  }
+  if (qapi === undefined) throw missing(tree.path('machineJson'), 'the QAPI struct CpuInstanceProperties');
+  Object.assign(out, qapiStructMembers(qapi, 'CpuInstanceProperties', tree.path('machineJson')));
+  const key = (['x86CommonC', 'x86C'] as const).find((k) => tree.text[k] !== undefined);
+  if (!key) throw missing(tree.path('x86C'), 'x86_cpu_new() (hw/i386/x86-common.c from QEMU 9.0)');
+  Object.assign(out, propertiesSetOnNewCpu(tree.text[key]!, tree.path(key)));
   return out;
+}
+
+/** A file that says which properties belong to a CPU's place rather than its model is missing. */
+function missing(file: string, what: string): CatalogError {
+  return new CatalogError(
+    `${file} is missing: it defines ${what}, which tells a CPU's place in the machine from its model`,
+    { path: file },
+    'point the catalog at a complete QEMU source tree',
+  );
 }
 
 /**
