@@ -2,10 +2,12 @@ import { diffLines } from 'diff';
 import { EffectiveModels, registeredNames } from './catalog/effective.js';
 import { overrideHostRequirements } from './catalog/host-requirements.js';
 import type { Accel, Catalog, CompatProperty, EffectiveModel, HostRequirementKind } from './catalog/model.js';
-import { checkCompatReferences, classifyCpuidCode, REVIEW_RULES } from './classify/cpuid-code.js';
+import { checkCompatReferences, classifyCpuidCode } from './classify/cpuid-code.js';
 import { classifyLibvirt } from './classify/libvirt.js';
 import { headLineOf } from './diff/line-anchor.js';
-import { classifyMachineCatalog, fingerprint, hostRequirements } from './classify/machine-catalog.js';
+import { classifyMachineCatalog, fingerprint } from './classify/machine-catalog.js';
+import { auditMachineCatalog } from './classify/audit.js';
+import { findingVerdict } from './classify/verdict.js';
 import { applyWaivers } from './classify/waivers.js';
 import { withoutIgnoredModels } from './config/config.js';
 import { CatalogError, didYouMean, UsageError } from './errors.js';
@@ -17,7 +19,6 @@ import {
   CLASS_ORDER,
   type FailOn,
   type Finding,
-  type FindingClass,
   type Report,
   type ReportNote,
   type Waiver,
@@ -174,18 +175,6 @@ function withOverrides(catalog: Catalog, options: Pick<EngineOptions, 'hostRequi
   };
 }
 
-function verdictFor(f: Finding, options: EngineOptions): Finding['verdict'] {
-  const failing = failsAt(f.class, options.failOn);
-  if (REVIEW_RULES.has(f.rule)) return failing && options.failOnReview ? 'fail' : 'review';
-  return failing ? 'fail' : 'pass';
-}
-
-function failsAt(cls: FindingClass, failOn: FailOn): boolean {
-  if (failOn === 'never' || cls === 'safe') return false;
-  if (failOn === 'new-model-required') return cls === 'new-model-required';
-  return true;
-}
-
 const today = (): string => new Date().toISOString().slice(0, 10);
 
 /** Verdicts, waivers, ignores, order and counts: the same for every catalog format. */
@@ -194,7 +183,10 @@ export function finish(
   options: EngineOptions,
   report: Omit<Report, 'result' | 'counts' | 'findings' | 'unusedWaivers' | 'failOn' | 'tool'>,
 ): Report {
-  let kept = findings.map((f) => ({ ...f, verdict: verdictFor(f, options) }));
+  let kept = findings.map((f) => ({
+    ...f,
+    verdict: findingVerdict(f, options.failOn, options.failOnReview),
+  }));
   const notes: ReportNote[] = [...report.notes];
   const { findings: notIgnored, ignored } = withoutIgnoredModels(kept, options.ignoreModels ?? []);
   if (ignored.length) {
@@ -430,97 +422,7 @@ export async function audit(req: AuditRequest): Promise<Report> {
     );
   }
   const catalog = read.catalog;
-  const em = new EffectiveModels(catalog);
-  const groups = new Map<
-    string,
-    {
-      entry?: CompatProperty;
-      names: Set<string>;
-      machineTypes: Set<string>;
-      property: string;
-      from: string;
-      to: string;
-    }
-  >();
-  const names = registeredNames(catalog);
-  for (let i = 1; i < catalog.machineTypes.length; i++) {
-    const t = catalog.machineTypes[i - 1]!;
-    const u = catalog.machineTypes[i]!;
-    if (t.family !== u.family) continue;
-    const onlyOlder = t.compatSets.filter((s) => !u.compatSets.includes(s));
-    for (const n of names) {
-      const et = em.get(n.name, t.name, 'kvm');
-      const eu = em.get(n.name, u.name, 'kvm');
-      if (!et || !eu) continue;
-      const older = hostRequirements(catalog, et);
-      for (const p of hostRequirements(catalog, eu)) {
-        if (older.has(p)) continue;
-        // The cause: the compat entry that keeps the older machine type without it.
-        const entry = onlyOlder
-          .flatMap((s) => catalog.compatSets[s]?.entries ?? [])
-          .find((e) => (e.target === '*' || e.target === n.name) && em.canonicalProperty(e.property) === p);
-        const key = entry
-          ? `${entry.location.path}:${entry.location.line}`
-          : `${n.model.name}\0${p}\0${u.name}`;
-        let g = groups.get(key);
-        if (!g)
-          groups.set(
-            key,
-            (g = { entry, names: new Set(), machineTypes: new Set(), property: p, from: t.name, to: u.name }),
-          );
-        g.names.add(n.name);
-        g.machineTypes.add(u.name);
-      }
-    }
-  }
-  const findings: Finding[] = [];
-  for (const g of groups.values()) {
-    const models = [...g.names];
-    const machineTypes = [...g.machineTypes];
-    const location = g.entry?.location ?? names.find((n) => n.name === models[0])!.location;
-    findings.push({
-      rule: 'machine-type-host-requirement',
-      class: 'type-2',
-      verdict: 'pass',
-      title: `${g.property} becomes a host requirement from ${g.to} on`,
-      message:
-        `${models.join(', ')} on ${g.to} requires ${g.property} from the host, which ${g.from} did not` +
-        (g.entry
-          ? ` (${g.entry.location.path}:${g.entry.location.line} keeps it ${g.entry.value} for older machine types)`
-          : '') +
-        '. A type-2 machine change: accept it with a waiver that gives the reason, as QEMU did for its minimum kernel.',
-      models,
-      machineTypes,
-      property: g.property,
-      before: false,
-      after: true,
-      hostRequirement: {
-        gained: [g.property],
-        why: catalog.hostRequirements.properties[g.property]?.why ?? 'needs the host',
-      },
-      location: { path: location.path, line: location.line, side: 'RIGHT' },
-      fix: `waive it with its reason, or move ${g.property} into a new model version`,
-      fingerprint: fingerprint('machine-type-host-requirement', models, g.property, machineTypes),
-    });
-  }
-  const seen = new Map<string, string>();
-  for (const n of names) {
-    const first = seen.get(n.name);
-    if (first !== undefined && first !== n.model.name) {
-      findings.push({
-        rule: 'name-conflict',
-        class: 'new-model-required',
-        verdict: 'pass',
-        title: `${n.name} is registered twice`,
-        message: `${n.name} is registered by ${first} and again by ${n.model.name}; one of them is unreachable.`,
-        models: [n.name],
-        machineTypes: [],
-        location: { path: n.location.path, line: n.location.line, side: 'RIGHT' },
-        fix: 'give one of them another name',
-        fingerprint: fingerprint('name-conflict', [n.name], undefined, []),
-      });
-    } else seen.set(n.name, n.model.name);
-  }
+  const findings = withFingerprints(auditMachineCatalog(catalog));
   return finish(findings, req, {
     mode: 'audit',
     machineTypes: catalog.machineTypes.map((m) => m.name),

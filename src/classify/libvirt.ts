@@ -16,6 +16,7 @@
  */
 import type { PropValue } from '../catalog/model.js';
 import type { FailOn, Finding, FindingClass, FindingLocation, Suggestion } from '../report/finding.js';
+import { verdictFor } from './verdict.js';
 import {
   effectiveLibvirtModel,
   type EffectiveLibvirtModel,
@@ -74,12 +75,6 @@ type Change = Omit<Cause, 'rule' | 'properties' | 'models' | 'suggestions' | 'fi
   property?: string;
   suggestion?: Suggestion;
 };
-
-function verdictFor(cls: FindingClass, failOn: FailOn): Finding['verdict'] {
-  if (failOn === 'never' || cls === 'safe') return 'pass';
-  if (failOn === 'new-model-required') return cls === 'new-model-required' ? 'fail' : 'pass';
-  return 'fail';
-}
 
 function at(loc: LibvirtLocation, side: 'RIGHT' | 'LEFT'): FindingLocation {
   return loc.endLine !== undefined

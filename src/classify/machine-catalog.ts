@@ -29,7 +29,8 @@ export interface ClassifyInput {
   headLine?: (path: string, line: number) => string | undefined;
 }
 
-type Draft = Omit<Finding, 'verdict' | 'fingerprint'>;
+/** A finding before the engine gives it a verdict and a fingerprint. */
+export type Draft = Omit<Finding, 'verdict' | 'fingerprint'>;
 
 interface Effect {
   name: string;
