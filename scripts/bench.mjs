@@ -42,6 +42,8 @@ if (values.help) {
   process.exit(0);
 }
 const runs = Number(values.runs);
+// Others' work on the machine stretches wall times: said next to the numbers.
+const loadBefore = os.loadavg();
 if (!Number.isInteger(runs) || runs < 1) fail(`--runs must be a positive whole number, not '${values.runs}'`);
 
 function fail(message) {
@@ -202,7 +204,7 @@ async function qmpProgram() {
 function measureOnce(label, argv, okCodes) {
   const out = path.join(work, 'out');
   const timing = path.join(work, 'time');
-  const command = haveTime ? [timeBinary, '-f', '%e %M', '-o', timing, ...argv] : argv;
+  const command = haveTime ? [timeBinary, '-f', '%e %M %U %S', '-o', timing, ...argv] : argv;
   const started = process.hrtime.bigint();
   const result = spawnSync(command[0], command.slice(1), {
     cwd: root,
@@ -218,11 +220,14 @@ function measureOnce(label, argv, okCodes) {
   }
   writeFileSync(out, result.stdout);
   let rssKb;
+  let cpuMs;
   if (haveTime) {
     const line = readFileSync(timing, 'utf8').trim().split('\n').pop();
-    rssKb = Number(line.split(' ')[1]);
+    const [, rss, user, system] = line.split(' ').map(Number);
+    rssKb = rss;
+    cpuMs = (user + system) * 1000;
   }
-  return { wallMs, rssKb, bytes: statSync(out).size, stdout: result.stdout };
+  return { wallMs, rssKb, cpuMs, bytes: statSync(out).size, stdout: result.stdout };
 }
 
 function measure(label, argv, okCodes = [0], describe = () => '') {
@@ -235,15 +240,18 @@ function measure(label, argv, okCodes = [0], describe = () => '') {
   }
   process.stderr.write('\n');
   const walls = samples.map((s) => s.wallMs).sort((a, b) => a - b);
-  const median =
-    walls.length % 2
-      ? walls[(walls.length - 1) / 2]
-      : (walls[walls.length / 2 - 1] + walls[walls.length / 2]) / 2;
+  const middle = (sorted) =>
+    sorted.length % 2
+      ? sorted[(sorted.length - 1) / 2]
+      : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  const median = middle(walls);
+  const cpu = haveTime ? middle(samples.map((s) => s.cpuMs).sort((a, b) => a - b)) : undefined;
   const rss = haveTime ? Math.max(...samples.map((s) => s.rssKb)) : undefined;
   const last = samples[samples.length - 1];
   return {
     label,
     median,
+    cpu,
     min: walls[0],
     max: walls[walls.length - 1],
     rss,
@@ -337,7 +345,8 @@ rows.push(
 const qemuVersion = execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0];
 const seconds = (ms) => (ms / 1000).toFixed(2);
 // Ratios are what hold from one machine to another: each row against the QEMU binary's own
-// dump of the same data, and against one check.
+// dump of the same data, and against one check. CPU time (user + system, children included)
+// holds better than wall time on a machine that others share.
 const qmp = rows.find((r) => r.label.startsWith('QMP'));
 const oneCheck = rows.find((r) => r.label === 'check base..head');
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '');
@@ -347,13 +356,17 @@ const lines = [
   `Machine: ${cpuModel}, ${os.availableParallelism()} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
     `Node ${process.version}, ${os.platform()} ${os.release()}; median of ${runs} runs after one warm-up`,
   '',
-  '| what | median s | min s | max s | QMP dump / this | this / check | peak RSS MiB | output | notes |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+  `Load average (1, 5, 15 min) when the run began: ${loadBefore.map((l) => l.toFixed(2)).join(', ')}`,
+  '',
+  '| what | median s | min s | max s | QMP dump / this | this / check | CPU s | CPU: QMP / this | CPU: this / check | peak RSS MiB | output | notes |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ...rows.map(
     (r) =>
       `| ${r.label} | ${seconds(r.median)} | ${seconds(r.min)} | ${seconds(r.max)} | ${
         r === qmp ? '' : ratio(qmp?.median, r.median)
       } | ${r === oneCheck ? '' : ratio(r.median, oneCheck?.median)} | ${
+        r.cpu === undefined ? 'n/a' : seconds(r.cpu)
+      } | ${r === qmp ? '' : ratio(qmp?.cpu, r.cpu)} | ${r === oneCheck ? '' : ratio(r.cpu, oneCheck?.cpu)} | ${
         r.rss === undefined ? 'n/a' : (r.rss / 1024).toFixed(0)
       } | ${(r.bytes / 1024 / 1024).toFixed(1)} MiB | ${r.note} |`,
   ),
