@@ -1,7 +1,7 @@
 import { diffLines } from 'diff';
 import { EffectiveModels, registeredNames } from './catalog/effective.js';
 import { overrideHostRequirements } from './catalog/host-requirements.js';
-import type { Accel, Catalog, CompatProperty, EffectiveModel, HostRequirementKind } from './catalog/model.js';
+import type { Accel, Catalog, EffectiveModel, HostRequirementKind } from './catalog/model.js';
 import { checkCompatReferences, classifyCpuidCode } from './classify/cpuid-code.js';
 import { classifyLibvirt } from './classify/libvirt.js';
 import { headLineOf } from './diff/line-anchor.js';
