@@ -22,6 +22,7 @@ import type { Catalog, CompatProperty, MachineType, PropValue } from '../catalog
 import { CatalogError } from '../errors.js';
 import { parseStatements, type Statement } from '../parse/c/statements.js';
 import type { Token } from '../parse/c/tokenizer.js';
+import { splitTopLevel } from '../parse/qemu-x86/cpu-tables.js';
 import { fieldsRead, type CodeFunction, type CpuidCode } from '../parse/qemu-x86/cpuid-code.js';
 import type { Finding, FindingLocation } from '../report/finding.js';
 import { fingerprint, newestReleasedCompatSet } from './machine-catalog.js';
@@ -87,11 +88,15 @@ interface TokenChange {
   /** Head lines holding an added token, base lines holding a removed one. */
   added: Set<number>;
   removed: Set<number>;
+  addedTokens: Token[];
+  removedTokens: Token[];
 }
 
 function tokenChange(base: readonly Token[], head: readonly Token[]): TokenChange {
   const added = new Set<number>();
   const removed = new Set<number>();
+  const addedTokens: Token[] = [];
+  const removedTokens: Token[] = [];
   let b = 0;
   let h = 0;
   for (const part of diffArrays(
@@ -99,13 +104,21 @@ function tokenChange(base: readonly Token[], head: readonly Token[]): TokenChang
     head.map((t) => t.text),
   )) {
     const n = part.count ?? part.value.length;
-    if (part.added) for (let k = 0; k < n; k++) added.add(head[h + k]!.line);
-    else if (part.removed) for (let k = 0; k < n; k++) removed.add(base[b + k]!.line);
+    if (part.added) addedTokens.push(...head.slice(h, h + n));
+    else if (part.removed) removedTokens.push(...base.slice(b, b + n));
     if (!part.added) b += n;
     if (!part.removed) h += n;
   }
-  return { added, removed };
+  for (const t of addedTokens) added.add(t.line);
+  for (const t of removedTokens) removed.add(t.line);
+  return { added, removed, addedTokens, removedTokens };
 }
+
+/** Constants a run of tokens names (`CPUID_7_0_EDX_ARCH_CAPABILITIES`): what code moved carries along. */
+const constantsOf = (tokens: readonly Token[]): Set<string> =>
+  new Set(
+    tokens.filter((t) => t.kind === 'ident' && /^[A-Z][A-Z0-9]*_[A-Z0-9_]+$/.test(t.text)).map((t) => t.text),
+  );
 
 interface StatementSpan {
   first: number;
@@ -137,28 +150,16 @@ function spanOf(s: Statement): StatementSpan {
   return { first: Math.min(...lines), last: Math.max(...lines) };
 }
 
-/** Splits tokens at a top-level operator (outside parentheses and brackets). */
-function splitAt(tokens: readonly Token[], op: string): Token[][] {
-  const out: Token[][] = [[]];
-  let depth = 0;
-  for (const t of tokens) {
-    if (t.text === '(' || t.text === '[') depth++;
-    else if (t.text === ')' || t.text === ']') depth--;
-    if (t.text === op && depth === 0) out.push([]);
-    else out.at(-1)!.push(t);
-  }
-  return out;
-}
-
 /**
  * What must hold for a branch to run, as far as a gate goes: the then-branch of
  * `if (a && b)` runs only when both hold, so each `&&` term without a top-level `||` gates it;
  * the else-branch gates on its condition only when that is a single test (`if (!cpu->x)`).
  */
 function gatingTerms(condition: Token[], branch: 'then' | 'else'): Token[] {
-  const terms = splitAt(condition, '&&');
-  if (branch === 'else') return terms.length === 1 && splitAt(condition, '||').length === 1 ? condition : [];
-  return terms.filter((t) => splitAt(t, '||').length === 1).flat();
+  const terms = splitTopLevel(condition, '&&');
+  if (branch === 'else')
+    return terms.length === 1 && splitTopLevel(condition, '||').length === 1 ? condition : [];
+  return terms.filter((t) => splitTopLevel(t, '||').length === 1).flat();
 }
 
 /** The gating terms of the `if`s whose branch holds lines `first..last` of the function. */
@@ -212,6 +213,8 @@ interface Hunk {
   reads: Token[];
   /** The changed tokens' text, for a fingerprint that survives line moves. */
   text: string;
+  /** Constants among the tokens the hunk adds or removes. */
+  constants: Set<string>;
 }
 
 export async function classifyCpuidCode(input: CpuidCodeInput): Promise<Finding[]> {
@@ -259,6 +262,10 @@ export async function classifyCpuidCode(input: CpuidCodeInput): Promise<Finding[
               ? { path, line: onLines[0]!.line, side: 'RIGHT' }
               : { path, line: removed[0]!, side: 'LEFT' },
           reads: [...onLines, ...enclosingConditions(stmts, first, last)],
+          constants: constantsOf([
+            ...change.addedTokens.filter((t) => t.line >= lh.headStart && t.line < lh.headEnd),
+            ...change.removedTokens.filter((t) => t.line >= lh.baseStart && t.line < lh.baseEnd),
+          ]),
           text: `${onLines.map((t) => t.text).join(' ')}\0${removed.join(',')}`,
         });
       }
@@ -308,12 +315,20 @@ export async function classifyCpuidCode(input: CpuidCodeInput): Promise<Finding[
     return fields.filter(([f]) => read.has(f)).map(([, props]) => props[0]!);
   };
   const readByHunk = hunks.map((hk) => propertiesRead(hk.reads));
-  // A property the change itself adds, gated, is the gate of the whole change: QEMU's repairs
-  // move code between functions, and the hunk that takes the old code out reads nothing.
-  const newGates = [...new Set(readByHunk.flat())]
-    .filter((p) => !(p in base.propertyDefaults))
-    .map(gateOf)
-    .filter((g) => g.status === 'gated');
+  // QEMU's repairs move code: the hunk that takes the old code out reads nothing, and the code
+  // comes back behind the new property elsewhere. A hunk that reads no gate is gated by one the
+  // change adds when a gated hunk of the same change adds or removes a constant it touches too.
+  const movedBehind = (i: number): { gate: Gate; constant: string; fn: string } | undefined => {
+    for (const [j, other] of hunks.entries()) {
+      if (j === i) continue;
+      const gate = readByHunk[j]!.map(gateOf).find(
+        (g) => g.status === 'gated' && !(g.property in base.propertyDefaults),
+      );
+      const constant = gate && [...hunks[i]!.constants].find((c) => other.constants.has(c));
+      if (gate && constant) return { gate, constant, fn: other.fn.name };
+    }
+    return undefined;
+  };
 
   const releasedNames = released.map((m) => m.name);
   const confining = newestReleasedCompatSet(head, (m) => baseReleased.has(m.name));
@@ -322,7 +337,7 @@ export async function classifyCpuidCode(input: CpuidCodeInput): Promise<Finding[
     const where = `${hk.fn.name}() (${hk.fn.why})`;
     const entryText = (g: Gate): string =>
       `${g.set ?? 'a compat array'} (${g.entry!.location.path}:${g.entry!.location.line}) sets ${g.property} to ${g.entry!.value}`;
-    const base = {
+    const common = {
       models: [] as string[],
       location: hk.location,
       verdict: 'pass' as const,
@@ -331,19 +346,23 @@ export async function classifyCpuidCode(input: CpuidCodeInput): Promise<Finding[
       fingerprint(rule, [hk.fn.name], createHash('sha256').update(hk.text).digest('hex').slice(0, 16), []);
     const own = readByHunk[i]!.map(gateOf);
     const gated = own.find((g) => g.status === 'gated');
-    const half = own.find((g) => g.status === 'half');
-    const together = !gated && !half ? newGates[0] : undefined;
-    const g = gated ?? together;
+    // Half-gated is a gate the change brings along whose entry misses released machine types (a
+    // patch written for an older cycle). A knob the base already had, with entries for old
+    // machine types only (`pmu`, `x-vendor-cpuid-only` up to 6.0), gates nothing the change adds.
+    const half = own.find((g) => g.status === 'half' && !(g.property in base.propertyDefaults));
+    const olderKnobs = own.filter((g) => g.status === 'half' && g !== half);
+    const together = !gated && !half && !own.length ? movedBehind(i) : undefined;
+    const g = gated ?? together?.gate;
     if (g) {
       findings.push({
-        ...base,
+        ...common,
         rule: 'cpuid-code-gated',
         class: 'safe',
         title: `${hk.fn.name}() changes behind ${g.property}`,
         message:
           (gated
             ? `The change to ${where} reads ${g.property}.`
-            : `The change to ${where} reads no CPU property itself; the same change adds ${g.property}, which gates the code that takes its place.`) +
+            : `The change to ${where} reads no CPU property itself; the same change moves ${together!.constant} behind ${g.property} in ${together!.fn}().`) +
           ` On all ${releasedNames.length} released machine types ${entryText(g)} against the default ${qemuValue(g.defaultValue)}: ` +
           'they keep the old behaviour, and only new machine types get the new one.',
         machineTypes: [],
@@ -358,7 +377,7 @@ export async function classifyCpuidCode(input: CpuidCodeInput): Promise<Finding[
     if (half) {
       const line = `{ TYPE_X86_CPU, "${half.property}", "${half.entry!.value}" },`;
       findings.push({
-        ...base,
+        ...common,
         rule: 'cpuid-code-half-gated',
         class: 'new-model-required',
         title: `${hk.fn.name}() changes behind ${half.property}, which ${half.uncovered.length} released machine type(s) do not keep off`,
@@ -382,15 +401,19 @@ export async function classifyCpuidCode(input: CpuidCodeInput): Promise<Finding[
     const entry = `{ TYPE_X86_CPU, "${name}", "false" },`;
     const read = readByHunk[i]!;
     findings.push({
-      ...base,
+      ...common,
       rule: 'cpuid-code-ungated',
       class: 'new-model-required',
       title: `${hk.fn.name}() changes what guests may see, on every machine type`,
       message:
         `The change to ${where} is not gated: ` +
-        (read.length
-          ? `the CPU properties it reads (${read.join(', ')}) are not set by any compat entry of a released machine type`
-          : 'it reads no CPU property') +
+        (olderKnobs.length
+          ? `the CPU properties it reads are knobs the base already had, which compat entries set only for older machine types (${olderKnobs
+              .map((g) => `${g.property} in ${g.set ?? 'a compat array'}, not from ${g.uncovered[0]} on`)
+              .join('; ')})`
+          : read.length
+            ? `no compat entry of a released machine type sets the CPU properties it reads (${read.join(', ')})`
+            : 'it reads no CPU property') +
         `, so all ${releasedNames.length} released machine types get the new code. If it changes CPUID, VMs see their CPU change under them and migration from the release breaks. ` +
         'cpu-model-guard does not evaluate this code: a refactor that keeps every leaf as it was is fine.',
       machineTypes: releasedNames,
