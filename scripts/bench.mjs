@@ -20,6 +20,10 @@
 //           CMG_DIST_DIR=/tmp/build CMG_ENTRIES=cli npm run build
 //   QMP     every model's full expansion on every pc-q35/pc-i440fx machine type, from
 //           qemu-system-x86_64 (test/support/qmp.ts, uncached)
+//   verify  node dist/cli.js verify --base-binary qemu-system-x86_64 (7.2) --head-binary the
+//           machine's backports QEMU (10.0.2 on bookworm, through a wrapper script as the tests
+//           make it), every pc-* machine type and model: --verify-runs N (default 1) runs,
+//           no warm-up, as it takes minutes
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -34,11 +38,15 @@ const { values } = parseArgs({
     suite: { type: 'string', default: 'bookworm' },
     'qmp-only': { type: 'boolean', default: false },
     cli: { type: 'string' },
+    'verify-runs': { type: 'string', default: '1' },
+    'no-verify': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  console.log('usage: node scripts/bench.mjs [--runs N] [--suite bookworm] [--qmp-only] [--cli FILE]');
+  console.log(
+    'usage: node scripts/bench.mjs [--runs N] [--suite bookworm] [--qmp-only] [--cli FILE] [--verify-runs N] [--no-verify]',
+  );
   process.exit(0);
 }
 const runs = Number(values.runs);
@@ -177,15 +185,24 @@ function libvirtRepository() {
  */
 async function qmpProgram() {
   const { default: ts } = await import('typescript');
-  const dir = path.join(work, 'qmp', 'test', 'support');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(path.join(work, 'qmp'), { recursive: true });
   writeFileSync(path.join(work, 'qmp', 'package.json'), '{"type":"module"}\n');
-  for (const name of ['qmp', 'debian-source']) {
-    const source = readFileSync(path.join(root, 'test', 'support', `${name}.ts`), 'utf8');
+  // The test client and what it imports from the project itself.
+  for (const file of [
+    'test/support/qmp.ts',
+    'test/support/debian-source.ts',
+    'test/support/qemu-binary.ts',
+    'test/support/qemu-wrapper.ts',
+    'src/source/qemu-binary.ts',
+    'src/verify/snapshot.ts',
+  ]) {
+    const source = readFileSync(path.join(root, file), 'utf8');
     const { outputText } = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     });
-    writeFileSync(path.join(dir, `${name}.js`), outputText);
+    const out = path.join(work, 'qmp', file.replace(/\.ts$/, '.js'));
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, outputText);
   }
   const program = path.join(work, 'qmp', 'dump.mjs');
   writeFileSync(
@@ -230,11 +247,11 @@ function measureOnce(label, argv, okCodes) {
   return { wallMs, rssKb, cpuMs, bytes: statSync(out).size, stdout: result.stdout };
 }
 
-function measure(label, argv, okCodes = [0], describe = () => '') {
+function measure(label, argv, okCodes = [0], describe = () => '', times = runs, warmUp = true) {
   process.stderr.write(`bench: ${label} `);
-  measureOnce(label, argv, okCodes);
+  if (warmUp) measureOnce(label, argv, okCodes);
   const samples = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < times; i++) {
     samples.push(measureOnce(label, argv, okCodes));
     process.stderr.write('.');
   }
@@ -342,6 +359,52 @@ rows.push(
   ),
 );
 
+let verifyHead;
+if (!values['qmp-only'] && !values['no-verify']) {
+  // The head binary as a user passes it: a wrapper script, made by the tests' own helper.
+  const wrapper = path.join(work, 'qemu-backports');
+  const maker = path.join(work, 'qmp', 'wrapper.mjs');
+  writeFileSync(
+    maker,
+    [
+      "import { qemuBinary, systemCodename } from './test/support/qemu-binary.js';",
+      "import { qemuWrapper } from './test/support/qemu-wrapper.js';",
+      `await qemuWrapper(await qemuBinary(\`\${systemCodename()}-backports\`), ${JSON.stringify(wrapper)});`,
+      '',
+    ].join('\n'),
+  );
+  execFileSync(process.execPath, [maker], { stdio: ['ignore', 'ignore', 'inherit'] });
+  verifyHead = execFileSync(wrapper, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  const verifyRuns = Number(values['verify-runs']);
+  rows.push(
+    measure(
+      'verify 7.2 → backports, everything',
+      [
+        process.execPath,
+        cli,
+        'verify',
+        '--base-binary',
+        'qemu-system-x86_64',
+        '--head-binary',
+        wrapper,
+        '--format',
+        'json',
+      ],
+      [0, 1],
+      jsonNote((r) => {
+        const pairs =
+          /(\d+) machine type\(s\) and (\d+) \(machine type, model\) pair\(s\).*?CPUID read by (\d+) \+ (\d+) guest run/.exec(
+            r.notes?.map((n) => n.message).join('\n') ?? '',
+          );
+        return `${r.findings?.length} findings; ${pairs ? `${pairs[1]} common machine types, ${pairs[2]} pairs, ${pairs[3]} + ${pairs[4]} guest runs` : ''}`;
+      }),
+      verifyRuns,
+      // Minutes of guests and QMP: a warm-up would change nothing but the wait.
+      false,
+    ),
+  );
+}
+
 const qemuVersion = execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0];
 const seconds = (ms) => (ms / 1000).toFixed(2);
 // Ratios are what hold from one machine to another: each row against the QEMU binary's own
@@ -352,7 +415,8 @@ const oneCheck = rows.find((r) => r.label === 'check base..head');
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '');
 const cpuModel = os.cpus()[0]?.model?.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
 const lines = [
-  `Benchmark: QEMU ${qemuSourceVersion} sources (Debian ${values.suite}); ${qemuVersion}`,
+  `Benchmark: QEMU ${qemuSourceVersion} sources (Debian ${values.suite}); ${qemuVersion}` +
+    (verifyHead ? `; verify head: ${verifyHead}` : ''),
   `Machine: ${cpuModel}, ${os.availableParallelism()} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
     `Node ${process.version}, ${os.platform()} ${os.release()}; median of ${runs} runs after one warm-up`,
   '',

@@ -6,8 +6,9 @@
  *   leaves. Any difference is `new-model-required`, except a property only one binary reports
  *   (a knob one of them does not have): that is `safe` and said so, and the CPUID comparison
  *   shows whether the guest sees a difference.
- * - Host monotonicity: between consecutive machine types of the head binary, a feature that
- *   turns on is a host requirement that grew (`type-2`), unless the base binary shows the very
+ * - Host monotonicity: between consecutive machine types of the head binary, a feature (a name
+ *   of the binary's own `-cpu help` list of CPUID flags, not one of QEMU's knobs) that turns on
+ *   is a host requirement that grew (`type-2`), unless the base binary shows the very
  *   same growth between the same machine types (the upgrade did not introduce it).
  *
  * Findings are grouped by what changed (a property with its values, or a CPUID register with
@@ -399,8 +400,9 @@ function intersect(lists: string[][]): string[] {
   return (first ?? []).filter((x) => rest.every((l) => l.includes(x)));
 }
 
-function asksTheHost(property: string): boolean {
+function asksTheHost(property: string, features: ReadonlySet<string>): boolean {
   return (
+    features.has(property) &&
     !(property in QEMU_EMULATED_FEATURES) &&
     !(property in QEMU_OFFERED_FEATURES) &&
     !QEMU_KVM_BASELINE.includes(property)
@@ -412,7 +414,8 @@ function grown(s: BinarySnapshot, t: string, t2: string, model: string): string[
   const x = s.expansions[t]?.[model];
   const y = s.expansions[t2]?.[model];
   if (!x || !y) return [];
-  return Object.keys(y).filter((p) => y[p] === true && x[p] !== true && asksTheHost(p));
+  const features = new Set(s.features);
+  return Object.keys(y).filter((p) => y[p] === true && x[p] !== true && asksTheHost(p, features));
 }
 
 /** Invariant 2 of POLICY.md on the head binary's consecutive machine types. */

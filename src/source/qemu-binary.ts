@@ -412,6 +412,43 @@ export async function runFirmwareGuest(options: {
   }
 }
 
+/**
+ * The CPUID feature names the binary knows (`-cpu help`, after "Recognized CPUID flags:"): what
+ * tells a feature, which a host must provide, from a knob of QEMU's own among the properties.
+ */
+export async function cpuFeatureNames(
+  binary: QemuBinarySpec,
+  timeoutMs = DEFAULT_QEMU_TIMEOUT_MS,
+): Promise<string[]> {
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawnQemu(binary, ['-cpu', 'help']);
+    let stdout = '';
+    child.stdin.end();
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.resume();
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new QemuBinaryError(`${describeSpec(binary)}: ${error.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else
+        reject(
+          new QemuBinaryError(
+            `${describeSpec(binary)} -cpu help ended with ${signal ?? `exit code ${code}`}`,
+          ),
+        );
+    });
+  });
+  const start = output.indexOf('Recognized CPUID flags:');
+  if (start < 0)
+    throw new QemuBinaryError(`${describeSpec(binary)} -cpu help lists no "Recognized CPUID flags:"`);
+  const section = output.slice(start + 'Recognized CPUID flags:'.length).split(/\n\s*\n/)[0]!;
+  return section.split(/\s+/).filter(Boolean);
+}
+
 /** The first line of the binary's `--version`: names it in reports. */
 export async function binaryVersion(
   binary: QemuBinarySpec,

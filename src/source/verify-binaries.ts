@@ -27,6 +27,7 @@ import {
 import { compareMachineTypes, type BinarySnapshot } from '../verify/snapshot.js';
 import {
   binaryVersion,
+  cpuFeatureNames,
   DEFAULT_QEMU_TIMEOUT_MS,
   describeSpec,
   dumpMachineType,
@@ -103,6 +104,7 @@ async function measureRegistrations(
 ): Promise<Measured> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS;
   const version = await binaryVersion(spec, timeoutMs);
+  const features = await cpuFeatureNames(spec, timeoutMs);
   const listed = (await queryMachines(spec, accel, timeoutMs)).map((m) => m.name).sort(compareMachineTypes);
   const machineGlobs = options.machines?.length ? options.machines : DEFAULT_MACHINE_GLOBS;
   const machineTypes = listed.filter((m) => matchesAny(m, machineGlobs));
@@ -119,6 +121,7 @@ async function measureRegistrations(
     expansionErrors: {},
     cpuid: {},
     unavailable: {},
+    features,
     guestRuns: 0,
   };
   const dumps = await inParallel(

@@ -30,6 +30,8 @@ export interface BinarySnapshot {
   cpuid: Record<string, Record<string, CpuidRecord[]>>;
   /** Per machine type: model name -> features QEMU said the accelerator cannot give (TCG warnings). */
   unavailable: Record<string, Record<string, string[]>>;
+  /** The CPUID feature names the binary knows (`-cpu help`): the properties a host must provide. */
+  features: string[];
   /** Guest runs made for this binary. */
   guestRuns: number;
 }
