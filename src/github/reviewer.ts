@@ -314,11 +314,17 @@ export class Reviewer {
       }
     }
 
-    for (const { comment, fingerprint } of planned.ours) {
+    // Overlapping runs may each have posted a finding: the oldest current comment stays.
+    const shown = new Set<string>();
+    for (const { comment, fingerprint } of [...planned.ours].sort((a, b) => a.comment.id - b.comment.id)) {
       const replaced = planned.current.has(fingerprint) && isOutdated(comment);
-      if (planned.current.has(fingerprint) && !replaced) continue;
+      const duplicate = planned.current.has(fingerprint) && !replaced && shown.has(fingerprint);
+      if (planned.current.has(fingerprint) && !replaced && !duplicate) {
+        shown.add(fingerprint);
+        continue;
+      }
       if (planned.answered.has(comment.id)) {
-        if (!replaced) outcome.keptWithReplies.push({ fingerprint, url: comment.html_url });
+        if (!replaced && !duplicate) outcome.keptWithReplies.push({ fingerprint, url: comment.html_url });
         continue;
       }
       await this.write('deleting an outdated review comment', () =>

@@ -342,7 +342,15 @@ describe('overlapping runs', () => {
     expect(server.requestsOf('issues/create-comment')).toHaveLength(2);
     expect(outcomes.reduce((n, o) => n + o.deletedDuplicates, 0)).toBe(1);
     expect(outcomes.every((o) => o.failure === undefined)).toBe(true);
-    // A third run finds everything in place.
+    // Each posted the review: a third run removes the second comment of every finding.
+    const inline = server.reviewComments.length;
+    expect(inline).toBeGreaterThan(0);
+    expect(inline % 2).toBe(0);
+    const third = await publish();
+    expect(third.deletedComments).toBe(inline / 2);
+    const fingerprints = server.reviewComments.map((c) => /fingerprint=([^\s>]*)/.exec(c.body)?.[1]);
+    expect(new Set(fingerprints).size).toBe(fingerprints.length);
+    // A fourth finds everything in place.
     const writes = server.writes().length;
     await publish();
     expect(server.writes()).toHaveLength(writes);

@@ -144,6 +144,7 @@ export function parseXml(text: string, path: string): XmlElement {
       'remove the control character',
     );
   }
+  const scan = scanTags(text, path);
   // References must be XML's own: with no DTD, any other entity is undeclared.
   const outside = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, (m) => m.replace(/[^\n]/g, ' '));
   const reference = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)[^\s'"<;]{0,20};?/.exec(outside);
@@ -154,7 +155,6 @@ export function parseXml(text: string, path: string): XmlElement {
       "cpu_map files declare no entities; write a literal '&' as &amp;",
     );
   }
-  const scan = scanTags(text, path);
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (valid !== true) {
     throw new CatalogError(
