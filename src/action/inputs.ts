@@ -21,6 +21,8 @@ export interface ActionInputs {
   failOn?: FailOn;
   comment: CommentMode;
   releaseRef?: string;
+  /** The configuration file; `undefined`: `.github/cpu-model-guard.yml`, which may be absent. */
+  config?: string;
   jsonReport?: string;
   sarifReport?: string;
   statusContext?: string;
@@ -113,6 +115,7 @@ export function parseInputs(read: InputReader): ActionInputs {
     failOn: read('fail-on') === '' ? undefined : oneOf(read, 'fail-on', FAIL_ON, 'type-2'),
     comment: oneOf(read, 'comment', COMMENT_MODES, 'review'),
     releaseRef: revision(read, 'release-ref'),
+    config: repoRelativePath(read, 'config'),
     jsonReport: repoRelativePath(read, 'json-report'),
     sarifReport: repoRelativePath(read, 'sarif-report'),
     statusContext,
