@@ -15,9 +15,12 @@ bash scripts/fetch-debian-source.sh qemu bookworm "$qemu" >&2
 
 repo=$(mktemp -d "${TMPDIR:-/tmp}/cmg-example-XXXXXX")
 trap 'rm -rf -- "$repo"' EXIT
-files=(VERSION target/i386/cpu.h target/i386/cpu.c target/i386/kvm/kvm-cpu.c target/i386/tcg/tcg-cpu.c
-  hw/i386/pc.c include/hw/i386/pc.h hw/core/machine.c include/hw/boards.h hw/i386/pc_q35.c hw/i386/pc_piix.c
-  include/qemu/hw-version.h)
+# Every file the QEMU reader reads (QEMU_X86_FILES in src/parse/qemu-x86/files.ts; a test keeps
+# the two equal): without kvm.c the catalog would fall back to the default host table.
+files=(VERSION target/i386/cpu.h target/i386/cpu.c target/i386/kvm/kvm-cpu.c target/i386/kvm/kvm.c
+  target/i386/kvm.c target/i386/tcg/tcg-cpu.c hw/i386/pc.c include/hw/i386/pc.h hw/core/machine.c
+  include/hw/boards.h hw/i386/pc_q35.c hw/i386/pc_piix.c include/qemu/hw-version.h include/qemu/osdep.h
+  qapi/machine.json hw/i386/x86-common.c hw/i386/x86.c)
 for f in "${files[@]}"; do
   [[ -f $qemu/$f ]] && install -D -m 644 "$qemu/$f" "$repo/$f"
 done

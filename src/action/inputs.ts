@@ -23,6 +23,8 @@ export interface ActionInputs {
   failOnReview?: boolean;
   comment: CommentMode;
   releaseRef?: string;
+  /** The configuration file; `undefined`: `.github/cpu-model-guard.yml`, which may be absent. */
+  config?: string;
   jsonReport?: string;
   sarifReport?: string;
   statusContext?: string;
@@ -132,6 +134,7 @@ export function parseInputs(read: InputReader): ActionInputs {
         : oneOf(read, 'fail-on-review', ['true', 'false'], 'false') === 'true',
     comment: oneOf(read, 'comment', COMMENT_MODES, 'review'),
     releaseRef: revision(read, 'release-ref'),
+    config: repoRelativePath(read, 'config'),
     jsonReport: repoRelativePath(read, 'json-report'),
     sarifReport: repoRelativePath(read, 'sarif-report'),
     statusContext,

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type GuardConfig } from '../config/config.js';
 import type { CatalogSpec } from '../engine.js';
@@ -14,6 +13,7 @@ import type { Report, Waiver } from '../report/finding.js';
 import { escapeMarkdown, JOB_SUMMARY_MAX_BYTES, renderMarkdownSummary } from '../report/markdown.js';
 import { overallResult, renderReports } from '../report/render.js';
 import { catalogsToCheck } from '../source/catalogs.js';
+import { readEventPayload } from '../source/event-payload.js';
 import { writeReportFile } from '../source/report-file.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
 import { verifyBinaries } from '../source/verify-binaries.js';
@@ -48,19 +48,7 @@ const SUMMARY_RESERVE_BYTES = 8 * 1024;
 
 async function runContext(env: NodeJS.ProcessEnv): Promise<RunContext> {
   const eventName = env.GITHUB_EVENT_NAME ?? '';
-  let payload: Record<string, unknown> = {};
-  if (env.GITHUB_EVENT_PATH) {
-    try {
-      payload = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, 'utf8')) as Record<string, unknown>;
-    } catch (err) {
-      throw new UsageError(
-        `cannot read the event payload ${env.GITHUB_EVENT_PATH}: ${(err as Error).message}`,
-        {
-          path: env.GITHUB_EVENT_PATH,
-        },
-      );
-    }
-  }
+  const payload = env.GITHUB_EVENT_PATH ? await readEventPayload(env.GITHUB_EVENT_PATH) : {};
   const repository = env.GITHUB_REPOSITORY ?? '';
   if (!/^[^/]+\/[^/]+$/.test(repository)) {
     throw new UsageError(
@@ -134,7 +122,11 @@ async function prepare(
     }
   }
   // The configuration comes from the baseline: a pull request must not configure (or waive) its own check.
-  const config = await loadConfig(await checkout.repo.source(baselineSha ?? headSha));
+  const config = await loadConfig(
+    await checkout.repo.source(baselineSha ?? headSha),
+    inputs.config,
+    inputs.config !== undefined,
+  );
   let catalogs: CatalogSpec[];
   try {
     catalogs = await catalogsToCheck(await checkout.repo.source(headSha), config, inputs.catalog);

@@ -16,6 +16,7 @@ describe('action inputs', () => {
       failOn: undefined,
       comment: 'review',
       releaseRef: undefined,
+      config: undefined,
       jsonReport: undefined,
       sarifReport: undefined,
       statusContext: undefined,
@@ -36,8 +37,10 @@ describe('action inputs', () => {
         'waive-label': 'accept-type-2',
         'release-ref': 'v7.2.0',
         'api-time-budget': '2.5',
+        config: './ci/cpu-model-guard.yml',
       }),
     );
+    expect(inputs.config).toBe('ci/cpu-model-guard.yml');
     expect(inputs.apiTimeBudgetSeconds).toBe(2.5);
     expect(inputs.githubToken).toBe('ghs_x');
     expect(inputs.catalog).toEqual({ format: 'libvirt-cpu-map', path: 'src/cpu_map' });
@@ -59,6 +62,7 @@ describe('action inputs', () => {
       /input catalog: the catalog path \.\.\/elsewhere leaves the repository/,
     ],
     ['sarif-report', '/tmp/x.sarif', /input sarif-report .* leaves the workspace/],
+    ['config', '../guard.yml', /input config .* leaves the workspace/],
     ['base', '--upload-pack=evil', /input base .* not a single git revision/],
     ['head', 'main..topic', /input head .* not a single git revision/],
     ['api-time-budget', '0', /input api-time-budget is "0", which is not a number of seconds above 0/],

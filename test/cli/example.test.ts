@@ -4,6 +4,8 @@
 import { expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { QEMU_X86_FILES } from '../../src/parse/qemu-x86/files.js';
 import type { Report } from '../../src/report/finding.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,4 +26,10 @@ test('the example flags avx512f added to Haswell as new-model-required, with the
   expect(f!.models).toEqual(expect.arrayContaining(['Haswell', 'Haswell-noTSX-IBRS']));
   expect(f!.machineTypes).toHaveLength(report.machineTypes!.length);
   expect(f!.fixLines?.text).toContain('.version = 5,');
+});
+
+test('the example copies every file the QEMU reader reads', () => {
+  const script = readFileSync(`${root}/scripts/example.sh`, 'utf8');
+  const list = /^files=\(([^)]*)\)/m.exec(script)![1]!.split(/\s+/).filter(Boolean);
+  expect(list.sort()).toEqual(Object.values(QEMU_X86_FILES).sort());
 });
