@@ -31,6 +31,7 @@ describe('action inputs', () => {
         'github-token': 'ghs_x',
         catalog: 'libvirt-cpu-map:src/cpu_map',
         'fail-on': 'new-model-required',
+        'fail-on-review': 'true',
         comment: 'summary',
         'json-report': './out/report.json',
         'status-context': 'cpu-models',
@@ -45,6 +46,8 @@ describe('action inputs', () => {
     expect(inputs.githubToken).toBe('ghs_x');
     expect(inputs.catalog).toEqual({ format: 'libvirt-cpu-map', path: 'src/cpu_map' });
     expect(inputs.failOn).toBe('new-model-required');
+    expect(inputs.failOnReview).toBe(true);
+    expect(parseInputs(reader({ 'fail-on-review': 'false' })).failOnReview).toBe(false);
     expect(inputs.comment).toBe('summary');
     expect(inputs.jsonReport).toBe('out/report.json');
     expect(inputs.statusContext).toBe('cpu-models');
@@ -55,6 +58,7 @@ describe('action inputs', () => {
   it.each([
     ['fail-on', 'warning', /input fail-on is "warning".*type-2, new-model-required, never/],
     ['comment', 'inline', /input comment is "inline"/],
+    ['fail-on-review', 'yes', /input fail-on-review is "yes".*true, false/],
     ['catalog', 'qemu:.', /input catalog: unknown catalog format "qemu"/],
     [
       'catalog',

@@ -6,7 +6,11 @@
  * tree read without error.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { checkCompatReferences } from '../../src/classify/cpuid-code.js';
+import { run } from '../../src/cli/cli.js';
 import { CatalogError, UsageError } from '../../src/errors.js';
 import { parseStatements } from '../../src/parse/c/statements.js';
 import { GUEST_CPUID_FUNCTIONS } from '../../src/parse/qemu-x86/cpuid-code.js';
@@ -88,6 +92,19 @@ describe('code hunks in guest-CPUID functions', () => {
     expect(strict.result).toBe('fail');
     expect(strict.findings.find((f) => f.rule === 'cpuid-code-ungated')!.verdict).toBe('fail');
     expect(strict.counts.review).toBe(0);
+
+    // The CLI: exit 0 with the finding listed for review, 1 with --fail-on-review.
+    const out = mkdtempSync(path.join(tmpdir(), 'cmg-cli-'));
+    try {
+      const argv = ['check', '--repo', repo.dir, '--base', base, '--head', head, '--release-ref', base];
+      expect(await run([...argv, '--format', 'json', '--output', path.join(out, 'r.json')])).toBe(0);
+      const json = JSON.parse(readFileSync(path.join(out, 'r.json'), 'utf8')) as Report;
+      expect(json.findings.map((f) => f.verdict)).toEqual(['review']);
+      expect(await run([...argv, '--fail-on-review', '--output', path.join(out, 'r.txt')])).toBe(1);
+      expect(readFileSync(path.join(out, 'r.txt'), 'utf8')).toContain('[FAIL] cpuid-code-ungated');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   test("a project's own function counts once the configuration lists it; an unknown name is an error", async () => {
@@ -133,6 +150,10 @@ describe('compat entries for properties no x86 CPU has', () => {
     expect(err).toBeInstanceOf(CatalogError);
     expect((err as CatalogError).location).toEqual({ path: 'hw/i386/pc.c', line });
     expect((err as CatalogError).message).toContain('x-no-such-property, which no x86 CPU has');
+    // The CLI exits 2 on it, as on any bad input.
+    expect(
+      await run(['check', '--repo', repo.dir, '--base', base, '--head', head, '--output', '/dev/null']),
+    ).toBe(2);
   });
 });
 
