@@ -63,7 +63,7 @@ interface Group {
   after?: MeasuredValue | null;
   /** CPUID groups: the expansion properties that changed on every one of its pairs. */
   explainedBy?: Map<string, number>;
-  /** CPUID groups: features the accelerator gives in head but not in base, on every pair. */
+  /** CPUID groups: features base's accelerator warned it could not give and head's did not (any pair). */
   accelGained?: string[];
   accelLost?: string[];
 }
@@ -259,8 +259,10 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
           const [lackedBefore, lackedAfter] = [lacked(base), lacked(head)];
           const gainedNow = [...lackedBefore].filter((f) => !lackedAfter.has(f));
           const lostNow = [...lackedAfter].filter((f) => !lackedBefore.has(f));
-          g.accelGained = g.accelGained ? g.accelGained.filter((f) => gainedNow.includes(f)) : gainedNow;
-          g.accelLost = g.accelLost ? g.accelLost.filter((f) => lostNow.includes(f)) : lostNow;
+          // QEMU warns only where the CPU's `check` property is on (not on old machine types):
+          // what any pair's warnings say is collected.
+          g.accelGained = [...new Set([...(g.accelGained ?? []), ...gainedNow])];
+          g.accelLost = [...new Set([...(g.accelLost ?? []), ...lostNow])];
           if (!g.explainedBy) g.explainedBy = new Map([...changed].map((p) => [p, 1]));
           else
             for (const p of [...g.explainedBy.keys()])
@@ -363,12 +365,14 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
     const names = [...(g.explainedBy ?? [])]
       .filter(([p, n]) => n === g.pairs && gs.every((x) => x.explainedBy?.get(p) === x.pairs))
       .map(([p]) => p);
-    const gained = intersect(gs.map((x) => x.accelGained ?? []));
-    const lost = intersect(gs.map((x) => x.accelLost ?? []));
+    // The registers of one finding share their pairs: what any of them shows holds for all.
+    const gained = [...new Set(gs.flatMap((x) => x.accelGained ?? []))];
+    const lost = [...new Set(gs.flatMap((x) => x.accelLost ?? []))];
     const accelNote =
       (gained.length
-        ? ` Under ${head.accel}, ${headName} gives what ${baseName} could not: ${gained.join(', ')}.`
-        : '') + (lost.length ? ` Under ${head.accel}, ${headName} no longer gives: ${lost.join(', ')}.` : '');
+        ? ` Under ${head.accel}, ${baseName} warned that it could not give, and ${headName} gives: ${gained.join(', ')}.`
+        : '') +
+      (lost.length ? ` Under ${head.accel}, ${headName} warns that it cannot give: ${lost.join(', ')}.` : '');
     const shown =
       properties.slice(0, 3).join(', ') + (properties.length > 3 ? ` and ${properties.length - 3} more` : '');
     findings.push({
@@ -393,11 +397,6 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
 
   findings.push(...hostGrowth(base, head, location, baseName!, headName!));
   return { findings, notes, commonMachineTypes: common, pairs };
-}
-
-function intersect(lists: string[][]): string[] {
-  const [first, ...rest] = lists;
-  return (first ?? []).filter((x) => rest.every((l) => l.includes(x)));
 }
 
 function asksTheHost(property: string, features: ReadonlySet<string>): boolean {
