@@ -1,6 +1,6 @@
 import { EffectiveModels, registeredNames } from '../catalog/effective.js';
 import type { Catalog, CompatProperty } from '../catalog/model.js';
-import { hostRequirements, type Draft } from './machine-catalog.js';
+import { hostRequirements, nameConflicts, whyHost, type Draft } from './machine-catalog.js';
 
 /**
  * One snapshot judged as a whole: every place where a newer machine type asks more of the host
@@ -63,7 +63,7 @@ export function auditMachineCatalog(catalog: Catalog): Draft[] {
       message:
         `${models.join(', ')} on ${g.to} requires ${g.property} from the host, which ${g.from} did not` +
         (g.entry
-          ? ` (${g.entry.location.path}:${g.entry.location.line} keeps it ${g.entry.value} for older machine types)`
+          ? `; ${g.entry.location.path}:${g.entry.location.line} keeps it ${g.entry.value} for older machine types`
           : '') +
         '. A type-2 machine change: accept it with a waiver that gives the reason, as QEMU did for its minimum kernel.',
       models,
@@ -73,27 +73,12 @@ export function auditMachineCatalog(catalog: Catalog): Draft[] {
       after: true,
       hostRequirement: {
         gained: [g.property],
-        why: catalog.hostRequirements.properties[g.property]?.why ?? 'needs the host',
+        why: whyHost(catalog, [g.property]),
       },
       location: { path: location.path, line: location.line, side: 'RIGHT' },
       fix: `waive it with its reason, or move ${g.property} into a new model version`,
     });
   }
-  const seen = new Map<string, string>();
-  for (const n of names) {
-    const first = seen.get(n.name);
-    if (first !== undefined && first !== n.model.name) {
-      findings.push({
-        rule: 'name-conflict',
-        class: 'new-model-required',
-        title: `${n.name} is registered twice`,
-        message: `${n.name} is registered by ${first} and again by ${n.model.name}; one of them is unreachable.`,
-        models: [n.name],
-        machineTypes: [],
-        location: { path: n.location.path, line: n.location.line, side: 'RIGHT' },
-        fix: 'give one of them another name',
-      });
-    } else seen.set(n.name, n.model.name);
-  }
+  findings.push(...nameConflicts(catalog));
   return findings;
 }

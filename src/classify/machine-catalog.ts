@@ -74,8 +74,30 @@ export function hostRequirements(catalog: Catalog, props: Record<string, PropVal
   return out;
 }
 
+/** Two models registering the same name: the later one is unreachable. */
+export function nameConflicts(catalog: Catalog): Draft[] {
+  const drafts: Draft[] = [];
+  const seen = new Map<string, RegisteredName>();
+  for (const n of registeredNames(catalog)) {
+    const first = seen.get(n.name);
+    if (first && first.model !== n.model) {
+      drafts.push({
+        rule: 'name-conflict',
+        class: 'new-model-required',
+        title: `${n.name} is registered twice`,
+        message: `${n.name} is registered by ${first.model.name} and again by ${n.model.name}; one of them is unreachable.`,
+        models: [n.name],
+        machineTypes: [],
+        location: loc(n.location, 'RIGHT'),
+        fix: 'give one of them another name',
+      });
+    } else if (!first) seen.set(n.name, n);
+  }
+  return drafts;
+}
+
 /** Why each gained property is a host requirement; with one property, just the reason. */
-function whyHost(catalog: Catalog, props: string[]): string {
+export function whyHost(catalog: Catalog, props: string[]): string {
   const why = (p: string): string =>
     catalog.hostRequirements.properties[p]?.why ??
     (catalog.hostRequirements.defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU');
@@ -262,25 +284,7 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
       });
     }
   }
-  // Two models registering the same name: the later one is unreachable.
-  for (const [catalog, side] of [[head, 'RIGHT']] as const) {
-    const seen = new Map<string, RegisteredName>();
-    for (const n of registeredNames(catalog)) {
-      const first = seen.get(n.name);
-      if (first && first.model !== n.model) {
-        drafts.push({
-          rule: 'name-conflict',
-          class: 'new-model-required',
-          title: `${n.name} is registered twice`,
-          message: `${n.name} is registered by ${first.model.name} and again by ${n.model.name}; one of them is unreachable.`,
-          models: [n.name],
-          machineTypes: [],
-          location: loc(n.location, side),
-          fix: `give one of them another name`,
-        });
-      } else if (!first) seen.set(n.name, n);
-    }
-  }
+  drafts.push(...nameConflicts(head));
 
   // --- Changes of existing names (invariants 1 and 2), grouped by cause ---
   const changes = diffCatalogs(base, head);
