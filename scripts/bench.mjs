@@ -25,7 +25,16 @@
 //           make it), every pc-* machine type and model: --verify-runs N (default 1) runs,
 //           no warm-up, as it takes minutes
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -373,6 +382,12 @@ if (!values['qmp-only'] && !values['no-verify']) {
       '',
     ].join('\n'),
   );
+  // The helpers find the repository (the binary's fetch script, .tmp/qemu) two folders up from
+  // themselves: the transpiled copies get the same neighbours.
+  for (const name of ['scripts', '.tmp']) {
+    const link = path.join(work, 'qmp', name);
+    if (!existsSync(link)) symlinkSync(path.join(root, name), link);
+  }
   execFileSync(process.execPath, [maker], { stdio: ['ignore', 'ignore', 'inherit'] });
   verifyHead = execFileSync(wrapper, ['--version'], { encoding: 'utf8' }).split('\n')[0];
   const verifyRuns = Number(values['verify-runs']);
