@@ -1,16 +1,10 @@
 import { CLASS_ORDER, type Finding, type Report } from '../report/finding.js';
+import type { Annotation } from '../github/runner.js';
 
 /** GitHub shows at most this many error and this many warning annotations of one step. */
 export const ANNOTATIONS_SHOWN_PER_LEVEL = 10;
 
-export interface Annotation {
-  level: 'error' | 'warning' | 'notice';
-  title: string;
-  message: string;
-  file?: string;
-  startLine?: number;
-  endLine?: number;
-}
+export type { Annotation };
 
 function rank(f: Finding): number {
   return CLASS_ORDER.indexOf(f.class) * 2 + (f.verdict === 'fail' ? 0 : 1);

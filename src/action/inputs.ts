@@ -3,6 +3,7 @@ import { parseCatalogSpec, type CatalogSpec } from '../engine.js';
 import type { FailOn } from '../report/finding.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_API_BUDGET_SECONDS } from '../github/client.js';
+import type { InputReader } from '../github/runner.js';
 
 export const FAIL_ON: readonly FailOn[] = ['type-2', 'new-model-required', 'never'];
 
@@ -39,8 +40,7 @@ export interface ActionInputs {
 
 export const DEFAULT_WAIVE_LABEL = 'cpu-model-guard:waive-type-2';
 
-/** Reads one input as the runner passes it; an unset input reads as the empty string. */
-export type InputReader = (name: string) => string;
+export type { InputReader };
 
 /** The runner's way of passing inputs: `INPUT_<NAME>`, upper case, spaces as underscores, hyphens kept. */
 export function envInputReader(env: NodeJS.ProcessEnv = process.env): InputReader {

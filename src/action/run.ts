@@ -26,22 +26,14 @@ import {
   type GitHubClient,
 } from '../github/client.js';
 import { ReadOnlyToken, Reviewer, setCommitStatus, type PublishOutcome } from '../github/reviewer.js';
-import { planAnnotations, type Annotation } from './annotations.js';
+import { planAnnotations } from './annotations.js';
+import type { RunnerIO } from '../github/runner.js';
 import { Checkout } from './commits.js';
 import { planRun, type RunContext, type RunPlan } from './event.js';
-import { parseDiffMap } from './hunks.js';
-import { parseInputs, type ActionInputs, type InputReader } from './inputs.js';
+import { parseDiffMap } from '../github/hunks.js';
+import { parseInputs, type ActionInputs } from './inputs.js';
 
-/** What the action needs from the runner; src/github/runner.ts provides it through @actions/core. */
-export interface RunnerIO {
-  input: InputReader;
-  env: NodeJS.ProcessEnv;
-  info(message: string): void;
-  annotate(annotation: Annotation): void;
-  setOutput(name: string, value: string): void;
-  appendSummary(markdown: string): Promise<void>;
-  setFailed(message: string): void;
-}
+export type { RunnerIO } from '../github/runner.js';
 
 /** The job summary leaves this much room for the action's own lines around the report. */
 const SUMMARY_RESERVE_BYTES = 8 * 1024;

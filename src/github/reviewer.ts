@@ -7,7 +7,7 @@ import {
   renderFindingComment,
   renderMarkdownSummary,
 } from '../report/markdown.js';
-import { coversRightLines, placeOnDiff, type CommentPlacement, type DiffMap } from '../action/hunks.js';
+import { coversRightLines, placeOnDiff, type CommentPlacement, type DiffMap } from './hunks.js';
 import {
   describeApiFailure,
   httpStatus,

@@ -1,5 +1,28 @@
 import * as core from '@actions/core';
-import type { RunnerIO } from '../action/run.js';
+
+/** Reads one input as the runner passes it; an unset input reads as the empty string. */
+export type InputReader = (name: string) => string;
+
+/** A workflow-command annotation: shown on the file's line in the run and the pull request. */
+export interface Annotation {
+  level: 'error' | 'warning' | 'notice';
+  title: string;
+  message: string;
+  file?: string;
+  startLine?: number;
+  endLine?: number;
+}
+
+/** What the action needs from the runner; actionsRunner() provides it through @actions/core. */
+export interface RunnerIO {
+  input: InputReader;
+  env: NodeJS.ProcessEnv;
+  info(message: string): void;
+  annotate(annotation: Annotation): void;
+  setOutput(name: string, value: string): void;
+  appendSummary(markdown: string): Promise<void>;
+  setFailed(message: string): void;
+}
 
 /** The runner as @actions/core speaks to it: inputs, workflow commands, outputs, job summary. */
 export function actionsRunner(env: NodeJS.ProcessEnv = process.env): RunnerIO {

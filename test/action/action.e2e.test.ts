@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDiffMap } from '../../src/action/hunks.js';
+import { parseDiffMap } from '../../src/github/hunks.js';
 import { fingerprintsIn, MAX_INLINE_COMMENTS } from '../../src/github/reviewer.js';
 import { TempRepo } from '../support/git-repo.js';
 import { GitHubServer } from '../support/github-server/server.js';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { coversRightLines, parseDiffMap, placeOnDiff, type DiffMap } from '../../src/action/hunks.js';
+import { coversRightLines, parseDiffMap, placeOnDiff, type DiffMap } from '../../src/github/hunks.js';
 
 let dir: string;
 let map: DiffMap;

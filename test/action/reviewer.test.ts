@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Checkout } from '../../src/action/commits.js';
-import { parseDiffMap, type DiffMap } from '../../src/action/hunks.js';
+import { parseDiffMap, type DiffMap } from '../../src/github/hunks.js';
 import { ApiBudget, createGitHubClient } from '../../src/github/client.js';
 import { MAX_INLINE_COMMENTS, Reviewer, fingerprintsIn } from '../../src/github/reviewer.js';
 import { parseFingerprintMarker } from '../../src/report/markdown.js';
