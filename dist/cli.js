@@ -1,11 +1,8 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { q as distExports, s as asFileError, t as catalogText, I as InputError, T as TOOL, E as EXIT_INPUT_ERROR, g as EXIT_INTERNAL_ERROR, l as EXIT_OK, U as UsageError, u as readMachineCatalog, v as detectCatalog, x as expandEach, y as openReportFile, G as GitRepository, n as catalogsToCheck, i as auditRevision, z as audit, h as checkRevisions, A as didYouMean, d as parseCatalogSpec, w as writeReportFile, m as loadConfig, B as parseReportFormat, j as renderReports, k as EXIT_FINDINGS, o as overallResult } from './shared-revisions.js';
+import { q as distExports, s as asFileError, t as catalogText, I as InputError, T as TOOL, Q as QemuBinaryError, u as EXIT_BINARY_ERROR, E as EXIT_INPUT_ERROR, g as EXIT_INTERNAL_ERROR, l as EXIT_OK, U as UsageError, x as readMachineCatalog, y as detectCatalog, v as verifyBinaries, z as expandEach, A as openReportFile, G as GitRepository, n as catalogsToCheck, i as auditRevision, B as audit, h as checkRevisions, D as didYouMean, d as parseCatalogSpec, w as writeReportFile, m as loadConfig, F as parseReportFormat, j as renderReports, k as EXIT_FINDINGS, o as overallResult } from './shared-verify-binaries.js';
 import { readdir, stat, readFile } from 'node:fs/promises';
-import 'node:crypto';
-import 'process';
-import 'buffer';
 import 'node:fs';
 import 'fs';
 import 'tty';
@@ -13,6 +10,10 @@ import 'util';
 import 'os';
 import 'node:child_process';
 import 'node:events';
+import 'node:os';
+import 'node:crypto';
+import 'process';
+import 'buffer';
 
 /**
  * Writes any catalog (a QEMU tree's, for instance) in the generic catalog format, so that a
@@ -174,6 +175,26 @@ async function isFile(p) {
     return (await stat(p).catch(() => undefined))?.isFile() ?? false;
 }
 
+function commitProgress(stream) {
+    let live = false;
+    return {
+        step: ({ index, total, commit }) => {
+            const text = `cpu-model-guard: checking commit ${index} of ${total} (${commit.slice(0, 12)})`;
+            if (stream.isTTY) {
+                stream.write(`\r\x1b[K${text}`);
+                live = true;
+            }
+            else
+                stream.write(`${text}\n`);
+        },
+        done: () => {
+            if (live)
+                stream.write('\r\x1b[K');
+            live = false;
+        },
+    };
+}
+
 /** Every flag, described once: the parser, the help text and the error messages read this. */
 const FLAGS = {
     repo: { type: 'string', value: 'DIR', help: 'the git repository (a working tree or a bare clone)' },
@@ -196,6 +217,10 @@ const FLAGS = {
         value: 'CLASS',
         help: 'lowest class that fails: type-2, new-model-required or never (default type-2)',
     },
+    'fail-on-review': {
+        type: 'boolean',
+        help: 'findings for review (code hunks no compat property gates) fail the check too',
+    },
     'release-ref': {
         type: 'string',
         value: 'REV',
@@ -211,9 +236,34 @@ const FLAGS = {
         help: 'the configuration file (default .github/cpu-model-guard.yml)',
     },
     output: { type: 'string', value: 'FILE', help: 'write the report to FILE instead of standard output' },
-    machine: { type: 'string', value: 'NAME', help: 'only this machine type (or its alias: q35, pc)' },
-    model: { type: 'string', value: 'NAME', help: 'only this model name' },
-    accel: { type: 'string', value: 'ACCEL', help: 'kvm, tcg or none (default kvm)' },
+    machine: {
+        type: 'string',
+        multiple: true,
+        value: 'NAME',
+        help: 'only this machine type (or its alias: q35, pc); verify: a glob, repeatable (default pc-*)',
+    },
+    model: {
+        type: 'string',
+        multiple: true,
+        value: 'NAME',
+        help: 'only this model name; verify: a glob, repeatable (default every model but host, max, base)',
+    },
+    accel: {
+        type: 'string',
+        value: 'ACCEL',
+        help: 'kvm, tcg or none (default kvm); verify: tcg (default) or kvm',
+    },
+    'base-binary': {
+        type: 'string',
+        value: 'PATH',
+        help: 'the QEMU binary to compare against (qemu-system-x86_64, or a wrapper script that runs it)',
+    },
+    'head-binary': { type: 'string', value: 'PATH', help: 'the QEMU binary to verify' },
+    timeout: {
+        type: 'string',
+        value: 'SECONDS',
+        help: 'longest wait for any one QEMU process to answer or a guest to finish (default 60)',
+    },
     pretty: { type: 'boolean', help: 'indent the JSON (the default on a terminal)' },
     color: { type: 'boolean', help: 'colour the text report (the default on a terminal)' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -231,6 +281,7 @@ const COMMANDS = {
             'catalog',
             'format',
             'fail-on',
+            'fail-on-review',
             'release-ref',
             'by-commit',
             'config',
@@ -247,6 +298,23 @@ const COMMANDS = {
         summary: 'print effective models per machine type, with QEMU property names',
         usage: 'expand [--root DIR] [--catalog FORMAT:PATH] [--machine NAME] [--model NAME] [--accel kvm|tcg|none]',
         flags: ['root', 'catalog', 'machine', 'model', 'accel', 'format', 'output', 'pretty'],
+    },
+    verify: {
+        summary: 'run two QEMU binaries and classify what they give guests differently',
+        usage: 'verify --base-binary PATH --head-binary PATH [--machine GLOB]... [--model GLOB]... [--accel tcg|kvm] [flags]',
+        flags: [
+            'base-binary',
+            'head-binary',
+            'machine',
+            'model',
+            'accel',
+            'timeout',
+            'format',
+            'fail-on',
+            'config',
+            'output',
+            'color',
+        ],
     },
     export: {
         summary: 'write a QEMU tree as a generic catalog',
@@ -272,7 +340,8 @@ ${Object.entries(COMMANDS)
     .join('\n')}
 
 Run cpu-model-guard help COMMAND (or COMMAND --help) for its flags.
-Exit codes: 0 nothing reaches the fail threshold, 1 it does, 2 usage or input error, 3 internal error.`;
+Exit codes: 0 nothing reaches the fail threshold, 1 it does, 2 usage or input error, 3 internal error,
+4 a QEMU binary that does not start, is not QEMU, or does not answer in time (verify).`;
 function commandHelp(name) {
     const c = COMMANDS[name];
     return `cpu-model-guard ${c.usage}\n\n${c.summary[0].toUpperCase()}${c.summary.slice(1)}.\n\nFlags:\n${flagLines([...c.flags, ...COMMON_FLAGS])}`;
@@ -280,7 +349,7 @@ function commandHelp(name) {
 const FAIL_ON = ['type-2', 'new-model-required', 'never'];
 const options = Object.fromEntries(Object.entries(FLAGS).map(([name, f]) => [
     name,
-    { type: f.type, ...(f.short ? { short: f.short } : {}) },
+    { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) },
 ]));
 function need(values, name, command) {
     const v = values[name];
@@ -385,6 +454,7 @@ async function main(argv) {
             const config = await configFrom(await repo.source(base), values);
             const failOn = failOnOf(values, config);
             const reports = [];
+            const progress = commitProgress(process.stderr);
             for (const catalog of await catalogsToCheck(await repo.source(head), config, explicitCatalog(values, repo.dir))) {
                 reports.push(await checkRevisions({
                     repoDir: repo.dir,
@@ -394,10 +464,13 @@ async function main(argv) {
                     failOn,
                     releaseRef: values['release-ref'],
                     attributeCommits: values['by-commit'],
+                    failOnReview: values['fail-on-review'] ?? config.failOnReview,
+                    cpuidFunctions: config.cpuidFunctions,
                     waivers: config.waivers,
                     ignoreModels: config.ignoreModels,
                     hostRequirements: config.hostRequirements,
-                }));
+                    onCommit: progress.step,
+                }).finally(progress.done));
             }
             return emitReports(reports, values);
         }
@@ -433,37 +506,76 @@ async function main(argv) {
             // Everything on every machine type is tens of megabytes: written one machine type at a
             // time, and indented for a person at a terminal or on request.
             const indent = (values.pretty ?? (!values.output && process.stdout.isTTY)) ? 2 : undefined;
-            const expansions = expandEach({ catalog, machine: values.machine, model: values.model, accel });
+            const expansions = expandEach({
+                catalog,
+                machine: single(values.machine, 'machine', 'expand'),
+                model: single(values.model, 'model', 'expand'),
+                accel,
+            });
             const file = values.output ? await openReportFile(values.output) : undefined;
             const write = (text) => {
                 if (file)
                     return file.write(text);
-                if (!process.stdout.write(text))
+                const parts = typeof text === 'string' ? [text] : text;
+                process.stdout.cork();
+                let flowing = true;
+                for (const part of parts)
+                    flowing = process.stdout.write(part);
+                process.stdout.uncork();
+                if (!flowing)
                     return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
             };
             let first = true;
             await write('{');
             // Machine types share effective models (the same object when nothing that reaches the
-            // model differs), so each distinct one is serialized once.
+            // model differs), so each distinct one is serialized and encoded once, and a machine
+            // type is written as the bytes of its parts.
             const serialized = new Map();
             const json = (value) => {
-                let text = serialized.get(value);
-                if (text === undefined)
-                    serialized.set(value, (text = JSON.stringify(value, null, indent)));
-                return text;
+                let bytes = serialized.get(value);
+                if (bytes === undefined) {
+                    const text = JSON.stringify(value, null, indent);
+                    serialized.set(value, (bytes = Buffer.from(indent ? text.replace(/\n/g, '\n    ') : text)));
+                }
+                return bytes;
             };
             for (const [machineType, models] of expansions) {
-                const body = Object.entries(models)
-                    .map(([name, props]) => indent
-                    ? `\n    ${JSON.stringify(name)}: ${json(props).replace(/\n/g, '\n    ')}`
-                    : `${JSON.stringify(name)}:${json(props)}`)
-                    .join(',');
-                await write(`${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{${body}${indent ? '\n  ' : ''}}`);
+                const parts = [
+                    Buffer.from(`${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{`),
+                ];
+                let separator = '';
+                for (const [name, props] of Object.entries(models)) {
+                    parts.push(Buffer.from(`${separator}${indent ? '\n    ' : ''}${JSON.stringify(name)}:${indent ? ' ' : ''}`), json(props));
+                    separator = ',';
+                }
+                parts.push(Buffer.from(`${indent ? '\n  ' : ''}}`));
+                await write(parts);
                 first = false;
             }
             await write(`${indent ? '\n' : ''}}\n`);
             await file?.close();
             return EXIT_OK;
+        }
+        case 'verify': {
+            const accel = values.accel ?? 'tcg';
+            if (accel !== 'tcg' && accel !== 'kvm')
+                throw new UsageError(`verify: --accel ${accel} is not one of tcg, kvm`);
+            const seconds = values.timeout === undefined ? undefined : Number(values.timeout);
+            if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0))
+                throw new UsageError(`--timeout ${values.timeout} is not a positive number of seconds`);
+            const config = values.config ? await configFrom(fsSource('.'), values) : undefined;
+            const { report } = await verifyBinaries({
+                base: need(values, 'base-binary', 'verify'),
+                head: need(values, 'head-binary', 'verify'),
+                machines: values.machine,
+                models: values.model,
+                accel,
+                timeoutMs: seconds === undefined ? undefined : seconds * 1000,
+                failOn: failOnOf(values, config),
+                waivers: config?.waivers,
+                ignoreModels: config?.ignoreModels,
+            });
+            return emitReports([report], values);
         }
         case 'export': {
             const root = workingTreeRoot(values);
@@ -476,6 +588,12 @@ async function main(argv) {
         default:
             throw new UsageError(`unknown command ${command}`);
     }
+}
+/** A flag that `command` takes at most once. */
+function single(given, name, command) {
+    if (given && given.length > 1)
+        throw new UsageError(`${command} takes --${name} once`);
+    return given?.[0];
 }
 function checkCommand(command) {
     if (!Object.hasOwn(COMMANDS, command))
@@ -503,6 +621,10 @@ async function run(argv) {
         return await main(argv);
     }
     catch (err) {
+        if (err instanceof QemuBinaryError) {
+            process.stderr.write(`cpu-model-guard: ${err.message}\n`);
+            return EXIT_BINARY_ERROR;
+        }
         if (err instanceof InputError) {
             process.stderr.write(`cpu-model-guard: ${err.describe()}\n`);
             return EXIT_INPUT_ERROR;

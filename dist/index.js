@@ -20,7 +20,7 @@ import require$$0$4 from 'node:util';
 import require$$7 from 'node:querystring';
 import require$$8 from 'node:events';
 import require$$0$5 from 'node:diagnostics_channel';
-import { c as commonjsGlobal, p as parseFingerprintMarker, r as renderFindingComment, a as renderMarkdownSummary, b as codeSpan, e as escapeMarkdown, f as fingerprintMarker, C as CLASS_ORDER, G as GitRepository, I as InputError, U as UsageError, d as parseCatalogSpec, E as EXIT_INPUT_ERROR, g as EXIT_INTERNAL_ERROR, h as checkRevisions, i as auditRevision, o as overallResult, j as renderReports, J as JOB_SUMMARY_MAX_BYTES, k as EXIT_FINDINGS, l as EXIT_OK, m as loadConfig, n as catalogsToCheck, w as writeReportFile } from './shared-revisions.js';
+import { c as commonjsGlobal, U as UsageError, p as parseFingerprintMarker, r as renderFindingComment, a as renderMarkdownSummary, b as codeSpan, e as escapeMarkdown, f as fingerprintMarker, C as CLASS_ORDER, G as GitRepository, I as InputError, d as parseCatalogSpec, E as EXIT_INPUT_ERROR, g as EXIT_INTERNAL_ERROR, h as checkRevisions, i as auditRevision, v as verifyBinaries, o as overallResult, j as renderReports, J as JOB_SUMMARY_MAX_BYTES, k as EXIT_FINDINGS, l as EXIT_OK, m as loadConfig, n as catalogsToCheck, w as writeReportFile } from './shared-verify-binaries.js';
 import require$$5 from 'node:tls';
 import require$$1$2 from 'node:zlib';
 import require$$5$1 from 'node:perf_hooks';
@@ -33,14 +33,15 @@ import require$$1$5 from 'node:dns';
 import require$$5$3 from 'string_decoder';
 import 'child_process';
 import 'timers';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import 'node:crypto';
-import 'process';
-import 'buffer';
+import { readFile } from 'node:fs/promises';
 import 'node:fs';
 import 'tty';
 import 'node:child_process';
+import 'node:os';
+import 'node:crypto';
+import 'process';
+import 'buffer';
 
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -29101,6 +29102,16 @@ function actionsRunner(env = process.env) {
     };
 }
 
+/** The webhook payload the runner writes for the job (GITHUB_EVENT_PATH), as an object. */
+async function readEventPayload(file) {
+    try {
+        return JSON.parse(await readFile(file, 'utf8'));
+    }
+    catch (err) {
+        throw new UsageError(`cannot read the event payload ${file}: ${err.message}`, { path: file });
+    }
+}
+
 /**
  * Parses a unified diff format patch into a structured patch object.
  *
@@ -35020,15 +35031,56 @@ class BudgetSpent extends Error {
         this.totalSeconds = totalSeconds;
     }
 }
-/** A success status whose body is not the JSON GitHub sends (a truncated answer, a proxy's page). */
+/**
+ * A success status whose body is not what GitHub sends: not JSON (a truncated answer, a proxy's
+ * page), or JSON of another shape (a proxy's or a stub's answer, an API that changed).
+ */
 class UnreadableAnswer extends Error {
     request;
     answeredStatus;
-    constructor(request, answeredStatus) {
-        super(`GitHub's answer to ${request} (status ${answeredStatus}) is not JSON`);
+    shape;
+    constructor(request, answeredStatus, 
+    /** What is wrong with a JSON answer; unset when it is not JSON at all. */
+    shape) {
+        super(`GitHub's answer to ${request} (status ${answeredStatus}) ${shape ? `is not the answer GitHub sends: ${shape}` : 'is not JSON'}`);
         this.request = request;
         this.answeredStatus = answeredStatus;
+        this.shape = shape;
     }
+}
+const isRecord = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+/**
+ * What is wrong with a JSON answer, by the conventions every answer the action reads follows:
+ * an object or a list of objects, each with a numeric `id`, text or null for `body`, an object
+ * or null for `user`. Reading past a wrong shape would fail later as a bug of the action.
+ */
+function shapeProblem(method, url, data) {
+    const item = (v, what) => {
+        if (!isRecord(v))
+            return `${what} is ${v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v}, not an object`;
+        if (typeof v['id'] !== 'number')
+            return `${what} has no numeric id`;
+        if (v['body'] !== undefined && v['body'] !== null && typeof v['body'] !== 'string')
+            return `the body of ${what} is not text`;
+        if (v['user'] !== undefined && v['user'] !== null && !isRecord(v['user']))
+            return `the user of ${what} is not an object`;
+        return undefined;
+    };
+    if (Array.isArray(data)) {
+        for (let i = 0; i < data.length; i++) {
+            const wrong = item(data[i], `item ${i + 1} of the list`);
+            if (wrong)
+                return wrong;
+        }
+        return undefined;
+    }
+    // The lists the action reads (reviews, review and issue comments, labels) are lists.
+    if (method === 'GET' && /\/(?:reviews|comments|labels)(?:\?|$)/.test(url))
+        return `the answer is ${data === null ? 'null' : typeof data}, not a list`;
+    if (!isRecord(data))
+        return `the answer is ${data === null ? 'null' : typeof data}, not an object`;
+    // Answers to writes are the object written; answers to reads may be other records (a comparison).
+    return method === 'GET' ? undefined : item(data, 'the answer');
 }
 /** The HTTP status of an Octokit request error, or undefined for anything else. */
 function httpStatus(err) {
@@ -35105,8 +35157,13 @@ function createGitHubClient(token, options) {
                     signal: AbortSignal.timeout(Math.min(REQUEST_TIMEOUT_MS, budget.remainingMs)),
                 };
                 const response = await request(endpoint);
-                if (response.status !== 204 && response.status !== 205 && typeof response.data === 'string')
-                    throw new UnreadableAnswer(name, response.status);
+                if (response.status !== 204 && response.status !== 205) {
+                    if (typeof response.data === 'string')
+                        throw new UnreadableAnswer(name, response.status);
+                    const wrong = shapeProblem(endpoint.method ?? 'GET', endpoint.url ?? '', response.data);
+                    if (wrong)
+                        throw new UnreadableAnswer(name, response.status, wrong);
+                }
                 return response;
             }
             catch (err) {
@@ -35145,7 +35202,7 @@ function describeApiFailure(err, notFound) {
     if (err instanceof BudgetSpent)
         return `${err.message[0].toUpperCase()}${err.message.slice(1)}: nothing more is posted (raise api-time-budget if GitHub is slow).`;
     if (err instanceof UnreadableAnswer)
-        return `${err.message} (a truncated answer, or a proxy's page?): nothing more is posted; re-run the job.`;
+        return `${err.message} (${err.shape ? 'a proxy or a stub in front of the API?' : "a truncated answer, or a proxy's page?"}): nothing more is posted; re-run the job.`;
     const e = err;
     const name = requestName(e.request ?? {});
     const status = httpStatus(err);
@@ -35273,6 +35330,10 @@ class ReadOnlyToken extends Error {
         super(`the token cannot write to this repository (${operation} answered 403)`);
         this.operation = operation;
     }
+}
+/** A review comment left on a line that a later push changed: GitHub gives it no current line. */
+function isOutdated(comment) {
+    return comment.line === null || comment.line === undefined;
 }
 /** What became of a creating request's answer, for the log. */
 function lostAnswer(err) {
@@ -35422,7 +35483,9 @@ class Reviewer {
             pull_number: pullNumber,
             per_page: 100,
         });
-        const alreadyShown = new Set(ours.map((o) => o.fingerprint));
+        // A comment whose line a later push changed is outdated (no current line): GitHub folds it
+        // away, so the finding is shown again at its line now.
+        const alreadyShown = new Set(ours.filter((o) => !isOutdated(o.comment)).map((o) => o.fingerprint));
         for (const r of reviews)
             if (r.state !== 'PENDING')
                 for (const fp of fingerprintsIn(r.body ?? ''))
@@ -35486,11 +35549,18 @@ class Reviewer {
                 }
             }
         }
-        for (const { comment, fingerprint } of planned.ours) {
-            if (planned.current.has(fingerprint))
+        // Overlapping runs may each have posted a finding: the oldest current comment stays.
+        const shown = new Set();
+        for (const { comment, fingerprint } of [...planned.ours].sort((a, b) => a.comment.id - b.comment.id)) {
+            const replaced = planned.current.has(fingerprint) && isOutdated(comment);
+            const duplicate = planned.current.has(fingerprint) && !replaced && shown.has(fingerprint);
+            if (planned.current.has(fingerprint) && !replaced && !duplicate) {
+                shown.add(fingerprint);
                 continue;
+            }
             if (planned.answered.has(comment.id)) {
-                outcome.keptWithReplies.push({ fingerprint, url: comment.html_url });
+                if (!replaced && !duplicate)
+                    outcome.keptWithReplies.push({ fingerprint, url: comment.html_url });
                 continue;
             }
             await this.write('deleting an outdated review comment', () => this.client.rest.pulls.deleteReviewComment({ owner, repo, comment_id: comment.id }));
@@ -36075,14 +36145,24 @@ function parseInputs(read) {
     if (!/^\d+(\.\d+)?$/.test(budgetRaw || '0') || !(apiTimeBudgetSeconds > 0)) {
         throw new UsageError(`input api-time-budget is "${budgetRaw}", which is not a number of seconds above 0`, undefined, `give api-time-budget in seconds, e.g. ${DEFAULT_API_BUDGET_SECONDS}`);
     }
+    const baseBinary = optional(read, 'base-binary');
+    const headBinary = optional(read, 'head-binary');
+    if ((baseBinary === undefined) !== (headBinary === undefined)) {
+        throw new UsageError(`input ${baseBinary === undefined ? 'head-binary' : 'base-binary'} is set without ${baseBinary === undefined ? 'base-binary' : 'head-binary'}`, undefined, 'verify compares two QEMU binaries: set both base-binary and head-binary');
+    }
     return {
         githubToken,
+        ...(baseBinary !== undefined ? { baseBinary, headBinary } : {}),
         catalog: catalogRaw === undefined ? undefined : parseCatalogSpec(catalogRaw, 'input catalog'),
         base: revision(read, 'base'),
         head: revision(read, 'head'),
         failOn: read('fail-on') === '' ? undefined : oneOf(read, 'fail-on', FAIL_ON, 'type-2'),
+        failOnReview: read('fail-on-review') === ''
+            ? undefined
+            : oneOf(read, 'fail-on-review', ['true', 'false'], 'false') === 'true',
         comment: oneOf(read, 'comment', COMMENT_MODES, 'review'),
         releaseRef: revision(read, 'release-ref'),
+        config: repoRelativePath(read, 'config'),
         jsonReport: repoRelativePath(read, 'json-report'),
         sarifReport: repoRelativePath(read, 'sarif-report'),
         statusContext,
@@ -36095,17 +36175,7 @@ function parseInputs(read) {
 const SUMMARY_RESERVE_BYTES = 8 * 1024;
 async function runContext(env) {
     const eventName = env.GITHUB_EVENT_NAME ?? '';
-    let payload = {};
-    if (env.GITHUB_EVENT_PATH) {
-        try {
-            payload = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, 'utf8'));
-        }
-        catch (err) {
-            throw new UsageError(`cannot read the event payload ${env.GITHUB_EVENT_PATH}: ${err.message}`, {
-                path: env.GITHUB_EVENT_PATH,
-            });
-        }
-    }
+    const payload = env.GITHUB_EVENT_PATH ? await readEventPayload(env.GITHUB_EVENT_PATH) : {};
     const repository = env.GITHUB_REPOSITORY ?? '';
     if (!/^[^/]+\/[^/]+$/.test(repository)) {
         throw new UsageError('GITHUB_REPOSITORY is not set to owner/name', undefined, 'run the action inside a GitHub Actions job');
@@ -36154,8 +36224,19 @@ async function prepare(io, inputs, ctx, checkout, client) {
         }
     }
     // The configuration comes from the baseline: a pull request must not configure (or waive) its own check.
-    const config = await loadConfig(await checkout.repo.source(baselineSha ?? headSha));
-    const catalogs = await catalogsToCheck(await checkout.repo.source(headSha), config, inputs.catalog);
+    const config = await loadConfig(await checkout.repo.source(baselineSha ?? headSha), inputs.config, inputs.config !== undefined);
+    let catalogs;
+    try {
+        catalogs = await catalogsToCheck(await checkout.repo.source(headSha), config, inputs.catalog);
+    }
+    catch (err) {
+        // With two binaries to verify, a repository without a catalog (a platform that bumps its
+        // QEMU package) runs verify alone.
+        if (!(inputs.baseBinary && !inputs.catalog && err instanceof UsageError))
+            throw err;
+        io.info(`No catalog to check (${err.message}): verifying the two QEMU binaries only.`);
+        catalogs = [];
+    }
     return { plan, headSha, baselineSha, config, catalogs };
 }
 /**
@@ -36229,6 +36310,8 @@ async function run(io) {
     }
     const engineOptions = {
         failOn: inputs.failOn ?? config.failOn ?? 'type-2',
+        failOnReview: inputs.failOnReview ?? config.failOnReview,
+        cpuidFunctions: config.cpuidFunctions,
         waivers,
         ignoreModels: config.ignoreModels,
         hostRequirements: config.hostRequirements,
@@ -36246,6 +36329,16 @@ async function run(io) {
                 releaseRef,
             })
             : await auditRevision({ ...engineOptions, catalog, repoDir: workspace, ref: headSha }));
+    }
+    if (inputs.baseBinary && inputs.headBinary) {
+        const binary = (p) => (p.includes('/') ? path.resolve(workspace, p) : p);
+        io.info(`Verifying ${inputs.headBinary} against ${inputs.baseBinary}`);
+        const { report } = await verifyBinaries({
+            ...engineOptions,
+            base: binary(inputs.baseBinary),
+            head: binary(inputs.headBinary),
+        });
+        reports.push(report);
     }
     const overall = overallResult(reports);
     const docs = ruleDocsUrl(io.env);
@@ -36310,6 +36403,9 @@ async function run(io) {
     const summaryLines = reports.map((report) => renderMarkdownSummary(report, {
         maxBytes: Math.floor((JOB_SUMMARY_MAX_BYTES - SUMMARY_RESERVE_BYTES) / reports.length),
         ruleDocsUrl: docs,
+        ...(io.env.GITHUB_REPOSITORY
+            ? { repositoryUrl: `${io.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${io.env.GITHUB_REPOSITORY}` }
+            : {}),
     }));
     const trailer = [`_${plan.why}._`];
     if (published?.readOnly)
