@@ -11,9 +11,10 @@
  *
  * A measured expansion difference is explained by a static finding of the same property on a
  * shared pair; a measured CPUID difference by a static finding confirmed on a shared pair (the
- * expansion property it names moved the bits).
+ * expansion property it names moved the bits). An unexplained CPUID difference that an
+ * unexplained expansion change accounts for on every one of its pairs is folded into that one.
  */
-import type { Finding } from '../report/finding.js';
+import { CLASS_ORDER, type Finding } from '../report/finding.js';
 import type { BinarySnapshot } from '../verify/snapshot.js';
 import { fingerprint } from './machine-catalog.js';
 
@@ -97,6 +98,7 @@ export function joinMeasured(input: MeasuredJoinInput): MeasuredJoin {
   const hunk = input.findings.find(isCodeHunk);
   const inScope = new Set(input.machineTypes);
   let outOfScope = 0;
+  const unexplained: Finding[] = [];
   for (const f of input.measured) {
     const machineTypes = f.machineTypes.filter((t) => inScope.has(t));
     if (!machineTypes.length) {
@@ -104,7 +106,32 @@ export function joinMeasured(input: MeasuredJoinInput): MeasuredJoin {
       continue;
     }
     const g = { ...f, machineTypes };
-    if (explained(g)) continue;
+    if (!explained(g)) unexplained.push(g);
+  }
+  // A CPUID difference whose every pair also shows one unexplained expansion property change
+  // is that change as the guest reads it: one cause, one finding.
+  const seenAs = new Map<Finding, string[]>();
+  const folded = new Set<Finding>();
+  for (const u of unexplained.filter(isCpuid)) {
+    const pairs = pairsOf(u, base);
+    const cause = unexplained.find(
+      (e) =>
+        !isCpuid(e) &&
+        e.property !== undefined &&
+        // Never folded into a milder finding: a knob only one binary has is safe, what it moves is not.
+        CLASS_ORDER.indexOf(e.class) <= CLASS_ORDER.indexOf(u.class) &&
+        pairs.every(
+          ([t, m]) => e.machineTypes.includes(t) && e.models.includes(m) && measuredChange(t, m, e.property!),
+        ),
+    );
+    if (!cause || !pairs.length) continue;
+    seenAs.set(cause, [...(seenAs.get(cause) ?? []), ...propertiesOf(u)]);
+    folded.add(u);
+  }
+  for (const f of unexplained) {
+    if (folded.has(f)) continue;
+    const machineTypes = f.machineTypes;
+    const guest = seenAs.get(f);
     const where = hunk
       ? ` The catalog's tables do not say it; the pull request's change to ${hunk.title.replace(/\(\).*$/, '()')} (${hunk.location.path}:${hunk.location.line}) is where guest CPUID is computed.`
       : " The catalog's tables do not say it, and the pull request changes no function that computes guest CPUID.";
@@ -112,7 +139,7 @@ export function joinMeasured(input: MeasuredJoinInput): MeasuredJoin {
       rule: 'measured-unexplained',
       class: f.class,
       title: `Measured, not in the catalog: ${f.title}`,
-      message: `${f.message}${where}`,
+      message: `${f.message}${guest ? ` The guest reads it as: ${guest.join(', ')}.` : ''}${where}`,
       models: f.models,
       machineTypes,
       ...(f.property !== undefined ? { property: f.property } : {}),
