@@ -134,6 +134,34 @@ describe('check joined with two real binaries', () => {
     }
   }, 300_000);
 
+  test('binaries that do not carry the change: the static finding says they do not show it', async () => {
+    const same = await verifyBinaries({
+      base: 'qemu-system-x86_64',
+      head: 'qemu-system-x86_64',
+      machines: MACHINES,
+      models: MODELS,
+      failOn: 'type-2',
+    });
+    expect(same.report.findings).toEqual([]);
+    const head = repo.branch('avx512f-unbuilt', base, (r) => addAvx512fToHaswell(r, CPU_C));
+    const checked = await checkRevisions({
+      repoDir: repo.dir,
+      base,
+      head,
+      catalog: { format: 'qemu-x86', path: '.' },
+      failOn: 'type-2',
+    });
+    const report = joinBinaries(checked, same, { failOn: 'type-2' });
+    const f = report.findings.find((x) => x.property === 'avx512f')!;
+    expect(f.confirmedBy).toBeUndefined();
+    // Haswell and Haswell-v4 on the two machine types: the pairs of the finding both binaries compare.
+    expect(f.message).toMatch(
+      /The two binaries do not show it: avx512f expands the same in both on the 4 pair\(s\)/,
+    );
+    expect(report.findings.filter((x) => x.rule === 'measured-unexplained')).toEqual([]);
+    expect(report.result).toBe('fail');
+  }, 300_000);
+
   test('the CLI: check --base-binary --head-binary, JSON valid against the schema', async () => {
     const head = repo.branch('cli-avx512f', base, (r) => addAvx512fToHaswell(r, CPU_C));
     const out = path.join(dir, 'report.json');
