@@ -4,6 +4,7 @@ import { overrideHostRequirements } from './catalog/host-requirements.js';
 import type { Accel, Catalog, EffectiveModel, HostRequirementKind } from './catalog/model.js';
 import { checkCompatReferences, classifyCpuidCode } from './classify/cpuid-code.js';
 import { classifyLibvirt } from './classify/libvirt.js';
+import { joinMeasured } from './classify/measured.js';
 import { headLineOf } from './diff/line-anchor.js';
 import { classifyMachineCatalog, fingerprint } from './classify/machine-catalog.js';
 import { auditMachineCatalog } from './classify/audit.js';
@@ -25,6 +26,7 @@ import {
 } from './report/finding.js';
 import { subdirSource, type CatalogSource } from './source/catalog-source.js';
 import { ReadCache } from './source/read-cache.js';
+import type { BinarySnapshot } from './verify/snapshot.js';
 
 /**
  * The engine: reads catalogs through `CatalogSource`, compares them and returns a report.
@@ -406,6 +408,42 @@ export async function check(req: CheckRequest): Promise<Report> {
     release: { ref: req.release.ref, commit: req.release.commit, explanation: req.release.explanation },
     notes,
   });
+}
+
+/**
+ * A check's report joined with what two QEMU binaries measure (`verify` of the same change):
+ * static findings the binaries confirm say so, and measured differences no static finding
+ * explains become findings of their own.
+ */
+export function joinBinaries(
+  checked: Report,
+  measured: { report: Report; base: BinarySnapshot; head: BinarySnapshot },
+  options: EngineOptions,
+): Report {
+  const joined = joinMeasured({
+    findings: checked.findings,
+    measured: measured.report.findings,
+    base: measured.base,
+    head: measured.head,
+    machineTypes: checked.machineTypes ?? [],
+  });
+  const notes: ReportNote[] = [
+    ...checked.notes,
+    {
+      kind: 'info',
+      message: `joined with ${measured.head.binary} (${measured.head.version}) against ${measured.base.binary} (${measured.base.version}): ${measured.report.findings.length} measured finding(s)${joined.outOfScope ? `, ${joined.outOfScope} of them on machine types this catalog does not have` : ''}`,
+    },
+    ...measured.report.notes,
+  ];
+  const report = finish(
+    joined.findings.map((f) => ({ ...f, verdict: 'pass' as const })),
+    options,
+    { ...checked, notes: [] },
+  );
+  // finish speaks again of ignored models and expired waivers the check already noted.
+  const seen = new Set<string>();
+  report.notes = [...notes, ...report.notes].filter((n) => !seen.has(n.message) && !!seen.add(n.message));
+  return report;
 }
 
 /**

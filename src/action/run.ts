@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadConfig, type GuardConfig } from '../config/config.js';
-import type { CatalogSpec } from '../engine.js';
+import { joinBinaries, type CatalogSpec } from '../engine.js';
 import {
   EXIT_FINDINGS,
   EXIT_INPUT_ERROR,
@@ -237,12 +237,15 @@ async function run(io: RunnerIO): Promise<number> {
   if (inputs.baseBinary && inputs.headBinary) {
     const binary = (p: string) => (p.includes('/') ? path.resolve(workspace, p) : p);
     io.info(`Verifying ${inputs.headBinary} against ${inputs.baseBinary}`);
-    const { report } = await verifyBinaries({
+    const measured = await verifyBinaries({
       ...engineOptions,
       base: binary(inputs.baseBinary),
       head: binary(inputs.headBinary),
     });
-    reports.push(report);
+    // Beside a catalog check, what the binaries measure is joined with each catalog's findings.
+    if (plan.mode === 'check' && reports.length)
+      reports.splice(0, reports.length, ...reports.map((r) => joinBinaries(r, measured, engineOptions)));
+    else reports.push(measured.report);
   }
   const overall = overallResult(reports);
 

@@ -4,6 +4,7 @@ import { loadConfig, type GuardConfig } from '../config/config.js';
 import {
   audit,
   expandEach,
+  joinBinaries,
   parseCatalogSpec,
   readMachineCatalog,
   TOOL,
@@ -28,7 +29,7 @@ import { GitRepository } from '../source/git-source.js';
 import { fsSource } from '../source/fs-source.js';
 import { QemuBinaryError } from '../source/qemu-binary.js';
 import { openReportFile, writeReportFile } from '../source/report-file.js';
-import { verifyBinaries } from '../source/verify-binaries.js';
+import { verifyBinaries, type VerifyOptions } from '../source/verify-binaries.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
 import { commitProgress } from './progress.js';
 
@@ -87,18 +88,18 @@ const FLAGS = {
     type: 'string',
     multiple: true,
     value: 'NAME',
-    help: 'only this machine type (or its alias: q35, pc); verify: a glob, repeatable (default pc-*)',
+    help: 'only this machine type (or its alias: q35, pc); verify, check with binaries: a glob, repeatable (default pc-*)',
   },
   model: {
     type: 'string',
     multiple: true,
     value: 'NAME',
-    help: 'only this model name; verify: a glob, repeatable (default every model but host, max, base)',
+    help: 'only this model name; verify, check with binaries: a glob, repeatable (default every model but host, max, base)',
   },
   accel: {
     type: 'string',
     value: 'ACCEL',
-    help: 'kvm, tcg or none (default kvm); verify: tcg (default) or kvm',
+    help: 'kvm, tcg or none (default kvm); verify, check with binaries: tcg (default) or kvm',
   },
   'base-binary': {
     type: 'string',
@@ -137,6 +138,12 @@ const COMMANDS: Record<string, { summary: string; usage: string; flags: FlagName
       'config',
       'output',
       'color',
+      'base-binary',
+      'head-binary',
+      'machine',
+      'model',
+      'accel',
+      'timeout',
     ],
   },
   audit: {
@@ -333,6 +340,23 @@ export async function main(argv: string[]): Promise<number> {
       const config = await configFrom(await repo.source(base), values);
       const failOn = failOnOf(values, config);
       const reports: Report[] = [];
+      const withBinaries = values['base-binary'] !== undefined || values['head-binary'] !== undefined;
+      for (const flag of ['machine', 'model', 'accel', 'timeout'] as const)
+        if (!withBinaries && values[flag] !== undefined)
+          throw new UsageError(
+            `check takes --${flag} only with --base-binary and --head-binary`,
+            undefined,
+            'it selects what the two binaries are measured on',
+          );
+      // With both binaries, what they measure is joined with every catalog's findings.
+      const measured = withBinaries
+        ? await verifyBinaries({
+            ...verifyFlags(values, 'check'),
+            failOn,
+            waivers: config.waivers,
+            ignoreModels: config.ignoreModels,
+          })
+        : undefined;
       const progress = commitProgress(process.stderr);
       for (const catalog of await catalogsToCheck(
         await repo.source(head),
@@ -354,7 +378,18 @@ export async function main(argv: string[]): Promise<number> {
             ignoreModels: config.ignoreModels,
             hostRequirements: config.hostRequirements,
             onCommit: progress.step,
-          }).finally(progress.done),
+          })
+            .then((r) =>
+              measured
+                ? joinBinaries(r, measured, {
+                    failOn,
+                    failOnReview: values['fail-on-review'] ?? config.failOnReview,
+                    waivers: config.waivers,
+                    ignoreModels: config.ignoreModels,
+                  })
+                : r,
+            )
+            .finally(progress.done),
         );
       }
       return emitReports(reports, values);
@@ -454,20 +489,9 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_OK;
     }
     case 'verify': {
-      const accel = values.accel ?? 'tcg';
-      if (accel !== 'tcg' && accel !== 'kvm')
-        throw new UsageError(`verify: --accel ${accel} is not one of tcg, kvm`);
-      const seconds = values.timeout === undefined ? undefined : Number(values.timeout);
-      if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0))
-        throw new UsageError(`--timeout ${values.timeout} is not a positive number of seconds`);
       const config = values.config ? await configFrom(fsSource('.'), values) : undefined;
       const { report } = await verifyBinaries({
-        base: need(values, 'base-binary', 'verify'),
-        head: need(values, 'head-binary', 'verify'),
-        machines: values.machine,
-        models: values.model,
-        accel,
-        timeoutMs: seconds === undefined ? undefined : seconds * 1000,
+        ...verifyFlags(values, 'verify'),
         failOn: failOnOf(values, config),
         waivers: config?.waivers,
         ignoreModels: config?.ignoreModels,
@@ -488,6 +512,27 @@ export async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command ${command}`);
   }
+}
+
+/** The binaries and their selection, for `verify` and for `check` with binaries. */
+function verifyFlags(
+  values: Values,
+  command: string,
+): Pick<VerifyOptions, 'base' | 'head' | 'machines' | 'models' | 'accel' | 'timeoutMs'> {
+  const accel = values.accel ?? 'tcg';
+  if (accel !== 'tcg' && accel !== 'kvm')
+    throw new UsageError(`${command}: --accel ${accel} is not one of tcg, kvm`);
+  const seconds = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0))
+    throw new UsageError(`--timeout ${values.timeout} is not a positive number of seconds`);
+  return {
+    base: need(values, 'base-binary', command),
+    head: need(values, 'head-binary', command),
+    machines: values.machine,
+    models: values.model,
+    accel,
+    timeoutMs: seconds === undefined ? undefined : seconds * 1000,
+  };
 }
 
 /** A flag that `command` takes at most once. */

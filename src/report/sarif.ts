@@ -163,6 +163,16 @@ export const RULES: readonly RuleDescription[] = [
     description: 'Domains that name the model can no longer be defined or started. Keep the model.',
   },
   {
+    id: 'measured-unexplained',
+    class: 'new-model-required',
+    summary: 'Two QEMU binaries give guests something no catalog finding explains',
+    description:
+      'check with base and head binaries measured a difference (expansion, alias or CPUID) on machine ' +
+      'types the catalog has, and no static finding of the same property and pair explains it: code, ' +
+      'not the tables, changed what guests get. It carries the class verify gives the difference ' +
+      '(type-2 for host growth between machine types, safe for a knob only one binary has).',
+  },
+  {
     id: 'cpuid-code-ungated',
     class: 'new-model-required',
     review: true,
