@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadConfig, type GuardConfig } from '../config/config.js';
-import { joinBinaries, type CatalogSpec } from '../engine.js';
+import { joinBinaries, type CatalogSpec, type EngineOptions } from '../engine.js';
 import {
   EXIT_FINDINGS,
   EXIT_INPUT_ERROR,
@@ -52,7 +52,7 @@ async function runContext(env: NodeJS.ProcessEnv): Promise<RunContext> {
   return { eventName, payload, sha: env.GITHUB_SHA ?? '', ref: env.GITHUB_REF ?? '', repository };
 }
 
-/** A QEMU tree or a libvirt checkout at the repository root is recognised by its files. */
+/** The rules' documentation in the action's own repository, at the ref the workflow uses. */
 function ruleDocsUrl(env: NodeJS.ProcessEnv): string | undefined {
   const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
   const repo = env.GITHUB_ACTION_REPOSITORY;
@@ -152,7 +152,32 @@ export async function runAction(io: RunnerIO): Promise<number> {
   }
 }
 
+/** Everything a run decides before it reads a catalog: inputs, event, commits, configuration, client. */
+interface RunSettings extends Prepared {
+  inputs: ActionInputs;
+  workspace: string;
+  checkout: Checkout;
+  owner: string;
+  repo: string;
+  client?: GitHubClient;
+  reviewer?: Reviewer;
+  engineOptions: EngineOptions;
+  releaseRef?: string;
+}
+
+/** Why nothing more is asked of GitHub: a failure that every later request would meet too. */
+interface ApiFailure {
+  line: string;
+  status?: number;
+}
+
 async function run(io: RunnerIO): Promise<number> {
+  const { settings, apiFailure } = await runSettings(io);
+  const reports = await runChecks(io, settings);
+  return publish(io, settings, reports, apiFailure);
+}
+
+async function runSettings(io: RunnerIO): Promise<{ settings: RunSettings; apiFailure?: ApiFailure }> {
   const inputs = parseInputs(io.input);
   const ctx = await runContext(io.env);
   const workspace = path.resolve(io.env.GITHUB_WORKSPACE ?? process.cwd());
@@ -174,33 +199,15 @@ async function run(io: RunnerIO): Promise<number> {
     : undefined;
   if (!client) io.info('No github-token: the findings go to annotations and the job summary only.');
 
-  const { plan, headSha, baselineSha, config, catalogs } = await prepare(io, inputs, ctx, checkout, client);
+  const prepared = await prepare(io, inputs, ctx, checkout, client);
+  const { plan, headSha, config } = prepared;
   const pr = plan.pullRequest;
   const reviewer =
     client && pr ? new Reviewer(client, { owner, repo, pullNumber: pr.number, headSha }, io.info) : undefined;
 
-  const waivers: Waiver[] = [...config.waivers];
-  /** Why nothing more is asked of GitHub: a failure that every later request would meet too. */
-  let apiFailure: { line: string; status?: number } | undefined;
-  if (reviewer) {
-    const labels = await reviewer.liveLabels().catch((err: unknown) => {
-      if (!isApiFailure(err)) throw err;
-      const line = describeApiFailure(err, reviewer.notFoundAdvice());
-      io.info(`Cannot read the pull request's labels, so no label waiver applies. ${line}`);
-      const status = httpStatus(err);
-      if (status === 401 || status === 404) apiFailure = { line, status };
-      return [] as string[];
-    });
-    if (labels.includes(inputs.waiveLabel)) {
-      io.info(`The pull request carries ${inputs.waiveLabel}: type-2 findings are reported as waived.`);
-      waivers.push({
-        rule: 'machine-type-host-requirement',
-        models: ['*'],
-        reason: `the pull request carries the label ${inputs.waiveLabel}`,
-        source: `pull request label ${inputs.waiveLabel}`,
-      });
-    }
-  }
+  const { waivers, apiFailure } = reviewer
+    ? await labelWaivers(io, reviewer, inputs.waiveLabel, config.waivers)
+    : { waivers: [...config.waivers], apiFailure: undefined };
 
   let releaseRef: string | undefined;
   if (inputs.releaseRef) releaseRef = await checkout.ensure({ ref: inputs.releaseRef }, 'release revision');
@@ -210,7 +217,7 @@ async function run(io: RunnerIO): Promise<number> {
     );
   }
 
-  const engineOptions = {
+  const engineOptions: EngineOptions = {
     failOn: inputs.failOn ?? config.failOn ?? 'type-2',
     failOnReview: inputs.failOnReview ?? config.failOnReview,
     cpuidFunctions: config.cpuidFunctions,
@@ -218,20 +225,68 @@ async function run(io: RunnerIO): Promise<number> {
     ignoreModels: config.ignoreModels,
     hostRequirements: config.hostRequirements,
   };
-  // Every catalog the repository has gets its own report, review and sticky comment.
+  return {
+    settings: {
+      ...prepared,
+      inputs,
+      workspace,
+      checkout,
+      owner,
+      repo,
+      client,
+      reviewer,
+      engineOptions,
+      releaseRef,
+    },
+    apiFailure,
+  };
+}
+
+/** The configuration's waivers, plus one for every type-2 finding when the pull request carries the waive label. */
+async function labelWaivers(
+  io: RunnerIO,
+  reviewer: Reviewer,
+  waiveLabel: string,
+  configured: readonly Waiver[],
+): Promise<{ waivers: Waiver[]; apiFailure?: ApiFailure }> {
+  const waivers: Waiver[] = [...configured];
+  let apiFailure: ApiFailure | undefined;
+  const labels = await reviewer.liveLabels().catch((err: unknown) => {
+    if (!isApiFailure(err)) throw err;
+    const line = describeApiFailure(err, reviewer.notFoundAdvice());
+    io.info(`Cannot read the pull request's labels, so no label waiver applies. ${line}`);
+    const status = httpStatus(err);
+    if (status === 401 || status === 404) apiFailure = { line, status };
+    return [] as string[];
+  });
+  if (labels.includes(waiveLabel)) {
+    io.info(`The pull request carries ${waiveLabel}: type-2 findings are reported as waived.`);
+    waivers.push({
+      rule: 'machine-type-host-requirement',
+      models: ['*'],
+      reason: `the pull request carries the label ${waiveLabel}`,
+      source: `pull request label ${waiveLabel}`,
+    });
+  }
+  return { waivers, apiFailure };
+}
+
+/** One report per catalog the repository has (each gets its own review and sticky comment), then verify's. */
+async function runChecks(io: RunnerIO, s: RunSettings): Promise<Report[]> {
+  const { inputs, plan, workspace, engineOptions } = s;
   const reports: Report[] = [];
-  for (const catalog of catalogs) {
+  for (const catalog of s.catalogs) {
     reports.push(
       plan.mode === 'check'
         ? await checkRevisions({
             ...engineOptions,
             catalog,
             repoDir: workspace,
-            base: baselineSha!,
-            head: headSha,
-            releaseRef,
+            base: s.baselineSha!,
+            head: s.headSha,
+            releaseRef: s.releaseRef,
           })
-        : await auditRevision({ ...engineOptions, catalog, repoDir: workspace, ref: headSha }),
+        : await auditRevision({ ...engineOptions, catalog, repoDir: workspace, ref: s.headSha }),
     );
   }
   if (inputs.baseBinary && inputs.headBinary) {
@@ -247,8 +302,18 @@ async function run(io: RunnerIO): Promise<number> {
       reports.splice(0, reports.length, ...reports.map((r) => joinBinaries(r, measured, engineOptions)));
     else reports.push(measured.report);
   }
-  const overall = overallResult(reports);
+  return reports;
+}
 
+/** Everything a person sees (report files, annotations, review, status, job summary) and the outputs. */
+async function publish(
+  io: RunnerIO,
+  s: RunSettings,
+  reports: Report[],
+  labelFailure: ApiFailure | undefined,
+): Promise<number> {
+  const { inputs } = s;
+  const overall = overallResult(reports);
   const docs = ruleDocsUrl(io.env);
   const outputs: Record<string, string> = {
     result: overall.result,
@@ -260,10 +325,14 @@ async function run(io: RunnerIO): Promise<number> {
     'sarif-report': '',
   };
   if (inputs.jsonReport)
-    outputs['json-report'] = await writeReport(workspace, inputs.jsonReport, renderReports(reports, 'json'));
+    outputs['json-report'] = await writeReport(
+      s.workspace,
+      inputs.jsonReport,
+      renderReports(reports, 'json'),
+    );
   if (inputs.sarifReport) {
     outputs['sarif-report'] = await writeReport(
-      workspace,
+      s.workspace,
       inputs.sarifReport,
       renderReports(reports, 'sarif', { ruleDocsUrl: docs }),
     );
@@ -271,56 +340,103 @@ async function run(io: RunnerIO): Promise<number> {
 
   for (const a of planAnnotations({ findings: reports.flatMap((r) => r.findings) })) io.annotate(a);
 
-  let published: PublishOutcome | undefined;
-  if (reviewer && pr && inputs.comment !== 'none' && plan.mode === 'check' && !apiFailure) {
-    for (const [i, report] of reports.entries()) {
-      const catalog = catalogs[i]!;
-      const diff = parseDiffMap(await checkout.diff(baselineSha!, headSha, catalog.path));
-      const outcome = await reviewer.publish(report, diff, {
-        mode: inputs.comment,
-        ruleDocsUrl: docs,
-        summaryKey: `${catalog.format}:${catalog.path}`,
-      });
-      published = published
-        ? {
-            ...outcome,
-            readOnly: published.readOnly || outcome.readOnly,
-            movedToBody: (published.movedToBody ?? 0) + (outcome.movedToBody ?? 0),
-          }
-        : outcome;
-      if (outcome.failure) apiFailure = { line: outcome.failure, status: outcome.failureStatus };
-      if (outcome.readOnly || outcome.failure) break;
-    }
-  }
-  let statusNote: string | undefined;
+  const { published, apiFailure } = await publishReviews(s, reports, docs, labelFailure);
   // A 404 on the pull request says nothing about the commit: its status is still set.
-  if (client && inputs.statusContext && !published?.readOnly && (!apiFailure || apiFailure.status === 404)) {
-    try {
-      await setCommitStatus(
-        client,
-        { owner, repo, sha: headSha },
-        inputs.statusContext,
-        overall,
-        runUrl(io.env),
-      );
-    } catch (err) {
-      if (err instanceof ReadOnlyToken) {
-        statusNote = `The commit status ${inputs.statusContext} could not be set: the token cannot write statuses (give the job statuses: write).`;
-      } else if (isApiFailure(err)) {
-        statusNote = `The commit status ${inputs.statusContext} could not be set. ${describeApiFailure(err, `the commit ${headSha.slice(0, 12)} is not in ${owner}/${repo}`)}`;
-      } else {
-        throw err;
-      }
-      io.info(statusNote);
-    }
-  }
+  const statusNote =
+    s.client && inputs.statusContext && !published?.readOnly && (!apiFailure || apiFailure.status === 404)
+      ? await publishStatus(io, s, s.client, inputs.statusContext, overall)
+      : undefined;
 
+  await io.appendSummary(jobSummary(io.env, s.plan, reports, docs, published, apiFailure, statusNote));
+
+  for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
+
+  if (overall.result === 'fail') {
+    const c = overall.counts;
+    io.setFailed(
+      `cpu-model-guard: the change fails the check (fail-on ${s.engineOptions.failOn}): ${c['new-model-required']} new-model-required, ${c['type-2']} type-2 finding(s). See the annotations and the job summary.`,
+    );
+    return EXIT_FINDINGS;
+  }
+  io.info(`cpu-model-guard: pass (${overall.counts.safe} safe, ${overall.counts.waived} waived).`);
+  return EXIT_OK;
+}
+
+/** One review and sticky comment per catalog; stops at the first that GitHub refuses. */
+async function publishReviews(
+  s: RunSettings,
+  reports: Report[],
+  docs: string | undefined,
+  labelFailure: ApiFailure | undefined,
+): Promise<{ published?: PublishOutcome; apiFailure?: ApiFailure }> {
+  let apiFailure = labelFailure;
+  let published: PublishOutcome | undefined;
+  const { reviewer, inputs } = s;
+  if (!reviewer || !s.plan.pullRequest || inputs.comment === 'none' || s.plan.mode !== 'check' || apiFailure)
+    return { published, apiFailure };
+  for (const [i, report] of reports.entries()) {
+    const catalog = s.catalogs[i]!;
+    const diff = parseDiffMap(await s.checkout.diff(s.baselineSha!, s.headSha, catalog.path));
+    const outcome = await reviewer.publish(report, diff, {
+      mode: inputs.comment,
+      ruleDocsUrl: docs,
+      summaryKey: `${catalog.format}:${catalog.path}`,
+    });
+    published = published
+      ? {
+          ...outcome,
+          readOnly: published.readOnly || outcome.readOnly,
+          movedToBody: (published.movedToBody ?? 0) + (outcome.movedToBody ?? 0),
+        }
+      : outcome;
+    if (outcome.failure) apiFailure = { line: outcome.failure, status: outcome.failureStatus };
+    if (outcome.readOnly || outcome.failure) break;
+  }
+  return { published, apiFailure };
+}
+
+/** Sets the commit status; returns the note for the job summary when GitHub refuses it. */
+async function publishStatus(
+  io: RunnerIO,
+  s: RunSettings,
+  client: GitHubClient,
+  statusContext: string,
+  overall: ReturnType<typeof overallResult>,
+): Promise<string | undefined> {
+  const { owner, repo, headSha } = s;
+  try {
+    await setCommitStatus(client, { owner, repo, sha: headSha }, statusContext, overall, runUrl(io.env));
+    return undefined;
+  } catch (err) {
+    let statusNote: string;
+    if (err instanceof ReadOnlyToken) {
+      statusNote = `The commit status ${statusContext} could not be set: the token cannot write statuses (give the job statuses: write).`;
+    } else if (isApiFailure(err)) {
+      statusNote = `The commit status ${statusContext} could not be set. ${describeApiFailure(err, `the commit ${headSha.slice(0, 12)} is not in ${owner}/${repo}`)}`;
+    } else {
+      throw err;
+    }
+    io.info(statusNote);
+    return statusNote;
+  }
+}
+
+/** The reports' Markdown, each within its share of the summary's size, and a trailer of what could not be done. */
+function jobSummary(
+  env: NodeJS.ProcessEnv,
+  plan: RunPlan,
+  reports: Report[],
+  docs: string | undefined,
+  published: PublishOutcome | undefined,
+  apiFailure: ApiFailure | undefined,
+  statusNote: string | undefined,
+): string {
   const summaryLines = reports.map((report) =>
     renderMarkdownSummary(report, {
       maxBytes: Math.floor((JOB_SUMMARY_MAX_BYTES - SUMMARY_RESERVE_BYTES) / reports.length),
       ruleDocsUrl: docs,
-      ...(io.env.GITHUB_REPOSITORY
-        ? { repositoryUrl: `${io.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${io.env.GITHUB_REPOSITORY}` }
+      ...(env.GITHUB_REPOSITORY
+        ? { repositoryUrl: `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}` }
         : {}),
     }),
   );
@@ -338,17 +454,5 @@ async function run(io: RunnerIO): Promise<number> {
       `_${published.movedToBody} comment(s) GitHub refused on the diff were listed in the review body instead._`,
     );
   if (statusNote) trailer.push(`_${statusNote}_`);
-  await io.appendSummary([...summaryLines, '', ...trailer, ''].join('\n'));
-
-  for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
-
-  if (overall.result === 'fail') {
-    const c = overall.counts;
-    io.setFailed(
-      `cpu-model-guard: the change fails the check (fail-on ${engineOptions.failOn}): ${c['new-model-required']} new-model-required, ${c['type-2']} type-2 finding(s). See the annotations and the job summary.`,
-    );
-    return EXIT_FINDINGS;
-  }
-  io.info(`cpu-model-guard: pass (${overall.counts.safe} safe, ${overall.counts.waived} waived).`);
-  return EXIT_OK;
+  return [...summaryLines, '', ...trailer, ''].join('\n');
 }

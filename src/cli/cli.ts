@@ -22,6 +22,7 @@ import {
 } from '../errors.js';
 import { exportCatalog } from '../parse/generic/export.js';
 import type { FailOn, Report } from '../report/finding.js';
+import { renderExpansionJson } from '../report/expansion-json.js';
 import { overallResult, parseReportFormat, renderReports } from '../report/render.js';
 import type { CatalogSource } from '../source/catalog-source.js';
 import { catalogsToCheck, detectCatalog } from '../source/catalogs.js';
@@ -433,8 +434,8 @@ export async function main(argv: string[]): Promise<number> {
         fsSource(root),
         { hostSupport: false },
       );
-      // Everything on every machine type is tens of megabytes: written one machine type at a
-      // time, and indented for a person at a terminal or on request.
+      // Written one machine type at a time as it is rendered, indented for a person at a terminal
+      // or on request.
       const indent = (values.pretty ?? (!values.output && process.stdout.isTTY)) ? 2 : undefined;
       const expansions = expandEach({
         catalog,
@@ -452,39 +453,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.uncork();
         if (!flowing) return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
       };
-      let first = true;
-      await write('{');
-      // Machine types share effective models (the same object when nothing that reaches the
-      // model differs), so each distinct one is serialized and encoded once, and a machine
-      // type is written as the bytes of its parts.
-      const serialized = new Map<object, Uint8Array>();
-      const json = (value: object): Uint8Array => {
-        let bytes = serialized.get(value);
-        if (bytes === undefined) {
-          const text = JSON.stringify(value, null, indent);
-          serialized.set(value, (bytes = Buffer.from(indent ? text.replace(/\n/g, '\n    ') : text)));
-        }
-        return bytes;
-      };
-      for (const [machineType, models] of expansions) {
-        const parts: Uint8Array[] = [
-          Buffer.from(
-            `${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{`,
-          ),
-        ];
-        let separator = '';
-        for (const [name, props] of Object.entries(models)) {
-          parts.push(
-            Buffer.from(`${separator}${indent ? '\n    ' : ''}${JSON.stringify(name)}:${indent ? ' ' : ''}`),
-            json(props),
-          );
-          separator = ',';
-        }
-        parts.push(Buffer.from(`${indent ? '\n  ' : ''}}`));
-        await write(parts);
-        first = false;
-      }
-      await write(`${indent ? '\n' : ''}}\n`);
+      for (const piece of renderExpansionJson(expansions, { indent })) await write(piece);
       await file?.close();
       return EXIT_OK;
     }
