@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { q as distExports, s as asFileError, t as catalogText, I as InputError, T as TOOL, Q as QemuBinaryError, u as EXIT_BINARY_ERROR, E as EXIT_INPUT_ERROR, g as EXIT_INTERNAL_ERROR, l as EXIT_OK, U as UsageError, x as readMachineCatalog, y as detectCatalog, v as verifyBinaries, z as expandEach, A as openReportFile, G as GitRepository, n as catalogsToCheck, i as auditRevision, B as audit, h as checkRevisions, D as didYouMean, d as parseCatalogSpec, w as writeReportFile, m as loadConfig, F as parseReportFormat, j as renderReports, k as EXIT_FINDINGS, o as overallResult } from './shared-verify-binaries.js';
+import { s as distExports, t as asFileError, u as catalogText, I as InputError, T as TOOL, Q as QemuBinaryError, x as EXIT_BINARY_ERROR, j as EXIT_INPUT_ERROR, k as EXIT_INTERNAL_ERROR, i as EXIT_OK, U as UsageError, y as readMachineCatalog, z as detectCatalog, v as verifyBinaries, A as expandEach, B as openReportFile, G as GitRepository, g as catalogsToCheck, n as auditRevision, D as audit, m as checkRevisions, q as joinBinaries, F as didYouMean, d as parseCatalogSpec, w as writeReportFile, l as loadConfig, H as parseReportFormat, h as renderReports, E as EXIT_FINDINGS, o as overallResult } from './shared-render.js';
 import { readdir, stat, readFile } from 'node:fs/promises';
 import 'node:fs';
 import 'fs';
@@ -117,6 +117,42 @@ function exportCatalog(catalog) {
             (catalog.projectVersion ? ` at version ${catalog.projectVersion}` : '') +
             '.\n Schema: schema/catalog.schema.json';
     return doc.toString({ lineWidth: 0, indentSeq: true });
+}
+
+/**
+ * The document's bytes in pieces: the opening brace, then one array of parts per machine type,
+ * then the closing brace and a newline. Machine types share effective models (the same object
+ * when nothing that reaches the model differs), so each distinct one is serialized and encoded
+ * once, and a machine type is the bytes of its parts.
+ */
+function* renderExpansionJson(expansions, options = {}) {
+    const { indent } = options;
+    const encoder = new TextEncoder();
+    const serialized = new Map();
+    const json = (value) => {
+        let bytes = serialized.get(value);
+        if (bytes === undefined) {
+            const text = JSON.stringify(value, null, indent);
+            serialized.set(value, (bytes = encoder.encode(indent ? text.replace(/\n/g, '\n    ') : text)));
+        }
+        return bytes;
+    };
+    let first = true;
+    yield '{';
+    for (const [machineType, models] of expansions) {
+        const parts = [
+            encoder.encode(`${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{`),
+        ];
+        let separator = '';
+        for (const [name, props] of Object.entries(models)) {
+            parts.push(encoder.encode(`${separator}${indent ? '\n    ' : ''}${JSON.stringify(name)}:${indent ? ' ' : ''}`), json(props));
+            separator = ',';
+        }
+        parts.push(encoder.encode(`${indent ? '\n  ' : ''}}`));
+        yield parts;
+        first = false;
+    }
+    yield `${indent ? '\n' : ''}}\n`;
 }
 
 /** A catalog in a working tree. Paths may not leave the root. */
@@ -240,18 +276,18 @@ const FLAGS = {
         type: 'string',
         multiple: true,
         value: 'NAME',
-        help: 'only this machine type (or its alias: q35, pc); verify: a glob, repeatable (default pc-*)',
+        help: 'only this machine type (or its alias: q35, pc); verify, check with binaries: a glob, repeatable (default pc-*)',
     },
     model: {
         type: 'string',
         multiple: true,
         value: 'NAME',
-        help: 'only this model name; verify: a glob, repeatable (default every model but host, max, base)',
+        help: 'only this model name; verify, check with binaries: a glob, repeatable (default every model but host, max, base)',
     },
     accel: {
         type: 'string',
         value: 'ACCEL',
-        help: 'kvm, tcg or none (default kvm); verify: tcg (default) or kvm',
+        help: 'kvm, tcg or none (default kvm); verify, check with binaries: tcg (default) or kvm',
     },
     'base-binary': {
         type: 'string',
@@ -287,6 +323,12 @@ const COMMANDS = {
             'config',
             'output',
             'color',
+            'base-binary',
+            'head-binary',
+            'machine',
+            'model',
+            'accel',
+            'timeout',
         ],
     },
     audit: {
@@ -454,6 +496,19 @@ async function main(argv) {
             const config = await configFrom(await repo.source(base), values);
             const failOn = failOnOf(values, config);
             const reports = [];
+            const withBinaries = values['base-binary'] !== undefined || values['head-binary'] !== undefined;
+            for (const flag of ['machine', 'model', 'accel', 'timeout'])
+                if (!withBinaries && values[flag] !== undefined)
+                    throw new UsageError(`check takes --${flag} only with --base-binary and --head-binary`, undefined, 'it selects what the two binaries are measured on');
+            // With both binaries, what they measure is joined with every catalog's findings.
+            const measured = withBinaries
+                ? await verifyBinaries({
+                    ...verifyFlags(values, 'check'),
+                    failOn,
+                    waivers: config.waivers,
+                    ignoreModels: config.ignoreModels,
+                })
+                : undefined;
             const progress = commitProgress(process.stderr);
             for (const catalog of await catalogsToCheck(await repo.source(head), config, explicitCatalog(values, repo.dir))) {
                 reports.push(await checkRevisions({
@@ -470,7 +525,16 @@ async function main(argv) {
                     ignoreModels: config.ignoreModels,
                     hostRequirements: config.hostRequirements,
                     onCommit: progress.step,
-                }).finally(progress.done));
+                })
+                    .then((r) => measured
+                    ? joinBinaries(r, measured, {
+                        failOn,
+                        failOnReview: values['fail-on-review'] ?? config.failOnReview,
+                        waivers: config.waivers,
+                        ignoreModels: config.ignoreModels,
+                    })
+                    : r)
+                    .finally(progress.done));
             }
             return emitReports(reports, values);
         }
@@ -503,8 +567,8 @@ async function main(argv) {
             if (!['kvm', 'tcg', 'none'].includes(accel))
                 throw new UsageError(`--accel ${accel} is not one of kvm, tcg, none`);
             const catalog = await readMachineCatalog(explicitCatalog(values, root) ?? (await detectCatalog(fsSource(root))), fsSource(root), { hostSupport: false });
-            // Everything on every machine type is tens of megabytes: written one machine type at a
-            // time, and indented for a person at a terminal or on request.
+            // Written one machine type at a time as it is rendered, indented for a person at a terminal
+            // or on request.
             const indent = (values.pretty ?? (!values.output && process.stdout.isTTY)) ? 2 : undefined;
             const expansions = expandEach({
                 catalog,
@@ -525,52 +589,15 @@ async function main(argv) {
                 if (!flowing)
                     return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
             };
-            let first = true;
-            await write('{');
-            // Machine types share effective models (the same object when nothing that reaches the
-            // model differs), so each distinct one is serialized and encoded once, and a machine
-            // type is written as the bytes of its parts.
-            const serialized = new Map();
-            const json = (value) => {
-                let bytes = serialized.get(value);
-                if (bytes === undefined) {
-                    const text = JSON.stringify(value, null, indent);
-                    serialized.set(value, (bytes = Buffer.from(indent ? text.replace(/\n/g, '\n    ') : text)));
-                }
-                return bytes;
-            };
-            for (const [machineType, models] of expansions) {
-                const parts = [
-                    Buffer.from(`${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{`),
-                ];
-                let separator = '';
-                for (const [name, props] of Object.entries(models)) {
-                    parts.push(Buffer.from(`${separator}${indent ? '\n    ' : ''}${JSON.stringify(name)}:${indent ? ' ' : ''}`), json(props));
-                    separator = ',';
-                }
-                parts.push(Buffer.from(`${indent ? '\n  ' : ''}}`));
-                await write(parts);
-                first = false;
-            }
-            await write(`${indent ? '\n' : ''}}\n`);
+            for (const piece of renderExpansionJson(expansions, { indent }))
+                await write(piece);
             await file?.close();
             return EXIT_OK;
         }
         case 'verify': {
-            const accel = values.accel ?? 'tcg';
-            if (accel !== 'tcg' && accel !== 'kvm')
-                throw new UsageError(`verify: --accel ${accel} is not one of tcg, kvm`);
-            const seconds = values.timeout === undefined ? undefined : Number(values.timeout);
-            if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0))
-                throw new UsageError(`--timeout ${values.timeout} is not a positive number of seconds`);
             const config = values.config ? await configFrom(fsSource('.'), values) : undefined;
             const { report } = await verifyBinaries({
-                base: need(values, 'base-binary', 'verify'),
-                head: need(values, 'head-binary', 'verify'),
-                machines: values.machine,
-                models: values.model,
-                accel,
-                timeoutMs: seconds === undefined ? undefined : seconds * 1000,
+                ...verifyFlags(values, 'verify'),
                 failOn: failOnOf(values, config),
                 waivers: config?.waivers,
                 ignoreModels: config?.ignoreModels,
@@ -588,6 +615,23 @@ async function main(argv) {
         default:
             throw new UsageError(`unknown command ${command}`);
     }
+}
+/** The binaries and their selection, for `verify` and for `check` with binaries. */
+function verifyFlags(values, command) {
+    const accel = values.accel ?? 'tcg';
+    if (accel !== 'tcg' && accel !== 'kvm')
+        throw new UsageError(`${command}: --accel ${accel} is not one of tcg, kvm`);
+    const seconds = values.timeout === undefined ? undefined : Number(values.timeout);
+    if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0))
+        throw new UsageError(`--timeout ${values.timeout} is not a positive number of seconds`);
+    return {
+        base: need(values, 'base-binary', command),
+        head: need(values, 'head-binary', command),
+        machines: values.machine,
+        models: values.model,
+        accel,
+        timeoutMs: seconds === undefined ? undefined : seconds * 1000,
+    };
 }
 /** A flag that `command` takes at most once. */
 function single(given, name, command) {

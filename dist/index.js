@@ -20,7 +20,7 @@ import require$$0$4 from 'node:util';
 import require$$7 from 'node:querystring';
 import require$$8 from 'node:events';
 import require$$0$5 from 'node:diagnostics_channel';
-import { c as commonjsGlobal, U as UsageError, p as parseFingerprintMarker, r as renderFindingComment, a as renderMarkdownSummary, b as codeSpan, e as escapeMarkdown, f as fingerprintMarker, C as CLASS_ORDER, G as GitRepository, I as InputError, d as parseCatalogSpec, E as EXIT_INPUT_ERROR, g as EXIT_INTERNAL_ERROR, h as checkRevisions, i as auditRevision, v as verifyBinaries, o as overallResult, j as renderReports, J as JOB_SUMMARY_MAX_BYTES, k as EXIT_FINDINGS, l as EXIT_OK, m as loadConfig, n as catalogsToCheck, w as writeReportFile } from './shared-verify-binaries.js';
+import { c as commonjsGlobal, U as UsageError, p as parseFingerprintMarker, r as renderFindingComment, a as renderMarkdownSummary, b as codeSpan, e as escapeMarkdown, f as fingerprintMarker, G as GitRepository, I as InputError, d as parseCatalogSpec, l as loadConfig, g as catalogsToCheck, C as CLASS_ORDER, o as overallResult, h as renderReports, E as EXIT_FINDINGS, i as EXIT_OK, w as writeReportFile, J as JOB_SUMMARY_MAX_BYTES, j as EXIT_INPUT_ERROR, k as EXIT_INTERNAL_ERROR, m as checkRevisions, n as auditRevision, v as verifyBinaries, q as joinBinaries } from './shared-render.js';
 import require$$5 from 'node:tls';
 import require$$1$2 from 'node:zlib';
 import require$$5$1 from 'node:perf_hooks';
@@ -29102,16 +29102,6 @@ function actionsRunner(env = process.env) {
     };
 }
 
-/** The webhook payload the runner writes for the job (GITHUB_EVENT_PATH), as an object. */
-async function readEventPayload(file) {
-    try {
-        return JSON.parse(await readFile(file, 'utf8'));
-    }
-    catch (err) {
-        throw new UsageError(`cannot read the event payload ${file}: ${err.message}`, { path: file });
-    }
-}
-
 /**
  * Parses a unified diff format patch into a structured patch object.
  *
@@ -29623,6 +29613,16 @@ function parsePatch(uniDiff) {
         parseIndex();
     }
     return list;
+}
+
+/** The webhook payload the runner writes for the job (GITHUB_EVENT_PATH), as an object. */
+async function readEventPayload(file) {
+    try {
+        return JSON.parse(await readFile(file, 'utf8'));
+    }
+    catch (err) {
+        throw new UsageError(`cannot read the event payload ${file}: ${err.message}`, { path: file });
+    }
 }
 
 class Context {
@@ -35793,55 +35793,6 @@ async function setCommitStatus(client, where, context, report, targetUrl) {
     }
 }
 
-/** GitHub shows at most this many error and this many warning annotations of one step. */
-const ANNOTATIONS_SHOWN_PER_LEVEL = 10;
-function rank(f) {
-    return CLASS_ORDER.indexOf(f.class) * 2 + (f.verdict === 'fail' ? 0 : 1);
-}
-/**
- * Annotations for the findings that need attention, worst first, no more than GitHub shows:
- * failing findings are errors, the rest (waived, or below the fail threshold) warnings. What
- * does not fit is counted in one notice that points to the job summary. Safe findings are
- * listed in the summary only.
- */
-function planAnnotations(report, perLevel = ANNOTATIONS_SHOWN_PER_LEVEL) {
-    const notable = report.findings.filter((f) => f.class !== 'safe').sort((a, b) => rank(a) - rank(b));
-    const shown = [];
-    const left = { error: 0, warning: 0 };
-    for (const f of notable) {
-        const level = f.verdict === 'fail' ? 'error' : 'warning';
-        if (shown.filter((a) => a.level === level).length >= perLevel) {
-            left[level]++;
-            continue;
-        }
-        const waived = f.verdict === 'waived' ? ' (waived)' : '';
-        const onBase = f.location.side === 'LEFT';
-        shown.push({
-            level,
-            title: `${f.class}${waived}: ${f.rule}`,
-            message: `${f.title}${onBase ? ` (line ${f.location.line} of the base revision)` : ''}. Fix: ${f.fix}`,
-            file: f.location.path,
-            // A removed line is not in the head revision: the annotation names the file only.
-            ...(onBase
-                ? {}
-                : { startLine: f.location.line, ...(f.location.endLine ? { endLine: f.location.endLine } : {}) }),
-        });
-    }
-    const more = left.error + left.warning;
-    if (more) {
-        const parts = [
-            left.error ? `${left.error} failing` : '',
-            left.warning ? `${left.warning} not failing` : '',
-        ].filter(Boolean);
-        shown.push({
-            level: 'notice',
-            title: 'More findings',
-            message: `${more} more finding${more === 1 ? '' : 's'} (${parts.join(', ')}) beyond what GitHub shows as annotations: see the job summary.`,
-        });
-    }
-    return shown;
-}
-
 /**
  * Gets the commits a run needs into the runner's checkout. actions/checkout clones one commit
  * deep by default: the base, the head and their merge base are fetched one by one, exactly
@@ -36171,8 +36122,7 @@ function parseInputs(read) {
     };
 }
 
-/** The job summary leaves this much room for the action's own lines around the report. */
-const SUMMARY_RESERVE_BYTES = 8 * 1024;
+/** What a run decides before it reads a catalog: inputs, event, commits, configuration, GitHub client, waivers. */
 async function runContext(env) {
     const eventName = env.GITHUB_EVENT_NAME ?? '';
     const payload = env.GITHUB_EVENT_PATH ? await readEventPayload(env.GITHUB_EVENT_PATH) : {};
@@ -36181,24 +36131,6 @@ async function runContext(env) {
         throw new UsageError('GITHUB_REPOSITORY is not set to owner/name', undefined, 'run the action inside a GitHub Actions job');
     }
     return { eventName, payload, sha: env.GITHUB_SHA ?? '', ref: env.GITHUB_REF ?? '', repository };
-}
-/** A QEMU tree or a libvirt checkout at the repository root is recognised by its files. */
-function ruleDocsUrl(env) {
-    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
-    const repo = env.GITHUB_ACTION_REPOSITORY;
-    if (!repo)
-        return undefined;
-    return `${server}/${repo}/blob/${env.GITHUB_ACTION_REF || 'main'}/docs/rules.md`;
-}
-function runUrl(env) {
-    if (!env.GITHUB_RUN_ID || !env.GITHUB_REPOSITORY)
-        return undefined;
-    return `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
-}
-async function writeReport(workspace, rel, text) {
-    const abs = path.join(workspace, rel);
-    await writeReportFile(abs, text, { createFolders: true });
-    return abs;
 }
 async function prepare(io, inputs, ctx, checkout, client) {
     const plan = planRun(ctx, inputs);
@@ -36239,6 +36171,266 @@ async function prepare(io, inputs, ctx, checkout, client) {
     }
     return { plan, headSha, baselineSha, config, catalogs };
 }
+async function runSettings(io) {
+    const inputs = parseInputs(io.input);
+    const ctx = await runContext(io.env);
+    const workspace = path.resolve(io.env.GITHUB_WORKSPACE ?? process.cwd());
+    const checkout = new Checkout(workspace, io.info);
+    if (!(await checkout.repo.isRepository())) {
+        throw new UsageError(`${workspace} is not a git checkout`, { path: workspace }, 'run actions/checkout before cpu-model-guard');
+    }
+    const [owner, repo] = ctx.repository.split('/');
+    const client = inputs.githubToken
+        ? createGitHubClient(inputs.githubToken, {
+            baseUrl: io.env.GITHUB_API_URL,
+            log: io.info,
+            budget: new ApiBudget(inputs.apiTimeBudgetSeconds * 1000),
+        })
+        : undefined;
+    if (!client)
+        io.info('No github-token: the findings go to annotations and the job summary only.');
+    const prepared = await prepare(io, inputs, ctx, checkout, client);
+    const { plan, headSha, config } = prepared;
+    const pr = plan.pullRequest;
+    const reviewer = client && pr ? new Reviewer(client, { owner, repo, pullNumber: pr.number, headSha }, io.info) : undefined;
+    const { waivers, apiFailure } = reviewer
+        ? await labelWaivers(io, reviewer, inputs.waiveLabel, config.waivers)
+        : { waivers: [...config.waivers], apiFailure: undefined };
+    let releaseRef;
+    if (inputs.releaseRef)
+        releaseRef = await checkout.ensure({ ref: inputs.releaseRef }, 'release revision');
+    else if (plan.mode === 'check' && (await checkout.isShallow())) {
+        io.info('The checkout is shallow and release-ref is not set: without release tags, every name in the baseline counts as released.');
+    }
+    const engineOptions = {
+        failOn: inputs.failOn ?? config.failOn ?? 'type-2',
+        failOnReview: inputs.failOnReview ?? config.failOnReview,
+        cpuidFunctions: config.cpuidFunctions,
+        waivers,
+        ignoreModels: config.ignoreModels,
+        hostRequirements: config.hostRequirements,
+    };
+    return {
+        settings: {
+            ...prepared,
+            inputs,
+            workspace,
+            checkout,
+            owner,
+            repo,
+            client,
+            reviewer,
+            engineOptions,
+            releaseRef,
+        },
+        apiFailure,
+    };
+}
+/** The configuration's waivers, plus one for every type-2 finding when the pull request carries the waive label. */
+async function labelWaivers(io, reviewer, waiveLabel, configured) {
+    const waivers = [...configured];
+    let apiFailure;
+    const labels = await reviewer.liveLabels().catch((err) => {
+        if (!isApiFailure(err))
+            throw err;
+        const line = describeApiFailure(err, reviewer.notFoundAdvice());
+        io.info(`Cannot read the pull request's labels, so no label waiver applies. ${line}`);
+        const status = httpStatus(err);
+        if (status === 401 || status === 404)
+            apiFailure = { line, status };
+        return [];
+    });
+    if (labels.includes(waiveLabel)) {
+        io.info(`The pull request carries ${waiveLabel}: type-2 findings are reported as waived.`);
+        waivers.push({
+            rule: 'machine-type-host-requirement',
+            models: ['*'],
+            reason: `the pull request carries the label ${waiveLabel}`,
+            source: `pull request label ${waiveLabel}`,
+        });
+    }
+    return { waivers, apiFailure };
+}
+
+/** GitHub shows at most this many error and this many warning annotations of one step. */
+const ANNOTATIONS_SHOWN_PER_LEVEL = 10;
+function rank(f) {
+    return CLASS_ORDER.indexOf(f.class) * 2 + (f.verdict === 'fail' ? 0 : 1);
+}
+/**
+ * Annotations for the findings that need attention, worst first, no more than GitHub shows:
+ * failing findings are errors, the rest (waived, or below the fail threshold) warnings. What
+ * does not fit is counted in one notice that points to the job summary. Safe findings are
+ * listed in the summary only.
+ */
+function planAnnotations(report, perLevel = ANNOTATIONS_SHOWN_PER_LEVEL) {
+    const notable = report.findings.filter((f) => f.class !== 'safe').sort((a, b) => rank(a) - rank(b));
+    const shown = [];
+    const left = { error: 0, warning: 0 };
+    for (const f of notable) {
+        const level = f.verdict === 'fail' ? 'error' : 'warning';
+        if (shown.filter((a) => a.level === level).length >= perLevel) {
+            left[level]++;
+            continue;
+        }
+        const waived = f.verdict === 'waived' ? ' (waived)' : '';
+        const onBase = f.location.side === 'LEFT';
+        shown.push({
+            level,
+            title: `${f.class}${waived}: ${f.rule}`,
+            message: `${f.title}${onBase ? ` (line ${f.location.line} of the base revision)` : ''}. Fix: ${f.fix}`,
+            file: f.location.path,
+            // A removed line is not in the head revision: the annotation names the file only.
+            ...(onBase
+                ? {}
+                : { startLine: f.location.line, ...(f.location.endLine ? { endLine: f.location.endLine } : {}) }),
+        });
+    }
+    const more = left.error + left.warning;
+    if (more) {
+        const parts = [
+            left.error ? `${left.error} failing` : '',
+            left.warning ? `${left.warning} not failing` : '',
+        ].filter(Boolean);
+        shown.push({
+            level: 'notice',
+            title: 'More findings',
+            message: `${more} more finding${more === 1 ? '' : 's'} (${parts.join(', ')}) beyond what GitHub shows as annotations: see the job summary.`,
+        });
+    }
+    return shown;
+}
+
+/** What a run shows once the reports exist: report files, annotations, review, commit status, job summary, outputs. */
+/** The job summary leaves this much room for the action's own lines around the report. */
+const SUMMARY_RESERVE_BYTES = 8 * 1024;
+/** The rules' documentation in the action's own repository, at the ref the workflow uses. */
+function ruleDocsUrl(env) {
+    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const repo = env.GITHUB_ACTION_REPOSITORY;
+    if (!repo)
+        return undefined;
+    return `${server}/${repo}/blob/${env.GITHUB_ACTION_REF || 'main'}/docs/rules.md`;
+}
+function runUrl(env) {
+    if (!env.GITHUB_RUN_ID || !env.GITHUB_REPOSITORY)
+        return undefined;
+    return `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+}
+async function writeReport(workspace, rel, text) {
+    const abs = path.join(workspace, rel);
+    await writeReportFile(abs, text, { createFolders: true });
+    return abs;
+}
+/** Everything a person sees (report files, annotations, review, status, job summary) and the outputs. */
+async function publish(io, s, reports, labelFailure) {
+    const { inputs } = s;
+    const overall = overallResult(reports);
+    const docs = ruleDocsUrl(io.env);
+    const outputs = {
+        result: overall.result,
+        'new-model-required': String(overall.counts['new-model-required']),
+        'type-2': String(overall.counts['type-2']),
+        safe: String(overall.counts.safe),
+        waived: String(overall.counts.waived),
+        'json-report': '',
+        'sarif-report': '',
+    };
+    if (inputs.jsonReport)
+        outputs['json-report'] = await writeReport(s.workspace, inputs.jsonReport, renderReports(reports, 'json'));
+    if (inputs.sarifReport) {
+        outputs['sarif-report'] = await writeReport(s.workspace, inputs.sarifReport, renderReports(reports, 'sarif', { ruleDocsUrl: docs }));
+    }
+    for (const a of planAnnotations({ findings: reports.flatMap((r) => r.findings) }))
+        io.annotate(a);
+    const { published, apiFailure } = await publishReviews(s, reports, docs, labelFailure);
+    // A 404 on the pull request says nothing about the commit: its status is still set.
+    const statusNote = s.client && inputs.statusContext && !published?.readOnly && (!apiFailure || apiFailure.status === 404)
+        ? await publishStatus(io, s, s.client, inputs.statusContext, overall)
+        : undefined;
+    await io.appendSummary(jobSummary(io.env, s.plan, reports, docs, published, apiFailure, statusNote));
+    for (const [name, value] of Object.entries(outputs))
+        io.setOutput(name, value);
+    if (overall.result === 'fail') {
+        const c = overall.counts;
+        io.setFailed(`cpu-model-guard: the change fails the check (fail-on ${s.engineOptions.failOn}): ${c['new-model-required']} new-model-required, ${c['type-2']} type-2 finding(s). See the annotations and the job summary.`);
+        return EXIT_FINDINGS;
+    }
+    io.info(`cpu-model-guard: pass (${overall.counts.safe} safe, ${overall.counts.waived} waived).`);
+    return EXIT_OK;
+}
+/** One review and sticky comment per catalog; stops at the first that GitHub refuses. */
+async function publishReviews(s, reports, docs, labelFailure) {
+    let apiFailure = labelFailure;
+    let published;
+    const { reviewer, inputs } = s;
+    if (!reviewer || !s.plan.pullRequest || inputs.comment === 'none' || s.plan.mode !== 'check' || apiFailure)
+        return { published, apiFailure };
+    for (const [i, report] of reports.entries()) {
+        const catalog = s.catalogs[i];
+        const diff = parseDiffMap(await s.checkout.diff(s.baselineSha, s.headSha, catalog.path));
+        const outcome = await reviewer.publish(report, diff, {
+            mode: inputs.comment,
+            ruleDocsUrl: docs,
+            summaryKey: `${catalog.format}:${catalog.path}`,
+        });
+        published = published
+            ? {
+                ...outcome,
+                readOnly: published.readOnly || outcome.readOnly,
+                movedToBody: (published.movedToBody ?? 0) + (outcome.movedToBody ?? 0),
+            }
+            : outcome;
+        if (outcome.failure)
+            apiFailure = { line: outcome.failure, status: outcome.failureStatus };
+        if (outcome.readOnly || outcome.failure)
+            break;
+    }
+    return { published, apiFailure };
+}
+/** Sets the commit status; returns the note for the job summary when GitHub refuses it. */
+async function publishStatus(io, s, client, statusContext, overall) {
+    const { owner, repo, headSha } = s;
+    try {
+        await setCommitStatus(client, { owner, repo, sha: headSha }, statusContext, overall, runUrl(io.env));
+        return undefined;
+    }
+    catch (err) {
+        let statusNote;
+        if (err instanceof ReadOnlyToken) {
+            statusNote = `The commit status ${statusContext} could not be set: the token cannot write statuses (give the job statuses: write).`;
+        }
+        else if (isApiFailure(err)) {
+            statusNote = `The commit status ${statusContext} could not be set. ${describeApiFailure(err, `the commit ${headSha.slice(0, 12)} is not in ${owner}/${repo}`)}`;
+        }
+        else {
+            throw err;
+        }
+        io.info(statusNote);
+        return statusNote;
+    }
+}
+/** The reports' Markdown, each within its share of the summary's size, and a trailer of what could not be done. */
+function jobSummary(env, plan, reports, docs, published, apiFailure, statusNote) {
+    const summaryLines = reports.map((report) => renderMarkdownSummary(report, {
+        maxBytes: Math.floor((JOB_SUMMARY_MAX_BYTES - SUMMARY_RESERVE_BYTES) / reports.length),
+        ruleDocsUrl: docs,
+        ...(env.GITHUB_REPOSITORY
+            ? { repositoryUrl: `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}` }
+            : {}),
+    }));
+    const trailer = [`_${plan.why}._`];
+    if (published?.readOnly)
+        trailer.push('_The token could not write to the pull request (a fork?): the findings are shown here and as annotations only._');
+    if (apiFailure)
+        trailer.push(`_GitHub could not be used, so the findings are shown here and as annotations only: ${escapeMarkdown(apiFailure.line)}_`);
+    if (published?.movedToBody)
+        trailer.push(`_${published.movedToBody} comment(s) GitHub refused on the diff were listed in the review body instead._`);
+    if (statusNote)
+        trailer.push(`_${statusNote}_`);
+    return [...summaryLines, '', ...trailer, ''].join('\n');
+}
+
 /**
  * One run of the action: inputs, event, commits, engine, then everything a person sees
  * (annotations, job summary, review, sticky comment, status) and the outputs. Returns the
@@ -36258,174 +36450,41 @@ async function runAction(io) {
     }
 }
 async function run(io) {
-    const inputs = parseInputs(io.input);
-    const ctx = await runContext(io.env);
-    const workspace = path.resolve(io.env.GITHUB_WORKSPACE ?? process.cwd());
-    const checkout = new Checkout(workspace, io.info);
-    if (!(await checkout.repo.isRepository())) {
-        throw new UsageError(`${workspace} is not a git checkout`, { path: workspace }, 'run actions/checkout before cpu-model-guard');
-    }
-    const [owner, repo] = ctx.repository.split('/');
-    const client = inputs.githubToken
-        ? createGitHubClient(inputs.githubToken, {
-            baseUrl: io.env.GITHUB_API_URL,
-            log: io.info,
-            budget: new ApiBudget(inputs.apiTimeBudgetSeconds * 1000),
-        })
-        : undefined;
-    if (!client)
-        io.info('No github-token: the findings go to annotations and the job summary only.');
-    const { plan, headSha, baselineSha, config, catalogs } = await prepare(io, inputs, ctx, checkout, client);
-    const pr = plan.pullRequest;
-    const reviewer = client && pr ? new Reviewer(client, { owner, repo, pullNumber: pr.number, headSha }, io.info) : undefined;
-    const waivers = [...config.waivers];
-    /** Why nothing more is asked of GitHub: a failure that every later request would meet too. */
-    let apiFailure;
-    if (reviewer) {
-        const labels = await reviewer.liveLabels().catch((err) => {
-            if (!isApiFailure(err))
-                throw err;
-            const line = describeApiFailure(err, reviewer.notFoundAdvice());
-            io.info(`Cannot read the pull request's labels, so no label waiver applies. ${line}`);
-            const status = httpStatus(err);
-            if (status === 401 || status === 404)
-                apiFailure = { line, status };
-            return [];
-        });
-        if (labels.includes(inputs.waiveLabel)) {
-            io.info(`The pull request carries ${inputs.waiveLabel}: type-2 findings are reported as waived.`);
-            waivers.push({
-                rule: 'machine-type-host-requirement',
-                models: ['*'],
-                reason: `the pull request carries the label ${inputs.waiveLabel}`,
-                source: `pull request label ${inputs.waiveLabel}`,
-            });
-        }
-    }
-    let releaseRef;
-    if (inputs.releaseRef)
-        releaseRef = await checkout.ensure({ ref: inputs.releaseRef }, 'release revision');
-    else if (plan.mode === 'check' && (await checkout.isShallow())) {
-        io.info('The checkout is shallow and release-ref is not set: without release tags, every name in the baseline counts as released.');
-    }
-    const engineOptions = {
-        failOn: inputs.failOn ?? config.failOn ?? 'type-2',
-        failOnReview: inputs.failOnReview ?? config.failOnReview,
-        cpuidFunctions: config.cpuidFunctions,
-        waivers,
-        ignoreModels: config.ignoreModels,
-        hostRequirements: config.hostRequirements,
-    };
-    // Every catalog the repository has gets its own report, review and sticky comment.
+    const { settings, apiFailure } = await runSettings(io);
+    const reports = await runChecks(io, settings);
+    return publish(io, settings, reports, apiFailure);
+}
+/** One report per catalog the repository has (each gets its own review and sticky comment), then verify's. */
+async function runChecks(io, s) {
+    const { inputs, plan, workspace, engineOptions } = s;
     const reports = [];
-    for (const catalog of catalogs) {
+    for (const catalog of s.catalogs) {
         reports.push(plan.mode === 'check'
             ? await checkRevisions({
                 ...engineOptions,
                 catalog,
                 repoDir: workspace,
-                base: baselineSha,
-                head: headSha,
-                releaseRef,
+                base: s.baselineSha,
+                head: s.headSha,
+                releaseRef: s.releaseRef,
             })
-            : await auditRevision({ ...engineOptions, catalog, repoDir: workspace, ref: headSha }));
+            : await auditRevision({ ...engineOptions, catalog, repoDir: workspace, ref: s.headSha }));
     }
     if (inputs.baseBinary && inputs.headBinary) {
         const binary = (p) => (p.includes('/') ? path.resolve(workspace, p) : p);
         io.info(`Verifying ${inputs.headBinary} against ${inputs.baseBinary}`);
-        const { report } = await verifyBinaries({
+        const measured = await verifyBinaries({
             ...engineOptions,
             base: binary(inputs.baseBinary),
             head: binary(inputs.headBinary),
         });
-        reports.push(report);
+        // Beside a catalog check, what the binaries measure is joined with each catalog's findings.
+        if (plan.mode === 'check' && reports.length)
+            reports.splice(0, reports.length, ...reports.map((r) => joinBinaries(r, measured, engineOptions)));
+        else
+            reports.push(measured.report);
     }
-    const overall = overallResult(reports);
-    const docs = ruleDocsUrl(io.env);
-    const outputs = {
-        result: overall.result,
-        'new-model-required': String(overall.counts['new-model-required']),
-        'type-2': String(overall.counts['type-2']),
-        safe: String(overall.counts.safe),
-        waived: String(overall.counts.waived),
-        'json-report': '',
-        'sarif-report': '',
-    };
-    if (inputs.jsonReport)
-        outputs['json-report'] = await writeReport(workspace, inputs.jsonReport, renderReports(reports, 'json'));
-    if (inputs.sarifReport) {
-        outputs['sarif-report'] = await writeReport(workspace, inputs.sarifReport, renderReports(reports, 'sarif', { ruleDocsUrl: docs }));
-    }
-    for (const a of planAnnotations({ findings: reports.flatMap((r) => r.findings) }))
-        io.annotate(a);
-    let published;
-    if (reviewer && pr && inputs.comment !== 'none' && plan.mode === 'check' && !apiFailure) {
-        for (const [i, report] of reports.entries()) {
-            const catalog = catalogs[i];
-            const diff = parseDiffMap(await checkout.diff(baselineSha, headSha, catalog.path));
-            const outcome = await reviewer.publish(report, diff, {
-                mode: inputs.comment,
-                ruleDocsUrl: docs,
-                summaryKey: `${catalog.format}:${catalog.path}`,
-            });
-            published = published
-                ? {
-                    ...outcome,
-                    readOnly: published.readOnly || outcome.readOnly,
-                    movedToBody: (published.movedToBody ?? 0) + (outcome.movedToBody ?? 0),
-                }
-                : outcome;
-            if (outcome.failure)
-                apiFailure = { line: outcome.failure, status: outcome.failureStatus };
-            if (outcome.readOnly || outcome.failure)
-                break;
-        }
-    }
-    let statusNote;
-    // A 404 on the pull request says nothing about the commit: its status is still set.
-    if (client && inputs.statusContext && !published?.readOnly && (!apiFailure || apiFailure.status === 404)) {
-        try {
-            await setCommitStatus(client, { owner, repo, sha: headSha }, inputs.statusContext, overall, runUrl(io.env));
-        }
-        catch (err) {
-            if (err instanceof ReadOnlyToken) {
-                statusNote = `The commit status ${inputs.statusContext} could not be set: the token cannot write statuses (give the job statuses: write).`;
-            }
-            else if (isApiFailure(err)) {
-                statusNote = `The commit status ${inputs.statusContext} could not be set. ${describeApiFailure(err, `the commit ${headSha.slice(0, 12)} is not in ${owner}/${repo}`)}`;
-            }
-            else {
-                throw err;
-            }
-            io.info(statusNote);
-        }
-    }
-    const summaryLines = reports.map((report) => renderMarkdownSummary(report, {
-        maxBytes: Math.floor((JOB_SUMMARY_MAX_BYTES - SUMMARY_RESERVE_BYTES) / reports.length),
-        ruleDocsUrl: docs,
-        ...(io.env.GITHUB_REPOSITORY
-            ? { repositoryUrl: `${io.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${io.env.GITHUB_REPOSITORY}` }
-            : {}),
-    }));
-    const trailer = [`_${plan.why}._`];
-    if (published?.readOnly)
-        trailer.push('_The token could not write to the pull request (a fork?): the findings are shown here and as annotations only._');
-    if (apiFailure)
-        trailer.push(`_GitHub could not be used, so the findings are shown here and as annotations only: ${escapeMarkdown(apiFailure.line)}_`);
-    if (published?.movedToBody)
-        trailer.push(`_${published.movedToBody} comment(s) GitHub refused on the diff were listed in the review body instead._`);
-    if (statusNote)
-        trailer.push(`_${statusNote}_`);
-    await io.appendSummary([...summaryLines, '', ...trailer, ''].join('\n'));
-    for (const [name, value] of Object.entries(outputs))
-        io.setOutput(name, value);
-    if (overall.result === 'fail') {
-        const c = overall.counts;
-        io.setFailed(`cpu-model-guard: the change fails the check (fail-on ${engineOptions.failOn}): ${c['new-model-required']} new-model-required, ${c['type-2']} type-2 finding(s). See the annotations and the job summary.`);
-        return EXIT_FINDINGS;
-    }
-    io.info(`cpu-model-guard: pass (${overall.counts.safe} safe, ${overall.counts.waived} waived).`);
-    return EXIT_OK;
+    return reports;
 }
 
 // The runner starts dist/index.js with node; the exit code is what the step reports.
