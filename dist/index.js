@@ -36060,6 +36060,13 @@ function oneOf(read, name, allowed, fallback) {
         return raw;
     throw new UsageError(`input ${name} is "${raw}", which is not one of ${allowed.join(', ')}`, undefined, `set ${name} to one of: ${allowed.join(', ')} (default ${fallback})`);
 }
+/** Globs given one per line or separated by commas, as multi-line inputs are written in workflows. */
+function globList(read, name) {
+    return read(name)
+        .split(/[\n,]/)
+        .map((g) => g.trim())
+        .filter((g) => g !== '');
+}
 function optional(read, name) {
     const raw = read(name);
     return raw === '' ? undefined : raw;
@@ -36101,9 +36108,16 @@ function parseInputs(read) {
     if ((baseBinary === undefined) !== (headBinary === undefined)) {
         throw new UsageError(`input ${baseBinary === undefined ? 'head-binary' : 'base-binary'} is set without ${baseBinary === undefined ? 'base-binary' : 'head-binary'}`, undefined, 'verify compares two QEMU binaries: set both base-binary and head-binary');
     }
+    const verifyMachines = globList(read, 'verify-machines');
+    const verifyModels = globList(read, 'verify-models');
+    if (baseBinary === undefined && (verifyMachines.length || verifyModels.length)) {
+        throw new UsageError(`input ${verifyMachines.length ? 'verify-machines' : 'verify-models'} is set without base-binary and head-binary`, undefined, 'it narrows what verify compares: set base-binary and head-binary too, or remove it');
+    }
     return {
         githubToken,
         ...(baseBinary !== undefined ? { baseBinary, headBinary } : {}),
+        verifyMachines,
+        verifyModels,
         catalog: catalogRaw === undefined ? undefined : parseCatalogSpec(catalogRaw, 'input catalog'),
         base: revision(read, 'base'),
         head: revision(read, 'head'),
@@ -36477,6 +36491,8 @@ async function runChecks(io, s) {
             ...engineOptions,
             base: binary(inputs.baseBinary),
             head: binary(inputs.headBinary),
+            machines: inputs.verifyMachines,
+            models: inputs.verifyModels,
         });
         // Beside a catalog check, what the binaries measure is joined with each catalog's findings.
         if (plan.mode === 'check' && reports.length)

@@ -36,6 +36,9 @@ export interface ActionInputs {
   /** `verify`: the QEMU binary a package bump replaces and the one it brings (both or neither). */
   baseBinary?: string;
   headBinary?: string;
+  /** `verify`: machine type and model globs that narrow what the binaries are compared on (all when empty). */
+  verifyMachines: string[];
+  verifyModels: string[];
 }
 
 export const DEFAULT_WAIVE_LABEL = 'cpu-model-guard:waive-type-2';
@@ -56,6 +59,14 @@ function oneOf<T extends string>(read: InputReader, name: string, allowed: reado
     undefined,
     `set ${name} to one of: ${allowed.join(', ')} (default ${fallback})`,
   );
+}
+
+/** Globs given one per line or separated by commas, as multi-line inputs are written in workflows. */
+function globList(read: InputReader, name: string): string[] {
+  return read(name)
+    .split(/[\n,]/)
+    .map((g) => g.trim())
+    .filter((g) => g !== '');
 }
 
 function optional(read: InputReader, name: string): string | undefined {
@@ -121,9 +132,20 @@ export function parseInputs(read: InputReader): ActionInputs {
       'verify compares two QEMU binaries: set both base-binary and head-binary',
     );
   }
+  const verifyMachines = globList(read, 'verify-machines');
+  const verifyModels = globList(read, 'verify-models');
+  if (baseBinary === undefined && (verifyMachines.length || verifyModels.length)) {
+    throw new UsageError(
+      `input ${verifyMachines.length ? 'verify-machines' : 'verify-models'} is set without base-binary and head-binary`,
+      undefined,
+      'it narrows what verify compares: set base-binary and head-binary too, or remove it',
+    );
+  }
   return {
     githubToken,
     ...(baseBinary !== undefined ? { baseBinary, headBinary } : {}),
+    verifyMachines,
+    verifyModels,
     catalog: catalogRaw === undefined ? undefined : parseCatalogSpec(catalogRaw, 'input catalog'),
     base: revision(read, 'base'),
     head: revision(read, 'head'),

@@ -61,6 +61,8 @@ async function runChecks(io: RunnerIO, s: RunSettings): Promise<Report[]> {
       ...engineOptions,
       base: binary(inputs.baseBinary),
       head: binary(inputs.headBinary),
+      machines: inputs.verifyMachines,
+      models: inputs.verifyModels,
     });
     // Beside a catalog check, what the binaries measure is joined with each catalog's findings.
     if (plan.mode === 'check' && reports.length)

@@ -555,6 +555,45 @@ describe('the action on other events and inputs', () => {
     expect(server.writes()).toEqual([]);
   });
 
+  it('verifies two QEMU binaries beside the audit, narrowed by verify-machines and verify-models', async () => {
+    const dispatch = JSON.parse(
+      readFileSync(path.join(ROOT, 'test/fixtures/github/events/workflow_dispatch.json'), 'utf8'),
+    );
+    // A package bump's new binary, as a platform would pass it: here one that gives Haswell AVX-512F.
+    const bumped = path.join(work, 'qemu-avx512f');
+    writeFileSync(bumped, '#!/bin/sh\nexec qemu-system-x86_64 "$@" -global Haswell-x86_64-cpu.avx512f=on\n', {
+      mode: 0o755,
+    });
+    const verifyInputs = {
+      'base-binary': 'qemu-system-x86_64',
+      'verify-machines': 'pc-q35-7.2',
+      'verify-models': 'Haswell, Haswell-v4',
+    };
+    const event = { ...dispatch, inputs: { head: 'clean' } };
+    const same = await runAction(
+      'workflow_dispatch',
+      event,
+      { ...verifyInputs, 'head-binary': 'qemu-system-x86_64' },
+      mainTip,
+    );
+    const changed = await runAction(
+      'workflow_dispatch',
+      event,
+      { ...verifyInputs, 'head-binary': bumped },
+      mainTip,
+    );
+    expect(same.stdout).toContain('Verifying qemu-system-x86_64 against qemu-system-x86_64');
+    // The expansion and the XSAVE leaf the guest reads: two findings, on Haswell alone.
+    expect(Number(changed.outputs['new-model-required'])).toBe(
+      Number(same.outputs['new-model-required']) + 2,
+    );
+    expect(changed.outputs.result).toBe('fail');
+    expect(changed.code).toBe(1);
+    expect(changed.summary).toContain('avx512f');
+    expect(changed.summary).toContain('Haswell');
+    expect(server.writes()).toEqual([]);
+  });
+
   it('checks every catalog the configuration lists, with one report each and outputs over all', async () => {
     const dispatch = JSON.parse(
       readFileSync(path.join(ROOT, 'test/fixtures/github/events/workflow_dispatch.json'), 'utf8'),

@@ -22,7 +22,29 @@ describe('action inputs', () => {
       statusContext: undefined,
       waiveLabel: DEFAULT_WAIVE_LABEL,
       apiTimeBudgetSeconds: 300,
+      verifyMachines: [],
+      verifyModels: [],
     });
+  });
+
+  it('reads verify globs one per line or comma-separated, and only beside both binaries', () => {
+    const inputs = parseInputs(
+      reader({
+        'base-binary': 'qemu-system-x86_64',
+        'head-binary': './qemu-new',
+        'verify-machines': 'pc-q35-10.*\n  pc-i440fx-9.2\n',
+        'verify-models': 'Haswell*, EPYC',
+      }),
+    );
+    expect(inputs).toMatchObject({
+      baseBinary: 'qemu-system-x86_64',
+      headBinary: './qemu-new',
+      verifyMachines: ['pc-q35-10.*', 'pc-i440fx-9.2'],
+      verifyModels: ['Haswell*', 'EPYC'],
+    });
+    expect(() => parseInputs(reader({ 'verify-models': 'Haswell' }))).toThrow(
+      /input verify-models is set without base-binary and head-binary/,
+    );
   });
 
   it('reads hyphenated names the way the runner writes them (INPUT_FAIL-ON)', () => {
