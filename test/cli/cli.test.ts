@@ -343,7 +343,9 @@ describe('help', () => {
       expect(r.stdout).toMatch(/^cpu-model-guard check --repo DIR --base REV --head REV/);
       expect(r.stdout).toMatch(/--release-ref REV +names that exist here count as released/);
       expect(r.stdout).toMatch(/--by-commit +name, for each finding, the commit/);
-      expect(r.stdout).not.toMatch(/--machine/);
+      // check narrows what the binaries are compared on; expand's own flags stay out of its help.
+      expect(r.stdout).toMatch(/--machine NAME .*check with binaries: a glob/);
+      expect(r.stdout).not.toMatch(/--pretty/);
     }
     const overview = run('help');
     expect(overview.code).toBe(0);
