@@ -19,6 +19,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   describeSpec,
+  dumpMachineType,
   qemuCommand,
   QmpError,
   QmpSession,
@@ -76,12 +77,6 @@ export interface QmpDumpOptions {
   cacheDir?: string | null;
 }
 
-interface RawCpuDefinition {
-  name: string;
-  'alias-of'?: string;
-  deprecated?: boolean;
-}
-
 interface RawMachine {
   name: string;
   alias?: string;
@@ -103,37 +98,14 @@ async function dumpMachine(
   expansions: Record<string, QmpProps>;
   errors: Record<string, string>;
 }> {
-  const session = await QmpSession.start(binary, machineType, accel);
-  try {
-    const raw = await session.execute<RawCpuDefinition[]>('query-cpu-definitions');
-    const definitions = raw
-      .map((d) => ({
-        name: d.name,
-        ...(d['alias-of'] ? { aliasOf: d['alias-of'] } : {}),
-        deprecated: !!d.deprecated,
-      }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    // Every expansion is sent before the first answer arrives: QEMU answers in order, and the
-    // round trips, not the work, would otherwise dominate.
-    const answers = await Promise.allSettled(
-      definitions.map((d) =>
-        session.execute<{ model: { props: QmpProps } }>('query-cpu-model-expansion', {
-          type: 'full',
-          model: { name: d.name },
-        }),
-      ),
-    );
-    const expansions: Record<string, QmpProps> = {};
-    const errors: Record<string, string> = {};
-    answers.forEach((answer, i) => {
-      const name = definitions[i].name;
-      if (answer.status === 'fulfilled') expansions[name] = answer.value.model.props;
-      else errors[name] = (answer.reason as Error).message;
-    });
-    return { definitions, expansions, errors };
-  } finally {
-    await session.close();
-  }
+  // The same dump `verify` takes, of every model.
+  const { definitions, expansions, expansionErrors } = await dumpMachineType(
+    binary,
+    machineType,
+    accel,
+    () => true,
+  );
+  return { definitions, expansions, errors: expansionErrors };
 }
 
 /** The binary's `--version` output: what the cache is keyed by. */
