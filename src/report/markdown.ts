@@ -9,6 +9,7 @@ import {
   type Report,
   type Suggestion,
   type FixLines,
+  type Verdict,
 } from './finding.js';
 import { noFindings } from './words.js';
 import {
@@ -183,6 +184,14 @@ function locationUrl(f: Finding, report: Report, repositoryUrl: string | undefin
   return `${repositoryUrl.replace(/\/+$/, '')}/blob/${commit}/${path.split('/').map(encodeURIComponent).join('/')}#${lines}`;
 }
 
+/** A table row's verdict, beside its class. */
+const VERDICT_MARK: Record<Verdict, string> = {
+  fail: ' (fails)',
+  waived: ' (waived)',
+  review: ' (for review)',
+  pass: '',
+};
+
 function findingRow(f: Finding, report: Report, options: MarkdownSummaryOptions): string {
   const models = codeList(collapseList(f.models, 4), 'models', true);
   const machineTypes = codeList(
@@ -193,14 +202,7 @@ function findingRow(f: Finding, report: Report, options: MarkdownSummaryOptions)
   const url = locationUrl(f, report, options.repositoryUrl);
   const where = codeSpan(locationText(f), true);
   const location = `${url ? `[${where}](${url})` : where}${f.location.side === 'LEFT' ? ' (base)' : ''}`;
-  const verdict =
-    f.verdict === 'waived'
-      ? ' (waived)'
-      : f.verdict === 'fail'
-        ? ' (fails)'
-        : f.verdict === 'review'
-          ? ' (for review)'
-          : '';
+  const verdict = VERDICT_MARK[f.verdict];
   const cells = [
     `${CLASS_BADGE[f.class]}${verdict}`,
     ruleLink(f.rule, options.ruleDocsUrl, true),
@@ -352,17 +354,18 @@ function fixLinesSection(fix: FixLines): string {
   ].join('\n');
 }
 
+/** A comment's verdict, in words. */
+const VERDICT_WORDS: Record<Verdict, string> = {
+  fail: 'fails the check',
+  waived: 'waived',
+  review: 'for review: does not fail the check (`fail-on-review` makes it fail)',
+  pass: 'does not fail the check',
+};
+
 /** The body of one inline review comment. */
 export function renderFindingComment(finding: Finding, options: FindingCommentOptions = {}): string {
   const maxChars = options.maxChars ?? COMMENT_MAX_CHARS;
-  const verdict =
-    finding.verdict === 'fail'
-      ? 'fails the check'
-      : finding.verdict === 'waived'
-        ? 'waived'
-        : finding.verdict === 'review'
-          ? 'for review: does not fail the check (`fail-on-review` makes it fail)'
-          : 'does not fail the check';
+  const verdict = VERDICT_WORDS[finding.verdict];
   const header = `**${CLASS_BADGE[finding.class]}** · ${ruleLink(finding.rule, options.ruleDocsUrl)} · ${verdict}`;
   const facts: string[] = [];
   const models = collapseList(finding.models, 8);
