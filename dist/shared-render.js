@@ -37730,19 +37730,20 @@ function locationUrl(f, report, repositoryUrl) {
     const lines = endLine && endLine !== line ? `L${line}-L${endLine}` : `L${line}`;
     return `${repositoryUrl.replace(/\/+$/, '')}/blob/${commit}/${path.split('/').map(encodeURIComponent).join('/')}#${lines}`;
 }
+/** A table row's verdict, beside its class. */
+const VERDICT_MARK = {
+    fail: ' (fails)',
+    waived: ' (waived)',
+    review: ' (for review)',
+    pass: '',
+};
 function findingRow(f, report, options) {
     const models = codeList(collapseList(f.models, 4), 'models', true);
     const machineTypes = codeList(summarizeMachineTypes(f.machineTypes, 3, options.knownMachineTypes), 'machine types', true);
     const url = locationUrl(f, report, options.repositoryUrl);
     const where = codeSpan(locationText(f), true);
     const location = `${url ? `[${where}](${url})` : where}${f.location.side === 'LEFT' ? ' (base)' : ''}`;
-    const verdict = f.verdict === 'waived'
-        ? ' (waived)'
-        : f.verdict === 'fail'
-            ? ' (fails)'
-            : f.verdict === 'review'
-                ? ' (for review)'
-                : '';
+    const verdict = VERDICT_MARK[f.verdict];
     const cells = [
         `${CLASS_BADGE[f.class]}${verdict}`,
         ruleLink(f.rule, options.ruleDocsUrl, true),
@@ -37888,16 +37889,17 @@ function fixLinesSection(fix) {
         fencedBlock('c', fix.text),
     ].join('\n');
 }
+/** A comment's verdict, in words. */
+const VERDICT_WORDS = {
+    fail: 'fails the check',
+    waived: 'waived',
+    review: 'for review: does not fail the check (`fail-on-review` makes it fail)',
+    pass: 'does not fail the check',
+};
 /** The body of one inline review comment. */
 function renderFindingComment(finding, options = {}) {
     const maxChars = options.maxChars ?? COMMENT_MAX_CHARS;
-    const verdict = finding.verdict === 'fail'
-        ? 'fails the check'
-        : finding.verdict === 'waived'
-            ? 'waived'
-            : finding.verdict === 'review'
-                ? 'for review: does not fail the check (`fail-on-review` makes it fail)'
-                : 'does not fail the check';
+    const verdict = VERDICT_WORDS[finding.verdict];
     const header = `**${CLASS_BADGE[finding.class]}** · ${ruleLink(finding.rule, options.ruleDocsUrl)} · ${verdict}`;
     const facts = [];
     const models = collapseList(finding.models, 8);
