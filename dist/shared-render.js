@@ -2928,6 +2928,13 @@ function changeReaches(change, model, name, machineCompatSets, version) {
     }
 }
 
+/** Worst first: the order reports and annotations use. */
+const CLASS_ORDER = ['new-model-required', 'type-2', 'safe'];
+/** The factory every rule uses, so that a rule's meta is checked against its id. */
+function classified(rule, meta, facts) {
+    return { rule, ...facts, meta };
+}
+
 const fmt = (v) => v === undefined || v === null
     ? '(unset)'
     : typeof v === 'string'
@@ -3057,44 +3064,22 @@ function classifyMachineCatalog(input) {
         const names = registeredNames(head)
             .filter((n) => n.model === m)
             .map((n) => n.name);
-        drafts.push({
-            rule: 'model-added',
-            class: 'safe',
-            title: `New CPU model ${m.name}`,
-            message: `${m.name} is a new model (${names.join(', ')}); no existing VM can be using it.`,
-            models: names,
-            machineTypes: [],
-            location: loc$1(m.location, 'RIGHT'),
-            fix: 'none needed',
-        });
+        drafts.push(classified('model-added', { model: m.name, names }, { class: 'safe', models: names, machineTypes: [], location: loc$1(m.location, 'RIGHT') }));
     }
     for (const [name, n] of headNames) {
         if (baseNames.has(name) || newModels.includes(n.model))
             continue;
         if (n.kind === 'versioned') {
             const alias = n.model.versions.find((v) => v.version === n.version)?.alias;
-            drafts.push({
-                rule: 'version-added',
+            drafts.push(classified('version-added', { model: n.model.name, name, ...(alias ? { alias } : {}) }, {
                 class: 'safe',
-                title: `New model version ${name}`,
-                message: `${name} is a new version of ${n.model.name}${alias ? ` (alias ${alias})` : ''}: released names keep their definitions.`,
                 models: alias ? [name, alias] : [name],
                 machineTypes: [],
                 location: loc$1(n.location, 'RIGHT'),
-                fix: 'none needed',
-            });
+            }));
         }
         else if (n.kind === 'alias' && baseNames.has(`${n.model.name}-v${n.version}`)) {
-            drafts.push({
-                rule: 'alias-added',
-                class: 'safe',
-                title: `New alias ${name}`,
-                message: `${name} is a new name for ${n.model.name}-v${n.version}.`,
-                models: [name],
-                machineTypes: [],
-                location: loc$1(n.location, 'RIGHT'),
-                fix: 'none needed',
-            });
+            drafts.push(classified('alias-added', { name, model: n.model.name, version: n.version }, { class: 'safe', models: [name], machineTypes: [], location: loc$1(n.location, 'RIGHT') }));
         }
     }
     // Removed names, one finding per model and kind of removal (a model's names go together).
@@ -10744,9 +10729,6 @@ function toFinding(c, failOn) {
         };
     return finding;
 }
-
-/** Worst first: the order reports and annotations use. */
-const CLASS_ORDER = ['new-model-required', 'type-2', 'safe'];
 
 /**
  * `check` with two QEMU binaries: the catalog's findings joined with what the binaries really
@@ -30202,6 +30184,54 @@ async function readQemuX86(source, root = '.', options = {}) {
     return cpuidCode ? { catalog, cpuidCode } : { catalog };
 }
 
+const auditWords = {};
+
+const cpuidCodeWords = {};
+
+const libvirtWords = {};
+
+const NONE_NEEDED = 'none needed';
+const machineCatalogWords = {
+    'model-added': ({ meta }) => ({
+        title: `New CPU model ${meta.model}`,
+        message: `${meta.model} is a new model (${meta.names.join(', ')}); no existing VM can be using it.`,
+        fix: NONE_NEEDED,
+    }),
+    'version-added': ({ meta }) => ({
+        title: `New model version ${meta.name}`,
+        message: `${meta.name} is a new version of ${meta.model}${meta.alias ? ` (alias ${meta.alias})` : ''}: released names keep their definitions.`,
+        fix: NONE_NEEDED,
+    }),
+    'alias-added': ({ meta }) => ({
+        title: `New alias ${meta.name}`,
+        message: `${meta.name} is a new name for ${meta.model}-v${meta.version}.`,
+        fix: NONE_NEEDED,
+    }),
+};
+
+const measuredWords = {};
+
+const WORDS = {
+    ...machineCatalogWords,
+    ...auditWords,
+    ...libvirtWords,
+    ...cpuidCodeWords,
+    ...measuredWords,
+};
+function wordsOf(finding) {
+    return WORDS[finding.rule](finding);
+}
+/** A classified finding with its words (a finding classified with its words already keeps them). */
+function worded(draft) {
+    return 'meta' in draft ? { ...draft, ...wordsOf(draft) } : draft;
+}
+/** The line a report without findings ends with: what was looked at, and that the rule holds. */
+function noFindings(report) {
+    return report.mode === 'audit'
+        ? 'No findings: no machine type asks more of the host than the one before it, and no name is registered twice.'
+        : 'No findings: the change keeps every rule.';
+}
+
 /** The same source seen from a folder inside it: catalog readers work relative to their root. */
 function subdirSource(source, dir) {
     const prefix = dir
@@ -30331,12 +30361,16 @@ function finish(findings, options, report) {
         unusedWaivers: [...waived.unused, ...waived.expired],
     };
 }
+/** Classified findings with their words and fingerprints; `finish` gives the verdicts. */
 function withFingerprints(drafts) {
-    return drafts.map((d) => ({
-        ...d,
-        verdict: 'pass',
-        fingerprint: fingerprint(d.rule, d.models, d.property, d.machineTypes),
-    }));
+    return drafts.map((d) => {
+        const f = worded(d);
+        return {
+            ...f,
+            verdict: 'pass',
+            fingerprint: f.fingerprint ?? fingerprint(d.rule, d.models, d.property, d.machineTypes),
+        };
+    });
 }
 /**
  * A change with no effect on any effective model (comments, order, formatting): said so, with
@@ -37288,13 +37322,6 @@ async function detectCatalog(source) {
     throw new UsageError(`no CPU model catalog found at the root of ${source.label}`, undefined, 'name the catalog (qemu-x86:PATH, libvirt-cpu-map:PATH or catalog:FILE), or list it in .github/cpu-model-guard.yml');
 }
 
-/** The line a report without findings ends with: what was looked at, and that the rule holds. */
-function noFindings(report) {
-    return report.mode === 'audit'
-        ? 'No findings: no machine type asks more of the host than the one before it, and no name is registered twice.'
-        : 'No findings: the change keeps every rule.';
-}
-
 /** QEMU speaks of features as on/off; `null` means the property is not set at all. */
 function formatPropValue(value) {
     if (value === undefined)
@@ -37979,6 +38006,7 @@ const FINDING = {
         'fix',
         'suggestion',
         'fixLines',
+        'meta',
         'fingerprint',
         'waiver',
         'commit',

@@ -11,6 +11,7 @@ import { auditMachineCatalog } from './classify/audit.js';
 import { findingVerdict } from './classify/verdict.js';
 import { applyWaivers } from './classify/waivers.js';
 import { withoutIgnoredModels } from './config/config.js';
+import type { Draft } from './classify/classified.js';
 import { CatalogError, didYouMean, UsageError } from './errors.js';
 import { readGenericCatalog } from './parse/generic/catalog.js';
 import { readLibvirtCpuMap, type LibvirtCpuMap } from './parse/libvirt/cpu-map.js';
@@ -24,6 +25,7 @@ import {
   type ReportNote,
   type Waiver,
 } from './report/finding.js';
+import { worded } from './report/words/index.js';
 import { subdirSource, type CatalogSource } from './source/catalog-source.js';
 import { ReadCache } from './source/read-cache.js';
 import type { BinarySnapshot } from './verify/snapshot.js';
@@ -229,12 +231,16 @@ export function finish(
   };
 }
 
-function withFingerprints(drafts: Omit<Finding, 'verdict' | 'fingerprint'>[]): Finding[] {
-  return drafts.map((d) => ({
-    ...d,
-    verdict: 'pass',
-    fingerprint: fingerprint(d.rule, d.models, d.property, d.machineTypes),
-  }));
+/** Classified findings with their words and fingerprints; `finish` gives the verdicts. */
+function withFingerprints(drafts: Draft[]): Finding[] {
+  return drafts.map((d) => {
+    const f = worded(d);
+    return {
+      ...f,
+      verdict: 'pass',
+      fingerprint: f.fingerprint ?? fingerprint(d.rule, d.models, d.property, d.machineTypes),
+    };
+  });
 }
 
 /**

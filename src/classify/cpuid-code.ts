@@ -487,3 +487,7 @@ function cpuProperties(catalog: Catalog, code: CpuidCode): Set<string> {
     for (const alt of [f.name, f.name.replace(/[._]/g, '-'), f.name.replace(/[.-]/g, '_')]) out.add(alt);
   return out;
 }
+
+/** The facts of each rule this module classifies, by rule id. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface CpuidCodeMeta {}

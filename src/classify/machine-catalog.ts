@@ -11,7 +11,14 @@ import type {
   RegisteredName,
 } from '../catalog/model.js';
 import { changeReaches, diffCatalogs, type CatalogChange } from '../diff/catalog-diff.js';
-import type { Finding, FindingClass, FindingLocation, FixLines, Suggestion } from '../report/finding.js';
+import {
+  classified,
+  type Draft,
+  type FindingClass,
+  type FindingLocation,
+  type FixLines,
+  type Suggestion,
+} from './classified.js';
 
 /**
  * The rule of POLICY.md for catalogs with machine types (QEMU, the generic catalog):
@@ -29,8 +36,14 @@ export interface ClassifyInput {
   headLine?: (path: string, line: number) => string | undefined;
 }
 
-/** A finding before the engine gives it a verdict and a fingerprint. */
-export type Draft = Omit<Finding, 'verdict' | 'fingerprint'>;
+export type { Draft };
+
+/** The facts of each rule this module classifies, by rule id. */
+export interface MachineCatalogMeta {
+  'model-added': { model: string; names: string[] };
+  'version-added': { model: string; name: string; alias?: string };
+  'alias-added': { name: string; model: string; version: number };
+}
 
 interface Effect {
   name: string;
@@ -192,42 +205,38 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
     const names = registeredNames(head)
       .filter((n) => n.model === m)
       .map((n) => n.name);
-    drafts.push({
-      rule: 'model-added',
-      class: 'safe',
-      title: `New CPU model ${m.name}`,
-      message: `${m.name} is a new model (${names.join(', ')}); no existing VM can be using it.`,
-      models: names,
-      machineTypes: [],
-      location: loc(m.location, 'RIGHT'),
-      fix: 'none needed',
-    });
+    drafts.push(
+      classified(
+        'model-added',
+        { model: m.name, names },
+        { class: 'safe', models: names, machineTypes: [], location: loc(m.location, 'RIGHT') },
+      ),
+    );
   }
   for (const [name, n] of headNames) {
     if (baseNames.has(name) || newModels.includes(n.model)) continue;
     if (n.kind === 'versioned') {
       const alias = n.model.versions.find((v) => v.version === n.version)?.alias;
-      drafts.push({
-        rule: 'version-added',
-        class: 'safe',
-        title: `New model version ${name}`,
-        message: `${name} is a new version of ${n.model.name}${alias ? ` (alias ${alias})` : ''}: released names keep their definitions.`,
-        models: alias ? [name, alias] : [name],
-        machineTypes: [],
-        location: loc(n.location, 'RIGHT'),
-        fix: 'none needed',
-      });
+      drafts.push(
+        classified(
+          'version-added',
+          { model: n.model.name, name, ...(alias ? { alias } : {}) },
+          {
+            class: 'safe',
+            models: alias ? [name, alias] : [name],
+            machineTypes: [],
+            location: loc(n.location, 'RIGHT'),
+          },
+        ),
+      );
     } else if (n.kind === 'alias' && baseNames.has(`${n.model.name}-v${n.version}`)) {
-      drafts.push({
-        rule: 'alias-added',
-        class: 'safe',
-        title: `New alias ${name}`,
-        message: `${name} is a new name for ${n.model.name}-v${n.version}.`,
-        models: [name],
-        machineTypes: [],
-        location: loc(n.location, 'RIGHT'),
-        fix: 'none needed',
-      });
+      drafts.push(
+        classified(
+          'alias-added',
+          { name, model: n.model.name, version: n.version! },
+          { class: 'safe', models: [name], machineTypes: [], location: loc(n.location, 'RIGHT') },
+        ),
+      );
     }
   }
   // Removed names, one finding per model and kind of removal (a model's names go together).

@@ -27,6 +27,7 @@ const FINDING: KeyOrder = {
     'fix',
     'suggestion',
     'fixLines',
+    'meta',
     'fingerprint',
     'waiver',
     'commit',

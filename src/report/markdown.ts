@@ -11,7 +11,7 @@ import {
   type FixLines,
   type Verdict,
 } from './finding.js';
-import { noFindings } from './words.js';
+import { noFindings } from './words/index.js';
 import {
   collapseList,
   describeFailOn,

@@ -4,7 +4,7 @@
  */
 import type { PropValue } from '../catalog/model.js';
 import { CLASS_ORDER, type Finding, type FindingClass, type Report, type Waiver } from './finding.js';
-import { noFindings } from './words.js';
+import { noFindings } from './words/index.js';
 
 export interface TextRenderOptions {
   /** ANSI colours; off unless the caller asks (a CLI decides from the TTY and NO_COLOR). */

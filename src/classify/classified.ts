@@ -1,0 +1,126 @@
+import type { PropValue } from '../catalog/model.js';
+import type { MachineCatalogMeta } from './machine-catalog.js';
+import type { AuditMeta } from './audit.js';
+import type { LibvirtMeta } from './libvirt.js';
+import type { CpuidCodeMeta } from './cpuid-code.js';
+import type { MeasuredMeta } from './measured.js';
+
+/*
+ * What classification returns: for each cause, its rule, its class and the facts of the
+ * change (`meta`, typed per rule). No words: `src/report/words/` renders a finding's title,
+ * message and fix from these facts, so every format says the same thing, and a list that
+ * belongs in the details is not repeated in every sentence.
+ */
+
+/** The three classes of POLICY: every finding has exactly one. */
+export type FindingClass = 'safe' | 'type-2' | 'new-model-required';
+
+/** Worst first: the order reports and annotations use. */
+export const CLASS_ORDER: readonly FindingClass[] = ['new-model-required', 'type-2', 'safe'];
+
+export type FailOn = 'type-2' | 'new-model-required' | 'never';
+
+/**
+ * `fail` breaks the check; `waived` would have failed but a waiver accepts it; `review` is
+ * listed and posted for a person to judge (a code hunk the tables cannot evaluate) and fails
+ * only with `fail-on-review`.
+ */
+export type Verdict = 'pass' | 'fail' | 'waived' | 'review';
+
+/**
+ * Where a finding points. `RIGHT` is a line of the head revision; `LEFT` a line that exists
+ * only in the base revision (a removal), as GitHub's review comments name the sides.
+ */
+export interface FindingLocation {
+  path: string;
+  line: number;
+  endLine?: number;
+  side: 'RIGHT' | 'LEFT';
+  /** For a LEFT location: the line of head where the removed lines were, when head has the file. */
+  headLine?: number;
+}
+
+/** Lines that replace `startLine..endLine` of head: a mechanical fix a reviewer can apply. */
+export interface Suggestion {
+  path: string;
+  startLine: number;
+  endLine: number;
+  replacement: string;
+}
+
+/** Lines to add somewhere else (a compat entry, a new version block). */
+export interface FixLines {
+  path: string;
+  /** Insert after this line of head. */
+  afterLine: number;
+  text: string;
+}
+
+export interface HostRequirementGain {
+  /** Properties the host must now provide. */
+  gained: string[];
+  /** Why each is a host requirement (`needs the host CPU`, `needs KVM support`). */
+  why: string;
+}
+
+export interface Waiver {
+  rule: string;
+  models: string[];
+  property?: string;
+  reason: string;
+  expires?: string;
+  owner?: string;
+  /** Where the waiver was written (a configuration file line, a pull request label). */
+  source: string;
+}
+
+/** Every rule's facts, by rule id: each classification module declares its own rules. */
+export interface RuleMeta extends MachineCatalogMeta, AuditMeta, LibvirtMeta, CpuidCodeMeta, MeasuredMeta {}
+
+export type RuleId = keyof RuleMeta;
+
+/** What every finding states, whatever its rule. */
+export interface FindingFacts {
+  class: FindingClass;
+  /** Every registered model name the cause affects. */
+  models: string[];
+  /** Every machine type the cause affects (empty when machine types do not enter into it). */
+  machineTypes: string[];
+  property?: string;
+  /**
+   * Every property the cause changes, in the order of their lines, when there are several
+   * (`property` is the first); they all change from `before` to `after`.
+   */
+  properties?: string[];
+  before?: PropValue | null;
+  after?: PropValue | null;
+  hostRequirement?: HostRequirementGain;
+  location: FindingLocation;
+  suggestion?: Suggestion;
+  fixLines?: FixLines;
+  /** When a rule identifies its cause by more than models, property and machine types (a code hunk's text). */
+  fingerprint?: string;
+}
+
+/** One classified cause: a rule, its class, and the rule's own facts. */
+export type Classified<R extends RuleId = RuleId> = R extends RuleId
+  ? FindingFacts & { rule: R; meta: RuleMeta[R] }
+  : never;
+
+/** The factory every rule uses, so that a rule's meta is checked against its id. */
+export function classified<R extends RuleId>(rule: R, meta: RuleMeta[R], facts: FindingFacts): Classified<R> {
+  return { rule, ...facts, meta } as Classified<R>;
+}
+
+/**
+ * A finding still worded where it is classified. Every rule moves to `Classified`; until then
+ * the engine takes its words as they are.
+ */
+export interface PreWorded extends FindingFacts {
+  rule: string;
+  title: string;
+  message: string;
+  fix: string;
+}
+
+export type Draft = Classified | PreWorded;

@@ -1,0 +1,43 @@
+import type { Classified, Draft, RuleId, RuleMeta } from '../../classify/classified.js';
+import type { Finding, FindingWords, Report } from '../finding.js';
+import { auditWords } from './audit.js';
+import { cpuidCodeWords } from './cpuid-code.js';
+import { libvirtWords } from './libvirt.js';
+import { machineCatalogWords } from './machine-catalog.js';
+import { measuredWords } from './measured.js';
+
+/*
+ * Every word of a finding comes from its facts here, late: classification states what changed
+ * (`meta`), and this says it. One place per rule keeps titles, messages and fixes consistent
+ * across text, Markdown, SARIF, annotations and review comments.
+ */
+
+/** How one rule's findings read. */
+export type RuleWording<R extends RuleId> = (finding: Classified<R>) => FindingWords;
+
+/** The wording of every rule a classification module declares in its meta interface. */
+export type RuleWords<M> = { [R in keyof M & RuleId]: RuleWording<R> };
+
+const WORDS: RuleWords<RuleMeta> = {
+  ...machineCatalogWords,
+  ...auditWords,
+  ...libvirtWords,
+  ...cpuidCodeWords,
+  ...measuredWords,
+};
+
+export function wordsOf(finding: Classified): FindingWords {
+  return (WORDS[finding.rule] as RuleWording<RuleId>)(finding);
+}
+
+/** A classified finding with its words (a finding classified with its words already keeps them). */
+export function worded(draft: Draft): Omit<Finding, 'verdict' | 'fingerprint'> & { fingerprint?: string } {
+  return 'meta' in draft ? { ...draft, ...wordsOf(draft) } : draft;
+}
+
+/** The line a report without findings ends with: what was looked at, and that the rule holds. */
+export function noFindings(report: Pick<Report, 'mode'>): string {
+  return report.mode === 'audit'
+    ? 'No findings: no machine type asks more of the host than the one before it, and no name is registered twice.'
+    : 'No findings: the change keeps every rule.';
+}
