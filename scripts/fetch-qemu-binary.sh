@@ -22,7 +22,9 @@
 # The archive comes from this machine's own apt configuration (scripts/lib/debian-archive.sh).
 # <dest-dir> is moved into place only when complete; its .qemu-binary file then says how it
 # was installed (Mode: unpacked|chroot) and which version, and a second call does nothing.
-# Concurrent calls for one <dest-dir> wait for each other.
+# Concurrent calls for one <dest-dir> wait for each other, and installs on one machine run one
+# at a time (apt and dpkg keep machine-wide locks). A call that is stopped midway unmounts
+# what debootstrap mounted in its work folder before removing it.
 #
 # Needs root (chroot, debootstrap); installs debootstrap when it is missing.
 set -euo pipefail
@@ -55,8 +57,23 @@ exec 9>"$parent/.$(basename -- "$dest").lock"
 flock 9
 complete && exit 0
 
+# Two test runs of different checkouts install into different folders, but apt and dpkg lock
+# the machine's package state: the second would fail on the first's lock rather than wait.
+exec 8>/run/lock/cpu-model-guard-fetch-qemu-binary.lock
+flock 8
+complete && exit 0
+
 work=$(mktemp -d -p "$parent" ".$(basename -- "$dest").XXXXXX")
-trap 'rm -rf -- "$work"' EXIT
+cleanup() {
+  # debootstrap mounts /proc (and more) inside the chroot; a killed run leaves them mounted,
+  # and removing the folder must not descend into them.
+  local mounts
+  mounts=$(findmnt -rn -o TARGET | awk -v w="$work/" 'index($0, w) == 1' | sort -r) || true
+  [[ -z $mounts ]] || xargs -r -d '\n' umount -l <<<"$mounts" || true
+  rm -rf --one-file-system -- "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 started=$SECONDS
 version=
 
