@@ -12,7 +12,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDiffMap } from '../../src/github/hunks.js';
 import { fingerprintsIn, MAX_INLINE_COMMENTS } from '../../src/github/reviewer.js';
+import type { Report } from '../../src/report/finding.js';
 import { TempRepo } from '../support/git-repo.js';
+import { addAvx512fToHaswell, repoWithQemuCatalog } from '../support/qemu-edits.js';
 import { GitHubServer } from '../support/github-server/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -201,11 +203,11 @@ interface RunResult {
 let runCount = 0;
 
 /** A shallow clone at `checkoutSha`, as actions/checkout leaves it with its default fetch-depth: 1. */
-function shallowClone(checkoutSha: string): string {
+function shallowClone(checkoutSha: string, from = upstream.dir): string {
   const dir = path.join(work, `workspace-${++runCount}`);
   execFileSync('git', ['init', '-q', dir]);
   const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
-  git('remote', 'add', 'origin', `file://${upstream.dir}`);
+  git('remote', 'add', 'origin', `file://${from}`);
   git('fetch', '-q', '--no-tags', '--depth=1', 'origin', checkoutSha);
   git('checkout', '-q', '--detach', checkoutSha);
   return dir;
@@ -216,8 +218,10 @@ async function runAction(
   payload: Record<string, unknown>,
   inputs: Record<string, string>,
   checkoutSha: string,
+  /** The repository the workspace is cloned from (the mini catalog's, unless a test has its own). */
+  from?: string,
 ): Promise<RunResult> {
-  const workspace = shallowClone(checkoutSha);
+  const workspace = shallowClone(checkoutSha, from);
   const files = mkdtempSync(path.join(work, 'runner-'));
   const eventPath = path.join(files, 'event.json');
   const outputPath = path.join(files, 'output');
@@ -592,6 +596,60 @@ describe('the action on other events and inputs', () => {
     expect(changed.summary).toContain('avx512f');
     expect(changed.summary).toContain('Haswell');
     expect(server.writes()).toEqual([]);
+  });
+
+  it('joins a comparison of two refs with two QEMU binaries: the static finding is confirmed where they show it', async () => {
+    const dispatch = JSON.parse(
+      readFileSync(path.join(ROOT, 'test/fixtures/github/events/workflow_dispatch.json'), 'utf8'),
+    );
+    // QEMU 7.2's own catalog, so that the binaries' machine types are the catalog's.
+    const real = await repoWithQemuCatalog();
+    try {
+      const base = real.commitAll('QEMU 7.2 catalog');
+      real.git('branch', 'qemu-7.2', base);
+      real.branch('avx512f', base, (r) => addAvx512fToHaswell(r, CPU_C));
+      const bumped = path.join(work, 'qemu-avx512f-join');
+      writeFileSync(
+        bumped,
+        '#!/bin/sh\nexec qemu-system-x86_64 "$@" -global Haswell-x86_64-cpu.avx512f=on\n',
+        {
+          mode: 0o755,
+        },
+      );
+      const r = await runAction(
+        'workflow_dispatch',
+        { ...dispatch, inputs: {} },
+        {
+          base: 'qemu-7.2',
+          head: 'avx512f',
+          'base-binary': 'qemu-system-x86_64',
+          'head-binary': bumped,
+          'verify-machines': 'pc-q35-7.2',
+          'verify-models': 'Haswell, Haswell-v4',
+          'json-report': 'reports/cmg.json',
+        },
+        base,
+        real.dir,
+      );
+      expect(r.code).toBe(1);
+      expect(r.outputs.result).toBe('fail');
+      // One catalog: one report (not a list).
+      const report = JSON.parse(readFileSync(r.outputs['json-report']!, 'utf8')) as Report;
+      expect(report.mode).toBe('check');
+      const changed = report.findings.filter((f) => f.rule === 'released-model-changed');
+      expect(changed).toHaveLength(1);
+      expect(changed[0]).toMatchObject({
+        property: 'avx512f',
+        confirmedBy: 'binaries',
+        confirmedOn: { models: ['Haswell'], machineTypes: ['pc-q35-7.2'] },
+      });
+      // Everything the binaries measure is explained by the catalog change.
+      expect(report.findings.filter((f) => f.rule === 'measured-unexplained')).toEqual([]);
+      expect(r.summary).toContain('avx512f');
+      expect(server.writes()).toEqual([]);
+    } finally {
+      real.remove();
+    }
   });
 
   it('checks every catalog the configuration lists, with one report each and outputs over all', async () => {
