@@ -11,7 +11,7 @@ import { auditMachineCatalog } from './classify/audit.js';
 import { findingVerdict } from './classify/verdict.js';
 import { applyWaivers } from './classify/waivers.js';
 import { withoutIgnoredModels } from './config/config.js';
-import type { Draft } from './classify/classified.js';
+import { classified, type Draft } from './classify/classified.js';
 import { CatalogError, didYouMean, UsageError } from './errors.js';
 import { readGenericCatalog } from './parse/generic/catalog.js';
 import { readLibvirtCpuMap, type LibvirtCpuMap } from './parse/libvirt/cpu-map.js';
@@ -251,8 +251,8 @@ async function cosmeticFinding(
   files: string[],
   base: CatalogSource,
   head: CatalogSource,
-  /** What the edit does change, when more than text (machine types added or released). */
-  catalogChanges: string[] = [],
+  /** What the edit does change, when more than text: machine types it adds or releases. */
+  machineTypes: { added: string[]; released: string[] } = { added: [], released: [] },
 ): Promise<Finding | undefined> {
   for (const file of files) {
     const [b, h] = await Promise.all([base.readFile(file), head.readFile(file)]);
@@ -262,20 +262,24 @@ async function cosmeticFinding(
       if (part.added || part.removed) break;
       line += part.count ?? 0;
     }
-    return {
-      rule: 'no-effective-change',
-      class: 'safe',
-      verdict: 'pass',
-      title: `${file} changed without changing any CPU model`,
-      message: catalogChanges.length
-        ? `The edit changes no effective model of a name the base had on a machine type the base had; it ${catalogChanges.join(', and ')}.`
-        : 'The edit changes no effective model on any machine type: comments, order or formatting.',
-      models: [],
-      machineTypes: [],
-      location: { path: file, line, side: 'RIGHT' },
-      fix: 'none needed',
-      fingerprint: fingerprint('no-effective-change', [], file, []),
-    };
+    return withFingerprints([
+      classified(
+        'no-effective-change',
+        {
+          kind: 'catalog-file',
+          file,
+          addedMachineTypes: machineTypes.added,
+          releasedMachineTypes: machineTypes.released,
+        },
+        {
+          class: 'safe',
+          models: [],
+          machineTypes: [],
+          location: { path: file, line, side: 'RIGHT' },
+          fingerprint: fingerprint('no-effective-change', [], file, []),
+        },
+      ),
+    ])[0];
   }
   return undefined;
 }
@@ -305,7 +309,7 @@ export async function check(req: CheckRequest): Promise<Report> {
   const notes: ReportNote[] = [];
   let findings: Finding[];
   let files: string[];
-  const catalogChanges: string[] = [];
+  const machineTypeChanges = { added: [] as string[], released: [] as string[] };
   if (base.kind === 'libvirt' && head.kind === 'libvirt') {
     // The cpu_map reader speaks of paths inside the catalog folder; reviews need repository paths.
     const inRepo = (p: string): string =>
@@ -395,13 +399,13 @@ export async function check(req: CheckRequest): Promise<Report> {
     const nowReleased = head.catalog.machineTypes
       .filter((m) => m.released && wasReleased.get(m.name) === false)
       .map((m) => m.name);
-    if (added.length) catalogChanges.push(`adds machine types ${added.join(', ')}`);
-    if (nowReleased.length) catalogChanges.push(`releases ${nowReleased.join(', ')}`);
+    machineTypeChanges.added = added;
+    machineTypeChanges.released = nowReleased;
   } else {
     throw new CatalogError('base and head catalogs are of different kinds');
   }
   if (!findings.length) {
-    const cosmetic = await cosmeticFinding(files, req.base, req.head, catalogChanges);
+    const cosmetic = await cosmeticFinding(files, req.base, req.head, machineTypeChanges);
     if (cosmetic) findings.push(cosmetic);
   }
   findings = await anchorRemovals(findings, req.base, req.head);

@@ -5,7 +5,6 @@ import type {
   CompatProperty,
   CompatSet,
   CpuModel,
-  DefaultCpuVersion,
   MachineType,
   PropValue,
   RegisteredName,
@@ -38,12 +37,153 @@ export interface ClassifyInput {
 
 export type { Draft };
 
+/** A change the diff found, without its place (the finding's location says where). */
+export type Cause = CatalogChange extends infer C
+  ? C extends CatalogChange
+    ? Omit<C, 'location' | 'side'>
+    : never
+  : never;
+
+/** A compat entry, by its array, property, value and line. */
+export interface CompatEntryRef {
+  set: string;
+  property: string;
+  value: string;
+  path: string;
+  line: number;
+}
+
+/** A compat array and the line that opens it. */
+export interface CompatSetRef {
+  name: string;
+  path: string;
+  line: number;
+}
+
+/** A model version: `Haswell-v2` is `{ model: 'Haswell', version: 2 }`. */
+export interface ModelVersionRef {
+  model: string;
+  version: number;
+}
+
+/** An alias that stood for one model version in base and stands for another in head. */
+export interface AliasRetarget {
+  name: string;
+  from: ModelVersionRef;
+  to: ModelVersionRef;
+}
+
+/** A compat entry that sets a property the base does not have, for the machine types it reaches. */
+export interface NewPropertyEntry {
+  /** Its compat array, when one holds it. */
+  set?: string;
+  target: string;
+  value: string;
+  path: string;
+  line: number;
+}
+
+/** How a change to released models is put right, as classification decided. */
+export type ReleasedRemedy =
+  /** Revert, and add the change as this new version (`Haswell-v5`). */
+  | { kind: 'new-version'; name: string }
+  /** Keep the old value for released machine types: add `entry` to the compat array `set`. */
+  | { kind: 'keep-old-value'; entry: string; set: string }
+  /**
+   * A compat entry of a released array changed: revert it; the old value (`entry`, when known)
+   * belongs in `newest`, the newest compat array only released machine types get, if one exists.
+   */
+  | { kind: 'move-compat-entry'; entry?: string; newest?: CompatSetRef }
+  /** A default every model shares gained host requirements: revert, and put them in new versions. */
+  | { kind: 'new-versions' }
+  /** Revert, or keep the old value on released machine types with a compat entry in `newest`. */
+  | { kind: 'revert'; newest?: CompatSetRef };
+
+/** What the host must newly provide on newer machine types, and why (check and audit). */
+export type HostGainFacts =
+  | {
+      /** A change between base and head. */
+      kind: 'change';
+      cause: Cause;
+      /** The machine types before those that gain, which did not require it. */
+      olderMachineTypes: string[];
+      /** Compat entries of the change that keep released machine types as they were. */
+      keptBy: CompatEntryRef[];
+      /** The model version to add the gained properties in, when the cause is one model's. */
+      newVersion?: string;
+    }
+  | {
+      /** Found in one snapshot (audit): a step from one machine type to the next. */
+      kind: 'snapshot';
+      olderMachineTypes: string[];
+      /** The compat entry that keeps the older machine types without it. */
+      keptBy: CompatEntryRef[];
+    };
+
 /** The facts of each rule this module classifies, by rule id. */
 export interface MachineCatalogMeta {
   'model-added': { model: string; names: string[] };
   'version-added': { model: string; name: string; alias?: string };
   'alias-added': { name: string; model: string; version: number };
+  'released-name-removed': { model: string };
+  'deprecated-name-removed': { model: string; deprecation: string };
+  'alias-retargeted': AliasRetarget;
+  'name-conflict': { name: string; first: string; again: string };
+  'released-model-changed':
+    | { kind: 'change'; cause: Cause; remedy: ReleasedRemedy }
+    | {
+        /** A property new in head whose default reaches released machine types that `keptBy` does not. */
+        kind: 'new-property';
+        keptBy: NewPropertyEntry;
+        /** The compat entry that keeps the old behaviour, and the array to add it to, when one exists. */
+        entry: string;
+        addTo?: string;
+      };
+  'machine-type-host-requirement': HostGainFacts;
+  'compat-confined-change':
+    | {
+        kind: 'change';
+        cause: Cause;
+        /** The change's compat entries that keep released machine types as they were. */
+        keptBy: CompatEntryRef[];
+      }
+    | {
+        /** A property new in head: compat keeps the older machine types, only unreleased ones get its default. */
+        kind: 'new-property-unreleased';
+        keptBy: NewPropertyEntry;
+      }
+    | {
+        /** A property new in head that `keptBy` sets on machine types the base had. */
+        kind: 'new-property-confined';
+        keptBy: NewPropertyEntry;
+        /** How many of the base's machine types it sets it on, and how many the base had. */
+        confined: number;
+        baseMachineTypes: number;
+        /** The unreleased machine types that get the property's default instead. */
+        newDefault?: { value: PropValue | null; machineTypes: string[] };
+      };
+  'new-property-default': {
+    /** Where head declares the property, when the catalog says. */
+    declaredAt?: { path: string; line: number };
+    baseMachineTypes: number;
+  };
+  'unreleased-change':
+    | { kind: 'name-removed' }
+    | ({ kind: 'alias-retargeted' } & AliasRetarget)
+    | { kind: 'change'; cause: Cause };
+  'no-effective-change': NoEffectiveChangeMeta;
 }
+
+/**
+ * A catalog file that changed without changing an effective model. The engine finds these once
+ * classification found nothing: what the edit still did (machine types it adds or releases).
+ */
+export type NoEffectiveChangeMeta = {
+  kind: 'catalog-file';
+  file: string;
+  addedMachineTypes: string[];
+  releasedMachineTypes: string[];
+};
 
 interface Effect {
   name: string;
@@ -60,17 +200,6 @@ interface HostGain {
   to: string;
   property: string;
 }
-
-const fmt = (v: PropValue | undefined | null): string =>
-  v === undefined || v === null
-    ? '(unset)'
-    : typeof v === 'string'
-      ? JSON.stringify(v)
-      : v === true
-        ? 'on'
-        : v === false
-          ? 'off'
-          : String(v);
 
 /** Host requirements of an effective model: properties that are on and that the host must provide. */
 export function hostRequirements(catalog: Catalog, props: Record<string, PropValue>): Set<string> {
@@ -94,16 +223,18 @@ export function nameConflicts(catalog: Catalog): Draft[] {
   for (const n of registeredNames(catalog)) {
     const first = seen.get(n.name);
     if (first && first.model !== n.model) {
-      drafts.push({
-        rule: 'name-conflict',
-        class: 'new-model-required',
-        title: `${n.name} is registered twice`,
-        message: `${n.name} is registered by ${first.model.name} and again by ${n.model.name}; one of them is unreachable.`,
-        models: [n.name],
-        machineTypes: [],
-        location: loc(n.location, 'RIGHT'),
-        fix: 'give one of them another name',
-      });
+      drafts.push(
+        classified(
+          'name-conflict',
+          { name: n.name, first: first.model.name, again: n.model.name },
+          {
+            class: 'new-model-required',
+            models: [n.name],
+            machineTypes: [],
+            location: loc(n.location, 'RIGHT'),
+          },
+        ),
+      );
     } else if (!first) seen.set(n.name, n);
   }
   return drafts;
@@ -118,7 +249,7 @@ export function whyHost(catalog: Catalog, props: string[]): string {
 }
 
 /** Consecutive machine types of each family, oldest first. */
-function consecutivePairs(machineTypes: MachineType[]): [MachineType, MachineType][] {
+export function consecutivePairs(machineTypes: MachineType[]): [MachineType, MachineType][] {
   const pairs: [MachineType, MachineType][] = [];
   for (let i = 1; i < machineTypes.length; i++) {
     if (machineTypes[i]!.family === machineTypes[i - 1]!.family)
@@ -190,16 +321,22 @@ export function newVersionBlock(
 
 export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
   const { base, head, releasedNames } = input;
-  const eb = new EffectiveModels(base);
-  const eh = new EffectiveModels(head);
-  const drafts: Draft[] = [];
   const baseNames = new Map(registeredNames(base).map((n) => [n.name, n]));
   const headNames = new Map(registeredNames(head).map((n) => [n.name, n]));
-  const baseMachines = new Map(base.machineTypes.map((m) => [m.name, m]));
-  const commonMachines = head.machineTypes.filter((m) => baseMachines.has(m.name));
-  const releasedMachine = (m: MachineType): boolean => baseMachines.get(m.name)?.released ?? false;
+  return [
+    ...addedNames(base, head, baseNames, headNames),
+    ...removedNames(baseNames, headNames, releasedNames),
+    ...retargetedAliases(baseNames, headNames, releasedNames),
+    ...nameConflicts(head),
+    ...changedNames(input, baseNames, headNames),
+  ];
+}
 
-  // --- Names that appear, disappear or point elsewhere (invariant 3) ---
+type Names = Map<string, RegisteredName>;
+
+/** New models, versions and aliases (invariant 3): nothing can be using them yet. */
+function addedNames(base: Catalog, head: Catalog, baseNames: Names, headNames: Names): Draft[] {
+  const drafts: Draft[] = [];
   const newModels = head.models.filter((m) => !base.models.some((b) => b.name === m.name));
   for (const m of newModels) {
     const names = registeredNames(head)
@@ -239,7 +376,11 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
       );
     }
   }
-  // Removed names, one finding per model and kind of removal (a model's names go together).
+  return drafts;
+}
+
+/** Removed names, one finding per model and kind of removal (a model's names go together). */
+function removedNames(baseNames: Names, headNames: Names, releasedNames: ReadonlySet<string>): Draft[] {
   const removals = new Map<string, { names: string[]; first: RegisteredName; released: boolean }>();
   for (const [name, n] of baseNames) {
     if (headNames.has(name)) continue;
@@ -249,55 +390,85 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
     if (r) r.names.push(name);
     else removals.set(key, { names: [name], first: n, released });
   }
-  for (const { names, first, released } of removals.values()) {
+  return [...removals.values()].map(({ names, first, released }) => {
+    const facts = { models: names, machineTypes: [], location: loc(first.location, 'LEFT') };
     const deprecated = first.model.deprecation;
-    const list = names.join(', ');
-    drafts.push({
-      rule: !released
-        ? 'unreleased-change'
-        : deprecated
-          ? 'deprecated-name-removed'
-          : 'released-name-removed',
-      class: released && !deprecated ? 'new-model-required' : 'safe',
-      title: `${list} removed`,
-      message: !released
-        ? `${list} ${names.length > 1 ? 'were' : 'was'} never released, so removing ${names.length > 1 ? 'them' : 'it'} affects no VM.`
-        : deprecated
-          ? `${list}: deprecated (${deprecated.note}) before the removal.`
-          : `${list} ${names.length > 1 ? 'are released model names' : 'is a released model name'}: VMs configured with ${names.length > 1 ? 'them' : 'it'} no longer start.`,
-      models: names,
-      machineTypes: [],
-      location: loc(first.location, 'LEFT'),
-      fix:
-        released && !deprecated
-          ? `keep ${first.model.name}; deprecate it first (a deprecation note) and remove it in a later release`
-          : 'none needed',
-    });
-  }
+    if (!released)
+      return classified('unreleased-change', { kind: 'name-removed' }, { class: 'safe', ...facts });
+    if (deprecated)
+      return classified(
+        'deprecated-name-removed',
+        { model: first.model.name, deprecation: deprecated.note },
+        { class: 'safe', ...facts },
+      );
+    return classified(
+      'released-name-removed',
+      { model: first.model.name },
+      { class: 'new-model-required', ...facts },
+    );
+  });
+}
+
+/** Aliases that stand for another model version in head: VMs using the name see another CPU. */
+function retargetedAliases(baseNames: Names, headNames: Names, releasedNames: ReadonlySet<string>): Draft[] {
+  const drafts: Draft[] = [];
   for (const [name, n] of baseNames) {
     const now = headNames.get(name);
-    const released = releasedNames.has(name);
-    if (!now) continue;
-    if (n.kind === 'alias' && (now.model.name !== n.model.name || now.version !== n.version)) {
-      drafts.push({
-        rule: released ? 'alias-retargeted' : 'unreleased-change',
-        class: released ? 'new-model-required' : 'safe',
-        title: `Alias ${name} now points to ${now.model.name}-v${now.version}`,
-        message: `${name} stood for ${n.model.name}-v${n.version} and now stands for ${now.model.name}-v${now.version}: VMs using the name see a different CPU.`,
-        models: [name],
-        machineTypes: [],
-        location: loc(now.location, 'RIGHT'),
-        fix: released
-          ? `keep ${name} on ${n.model.name}-v${n.version} and give the new version a new alias`
-          : 'none needed',
-      });
+    if (!now || n.kind !== 'alias' || (now.model.name === n.model.name && now.version === n.version))
+      continue;
+    const retarget: AliasRetarget = {
+      name,
+      from: { model: n.model.name, version: n.version! },
+      to: { model: now.model.name, version: now.version! },
+    };
+    const facts = { models: [name], machineTypes: [], location: loc(now.location, 'RIGHT') };
+    drafts.push(
+      releasedNames.has(name)
+        ? classified('alias-retargeted', retarget, { class: 'new-model-required', ...facts })
+        : classified(
+            'unreleased-change',
+            { kind: 'alias-retargeted', ...retarget },
+            { class: 'safe', ...facts },
+          ),
+    );
+  }
+  return drafts;
+}
+
+/** Changes of names that exist in both (invariants 1 and 2), grouped by cause. */
+function changedNames(input: ClassifyInput, baseNames: Names, headNames: Names): Draft[] {
+  const { base, head, releasedNames } = input;
+  const changes = diffCatalogs(base, head);
+  if (!changes.length) return [];
+  const eb = new EffectiveModels(base);
+  const eh = new EffectiveModels(head);
+  const baseMachines = new Map(base.machineTypes.map((m) => [m.name, m]));
+  const commonMachines = head.machineTypes.filter((m) => baseMachines.has(m.name));
+  const releasedMachine = (m: MachineType): boolean => baseMachines.get(m.name)?.released ?? false;
+  const candidates = namesReached(changes, baseNames, headNames);
+
+  const drafts: Draft[] = [];
+  const newProperties = newPropertyEffects(
+    effectsOn(candidates, commonMachines, { base, head, eb, eh, releasedNames, releasedMachine }),
+    base,
+    head,
+    eh,
+    headNames,
+  );
+  drafts.push(...newPropertyDrafts(newProperties, head, releasedMachine, commonMachines.length));
+  const gains = hostGains(candidates, { base, head, eb, eh });
+  for (const g of groupByCause(changes, newProperties.judged, gains, head, eh, headNames)) {
+    for (const draft of draftsForGroup(g, head, changes, releasedMachine)) {
+      const suggestion =
+        draft.class === 'safe' || !input.headLine ? undefined : revertSuggestion(g.change, input.headLine);
+      drafts.push(suggestion ? { ...draft, suggestion } : draft);
     }
   }
-  drafts.push(...nameConflicts(head));
+  return drafts;
+}
 
-  // --- Changes of existing names (invariants 1 and 2), grouped by cause ---
-  const changes = diffCatalogs(base, head);
-  if (!changes.length) return drafts;
+/** The names of both revisions that the changes can reach. */
+function namesReached(changes: CatalogChange[], baseNames: Names, headNames: Names): RegisteredName[] {
   const touchesAll = changes.some(
     (c) =>
       !['model-prop', 'version-prop', 'compat-entry'].includes(c.kind) ||
@@ -309,10 +480,28 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
       for (const n of headNames.values()) if (n.model.name === c.model) touchedNames.add(n.name);
     } else if (c.kind === 'compat-entry') touchedNames.add(c.target);
   }
-  const candidates = [...headNames.values()].filter(
+  return [...headNames.values()].filter(
     (n) => baseNames.has(n.name) && (touchesAll || touchedNames.has(n.name)),
   );
+}
 
+interface Revisions {
+  base: Catalog;
+  head: Catalog;
+  eb: EffectiveModels;
+  eh: EffectiveModels;
+}
+
+/** Every property whose value changes for a name on a machine type both revisions have. */
+function effectsOn(
+  candidates: RegisteredName[],
+  commonMachines: MachineType[],
+  r: Revisions & {
+    releasedNames: ReadonlySet<string>;
+    releasedMachine: (m: MachineType) => boolean;
+  },
+): Effect[] {
+  const { base, head, eb, eh } = r;
   const effects: Effect[] = [];
   const headFeatures = new Set([...head.features, ...base.features].map((f) => f.name));
   for (const n of candidates) {
@@ -320,7 +509,7 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
       const before = eb.get(n.name, mt.name, 'kvm');
       const after = eh.get(n.name, mt.name, 'kvm');
       if (!before || !after) continue;
-      const released = releasedMachine(mt) && releasedNames.has(n.name);
+      const released = r.releasedMachine(mt) && r.releasedNames.has(n.name);
       for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
         // A feature never mentioned is off: undefined and false are the same to a guest. A knob
         // new in head (a property head declares with a default, which base lacks) is not: its
@@ -342,11 +531,12 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
       }
     }
   }
+  return effects;
+}
 
-  const newProperties = newPropertyEffects(effects, base, head, eh, headNames);
-  effects.splice(0, effects.length, ...newProperties.judged);
-  drafts.push(...newPropertyDrafts(newProperties, head, releasedMachine, commonMachines.length));
-
+/** Host requirements a name has on a machine type of head and not on the one before it. */
+function hostGains(candidates: RegisteredName[], r: Revisions): HostGain[] {
+  const { base, head, eb, eh } = r;
   const gains: HostGain[] = [];
   const pairs = consecutivePairs(head.machineTypes);
   for (const n of candidates) {
@@ -365,8 +555,18 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
       }
     }
   }
+  return gains;
+}
 
-  // Attribute every effect and gain to the changes that explain it.
+/** Every effect and gain attributed to the change that explains it. */
+function groupByCause(
+  changes: CatalogChange[],
+  effects: Effect[],
+  gains: HostGain[],
+  head: Catalog,
+  eh: EffectiveModels,
+  headNames: Names,
+): Group[] {
   const groups = new Map<CatalogChange, Group>();
   const explain = (name: string, machineType: string, property: string): CatalogChange => {
     const n = headNames.get(name)!;
@@ -405,15 +605,7 @@ export function classifyMachineCatalog(input: ClassifyInput): Draft[] {
   };
   for (const e of effects) group(cause(explain(e.name, e.machineType, e.property))).effects.push(e);
   for (const g of gains) group(cause(explain(g.name, g.to, g.property))).gains.push(g);
-
-  for (const g of groups.values()) {
-    for (const draft of draftsForGroup(g, base, head, changes, releasedMachine)) {
-      const suggestion =
-        draft.class === 'safe' || !input.headLine ? undefined : revertSuggestion(g.change, input.headLine);
-      drafts.push(suggestion ? { ...draft, suggestion } : draft);
-    }
-  }
-  return drafts;
+  return [...groups.values()];
 }
 
 /**
@@ -520,68 +712,79 @@ function newPropertyDrafts(
   np: NewPropertyEffects,
   head: Catalog,
   releasedMachine: (m: MachineType) => boolean,
-  commonMachines: number,
+  baseMachineTypes: number,
 ): Draft[] {
-  const drafts: Draft[] = [];
-  const ofCommon = (n: number): string =>
-    n === commonMachines
-      ? `all ${n} machine types the base had`
-      : `${n} of the ${commonMachines} machine types the base had`;
-  const setOf = (entry: CompatProperty): CompatSet | undefined =>
-    Object.values(head.compatSets).find((s) => s.entries.includes(entry));
   // The machine types that get a confined property's new default, when none of them is
   // released, are part of the same cause as the entry that confines it: one finding says both.
   const unreleasedDefaults = new Map<CompatProperty, Effect[]>();
   for (const [entry, effects] of np.uncovered) {
     if (np.confined.has(entry) && !effects.some((e) => e.released)) unreleasedDefaults.set(entry, effects);
   }
-  for (const [entry, effects] of np.uncovered) {
-    if (unreleasedDefaults.has(entry)) continue;
-    const property = effects[0]!.property;
-    const released = effects.filter((e) => e.released);
-    const set = setOf(entry);
-    const where = `${set?.name ?? 'a compat array'} (${entry.location.path}:${entry.location.line})`;
-    const value = head.propertyDefaults[property]!;
-    if (!released.length) {
-      drafts.push({
-        rule: 'compat-confined-change',
+  return [
+    ...[...np.uncovered]
+      .filter(([entry]) => !unreleasedDefaults.has(entry))
+      .map(([entry, effects]) => uncoveredDraft(entry, effects, head, releasedMachine)),
+    ...[...np.confined].map(([entry, effects]) =>
+      confinedDraft(entry, effects, unreleasedDefaults.get(entry) ?? [], head, baseMachineTypes),
+    ),
+    ...[...np.byDefault].map(([property, effects]) =>
+      byDefaultDraft(property, effects, head, baseMachineTypes),
+    ),
+  ];
+}
+
+function newPropertyEntry(entry: CompatProperty, head: Catalog): NewPropertyEntry {
+  const set = Object.values(head.compatSets).find((s) => s.entries.includes(entry));
+  return {
+    ...(set ? { set: set.name } : {}),
+    target: entry.target!,
+    value: entry.value,
+    path: entry.location.path,
+    line: entry.location.line,
+  };
+}
+
+/** A new property that a compat entry sets for some machine types, whose default reaches others. */
+function uncoveredDraft(
+  entry: CompatProperty,
+  effects: Effect[],
+  head: Catalog,
+  releasedMachine: (m: MachineType) => boolean,
+): Draft {
+  const property = effects[0]!.property;
+  const released = effects.filter((e) => e.released);
+  const keptBy = newPropertyEntry(entry, head);
+  const value = head.propertyDefaults[property]!;
+  const location = loc(entry.location, 'RIGHT');
+  if (!released.length) {
+    return classified(
+      'compat-confined-change',
+      { kind: 'new-property-unreleased', keptBy },
+      {
         class: 'safe',
-        title: `${property} is new; only unreleased machine types get its default ${fmt(value)}`,
-        message:
-          `${property} is a CPU property the base does not have. ${where} sets it to ${entry.value} for older machine types; ` +
-          `the machine types that get the default ${fmt(value)} instead (${uniq(effects.map((e) => e.machineType)).join(', ')}) are not released yet.`,
         models: uniq(effects.map((e) => e.name)),
         machineTypes: uniq(effects.map((e) => e.machineType)),
         property,
         before: null,
         after: value,
-        location: loc(entry.location, 'RIGHT'),
-        fix: 'none needed',
-      });
-      continue;
-    }
-    const machineTypes = uniq(released.map((e) => e.machineType));
-    const confining = newestReleasedCompatSet(head, releasedMachine);
-    const driver = entry.target === '*' ? 'TYPE_X86_CPU' : `"${entry.target}" "-" TYPE_X86_CPU`;
-    const line = `{ ${driver}, "${property}", "${entry.value}" },`;
-    drafts.push({
-      rule: 'released-model-changed',
+        location,
+      },
+    );
+  }
+  const confining = newestReleasedCompatSet(head, releasedMachine);
+  const driver = entry.target === '*' ? 'TYPE_X86_CPU' : `"${entry.target}" "-" TYPE_X86_CPU`;
+  const line = `{ ${driver}, "${property}", "${entry.value}" },`;
+  return classified(
+    'released-model-changed',
+    { kind: 'new-property', keptBy, entry: line, ...(confining ? { addTo: confining.name } : {}) },
+    {
       class: 'new-model-required',
-      title: `${property} is new, and released machine types get its new default ${fmt(value)}`,
-      message:
-        `${property} is a CPU property the base does not have. ${where} sets it to ${entry.value} for older machine types: ` +
-        `the value that keeps their old behaviour, so the default ${fmt(value)} is the new one. ` +
-        `${count(machineTypes.length, 'released machine type')} that the entry does not reach (${summary(machineTypes)}) now get the default: ` +
-        'the guest of every model on them changes.',
       models: uniq(released.map((e) => e.name)),
-      machineTypes,
+      machineTypes: uniq(released.map((e) => e.machineType)),
       property,
       before: null,
       after: value,
-      location: loc(entry.location, 'RIGHT'),
-      fix: confining
-        ? `keep the old behaviour on every released machine type: add ${line} to ${confining.name}`
-        : `keep the old behaviour on every released machine type with a compat entry ${line}`,
+      location,
       ...(confining
         ? {
             fixLines: {
@@ -591,59 +794,60 @@ function newPropertyDrafts(
             },
           }
         : {}),
-    });
-  }
-  for (const [entry, effects] of np.confined) {
-    const property = effects[0]!.property;
-    const machineTypes = uniq(effects.map((e) => e.machineType));
-    const set = setOf(entry);
-    const newer = uniq((unreleasedDefaults.get(entry) ?? []).map((e) => e.machineType));
-    const value = head.propertyDefaults[property];
-    drafts.push({
-      rule: 'compat-confined-change',
+    },
+  );
+}
+
+/** A new property that a compat entry sets, on machine types the base had, to their old behaviour. */
+function confinedDraft(
+  entry: CompatProperty,
+  effects: Effect[],
+  unreleasedDefaults: Effect[],
+  head: Catalog,
+  baseMachineTypes: number,
+): Draft {
+  const property = effects[0]!.property;
+  const machineTypes = uniq(effects.map((e) => e.machineType));
+  const newer = uniq(unreleasedDefaults.map((e) => e.machineType));
+  return classified(
+    'compat-confined-change',
+    {
+      kind: 'new-property-confined',
+      keptBy: newPropertyEntry(entry, head),
+      confined: machineTypes.length,
+      baseMachineTypes,
+      ...(newer.length
+        ? { newDefault: { value: head.propertyDefaults[property] ?? null, machineTypes: newer } }
+        : {}),
+    },
+    {
       class: 'safe',
-      title: `${property} is new, and ${set?.name ?? 'a compat array'} sets it to ${entry.value} for ${ofCommon(machineTypes.length)}`,
-      message:
-        `${property} is a CPU property the base does not have. On ${ofCommon(machineTypes.length)}, ` +
-        `${set?.name ?? 'a compat array'} (${entry.location.path}:${entry.location.line}) sets it to ${entry.value} ` +
-        `for ${entry.target === '*' ? 'every CPU' : entry.target}: the value that keeps their old behaviour, ` +
-        'so only newer machine types get the new one, and no host requirement grows.' +
-        (newer.length
-          ? ` The machine types that get the default ${fmt(value)} (${newer.join(', ')}) are not released yet.`
-          : ''),
       models: uniq(effects.map((e) => e.name)),
       machineTypes: newer.length ? newer : machineTypes,
       property,
       before: null,
       after: effects[0]!.after ?? null,
       location: loc(entry.location, 'RIGHT'),
-      fix: 'none needed',
-    });
-  }
-  for (const [property, effects] of np.byDefault) {
-    const machineTypes = uniq(effects.map((e) => e.machineType));
-    const value = head.propertyDefaults[property]!;
-    const at = head.propertyDefaultLocations?.[property];
-    drafts.push({
-      rule: 'new-property-default',
+    },
+  );
+}
+
+/** A new property that nothing sets: the machine types the base had take its default. */
+function byDefaultDraft(property: string, effects: Effect[], head: Catalog, baseMachineTypes: number): Draft {
+  const at = head.propertyDefaultLocations?.[property];
+  return classified(
+    'new-property-default',
+    { ...(at ? { declaredAt: { path: at.path, line: at.line } } : {}), baseMachineTypes },
+    {
       class: 'safe',
-      title: `${property} is new; the machine types the base had get its default ${fmt(value)}`,
-      message:
-        `${property} is a CPU property the base does not have${at ? ` (${at.path}:${at.line})` : ''}, and no model, ` +
-        `version or compat entry sets it: on ${ofCommon(machineTypes.length)} it takes its default, ${fmt(value)}. ` +
-        'A new property names behaviour the base had fixed in code; by the convention that keeps machine types stable, ' +
-        'a default that changed old machine types would come with a compat entry restoring the old value. ' +
-        'Whether the default equals the old behaviour lies in that code, which the catalog tables do not show.',
       models: uniq(effects.map((e) => e.name)),
-      machineTypes,
+      machineTypes: uniq(effects.map((e) => e.machineType)),
       property,
       before: null,
-      after: value,
+      after: head.propertyDefaults[property]!,
       location: at ? loc(at, 'RIGHT') : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' },
-      fix: 'none needed; if the default changes what released machine types did, add a compat entry with the old value to the newest released compat array',
-    });
-  }
-  return drafts;
+    },
+  );
 }
 
 /**
@@ -695,10 +899,6 @@ function revertSuggestion(
   return undefined;
 }
 
-/** Sentences start with a capital, unless they start with a property name (`avx512f added ...`). */
-const capitalize = (text: string): string =>
-  /^(the|unversioned|machine type) /.test(text) ? `${text[0]!.toUpperCase()}${text.slice(1)}` : text;
-
 function setMinus<T>(a: Set<T>, b: Set<T>): Set<T> {
   const out = new Set<T>();
   for (const x of a) if (!b.has(x)) out.add(x);
@@ -707,67 +907,6 @@ function setMinus<T>(a: Set<T>, b: Set<T>): Set<T> {
 
 function uniq(xs: string[]): string[] {
   return [...new Set(xs)];
-}
-
-/** A prop change in words: features are added and removed, other props change value. */
-function propChange(
-  where: string,
-  property: string,
-  before: PropValue | undefined,
-  after: PropValue | undefined,
-): string {
-  if (before === undefined && after === true) return `${property} added to ${where}`;
-  if (before === true && after === undefined) return `${property} removed from ${where}`;
-  if (before === undefined) return `${where} sets ${property} to ${fmt(after)}`;
-  if (after === undefined) return `${where} no longer sets ${property} (was ${fmt(before)})`;
-  return `${where} changes ${property} from ${fmt(before)} to ${fmt(after)}`;
-}
-
-/** What an unversioned name stands for under a default CPU version. */
-function versionWords(v: DefaultCpuVersion): string {
-  return v === 'latest'
-    ? 'their latest versions'
-    : v === 'legacy'
-      ? 'their unversioned definitions'
-      : `version ${v}`;
-}
-
-/** `1 machine type`, `51 machine types`. */
-function count(n: number, noun: string): string {
-  return `${n} ${n === 1 ? noun : noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`}`;
-}
-
-/** A list for a sentence: all of it when short, otherwise its first few and how many more. */
-function summary(items: string[], shown = 3): string {
-  if (items.length <= shown + 1)
-    return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? '');
-  return `${items.slice(0, shown).join(', ')} and ${items.length - shown} more`;
-}
-
-function describeChange(c: CatalogChange): string {
-  switch (c.kind) {
-    case 'model-prop':
-      return propChange(`the definition of ${c.model}`, c.property, c.before, c.after);
-    case 'version-prop':
-      return propChange(`${c.model}-v${c.version}`, c.property, c.before, c.after);
-    case 'compat-entry': {
-      const target = c.target === '*' ? 'every CPU' : c.target;
-      if (c.before === undefined) return `${c.set} now sets ${c.property} to ${c.after} for ${target}`;
-      if (c.after === undefined)
-        return `${c.set} no longer sets ${c.property} for ${target}, which was ${c.before}`;
-      return `${c.set} changes ${c.property} for ${target} from ${c.before} to ${c.after}`;
-    }
-    case 'accel-default':
-      return `the ${c.accel} accelerator default of ${c.property} ${fmt(c.before)} → ${fmt(c.after)}`;
-    case 'property-default':
-      return `the default of ${c.property} ${fmt(c.before)} → ${fmt(c.after)}`;
-    case 'machine-type':
-      return c.defaultCpuVersion && c.what.split('; ').length === 1
-        ? `unversioned names on ${c.machineType} resolve to ${versionWords(c.defaultCpuVersion.after)}, not ${versionWords(c.defaultCpuVersion.before)}`
-        : `machine type ${c.machineType}: ${c.what}`;
-    case 'catalog-rule':
-      return `the catalog's ${c.what}`;
-  }
 }
 
 interface Group {
@@ -783,7 +922,6 @@ interface Group {
  */
 function draftsForGroup(
   g: Group,
-  base: Catalog,
   head: Catalog,
   changes: CatalogChange[],
   releasedMachine: (m: MachineType) => boolean,
@@ -803,8 +941,22 @@ function causeLocation(c: CatalogChange, head: Catalog): FindingLocation {
   return c.location ? loc(c.location, c.side) : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' };
 }
 
+/** The change without its place: the facts its findings state about it. */
+function causeOf(c: CatalogChange): Cause {
+  return Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'location' && k !== 'side')) as Cause;
+}
+
 const causeModel = (c: CatalogChange, head: Catalog): CpuModel | undefined =>
   'model' in c ? head.models.find((m) => m.name === c.model) : undefined;
+
+/** The name of the version a model's next change is added as. */
+const nextVersion = (model: CpuModel): string => `${model.name}-v${model.versions.at(-1)!.version + 1}`;
+
+const setRef = (set: CompatSet): CompatSetRef => ({
+  name: set.name,
+  path: set.location.path,
+  line: set.location.line,
+});
 
 function releasedDraft(
   g: Group,
@@ -814,10 +966,6 @@ function releasedDraft(
 ): Draft {
   const c = g.change;
   const property = 'property' in c ? c.property : (g.effects[0]?.property ?? g.gains[0]?.property);
-  const cause = describeChange(c);
-  const model = causeModel(c, head);
-  const models = uniq(releasedEffects.map((e) => e.name));
-  const machineTypes = uniq(releasedEffects.map((e) => e.machineType));
   const gained = uniq(
     releasedEffects
       .filter(
@@ -829,72 +977,91 @@ function releasedDraft(
       .map((e) => e.property),
   );
   const sample = releasedEffects.find((e) => e.property === property) ?? releasedEffects[0]!;
+  const { remedy, fixLines } = releasedRemedy(c, sample, gained, head, releasedMachine);
+  return classified(
+    'released-model-changed',
+    { kind: 'change', cause: causeOf(c), remedy },
+    {
+      class: 'new-model-required',
+      models: uniq(releasedEffects.map((e) => e.name)),
+      machineTypes: uniq(releasedEffects.map((e) => e.machineType)),
+      property: sample.property,
+      before: sample.before ?? null,
+      after: sample.after ?? null,
+      ...(gained.length ? { hostRequirement: { gained, why: whyHost(head, gained) } } : {}),
+      location: causeLocation(c, head),
+      ...(fixLines ? { fixLines } : {}),
+    },
+  );
+}
+
+/** How a change to released models is put right, and the lines that do it where they are mechanical. */
+function releasedRemedy(
+  c: CatalogChange,
+  sample: Effect,
+  gained: string[],
+  head: Catalog,
+  releasedMachine: (m: MachineType) => boolean,
+): { remedy: ReleasedRemedy; fixLines?: FixLines | undefined } {
+  const model = causeModel(c, head);
+  if (model) {
+    const fixLines =
+      c.kind === 'model-prop' || c.kind === 'version-prop'
+        ? newVersionBlock(model, [[c.property, c.after]])
+        : undefined;
+    return { remedy: { kind: 'new-version', name: nextVersion(model) }, fixLines };
+  }
   const newest = newestReleasedCompatSet(head, releasedMachine);
+  const insert = (set: CompatSet, entry: string): FixLines => ({
+    path: set.location.path,
+    afterLine: set.location.line,
+    text: `    ${entry}`,
+  });
   // A default every CPU shares (an accelerator default, a CPU property's default) is kept
   // for released machine types by one compat entry for every CPU in the newest released
   // machine type's compat array; unless it adds a host requirement, that makes it safe.
-  const global =
-    (c.kind === 'accel-default' || c.kind === 'property-default') && c.before !== undefined ? c : undefined;
-  const confining = global && !gained.length ? newest : undefined;
-  const compatEntry = global
-    ? `{ TYPE_X86_CPU, "${global.property}", "${qemuValue(global.before!)}" },`
-    : undefined;
-  // An entry of a released compat array changes released machine types itself: the old value
-  // belongs in the newest released array, with the new one as the default.
-  const keepOld =
-    c.kind === 'compat-entry' && sample.before !== undefined
-      ? `{ ${c.target === '*' ? 'TYPE_X86_CPU' : `"${c.target}-" TYPE_X86_CPU`}, "${sample.property}", "${qemuValue(sample.before)}" },`
-      : undefined;
-  const fixLines =
-    model && (c.kind === 'model-prop' || c.kind === 'version-prop')
-      ? newVersionBlock(model, [[c.property, c.after]])
-      : confining?.entries.length && compatEntry
-        ? { path: confining.location.path, afterLine: confining.location.line, text: `    ${compatEntry}` }
-        : newest && keepOld
-          ? { path: newest.location.path, afterLine: newest.location.line, text: `    ${keepOld}` }
-          : undefined;
-  const at = (set: CompatSet): string => `${set.name} (${set.location.path}:${set.location.line})`;
-  const fix = model
-    ? `revert it and add the change as a new version ${model.name}-v${model.versions.at(-1)!.version + 1}`
-    : confining && compatEntry
-      ? `keep the old value for released machine types: add ${compatEntry} to ${confining.name}`
-      : c.kind === 'compat-entry'
-        ? newest
-          ? `revert it: ${c.set} reaches released machine types. To change ${sample.property} only on newer ones, make the new value the default and add ${keepOld ?? `the old value of ${sample.property}`} to ${at(newest)}, the newest compat array only released machine types get`
-          : `revert it: ${c.set} reaches released machine types, and no compat array reaches only released ones. Open the next machine types first; then make the new value the default and keep the old one in the compat array of the newest released machine types`
-        : gained.length
-          ? `revert it: a default every model shares cannot ask more of the host; put ${summary(gained)} in new model versions`
-          : newest
-            ? `revert it, or keep the old value on released machine types with a compat entry in ${at(newest)}`
-            : 'revert it; to change newer machine types only, open the next machine types first and keep the old value for the released ones in a compat entry';
-  return {
-    rule: 'released-model-changed',
-    class: 'new-model-required',
-    title: `${capitalize(cause)}: released models change`,
-    message:
-      `${capitalize(cause)}. On ${count(machineTypes.length, 'released machine type')} the guest of ${count(models.length, 'released model name')} now sees ` +
-      `${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
-      (gained.length ? `, and the host must now provide ${summary(gained)}` : '') +
-      '. A released model never changes: VMs that run today would see another CPU, or stop running, after an update.',
-    models,
-    machineTypes,
-    property: sample.property,
-    before: sample.before ?? null,
-    after: sample.after ?? null,
-    ...(gained.length ? { hostRequirement: { gained, why: whyHost(head, gained) } } : {}),
-    location: causeLocation(c, head),
-    fix,
-    ...(fixLines ? { fixLines } : {}),
-  };
+  if ((c.kind === 'accel-default' || c.kind === 'property-default') && c.before !== undefined) {
+    const entry = `{ TYPE_X86_CPU, "${c.property}", "${qemuValue(c.before)}" },`;
+    if (!gained.length && newest)
+      return {
+        remedy: { kind: 'keep-old-value', entry, set: newest.name },
+        fixLines: newest.entries.length ? insert(newest, entry) : undefined,
+      };
+  }
+  if (c.kind === 'compat-entry') {
+    // An entry of a released compat array changes released machine types itself: the old value
+    // belongs in the newest released array, with the new one as the default.
+    const entry =
+      sample.before !== undefined
+        ? `{ ${c.target === '*' ? 'TYPE_X86_CPU' : `"${c.target}-" TYPE_X86_CPU`}, "${sample.property}", "${qemuValue(sample.before)}" },`
+        : undefined;
+    return {
+      remedy: {
+        kind: 'move-compat-entry',
+        ...(entry ? { entry } : {}),
+        ...(newest ? { newest: setRef(newest) } : {}),
+      },
+      fixLines: newest && entry ? insert(newest, entry) : undefined,
+    };
+  }
+  if (gained.length) return { remedy: { kind: 'new-versions' } };
+  return { remedy: { kind: 'revert', ...(newest ? { newest: setRef(newest) } : {}) } };
 }
+
+/** Compat entries of a cause, as their facts. */
+const entryRefs = (entries: Extract<CatalogChange, { kind: 'compat-entry' }>[]): CompatEntryRef[] =>
+  entries.map((k) => ({
+    set: k.set,
+    property: k.property,
+    value: String(k.after),
+    path: k.location.path,
+    line: k.location.line,
+  }));
 
 function gainsDraft(g: Group, head: Catalog, changes: CatalogChange[]): Draft {
   const c = g.change;
-  const cause = describeChange(c);
   const model = causeModel(c, head);
   const models = uniq(g.gains.map((x) => x.name));
-  const machineTypes = uniq(g.gains.map((x) => x.to));
-  const older = uniq(g.gains.map((x) => x.from));
   const gained = uniq(g.gains.map((x) => x.property));
   // Compat entries of this change that keep released machine types as they were: they are why
   // only newer machine types see the gain.
@@ -912,39 +1079,27 @@ function gainsDraft(g: Group, head: Catalog, changes: CatalogChange[]): Draft {
           gained.map((p) => [p, true]),
         )
       : undefined;
-  const them = gained.length === 1 ? 'it' : 'them';
-  const cpuVersion = c.kind === 'machine-type' ? c.defaultCpuVersion : undefined;
-  const location = causeLocation(c, head);
-  const fix = cpuVersion
-    ? `set the default CPU version of ${summary(machineTypes)} back to ${cpuVersion.before} at ${location.path}:${location.line}: ` +
-      'unversioned names keep the version older machine types give them, and a guest that wants a newer version names it'
-    : model
-      ? `leave ${summary(gained)} off by default and add ${them} in a new version ${model.name}-v${model.versions.at(-1)!.version + 1}`
-      : `leave ${summary(gained)} off by default; put ${them} in a new model version`;
-  return {
-    rule: 'machine-type-host-requirement',
-    class: 'type-2',
-    title: cpuVersion
-      ? `${capitalize(cause)}: ${count(gained.length, 'property')} become host requirements`
-      : `${summary(gained)} ${gained.length === 1 ? 'becomes a host requirement' : 'become host requirements'} on newer machine types`,
-    message:
-      `${capitalize(cause)}. ${models.length === 1 ? models[0] : `${count(models.length, 'model name')} (${summary(models)})`} on ${summary(machineTypes)} ` +
-      `${models.length === 1 ? 'requires' : 'require'} ${gained.length === 1 ? gained[0] : `${gained.length} properties (${summary(gained)})`} from the host, ` +
-      `which ${summary(older)} did not` +
-      (keeping.length
-        ? `; ${keeping.map((k) => `${k.set} keeps ${k.property} ${k.after} on released machine types (${k.location.path}:${k.location.line})`).join('; ')}`
-        : '') +
-      ': moving a VM to the newer machine type can make it unrunnable on a host that runs it today, a type-2 machine change.',
-    models,
-    machineTypes,
-    property: gained[0],
-    before: false,
-    after: true,
-    hostRequirement: { gained, why: whyHost(head, gained) },
-    location,
-    fix,
-    ...(fixLines ? { fixLines } : {}),
-  };
+  return classified(
+    'machine-type-host-requirement',
+    {
+      kind: 'change',
+      cause: causeOf(c),
+      olderMachineTypes: uniq(g.gains.map((x) => x.from)),
+      keptBy: entryRefs(keeping),
+      ...(model ? { newVersion: nextVersion(model) } : {}),
+    },
+    {
+      class: 'type-2',
+      models,
+      machineTypes: uniq(g.gains.map((x) => x.to)),
+      property: gained[0],
+      before: false,
+      after: true,
+      hostRequirement: { gained, why: whyHost(head, gained) },
+      location: causeLocation(c, head),
+      ...(fixLines ? { fixLines } : {}),
+    },
+  );
 }
 
 function safeDraft(
@@ -955,50 +1110,38 @@ function safeDraft(
 ): Draft {
   const c = g.change;
   const property = 'property' in c ? c.property : (g.effects[0]?.property ?? g.gains[0]?.property);
-  const cause = describeChange(c);
   const location = causeLocation(c, head);
   const models = uniq(g.effects.map((e) => e.name));
   const machineTypes = uniq(g.effects.map((e) => e.machineType));
-  const confiningEntries = changes.filter(
-    (x): x is Extract<CatalogChange, { kind: 'compat-entry' }> =>
-      x.kind === 'compat-entry' && x !== c && x.property === property && x.side === 'RIGHT',
-  );
   const onlyUnreleasedMachines = g.effects.every((e) => {
     const mt = head.machineTypes.find((m) => m.name === e.machineType);
     return mt ? !releasedMachine(mt) : true;
   });
   if (onlyUnreleasedMachines && machineTypes.length) {
     const sample = g.effects[0]!;
-    return {
-      rule: 'compat-confined-change',
-      class: 'safe',
-      title: `${capitalize(cause)}, confined to unreleased machine types`,
-      message:
-        `${capitalize(cause)}. Only ${summary(machineTypes)}, not released yet, see ${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
-        (confiningEntries.length
-          ? `; ${confiningEntries.map((e) => `${e.set} keeps ${e.property}=${e.after} for released machine types (${e.location.path}:${e.location.line})`).join('; ')}`
-          : '') +
-        ', and no host requirement grows.',
-      models,
-      machineTypes,
-      property: sample.property,
-      before: sample.before ?? null,
-      after: sample.after ?? null,
-      location,
-      fix: 'none needed',
-    };
+    const confiningEntries = changes.filter(
+      (x): x is Extract<CatalogChange, { kind: 'compat-entry' }> =>
+        x.kind === 'compat-entry' && x !== c && x.property === property && x.side === 'RIGHT',
+    );
+    return classified(
+      'compat-confined-change',
+      { kind: 'change', cause: causeOf(c), keptBy: entryRefs(confiningEntries) },
+      {
+        class: 'safe',
+        models,
+        machineTypes,
+        property: sample.property,
+        before: sample.before ?? null,
+        after: sample.after ?? null,
+        location,
+      },
+    );
   }
-  return {
-    rule: 'unreleased-change',
-    class: 'safe',
-    title: `${capitalize(cause)}: only unreleased entries change`,
-    message: `${capitalize(cause)}. It reaches only names that were never released${models.length ? `: ${summary(models)}` : ''}.`,
-    models,
-    machineTypes,
-    ...(property ? { property } : {}),
-    location,
-    fix: 'none needed',
-  };
+  return classified(
+    'unreleased-change',
+    { kind: 'change', cause: causeOf(c) },
+    { class: 'safe', models, machineTypes, ...(property ? { property } : {}), location },
+  );
 }
 
 export type { FindingClass };
