@@ -364,14 +364,16 @@ export async function check(req: CheckRequest): Promise<Report> {
     if (base.cpuidCode && head.cpuidCode) {
       checkCompatReferences(base.catalog, head.catalog, base.cpuidCode, head.cpuidCode);
       findings.push(
-        ...(await classifyCpuidCode({
-          base: base.catalog,
-          head: head.catalog,
-          baseCode: base.cpuidCode,
-          headCode: head.cpuidCode,
-          baseText: (p) => req.base.readFile(p),
-          headText: (p) => req.head.readFile(p),
-        })),
+        ...withFingerprints(
+          await classifyCpuidCode({
+            base: base.catalog,
+            head: head.catalog,
+            baseCode: base.cpuidCode,
+            headCode: head.cpuidCode,
+            baseText: (p) => req.base.readFile(p),
+            headText: (p) => req.head.readFile(p),
+          }),
+        ),
       );
     }
     files = head.catalog.files;
