@@ -232,7 +232,7 @@ export function finish(
 }
 
 /** Classified findings with their words and fingerprints; `finish` gives the verdicts. */
-function withFingerprints(drafts: Draft[]): Finding[] {
+export function withFingerprints(drafts: Draft[]): Finding[] {
   return drafts.map((d) => {
     const f = worded(d);
     return {
