@@ -232,7 +232,7 @@ export function finish(
 }
 
 /** Classified findings with their words and fingerprints; `finish` gives the verdicts. */
-function withFingerprints(drafts: Draft[]): Finding[] {
+export function withFingerprints(drafts: Draft[]): Finding[] {
   return drafts.map((d) => {
     const f = worded(d);
     return {
@@ -368,14 +368,16 @@ export async function check(req: CheckRequest): Promise<Report> {
     if (base.cpuidCode && head.cpuidCode) {
       checkCompatReferences(base.catalog, head.catalog, base.cpuidCode, head.cpuidCode);
       findings.push(
-        ...(await classifyCpuidCode({
-          base: base.catalog,
-          head: head.catalog,
-          baseCode: base.cpuidCode,
-          headCode: head.cpuidCode,
-          baseText: (p) => req.base.readFile(p),
-          headText: (p) => req.head.readFile(p),
-        })),
+        ...withFingerprints(
+          await classifyCpuidCode({
+            base: base.catalog,
+            head: head.catalog,
+            baseCode: base.cpuidCode,
+            headCode: head.cpuidCode,
+            baseText: (p) => req.base.readFile(p),
+            headText: (p) => req.head.readFile(p),
+          }),
+        ),
       );
     }
     files = head.catalog.files;

@@ -19,7 +19,7 @@ import {
   QEMU_KVM_BASELINE,
   QEMU_OFFERED_FEATURES,
 } from '../catalog/host-requirements.js';
-import type { Finding, FindingLocation, ReportNote } from '../report/finding.js';
+import type { ReportNote } from '../report/finding.js';
 import { meaningfulRecords, type CpuidRecord } from '../verify/cpuid-firmware.js';
 import {
   compareMachineTypes,
@@ -27,12 +27,65 @@ import {
   type BinarySnapshot,
   type MeasuredValue,
 } from '../verify/snapshot.js';
+import { classified, type Classified, type FindingLocation } from './classified.js';
 import { fingerprint } from './machine-catalog.js';
 
-type Draft = Omit<Finding, 'verdict'>;
-
 const REGISTERS = ['eax', 'ebx', 'ecx', 'edx'] as const;
-type Register = (typeof REGISTERS)[number];
+export type Register = (typeof REGISTERS)[number];
+
+/** The two binaries, as the findings name them: their versions, or their paths when the versions agree. */
+export interface ComparedBinaries {
+  base: string;
+  head: string;
+}
+
+/** What every finding of two binaries states besides its models and machine types. */
+interface Measured {
+  binaries: ComparedBinaries;
+  /** The (machine type, model) pairs both binaries register on which it shows. */
+  pairs: number;
+}
+
+/** Bits of one CPUID register that differ. */
+export interface CpuidRegisterChange {
+  leaf: number;
+  subleaf: number;
+  register: Register;
+  mask: number;
+  /** The binary whose guest alone reads the leaf (its range grew or shrank), when only one does. */
+  onlyIn?: 'base' | 'head';
+}
+
+/**
+ * The facts of each rule this module classifies, by rule id. They are the catalog's rules, as
+ * the binaries show them; before and after are the finding's own.
+ */
+export interface BinariesMeta {
+  'alias-retargeted': Measured;
+  'released-model-changed': Measured &
+    (
+      | { measured: 'expansion' }
+      | {
+          measured: 'cpuid';
+          registers: CpuidRegisterChange[];
+          /** Expansion properties that changed on every one of its pairs. */
+          explainedBy: string[];
+          accel: string;
+          /** Features base's accelerator warned it could not give and head's gives (any pair). */
+          accelGained: string[];
+          /** Features head's accelerator warns it cannot give and base's gave. */
+          accelLost: string[];
+        }
+    );
+  /** A property only head reports. */
+  'new-property-default': Measured;
+  /** A property only base reports. */
+  'property-removed': Measured;
+  'machine-type-host-requirement': Measured & {
+    /** The machine type before each of the finding's machine types. */
+    from: string[];
+  };
+}
 
 /** `0x7.0 EBX` */
 export function describeCpuidRegister(leaf: number, subleaf: number, register: Register): string {
@@ -122,7 +175,7 @@ function propertyChanges(
 }
 
 export interface BinaryComparison {
-  findings: Draft[];
+  findings: Classified[];
   notes: ReportNote[];
   /** Machine types both binaries register (of those selected). */
   commonMachineTypes: string[];
@@ -274,64 +327,62 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
     }
   }
 
-  const findings: Draft[] = [];
+  const findings: Classified[] = [];
+  const binaries: ComparedBinaries = { base: baseName!, head: headName! };
   const common2 = (g: Group) => ({
     models: [...g.models].sort(),
     machineTypes: sortedMachineTypes(g.machineTypes),
   });
-  const on = (g: Group) =>
-    `${g.models.size} model(s) on ${g.machineTypes.size} machine type(s) both binaries register (${g.pairs} pair(s))`;
 
   for (const g of aliasGroups.values()) {
     const { models, machineTypes } = common2(g);
-    findings.push({
-      rule: 'alias-retargeted',
-      class: 'new-model-required',
-      title: `${models.join(', ')} resolves to ${g.after ?? 'no version'} instead of ${g.before ?? 'no version'}`,
-      message: `query-cpu-definitions: alias-of was ${g.before ?? 'absent'} in ${baseName} and is ${g.after ?? 'absent'} in ${headName}, for ${on(g)}. A VM started on these machine types gets another model version after the upgrade.`,
-      models,
-      machineTypes,
-      property: 'alias-of',
-      before: g.before ?? null,
-      after: g.after ?? null,
-      location,
-      fix: 'keep the alias pointing where it did on released machine types (a compat property), or name the new version explicitly',
-      fingerprint: fingerprint('alias-retargeted', models, 'alias-of', machineTypes),
-    });
+    findings.push(
+      classified(
+        'alias-retargeted',
+        { binaries, pairs: g.pairs },
+        {
+          class: 'new-model-required',
+          models,
+          machineTypes,
+          property: 'alias-of',
+          before: g.before ?? null,
+          after: g.after ?? null,
+          location,
+          fingerprint: fingerprint('alias-retargeted', models, 'alias-of', machineTypes),
+        },
+      ),
+    );
   }
 
   for (const g of propertyGroups.values()) {
     const { models, machineTypes } = common2(g);
-    const changed = g.kind === 'changed';
-    findings.push({
-      rule: changed
-        ? 'released-model-changed'
-        : g.kind === 'added'
-          ? 'new-property-default'
-          : 'property-removed',
-      class: changed ? 'new-model-required' : 'safe',
-      title: changed
-        ? `${g.property} changed from ${String(g.before)} to ${String(g.after)} on machine types both binaries have`
-        : `${g.property} is a property only ${g.kind === 'added' ? headName : baseName} reports (${String(g.kind === 'added' ? g.after : g.before)})`,
-      message: changed
-        ? `query-cpu-model-expansion type=full: ${g.property} is ${String(g.before)} in ${baseName} and ${String(g.after)} in ${headName}, for ${on(g)}. Released machine types must keep what their guests see.`
-        : `query-cpu-model-expansion type=full: only ${g.kind === 'added' ? headName : baseName} has the property ${g.property} (${String(g.kind === 'added' ? g.after : g.before)}), for ${on(g)}: a knob the other binary does not have. Whether guests see a difference is what the CPUID comparison of the same pairs shows.`,
+    const facts = {
       models,
       machineTypes,
       property: g.property,
       before: g.before ?? null,
       after: g.after ?? null,
       location,
-      fix: changed
-        ? `restore ${g.property}=${String(g.before)} on the released machine types (a compat property), or put the change in a new model version`
-        : 'none needed',
       fingerprint: fingerprint(
-        changed ? 'released-model-changed' : `property-${g.kind}`,
+        g.kind === 'changed' ? 'released-model-changed' : `property-${g.kind}`,
         models,
         g.property,
         machineTypes,
       ),
-    });
+    };
+    const meta = { binaries, pairs: g.pairs };
+    findings.push(
+      g.kind === 'changed'
+        ? classified(
+            'released-model-changed',
+            { ...meta, measured: 'expansion' },
+            { ...facts, class: 'new-model-required' },
+          )
+        : classified(g.kind === 'added' ? 'new-property-default' : 'property-removed', meta, {
+            ...facts,
+            class: 'safe',
+          }),
+    );
   }
 
   // Registers that differ on exactly the same pairs are one cause seen in several places.
@@ -353,49 +404,48 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
     const properties = gs.map(
       (x) => `${describeCpuidRegister(x.leaf, x.subleaf, x.register)} ${describeBits(x.mask)}`,
     );
-    const places = gs.map((x) => {
-      const presence =
-        x.before === null
-          ? ` (only ${headName}'s guest reads this leaf)`
-          : x.after === null
-            ? ` (only ${baseName}'s guest reads this leaf)`
-            : '';
-      return `${describeCpuidRegister(x.leaf, x.subleaf, x.register)} ${describeBits(x.mask)} (mask ${hex(x.mask)})${presence}`;
-    });
-    const names = [...(g.explainedBy ?? [])]
+    const registers = gs.map((x): CpuidRegisterChange => ({
+      leaf: x.leaf,
+      subleaf: x.subleaf,
+      register: x.register,
+      mask: x.mask,
+      ...(x.before === null
+        ? { onlyIn: 'head' as const }
+        : x.after === null
+          ? { onlyIn: 'base' as const }
+          : {}),
+    }));
+    const explainedBy = [...(g.explainedBy ?? [])]
       .filter(([p, n]) => n === g.pairs && gs.every((x) => x.explainedBy?.get(p) === x.pairs))
       .map(([p]) => p);
-    // The registers of one finding share their pairs: what any of them shows holds for all.
-    const gained = [...new Set(gs.flatMap((x) => x.accelGained ?? []))];
-    const lost = [...new Set(gs.flatMap((x) => x.accelLost ?? []))];
-    const accelNote =
-      (gained.length
-        ? ` Under ${head.accel}, ${baseName} warned that it could not give, and ${headName} gives: ${gained.join(', ')}.`
-        : '') +
-      (lost.length ? ` Under ${head.accel}, ${headName} warns that it cannot give: ${lost.join(', ')}.` : '');
-    const shown =
-      properties.slice(0, 3).join(', ') + (properties.length > 3 ? ` and ${properties.length - 3} more` : '');
-    findings.push({
-      rule: 'released-model-changed',
-      class: 'new-model-required',
-      title: `The guest's CPUID differs on machine types both binaries have: ${shown}`,
-      message:
-        `The CPUID guest of ${headName} reads other values than that of ${baseName}, for ${on(g)}: ${places.join('; ')}` +
-        (names.length
-          ? `. Expansion properties that changed on every one of these pairs: ${names.join(', ')}.`
-          : '. No expansion property changed value on all of these pairs: the difference comes from code, not from a property.') +
-        accelNote,
-      models,
-      machineTypes,
-      property: properties[0],
-      ...(properties.length > 1 ? { properties } : {}),
-      location,
-      fix: 'gate the new behaviour on a CPU property that compat properties keep at the old value for released machine types, or put it in a new model version',
-      fingerprint: fingerprint('released-model-changed', models, properties.join(';'), machineTypes),
-    });
+    findings.push(
+      classified(
+        'released-model-changed',
+        {
+          binaries,
+          pairs: g.pairs,
+          measured: 'cpuid',
+          registers,
+          explainedBy,
+          accel: head.accel,
+          // The registers of one finding share their pairs: what any of them shows holds for all.
+          accelGained: [...new Set(gs.flatMap((x) => x.accelGained ?? []))],
+          accelLost: [...new Set(gs.flatMap((x) => x.accelLost ?? []))],
+        },
+        {
+          class: 'new-model-required',
+          models,
+          machineTypes,
+          property: properties[0],
+          ...(properties.length > 1 ? { properties } : {}),
+          location,
+          fingerprint: fingerprint('released-model-changed', models, properties.join(';'), machineTypes),
+        },
+      ),
+    );
   }
 
-  findings.push(...hostGrowth(base, head, location, baseName!, headName!));
+  findings.push(...hostGrowth(base, head, location, binaries));
   return { findings, notes, commonMachineTypes: common, pairs };
 }
 
@@ -422,9 +472,8 @@ function hostGrowth(
   base: BinarySnapshot,
   head: BinarySnapshot,
   location: FindingLocation,
-  baseName: string,
-  headName: string,
-): Draft[] {
+  binaries: ComparedBinaries,
+): Classified[] {
   const groups = new Map<string, Group & { property: string; from: Set<string> }>();
   const families = new Map<string, string[]>();
   for (const m of head.machineTypes) {
@@ -449,23 +498,23 @@ function hostGrowth(
   return [...groups.values()].map((g) => {
     const models = [...g.models].sort();
     const machineTypes = sortedMachineTypes(g.machineTypes);
-    return {
-      rule: 'machine-type-host-requirement',
-      class: 'type-2' as const,
-      title: `${g.property} turns on from one machine type to the next in ${headName}`,
-      message: `query-cpu-model-expansion type=full of ${headName}: ${g.property} is on for ${models.join(', ')} on ${machineTypes.join(', ')} and off on the machine type before each (${sortedMachineTypes(g.from).join(', ')}), which ${baseName} does not show. A VM moved to the newer machine type needs it from the host.`,
-      models,
-      machineTypes,
-      property: g.property,
-      before: false,
-      after: true,
-      hostRequirement: {
-        gained: [g.property],
-        why: 'a CPU feature the guest is given, which the host must provide under KVM',
+    return classified(
+      'machine-type-host-requirement',
+      { binaries, pairs: g.pairs, from: sortedMachineTypes(g.from) },
+      {
+        class: 'type-2',
+        models,
+        machineTypes,
+        property: g.property,
+        before: false,
+        after: true,
+        hostRequirement: {
+          gained: [g.property],
+          why: 'a CPU feature the guest is given, which the host must provide under KVM',
+        },
+        location,
+        fingerprint: fingerprint('machine-type-host-requirement', models, g.property, machineTypes),
       },
-      location,
-      fix: `leave ${g.property} off by default on the new machine type and put it in a new model version instead`,
-      fingerprint: fingerprint('machine-type-host-requirement', models, g.property, machineTypes),
-    };
+    );
   });
 }

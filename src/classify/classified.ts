@@ -4,6 +4,7 @@ import type { AuditMeta } from './audit.js';
 import type { LibvirtMeta } from './libvirt.js';
 import type { CpuidCodeMeta } from './cpuid-code.js';
 import type { MeasuredMeta } from './measured.js';
+import type { BinariesMeta } from './binaries.js';
 
 /*
  * What classification returns: for each cause, its rule, its class and the facts of the
@@ -74,8 +75,20 @@ export interface Waiver {
   source: string;
 }
 
-/** Every rule's facts, by rule id: each classification module declares its own rules. */
-export interface RuleMeta extends MachineCatalogMeta, AuditMeta, LibvirtMeta, CpuidCodeMeta, MeasuredMeta {}
+/** The facts of the rules that judge catalogs, by rule id: each classification module declares its own. */
+export interface CatalogRuleMeta
+  extends MachineCatalogMeta, AuditMeta, LibvirtMeta, CpuidCodeMeta, MeasuredMeta {}
+
+/**
+ * Every rule's facts, by rule id. What two binaries measure is judged by the catalog's rules (a
+ * property that changed is `released-model-changed` either way) with facts of its own, which
+ * name the binaries: such a rule's facts have either shape.
+ */
+export type RuleMeta = {
+  [R in keyof CatalogRuleMeta | keyof BinariesMeta]:
+    | (R extends keyof CatalogRuleMeta ? CatalogRuleMeta[R] : never)
+    | (R extends keyof BinariesMeta ? BinariesMeta[R] : never);
+};
 
 export type RuleId = keyof RuleMeta;
 

@@ -24,7 +24,7 @@ import { parseStatements, type Statement } from '../parse/c/statements.js';
 import type { Token } from '../parse/c/tokenizer.js';
 import { splitTopLevel } from '../parse/qemu-x86/cpu-tables.js';
 import { fieldsRead, type CodeFunction, type CpuidCode } from '../parse/qemu-x86/cpuid-code.js';
-import type { Finding, FindingLocation } from '../report/finding.js';
+import { classified, type Classified, type FindingLocation } from './classified.js';
 import { fingerprint, newestReleasedCompatSet } from './machine-catalog.js';
 
 /** Rules whose findings are listed for review and fail only with `fail-on-review`. */
@@ -203,9 +203,6 @@ interface Gate {
   uncovered: string[];
 }
 
-const qemuValue = (v: PropValue | undefined): string =>
-  v === true ? 'on' : v === false ? 'off' : v === undefined ? '(unset)' : String(v);
-
 interface Hunk {
   fn: CodeFunction;
   location: FindingLocation;
@@ -217,7 +214,7 @@ interface Hunk {
   constants: Set<string>;
 }
 
-export async function classifyCpuidCode(input: CpuidCodeInput): Promise<Finding[]> {
+export async function classifyCpuidCode(input: CpuidCodeInput): Promise<Classified[]> {
   const { base, head, baseCode, headCode } = input;
   const baseReleased = new Set(base.machineTypes.filter((m) => m.released).map((m) => m.name));
   const released = head.machineTypes.filter((m) => baseReleased.has(m.name));
@@ -332,16 +329,15 @@ export async function classifyCpuidCode(input: CpuidCodeInput): Promise<Finding[
 
   const releasedNames = released.map((m) => m.name);
   const confining = newestReleasedCompatSet(head, (m) => baseReleased.has(m.name));
-  const findings: Finding[] = [];
+  const findings: Classified[] = [];
+  const compatGate = (g: Gate): CompatGate => ({
+    property: g.property,
+    ...(g.set ? { set: g.set } : {}),
+    entry: { path: g.entry!.location.path, line: g.entry!.location.line, value: g.entry!.value },
+    ...(g.defaultValue !== undefined ? { defaultValue: g.defaultValue } : {}),
+  });
   hunks.forEach((hk, i) => {
-    const where = `${hk.fn.name}() (${hk.fn.why})`;
-    const entryText = (g: Gate): string =>
-      `${g.set ?? 'a compat array'} (${g.entry!.location.path}:${g.entry!.location.line}) sets ${g.property} to ${g.entry!.value}`;
-    const common = {
-      models: [] as string[],
-      location: hk.location,
-      verdict: 'pass' as const,
-    };
+    const hunk = { function: hk.fn.name, why: hk.fn.why };
     const fp = (rule: string): string =>
       fingerprint(rule, [hk.fn.name], createHash('sha256').update(hk.text).digest('hex').slice(0, 16), []);
     const own = readByHunk[i]!.map(gateOf);
@@ -354,87 +350,88 @@ export async function classifyCpuidCode(input: CpuidCodeInput): Promise<Finding[
     const together = !gated && !half && !own.length ? movedBehind(i) : undefined;
     const g = gated ?? together?.gate;
     if (g) {
-      findings.push({
-        ...common,
-        rule: 'cpuid-code-gated',
-        class: 'safe',
-        title: `${hk.fn.name}() changes behind ${g.property}`,
-        message:
-          (gated
-            ? `The change to ${where} reads ${g.property}.`
-            : `The change to ${where} reads no CPU property itself; the same change moves ${together!.constant} behind ${g.property} in ${together!.fn}().`) +
-          ` On all ${releasedNames.length} released machine types ${entryText(g)} against the default ${qemuValue(g.defaultValue)}: ` +
-          'they keep the old behaviour, and only new machine types get the new one.',
-        machineTypes: [],
-        property: g.property,
-        before: g.entry ? eh.typedValue(g.property, g.entry.value) : null,
-        after: g.defaultValue ?? null,
-        fix: 'none needed',
-        fingerprint: fp('cpuid-code-gated'),
-      });
+      findings.push(
+        classified(
+          'cpuid-code-gated',
+          {
+            ...hunk,
+            gate: compatGate(g),
+            released: releasedNames.length,
+            ...(together ? { movedBy: { constant: together.constant, function: together.fn } } : {}),
+          },
+          {
+            class: 'safe',
+            models: [],
+            machineTypes: [],
+            property: g.property,
+            before: g.entry ? eh.typedValue(g.property, g.entry.value) : null,
+            after: g.defaultValue ?? null,
+            location: hk.location,
+            fingerprint: fp('cpuid-code-gated'),
+          },
+        ),
+      );
       return;
     }
     if (half) {
-      const line = `{ TYPE_X86_CPU, "${half.property}", "${half.entry!.value}" },`;
-      findings.push({
-        ...common,
-        rule: 'cpuid-code-half-gated',
-        class: 'new-model-required',
-        title: `${hk.fn.name}() changes behind ${half.property}, which ${half.uncovered.length} released machine type(s) do not keep off`,
-        message:
-          `The change to ${where} reads ${half.property}, and ${entryText(half)} for older machine types, ` +
-          `but ${half.uncovered.length} released machine type(s) (${half.uncovered.join(', ')}) take its default ${qemuValue(half.defaultValue)}: ` +
-          'there the guest sees the new behaviour, and a VM migrated from the release sees its CPU change.',
-        machineTypes: half.uncovered,
-        property: half.property,
-        before: eh.typedValue(half.property, half.entry!.value),
-        after: half.defaultValue ?? null,
-        fix: confining
-          ? `gate it on a new x- property set to the old behaviour in ${confining.name} (the newest released compat array), or add ${line} there if ${half.property} alone describes the old behaviour`
-          : `gate it on a new x- property that a compat entry sets to the old behaviour on every released machine type`,
-        fingerprint: fp('cpuid-code-half-gated'),
-      });
+      findings.push(
+        classified(
+          'cpuid-code-half-gated',
+          { ...hunk, gate: compatGate(half), ...(confining ? { confining: confining.name } : {}) },
+          {
+            class: 'new-model-required',
+            models: [],
+            machineTypes: half.uncovered,
+            property: half.property,
+            before: eh.typedValue(half.property, half.entry!.value),
+            after: half.defaultValue ?? null,
+            location: hk.location,
+            fingerprint: fp('cpuid-code-half-gated'),
+          },
+        ),
+      );
       return;
     }
-    const name = `x-${hk.fn.name.replace(/^(x86_cpu_|cpu_x86_|kvm_arch_)/, '').replace(/_/g, '-')}-compat`;
-    const field = name.slice(2).replace(/-/g, '_');
-    const entry = `{ TYPE_X86_CPU, "${name}", "false" },`;
-    const read = readByHunk[i]!;
-    findings.push({
-      ...common,
-      rule: 'cpuid-code-ungated',
-      class: 'new-model-required',
-      title: `${hk.fn.name}() changes what guests may see, on every machine type`,
-      message:
-        `The change to ${where} is not gated: ` +
-        (olderKnobs.length
-          ? `the CPU properties it reads are knobs the base already had, which compat entries set only for older machine types (${olderKnobs
-              .map((g) => `${g.property} in ${g.set ?? 'a compat array'}, not from ${g.uncovered[0]} on`)
-              .join('; ')})`
-          : read.length
-            ? `no compat entry of a released machine type sets the CPU properties it reads (${read.join(', ')})`
-            : 'it reads no CPU property') +
-        `, so all ${releasedNames.length} released machine types get the new code. If it changes CPUID, VMs see their CPU change under them and migration from the release breaks. ` +
-        'cpu-model-guard does not evaluate this code: a refactor that keeps every leaf as it was is fine.',
-      machineTypes: releasedNames,
-      fix:
-        `if guests see a difference, gate it on a new CPU property whose default is the new behaviour: ` +
-        `DEFINE_PROP_BOOL("${name}", X86CPU, ${field}, true) in x86_cpu_properties[], the new code under \`if (cpu->${field})\`, ` +
-        `and ${entry} in ${confining?.name ?? 'the newest released compat array'} (name the property after the behaviour it keeps)`,
-      ...(confining
-        ? {
-            fixLines: {
-              path: confining.location.path,
-              afterLine: confining.location.line,
-              text: `    ${entry}`,
-            },
-          }
-        : {}),
-      fingerprint: fp('cpuid-code-ungated'),
-    });
+    const property = `x-${hk.fn.name.replace(/^(x86_cpu_|cpu_x86_|kvm_arch_)/, '').replace(/_/g, '-')}-compat`;
+    const field = property.slice(2).replace(/-/g, '_');
+    findings.push(
+      classified(
+        'cpuid-code-ungated',
+        {
+          ...hunk,
+          reads: readByHunk[i]!,
+          olderKnobs: olderKnobs.map((k) => ({
+            property: k.property,
+            ...(k.set ? { set: k.set } : {}),
+            from: k.uncovered[0]!,
+          })),
+          suggested: { property, field },
+          ...(confining ? { confining: confining.name } : {}),
+        },
+        {
+          class: 'new-model-required',
+          models: [],
+          machineTypes: releasedNames,
+          location: hk.location,
+          ...(confining
+            ? {
+                fixLines: {
+                  path: confining.location.path,
+                  afterLine: confining.location.line,
+                  text: `    ${ungatedCompatLine(property)}`,
+                },
+              }
+            : {}),
+          fingerprint: fp('cpuid-code-ungated'),
+        },
+      ),
+    );
   });
   return findings;
 }
+
+/** The compat entry that keeps released machine types on the old code, for a new `x-` property. */
+export const ungatedCompatLine = (property: string): string => `{ TYPE_X86_CPU, "${property}", "false" },`;
 
 /**
  * QEMU refuses a compat entry that sets a property the CPU does not have (a global property
@@ -488,6 +485,46 @@ function cpuProperties(catalog: Catalog, code: CpuidCode): Set<string> {
   return out;
 }
 
+/** A CPU property that compat entries set away from its default on released machine types. */
+export interface CompatGate {
+  property: string;
+  /** The compat array of the entry on the newest released machine type it reaches (when it is a named array). */
+  set?: string;
+  /** That entry. */
+  entry: { path: string; line: number; value: string };
+  /** The property's default (the new behaviour); absent when the property has none. */
+  defaultValue?: PropValue;
+}
+
+/** The function a hunk changes, and why it counts as computing guest CPUID. */
+interface HunkFunction {
+  function: string;
+  why: string;
+}
+
 /** The facts of each rule this module classifies, by rule id. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface CpuidCodeMeta {}
+export interface CpuidCodeMeta {
+  'cpuid-code-gated': HunkFunction & {
+    gate: CompatGate;
+    /** How many released machine types the gate keeps on the old code (all of them). */
+    released: number;
+    /** The hunk reads no property: the same change moves this constant behind the gate in that function. */
+    movedBy?: { constant: string; function: string };
+  };
+  /** The machine types the gate misses are the finding's machine types. */
+  'cpuid-code-half-gated': HunkFunction & {
+    gate: CompatGate;
+    /** The newest released compat array, where the entry belongs. */
+    confining?: string;
+  };
+  /** Every released machine type gets the new code: they are the finding's machine types. */
+  'cpuid-code-ungated': HunkFunction & {
+    /** CPU properties the hunk reads, none of which a released machine type's compat entry sets. */
+    reads: string[];
+    /** Properties the base already had that it reads, set by compat entries of older machine types only. */
+    olderKnobs: { property: string; set?: string; from: string }[];
+    /** The `x-` property and X86CPU field a gate would add, named after the function. */
+    suggested: { property: string; field: string };
+    confining?: string;
+  };
+}

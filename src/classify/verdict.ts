@@ -1,4 +1,4 @@
-import type { FailOn, Finding, FindingClass } from '../report/finding.js';
+import type { FailOn, FindingClass, Verdict } from './classified.js';
 import { REVIEW_RULES } from './cpuid-code.js';
 
 /** Whether a finding of this class fails the check under `fail-on`. */
@@ -13,10 +13,10 @@ export function verdictFor(cls: FindingClass, failOn: FailOn): 'pass' | 'fail' {
  * (code that computes guest CPUID) is listed for review, and fails only with `fail-on-review`.
  */
 export function findingVerdict(
-  f: Pick<Finding, 'rule' | 'class'>,
+  f: { rule: string; class: FindingClass },
   failOn: FailOn,
   failOnReview = false,
-): Finding['verdict'] {
+): Verdict {
   const verdict = verdictFor(f.class, failOn);
   if (!REVIEW_RULES.has(f.rule)) return verdict;
   return verdict === 'fail' && failOnReview ? 'fail' : 'review';

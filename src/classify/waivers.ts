@@ -5,10 +5,17 @@
  * acceptances do not outlive the situation they were written for.
  */
 import { matchesAny } from '../config/config.js';
-import type { Finding, Waiver } from '../report/finding.js';
+import type { FindingFacts, Verdict, Waiver } from './classified.js';
 
-export interface WaiverOutcome {
-  findings: Finding[];
+/** What a waiver is matched against and marks: any finding with its verdict. */
+type Waivable = Pick<FindingFacts, 'class' | 'models' | 'property' | 'properties'> & {
+  rule: string;
+  verdict: Verdict;
+  waiver?: Waiver;
+};
+
+export interface WaiverOutcome<F extends Waivable> {
+  findings: F[];
   /** Waivers in force that matched no finding. */
   unused: Waiver[];
   /** Waivers whose `expires` date has passed: they were not applied. */
@@ -20,7 +27,7 @@ export function isExpired(waiver: Waiver, today: string): boolean {
   return waiver.expires !== undefined && waiver.expires < today;
 }
 
-export function waiverMatches(waiver: Waiver, finding: Finding): boolean {
+export function waiverMatches(waiver: Waiver, finding: Waivable): boolean {
   if (waiver.rule !== finding.rule) return false;
   // A finding grouped by cause lists several properties; a waiver for any one of them matches.
   if (
@@ -37,13 +44,17 @@ export function waiverMatches(waiver: Waiver, finding: Finding): boolean {
  * reproducible). The first matching waiver in configuration order wins. Safe findings are
  * never waived: there is nothing to accept.
  */
-export function applyWaivers(findings: Finding[], waivers: Waiver[], today: string): WaiverOutcome {
+export function applyWaivers<F extends Waivable>(
+  findings: F[],
+  waivers: Waiver[],
+  today: string,
+): WaiverOutcome<F> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(today))
     throw new Error(`applyWaivers: today must be YYYY-MM-DD, got ${today}`);
   const expired = waivers.filter((w) => isExpired(w, today));
   const inForce = waivers.filter((w) => !isExpired(w, today));
   const used = new Set<Waiver>();
-  const out = findings.map((finding) => {
+  const out = findings.map((finding): F => {
     if (finding.class === 'safe') return finding;
     const waiver = inForce.find((w) => waiverMatches(w, finding));
     if (!waiver) return finding;

@@ -12,7 +12,7 @@ import { access, constants } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { compareBinaries } from '../classify/binaries.js';
 import { matchesAny } from '../config/config.js';
-import { finish, type EngineOptions } from '../engine.js';
+import { finish, withFingerprints, type EngineOptions } from '../engine.js';
 import { UsageError } from '../errors.js';
 import type { Report } from '../report/finding.js';
 import {
@@ -264,22 +264,18 @@ export async function verifyBinaries(options: VerifyOptions): Promise<VerifyResu
       : []),
     ...comparison.notes,
   ];
-  const report = finish(
-    comparison.findings.map((f) => ({ ...f, verdict: 'pass' as const })),
-    options,
-    {
-      mode: 'verify',
-      catalog: { format: 'qemu-binary', path: head.snapshot.binary },
-      base: { ref: `${base.snapshot.binary} (${base.snapshot.version})` },
-      head: { ref: `${head.snapshot.binary} (${head.snapshot.version})` },
-      release: {
-        explanation:
-          'every machine type both binaries register counts as released: both binaries are released builds',
-      },
-      notes,
-      machineTypes: head.snapshot.machineTypes,
+  const report = finish(withFingerprints(comparison.findings), options, {
+    mode: 'verify',
+    catalog: { format: 'qemu-binary', path: head.snapshot.binary },
+    base: { ref: `${base.snapshot.binary} (${base.snapshot.version})` },
+    head: { ref: `${head.snapshot.binary} (${head.snapshot.version})` },
+    release: {
+      explanation:
+        'every machine type both binaries register counts as released: both binaries are released builds',
     },
-  );
+    notes,
+    machineTypes: head.snapshot.machineTypes,
+  });
   const t3 = performance.now();
   return {
     report,

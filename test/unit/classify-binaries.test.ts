@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { compareBinaries, describeBits } from '../../src/classify/binaries.js';
+import { wordsOf } from '../../src/report/words/index.js';
 import type { CpuidRecord } from '../../src/verify/cpuid-firmware.js';
 import type { BinarySnapshot, MeasuredValue } from '../../src/verify/snapshot.js';
 
@@ -53,7 +54,8 @@ describe('compareBinaries', () => {
       models: ['A', 'B'],
       machineTypes: ['pc-q35-9.0', 'pc-q35-9.1'],
     });
-    expect(bits[0]!.message).toMatch(/changed on every one of these pairs: f\./);
+    expect(bits[0]!.meta).toMatchObject({ measured: 'cpuid', explainedBy: ['f'], pairs: 4 });
+    expect(wordsOf(bits[0]!).message).toMatch(/changed on every one of these pairs: f\./);
     expect(r.findings.find((f) => f.property === 'f')).toMatchObject({ before: false, after: true });
   });
 

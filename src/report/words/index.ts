@@ -1,6 +1,7 @@
-import type { Classified, Draft, RuleId, RuleMeta } from '../../classify/classified.js';
+import type { CatalogRuleMeta, Classified, Draft, RuleId } from '../../classify/classified.js';
 import type { Finding, FindingWords, Report } from '../finding.js';
 import { auditWords } from './audit.js';
+import { binariesWords } from './binaries.js';
 import { cpuidCodeWords } from './cpuid-code.js';
 import { libvirtWords } from './libvirt.js';
 import { machineCatalogWords } from './machine-catalog.js';
@@ -12,13 +13,13 @@ import { measuredWords } from './measured.js';
  * across text, Markdown, SARIF, annotations and review comments.
  */
 
-/** How one rule's findings read. */
-export type RuleWording<R extends RuleId> = (finding: Classified<R>) => FindingWords;
+/** How one rule's findings read, given the facts one classification module states for it. */
+export type RuleWording<R extends RuleId, M> = (finding: Classified<R> & { meta: M }) => FindingWords;
 
 /** The wording of every rule a classification module declares in its meta interface. */
-export type RuleWords<M> = { [R in keyof M & RuleId]: RuleWording<R> };
+export type RuleWords<M> = { [R in keyof M & RuleId]: RuleWording<R, M[R]> };
 
-const WORDS: RuleWords<RuleMeta> = {
+const CATALOG_WORDS: RuleWords<CatalogRuleMeta> = {
   ...machineCatalogWords,
   ...auditWords,
   ...libvirtWords,
@@ -26,8 +27,10 @@ const WORDS: RuleWords<RuleMeta> = {
   ...measuredWords,
 };
 
+/** What two binaries measure names them (`binaries`): the catalog's rules, worded for binaries. */
 export function wordsOf(finding: Classified): FindingWords {
-  return (WORDS[finding.rule] as RuleWording<RuleId>)(finding);
+  const words = 'binaries' in finding.meta ? binariesWords : CATALOG_WORDS;
+  return (words as Record<string, RuleWording<RuleId, unknown>>)[finding.rule]!(finding);
 }
 
 /** A classified finding with its words (a finding classified with its words already keeps them). */
