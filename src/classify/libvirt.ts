@@ -17,12 +17,8 @@
 import type { PropValue } from '../catalog/model.js';
 import type { FailOn, Finding, FindingClass, FindingLocation, Suggestion } from '../report/finding.js';
 import { verdictFor } from './verdict.js';
-import {
-  effectiveLibvirtModel,
-  type EffectiveLibvirtModel,
-  type LibvirtCpuMap,
-  type LibvirtLocation,
-} from '../parse/libvirt/cpu-map.js';
+import { effectiveLibvirtModel, type EffectiveLibvirtModel } from '../catalog/libvirt.js';
+import type { LibvirtCpuMap, LibvirtLocation } from '../parse/libvirt/cpu-map.js';
 
 type Rule =
   | 'libvirt-model-changed'

@@ -8,11 +8,8 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { classifyLibvirt } from '../../src/classify/libvirt.js';
 import { CatalogError } from '../../src/errors.js';
-import {
-  effectiveLibvirtModel,
-  readLibvirtCpuMap,
-  type LibvirtCpuMap,
-} from '../../src/parse/libvirt/cpu-map.js';
+import { effectiveLibvirtModel } from '../../src/catalog/libvirt.js';
+import { readLibvirtCpuMap, type LibvirtCpuMap } from '../../src/parse/libvirt/cpu-map.js';
 import type { Finding } from '../../src/report/finding.js';
 import type { CatalogSource } from '../../src/source/catalog-source.js';
 import { fsSource } from '../../src/source/fs-source.js';
