@@ -146,3 +146,12 @@ export function featureValue(f: LibvirtModelFeatureEntry | undefined): PropValue
   const mark = f.status === 'added' ? "added='yes'" : f.status === 'removed' ? "removed='yes'" : '';
   return [mark, f.extra].filter(Boolean).join(' ') || true;
 }
+
+/** A line (1-based) of a file the catalog was read from; each file is split once, when first asked. */
+export function catalogLine(catalog: LibvirtCatalog): (path: string, line: number) => string | undefined {
+  const lines = new Map<string, string[] | undefined>();
+  return (path, line) => {
+    if (!lines.has(path)) lines.set(path, catalog.files[path]?.split('\n'));
+    return lines.get(path)?.[line - 1];
+  };
+}

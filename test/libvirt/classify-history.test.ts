@@ -6,7 +6,7 @@
  * inherits only its base's CPUID data (x86ModelParseAncestor).
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { classifyLibvirt } from '../../src/classify/libvirt.js';
+import { libvirtFindings } from './libvirt-findings.js';
 import { CatalogError } from '../../src/errors.js';
 import { effectiveLibvirtModel } from '../../src/catalog/libvirt.js';
 import { readLibvirtCpuMap, type LibvirtCpuMap } from '../../src/parse/libvirt/cpu-map.js';
@@ -52,7 +52,7 @@ async function classify(
   edits: Record<string, string | undefined>,
   released?: ReadonlySet<string>,
 ): Promise<Finding[]> {
-  return classifyLibvirt(base, await headOf(edits), 'type-2', released);
+  return libvirtFindings(base, await headOf(edits), 'type-2', released);
 }
 
 function lineNo(t: string, needle: string): number {
@@ -126,7 +126,7 @@ describe('libvirt cpu_map changes', () => {
         "    <feature name='pku'/>\n    <feature name='xsavec'/>\n",
       ),
     });
-    const findings = classifyLibvirt(base, head, 'type-2');
+    const findings = libvirtFindings(base, head, 'type-2');
     expect(findings).toHaveLength(1);
     const f = findings[0]!;
     expect(f).toMatchObject({
@@ -149,8 +149,8 @@ describe('libvirt cpu_map changes', () => {
     });
     expect(f.fix).toMatch(/added='yes'/);
     expect(f.message).toMatch(/Skylake-Client, Skylake-Client-v1 gains feature pku without added='yes'/);
-    expect(classifyLibvirt(base, head, 'new-model-required')[0]!.verdict).toBe('fail');
-    expect(classifyLibvirt(base, head, 'never')[0]!.verdict).toBe('pass');
+    expect(libvirtFindings(base, head, 'new-model-required')[0]!.verdict).toBe('fail');
+    expect(libvirtFindings(base, head, 'never')[0]!.verdict).toBe('pass');
   });
 
   it("removed='yes' on a feature is safe for the model that has it; a model built on it loses the feature", async () => {
