@@ -25,9 +25,11 @@ export type LibvirtFeatureStatus = 'required' | 'added' | 'removed';
 /** A feature of a model, with the line that brings it in and the bits it stands for. */
 export interface LibvirtModelFeatureEntry {
   name: string;
+  /**
+   * Only the marks count: x86ModelParseFeatures reads a model's `<feature>` for its name,
+   * `removed` and `added`, and nothing else (a `policy` there changes nothing).
+   */
   status: LibvirtFeatureStatus;
-  /** The line's other attributes, canonical (`policy=disable`). */
-  extra: string;
   /** The model whose `<feature>` line brings it in (the model itself, or a base). */
   from: string;
   location: LibvirtLocation;
@@ -126,7 +128,6 @@ export function effectiveLibvirtModel(map: LibvirtCpuMap, name: string): Effecti
       out.features.set(f.name, {
         name: f.name,
         status: f.removed ? 'removed' : f.added ? 'added' : 'required',
-        extra: f.extra,
         from: m.name,
         location: f.location,
         bits: def.bits,
@@ -138,13 +139,12 @@ export function effectiveLibvirtModel(map: LibvirtCpuMap, name: string): Effecti
 }
 
 /**
- * A feature as a report shows it: `false` when the model lacks it, `true` when it is plainly
- * required, else its marks and other attributes (`removed='yes'`).
+ * A feature as a report shows it: `false` when the model lacks it, `true` when it is required,
+ * else its mark (`removed='yes'`, `added='yes'`).
  */
 export function featureValue(f: LibvirtModelFeatureEntry | undefined): PropValue {
   if (!f) return false;
-  const mark = f.status === 'added' ? "added='yes'" : f.status === 'removed' ? "removed='yes'" : '';
-  return [mark, f.extra].filter(Boolean).join(' ') || true;
+  return f.status === 'added' ? "added='yes'" : f.status === 'removed' ? "removed='yes'" : true;
 }
 
 /** A line (1-based) of a file the catalog was read from; each file is split once, when first asked. */

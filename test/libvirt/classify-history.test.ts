@@ -287,6 +287,32 @@ describe('libvirt cpu_map changes', () => {
     expect(findings[0]!.hostRequirement?.gained).toEqual(['vmx-activity-hlt']);
   });
 
+  it("a policy on a model's feature line is not read: it changes no model, and a new line with one is a plain feature", async () => {
+    // x86ModelParseFeatures reads a model's <feature> for its name, removed and added only.
+    const policy = await classify({
+      [SKY]: await replaced(SKY, "<feature name='xsavec'/>", "<feature name='xsavec' policy='disable'/>"),
+    });
+    expect(policy.map((f) => [f.rule, f.models, f.location.line])).toEqual([
+      ['no-effective-change', ['Skylake-Client'], lineNo(skyText, "<feature name='xsavec'/>")],
+    ]);
+    const gained = await classify({
+      [SKY]: await replaced(
+        SKY,
+        "    <feature name='xsavec'/>\n",
+        "    <feature name='pku' policy='disable'/>\n    <feature name='xsavec'/>\n",
+      ),
+    });
+    expect(gained).toHaveLength(1);
+    expect(gained[0]).toMatchObject({
+      rule: 'libvirt-model-changed',
+      models: ['Skylake-Client', 'Skylake-Client-v1'],
+      property: 'pku',
+      before: false,
+      after: true,
+      hostRequirement: { gained: ['pku'] },
+    });
+  });
+
   it('signature and vendor changes need a new model', async () => {
     const sig = lineNo(skyText, "<signature family='6' model='158'/>");
     const vendor = lineNo(skyText, "<vendor name='Intel'/>");

@@ -36,7 +36,7 @@ export interface LibvirtModelFeature {
   added: boolean;
   /** `removed='yes'`: kept in the definition though the hypervisor dropped it. */
   removed: boolean;
-  /** Any other attributes, canonical (`policy=disable`). */
+  /** Any other attributes, canonical (`policy=disable`): libvirt reads none of them. */
   extra: string;
   location: LibvirtLocation;
 }
