@@ -190,6 +190,18 @@ describe('libvirt cpu_map changes', () => {
     expect(findings[0]!.message).toMatch(
       /^model Skylake-Client-v1 loses feature xsavec: Skylake-Client marks it now, .*check='full' would fail to start/,
     );
+    // The words come from these facts.
+    expect(findings.map((f) => f.meta)).toEqual([
+      {
+        change: 'loss',
+        models: ['Skylake-Client-v1'],
+        features: ['xsavec'],
+        before: true,
+        after: false,
+        via: 'Skylake-Client',
+      },
+      { models: ['Skylake-Client'], features: ['xsavec'] },
+    ]);
 
     // Doing what that fix says, the mark in v1's file too, leaves nothing failing.
     const v1 = await replaced(
@@ -325,6 +337,7 @@ describe('libvirt cpu_map changes', () => {
       ['libvirt-model-changed', 'signature', sig, ['Skylake-Client', 'Skylake-Client-v1']],
       ['libvirt-model-changed', 'vendor', vendor, ['Skylake-Client', 'Skylake-Client-v1']],
     ]);
+    expect(findings.map((f) => f.meta)).toMatchObject([{ change: 'signature' }, { change: 'vendor' }]);
     expect(findings[1]!.before).toBe('Intel (GenuineIntel)');
     expect(findings[1]!.after).toBe('AMD (AuthenticAMD)');
   });
@@ -374,6 +387,9 @@ describe('libvirt cpu_map changes', () => {
       ],
     ]);
 
+    expect(added[0]!.meta).toEqual({ model: 'Skylake-Client-v5' });
+    expect(added[0]!.title).toBe('new model Skylake-Client-v5');
+
     const removed = await classify({
       [SKY_V1]: undefined,
       [INDEX]: await replaced(INDEX, "      <include filename='x86_Skylake-Client-v1.xml'/>\n", ''),
@@ -387,6 +403,8 @@ describe('libvirt cpu_map changes', () => {
         { path: SKY_V1, line: 2, endLine: 5, side: 'LEFT' },
       ],
     ]);
+    expect(removed[0]!.meta).toEqual({ model: 'Skylake-Client-v1' });
+    expect(removed[0]!.fix).toMatch(/^restore the model \(and its include in index\.xml\)/);
   });
 
   it('a model the release revision lacks is free to change; a released one in the same head is not', async () => {
