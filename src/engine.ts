@@ -3,7 +3,9 @@ import { EffectiveModels, registeredNames } from './catalog/effective.js';
 import { overrideHostRequirements } from './catalog/host-requirements.js';
 import type { Accel, Catalog, EffectiveModel, HostRequirementKind } from './catalog/model.js';
 import { checkCompatReferences, classifyCpuidCode } from './classify/cpuid-code.js';
+import { catalogLine, libvirtCatalog } from './catalog/libvirt.js';
 import { classifyLibvirt } from './classify/libvirt.js';
+import { diffLibvirtCatalogs } from './diff/libvirt.js';
 import { joinMeasured } from './classify/measured.js';
 import { headLineOf } from './diff/line-anchor.js';
 import { classifyMachineCatalog, fingerprint } from './classify/machine-catalog.js';
@@ -300,6 +302,60 @@ async function anchorRemovals(
   );
 }
 
+/** The cpu_map reader speaks of paths inside the catalog folder; reviews need repository paths. */
+function inCatalog(catalog: CatalogSpec, path: string): string {
+  return catalog.path === '.' ? path : `${catalog.path.replace(/\/+$/, '')}/${path}`;
+}
+
+/**
+ * The models of the release revision: without a readable one (said in a note), every model of
+ * base counts as released.
+ */
+async function releasedLibvirtModels(
+  req: CheckRequest,
+  base: LibvirtCpuMap,
+  notes: ReportNote[],
+): Promise<Set<string> | undefined> {
+  // Checking from the release commit itself (the usual case right after a release): its
+  // catalog is base's, already read.
+  if (req.release.commit !== undefined && req.release.commit === req.baseRef.commit)
+    return new Set(Object.keys(base.models));
+  if (!req.release.source) return undefined;
+  try {
+    const r = await readCatalog(req.catalog, req.release.source);
+    return r.kind === 'libvirt' ? new Set(Object.keys(r.map.models)) : undefined;
+  } catch (err) {
+    if (!(err instanceof CatalogError)) throw err;
+    notes.push({
+      kind: 'warning',
+      message: `the release revision has no readable catalog (${err.message}); every model in base counts as released`,
+    });
+    return undefined;
+  }
+}
+
+/** libvirt's cpu_map: catalog models, their diff, the rule's findings. */
+async function checkLibvirt(
+  req: CheckRequest,
+  base: LibvirtCpuMap,
+  head: LibvirtCpuMap,
+  notes: ReportNote[],
+): Promise<Finding[]> {
+  const released = await releasedLibvirtModels(req, base, notes);
+  const headCatalog = libvirtCatalog(head);
+  const diff = diffLibvirtCatalogs(libvirtCatalog(base), headCatalog);
+  notes.push(...headCatalog.notes.map((message) => ({ kind: 'info' as const, message })));
+  const inRepo = (p: string) => inCatalog(req.catalog, p);
+  return withFingerprints(
+    classifyLibvirt({ diff, ...(released ? { released } : {}), headLine: catalogLine(headCatalog) }),
+  ).map((f) => ({
+    ...f,
+    location: { ...f.location, path: inRepo(f.location.path) },
+    ...(f.suggestion ? { suggestion: { ...f.suggestion, path: inRepo(f.suggestion.path) } } : {}),
+    ...(f.fixLines ? { fixLines: { ...f.fixLines, path: inRepo(f.fixLines.path) } } : {}),
+  }));
+}
+
 export async function check(req: CheckRequest): Promise<Report> {
   const options = { ...req, cpuidCode: true };
   const [base, head] = await Promise.all([
@@ -311,34 +367,8 @@ export async function check(req: CheckRequest): Promise<Report> {
   let files: string[];
   const machineTypeChanges = { added: [] as string[], released: [] as string[] };
   if (base.kind === 'libvirt' && head.kind === 'libvirt') {
-    // The cpu_map reader speaks of paths inside the catalog folder; reviews need repository paths.
-    const inRepo = (p: string): string =>
-      req.catalog.path === '.' ? p : `${req.catalog.path.replace(/\/+$/, '')}/${p}`;
-    let released: Set<string> | undefined;
-    // Checking from the release commit itself (the usual case right after a release): its
-    // catalog is base's, already read.
-    if (req.release.commit !== undefined && req.release.commit === req.baseRef.commit) {
-      released = new Set(Object.keys(base.map.models));
-    } else if (req.release.source) {
-      try {
-        const r = await readCatalog(req.catalog, req.release.source);
-        if (r.kind === 'libvirt') released = new Set(Object.keys(r.map.models));
-      } catch (err) {
-        if (!(err instanceof CatalogError)) throw err;
-        notes.push({
-          kind: 'warning',
-          message: `the release revision has no readable catalog (${err.message}); every model in base counts as released`,
-        });
-      }
-    }
-    findings = classifyLibvirt(base.map, head.map, req.failOn, released).map((f) => ({
-      ...f,
-      location: { ...f.location, path: inRepo(f.location.path) },
-      ...(f.suggestion ? { suggestion: { ...f.suggestion, path: inRepo(f.suggestion.path) } } : {}),
-      ...(f.fixLines ? { fixLines: { ...f.fixLines, path: inRepo(f.fixLines.path) } } : {}),
-    }));
-    files = Object.keys(head.map.files).map(inRepo);
-    notes.push(...head.map.notes.map((message) => ({ kind: 'info' as const, message })));
+    findings = await checkLibvirt(req, base.map, head.map, notes);
+    files = Object.keys(head.map.files).map((p) => inCatalog(req.catalog, p));
   } else if (base.kind === 'machine' && head.kind === 'machine') {
     let releasedNames = new Set(registeredNames(base.catalog).map((n) => n.name));
     if (req.release.source) {

@@ -6,13 +6,10 @@
  * inherits only its base's CPUID data (x86ModelParseAncestor).
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { classifyLibvirt } from '../../src/classify/libvirt.js';
+import { libvirtFindings } from './libvirt-findings.js';
 import { CatalogError } from '../../src/errors.js';
-import {
-  effectiveLibvirtModel,
-  readLibvirtCpuMap,
-  type LibvirtCpuMap,
-} from '../../src/parse/libvirt/cpu-map.js';
+import { effectiveLibvirtModel } from '../../src/catalog/libvirt.js';
+import { readLibvirtCpuMap, type LibvirtCpuMap } from '../../src/parse/libvirt/cpu-map.js';
 import type { Finding } from '../../src/report/finding.js';
 import type { CatalogSource } from '../../src/source/catalog-source.js';
 import { fsSource } from '../../src/source/fs-source.js';
@@ -55,7 +52,7 @@ async function classify(
   edits: Record<string, string | undefined>,
   released?: ReadonlySet<string>,
 ): Promise<Finding[]> {
-  return classifyLibvirt(base, await headOf(edits), 'type-2', released);
+  return libvirtFindings(base, await headOf(edits), 'type-2', released);
 }
 
 function lineNo(t: string, needle: string): number {
@@ -129,7 +126,7 @@ describe('libvirt cpu_map changes', () => {
         "    <feature name='pku'/>\n    <feature name='xsavec'/>\n",
       ),
     });
-    const findings = classifyLibvirt(base, head, 'type-2');
+    const findings = libvirtFindings(base, head, 'type-2');
     expect(findings).toHaveLength(1);
     const f = findings[0]!;
     expect(f).toMatchObject({
@@ -152,8 +149,8 @@ describe('libvirt cpu_map changes', () => {
     });
     expect(f.fix).toMatch(/added='yes'/);
     expect(f.message).toMatch(/Skylake-Client, Skylake-Client-v1 gains feature pku without added='yes'/);
-    expect(classifyLibvirt(base, head, 'new-model-required')[0]!.verdict).toBe('fail');
-    expect(classifyLibvirt(base, head, 'never')[0]!.verdict).toBe('pass');
+    expect(libvirtFindings(base, head, 'new-model-required')[0]!.verdict).toBe('fail');
+    expect(libvirtFindings(base, head, 'never')[0]!.verdict).toBe('pass');
   });
 
   it("removed='yes' on a feature is safe for the model that has it; a model built on it loses the feature", async () => {
@@ -193,6 +190,18 @@ describe('libvirt cpu_map changes', () => {
     expect(findings[0]!.message).toMatch(
       /^model Skylake-Client-v1 loses feature xsavec: Skylake-Client marks it now, .*check='full' would fail to start/,
     );
+    // The words come from these facts.
+    expect(findings.map((f) => f.meta)).toEqual([
+      {
+        change: 'loss',
+        models: ['Skylake-Client-v1'],
+        features: ['xsavec'],
+        before: true,
+        after: false,
+        via: 'Skylake-Client',
+      },
+      { models: ['Skylake-Client'], features: ['xsavec'] },
+    ]);
 
     // Doing what that fix says, the mark in v1's file too, leaves nothing failing.
     const v1 = await replaced(
@@ -290,6 +299,32 @@ describe('libvirt cpu_map changes', () => {
     expect(findings[0]!.hostRequirement?.gained).toEqual(['vmx-activity-hlt']);
   });
 
+  it("a policy on a model's feature line is not read: it changes no model, and a new line with one is a plain feature", async () => {
+    // x86ModelParseFeatures reads a model's <feature> for its name, removed and added only.
+    const policy = await classify({
+      [SKY]: await replaced(SKY, "<feature name='xsavec'/>", "<feature name='xsavec' policy='disable'/>"),
+    });
+    expect(policy.map((f) => [f.rule, f.models, f.location.line])).toEqual([
+      ['no-effective-change', ['Skylake-Client'], lineNo(skyText, "<feature name='xsavec'/>")],
+    ]);
+    const gained = await classify({
+      [SKY]: await replaced(
+        SKY,
+        "    <feature name='xsavec'/>\n",
+        "    <feature name='pku' policy='disable'/>\n    <feature name='xsavec'/>\n",
+      ),
+    });
+    expect(gained).toHaveLength(1);
+    expect(gained[0]).toMatchObject({
+      rule: 'libvirt-model-changed',
+      models: ['Skylake-Client', 'Skylake-Client-v1'],
+      property: 'pku',
+      before: false,
+      after: true,
+      hostRequirement: { gained: ['pku'] },
+    });
+  });
+
   it('signature and vendor changes need a new model', async () => {
     const sig = lineNo(skyText, "<signature family='6' model='158'/>");
     const vendor = lineNo(skyText, "<vendor name='Intel'/>");
@@ -302,6 +337,7 @@ describe('libvirt cpu_map changes', () => {
       ['libvirt-model-changed', 'signature', sig, ['Skylake-Client', 'Skylake-Client-v1']],
       ['libvirt-model-changed', 'vendor', vendor, ['Skylake-Client', 'Skylake-Client-v1']],
     ]);
+    expect(findings.map((f) => f.meta)).toMatchObject([{ change: 'signature' }, { change: 'vendor' }]);
     expect(findings[1]!.before).toBe('Intel (GenuineIntel)');
     expect(findings[1]!.after).toBe('AMD (AuthenticAMD)');
   });
@@ -351,6 +387,9 @@ describe('libvirt cpu_map changes', () => {
       ],
     ]);
 
+    expect(added[0]!.meta).toEqual({ model: 'Skylake-Client-v5' });
+    expect(added[0]!.title).toBe('new model Skylake-Client-v5');
+
     const removed = await classify({
       [SKY_V1]: undefined,
       [INDEX]: await replaced(INDEX, "      <include filename='x86_Skylake-Client-v1.xml'/>\n", ''),
@@ -364,6 +403,8 @@ describe('libvirt cpu_map changes', () => {
         { path: SKY_V1, line: 2, endLine: 5, side: 'LEFT' },
       ],
     ]);
+    expect(removed[0]!.meta).toEqual({ model: 'Skylake-Client-v1' });
+    expect(removed[0]!.fix).toMatch(/^restore the model \(and its include in index\.xml\)/);
   });
 
   it('a model the release revision lacks is free to change; a released one in the same head is not', async () => {

@@ -5,11 +5,8 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  effectiveLibvirtModel,
-  readLibvirtCpuMap,
-  type LibvirtCpuMap,
-} from '../../src/parse/libvirt/cpu-map.js';
+import { effectiveLibvirtModel } from '../../src/catalog/libvirt.js';
+import { readLibvirtCpuMap, type LibvirtCpuMap } from '../../src/parse/libvirt/cpu-map.js';
 import { fsSource } from '../../src/source/fs-source.js';
 import { debianSource } from '../support/debian-source.js';
 

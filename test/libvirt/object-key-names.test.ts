@@ -5,7 +5,8 @@
  */
 import { beforeAll, expect, test } from '@jest/globals';
 import { CatalogError } from '../../src/errors.js';
-import { effectiveLibvirtModel, readLibvirtCpuMap } from '../../src/parse/libvirt/cpu-map.js';
+import { effectiveLibvirtModel } from '../../src/catalog/libvirt.js';
+import { readLibvirtCpuMap } from '../../src/parse/libvirt/cpu-map.js';
 import type { CatalogSource } from '../../src/source/catalog-source.js';
 import { fsSource } from '../../src/source/fs-source.js';
 import { debianSource } from '../support/debian-source.js';

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { classifyLibvirt } from '../../src/classify/libvirt.js';
+import { libvirtFindings } from './libvirt-findings.js';
 import { applyWaivers } from '../../src/classify/waivers.js';
 import { readLibvirtCpuMap } from '../../src/parse/libvirt/cpu-map.js';
 import type { Finding, Report } from '../../src/report/finding.js';
@@ -52,7 +52,7 @@ beforeAll(async () => {
         : tree.readFile(p),
     listFiles: (d) => tree.listFiles(d),
   };
-  const findings = classifyLibvirt(base, await readLibvirtCpuMap(head), 'type-2');
+  const findings = libvirtFindings(base, await readLibvirtCpuMap(head), 'type-2');
   expect(findings).toHaveLength(1);
   finding = findings[0]!;
   report = {

@@ -2,7 +2,8 @@
  * Reader of libvirt's x86 CPU map (format `libvirt-cpu-map`): `index.xml`, the vendors, the
  * feature definitions (CPUID and MSR bits) and the model files. libvirt has no machine
  * types: a model is one fixed list of features, optionally on top of another model
- * (`<model name='base'/>`), and features added after release carry `added='yes'`.
+ * (`<model name='base'/>`), and features added after release carry `added='yes'`. The models
+ * as libvirt builds them from this are src/catalog/libvirt.ts's.
  */
 import path from 'node:path';
 import { CatalogError } from '../../errors.js';
@@ -35,7 +36,7 @@ export interface LibvirtModelFeature {
   added: boolean;
   /** `removed='yes'`: kept in the definition though the hypervisor dropped it. */
   removed: boolean;
-  /** Any other attributes, canonical (`policy=disable`). */
+  /** Any other attributes, canonical (`policy=disable`): libvirt reads none of them. */
   extra: string;
   location: LibvirtLocation;
 }
@@ -348,67 +349,4 @@ function check(map: LibvirtCpuMap): void {
       seen.add(m.name);
     }
   }
-}
-
-/**
- * How a feature belongs to a model, as libvirt's x86ModelParseFeatures reads the marks
- * (`removed` is tested first, so it wins over `added`):
- * - `required`: in the model's CPUID data; the host must provide it.
- * - `added`: `added='yes'`, kept out of the data; check='full' does not complain when the
- *   hypervisor enables it, because older libvirt ignored it too.
- * - `removed`: `removed='yes'`, kept out of the data; when a domain starts fresh libvirt writes
- *   it disabled into the definition, when one is restored or migrated in it stays enabled.
- */
-export type LibvirtFeatureStatus = 'required' | 'added' | 'removed';
-
-/** A model as libvirt builds it: its base's CPUID data, vendor and signatures, then its own. */
-export interface EffectiveLibvirtModel {
-  name: string;
-  vendor?: { name: string; string: string; location: LibvirtLocation };
-  signatures: LibvirtSignature[];
-  /** Feature name to the element that brings it in (the model's own, or a base's). */
-  features: Map<string, LibvirtModelFeature & { from: string; status: LibvirtFeatureStatus }>;
-  chain: string[];
-}
-
-/**
- * libvirt's x86ModelParseAncestor copies the base's data and subtracts the base's removed
- * features; the base's `added` and `removed` lists are not inherited. So a derived model
- * inherits only the base's required features, and marks act on the model whose file has them.
- */
-export function effectiveLibvirtModel(map: LibvirtCpuMap, name: string): EffectiveLibvirtModel {
-  const chain: LibvirtModel[] = [];
-  for (
-    let m: LibvirtModel | undefined = map.models[name];
-    m;
-    m = m.base ? map.models[m.base.name] : undefined
-  )
-    chain.unshift(m);
-  const out: EffectiveLibvirtModel = {
-    name,
-    signatures: [],
-    features: new Map(),
-    chain: chain.map((m) => m.name),
-  };
-  for (const m of chain) {
-    if (m.vendor)
-      out.vendor = {
-        name: m.vendor.name,
-        string: map.vendors[m.vendor.name]?.string ?? '',
-        location: m.vendor.location,
-      };
-    if (m.signatures.length) out.signatures = m.signatures;
-    for (const [fname, f] of out.features) if (f.status !== 'required') out.features.delete(fname);
-    for (const f of m.features) {
-      const inherited = out.features.get(f.name);
-      // An `added` mark on a feature the base's data already has leaves it in the data.
-      if (f.added && !f.removed && inherited) continue;
-      out.features.set(f.name, {
-        ...f,
-        from: m.name,
-        status: f.removed ? 'removed' : f.added ? 'added' : 'required',
-      });
-    }
-  }
-  return out;
 }
