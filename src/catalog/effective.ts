@@ -168,22 +168,25 @@ export class EffectiveModels {
     const key = `${model.name}\0${version}`;
     let cached = this.baseCache.get(key);
     if (!cached) {
-      const props: Record<string, PropValue> = { ...this.catalog.propertyDefaults };
-      for (const p of this.instance) delete props[p];
+      // Built in a Map, then made an object at once: an object that had a property deleted, or
+      // that grew one property at a time past a few hundred, is a hash table to V8, and copying
+      // one for every effective model (and serializing the copies) costs many times more.
+      const props = new Map<string, PropValue>(Object.entries(this.catalog.propertyDefaults));
+      for (const p of this.instance) props.delete(p);
       const explicit = new Set<string>();
-      for (const p of model.props) props[this.canonicalProperty(p.property)] = p.value;
-      for (const p of this.catalog.alwaysOn) props[p.property] = p.value;
+      for (const p of model.props) props.set(this.canonicalProperty(p.property), p.value);
+      for (const p of this.catalog.alwaysOn) props.set(p.property, p.value);
       if (version !== 'legacy') {
         for (const v of model.versions) {
           if (v.version > version) break;
           for (const p of v.props) {
             const prop = this.canonicalProperty(p.property);
-            props[prop] = p.value;
+            props.set(prop, p.value);
             explicit.add(prop);
           }
         }
       }
-      cached = { props, explicit };
+      cached = { props: Object.fromEntries(props), explicit };
       this.baseCache.set(key, cached);
     }
     return cached;

@@ -43,8 +43,21 @@ export class CpuTableReader {
     throw new CatalogError(message, { path: this.tree.path(key), line }, hint);
   }
 
+  /**
+   * Values of the expressions evaluated so far, by their tokens' text: the macros are all
+   * defined once the tree is loaded, and the models name the same feature bits over and over.
+   * Only values are kept; an expression that fails is evaluated again, to fail at its own line.
+   */
+  private readonly values = new Map<string, ConstValue>();
+
   eval(key: QemuFileKey, tokens: Token[], line: number): ConstValue {
-    return evaluateExpression(tokens, this.tree.macros, this.tree.path(key), { line });
+    const text = tokens.length === 1 ? tokens[0]!.text : tokens.map((t) => t.text).join('\0');
+    let value = this.values.get(text);
+    if (value === undefined) {
+      value = evaluateExpression(tokens, this.tree.macros, this.tree.path(key), { line });
+      this.values.set(text, value);
+    }
+    return value;
   }
 
   evalInt(key: QemuFileKey, value: InitValue | undefined, what: string): bigint {

@@ -305,9 +305,7 @@ class MachineCode {
       replaced.push(t);
     }
     try {
-      const v = evaluateExpression(replaced, this.tree.macros, this.tree.path(key), {
-        line: tokens[0]?.line ?? 0,
-      });
+      const v = this.cpu.eval(key, replaced, tokens[0]?.line ?? 0);
       return typeof v === 'bigint' ? v : 1n;
     } catch {
       return undefined;
@@ -329,7 +327,7 @@ class MachineCode {
       if (this.function(name, key)) return { fn: name };
     }
     try {
-      const v = evaluateExpression(toks, this.tree.macros, this.tree.path(key), { line: toks[0]?.line ?? 0 });
+      const v = this.cpu.eval(key, toks, toks[0]?.line ?? 0);
       return typeof v === 'bigint' ? (v === 0n ? { str: null } : { num: v }) : { str: v };
     } catch {
       return { opaque: true };
