@@ -32,7 +32,7 @@ import { QemuBinaryError } from '../source/qemu-binary.js';
 import { openReportFile, writeReportFile } from '../source/report-file.js';
 import { verifyBinaries, type VerifyOptions } from '../source/verify-binaries.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
-import { commitProgress } from './progress.js';
+import { commitProgress, verifyProgress } from './progress.js';
 
 interface FlagSpec {
   type: 'string' | 'boolean';
@@ -350,13 +350,15 @@ export async function main(argv: string[]): Promise<number> {
             'it selects what the two binaries are measured on',
           );
       // With both binaries, what they measure is joined with every catalog's findings.
+      const verifying = verifyProgress(process.stderr);
       const measured = withBinaries
         ? await verifyBinaries({
             ...verifyFlags(values, 'check'),
             failOn,
             waivers: config.waivers,
             ignoreModels: config.ignoreModels,
-          })
+            onProgress: verifying.step,
+          }).finally(verifying.done)
         : undefined;
       const progress = commitProgress(process.stderr);
       for (const catalog of await catalogsToCheck(
@@ -459,12 +461,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'verify': {
       const config = values.config ? await configFrom(fsSource('.'), values) : undefined;
+      const progress = verifyProgress(process.stderr);
       const { report } = await verifyBinaries({
         ...verifyFlags(values, 'verify'),
         failOn: failOnOf(values, config),
         waivers: config?.waivers,
         ignoreModels: config?.ignoreModels,
-      });
+        onProgress: progress.step,
+      }).finally(progress.done);
       return emitReports([report], values);
     }
     case 'export': {

@@ -57,6 +57,36 @@ export interface VerifyOptions extends EngineOptions {
   concurrency?: number;
   /** Where guest firmware images are written (default the system's temporary folder). */
   workDir?: string;
+  /** Told as each QEMU process of the run starts and ends, for progress on long runs. */
+  onProgress?: (step: VerifyStep) => void;
+}
+
+/**
+ * Where a run stands: the machine types dumped (both binaries together) or the CPUID guests
+ * started and finished, of how many.
+ */
+export interface VerifyStep {
+  phase: 'machine-types' | 'guests';
+  started: number;
+  finished: number;
+  total: number;
+}
+
+/** Counts one phase's processes and tells each start and end. */
+function phaseCounter(
+  phase: VerifyStep['phase'],
+  total: number,
+  onProgress: VerifyOptions['onProgress'],
+): <T>(job: () => Promise<T>) => () => Promise<T> {
+  const step: VerifyStep = { phase, started: 0, finished: 0, total };
+  return (job) => async () => {
+    step.started++;
+    onProgress?.({ ...step });
+    const result = await job();
+    step.finished++;
+    onProgress?.({ ...step });
+    return result;
+  };
 }
 
 async function checkAccel(accel: string): Promise<void> {
@@ -97,20 +127,19 @@ interface Measured {
   spec: QemuBinarySpec;
 }
 
-async function measureRegistrations(
+/** What `query-machines` lists, the selection, and the version: before any dump. */
+async function listRegistrations(
   spec: QemuBinarySpec,
   options: VerifyOptions,
   accel: string,
-): Promise<Measured> {
+): Promise<BinarySnapshot> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS;
   const version = await binaryVersion(spec, timeoutMs);
   const features = await cpuFeatureNames(spec, timeoutMs);
   const listed = (await queryMachines(spec, accel, timeoutMs)).map((m) => m.name).sort(compareMachineTypes);
   const machineGlobs = options.machines?.length ? options.machines : DEFAULT_MACHINE_GLOBS;
   const machineTypes = listed.filter((m) => matchesAny(m, machineGlobs));
-  const selectModel = (name: string) =>
-    !UNCOMPARED_MODELS.has(name) && (!options.models?.length || matchesAny(name, options.models));
-  const snapshot: BinarySnapshot = {
+  return {
     binary: describeSpec(spec),
     version,
     accel,
@@ -124,8 +153,21 @@ async function measureRegistrations(
     features,
     guestRuns: 0,
   };
+}
+
+/** The definitions and expansions of every selected machine type. */
+async function measureRegistrations(
+  spec: QemuBinarySpec,
+  snapshot: BinarySnapshot,
+  options: VerifyOptions,
+  counted: ReturnType<typeof phaseCounter>,
+): Promise<Measured> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS;
+  const selectModel = (name: string) =>
+    !UNCOMPARED_MODELS.has(name) && (!options.models?.length || matchesAny(name, options.models));
+  const machineTypes = snapshot.machineTypes;
   const dumps = await inParallel(
-    machineTypes.map((m) => () => dumpMachineType(spec, m, accel, selectModel, timeoutMs)),
+    machineTypes.map((m) => counted(() => dumpMachineType(spec, m, snapshot.accel, selectModel, timeoutMs))),
     options.concurrency ?? availableParallelism(),
   );
   machineTypes.forEach((m, i) => {
@@ -216,9 +258,18 @@ export async function verifyBinaries(options: VerifyOptions): Promise<VerifyResu
   const accel = options.accel ?? 'tcg';
   await checkAccel(accel);
   const t0 = performance.now();
+  const listed = await Promise.all([
+    listRegistrations(options.base, options, accel),
+    listRegistrations(options.head, options, accel),
+  ]);
+  const dumped = phaseCounter(
+    'machine-types',
+    listed[0].machineTypes.length + listed[1].machineTypes.length,
+    options.onProgress,
+  );
   const [base, head] = await Promise.all([
-    measureRegistrations(options.base, options, accel),
-    measureRegistrations(options.head, options, accel),
+    measureRegistrations(options.base, listed[0], options, dumped),
+    measureRegistrations(options.head, listed[1], options, dumped),
   ]);
   const t1 = performance.now();
   for (const m of [base, head])
@@ -238,10 +289,9 @@ export async function verifyBinaries(options: VerifyOptions): Promise<VerifyResu
       if (base.snapshot.expansions[m]?.[model]) pairs.set(model, [...(pairs.get(model) ?? []), m]);
   }
   const firmware = cpuidFirmware();
-  await inParallel(
-    [...guestJobs(base, pairs, options, firmware), ...guestJobs(head, pairs, options, firmware)],
-    options.concurrency ?? availableParallelism(),
-  );
+  const guests = [...guestJobs(base, pairs, options, firmware), ...guestJobs(head, pairs, options, firmware)];
+  const counted = phaseCounter('guests', guests.length, options.onProgress);
+  await inParallel(guests.map(counted), options.concurrency ?? availableParallelism());
   const t2 = performance.now();
 
   const comparison = compareBinaries(base.snapshot, head.snapshot);

@@ -183,6 +183,10 @@ describe('verify on the command line', () => {
     const args = ['verify', '--base-binary', wrappers['7.2']!, '--head-binary', wrappers.avx512f!, ...small];
     const json = await cli(...args, '--format', 'json');
     expect(json.code).toBe(1);
+    // Progress on standard error, whether it is a terminal (rewritten in place) or a log.
+    expect(json.stderr).toMatch(/cpu-model-guard: verify: machine types dumped: 2 of 2 \(0 running\)/);
+    expect(json.stderr).toMatch(/cpu-model-guard: verify: CPUID guests finished: 4 of 4 \(0 running\)/);
+    expect(json.stdout).not.toMatch(/cpu-model-guard: verify/);
     const report = JSON.parse(json.stdout) as Report;
     const ajv = new Ajv({ allErrors: true, strict: false });
     const validate = ajv.compile(

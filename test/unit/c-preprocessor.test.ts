@@ -3,7 +3,7 @@
  * macros use (include/hw/boards.h): a replacement rescanned with the tokens after it, variadic
  * arguments, stringizing and pasting.
  */
-import { expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { readFileStructure } from '../../src/parse/c/initializer.js';
 import { evaluateExpression, expandMacros, MacroTable, preprocess } from '../../src/parse/c/preprocessor.js';
 import { tokenize } from '../../src/parse/c/tokenizer.js';
@@ -65,4 +65,66 @@ test('file-scope invocations are read as the definitions they expand to', () => 
   ]);
   const info = structure.initializers.get('m_machine_9_1_info')!;
   expect(info.line).toBe(17);
+});
+
+describe('passes reused by the macros they read', () => {
+  const texts = (f: { tokens: { text: string }[] }): string => f.tokens.map((t) => t.text).join(' ');
+  const FILE = [
+    '#ifdef WITH_A',
+    'int a;',
+    '#else',
+    'int b;',
+    '#endif',
+    '#define MADE_HERE 1',
+    '#undef GONE',
+    'DEFINE_TYPE(x);',
+  ].join('\n');
+  const header = (text: string): MacroTable => {
+    const macros = new MacroTable();
+    preprocess(tokenize(text, 'cfg.h'), 'cfg.h', macros);
+    return macros;
+  };
+  const read = (macros: MacroTable) => {
+    const pre = preprocess(tokenize(FILE, 'file.c'), 'file.c', macros);
+    return { pre, structure: readFileStructure(pre, macros) };
+  };
+
+  test('the same tokens and the same macros give the earlier result, with its definitions replayed', () => {
+    const first = read(header('#define WITH_A\n#define GONE 2\n#define DEFINE_TYPE(n) int n##_type = { 1 }'));
+    // Other definition objects, same meaning, moved to other lines.
+    const again = header('\n\n#define WITH_A\n#define GONE 2\n#define DEFINE_TYPE(n) int n##_type = { 1 }');
+    const second = read(again);
+    expect(second.pre).toBe(first.pre);
+    expect(second.structure).toBe(first.structure);
+    expect(texts(second.pre)).toBe('int a ; DEFINE_TYPE ( x ) ;');
+    expect(again.has('MADE_HERE')).toBe(true);
+    expect(again.has('GONE')).toBe(false);
+    expect([...second.structure.initializers.keys()]).toEqual(['x_type']);
+  });
+
+  test('a macro read with another meaning runs the pass again', () => {
+    const on = read(header('#define WITH_A\n#define DEFINE_TYPE(n) int n##_type = { 1 }'));
+    const off = read(header('#define DEFINE_TYPE(n) int n##_type = { 1 }'));
+    expect(off.pre).not.toBe(on.pre);
+    expect(texts(off.pre)).toBe('int b ; DEFINE_TYPE ( x ) ;');
+    // The preprocessed text is the same as an earlier one's, but the file-scope macro differs.
+    const renamed = read(header('#define DEFINE_TYPE(n) int n##_kind = { 1 }'));
+    expect(renamed.pre).toBe(off.pre);
+    expect(renamed.structure).not.toBe(off.structure);
+    expect([...renamed.structure.initializers.keys()]).toEqual(['x_kind']);
+  });
+
+  test('CPU_MODEL_GUARD_NO_CACHE=1 runs every pass', () => {
+    const macros = () => header('#define WITH_A');
+    const cached = [read(macros()), read(macros())];
+    expect(cached[1]!.pre).toBe(cached[0]!.pre);
+    process.env['CPU_MODEL_GUARD_NO_CACHE'] = '1';
+    try {
+      const fresh = [read(macros()), read(macros())];
+      expect(fresh[1]!.pre).not.toBe(fresh[0]!.pre);
+      expect(fresh[1]!.pre).toEqual(cached[0]!.pre);
+    } finally {
+      delete process.env['CPU_MODEL_GUARD_NO_CACHE'];
+    }
+  });
 });

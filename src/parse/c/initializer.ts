@@ -1,5 +1,11 @@
 import { CatalogError } from '../../errors.js';
-import { collectArguments, expandMacros, type MacroTable, type PreprocessedFile } from './preprocessor.js';
+import {
+  collectArguments,
+  expandMacros,
+  PassCache,
+  type MacroTable,
+  type PreprocessedFile,
+} from './preprocessor.js';
 import type { Token } from './tokenizer.js';
 
 /**
@@ -64,12 +70,19 @@ export interface FileStructure {
   calls: TopLevelCall[];
 }
 
+const structures = new PassCache<PreprocessedFile, FileStructure>();
+
 /**
  * One pass over a preprocessed file: the initialized arrays and structs at file scope, the
  * function bodies split into statements, and the macro invocations that stand alone at file
- * scope (`DEFINE_Q35_MACHINE(...)`).
+ * scope (`DEFINE_Q35_MACHINE(...)`). The same preprocessed file read with the same macros
+ * gives the structure read before: nothing downstream modifies one.
  */
 export function readFileStructure(file: PreprocessedFile, macros: MacroTable): FileStructure {
+  return structures.run(file, file.path, macros, (recording) => readStructure(file, recording));
+}
+
+function readStructure(file: PreprocessedFile, macros: MacroTable): FileStructure {
   const toks = [...file.tokens];
   const initializers = new Map<string, TopLevelInitializer>();
   const functions = new Map<string, FunctionBody>();

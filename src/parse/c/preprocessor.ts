@@ -1,4 +1,5 @@
 import { CatalogError } from '../../errors.js';
+import { readCaching } from '../../source/read-cache.js';
 import { stringValue, type Token } from './tokenizer.js';
 
 /**
@@ -32,17 +33,106 @@ export class MacroTable {
   }
 }
 
+/**
+ * Reuse of a pass over one file (preprocessing it, reading its structure) by what the pass
+ * depends on: the file's tokens, which `tokenize` shares for the same text, and the macros it
+ * looked up that the file itself had not defined. A macro's meaning is its parameters and its
+ * body's tokens: the file and line it was defined at never reach a pass's result (expanded
+ * tokens carry the line that used them), so a definition moved by an edit above it still
+ * matches. What a pass defined or removed is replayed, in order, on a hit, so the table after
+ * it is the one a fresh pass leaves.
+ */
+interface Pass<T> {
+  path: string;
+  reads: Map<string, MacroDefinition | undefined>;
+  writes: (MacroDefinition | string)[];
+  result: T;
+}
+
+/** Passes kept per file: a range audit alternates between a commit and its parent. */
+const KEPT = 2;
+
+export class PassCache<K extends object, T> {
+  private readonly passes = new WeakMap<K, Pass<T>[]>();
+
+  /** `path`: where the result says it comes from (locations), part of the key. */
+  run(key: K, path: string, macros: MacroTable, pass: (macros: MacroTable) => T): T {
+    if (!readCaching()) return pass(macros);
+    const kept = this.passes.get(key) ?? [];
+    const hit = kept.find(
+      (p) => p.path === path && [...p.reads].every(([name, def]) => sameMeaning(macros.get(name), def)),
+    );
+    if (hit) {
+      for (const w of hit.writes) {
+        if (typeof w === 'string') macros.undefine(w);
+        else macros.define(w);
+      }
+      return hit.result;
+    }
+    const recording = new RecordingTable(macros);
+    const result = pass(recording);
+    kept.push({ path, reads: recording.reads, writes: recording.writes, result });
+    if (kept.length > KEPT) kept.shift();
+    this.passes.set(key, kept);
+    return result;
+  }
+}
+
+/** A table that passes everything through to `inner` and notes what was read and written. */
+class RecordingTable extends MacroTable {
+  readonly reads = new Map<string, MacroDefinition | undefined>();
+  readonly writes: (MacroDefinition | string)[] = [];
+  private readonly written = new Set<string>();
+
+  constructor(private readonly inner: MacroTable) {
+    super();
+  }
+  override define(def: MacroDefinition): void {
+    this.written.add(def.name);
+    this.writes.push(def);
+    this.inner.define(def);
+  }
+  override undefine(name: string): void {
+    this.written.add(name);
+    this.writes.push(name);
+    this.inner.undefine(name);
+  }
+  override get(name: string): MacroDefinition | undefined {
+    const def = this.inner.get(name);
+    if (!this.written.has(name) && !this.reads.has(name)) this.reads.set(name, def);
+    return def;
+  }
+  override has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+}
+
+function sameMeaning(a: MacroDefinition | undefined, b: MacroDefinition | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.name !== b.name || a.body.length !== b.body.length) return false;
+  if ((a.params === undefined) !== (b.params === undefined)) return false;
+  if (a.params && a.params.join(',') !== b.params!.join(',')) return false;
+  return a.body.every((t, i) => t.kind === b.body[i]!.kind && t.text === b.body[i]!.text);
+}
+
 /** A file after preprocessing: directives gone, inactive conditional branches dropped. */
 export interface PreprocessedFile {
   path: string;
   tokens: Token[];
 }
 
+const preprocessed = new PassCache<Token[], PreprocessedFile>();
+
 /**
  * Runs the directives of one file against `macros` (which collects its definitions) and
  * returns the remaining tokens. `#include` is ignored: the reader decides which files to read.
+ * A file whose tokens and looked-up macros are those of an earlier run is not run again.
  */
 export function preprocess(tokens: Token[], path: string, macros: MacroTable): PreprocessedFile {
+  return preprocessed.run(tokens, path, macros, (recording) => runDirectives(tokens, path, recording));
+}
+
+function runDirectives(tokens: Token[], path: string, macros: MacroTable): PreprocessedFile {
   const out: Token[] = [];
   // Each frame: is this branch active, has any branch of the group been taken, was the parent active.
   const stack: { active: boolean; taken: boolean; parent: boolean }[] = [];
