@@ -51,7 +51,7 @@ export type LibvirtChange =
       headLine?: { model: string; location: LibvirtLocation };
     }
   | {
-      /** The model has the feature on both sides, with other marks or attributes. */
+      /** The model has the feature on both sides, with another mark. */
       kind: 'feature-changed';
       model: string;
       feature: string;
@@ -102,7 +102,7 @@ export function diffLibvirtCatalogs(base: LibvirtCatalog, head: LibvirtCatalog):
   return { changes, files: fileChanges(base, head) };
 }
 
-function side(f: LibvirtModelFeatureEntry): FeatureSide {
+function featureSide(f: LibvirtModelFeatureEntry): FeatureSide {
   return { status: f.status, value: featureValue(f), location: f.location, from: f.from };
 }
 
@@ -147,14 +147,15 @@ function featureChange(
   hf: LibvirtModelFeatureEntry | undefined,
 ): LibvirtChange | undefined {
   if (featureValue(bf) === featureValue(hf)) return undefined;
-  if (bf && hf) return { kind: 'feature-changed', model: h.name, feature, base: side(bf), head: side(hf) };
+  if (bf && hf)
+    return { kind: 'feature-changed', model: h.name, feature, base: featureSide(bf), head: featureSide(hf) };
   if (hf) {
     const baseLine = base.models.get(hf.from)?.lines.get(feature);
     return {
       kind: 'feature-added',
       model: h.name,
       feature,
-      head: side(hf),
+      head: featureSide(hf),
       ...(baseLine ? { baseLine } : {}),
     };
   }
@@ -163,7 +164,7 @@ function featureChange(
     kind: 'feature-removed',
     model: b.name,
     feature,
-    base: side(bf!),
+    base: featureSide(bf!),
     ...(headLine ? { headLine } : {}),
   };
 }
