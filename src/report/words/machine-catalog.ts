@@ -1,4 +1,4 @@
-import type { Classified } from '../../classify/classified.js';
+import type { Classified, RuleId } from '../../classify/classified.js';
 import type {
   AliasRetarget,
   MachineCatalogMeta,
@@ -7,6 +7,9 @@ import type {
 } from '../../classify/machine-catalog.js';
 import type { FindingWords } from '../finding.js';
 import type { RuleWords } from './index.js';
+
+/** A finding of one of this module's rules, with the facts this module states for it. */
+type Of<R extends keyof MachineCatalogMeta & RuleId> = Classified<R> & { meta: MachineCatalogMeta[R] };
 import { at, causeSentence, compatSetAt, count, fmt, keeps, summary } from './phrases.js';
 
 const NONE_NEEDED = 'none needed';
@@ -37,7 +40,7 @@ const RELEASED_NEVER_CHANGES =
 
 function releasedFix(
   remedy: ReleasedRemedy,
-  f: Classified<'released-model-changed'>,
+  f: Of<'released-model-changed'>,
   cause: { kind: string; set?: string },
 ): string {
   const gained = f.hostRequirement?.gained ?? [];
@@ -59,7 +62,7 @@ function releasedFix(
   }
 }
 
-function releasedModelChanged(f: Classified<'released-model-changed'>): FindingWords {
+function releasedModelChanged(f: Of<'released-model-changed'>): FindingWords {
   const { meta } = f;
   if (meta.kind === 'new-property') {
     const value = fmt(f.after);
@@ -93,7 +96,7 @@ function releasedModelChanged(f: Classified<'released-model-changed'>): FindingW
  * what from the host on which machine types, which older ones did not, and the compat entries
  * that keep them so.
  */
-function hostGainSentence(f: Classified<'machine-type-host-requirement'>, keptOn: string): string {
+function hostGainSentence(f: Of<'machine-type-host-requirement'>, keptOn: string): string {
   const { models, machineTypes } = f;
   const gained = f.hostRequirement?.gained ?? [];
   const { olderMachineTypes, keptBy } = f.meta;
@@ -109,7 +112,7 @@ function hostRequirementTitle(gained: string[]): string {
   return `${summary(gained)} ${gained.length === 1 ? 'becomes a host requirement' : 'become host requirements'} on newer machine types`;
 }
 
-function machineTypeHostRequirement(f: Classified<'machine-type-host-requirement'>): FindingWords {
+function machineTypeHostRequirement(f: Of<'machine-type-host-requirement'>): FindingWords {
   const { meta } = f;
   const gained = f.hostRequirement?.gained ?? [];
   const them = gained.length === 1 ? 'it' : 'them';
@@ -136,7 +139,7 @@ function machineTypeHostRequirement(f: Classified<'machine-type-host-requirement
   };
 }
 
-function compatConfinedChange(f: Classified<'compat-confined-change'>): FindingWords {
+function compatConfinedChange(f: Of<'compat-confined-change'>): FindingWords {
   const { meta } = f;
   switch (meta.kind) {
     case 'change': {
@@ -178,7 +181,7 @@ function compatConfinedChange(f: Classified<'compat-confined-change'>): FindingW
   }
 }
 
-function unreleasedChange(f: Classified<'unreleased-change'>): FindingWords {
+function unreleasedChange(f: Of<'unreleased-change'>): FindingWords {
   const { meta, models } = f;
   switch (meta.kind) {
     case 'name-removed': {
