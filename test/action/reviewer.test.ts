@@ -413,6 +413,25 @@ describe('overlapping runs', () => {
     expect(server.reviews.map((r) => r.body)).toEqual([firstBody, laterBody]);
   });
 
+  it('finish removing a repeated review that a stopped run began', async () => {
+    await publish();
+    const [kept] = server.reviews;
+    const repeated = repeatReview();
+    // The body is replaced first; GitHub then fails the deletion of the second comments.
+    server.faults.push({ operation: 'pulls/delete-review-comment', kind: 'status', status: 502 });
+    const stopped = await publish();
+    expect(stopped).toMatchObject({ supersededReviews: 1, deletedComments: 0, failureStatus: 502 });
+    expect(repeated.body).toMatch(/^Superseded: .*#pullrequestreview-\d+\.$/);
+    expect(server.reviewComments.filter((c) => c.reviewId === repeated.id)).toHaveLength(2);
+    // The next run knows the review by its comments' fingerprints, and only deletes them.
+    const next = await publish();
+    expect(next).toMatchObject({ supersededReviews: 0, deletedComments: 2 });
+    expect(next.failure).toBeUndefined();
+    expect(server.reviewComments.every((c) => c.reviewId === kept!.id)).toBe(true);
+    expect(server.requestsOf('pulls/update-review')).toHaveLength(1);
+    expect(repeated.body).toContain(`#pullrequestreview-${kept!.id}.`);
+  });
+
   it('never rewrite a review of another user, even one that repeats the findings', async () => {
     await publish();
     const ownBody = server.reviews[0]!.body;
