@@ -27,6 +27,7 @@ export const OPERATIONS = [
   ['delete', '/repos/{owner}/{repo}/pulls/comments/{comment_id}'],
   ['get', '/repos/{owner}/{repo}/pulls/{pull_number}/reviews'],
   ['post', '/repos/{owner}/{repo}/pulls/{pull_number}/reviews'],
+  ['put', '/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}'],
   ['delete', '/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}'],
   ['post', '/repos/{owner}/{repo}/statuses/{sha}'],
 ];
@@ -47,6 +48,7 @@ const RESPONSES_KEPT = new Set([
   'get /repos/{owner}/{repo}/issues/{issue_number}/comments',
   'get /repos/{owner}/{repo}/pulls/{pull_number}/comments',
   'get /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+  'put /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}',
   'get /repos/{owner}/{repo}/compare/{basehead}',
 ]);
 

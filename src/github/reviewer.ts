@@ -50,6 +50,11 @@ export interface PublishOutcome {
   summaryComment?: 'created' | 'updated' | 'unchanged';
   /** Summary comments of this check found more than once (overlapping runs) and deleted. */
   deletedDuplicates: number;
+  /**
+   * Reviews that repeated an earlier one at the same head (overlapping runs) and whose body now
+   * points to it: GitHub cannot delete a submitted review.
+   */
+  supersededReviews: number;
   /** Why publishing stopped early, when GitHub could not be used: the line the log shows. */
   failure?: string;
   /** The HTTP status of that failure, when GitHub answered one. */
@@ -75,6 +80,37 @@ interface ReviewCommentInput {
 interface Placed {
   finding: Finding;
   comment: ReviewCommentInput;
+}
+
+/** A review as GitHub lists it, the fields the reviewer reads. */
+interface ListedReview {
+  id: number;
+  body: string;
+  state: string;
+  commit_id: string | null;
+  html_url: string;
+  user: { login: string } | null;
+}
+
+/** A review comment that carries a finding's fingerprint. */
+interface OurComment {
+  comment: {
+    id: number;
+    pull_request_review_id: number | null;
+    html_url: string;
+    user: { login: string } | null;
+  };
+  fingerprint: string;
+}
+
+/** What the review step leaves for after the summary comment: the repeats of overlapping runs. */
+interface Repeats {
+  reviews: ListedReview[];
+  ours: OurComment[];
+  /** Second comments of a finding, to be deleted. */
+  duplicates: OurComment[];
+  /** Comments deleted because their finding went away or moved. */
+  deleted: Set<number>;
 }
 
 /** A review comment left on a line that a later push changed: GitHub gives it no current line. */
@@ -183,10 +219,16 @@ export class Reviewer {
       deletedComments: 0,
       keptWithReplies: [],
       deletedDuplicates: 0,
+      supersededReviews: 0,
     };
     try {
-      if (options.mode === 'review') await this.review(report, diff, options, outcome);
-      outcome.summaryComment = await this.stickySummary(report, options, outcome);
+      const repeats =
+        options.mode === 'review' ? await this.review(report, diff, options, outcome) : undefined;
+      const summary = await this.stickySummary(report, options, outcome);
+      outcome.summaryComment = summary.status;
+      // The summary comment's author says who the token is (GitHub's API has no question for
+      // that which every token may ask): only that user's repeats are removed.
+      if (repeats) await this.removeRepeats(repeats, summary.author, outcome);
     } catch (err) {
       if (err instanceof ReadOnlyToken) {
         outcome.readOnly = true;
@@ -282,7 +324,7 @@ export class Reviewer {
       }
       inline.push({ finding, comment });
     }
-    return { ours, answered, current, inline, inBody, pending };
+    return { ours, answered, current, inline, inBody, pending, reviews };
   }
 
   private async review(
@@ -290,7 +332,7 @@ export class Reviewer {
     diff: DiffMap,
     options: PublishOptions,
     outcome: PublishOutcome,
-  ): Promise<void> {
+  ): Promise<Repeats> {
     const { owner, repo } = this.target;
     let planned = await this.plan(report, diff, options);
     // A creating request whose answer was lost may have been processed: the second try posts
@@ -316,7 +358,14 @@ export class Reviewer {
 
     // Overlapping runs may each have posted a finding: the oldest current comment stays.
     const shown = new Set<string>();
-    for (const { comment, fingerprint } of [...planned.ours].sort((a, b) => a.comment.id - b.comment.id)) {
+    const repeats: Repeats = {
+      reviews: planned.reviews,
+      ours: planned.ours,
+      duplicates: [],
+      deleted: new Set(),
+    };
+    for (const ours of [...planned.ours].sort((a, b) => a.comment.id - b.comment.id)) {
+      const { comment, fingerprint } = ours;
       const replaced = planned.current.has(fingerprint) && isOutdated(comment);
       const duplicate = planned.current.has(fingerprint) && !replaced && shown.has(fingerprint);
       if (planned.current.has(fingerprint) && !replaced && !duplicate) {
@@ -327,9 +376,88 @@ export class Reviewer {
         if (!replaced && !duplicate) outcome.keptWithReplies.push({ fingerprint, url: comment.html_url });
         continue;
       }
+      if (duplicate) {
+        repeats.duplicates.push(ours);
+        continue;
+      }
       await this.write('deleting an outdated review comment', () =>
         this.client.rest.pulls.deleteReviewComment({ owner, repo, comment_id: comment.id }),
       );
+      repeats.deleted.add(comment.id);
+      outcome.deletedComments++;
+    }
+    return repeats;
+  }
+
+  /**
+   * Removes what overlapping runs posted twice. A review of the token's user at this head that
+   * shows nothing an earlier one does not (its comments are all second comments of a finding,
+   * its body lists no other finding) gets a body pointing to the earlier one, since GitHub
+   * cannot delete a submitted review; then the second comments are deleted. In this order a run
+   * stopped halfway leaves the review recognisable by its comments' fingerprints.
+   */
+  private async removeRepeats(repeats: Repeats, tokenUser: string | undefined, outcome: PublishOutcome) {
+    const { owner, repo, pullNumber, headSha } = this.target;
+    const duplicateIds = new Set(repeats.duplicates.map((d) => d.comment.id));
+    const commentsOf = (review: ListedReview) =>
+      repeats.ours.filter((o) => o.comment.pull_request_review_id === review.id);
+    const kept = (review: ListedReview) =>
+      commentsOf(review).filter((o) => !duplicateIds.has(o.comment.id) && !repeats.deleted.has(o.comment.id));
+    // Only reviews of the token's user are rewritten: another's review is theirs, even if it
+    // quotes the findings.
+    const candidates = repeats.reviews
+      .filter(
+        (r) =>
+          tokenUser !== undefined &&
+          r.user?.login === tokenUser &&
+          r.state === 'COMMENTED' &&
+          r.commit_id === headSha &&
+          (fingerprintsIn(r.body ?? '').size > 0 || commentsOf(r).length > 0),
+      )
+      .sort((a, b) => a.id - b.id);
+    const superseded = new Set<number>();
+    for (const [i, review] of candidates.entries()) {
+      const comments = commentsOf(review);
+      if (!comments.every((o) => duplicateIds.has(o.comment.id))) continue;
+      const repeated = new Set([...fingerprintsIn(review.body ?? ''), ...comments.map((o) => o.fingerprint)]);
+      const original = candidates.slice(0, i).find((earlier) => {
+        if (superseded.has(earlier.id)) return false;
+        const shows = new Set([
+          ...fingerprintsIn(earlier.body ?? ''),
+          ...kept(earlier).map((o) => o.fingerprint),
+        ]);
+        return [...repeated].every((fp) => shows.has(fp));
+      });
+      if (!original) continue;
+      superseded.add(review.id);
+      const body = `Superseded: an overlapping run posted the same findings in ${original.html_url}.`;
+      if (review.body === body) continue;
+      await this.write('updating a repeated review', () =>
+        this.client.rest.pulls.updateReview({
+          owner,
+          repo,
+          pull_number: pullNumber,
+          review_id: review.id,
+          body,
+        }),
+      );
+      outcome.supersededReviews++;
+    }
+    if (outcome.supersededReviews)
+      this.log(
+        `${outcome.supersededReviews} review${outcome.supersededReviews === 1 ? '' : 's'} of overlapping runs repeated an earlier one: ${outcome.supersededReviews === 1 ? 'its body now points' : 'their bodies now point'} to it (GitHub cannot delete a submitted review).`,
+      );
+    for (const { comment } of repeats.duplicates) {
+      if (tokenUser === undefined || comment.user?.login !== tokenUser) continue;
+      try {
+        await this.write('deleting a duplicate review comment', () =>
+          this.client.rest.pulls.deleteReviewComment({ owner, repo, comment_id: comment.id }),
+        );
+      } catch (err) {
+        // An overlapping run deleted it first.
+        if (httpStatus(err) === 404) continue;
+        throw err;
+      }
       outcome.deletedComments++;
     }
   }
@@ -481,7 +609,7 @@ export class Reviewer {
     report: Report,
     options: PublishOptions,
     outcome: PublishOutcome,
-  ): Promise<'created' | 'updated' | 'unchanged'> {
+  ): Promise<{ status: 'created' | 'updated' | 'unchanged'; author?: string }> {
     const { owner, repo, pullNumber } = this.target;
     const marker = stickyMarker(options.summaryKey);
     const parts = [
@@ -524,11 +652,14 @@ export class Reviewer {
       }
       // Another run on this pull request may have created its own at the same time.
       mine = await this.summaryComments(marker, outcome);
-      if (mine && mine.body !== body) return this.updateSummary(mine.id, body);
-      return 'created';
+      // The comment the action writes is the token's: its author is who the token is.
+      const author = mine?.user?.login;
+      if (mine && mine.body !== body) return { status: await this.updateSummary(mine.id, body), author };
+      return { status: 'created', author };
     }
-    if (mine.body === body) return 'unchanged';
-    return this.updateSummary(mine.id, body);
+    const author = mine.user?.login;
+    if (mine.body === body) return { status: 'unchanged', author };
+    return { status: await this.updateSummary(mine.id, body), author };
   }
 
   private async updateSummary(commentId: number, body: string): Promise<'updated'> {

@@ -7,8 +7,8 @@ import { Checkout } from '../../src/action/commits.js';
 import { parseDiffMap, type DiffMap } from '../../src/github/hunks.js';
 import { ApiBudget, createGitHubClient } from '../../src/github/client.js';
 import { MAX_INLINE_COMMENTS, Reviewer, fingerprintsIn } from '../../src/github/reviewer.js';
-import { parseFingerprintMarker } from '../../src/report/markdown.js';
-import { GitHubServer } from '../support/github-server/server.js';
+import { fingerprintMarker, parseFingerprintMarker } from '../../src/report/markdown.js';
+import { GitHubServer, HUMAN } from '../support/github-server/server.js';
 import { finding, report } from './report-builder.js';
 
 const OWNER = 'octo-org';
@@ -346,13 +346,101 @@ describe('overlapping runs', () => {
     const inline = server.reviewComments.length;
     expect(inline).toBeGreaterThan(0);
     expect(inline % 2).toBe(0);
+    expect(server.reviews).toHaveLength(2);
+    const [kept, repeated] = [...server.reviews].sort((a, b) => a.id - b.id);
+    const keptBody = kept!.body;
+    expect(repeated!.body).toBe(keptBody);
     const third = await publish();
     expect(third.deletedComments).toBe(inline / 2);
     const fingerprints = server.reviewComments.map((c) => /fingerprint=([^\s>]*)/.exec(c.body)?.[1]);
     expect(new Set(fingerprints).size).toBe(fingerprints.length);
+    expect(server.reviewComments.every((c) => c.reviewId === kept!.id)).toBe(true);
+    // The second review cannot be deleted: its body now points to the first, which stays as it was.
+    expect(third.supersededReviews).toBe(1);
+    expect(repeated!.body).toBe(
+      `Superseded: an overlapping run posted the same findings in https://github.com/${OWNER}/${REPO}/pull/${PR}#pullrequestreview-${kept!.id}.`,
+    );
+    expect(fingerprintsIn(repeated!.body).size).toBe(0);
+    expect(kept!.body).toBe(keptBody);
+    expect(server.requestsOf('pulls/update-review').map((q) => q.pathname)).toEqual([
+      `/repos/${OWNER}/${REPO}/pulls/${PR}/reviews/${repeated!.id}`,
+    ]);
+    expect(logs.filter((l) => l.includes('repeated an earlier one'))).toHaveLength(1);
     // A fourth finds everything in place.
     const writes = server.writes().length;
-    await publish();
+    const fourth = await publish();
     expect(server.writes()).toHaveLength(writes);
+    expect(fourth).toMatchObject({
+      supersededReviews: 0,
+      deletedComments: 0,
+      inlineComments: 0,
+      bodyFindings: 0,
+    });
+  });
+
+  /** The review the first run posted, posted again by a run that listed before it: same body, same comments. */
+  const repeatReview = (extraBodyLines: string[] = []) => {
+    const [first] = server.reviews;
+    return server.addReview(PR, {
+      body: [first!.body, ...extraBodyLines].join('\n'),
+      comments: server.reviewComments
+        .filter((c) => c.reviewId === first!.id)
+        .map((c) => ({ path: c.path, line: c.line, side: c.side, body: c.body })),
+    });
+  };
+  const extra = finding({
+    fingerprint: 'released-name-removed/Opteron_G2',
+    rule: 'released-name-removed',
+    title: 'Opteron_G2 disappears',
+    location: { path: CPU_C, line: 5, side: 'RIGHT' },
+  });
+
+  it('keep a later review that lists a finding the earlier one lacks', async () => {
+    await publish();
+    const firstBody = server.reviews[0]!.body;
+    const later = repeatReview([`- Opteron_G2 disappears ${fingerprintMarker(extra.fingerprint)}`]);
+    const laterBody = later.body;
+    const outcome = await publish(report([...findings(), extra]));
+    // Its inline comments repeat the first review's and go; its body says something the first does not.
+    expect(outcome).toMatchObject({
+      deletedComments: 2,
+      supersededReviews: 0,
+      inlineComments: 0,
+      bodyFindings: 0,
+    });
+    expect(server.reviewComments.every((c) => c.reviewId === server.reviews[0]!.id)).toBe(true);
+    expect(server.requestsOf('pulls/update-review')).toEqual([]);
+    expect(server.reviews.map((r) => r.body)).toEqual([firstBody, laterBody]);
+  });
+
+  it('finish removing a repeated review that a stopped run began', async () => {
+    await publish();
+    const [kept] = server.reviews;
+    const repeated = repeatReview();
+    // The body is replaced first; GitHub then fails the deletion of the second comments.
+    server.faults.push({ operation: 'pulls/delete-review-comment', kind: 'status', status: 502 });
+    const stopped = await publish();
+    expect(stopped).toMatchObject({ supersededReviews: 1, deletedComments: 0, failureStatus: 502 });
+    expect(repeated.body).toMatch(/^Superseded: .*#pullrequestreview-\d+\.$/);
+    expect(server.reviewComments.filter((c) => c.reviewId === repeated.id)).toHaveLength(2);
+    // The next run knows the review by its comments' fingerprints, and only deletes them.
+    const next = await publish();
+    expect(next).toMatchObject({ supersededReviews: 0, deletedComments: 2 });
+    expect(next.failure).toBeUndefined();
+    expect(server.reviewComments.every((c) => c.reviewId === kept!.id)).toBe(true);
+    expect(server.requestsOf('pulls/update-review')).toHaveLength(1);
+    expect(repeated.body).toContain(`#pullrequestreview-${kept!.id}.`);
+  });
+
+  it('never rewrite a review of another user, even one that repeats the findings', async () => {
+    await publish();
+    const ownBody = server.reviews[0]!.body;
+    // A person quotes the review twice; markers and all.
+    const quoted = [1, 2].map(() => server.addReview(PR, { body: ownBody, user: HUMAN }));
+    const outcome = await publish();
+    expect(outcome).toMatchObject({ supersededReviews: 0, deletedComments: 0 });
+    expect(server.requestsOf('pulls/update-review')).toEqual([]);
+    expect(server.reviews.map((r) => r.body)).toEqual([ownBody, ownBody, ownBody]);
+    expect(quoted.map((r) => r.user.login)).toEqual([HUMAN.login, HUMAN.login]);
   });
 });

@@ -4,8 +4,8 @@ import { matchOperation, validateRequest, validateResponse } from './openapi.js'
 
 /**
  * Plays GitHub's REST API for one repository on 127.0.0.1, the way the action meets it: keeps
- * the review comments, reviews, issue comments and statuses it is sent, answers lists with
- * pagination, and rejects what GitHub rejects (comments outside the diff with 422, writes with
+ * the review comments, reviews (a body updated in place), issue comments and statuses it is
+ * sent, answers lists with pagination, and rejects what GitHub rejects (comments outside the diff with 422, writes with
  * a read-only token with 403, secondary rate limits with retry-after). Every request is
  * recorded and checked against GitHub's OpenAPI description.
  */
@@ -192,6 +192,42 @@ export class GitHubServer {
     };
     this.reviews.push(review);
     return review;
+  }
+
+  /** A submitted review, as a person (or another run) wrote it, with its inline comments. */
+  addReview(
+    pullNumber: number,
+    review: {
+      body: string;
+      user?: User;
+      comments?: { path: string; line: number; side?: 'LEFT' | 'RIGHT'; body: string }[];
+    },
+  ): Review {
+    const pr = this.pulls.get(pullNumber);
+    if (!pr) throw new Error(`no pull request ${pullNumber}`);
+    const user = review.user ?? this.tokenUser;
+    const added: Review = {
+      id: this.nextId++,
+      pullNumber,
+      state: 'COMMENTED',
+      body: review.body,
+      commitId: pr.headSha,
+      user,
+    };
+    this.reviews.push(added);
+    for (const c of review.comments ?? [])
+      this.reviewComments.push({
+        id: this.nextId++,
+        pullNumber,
+        reviewId: added.id,
+        path: c.path,
+        line: c.line,
+        side: c.side ?? 'RIGHT',
+        body: c.body,
+        commitId: pr.headSha,
+        user,
+      });
+    return added;
   }
 
   /** What GitHub does to the review comments on lines that a new push changed. */
@@ -495,6 +531,14 @@ export class GitHubServer {
             user: this.tokenUser,
           });
         }
+        return send(200, this.reviewJson(review));
+      }
+      case 'pulls/update-review': {
+        const review = this.reviews.find(
+          (r) => r.id === Number(p.review_id) && r.pullNumber === Number(p.pull_number),
+        );
+        if (!review) return fail(404, 'Not Found');
+        review.body = (body as { body: string }).body;
         return send(200, this.reviewJson(review));
       }
       case 'pulls/delete-pending-review': {
