@@ -286,8 +286,7 @@ export function newVersionBlock(
 ): FixLines | undefined {
   const last = model.versions.at(-1)!;
   const next = last.version + 1;
-  const value = (v: PropValue | undefined): string =>
-    v === true ? 'on' : v === false ? 'off' : String(v ?? '');
+  const value = (v: PropValue | undefined): string => (v === undefined ? '' : qemuValue(v));
   const propLines = props.map(([p, v]) => `                    { "${p}", "${value(v)}" },`);
   const block = [
     '            {',
@@ -630,6 +629,10 @@ interface NewPropertyEffects {
   byDefault: Map<string, Effect[]>;
 }
 
+/** Where head's value of a property new in head comes from, on one machine type the base had. */
+type NewPropertySource =
+  { kind: 'judged' } | { kind: 'confined' | 'uncovered'; entry: CompatProperty } | { kind: 'by-default' };
+
 function newPropertyEffects(
   effects: Effect[],
   base: Catalog,
@@ -643,6 +646,27 @@ function newPropertyEffects(
     uncovered: new Map(),
     byDefault: new Map(),
   };
+  const add = <K>(map: Map<K, Effect[]>, key: K, e: Effect): void => {
+    map.set(key, [...(map.get(key) ?? []), e]);
+  };
+  const sourceOf = newPropertySource(base, head, eh, headNames);
+  for (const e of effects) {
+    const source = sourceOf(e);
+    if (source.kind === 'judged') out.judged.push(e);
+    else if (source.kind === 'confined') add(out.confined, source.entry, e);
+    else if (source.kind === 'uncovered') add(out.uncovered, source.entry, e);
+    else add(out.byDefault, e.property, e);
+  }
+  return out;
+}
+
+/** For each effect, where its new value comes from when its property is new in head. */
+function newPropertySource(
+  base: Catalog,
+  head: Catalog,
+  eh: EffectiveModels,
+  headNames: Map<string, RegisteredName>,
+): (e: Effect) => NewPropertySource {
   // Newest compat arrays first, as machine types add them, so that the first match is the newest.
   const setOrder = uniq(head.machineTypes.flatMap((m) => m.compatSets));
   const allEntries = setOrder
@@ -655,29 +679,22 @@ function newPropertyEffects(
     !(p in base.propertyDefaults) && !baseFeatures.has(p) && p in head.propertyDefaults;
   const setsIt = (p: string, props: { property: string }[]): boolean =>
     props.some((x) => eh.canonicalProperty(x.property) === p);
-  for (const e of effects) {
+  const setsFor = (x: CompatProperty, e: Effect): boolean =>
+    (x.target === '*' || x.target === e.name) &&
+    (head.minimumOf?.[x.property] ?? eh.canonicalProperty(x.property)) === e.property;
+  return (e) => {
     const hostGain = e.after === true && hostRequirements(head, { [e.property]: true }).has(e.property);
-    if (!isNew(e.property) || hostGain) {
-      out.judged.push(e);
-      continue;
-    }
+    if (!isNew(e.property) || hostGain) return { kind: 'judged' };
     const n = headNames.get(e.name)!;
     const mt = eh.machineType(e.machineType)!;
     const entry = eh
       .cpuCompatEntries(mt)
-      .filter(
-        (x) =>
-          (x.target === '*' || x.target === e.name) &&
-          (head.minimumOf?.[x.property] ?? eh.canonicalProperty(x.property)) === e.property,
-      )
+      .filter((x) => setsFor(x, e))
       .at(-1);
-    if (entry) {
-      if (eh.typedValue(e.property, entry.value) === e.after) {
-        const list = out.confined.get(entry) ?? [];
-        out.confined.set(entry, [...list, e]);
-      } else out.judged.push(e);
-      continue;
-    }
+    if (entry)
+      return eh.typedValue(e.property, entry.value) === e.after
+        ? { kind: 'confined', entry }
+        : { kind: 'judged' };
     const version = resolveVersion(n, mt);
     const setByCatalog =
       setsIt(e.property, n.model.props) ||
@@ -685,27 +702,12 @@ function newPropertyEffects(
         n.model.versions.some((v) => v.version <= version && setsIt(e.property, v.props))) ||
       setsIt(e.property, head.accelDefaults.kvm) ||
       setsIt(e.property, head.alwaysOn);
-    if (setByCatalog || head.propertyDefaults[e.property] !== e.after) {
-      out.judged.push(e);
-      continue;
-    }
+    if (setByCatalog || head.propertyDefaults[e.property] !== e.after) return { kind: 'judged' };
     // A compat entry elsewhere that sets the property says what the old behaviour was, and so
     // that the default is the new one: machine types it does not reach have changed.
-    const elsewhere = allEntries.find(
-      (x) =>
-        (x.target === '*' || x.target === e.name) &&
-        (head.minimumOf?.[x.property] ?? eh.canonicalProperty(x.property)) === e.property &&
-        eh.typedValue(e.property, x.value) !== e.after,
-    );
-    if (elsewhere) {
-      const list = out.uncovered.get(elsewhere) ?? [];
-      out.uncovered.set(elsewhere, [...list, e]);
-    } else {
-      const list = out.byDefault.get(e.property) ?? [];
-      out.byDefault.set(e.property, [...list, e]);
-    }
-  }
-  return out;
+    const elsewhere = allEntries.find((x) => setsFor(x, e) && eh.typedValue(e.property, x.value) !== e.after);
+    return elsewhere ? { kind: 'uncovered', entry: elsewhere } : { kind: 'by-default' };
+  };
 }
 
 function newPropertyDrafts(

@@ -2,9 +2,11 @@
  * The plain-text report for people in a terminal or a CI log, and the wording helpers the other
  * human-facing renderers (Markdown) share: how values, model lists and machine-type lists read.
  */
-import type { PropValue } from '../catalog/model.js';
 import { CLASS_ORDER, type Finding, type FindingClass, type Report, type Waiver } from './finding.js';
 import { noFindings } from './words/index.js';
+import { collapseList, formatPropValue, type CollapsedList } from './words/phrases.js';
+
+export { collapseList, formatPropValue, type CollapsedList };
 
 export interface TextRenderOptions {
   /** ANSI colours; off unless the caller asks (a CLI decides from the TTY and NO_COLOR). */
@@ -18,28 +20,6 @@ export interface TextRenderOptions {
   maxModels?: number;
   /** How many machine-type entries (names or ranges) a finding lists before "and N more". */
   maxMachineTypeEntries?: number;
-}
-
-/** QEMU speaks of features as on/off; `null` means the property is not set at all. */
-export function formatPropValue(value: PropValue | null | undefined): string {
-  if (value === undefined) return '(not stated)';
-  if (value === null) return '(absent)';
-  if (typeof value === 'boolean') return value ? 'on' : 'off';
-  if (typeof value === 'number') return String(value);
-  return JSON.stringify(value);
-}
-
-export interface CollapsedList {
-  shown: string[];
-  /** How many items were left out of `shown`. */
-  more: number;
-}
-
-export function collapseList(items: readonly string[], max: number): CollapsedList {
-  if (items.length <= max) return { shown: [...items], more: 0 };
-  // Showing all but one item and then "and 1 more" would save nothing.
-  const keep = Math.max(1, max - 1);
-  return { shown: items.slice(0, keep), more: items.length - keep };
 }
 
 /** One entry of a compressed machine-type list: a single name or a run `first..last`. */

@@ -42,6 +42,22 @@ test('QEMU 3.1 added pku to Skylake-Server with pc_compat_3_0 pku=off: a type-2 
     side: 'RIGHT',
   });
   expect(f.hostRequirement?.gained).toEqual(['pku']);
+  // Check's facts and words: the compat array that keeps the older machine types, and every
+  // machine type on both sides of the step.
+  expect(f.meta).toEqual({
+    kind: 'snapshot',
+    olderMachineTypes: ['pc-i440fx-3.0', 'pc-q35-3.0'],
+    keptBy: [
+      { set: 'pc_compat_3_0', property: 'pku', value: 'off', path: 'hw/i386/pc.c', line: f.location.line },
+    ],
+  });
+  expect(f.title).toBe('pku becomes a host requirement on newer machine types');
+  expect(f.message).toBe(
+    'Skylake-Server on pc-i440fx-3.1 and pc-q35-3.1 requires pku from the host, which pc-i440fx-3.0 and pc-q35-3.0 ' +
+      `did not; pc_compat_3_0 keeps pku off on older machine types (hw/i386/pc.c:${f.location.line}): moving a VM ` +
+      'to the newer machine type can make it unrunnable on a host that runs it today, a type-2 machine change.',
+  );
+  expect(f.fix).toBe('waive it with its reason, or move pku into a new model version');
 });
 
 test('QEMU 4.0 added rdtscp to Opteron_G3..G5 with pc_compat_3_1 rdtscp=off; npt asks nothing while svm is off under KVM', () => {

@@ -1,11 +1,32 @@
 import type { DefaultCpuVersion, PropValue } from '../../catalog/model.js';
 import type { Cause, CompatEntryRef } from '../../classify/machine-catalog.js';
-import { collapseList, formatPropValue } from '../text.js';
 
 /*
  * The phrases findings' sentences are made of: values, counts, lists and the cause of a change.
  * Every rule's wording builds on these, so that one fact reads the same in every finding.
  */
+
+/** QEMU speaks of features as on/off; `null` means the property is not set at all. */
+export function formatPropValue(value: PropValue | null | undefined): string {
+  if (value === undefined) return '(not stated)';
+  if (value === null) return '(absent)';
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (typeof value === 'number') return String(value);
+  return JSON.stringify(value);
+}
+
+export interface CollapsedList {
+  shown: string[];
+  /** How many items were left out of `shown`. */
+  more: number;
+}
+
+export function collapseList(items: readonly string[], max: number): CollapsedList {
+  if (items.length <= max) return { shown: [...items], more: 0 };
+  // Showing all but one item and then "and 1 more" would save nothing.
+  const keep = Math.max(1, max - 1);
+  return { shown: items.slice(0, keep), more: items.length - keep };
+}
 
 /** A value in a sentence: `on`, `off`, `0`, `"GenuineIntel"`; `(unset)` when nothing sets it. */
 export const fmt = (v: PropValue | undefined | null): string =>
