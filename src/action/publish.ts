@@ -6,7 +6,7 @@ import { escapeMarkdown, JOB_SUMMARY_MAX_BYTES, renderMarkdownSummary } from '..
 import { overallResult, renderReports } from '../report/render.js';
 import { writeReportFile } from '../source/report-file.js';
 import { describeApiFailure, isApiFailure, type GitHubClient } from '../github/client.js';
-import { ReadOnlyToken, setCommitStatus, type PublishOutcome } from '../github/reviewer.js';
+import { ReadOnlyToken, scopedToCatalog, setCommitStatus, type PublishOutcome } from '../github/reviewer.js';
 import { planAnnotations } from './annotations.js';
 import type { RunnerIO } from '../github/runner.js';
 import { type RunPlan } from './event.js';
@@ -104,13 +104,16 @@ async function publishReviews(
   const { reviewer, inputs } = s;
   if (!reviewer || !s.plan.pullRequest || inputs.comment === 'none' || s.plan.mode !== 'check' || apiFailure)
     return { published, apiFailure };
-  for (const [i, report] of reports.entries()) {
+  const keys = s.catalogs.map((c) => `${c.format}:${c.path}`);
+  for (const [i, checked] of reports.entries()) {
     const catalog = s.catalogs[i]!;
     const diff = parseDiffMap(await s.checkout.diff(s.baselineSha!, s.headSha, catalog.path));
-    const outcome = await reviewer.publish(report, diff, {
+    const scoped = keys.length > 1 ? scopedToCatalog(checked, keys[i]!, keys) : undefined;
+    const outcome = await reviewer.publish(scoped?.report ?? checked, diff, {
       mode: inputs.comment,
       ruleDocsUrl: docs,
-      summaryKey: `${catalog.format}:${catalog.path}`,
+      summaryKey: keys[i]!,
+      ...(scoped ? { owns: scoped.owns } : {}),
     });
     published = published
       ? {

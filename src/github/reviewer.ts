@@ -35,6 +35,33 @@ export interface PublishOptions {
   ruleDocsUrl?: string;
   /** Tells this check's sticky comment apart from another catalog's on the same pull request. */
   summaryKey: string;
+  /**
+   * Which marked review comments are this report's (default: all). With several catalogs on one
+   * pull request, each catalog's run must leave the others' comments alone: `scopedToCatalog`.
+   */
+  owns?: (fingerprint: string) => boolean;
+}
+
+/**
+ * One catalog's report among several on one pull request: its findings' markers name the
+ * catalog (`qemu-x86:.::<fingerprint>`), and it owns only the comments marked with its own key,
+ * so that publishing one catalog never deletes another's comments as findings gone. Comments
+ * marked without a key (a configuration with one catalog) belong to the first catalog.
+ */
+export function scopedToCatalog(
+  report: Report,
+  key: string,
+  keys: readonly string[],
+): { report: Report; owns: (fingerprint: string) => boolean } {
+  const keyOf = (fingerprint: string): string | undefined =>
+    keys.find((k) => fingerprint.startsWith(`${k}::`));
+  return {
+    report: {
+      ...report,
+      findings: report.findings.map((f) => ({ ...f, fingerprint: `${key}::${f.fingerprint}` })),
+    },
+    owns: (fingerprint) => (keyOf(fingerprint) ?? keys[0]) === key,
+  };
 }
 
 /** What the run did on the pull request, for the log and the tests. */
@@ -266,7 +293,8 @@ export class Reviewer {
       .filter((c) => c.in_reply_to_id === undefined || c.in_reply_to_id === null)
       .map((c) => ({ comment: c, fingerprint: parseFingerprintMarker(c.body) }))
       .filter(
-        (c): c is { comment: (typeof existing)[number]; fingerprint: string } => c.fingerprint !== undefined,
+        (c): c is { comment: (typeof existing)[number]; fingerprint: string } =>
+          c.fingerprint !== undefined && (options.owns?.(c.fingerprint) ?? true),
       );
     const answered = new Set(
       existing

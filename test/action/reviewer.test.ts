@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Checkout } from '../../src/action/commits.js';
 import { parseDiffMap, type DiffMap } from '../../src/github/hunks.js';
 import { ApiBudget, createGitHubClient } from '../../src/github/client.js';
-import { MAX_INLINE_COMMENTS, Reviewer, fingerprintsIn } from '../../src/github/reviewer.js';
+import { MAX_INLINE_COMMENTS, Reviewer, fingerprintsIn, scopedToCatalog } from '../../src/github/reviewer.js';
 import { fingerprintMarker, parseFingerprintMarker } from '../../src/report/markdown.js';
 import { GitHubServer, HUMAN } from '../support/github-server/server.js';
 import { finding, report } from './report-builder.js';
@@ -262,6 +262,51 @@ describe('the pull request review', () => {
   it('reads labels live from the API', async () => {
     expect(await reviewer().liveLabels()).toEqual(['cpu', 'cpu-model-guard:waive-type-2']);
     expect(server.requests.map((r) => r.operationId)).toEqual(['issues/list-labels-on-issue']);
+  });
+});
+
+describe('several catalogs on one pull request', () => {
+  const KEYS = ['qemu-x86:.', 'catalog:models/extra.yaml'];
+  const byCatalog = [findings().slice(0, 1), findings().slice(1, 2)];
+  const publishAll = async () => {
+    const outcomes = [];
+    for (const [i, key] of KEYS.entries()) {
+      const scoped = scopedToCatalog(report(byCatalog[i]!), key, KEYS);
+      outcomes.push(
+        await reviewer().publish(scoped.report, diff, { mode: 'review', summaryKey: key, owns: scoped.owns }),
+      );
+    }
+    return outcomes;
+  };
+
+  it("each keeps its own comments: publishing one catalog never deletes another's as gone", async () => {
+    const first = await publishAll();
+    expect(first.map((o) => o.inlineComments)).toEqual([1, 1]);
+    expect(first.map((o) => o.deletedComments)).toEqual([0, 0]);
+    expect(server.reviewComments.map((c) => parseFingerprintMarker(c.body)).sort()).toEqual([
+      'catalog:models/extra.yaml::released-name-removed/Opteron_G1',
+      'qemu-x86:.::released-model-changed/Skylake-Server/pku',
+    ]);
+    // Run again: nothing to post, nothing to delete.
+    const writes = server.writes().length;
+    const again = await publishAll();
+    expect(again.map((o) => o.inlineComments + o.deletedComments)).toEqual([0, 0]);
+    expect(server.writes()).toHaveLength(writes);
+  });
+
+  it('the first catalog takes over comments of a run with one catalog; the others leave them', async () => {
+    // A run before the configuration listed a second catalog: comments marked without a key.
+    await publish(report(byCatalog[0]!));
+    expect(server.reviewComments.map((c) => parseFingerprintMarker(c.body))).toEqual([
+      'released-model-changed/Skylake-Server/pku',
+    ]);
+    const outcomes = await publishAll();
+    // The first catalog's finding is now marked with its key: the unkeyed comment is its own, gone.
+    expect(outcomes.map((o) => o.deletedComments)).toEqual([1, 0]);
+    expect(server.reviewComments.map((c) => parseFingerprintMarker(c.body)).sort()).toEqual([
+      'catalog:models/extra.yaml::released-name-removed/Opteron_G1',
+      'qemu-x86:.::released-model-changed/Skylake-Server/pku',
+    ]);
   });
 });
 
