@@ -1,7 +1,7 @@
 import type { PropValue } from '../catalog/model.js';
 import type { MachineCatalogMeta } from './machine-catalog.js';
 import type { AuditMeta } from './audit.js';
-import type { LibvirtMeta } from './libvirt.js';
+import type { LibvirtMeta, LibvirtSharedMeta } from './libvirt.js';
 import type { CpuidCodeMeta } from './cpuid-code.js';
 import type { MeasuredMeta } from './measured.js';
 import type { BinariesMeta } from './binaries.js';
@@ -75,19 +75,32 @@ export interface Waiver {
   source: string;
 }
 
-/** The facts of the rules that judge catalogs, by rule id: each classification module declares its own. */
-export interface CatalogRuleMeta
-  extends MachineCatalogMeta, AuditMeta, LibvirtMeta, CpuidCodeMeta, MeasuredMeta {}
+/** Each classification module's facts, by rule id. */
+type ModuleMeta =
+  | MachineCatalogMeta
+  | AuditMeta
+  | LibvirtMeta
+  | LibvirtSharedMeta
+  | CpuidCodeMeta
+  | MeasuredMeta
+  | BinariesMeta;
+
+type RuleIdOf<M> = M extends unknown ? keyof M : never;
 
 /**
- * Every rule's facts, by rule id. What two binaries measure is judged by the catalog's rules (a
- * property that changed is `released-model-changed` either way) with facts of its own, which
- * name the binaries: such a rule's facts have either shape.
+ * Every rule's facts, by rule id. Some rules are judged by more than one module, each with facts
+ * of its own shape: what two binaries measure is judged by the catalog's rules (a property that
+ * changed is `released-model-changed` either way), and `unreleased-change` and
+ * `no-effective-change` apply to every catalog format. Such a rule's facts are any of them.
  */
 export type RuleMeta = {
-  [R in keyof CatalogRuleMeta | keyof BinariesMeta]:
-    | (R extends keyof CatalogRuleMeta ? CatalogRuleMeta[R] : never)
-    | (R extends keyof BinariesMeta ? BinariesMeta[R] : never);
+  [R in RuleIdOf<ModuleMeta>]: ModuleMeta extends infer M
+    ? M extends unknown
+      ? R extends keyof M
+        ? M[R]
+        : never
+      : never
+    : never;
 };
 
 export type RuleId = keyof RuleMeta;

@@ -25,7 +25,6 @@ import {
   type FindingClass,
   type FindingFacts,
   type FindingLocation,
-  type PreWorded,
   type Suggestion,
 } from './classified.js';
 
@@ -48,6 +47,27 @@ export interface LibvirtMeta {
   'libvirt-feature-removed': { models: string[]; features: string[] };
   'libvirt-model-added': { model: string };
   'libvirt-model-removed': { model: string };
+}
+
+/**
+ * The facts of the rules every catalog format has, as libvirt judges them: they name the format,
+ * so that they are worded as libvirt's.
+ */
+export interface LibvirtSharedMeta {
+  'unreleased-change': {
+    format: 'libvirt-cpu-map';
+    change: 'model-removed' | 'model-changed';
+    /** The features the change touches, in the order of their lines (`vendor`, `signature` too). */
+    features: string[];
+    /** Whether what changed is the bits of the features' definitions. */
+    bits: boolean;
+  };
+  'no-effective-change': {
+    format: 'libvirt-cpu-map';
+    file: string;
+    /** The file is gone from head: libvirt reads it no longer. */
+    noLongerRead: boolean;
+  };
 }
 
 type Rule = keyof LibvirtMeta | 'unreleased-change';
@@ -351,55 +371,40 @@ function markedRun(c: Cause): Suggestion | undefined {
   };
 }
 
-export function describeModels(models: string[]): string {
-  return models.length === 1 ? `model ${models[0]}` : `models ${models.join(', ')}`;
-}
-
-/** A few names for a title or a sentence; the finding's `properties` has them all. */
-export function someNames(names: string[], max = 8): string {
-  return names.length <= max
-    ? names.join(', ')
-    : `${names.slice(0, max - 1).join(', ')} and ${names.length - max + 1} more`;
-}
-
-/** `unreleased-change` is a rule of every catalog format; its words stay with the format's causes. */
-function unreleasedChange(c: Cause, facts: FindingFacts, features: string[]): PreWorded {
-  const { models } = facts;
-  const who = describeModels(models);
-  const list = someNames(features);
-  const them = models.length > 1 ? 'them' : 'it';
-  const what =
-    c.kind === 'model-removed'
-      ? 'is removed'
-      : `changes${features.length ? ` (${c.kind === 'bits' ? 'the bits of ' : ''}${list})` : ''}`;
-  return {
-    rule: 'unreleased-change',
-    ...facts,
-    title: `unreleased ${who} changes${features.length ? `: ${list}` : ''}`,
-    message: `${who} ${what}, but the release revision does not have ${them}: no released libvirt ships ${models.length > 1 ? 'these models' : 'the model'}, so no domain uses ${them} yet.`,
-    fix: 'none needed',
-  };
+function unreleasedChange(c: Cause, facts: FindingFacts, features: string[]): Draft {
+  return classified(
+    'unreleased-change',
+    {
+      format: 'libvirt-cpu-map',
+      change: c.kind === 'model-removed' ? 'model-removed' : 'model-changed',
+      features,
+      bits: c.kind === 'bits',
+    },
+    facts,
+  );
 }
 
 /**
  * Edits that change no model (comments, order, decode hints, unused feature definitions) are
  * still said to be safe, once per file, so that a reviewer sees the file was looked at.
  */
-function unchangedModelFiles(files: LibvirtFileChange[], causes: Cause[]): PreWorded[] {
+function unchangedModelFiles(files: LibvirtFileChange[], causes: Cause[]): Draft[] {
   const touched = new Set(causes.map((c) => c.location.path));
   // index.xml changes with every added or removed model; those findings already explain it.
   const modelsComeAndGo = causes.some((c) => c.kind === 'model-added' || c.kind === 'model-removed');
   return files
     .filter((f) => !touched.has(f.path) && !(f.index && modelsComeAndGo))
-    .map((f): PreWorded => ({
-      rule: 'no-effective-change',
-      class: 'safe',
-      title: `no model changes in ${f.path}`,
-      message: `${f.path} changed, but no model did: ${f.side === 'LEFT' ? 'the file is no longer read' : 'comments, order, decode and check hints, or definitions no model uses'}`,
-      models: f.models,
-      machineTypes: [],
-      location: { path: f.path, line: f.line, side: f.side },
-      fix: 'none needed',
-      fingerprint: ['no-effective-change', f.models.join(','), f.path].join('|'),
-    }));
+    .map((f) =>
+      classified(
+        'no-effective-change',
+        { format: 'libvirt-cpu-map', file: f.path, noLongerRead: f.side === 'LEFT' },
+        {
+          class: 'safe',
+          models: f.models,
+          machineTypes: [],
+          location: { path: f.path, line: f.line, side: f.side },
+          fingerprint: ['no-effective-change', f.models.join(','), f.path].join('|'),
+        },
+      ),
+    );
 }

@@ -1,9 +1,14 @@
-import type { CatalogRuleMeta, Classified, Draft, RuleId } from '../../classify/classified.js';
+import type { AuditMeta } from '../../classify/audit.js';
+import type { Classified, Draft, RuleId } from '../../classify/classified.js';
+import type { CpuidCodeMeta } from '../../classify/cpuid-code.js';
+import type { LibvirtMeta } from '../../classify/libvirt.js';
+import type { MachineCatalogMeta } from '../../classify/machine-catalog.js';
+import type { MeasuredMeta } from '../../classify/measured.js';
 import type { Finding, FindingWords, Report } from '../finding.js';
 import { auditWords } from './audit.js';
 import { binariesWords } from './binaries.js';
 import { cpuidCodeWords } from './cpuid-code.js';
-import { libvirtWords } from './libvirt.js';
+import { libvirtSharedWords, libvirtWords } from './libvirt.js';
 import { machineCatalogWords } from './machine-catalog.js';
 import { measuredWords } from './measured.js';
 
@@ -19,7 +24,8 @@ export type RuleWording<R extends RuleId, M> = (finding: Classified<R> & { meta:
 /** The wording of every rule a classification module declares in its meta interface. */
 export type RuleWords<M> = { [R in keyof M & RuleId]: RuleWording<R, M[R]> };
 
-const CATALOG_WORDS: RuleWords<CatalogRuleMeta> = {
+/** The words of rules one module alone judges, and of the machine catalogs' shared ones. */
+const WORDS: RuleWords<MachineCatalogMeta & AuditMeta & LibvirtMeta & CpuidCodeMeta & MeasuredMeta> = {
   ...machineCatalogWords,
   ...auditWords,
   ...libvirtWords,
@@ -27,9 +33,17 @@ const CATALOG_WORDS: RuleWords<CatalogRuleMeta> = {
   ...measuredWords,
 };
 
-/** What two binaries measure names them (`binaries`): the catalog's rules, worded for binaries. */
+/**
+ * Rules other modules judge too, with facts that say whose they are: what two binaries measure
+ * names them (`binaries`), and libvirt's facts name their format.
+ */
+const SHARED: { claims: (meta: object) => boolean; words: Partial<Record<RuleId, unknown>> }[] = [
+  { claims: (meta) => 'binaries' in meta, words: binariesWords },
+  { claims: (meta) => 'format' in meta && meta.format === 'libvirt-cpu-map', words: libvirtSharedWords },
+];
+
 export function wordsOf(finding: Classified): FindingWords {
-  const words = 'binaries' in finding.meta ? binariesWords : CATALOG_WORDS;
+  const words = SHARED.find((s) => s.claims(finding.meta))?.words ?? WORDS;
   return (words as Record<string, RuleWording<RuleId, unknown>>)[finding.rule]!(finding);
 }
 

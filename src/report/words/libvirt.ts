@@ -1,9 +1,21 @@
 import type { PropValue } from '../../catalog/model.js';
-import { describeModels, someNames, type LibvirtMeta } from '../../classify/libvirt.js';
+import type { LibvirtMeta, LibvirtSharedMeta } from '../../classify/libvirt.js';
 import type { FindingWords } from '../finding.js';
 import type { RuleWords } from './index.js';
 
 const NONE_NEEDED = 'none needed';
+
+/** `model X` or `models X, Y`. */
+function describeModels(models: string[]): string {
+  return models.length === 1 ? `model ${models[0]}` : `models ${models.join(', ')}`;
+}
+
+/** A few names for a title or a sentence; the finding's `properties` has them all. */
+function someNames(names: string[], max = 8): string {
+  return names.length <= max
+    ? names.join(', ')
+    : `${names.slice(0, max - 1).join(', ')} and ${names.length - max + 1} more`;
+}
 
 /** `them` or `it`, `s` or nothing: one sentence for one feature or many. */
 function grammar(features: string[]): { them: string; fs: string; s: string } {
@@ -84,5 +96,28 @@ export const libvirtWords: RuleWords<LibvirtMeta> = {
     title: `released model ${meta.model} removed`,
     message: `model ${meta.model} was removed from the cpu_map; guests defined with it can no longer start.`,
     fix: 'restore the model (and its include in index.xml): a released model stays for good',
+  }),
+};
+
+/** The rules every catalog format has, worded for libvirt's models and files. */
+export const libvirtSharedWords: RuleWords<LibvirtSharedMeta> = {
+  'unreleased-change': ({ meta, models }) => {
+    const who = describeModels(models);
+    const list = someNames(meta.features);
+    const them = models.length > 1 ? 'them' : 'it';
+    const what =
+      meta.change === 'model-removed'
+        ? 'is removed'
+        : `changes${meta.features.length ? ` (${meta.bits ? 'the bits of ' : ''}${list})` : ''}`;
+    return {
+      title: `unreleased ${who} changes${meta.features.length ? `: ${list}` : ''}`,
+      message: `${who} ${what}, but the release revision does not have ${them}: no released libvirt ships ${models.length > 1 ? 'these models' : 'the model'}, so no domain uses ${them} yet.`,
+      fix: NONE_NEEDED,
+    };
+  },
+  'no-effective-change': ({ meta }) => ({
+    title: `no model changes in ${meta.file}`,
+    message: `${meta.file} changed, but no model did: ${meta.noLongerRead ? 'the file is no longer read' : 'comments, order, decode and check hints, or definitions no model uses'}`,
+    fix: NONE_NEEDED,
   }),
 };
