@@ -27,7 +27,7 @@ import {
 } from './report/finding.js';
 import { worded } from './report/words/index.js';
 import { subdirSource, type CatalogSource } from './source/catalog-source.js';
-import { ReadCache } from './source/read-cache.js';
+import { ReadCache, type CatalogStore } from './source/read-cache.js';
 import type { BinarySnapshot } from './verify/snapshot.js';
 
 /**
@@ -80,6 +80,8 @@ export interface EngineOptions {
   failOnReview?: boolean;
   /** A project's own functions that compute guest CPUID, besides the built-in list. */
   cpuidFunctions?: string[];
+  /** Catalogs read by earlier runs, by the content they were read from (`--cache-dir`). */
+  catalogStore?: CatalogStore;
 }
 
 export interface CheckRequest extends EngineOptions {
@@ -100,7 +102,10 @@ export interface AuditRequest extends EngineOptions {
 type AnyCatalog =
   { kind: 'machine'; catalog: Catalog; cpuidCode?: CpuidCode } | { kind: 'libvirt'; map: LibvirtCpuMap };
 
-export interface ReadOptions extends Pick<EngineOptions, 'hostRequirements' | 'cpuidFunctions'> {
+export interface ReadOptions extends Pick<
+  EngineOptions,
+  'hostRequirements' | 'cpuidFunctions' | 'catalogStore'
+> {
   /** Whether host requirements are needed (expand needs none, and QEMU's kvm.c is large). */
   hostSupport?: boolean;
   /** Read QEMU's guest-CPUID functions too (checks of code hunks). */
@@ -147,6 +152,7 @@ export async function readCatalog(
           return { kind: 'libvirt', map: await readLibvirtCpuMap(subdirSource(from, spec.path)) };
       }
     },
+    options.catalogStore,
   );
   return read.kind === 'machine' ? { ...read, catalog: withOverrides(read.catalog, options) } : read;
 }
@@ -317,7 +323,7 @@ export async function check(req: CheckRequest): Promise<Report> {
       released = new Set(Object.keys(base.map.models));
     } else if (req.release.source) {
       try {
-        const r = await readCatalog(req.catalog, req.release.source);
+        const r = await readCatalog(req.catalog, req.release.source, { catalogStore: req.catalogStore });
         if (r.kind === 'libvirt') released = new Set(Object.keys(r.map.models));
       } catch (err) {
         if (!(err instanceof CatalogError)) throw err;
@@ -339,7 +345,9 @@ export async function check(req: CheckRequest): Promise<Report> {
     let releasedNames = new Set(registeredNames(base.catalog).map((n) => n.name));
     if (req.release.source) {
       try {
-        const released = await readMachineCatalog(req.catalog, req.release.source);
+        const released = await readMachineCatalog(req.catalog, req.release.source, {
+          catalogStore: req.catalogStore,
+        });
         releasedNames = new Set(registeredNames(released).map((n) => n.name));
       } catch (err) {
         if (!(err instanceof CatalogError)) throw err;
