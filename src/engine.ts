@@ -29,7 +29,7 @@ import {
 } from './report/finding.js';
 import { worded } from './report/words/index.js';
 import { subdirSource, type CatalogSource } from './source/catalog-source.js';
-import { ReadCache } from './source/read-cache.js';
+import { ReadCache, type CatalogStore } from './source/read-cache.js';
 import type { BinarySnapshot } from './verify/snapshot.js';
 
 /**
@@ -82,6 +82,8 @@ export interface EngineOptions {
   failOnReview?: boolean;
   /** A project's own functions that compute guest CPUID, besides the built-in list. */
   cpuidFunctions?: string[];
+  /** Catalogs read by earlier runs, by the content they were read from (`--cache-dir`). */
+  catalogStore?: CatalogStore;
 }
 
 export interface CheckRequest extends EngineOptions {
@@ -102,7 +104,10 @@ export interface AuditRequest extends EngineOptions {
 type AnyCatalog =
   { kind: 'machine'; catalog: Catalog; cpuidCode?: CpuidCode } | { kind: 'libvirt'; map: LibvirtCpuMap };
 
-export interface ReadOptions extends Pick<EngineOptions, 'hostRequirements' | 'cpuidFunctions'> {
+export interface ReadOptions extends Pick<
+  EngineOptions,
+  'hostRequirements' | 'cpuidFunctions' | 'catalogStore'
+> {
   /** Whether host requirements are needed (expand needs none, and QEMU's kvm.c is large). */
   hostSupport?: boolean;
   /** Read QEMU's guest-CPUID functions too (checks of code hunks). */
@@ -149,6 +154,7 @@ export async function readCatalog(
           return { kind: 'libvirt', map: await readLibvirtCpuMap(subdirSource(from, spec.path)) };
       }
     },
+    options.catalogStore,
   );
   return read.kind === 'machine' ? { ...read, catalog: withOverrides(read.catalog, options) } : read;
 }
@@ -322,7 +328,7 @@ async function releasedLibvirtModels(
     return new Set(Object.keys(base.models));
   if (!req.release.source) return undefined;
   try {
-    const r = await readCatalog(req.catalog, req.release.source);
+    const r = await readCatalog(req.catalog, req.release.source, { catalogStore: req.catalogStore });
     return r.kind === 'libvirt' ? new Set(Object.keys(r.map.models)) : undefined;
   } catch (err) {
     if (!(err instanceof CatalogError)) throw err;
@@ -373,7 +379,9 @@ export async function check(req: CheckRequest): Promise<Report> {
     let releasedNames = new Set(registeredNames(base.catalog).map((n) => n.name));
     if (req.release.source) {
       try {
-        const released = await readMachineCatalog(req.catalog, req.release.source);
+        const released = await readMachineCatalog(req.catalog, req.release.source, {
+          catalogStore: req.catalogStore,
+        });
         releasedNames = new Set(registeredNames(released).map((n) => n.name));
       } catch (err) {
         if (!(err instanceof CatalogError)) throw err;

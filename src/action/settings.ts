@@ -1,10 +1,11 @@
 /** What a run decides before it reads a catalog: inputs, event, commits, configuration, GitHub client, waivers. */
 import path from 'node:path';
 import { loadConfig, type GuardConfig } from '../config/config.js';
-import type { CatalogSpec, EngineOptions } from '../engine.js';
+import { TOOL, type CatalogSpec, type EngineOptions } from '../engine.js';
 import { UsageError } from '../errors.js';
 import type { Waiver } from '../report/finding.js';
 import { catalogsToCheck } from '../source/catalogs.js';
+import { DiskCatalogStore } from '../source/disk-cache.js';
 import { readEventPayload } from '../source/event-payload.js';
 import {
   ApiBudget,
@@ -162,6 +163,10 @@ export async function runSettings(io: RunnerIO): Promise<{ settings: RunSettings
     ignoreModels: config.ignoreModels,
     hostRequirements: config.hostRequirements,
   };
+  // Catalogs kept between runs (the workflow saves the folder with actions/cache).
+  const cacheDir = io.input('cache-dir');
+  if (cacheDir)
+    engineOptions.catalogStore = new DiskCatalogStore(path.resolve(workspace, cacheDir), TOOL.version);
   return {
     settings: {
       ...prepared,

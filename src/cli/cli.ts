@@ -32,6 +32,7 @@ import { QemuBinaryError } from '../source/qemu-binary.js';
 import { openReportFile, writeReportFile } from '../source/report-file.js';
 import { verifyBinaries, type VerifyOptions } from '../source/verify-binaries.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
+import { DiskCatalogStore } from '../source/disk-cache.js';
 import { commitProgress, verifyProgress } from './progress.js';
 
 interface FlagSpec {
@@ -113,6 +114,11 @@ const FLAGS = {
     value: 'SECONDS',
     help: 'longest wait for any one QEMU process to answer or a guest to finish (default 60)',
   },
+  'cache-dir': {
+    type: 'string',
+    value: 'DIR',
+    help: 'keep catalogs read from git revisions here for later runs (default $CPU_MODEL_GUARD_CACHE_DIR, else none)',
+  },
   pretty: { type: 'boolean', help: 'indent the JSON (the default on a terminal)' },
   color: { type: 'boolean', help: 'colour the text report (the default on a terminal)' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -145,12 +151,13 @@ const COMMANDS: Record<string, { summary: string; usage: string; flags: FlagName
       'model',
       'accel',
       'timeout',
+      'cache-dir',
     ],
   },
   audit: {
     summary: 'judge one snapshot: type-2 growth between machine types, names registered twice',
     usage: 'audit (--repo DIR [--ref REV] | --root DIR) [flags]',
-    flags: ['repo', 'ref', 'root', 'catalog', 'format', 'fail-on', 'config', 'output', 'color'],
+    flags: ['repo', 'ref', 'root', 'catalog', 'format', 'fail-on', 'config', 'output', 'color', 'cache-dir'],
   },
   expand: {
     summary: 'print effective models per machine type, with QEMU property names',
@@ -380,6 +387,7 @@ export async function main(argv: string[]): Promise<number> {
             waivers: config.waivers,
             ignoreModels: config.ignoreModels,
             hostRequirements: config.hostRequirements,
+            catalogStore: catalogStoreOf(values),
             onCommit: progress.step,
           })
             .then((r) =>
@@ -415,6 +423,7 @@ export async function main(argv: string[]): Promise<number> {
           waivers: config.waivers,
           ignoreModels: config.ignoreModels,
           hostRequirements: config.hostRequirements,
+          catalogStore: catalogStoreOf(values),
         };
         reports.push(
           repo
@@ -485,6 +494,12 @@ export async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command ${command}`);
   }
+}
+
+/** `--cache-dir`, else `CPU_MODEL_GUARD_CACHE_DIR`: catalogs kept between runs, by content. */
+function catalogStoreOf(values: Values): DiskCatalogStore | undefined {
+  const dir = values['cache-dir'] ?? process.env['CPU_MODEL_GUARD_CACHE_DIR'];
+  return dir ? new DiskCatalogStore(dir, TOOL.version) : undefined;
 }
 
 /** The binaries and their selection, for `verify` and for `check` with binaries. */

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -557,6 +557,33 @@ describe('the action on other events and inputs', () => {
     expect(compare.outputs).toMatchObject({ 'new-model-required': '2', 'type-2': '1' });
     // No pull request: nothing is posted.
     expect(server.writes()).toEqual([]);
+  });
+
+  it('keeps catalogs in cache-dir: a later run reads them back and reports the same', async () => {
+    const dispatch = JSON.parse(
+      readFileSync(path.join(ROOT, 'test/fixtures/github/events/workflow_dispatch.json'), 'utf8'),
+    );
+    const compare = (inputs: Record<string, string>) =>
+      runAction(
+        'workflow_dispatch',
+        { ...dispatch, inputs: {} },
+        { base: 'clean', head: 'findings', ...inputs },
+        mainTip,
+      );
+    const cacheDir = path.join(work, 'catalog-cache');
+    const uncached = await compare({});
+    const cold = await compare({ 'cache-dir': cacheDir });
+    const entries = readdirSync(cacheDir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.entry'),
+    );
+    expect(entries.length).toBeGreaterThanOrEqual(2);
+    const warm = await compare({ 'cache-dir': cacheDir });
+    for (const r of [cold, warm]) {
+      expect(r.code).toBe(uncached.code);
+      expect(r.outputs).toEqual(uncached.outputs);
+      expect(r.summary).toBe(uncached.summary);
+    }
+    expect(uncached.outputs).toMatchObject({ 'new-model-required': '2', 'type-2': '1' });
   });
 
   it('verifies two QEMU binaries beside the audit, narrowed by verify-machines and verify-models', async () => {

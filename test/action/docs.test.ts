@@ -71,6 +71,28 @@ describe('action.yml and its documentation', () => {
           'cancel-in-progress': true,
         });
     }
+    // The workflow that keeps the catalog cache: actions/cache saves the folder the action
+    // writes, under a key that names the action's major version, as its `uses:` line does.
+    type Step = { uses?: string; with?: Record<string, string> };
+    const cached = workflows
+      .flatMap((w) => Object.values(w.jobs as Record<string, { steps: Step[] }>))
+      .map((job) => job.steps)
+      .filter((steps) => steps.some((step) => step.uses?.startsWith('actions/cache@')));
+    expect(cached.length).toBeGreaterThanOrEqual(1);
+    for (const steps of cached) {
+      const cache = steps.findIndex((step) => step.uses?.startsWith('actions/cache@'));
+      const guard = steps.findIndex((step) => step.uses?.startsWith('cpu-model-guard/cpu-model-guard@'));
+      expect(cache).toBeGreaterThanOrEqual(0);
+      // Restored before the action runs, saved when the job ends.
+      expect(guard).toBeGreaterThan(cache);
+      const major = steps[guard]!.uses!.split('@')[1]!;
+      expect(action.inputs['cache-dir']).toBeDefined();
+      expect(steps[guard]!.with!['cache-dir']).toBe(steps[cache]!.with!.path);
+      expect(steps[cache]!.with!.key).toMatch(
+        new RegExp(`^cpu-model-guard-${major}-\\$\\{\\{ github\\.run_id \\}\\}$`),
+      );
+      expect(steps[cache]!.with!['restore-keys']).toBe(`cpu-model-guard-${major}-`);
+    }
     const events = workflows.map((w) => Object.keys(w.on as object));
     expect(events).toEqual(
       expect.arrayContaining([

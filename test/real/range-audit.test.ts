@@ -2,14 +2,15 @@
  * A range audit (`check --by-commit`) over real-looking commits on QEMU 10.0.13's real tree,
  * through the built CLI in its own process: with the read caches (each tree parsed once, tokens
  * and catalogs reused by content, a file's preprocessing and structure reused when its tokens
- * and the macros it reads are the same, even when an edit above moved their definitions) and
- * from scratch, the reports are the same to the byte.
+ * and the macros it reads are the same, even when an edit above moved their definitions), with
+ * catalogs kept on disk by an earlier run, and from scratch, the reports are the same to the
+ * byte.
  * Progress goes to standard error, a line per commit when it is not a terminal, and never to
  * standard output.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QEMU_X86_FILES } from '../../src/parse/qemu-x86/files.js';
@@ -105,6 +106,16 @@ describe('check --by-commit', () => {
     expect(scratch.code).toBe(1);
     expect(cached.stdout.length).toBeGreaterThan(1000);
     expect(cached.stdout === scratch.stdout).toBe(true);
+    // Catalogs kept on disk: written by one run, read by the next, the same bytes both times.
+    const cacheDir = path.join(repo.dir, '.git', 'cmg-cache');
+    const cold = run([...args(), '--cache-dir', cacheDir]);
+    const warm = run(args(), { CPU_MODEL_GUARD_CACHE_DIR: cacheDir });
+    expect(
+      readdirSync(cacheDir, { recursive: true }).filter((f) => String(f).endsWith('.entry')).length,
+    ).toBeGreaterThan(2);
+    expect([cold.code, warm.code]).toEqual([1, 1]);
+    expect(cold.stdout === scratch.stdout).toBe(true);
+    expect(warm.stdout === scratch.stdout).toBe(true);
     // Both commits that change a model are named, each for its own findings.
     const report = JSON.parse(cached.stdout) as Report;
     const by = (model: string): (string | undefined)[] =>
