@@ -443,11 +443,8 @@ export function joinBinaries(
     },
     ...measured.report.notes,
   ];
-  const report = finish(
-    joined.findings.map((f) => ({ ...f, verdict: 'pass' as const })),
-    options,
-    { ...checked, notes: [] },
-  );
+  // The check's findings are worded again with what the binaries showed of them.
+  const report = finish(withFingerprints(joined.findings), options, { ...checked, notes: [] });
   // finish speaks again of ignored models and expired waivers the check already noted.
   const seen = new Set<string>();
   report.notes = [...notes, ...report.notes].filter((n) => !seen.has(n.message) && !!seen.add(n.message));

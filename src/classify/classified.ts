@@ -113,6 +113,15 @@ export interface FindingFacts {
   fixLines?: FixLines;
   /** When a rule identifies its cause by more than models, property and machine types (a code hunk's text). */
   fingerprint?: string;
+  /**
+   * `check` with two QEMU binaries: the binaries whose expansions were compared on this
+   * finding's (model, machine type) pairs, the properties compared and on how many pairs.
+   */
+  comparedBy?: { base: string; head: string; properties: string[]; pairs: number };
+  /** `check` with two QEMU binaries: what the binaries measure agrees (or is the finding). */
+  confirmedBy?: 'binaries';
+  /** The models and machine types of a static finding on which the binaries show it. */
+  confirmedOn?: { models: string[]; machineTypes: string[] };
 }
 
 /** One classified cause: a rule, its class, and the rule's own facts. */

@@ -40,10 +40,6 @@ export interface Finding extends Omit<FindingFacts, 'fingerprint'>, FindingWords
   waiver?: Waiver;
   /** For audits of commit ranges: the commit that introduced the finding. */
   commit?: string;
-  /** `check` with two QEMU binaries: what the binaries measure agrees (or is the finding). */
-  confirmedBy?: 'binaries';
-  /** The models and machine types of a static finding on which the binaries show it. */
-  confirmedOn?: { models: string[]; machineTypes: string[] };
 }
 
 export interface ReportNote {

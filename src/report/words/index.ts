@@ -5,7 +5,7 @@ import { binariesWords } from './binaries.js';
 import { cpuidCodeWords } from './cpuid-code.js';
 import { libvirtWords } from './libvirt.js';
 import { machineCatalogWords } from './machine-catalog.js';
-import { measuredWords } from './measured.js';
+import { comparisonWords, measuredWords } from './measured.js';
 
 /*
  * Every word of a finding comes from its facts here, late: classification states what changed
@@ -33,9 +33,13 @@ export function wordsOf(finding: Classified): FindingWords {
   return (words as Record<string, RuleWording<RuleId, unknown>>)[finding.rule]!(finding);
 }
 
-/** A classified finding with its words (a finding classified with its words already keeps them). */
+/**
+ * A finding with its words: from its facts when it has them (a finding classified with its
+ * words keeps those), and what two binaries showed of it when `check` compared them.
+ */
 export function worded(draft: Draft): Omit<Finding, 'verdict' | 'fingerprint'> & { fingerprint?: string } {
-  return 'meta' in draft ? { ...draft, ...wordsOf(draft) } : draft;
+  const words = 'meta' in draft ? wordsOf(draft) : draft;
+  return { ...draft, title: words.title, message: words.message + comparisonWords(draft), fix: words.fix };
 }
 
 /** The line a report without findings ends with: what was looked at, and that the rule holds. */
