@@ -25,7 +25,7 @@ import {
   type ReportNote,
   type Waiver,
 } from './report/finding.js';
-import { worded } from './report/words/index.js';
+import { waiverSubjects, worded } from './report/words/index.js';
 import { subdirSource, type CatalogSource } from './source/catalog-source.js';
 import { ReadCache } from './source/read-cache.js';
 import type { BinarySnapshot } from './verify/snapshot.js';
@@ -204,7 +204,7 @@ export function finish(
   for (const w of waived.expired)
     notes.push({
       kind: 'warning',
-      message: `waiver for ${w.rule} (${w.models.join(', ')}) expired on ${w.expires} and no longer applies`,
+      message: `waiver for ${w.rule} (${waiverSubjects(w)}) expired on ${w.expires} and no longer applies`,
     });
   kept.sort(
     (a, b) =>

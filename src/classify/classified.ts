@@ -66,7 +66,12 @@ export interface HostRequirementGain {
 
 export interface Waiver {
   rule: string;
+  /** Model names (globs) of the findings it accepts; empty when it names code instead. */
   models: string[];
+  /** Functions (globs) whose code hunks it accepts (the function a finding's facts name). */
+  functions?: string[];
+  /** Repository paths (globs) of the code hunks it accepts. */
+  paths?: string[];
   property?: string;
   reason: string;
   expires?: string;

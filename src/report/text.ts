@@ -4,7 +4,7 @@
  */
 import type { PropValue } from '../catalog/model.js';
 import { CLASS_ORDER, type Finding, type FindingClass, type Report, type Waiver } from './finding.js';
-import { noFindings } from './words/index.js';
+import { noFindings, waiverSubjects } from './words/index.js';
 
 export interface TextRenderOptions {
   /** ANSI colours; off unless the caller asks (a CLI decides from the TTY and NO_COLOR). */
@@ -193,7 +193,7 @@ export function describeFailOn(failOn: Report['failOn']): string {
 }
 
 export function describeWaiver(waiver: Waiver): string {
-  const scope = [waiver.rule, waiver.models.join(', '), waiver.property].filter(Boolean).join(' / ');
+  const scope = [waiver.rule, waiverSubjects(waiver), waiver.property].filter(Boolean).join(' / ');
   const extras = [
     waiver.expires ? `expires ${waiver.expires}` : undefined,
     waiver.owner ? `owner ${waiver.owner}` : undefined,

@@ -15,7 +15,9 @@ import { CatalogError, UsageError } from '../../src/errors.js';
 import { parseStatements } from '../../src/parse/c/statements.js';
 import { GUEST_CPUID_FUNCTIONS } from '../../src/parse/qemu-x86/cpuid-code.js';
 import { readQemuX86 } from '../../src/parse/qemu-x86/index.js';
-import type { Report } from '../../src/report/finding.js';
+import { parseConfig } from '../../src/config/config.js';
+import type { Report, Waiver } from '../../src/report/finding.js';
+import { describeWaiver } from '../../src/report/text.js';
 import { fsSource } from '../../src/source/fs-source.js';
 import { checkRevisions } from '../../src/source/revisions.js';
 import { debianSource } from '../support/debian-source.js';
@@ -35,7 +37,7 @@ afterAll(() => repo?.remove());
 
 const check = (
   head: string,
-  options: { failOnReview?: boolean; cpuidFunctions?: string[] } = {},
+  options: { failOnReview?: boolean; cpuidFunctions?: string[]; waivers?: Waiver[] } = {},
 ): Promise<Report> =>
   checkRevisions({
     repoDir: repo.dir,
@@ -105,6 +107,51 @@ describe('code hunks in guest-CPUID functions', () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  test('a waiver accepts the code hunks of the functions or files it names', async () => {
+    const head = repo.branch('waived-hunk', base, (r) =>
+      r.edit(CPU_C, '            *ebx |= MIN(num, 255) << 16;', '            *ebx |= MIN(num, 63) << 16;'),
+    );
+    const { waivers } = parseConfig(
+      `waivers:
+  - rule: cpuid-code-ungated
+    models: "*"
+    reason: a model waiver reaches no code hunk, which concerns no model
+  - rule: cpuid-code-ungated
+    functions: [kvm_arch_*]
+    reason: the KVM side was reviewed with the KVM maintainers
+  - rule: cpuid-code-ungated
+    functions: cpu_x86_cpuid
+    paths: target/i386/kvm/*
+    reason: both keys must hold, and this hunk is in cpu.c
+  - rule: cpuid-code-ungated
+    functions: cpu_x86_*
+    paths: target/i386/cpu.c
+    reason: the leaf 1 core count was checked on every model's guest
+`,
+      '.github/cpu-model-guard.yml',
+    );
+    const report = await check(head, { failOnReview: true, waivers });
+    const f = report.findings.find((x) => x.rule === 'cpuid-code-ungated')!;
+    expect(f).toMatchObject({ verdict: 'waived', location: { path: CPU_C } });
+    expect(f.waiver).toBe(waivers[3]);
+    expect(describeWaiver(f.waiver!)).toMatch(
+      /^cpuid-code-ungated \/ cpu_x86_\*\(\), target\/i386\/cpu\.c: the leaf 1 core count/,
+    );
+    expect(report.result).toBe('pass');
+    expect(report.unusedWaivers).toEqual(waivers.slice(0, 3));
+    // Without the waiver that names it, the hunk fails under fail-on-review.
+    const unwaived = await check(head, { failOnReview: true, waivers: waivers.slice(0, 3) });
+    expect(unwaived.findings.find((x) => x.rule === 'cpuid-code-ungated')!.verdict).toBe('fail');
+    expect(unwaived.result).toBe('fail');
+    // A waiver must name what it accepts: models, functions or paths.
+    expect(() =>
+      parseConfig(
+        'waivers:\n  - rule: cpuid-code-ungated\n    reason: names nothing it accepts at all\n',
+        'cfg.yml',
+      ),
+    ).toThrow(UsageError);
   });
 
   test("a project's own function counts once the configuration lists it; an unknown name is an error", async () => {
