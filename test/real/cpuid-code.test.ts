@@ -13,7 +13,7 @@ import { checkCompatReferences } from '../../src/classify/cpuid-code.js';
 import { run } from '../../src/cli/cli.js';
 import { CatalogError, UsageError } from '../../src/errors.js';
 import { parseStatements } from '../../src/parse/c/statements.js';
-import { GUEST_CPUID_FUNCTIONS } from '../../src/parse/qemu-x86/cpuid-code.js';
+import { fieldsRead, GUEST_CPUID_FUNCTIONS } from '../../src/parse/qemu-x86/cpuid-code.js';
 import { readQemuX86 } from '../../src/parse/qemu-x86/index.js';
 import { parseConfig } from '../../src/config/config.js';
 import type { Report, Waiver } from '../../src/report/finding.js';
@@ -154,6 +154,16 @@ describe('code hunks in guest-CPUID functions', () => {
     ).toThrow(UsageError);
   });
 
+  test("a hunk that reads another struct's member of a CPU field's name reads no CPU property", async () => {
+    const head = repo.branch('topo-core-id', base, (r) =>
+      r.edit(CPU_C, '(topo_ids.core_id & 0xFF);', '(topo_ids.core_id & 0x7F);'),
+    );
+    const report = await check(head);
+    const f = report.findings.find((x) => x.rule === 'cpuid-code-ungated')!;
+    expect(f.meta).toMatchObject({ function: 'encode_topo_cpuid8000001e', reads: [] });
+    expect(f.message).toContain('it reads no CPU property');
+  });
+
   test("a project's own function counts once the configuration lists it; an unknown name is an error", async () => {
     const head = repo.branch('own-function', base, (r) =>
       r.edit(
@@ -220,5 +230,23 @@ describe.each([
     expect(names).toEqual(expect.arrayContaining(['encode_cache_cpuid4', 'encode_cache_cpuid8000001d']));
     for (const f of cpuidCode!.functions) expect(parseStatements(f.tokens, f.path).length).toBeGreaterThan(0);
     expect(() => checkCompatReferences(catalog, catalog, cpuidCode!, cpuidCode!)).not.toThrow();
+  });
+
+  test("reads CPU fields through the CPU's own variables, as each function declares them", async () => {
+    const root = await debianSource('qemu', suite, suite === 'sid' ? { version: '1:10.2.2+ds-1' } : {});
+    const { cpuidCode } = await readQemuX86(fsSource(root), '.', { cpuidCode: {} });
+    const fn = (name: string) => cpuidCode!.functions.find((f) => f.name === name)!;
+    const fields = [...cpuidCode!.fieldProperties.keys()];
+    // cpu_x86_cpuid(CPUX86State *env, ...) { X86CPU *cpu = env_archcpu(env); ... }
+    expect(fn('cpu_x86_cpuid').cpuVariables).toEqual({ cpu: new Set(['cpu']), env: new Set(['env']) });
+    expect(fieldsRead(fn('cpu_x86_cpuid').tokens, fields, fn('cpu_x86_cpuid').cpuVariables)).toEqual(
+      expect.arrayContaining(['env.cpuid_level', 'enable_pmu']),
+    );
+    // encode_topo_cpuid8000001e(X86CPU *cpu, ...) reads `topo_ids.core_id`, a member of the
+    // X86CPUTopoIDs it computes, not X86CPU's core_id (the core-id property).
+    const topo = fn('encode_topo_cpuid8000001e');
+    expect(fields).toContain('core_id');
+    expect(topo.tokens.map((t) => t.text).join(' ')).toContain('topo_ids . core_id');
+    expect(fieldsRead(topo.tokens, ['core_id'], topo.cpuVariables)).toEqual([]);
   });
 });
