@@ -105,6 +105,13 @@ export interface CpuidCode {
 export function readCpuidCode(tree: QemuTree, cpu: CpuTableReader, extra: readonly string[] = []): CpuidCode {
   const functions: CodeFunction[] = [];
   const seen = new Set<string>();
+  // Each file's own text, once, for the parameter lists.
+  const fileTokens = new Map<QemuFileKey, Token[]>();
+  const tokensOf = (key: QemuFileKey): Token[] => {
+    let toks = fileTokens.get(key);
+    if (!toks) fileTokens.set(key, (toks = tokenize(tree.text[key] ?? '', tree.path(key))));
+    return toks;
+  };
   const add = (name: string, key: QemuFileKey, why: string): boolean => {
     const body = tree.structures[key]?.functions.get(name);
     if (!body || seen.has(name)) return Boolean(body);
@@ -116,7 +123,7 @@ export function readCpuidCode(tree: QemuTree, cpu: CpuTableReader, extra: readon
       endLine: body.endLine,
       tokens: body.tokens,
       why,
-      cpuVariables: cpuVariables([...parametersOf(tree, key, body), ...body.tokens]),
+      cpuVariables: cpuVariables([...parametersOf(tokensOf(key), tree.path(key), body), ...body.tokens]),
     });
     return true;
   };
@@ -189,27 +196,18 @@ function classProperties(tree: QemuTree): Set<string> {
  * bodies the file structure keeps start at the brace, and `cpu_x86_cpuid()` gets its CPU as a
  * parameter. The declaration is read from the file's text at the function's name.
  */
-function parametersOf(tree: QemuTree, key: QemuFileKey, body: { name: string; line: number }): Token[] {
-  const text = tree.text[key];
-  if (text === undefined) return [];
-  const toks = tokenize(text, tree.path(key));
+function parametersOf(toks: readonly Token[], path: string, body: { name: string; line: number }): Token[] {
   const at = toks.findIndex(
     (t, i) => t.line === body.line && t.text === body.name && toks[i + 1]?.text === '(',
   );
   if (at < 0)
-    throw new CatalogError(`cannot find the parameters of ${body.name}()`, {
-      path: tree.path(key),
-      line: body.line,
-    });
+    throw new CatalogError(`cannot find the parameters of ${body.name}()`, { path, line: body.line });
   let depth = 0;
   for (let j = at + 1; j < toks.length; j++) {
     if (toks[j]!.text === '(') depth++;
     else if (toks[j]!.text === ')' && --depth === 0) return toks.slice(at + 2, j);
   }
-  throw new CatalogError(`the parameter list of ${body.name}() does not close`, {
-    path: tree.path(key),
-    line: body.line,
-  });
+  throw new CatalogError(`the parameter list of ${body.name}() does not close`, { path, line: body.line });
 }
 
 /** `X86CPU *cpu`, `X86CPU *const cpu`, `CPUX86State *env = &cpu->env`: the names of the CPU. */
