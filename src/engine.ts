@@ -25,7 +25,8 @@ import {
   type ReportNote,
   type Waiver,
 } from './report/finding.js';
-import { waiverSubjects, worded } from './report/words/index.js';
+import { worded } from './report/words/index.js';
+import { waiverSubjects } from './report/text.js';
 import { subdirSource, type CatalogSource } from './source/catalog-source.js';
 import { ReadCache } from './source/read-cache.js';
 import type { BinarySnapshot } from './verify/snapshot.js';

@@ -4,7 +4,7 @@
  */
 import type { PropValue } from '../catalog/model.js';
 import { CLASS_ORDER, type Finding, type FindingClass, type Report, type Waiver } from './finding.js';
-import { noFindings, waiverSubjects } from './words/index.js';
+import { noFindings } from './words/index.js';
 
 export interface TextRenderOptions {
   /** ANSI colours; off unless the caller asks (a CLI decides from the TTY and NO_COLOR). */
@@ -190,6 +190,13 @@ export function describeFailOn(failOn: Report['failOn']): string {
     case 'never':
       return 'never fails';
   }
+}
+
+/** What a waiver names, as reports list it: `Opteron_G3, Opteron_G4` or `cpu_x86_cpuid()`. */
+export function waiverSubjects(waiver: Waiver): string {
+  return [...waiver.models, ...(waiver.functions ?? []).map((f) => `${f}()`), ...(waiver.paths ?? [])].join(
+    ', ',
+  );
 }
 
 export function describeWaiver(waiver: Waiver): string {

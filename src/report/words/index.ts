@@ -1,4 +1,4 @@
-import type { CatalogRuleMeta, Classified, Draft, RuleId, Waiver } from '../../classify/classified.js';
+import type { CatalogRuleMeta, Classified, Draft, RuleId } from '../../classify/classified.js';
 import type { Finding, FindingWords, Report } from '../finding.js';
 import { auditWords } from './audit.js';
 import { binariesWords } from './binaries.js';
@@ -40,13 +40,6 @@ export function wordsOf(finding: Classified): FindingWords {
 export function worded(draft: Draft): Omit<Finding, 'verdict' | 'fingerprint'> & { fingerprint?: string } {
   const words = 'meta' in draft ? wordsOf(draft) : draft;
   return { ...draft, title: words.title, message: words.message + comparisonWords(draft), fix: words.fix };
-}
-
-/** What a waiver names, as reports list it: `Opteron_G3, Opteron_G4` or `cpu_x86_cpuid()`. */
-export function waiverSubjects(waiver: Waiver): string {
-  return [...waiver.models, ...(waiver.functions ?? []).map((f) => `${f}()`), ...(waiver.paths ?? [])].join(
-    ', ',
-  );
 }
 
 /** The line a report without findings ends with: what was looked at, and that the rule holds. */
