@@ -80,20 +80,8 @@ export interface Waiver {
   source: string;
 }
 
-/** The facts of the rules that judge catalogs, by rule id: each classification module declares its own. */
-export interface CatalogRuleMeta
-  extends MachineCatalogMeta, AuditMeta, LibvirtMeta, CpuidCodeMeta, MeasuredMeta {}
-
-/**
- * Every rule's facts, by rule id. What two binaries measure is judged by the catalog's rules (a
- * property that changed is `released-model-changed` either way) with facts of its own, which
- * name the binaries: such a rule's facts have either shape.
- */
-export type RuleMeta = {
-  [R in keyof CatalogRuleMeta | keyof BinariesMeta]:
-    | (R extends keyof CatalogRuleMeta ? CatalogRuleMeta[R] : never)
-    | (R extends keyof BinariesMeta ? BinariesMeta[R] : never);
-};
+/** Every rule's facts, by rule id: each classification module declares its own rules. */
+export interface RuleMeta extends MachineCatalogMeta, AuditMeta, LibvirtMeta, CpuidCodeMeta, MeasuredMeta {}
 
 export type RuleId = keyof RuleMeta;
 
@@ -150,4 +138,23 @@ export interface PreWorded extends FindingFacts {
   fix: string;
 }
 
-export type Draft = Classified | PreWorded;
+/**
+ * A finding of two QEMU binaries (`verify`): the catalog's rules (a property that changed is
+ * `released-model-changed` either way) with facts of their own, which name the binaries.
+ */
+export type MeasuredClassified<R extends keyof BinariesMeta = keyof BinariesMeta> =
+  R extends keyof BinariesMeta ? FindingFacts & { rule: R; meta: BinariesMeta[R] } : never;
+
+/** The factory of findings of two binaries, so that their meta is checked against the rule. */
+export function measuredClassified<R extends keyof BinariesMeta>(
+  rule: R,
+  meta: BinariesMeta[R],
+  facts: FindingFacts,
+): MeasuredClassified<R> {
+  return { rule, ...facts, meta } as MeasuredClassified<R>;
+}
+
+/** The facts any finding may carry: a rule's, or a rule's as two binaries measured it. */
+export type AnyRuleMeta = RuleMeta[RuleId] | BinariesMeta[keyof BinariesMeta];
+
+export type Draft = Classified | MeasuredClassified | PreWorded;

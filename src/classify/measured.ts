@@ -16,8 +16,7 @@
  */
 import type { Finding } from '../report/finding.js';
 import type { BinarySnapshot } from '../verify/snapshot.js';
-import type { BinariesMeta } from './binaries.js';
-import { classified, CLASS_ORDER, type Classified } from './classified.js';
+import { classified, CLASS_ORDER, type Classified, type MeasuredClassified } from './classified.js';
 import type { CpuidCodeMeta } from './cpuid-code.js';
 import { fingerprint } from './machine-catalog.js';
 
@@ -45,7 +44,7 @@ const isCodeHunk = (f: Finding): f is Finding & { meta: CpuidCodeMeta[keyof Cpui
   f.rule.startsWith('cpuid-code-') && f.meta !== undefined;
 
 /** A finding of `verify`, with the facts compareBinaries gave it. */
-export type MeasuredFinding = Classified<keyof BinariesMeta>;
+export type MeasuredFinding = MeasuredClassified;
 
 /** The words and verdict of verify's report are its own: the facts are what the join keeps. */
 const WORDS_AND_VERDICT = new Set(['title', 'message', 'fix', 'verdict', 'waiver']);

@@ -5,13 +5,13 @@
  * acceptances do not outlive the situation they were written for.
  */
 import { matchesAny } from '../config/config.js';
-import type { FindingFacts, RuleId, RuleMeta, Verdict, Waiver } from './classified.js';
+import type { AnyRuleMeta, FindingFacts, Verdict, Waiver } from './classified.js';
 
 /** What a waiver is matched against and marks: any finding with its verdict. */
 type Waivable = Pick<FindingFacts, 'class' | 'models' | 'property' | 'properties' | 'location'> & {
   rule: string;
   verdict: Verdict;
-  meta?: RuleMeta[RuleId];
+  meta?: AnyRuleMeta;
   waiver?: Waiver;
 };
 

@@ -1,8 +1,7 @@
 import type {
+  AnyRuleMeta,
   FindingClass,
   FindingFacts,
-  RuleId,
-  RuleMeta,
   Verdict,
   Waiver,
   FailOn,
@@ -33,8 +32,8 @@ export interface Finding extends Omit<FindingFacts, 'fingerprint'>, FindingWords
   /** Stable id with documentation (`released-model-changed`). */
   rule: string;
   verdict: Verdict;
-  /** The rule's own facts (typed per rule in `RuleMeta`), the same ones the words come from. */
-  meta?: RuleMeta[RuleId];
+  /** The rule's own facts (typed per rule in `RuleMeta`, or `BinariesMeta` for two binaries), the same ones the words come from. */
+  meta?: AnyRuleMeta;
   /** Rule + models + property + machine type: survives rewording and line moves. */
   fingerprint: string;
   waiver?: Waiver;

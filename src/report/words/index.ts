@@ -1,4 +1,10 @@
-import type { CatalogRuleMeta, Classified, Draft, RuleId } from '../../classify/classified.js';
+import type {
+  Classified,
+  Draft,
+  FindingFacts,
+  MeasuredClassified,
+  RuleMeta,
+} from '../../classify/classified.js';
 import type { Finding, FindingWords, Report } from '../finding.js';
 import { auditWords } from './audit.js';
 import { binariesWords } from './binaries.js';
@@ -14,12 +20,12 @@ import { comparisonWords, measuredWords } from './measured.js';
  */
 
 /** How one rule's findings read, given the facts one classification module states for it. */
-export type RuleWording<R extends RuleId, M> = (finding: Classified<R> & { meta: M }) => FindingWords;
+export type RuleWording<R, M> = (finding: FindingFacts & { rule: R; meta: M }) => FindingWords;
 
 /** The wording of every rule a classification module declares in its meta interface. */
-export type RuleWords<M> = { [R in keyof M & RuleId]: RuleWording<R, M[R]> };
+export type RuleWords<M> = { [R in keyof M]: RuleWording<R, M[R]> };
 
-const CATALOG_WORDS: RuleWords<CatalogRuleMeta> = {
+const CATALOG_WORDS: RuleWords<RuleMeta> = {
   ...machineCatalogWords,
   ...auditWords,
   ...libvirtWords,
@@ -28,9 +34,9 @@ const CATALOG_WORDS: RuleWords<CatalogRuleMeta> = {
 };
 
 /** What two binaries measure names them (`binaries`): the catalog's rules, worded for binaries. */
-export function wordsOf(finding: Classified): FindingWords {
+export function wordsOf(finding: Classified | MeasuredClassified): FindingWords {
   const words = 'binaries' in finding.meta ? binariesWords : CATALOG_WORDS;
-  return (words as Record<string, RuleWording<RuleId, unknown>>)[finding.rule]!(finding);
+  return (words as Record<string, RuleWording<string, unknown>>)[finding.rule]!(finding);
 }
 
 /**
