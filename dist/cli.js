@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { s as distExports, t as asFileError, u as catalogText, I as InputError, T as TOOL, Q as QemuBinaryError, x as EXIT_BINARY_ERROR, j as EXIT_INPUT_ERROR, k as EXIT_INTERNAL_ERROR, i as EXIT_OK, U as UsageError, y as readMachineCatalog, z as detectCatalog, v as verifyBinaries, A as expandEach, B as openReportFile, G as GitRepository, g as catalogsToCheck, n as auditRevision, D as audit, m as checkRevisions, q as joinBinaries, F as didYouMean, d as parseCatalogSpec, w as writeReportFile, l as loadConfig, H as parseReportFormat, h as renderReports, E as EXIT_FINDINGS, o as overallResult } from './shared-render.js';
+import { s as distExports, t as asFileError, u as catalogText, I as InputError, T as TOOL, Q as QemuBinaryError, x as EXIT_BINARY_ERROR, j as EXIT_INPUT_ERROR, k as EXIT_INTERNAL_ERROR, i as EXIT_OK, U as UsageError, y as readMachineCatalog, z as detectCatalog, v as verifyBinaries, A as expandEach, B as openReportFile, G as GitRepository, g as catalogsToCheck, n as auditRevision, F as audit, m as checkRevisions, q as joinBinaries, H as didYouMean, d as parseCatalogSpec, w as writeReportFile, l as loadConfig, K as parseReportFormat, h as renderReports, E as EXIT_FINDINGS, o as overallResult, D as DiskCatalogStore } from './shared-render.js';
 import { readdir, stat, readFile } from 'node:fs/promises';
 import 'node:fs';
 import 'fs';
@@ -11,9 +11,10 @@ import 'os';
 import 'node:child_process';
 import 'node:events';
 import 'node:os';
-import 'node:crypto';
 import 'process';
 import 'buffer';
+import 'node:crypto';
+import 'node:url';
 
 /**
  * Writes any catalog (a QEMU tree's, for instance) in the generic catalog format, so that a
@@ -211,16 +212,16 @@ async function isFile(p) {
     return (await stat(p).catch(() => undefined))?.isFile() ?? false;
 }
 
-function commitProgress(stream) {
+/** `text` in place on a terminal; in a log only when `logged`, on a line of its own. */
+function progressLine(stream) {
     let live = false;
     return {
-        step: ({ index, total, commit }) => {
-            const text = `cpu-model-guard: checking commit ${index} of ${total} (${commit.slice(0, 12)})`;
+        show: (text, logged) => {
             if (stream.isTTY) {
                 stream.write(`\r\x1b[K${text}`);
                 live = true;
             }
-            else
+            else if (logged)
                 stream.write(`${text}\n`);
         },
         done: () => {
@@ -228,6 +229,33 @@ function commitProgress(stream) {
                 stream.write('\r\x1b[K');
             live = false;
         },
+    };
+}
+function commitProgress(stream) {
+    const line = progressLine(stream);
+    return {
+        step: ({ index, total, commit }) => line.show(`cpu-model-guard: checking commit ${index} of ${total} (${commit.slice(0, 12)})`, true),
+        done: line.done,
+    };
+}
+/**
+ * `verify`'s QEMU processes: every start and end on a terminal; in a log, a line as a phase
+ * begins and each time another tenth of it has finished (thousands of guests, a line each,
+ * would bury the job's output).
+ */
+function verifyProgress(stream) {
+    const line = progressLine(stream);
+    const tenths = new Map();
+    return {
+        step: ({ phase, started, finished, total }) => {
+            const tenth = Math.floor((finished * 10) / total);
+            const logged = !tenths.has(phase) || tenth > tenths.get(phase);
+            if (logged)
+                tenths.set(phase, tenth);
+            const what = phase === 'machine-types' ? 'machine types dumped' : 'CPUID guests finished';
+            line.show(`cpu-model-guard: verify: ${what}: ${finished} of ${total} (${started - finished} running)`, logged);
+        },
+        done: line.done,
     };
 }
 
@@ -300,6 +328,11 @@ const FLAGS = {
         value: 'SECONDS',
         help: 'longest wait for any one QEMU process to answer or a guest to finish (default 60)',
     },
+    'cache-dir': {
+        type: 'string',
+        value: 'DIR',
+        help: 'keep catalogs read from git revisions here for later runs (default $CPU_MODEL_GUARD_CACHE_DIR, else none)',
+    },
     pretty: { type: 'boolean', help: 'indent the JSON (the default on a terminal)' },
     color: { type: 'boolean', help: 'colour the text report (the default on a terminal)' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -329,12 +362,13 @@ const COMMANDS = {
             'model',
             'accel',
             'timeout',
+            'cache-dir',
         ],
     },
     audit: {
         summary: 'judge one snapshot: type-2 growth between machine types, names registered twice',
         usage: 'audit (--repo DIR [--ref REV] | --root DIR) [flags]',
-        flags: ['repo', 'ref', 'root', 'catalog', 'format', 'fail-on', 'config', 'output', 'color'],
+        flags: ['repo', 'ref', 'root', 'catalog', 'format', 'fail-on', 'config', 'output', 'color', 'cache-dir'],
     },
     expand: {
         summary: 'print effective models per machine type, with QEMU property names',
@@ -501,13 +535,15 @@ async function main(argv) {
                 if (!withBinaries && values[flag] !== undefined)
                     throw new UsageError(`check takes --${flag} only with --base-binary and --head-binary`, undefined, 'it selects what the two binaries are measured on');
             // With both binaries, what they measure is joined with every catalog's findings.
+            const verifying = verifyProgress(process.stderr);
             const measured = withBinaries
                 ? await verifyBinaries({
                     ...verifyFlags(values, 'check'),
                     failOn,
                     waivers: config.waivers,
                     ignoreModels: config.ignoreModels,
-                })
+                    onProgress: verifying.step,
+                }).finally(verifying.done)
                 : undefined;
             const progress = commitProgress(process.stderr);
             for (const catalog of await catalogsToCheck(await repo.source(head), config, explicitCatalog(values, repo.dir))) {
@@ -524,6 +560,7 @@ async function main(argv) {
                     waivers: config.waivers,
                     ignoreModels: config.ignoreModels,
                     hostRequirements: config.hostRequirements,
+                    catalogStore: catalogStoreOf(values),
                     onCommit: progress.step,
                 })
                     .then((r) => measured
@@ -552,6 +589,7 @@ async function main(argv) {
                     waivers: config.waivers,
                     ignoreModels: config.ignoreModels,
                     hostRequirements: config.hostRequirements,
+                    catalogStore: catalogStoreOf(values),
                 };
                 reports.push(repo
                     ? await auditRevision({ ...common, repoDir: repo.dir, ref })
@@ -596,12 +634,14 @@ async function main(argv) {
         }
         case 'verify': {
             const config = values.config ? await configFrom(fsSource('.'), values) : undefined;
+            const progress = verifyProgress(process.stderr);
             const { report } = await verifyBinaries({
                 ...verifyFlags(values, 'verify'),
                 failOn: failOnOf(values, config),
                 waivers: config?.waivers,
                 ignoreModels: config?.ignoreModels,
-            });
+                onProgress: progress.step,
+            }).finally(progress.done);
             return emitReports([report], values);
         }
         case 'export': {
@@ -615,6 +655,11 @@ async function main(argv) {
         default:
             throw new UsageError(`unknown command ${command}`);
     }
+}
+/** `--cache-dir`, else `CPU_MODEL_GUARD_CACHE_DIR`: catalogs kept between runs, by content. */
+function catalogStoreOf(values) {
+    const dir = values['cache-dir'] ?? process.env['CPU_MODEL_GUARD_CACHE_DIR'];
+    return dir ? new DiskCatalogStore(dir, TOOL.version) : undefined;
 }
 /** The binaries and their selection, for `verify` and for `check` with binaries. */
 function verifyFlags(values, command) {

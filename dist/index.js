@@ -20,7 +20,7 @@ import require$$0$4 from 'node:util';
 import require$$7 from 'node:querystring';
 import require$$8 from 'node:events';
 import require$$0$5 from 'node:diagnostics_channel';
-import { c as commonjsGlobal, U as UsageError, p as parseFingerprintMarker, r as renderFindingComment, a as renderMarkdownSummary, b as codeSpan, e as escapeMarkdown, f as fingerprintMarker, G as GitRepository, I as InputError, d as parseCatalogSpec, l as loadConfig, g as catalogsToCheck, C as CLASS_ORDER, o as overallResult, h as renderReports, E as EXIT_FINDINGS, i as EXIT_OK, w as writeReportFile, J as JOB_SUMMARY_MAX_BYTES, j as EXIT_INPUT_ERROR, k as EXIT_INTERNAL_ERROR, m as checkRevisions, n as auditRevision, v as verifyBinaries, q as joinBinaries } from './shared-render.js';
+import { c as commonjsGlobal, U as UsageError, p as parseFingerprintMarker, r as renderFindingComment, a as renderMarkdownSummary, b as codeSpan, e as escapeMarkdown, f as fingerprintMarker, G as GitRepository, I as InputError, d as parseCatalogSpec, D as DiskCatalogStore, T as TOOL, l as loadConfig, g as catalogsToCheck, C as CLASS_ORDER, o as overallResult, h as renderReports, E as EXIT_FINDINGS, i as EXIT_OK, w as writeReportFile, J as JOB_SUMMARY_MAX_BYTES, j as EXIT_INPUT_ERROR, k as EXIT_INTERNAL_ERROR, m as checkRevisions, n as auditRevision, v as verifyBinaries, q as joinBinaries } from './shared-render.js';
 import require$$5 from 'node:tls';
 import require$$1$2 from 'node:zlib';
 import require$$5$1 from 'node:perf_hooks';
@@ -39,9 +39,9 @@ import 'node:fs';
 import 'tty';
 import 'node:child_process';
 import 'node:os';
-import 'node:crypto';
 import 'process';
 import 'buffer';
+import 'node:crypto';
 
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -35323,6 +35323,22 @@ const MAX_INLINE_COMMENTS = 30;
 /** Room left under GitHub's 65,536-character comment limit for the sticky comment's own lines. */
 const STICKY_SUMMARY_MAX_BYTES = 60_000;
 const REVIEW_BODY_MAX_CHARS = 65_000;
+/**
+ * One catalog's report among several on one pull request: its findings' markers name the
+ * catalog (`qemu-x86:.::<fingerprint>`), and it owns only the comments marked with its own key,
+ * so that publishing one catalog never deletes another's comments as findings gone. Comments
+ * marked without a key (a configuration with one catalog) belong to the first catalog.
+ */
+function scopedToCatalog(report, key, keys) {
+    const keyOf = (fingerprint) => keys.find((k) => fingerprint.startsWith(`${k}::`));
+    return {
+        report: {
+            ...report,
+            findings: report.findings.map((f) => ({ ...f, fingerprint: `${key}::${f.fingerprint}` })),
+        },
+        owns: (fingerprint) => (keyOf(fingerprint) ?? keys[0]) === key,
+    };
+}
 /** Writing with a read-only token (a fork's pull request): nothing more is attempted. */
 class ReadOnlyToken extends Error {
     operation;
@@ -35429,11 +35445,16 @@ class Reviewer {
             deletedComments: 0,
             keptWithReplies: [],
             deletedDuplicates: 0,
+            supersededReviews: 0,
         };
         try {
-            if (options.mode === 'review')
-                await this.review(report, diff, options, outcome);
-            outcome.summaryComment = await this.stickySummary(report, options, outcome);
+            const repeats = options.mode === 'review' ? await this.review(report, diff, options, outcome) : undefined;
+            const summary = await this.stickySummary(report, options, outcome);
+            outcome.summaryComment = summary.status;
+            // The summary comment's author says who the token is (GitHub's API has no question for
+            // that which every token may ask): only that user's repeats are removed.
+            if (repeats)
+                await this.removeRepeats(repeats, summary.author, outcome);
         }
         catch (err) {
             if (err instanceof ReadOnlyToken) {
@@ -35469,7 +35490,7 @@ class Reviewer {
         const ours = existing
             .filter((c) => c.in_reply_to_id === undefined || c.in_reply_to_id === null)
             .map((c) => ({ comment: c, fingerprint: parseFingerprintMarker(c.body) }))
-            .filter((c) => c.fingerprint !== undefined);
+            .filter((c) => c.fingerprint !== undefined && (options.owns?.(c.fingerprint) ?? true));
         const answered = new Set(existing
             .filter((c) => c.in_reply_to_id && !ours.some((o) => o.comment.id === c.id))
             .filter((c) => {
@@ -35524,7 +35545,7 @@ class Reviewer {
             }
             inline.push({ finding, comment });
         }
-        return { ours, answered, current, inline, inBody, pending };
+        return { ours, answered, current, inline, inBody, pending, reviews };
     }
     async review(report, diff, options, outcome) {
         const { owner, repo } = this.target;
@@ -35551,7 +35572,14 @@ class Reviewer {
         }
         // Overlapping runs may each have posted a finding: the oldest current comment stays.
         const shown = new Set();
-        for (const { comment, fingerprint } of [...planned.ours].sort((a, b) => a.comment.id - b.comment.id)) {
+        const repeats = {
+            reviews: planned.reviews,
+            ours: planned.ours,
+            duplicates: [],
+            deleted: new Set(),
+        };
+        for (const ours of [...planned.ours].sort((a, b) => a.comment.id - b.comment.id)) {
+            const { comment, fingerprint } = ours;
             const replaced = planned.current.has(fingerprint) && isOutdated(comment);
             const duplicate = planned.current.has(fingerprint) && !replaced && shown.has(fingerprint);
             if (planned.current.has(fingerprint) && !replaced && !duplicate) {
@@ -35563,7 +35591,81 @@ class Reviewer {
                     outcome.keptWithReplies.push({ fingerprint, url: comment.html_url });
                 continue;
             }
+            if (duplicate) {
+                repeats.duplicates.push(ours);
+                continue;
+            }
             await this.write('deleting an outdated review comment', () => this.client.rest.pulls.deleteReviewComment({ owner, repo, comment_id: comment.id }));
+            repeats.deleted.add(comment.id);
+            outcome.deletedComments++;
+        }
+        return repeats;
+    }
+    /**
+     * Removes what overlapping runs posted twice. A review of the token's user at this head that
+     * shows nothing an earlier one does not (its comments are all second comments of a finding,
+     * its body lists no other finding) gets a body pointing to the earlier one, since GitHub
+     * cannot delete a submitted review; then the second comments are deleted. In this order a run
+     * stopped halfway leaves the review recognisable by its comments' fingerprints.
+     */
+    async removeRepeats(repeats, tokenUser, outcome) {
+        const { owner, repo, pullNumber, headSha } = this.target;
+        const duplicateIds = new Set(repeats.duplicates.map((d) => d.comment.id));
+        const commentsOf = (review) => repeats.ours.filter((o) => o.comment.pull_request_review_id === review.id);
+        const kept = (review) => commentsOf(review).filter((o) => !duplicateIds.has(o.comment.id) && !repeats.deleted.has(o.comment.id));
+        // Only reviews of the token's user are rewritten: another's review is theirs, even if it
+        // quotes the findings.
+        const candidates = repeats.reviews
+            .filter((r) => tokenUser !== undefined &&
+            r.user?.login === tokenUser &&
+            r.state === 'COMMENTED' &&
+            r.commit_id === headSha &&
+            (fingerprintsIn(r.body ?? '').size > 0 || commentsOf(r).length > 0))
+            .sort((a, b) => a.id - b.id);
+        const superseded = new Set();
+        for (const [i, review] of candidates.entries()) {
+            const comments = commentsOf(review);
+            if (!comments.every((o) => duplicateIds.has(o.comment.id)))
+                continue;
+            const repeated = new Set([...fingerprintsIn(review.body ?? ''), ...comments.map((o) => o.fingerprint)]);
+            const original = candidates.slice(0, i).find((earlier) => {
+                if (superseded.has(earlier.id))
+                    return false;
+                const shows = new Set([
+                    ...fingerprintsIn(earlier.body ?? ''),
+                    ...kept(earlier).map((o) => o.fingerprint),
+                ]);
+                return [...repeated].every((fp) => shows.has(fp));
+            });
+            if (!original)
+                continue;
+            superseded.add(review.id);
+            const body = `Superseded: an overlapping run posted the same findings in ${original.html_url}.`;
+            if (review.body === body)
+                continue;
+            await this.write('updating a repeated review', () => this.client.rest.pulls.updateReview({
+                owner,
+                repo,
+                pull_number: pullNumber,
+                review_id: review.id,
+                body,
+            }));
+            outcome.supersededReviews++;
+        }
+        if (outcome.supersededReviews)
+            this.log(`${outcome.supersededReviews} review${outcome.supersededReviews === 1 ? '' : 's'} of overlapping runs repeated an earlier one: ${outcome.supersededReviews === 1 ? 'its body now points' : 'their bodies now point'} to it (GitHub cannot delete a submitted review).`);
+        for (const { comment } of repeats.duplicates) {
+            if (tokenUser === undefined || comment.user?.login !== tokenUser)
+                continue;
+            try {
+                await this.write('deleting a duplicate review comment', () => this.client.rest.pulls.deleteReviewComment({ owner, repo, comment_id: comment.id }));
+            }
+            catch (err) {
+                // An overlapping run deleted it first.
+                if (httpStatus(err) === 404)
+                    continue;
+                throw err;
+            }
             outcome.deletedComments++;
         }
     }
@@ -35724,13 +35826,16 @@ class Reviewer {
             }
             // Another run on this pull request may have created its own at the same time.
             mine = await this.summaryComments(marker, outcome);
+            // The comment the action writes is the token's: its author is who the token is.
+            const author = mine?.user?.login;
             if (mine && mine.body !== body)
-                return this.updateSummary(mine.id, body);
-            return 'created';
+                return { status: await this.updateSummary(mine.id, body), author };
+            return { status: 'created', author };
         }
+        const author = mine.user?.login;
         if (mine.body === body)
-            return 'unchanged';
-        return this.updateSummary(mine.id, body);
+            return { status: 'unchanged', author };
+        return { status: await this.updateSummary(mine.id, body), author };
     }
     async updateSummary(commentId, body) {
         const { owner, repo } = this.target;
@@ -36224,6 +36329,10 @@ async function runSettings(io) {
         ignoreModels: config.ignoreModels,
         hostRequirements: config.hostRequirements,
     };
+    // Catalogs kept between runs (the workflow saves the folder with actions/cache).
+    const cacheDir = io.input('cache-dir');
+    if (cacheDir)
+        engineOptions.catalogStore = new DiskCatalogStore(path.resolve(workspace, cacheDir), TOOL.version);
     return {
         settings: {
             ...prepared,
@@ -36380,13 +36489,16 @@ async function publishReviews(s, reports, docs, labelFailure) {
     const { reviewer, inputs } = s;
     if (!reviewer || !s.plan.pullRequest || inputs.comment === 'none' || s.plan.mode !== 'check' || apiFailure)
         return { published, apiFailure };
-    for (const [i, report] of reports.entries()) {
+    const keys = s.catalogs.map((c) => `${c.format}:${c.path}`);
+    for (const [i, checked] of reports.entries()) {
         const catalog = s.catalogs[i];
         const diff = parseDiffMap(await s.checkout.diff(s.baselineSha, s.headSha, catalog.path));
-        const outcome = await reviewer.publish(report, diff, {
+        const scoped = keys.length > 1 ? scopedToCatalog(checked, keys[i], keys) : undefined;
+        const outcome = await reviewer.publish(scoped?.report ?? checked, diff, {
             mode: inputs.comment,
             ruleDocsUrl: docs,
-            summaryKey: `${catalog.format}:${catalog.path}`,
+            summaryKey: keys[i],
+            ...(scoped ? { owns: scoped.owns } : {}),
         });
         published = published
             ? {

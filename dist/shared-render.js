@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { statSync, readFileSync } from 'node:fs';
 import path, { normalize } from 'node:path';
 import fs__default from 'fs';
 import require$$1 from 'tty';
@@ -6,11 +6,12 @@ import require$$6 from 'util';
 import os__default from 'os';
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdir, open, mkdtemp, writeFile, rm, access, constants } from 'node:fs/promises';
+import { mkdir, open, mkdtemp, writeFile, rm, access, constants, readFile as readFile$1, utimes, rename, readdir, stat } from 'node:fs/promises';
 import os$1, { availableParallelism } from 'node:os';
-import { createHash } from 'node:crypto';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
+import { createHash, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 
 var commonjsGlobal = typeof globalThis !== 'undefined' ? globalThis : typeof window !== 'undefined' ? window : typeof global !== 'undefined' ? global : typeof self !== 'undefined' ? self : {};
 
@@ -495,26 +496,29 @@ class EffectiveModels {
         const key = `${model.name}\0${version}`;
         let cached = this.baseCache.get(key);
         if (!cached) {
-            const props = { ...this.catalog.propertyDefaults };
+            // Built in a Map, then made an object at once: an object that had a property deleted, or
+            // that grew one property at a time past a few hundred, is a hash table to V8, and copying
+            // one for every effective model (and serializing the copies) costs many times more.
+            const props = new Map(Object.entries(this.catalog.propertyDefaults));
             for (const p of this.instance)
-                delete props[p];
+                props.delete(p);
             const explicit = new Set();
             for (const p of model.props)
-                props[this.canonicalProperty(p.property)] = p.value;
+                props.set(this.canonicalProperty(p.property), p.value);
             for (const p of this.catalog.alwaysOn)
-                props[p.property] = p.value;
+                props.set(p.property, p.value);
             if (version !== 'legacy') {
                 for (const v of model.versions) {
                     if (v.version > version)
                         break;
                     for (const p of v.props) {
                         const prop = this.canonicalProperty(p.property);
-                        props[prop] = p.value;
+                        props.set(prop, p.value);
                         explicit.add(prop);
                     }
                 }
             }
-            cached = { props, explicit };
+            cached = { props: Object.fromEntries(props), explicit };
             this.baseCache.set(key, cached);
         }
         return cached;
@@ -1007,7 +1011,7 @@ class ReadCache {
     constructor(size = 2) {
         this.size = size;
     }
-    async get(key, source, read) {
+    async get(key, source, read, store) {
         const contentId = source.contentId?.bind(source);
         if (!contentId || !readCaching())
             return read(source);
@@ -1020,6 +1024,16 @@ class ReadCache {
                 return entry.value;
             }
         }
+        const keep = (entry) => {
+            kept.push(entry);
+            if (kept.length > this.size)
+                kept.shift();
+            this.entries.set(key, kept);
+            return entry.value;
+        };
+        const stored = store ? await loadStored(store, key, source, contentId) : undefined;
+        if (stored)
+            return keep(stored);
         const files = new Map();
         const folders = new Map();
         const recording = {
@@ -1040,13 +1054,145 @@ class ReadCache {
                 return names;
             },
         };
-        const value = await read(recording);
-        kept.push({ files, folders, value });
-        if (kept.length > this.size)
-            kept.shift();
-        this.entries.set(key, kept);
+        const entry = { files, folders, value: await read(recording) };
+        if (store)
+            await saveStored(store, key, entry);
+        return keep(entry);
+    }
+}
+/**
+ * Stored entries are found in two steps: which files and folders a read of `key` asked for
+ * (its shapes: the reader asks for the same paths in most revisions), then the entry of what
+ * they hold in this source.
+ */
+const SHAPES_KEPT = 8;
+const shapesKey = (key) => `shapes\0${key}`;
+/** In path order: a reader's reads may finish in any order. */
+const sorted = (m) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const entryKey = (key, files, folders) => `catalog\0${key}\0${JSON.stringify([sorted(files), sorted(folders)])}`;
+async function loadShapes(store, key) {
+    const text = await store.load(shapesKey(key));
+    if (text === undefined)
+        return [];
+    try {
+        const shapes = JSON.parse(text);
+        const strings = (v) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+        return Array.isArray(shapes)
+            ? shapes.filter((s) => strings(s?.files) && strings(s?.folders))
+            : [];
+    }
+    catch {
+        return [];
+    }
+}
+async function loadStored(store, key, source, contentId) {
+    for (const shape of await loadShapes(store, key)) {
+        const files = new Map();
+        for (const p of shape.files)
+            files.set(p, await contentId(p));
+        const folders = new Map();
+        for (const d of shape.folders)
+            folders.set(d, (await source.listFiles(d)).join('\0'));
+        const text = await store.load(entryKey(key, files, folders));
+        if (text === undefined)
+            continue;
+        try {
+            return { files, folders, value: decodeValue(JSON.parse(text)) };
+        }
+        catch {
+            // Not what this build writes: read the catalog again.
+        }
+    }
+    return undefined;
+}
+async function saveStored(store, key, entry) {
+    let text;
+    try {
+        text = JSON.stringify(encodeValue(entry.value));
+    }
+    catch {
+        return;
+    }
+    await store.save(entryKey(key, entry.files, entry.folders), text);
+    const shape = {
+        files: sorted(entry.files).map(([p]) => p),
+        folders: sorted(entry.folders).map(([d]) => d),
+    };
+    const same = (s) => s.files.join('\0') === shape.files.join('\0') && s.folders.join('\0') === shape.folders.join('\0');
+    const shapes = await loadShapes(store, key);
+    if (shapes.length && same(shapes[0]))
+        return;
+    await store.save(shapesKey(key), JSON.stringify([shape, ...shapes.filter((s) => !same(s))].slice(0, SHAPES_KEPT)));
+}
+/**
+ * JSON for what readers return: Maps, Sets, bigints, `undefined` and numbers JSON has no
+ * words for are tagged, so that decoding gives back an equal value.
+ */
+const TAG = '\0cmg';
+function encodeValue(value) {
+    if (value === undefined)
+        return { [TAG]: 'undefined' };
+    if (typeof value === 'bigint')
+        return { [TAG]: 'bigint', v: value.toString() };
+    if (typeof value === 'number') {
+        if (Number.isFinite(value) && !Object.is(value, -0))
+            return value;
+        return { [TAG]: 'number', v: Object.is(value, -0) ? '-0' : String(value) };
+    }
+    if (value === null || typeof value !== 'object') {
+        if (typeof value === 'function' || typeof value === 'symbol')
+            throw new Error(`cannot store a ${typeof value}`);
         return value;
     }
+    if (value instanceof Map)
+        return { [TAG]: 'map', v: [...value].map(([k, v]) => [encodeValue(k), encodeValue(v)]) };
+    if (value instanceof Set)
+        return { [TAG]: 'set', v: [...value].map(encodeValue) };
+    if (Array.isArray(value))
+        return value.map(encodeValue);
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null)
+        throw new Error('cannot store an object of a class');
+    // Objects used as dictionaries (no prototype) keep having none.
+    const entries = Object.entries(value).map(([k, v]) => [k, encodeValue(v)]);
+    return proto === null ? { [TAG]: 'dict', v: entries } : fromEntries(entries, Object.prototype);
+}
+/** An object with these own properties; `__proto__` is a key like any other. */
+function fromEntries(entries, proto) {
+    const out = Object.create(proto);
+    for (const [k, v] of entries) {
+        if (k === '__proto__')
+            Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+        else
+            out[k] = v;
+    }
+    return out;
+}
+function decodeValue(value) {
+    if (value === null || typeof value !== 'object')
+        return value;
+    if (Array.isArray(value))
+        return value.map(decodeValue);
+    const o = value;
+    switch (o[TAG]) {
+        case undefined:
+            break;
+        case 'undefined':
+            return undefined;
+        case 'bigint':
+            return BigInt(o.v);
+        case 'number':
+            return Number(o.v);
+        case 'map':
+            return new Map(o.v.map(([k, v]) => [decodeValue(k), decodeValue(v)]));
+        case 'set':
+            return new Set(o.v.map(decodeValue));
+        case 'dict':
+            return fromEntries(o.v.map(([k, v]) => [k, decodeValue(v)]), null);
+        default:
+            throw new Error(`unknown tag ${String(o[TAG])}`);
+    }
+    return fromEntries(Object.entries(o).map(([k, v]) => [k, decodeValue(v)]), Object.prototype);
 }
 async function matches(entry, source, contentId) {
     for (const [p, id] of entry.files)
@@ -1310,11 +1456,85 @@ class MacroTable {
         return this.defs.has(name);
     }
 }
+/** Passes kept per file: a range audit alternates between a commit and its parent. */
+const KEPT = 2;
+class PassCache {
+    passes = new WeakMap();
+    /** `path`: where the result says it comes from (locations), part of the key. */
+    run(key, path, macros, pass) {
+        if (!readCaching())
+            return pass(macros);
+        const kept = this.passes.get(key) ?? [];
+        const hit = kept.find((p) => p.path === path && [...p.reads].every(([name, def]) => sameMeaning(macros.get(name), def)));
+        if (hit) {
+            for (const w of hit.writes) {
+                if (typeof w === 'string')
+                    macros.undefine(w);
+                else
+                    macros.define(w);
+            }
+            return hit.result;
+        }
+        const recording = new RecordingTable(macros);
+        const result = pass(recording);
+        kept.push({ path, reads: recording.reads, writes: recording.writes, result });
+        if (kept.length > KEPT)
+            kept.shift();
+        this.passes.set(key, kept);
+        return result;
+    }
+}
+/** A table that passes everything through to `inner` and notes what was read and written. */
+class RecordingTable extends MacroTable {
+    inner;
+    reads = new Map();
+    writes = [];
+    written = new Set();
+    constructor(inner) {
+        super();
+        this.inner = inner;
+    }
+    define(def) {
+        this.written.add(def.name);
+        this.writes.push(def);
+        this.inner.define(def);
+    }
+    undefine(name) {
+        this.written.add(name);
+        this.writes.push(name);
+        this.inner.undefine(name);
+    }
+    get(name) {
+        const def = this.inner.get(name);
+        if (!this.written.has(name) && !this.reads.has(name))
+            this.reads.set(name, def);
+        return def;
+    }
+    has(name) {
+        return this.get(name) !== undefined;
+    }
+}
+function sameMeaning(a, b) {
+    if (a === b)
+        return true;
+    if (!a || !b || a.name !== b.name || a.body.length !== b.body.length)
+        return false;
+    if ((a.params === undefined) !== (b.params === undefined))
+        return false;
+    if (a.params && a.params.join(',') !== b.params.join(','))
+        return false;
+    return a.body.every((t, i) => t.kind === b.body[i].kind && t.text === b.body[i].text);
+}
+const preprocessed = new PassCache();
 /**
  * Runs the directives of one file against `macros` (which collects its definitions) and
  * returns the remaining tokens. `#include` is ignored: the reader decides which files to read.
+ * A file whose tokens and looked-up macros are those of an earlier run is not run again.
  */
 function preprocess(tokens, path, macros) {
+    return preprocessed.run(tokens, path, macros, (recording) => runDirectives(tokens, path, recording));
+}
+function runDirectives(tokens, path, macros) {
     const out = [];
     // Each frame: is this branch active, has any branch of the group been taken, was the parent active.
     const stack = [];
@@ -1721,12 +1941,17 @@ function parseNumber(text) {
     return BigInt(digits);
 }
 
+const structures = new PassCache();
 /**
  * One pass over a preprocessed file: the initialized arrays and structs at file scope, the
  * function bodies split into statements, and the macro invocations that stand alone at file
- * scope (`DEFINE_Q35_MACHINE(...)`).
+ * scope (`DEFINE_Q35_MACHINE(...)`). The same preprocessed file read with the same macros
+ * gives the structure read before: nothing downstream modifies one.
  */
 function readFileStructure(file, macros) {
+    return structures.run(file, file.path, macros, (recording) => readStructure(file, recording));
+}
+function readStructure(file, macros) {
     const toks = [...file.tokens];
     const initializers = new Map();
     const functions = new Map();
@@ -2044,8 +2269,20 @@ class CpuTableReader {
     fail(key, line, message, hint) {
         throw new CatalogError(message, { path: this.tree.path(key), line }, hint);
     }
+    /**
+     * Values of the expressions evaluated so far, by their tokens' text: the macros are all
+     * defined once the tree is loaded, and the models name the same feature bits over and over.
+     * Only values are kept; an expression that fails is evaluated again, to fail at its own line.
+     */
+    values = new Map();
     eval(key, tokens, line) {
-        return evaluateExpression(tokens, this.tree.macros, this.tree.path(key), { line });
+        const text = tokens.length === 1 ? tokens[0].text : tokens.map((t) => t.text).join('\0');
+        let value = this.values.get(text);
+        if (value === undefined) {
+            value = evaluateExpression(tokens, this.tree.macros, this.tree.path(key), { line });
+            this.values.set(text, value);
+        }
+        return value;
     }
     evalInt(key, value, what) {
         if (!value || value.kind !== 'expr')
@@ -2761,6 +2998,13 @@ function fieldsRead(tokens, fields) {
     return out;
 }
 
+/** Worst first: the order reports and annotations use. */
+const CLASS_ORDER = ['new-model-required', 'type-2', 'safe'];
+/** The factory every rule uses, so that a rule's meta is checked against its id. */
+function classified(rule, meta, facts) {
+    return { rule, ...facts, meta };
+}
+
 function propsMap(props) {
     const m = new Map();
     for (const p of props)
@@ -2928,22 +3172,6 @@ function changeReaches(change, model, name, machineCompatSets, version) {
     }
 }
 
-/** Worst first: the order reports and annotations use. */
-const CLASS_ORDER = ['new-model-required', 'type-2', 'safe'];
-/** The factory every rule uses, so that a rule's meta is checked against its id. */
-function classified(rule, meta, facts) {
-    return { rule, ...facts, meta };
-}
-
-const fmt = (v) => v === undefined || v === null
-    ? '(unset)'
-    : typeof v === 'string'
-        ? JSON.stringify(v)
-        : v === true
-            ? 'on'
-            : v === false
-                ? 'off'
-                : String(v);
 /** Host requirements of an effective model: properties that are on and that the host must provide. */
 function hostRequirements(catalog, props) {
     const out = new Set();
@@ -2968,16 +3196,12 @@ function nameConflicts(catalog) {
     for (const n of registeredNames(catalog)) {
         const first = seen.get(n.name);
         if (first && first.model !== n.model) {
-            drafts.push({
-                rule: 'name-conflict',
+            drafts.push(classified('name-conflict', { name: n.name, first: first.model.name, again: n.model.name }, {
                 class: 'new-model-required',
-                title: `${n.name} is registered twice`,
-                message: `${n.name} is registered by ${first.model.name} and again by ${n.model.name}; one of them is unreachable.`,
                 models: [n.name],
                 machineTypes: [],
                 location: loc$1(n.location, 'RIGHT'),
-                fix: 'give one of them another name',
-            });
+            }));
         }
         else if (!first)
             seen.set(n.name, n);
@@ -3017,7 +3241,7 @@ function loc$1(l, side) {
 function newVersionBlock(model, props) {
     const last = model.versions.at(-1);
     const next = last.version + 1;
-    const value = (v) => v === true ? 'on' : v === false ? 'off' : String(v ?? '');
+    const value = (v) => (v === undefined ? '' : qemuValue$1(v));
     const propLines = props.map(([p, v]) => `                    { "${p}", "${value(v)}" },`);
     const block = [
         '            {',
@@ -3050,15 +3274,19 @@ function newVersionBlock(model, props) {
 }
 function classifyMachineCatalog(input) {
     const { base, head, releasedNames } = input;
-    const eb = new EffectiveModels(base);
-    const eh = new EffectiveModels(head);
-    const drafts = [];
     const baseNames = new Map(registeredNames(base).map((n) => [n.name, n]));
     const headNames = new Map(registeredNames(head).map((n) => [n.name, n]));
-    const baseMachines = new Map(base.machineTypes.map((m) => [m.name, m]));
-    const commonMachines = head.machineTypes.filter((m) => baseMachines.has(m.name));
-    const releasedMachine = (m) => baseMachines.get(m.name)?.released ?? false;
-    // --- Names that appear, disappear or point elsewhere (invariant 3) ---
+    return [
+        ...addedNames(base, head, baseNames, headNames),
+        ...removedNames(baseNames, headNames, releasedNames),
+        ...retargetedAliases(baseNames, headNames, releasedNames),
+        ...nameConflicts(head),
+        ...changedNames(input, baseNames, headNames),
+    ];
+}
+/** New models, versions and aliases (invariant 3): nothing can be using them yet. */
+function addedNames(base, head, baseNames, headNames) {
+    const drafts = [];
     const newModels = head.models.filter((m) => !base.models.some((b) => b.name === m.name));
     for (const m of newModels) {
         const names = registeredNames(head)
@@ -3082,7 +3310,10 @@ function classifyMachineCatalog(input) {
             drafts.push(classified('alias-added', { name, model: n.model.name, version: n.version }, { class: 'safe', models: [name], machineTypes: [], location: loc$1(n.location, 'RIGHT') }));
         }
     }
-    // Removed names, one finding per model and kind of removal (a model's names go together).
+    return drafts;
+}
+/** Removed names, one finding per model and kind of removal (a model's names go together). */
+function removedNames(baseNames, headNames, releasedNames) {
     const removals = new Map();
     for (const [name, n] of baseNames) {
         if (headNames.has(name))
@@ -3095,55 +3326,61 @@ function classifyMachineCatalog(input) {
         else
             removals.set(key, { names: [name], first: n, released });
     }
-    for (const { names, first, released } of removals.values()) {
+    return [...removals.values()].map(({ names, first, released }) => {
+        const facts = { models: names, machineTypes: [], location: loc$1(first.location, 'LEFT') };
         const deprecated = first.model.deprecation;
-        const list = names.join(', ');
-        drafts.push({
-            rule: !released
-                ? 'unreleased-change'
-                : deprecated
-                    ? 'deprecated-name-removed'
-                    : 'released-name-removed',
-            class: released && !deprecated ? 'new-model-required' : 'safe',
-            title: `${list} removed`,
-            message: !released
-                ? `${list} ${names.length > 1 ? 'were' : 'was'} never released, so removing ${names.length > 1 ? 'them' : 'it'} affects no VM.`
-                : deprecated
-                    ? `${list}: deprecated (${deprecated.note}) before the removal.`
-                    : `${list} ${names.length > 1 ? 'are released model names' : 'is a released model name'}: VMs configured with ${names.length > 1 ? 'them' : 'it'} no longer start.`,
-            models: names,
-            machineTypes: [],
-            location: loc$1(first.location, 'LEFT'),
-            fix: released && !deprecated
-                ? `keep ${first.model.name}; deprecate it first (a deprecation note) and remove it in a later release`
-                : 'none needed',
-        });
-    }
+        if (!released)
+            return classified('unreleased-change', { kind: 'name-removed' }, { class: 'safe', ...facts });
+        if (deprecated)
+            return classified('deprecated-name-removed', { model: first.model.name, deprecation: deprecated.note }, { class: 'safe', ...facts });
+        return classified('released-name-removed', { model: first.model.name }, { class: 'new-model-required', ...facts });
+    });
+}
+/** Aliases that stand for another model version in head: VMs using the name see another CPU. */
+function retargetedAliases(baseNames, headNames, releasedNames) {
+    const drafts = [];
     for (const [name, n] of baseNames) {
         const now = headNames.get(name);
-        const released = releasedNames.has(name);
-        if (!now)
+        if (!now || n.kind !== 'alias' || (now.model.name === n.model.name && now.version === n.version))
             continue;
-        if (n.kind === 'alias' && (now.model.name !== n.model.name || now.version !== n.version)) {
-            drafts.push({
-                rule: released ? 'alias-retargeted' : 'unreleased-change',
-                class: released ? 'new-model-required' : 'safe',
-                title: `Alias ${name} now points to ${now.model.name}-v${now.version}`,
-                message: `${name} stood for ${n.model.name}-v${n.version} and now stands for ${now.model.name}-v${now.version}: VMs using the name see a different CPU.`,
-                models: [name],
-                machineTypes: [],
-                location: loc$1(now.location, 'RIGHT'),
-                fix: released
-                    ? `keep ${name} on ${n.model.name}-v${n.version} and give the new version a new alias`
-                    : 'none needed',
-            });
-        }
+        const retarget = {
+            name,
+            from: { model: n.model.name, version: n.version },
+            to: { model: now.model.name, version: now.version },
+        };
+        const facts = { models: [name], machineTypes: [], location: loc$1(now.location, 'RIGHT') };
+        drafts.push(releasedNames.has(name)
+            ? classified('alias-retargeted', retarget, { class: 'new-model-required', ...facts })
+            : classified('unreleased-change', { kind: 'alias-retargeted', ...retarget }, { class: 'safe', ...facts }));
     }
-    drafts.push(...nameConflicts(head));
-    // --- Changes of existing names (invariants 1 and 2), grouped by cause ---
+    return drafts;
+}
+/** Changes of names that exist in both (invariants 1 and 2), grouped by cause. */
+function changedNames(input, baseNames, headNames) {
+    const { base, head, releasedNames } = input;
     const changes = diffCatalogs(base, head);
     if (!changes.length)
-        return drafts;
+        return [];
+    const eb = new EffectiveModels(base);
+    const eh = new EffectiveModels(head);
+    const baseMachines = new Map(base.machineTypes.map((m) => [m.name, m]));
+    const commonMachines = head.machineTypes.filter((m) => baseMachines.has(m.name));
+    const releasedMachine = (m) => baseMachines.get(m.name)?.released ?? false;
+    const candidates = namesReached(changes, baseNames, headNames);
+    const drafts = [];
+    const newProperties = newPropertyEffects(effectsOn(candidates, commonMachines, { base, head, eb, eh, releasedNames, releasedMachine }), base, head, eh, headNames);
+    drafts.push(...newPropertyDrafts(newProperties, head, releasedMachine, commonMachines.length));
+    const gains = hostGains(candidates, { base, head, eb, eh });
+    for (const g of groupByCause(changes, newProperties.judged, gains, head, eh, headNames)) {
+        for (const draft of draftsForGroup(g, head, changes, releasedMachine)) {
+            const suggestion = draft.class === 'safe' || !input.headLine ? undefined : revertSuggestion(g.change, input.headLine);
+            drafts.push(suggestion ? { ...draft, suggestion } : draft);
+        }
+    }
+    return drafts;
+}
+/** The names of both revisions that the changes can reach. */
+function namesReached(changes, baseNames, headNames) {
     const touchesAll = changes.some((c) => !['model-prop', 'version-prop', 'compat-entry'].includes(c.kind) ||
         (c.kind === 'compat-entry' && c.target === '*'));
     const touchedNames = new Set();
@@ -3156,7 +3393,11 @@ function classifyMachineCatalog(input) {
         else if (c.kind === 'compat-entry')
             touchedNames.add(c.target);
     }
-    const candidates = [...headNames.values()].filter((n) => baseNames.has(n.name) && (touchesAll || touchedNames.has(n.name)));
+    return [...headNames.values()].filter((n) => baseNames.has(n.name) && (touchesAll || touchedNames.has(n.name)));
+}
+/** Every property whose value changes for a name on a machine type both revisions have. */
+function effectsOn(candidates, commonMachines, r) {
+    const { base, head, eb, eh } = r;
     const effects = [];
     const headFeatures = new Set([...head.features, ...base.features].map((f) => f.name));
     for (const n of candidates) {
@@ -3165,7 +3406,7 @@ function classifyMachineCatalog(input) {
             const after = eh.get(n.name, mt.name, 'kvm');
             if (!before || !after)
                 continue;
-            const released = releasedMachine(mt) && releasedNames.has(n.name);
+            const released = r.releasedMachine(mt) && r.releasedNames.has(n.name);
             for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
                 // A feature never mentioned is off: undefined and false are the same to a guest. A knob
                 // new in head (a property head declares with a default, which base lacks) is not: its
@@ -3186,9 +3427,11 @@ function classifyMachineCatalog(input) {
             }
         }
     }
-    const newProperties = newPropertyEffects(effects, base, head, eh, headNames);
-    effects.splice(0, effects.length, ...newProperties.judged);
-    drafts.push(...newPropertyDrafts(newProperties, head, releasedMachine, commonMachines.length));
+    return effects;
+}
+/** Host requirements a name has on a machine type of head and not on the one before it. */
+function hostGains(candidates, r) {
+    const { base, head, eb, eh } = r;
     const gains = [];
     const pairs = consecutivePairs(head.machineTypes);
     for (const n of candidates) {
@@ -3207,7 +3450,10 @@ function classifyMachineCatalog(input) {
             }
         }
     }
-    // Attribute every effect and gain to the changes that explain it.
+    return gains;
+}
+/** Every effect and gain attributed to the change that explains it. */
+function groupByCause(changes, effects, gains, head, eh, headNames) {
     const groups = new Map();
     const explain = (name, machineType, property) => {
         const n = headNames.get(name);
@@ -3246,13 +3492,7 @@ function classifyMachineCatalog(input) {
         group(cause(explain(e.name, e.machineType, e.property))).effects.push(e);
     for (const g of gains)
         group(cause(explain(g.name, g.to, g.property))).gains.push(g);
-    for (const g of groups.values()) {
-        for (const draft of draftsForGroup(g, base, head, changes, releasedMachine)) {
-            const suggestion = draft.class === 'safe' || !input.headLine ? undefined : revertSuggestion(g.change, input.headLine);
-            drafts.push(suggestion ? { ...draft, suggestion } : draft);
-        }
-    }
-    return drafts;
+    return [...groups.values()];
 }
 function newPropertyEffects(effects, base, head, eh, headNames) {
     const out = {
@@ -3261,6 +3501,25 @@ function newPropertyEffects(effects, base, head, eh, headNames) {
         uncovered: new Map(),
         byDefault: new Map(),
     };
+    const add = (map, key, e) => {
+        map.set(key, [...(map.get(key) ?? []), e]);
+    };
+    const sourceOf = newPropertySource(base, head, eh, headNames);
+    for (const e of effects) {
+        const source = sourceOf(e);
+        if (source.kind === 'judged')
+            out.judged.push(e);
+        else if (source.kind === 'confined')
+            add(out.confined, source.entry, e);
+        else if (source.kind === 'uncovered')
+            add(out.uncovered, source.entry, e);
+        else
+            add(out.byDefault, e.property, e);
+    }
+    return out;
+}
+/** For each effect, where its new value comes from when its property is new in head. */
+function newPropertySource(base, head, eh, headNames) {
     // Newest compat arrays first, as machine types add them, so that the first match is the newest.
     const setOrder = uniq(head.machineTypes.flatMap((m) => m.compatSets));
     const allEntries = setOrder
@@ -3271,60 +3530,37 @@ function newPropertyEffects(effects, base, head, eh, headNames) {
     // declares is a feature of a catalog that lists only some (the generic format), off when unset.
     const isNew = (p) => !(p in base.propertyDefaults) && !baseFeatures.has(p) && p in head.propertyDefaults;
     const setsIt = (p, props) => props.some((x) => eh.canonicalProperty(x.property) === p);
-    for (const e of effects) {
+    const setsFor = (x, e) => (x.target === '*' || x.target === e.name) &&
+        (head.minimumOf?.[x.property] ?? eh.canonicalProperty(x.property)) === e.property;
+    return (e) => {
         const hostGain = e.after === true && hostRequirements(head, { [e.property]: true }).has(e.property);
-        if (!isNew(e.property) || hostGain) {
-            out.judged.push(e);
-            continue;
-        }
+        if (!isNew(e.property) || hostGain)
+            return { kind: 'judged' };
         const n = headNames.get(e.name);
         const mt = eh.machineType(e.machineType);
         const entry = eh
             .cpuCompatEntries(mt)
-            .filter((x) => (x.target === '*' || x.target === e.name) &&
-            (head.minimumOf?.[x.property] ?? eh.canonicalProperty(x.property)) === e.property)
+            .filter((x) => setsFor(x, e))
             .at(-1);
-        if (entry) {
-            if (eh.typedValue(e.property, entry.value) === e.after) {
-                const list = out.confined.get(entry) ?? [];
-                out.confined.set(entry, [...list, e]);
-            }
-            else
-                out.judged.push(e);
-            continue;
-        }
+        if (entry)
+            return eh.typedValue(e.property, entry.value) === e.after
+                ? { kind: 'confined', entry }
+                : { kind: 'judged' };
         const version = resolveVersion(n, mt);
         const setByCatalog = setsIt(e.property, n.model.props) ||
             (version !== 'legacy' &&
                 n.model.versions.some((v) => v.version <= version && setsIt(e.property, v.props))) ||
             setsIt(e.property, head.accelDefaults.kvm) ||
             setsIt(e.property, head.alwaysOn);
-        if (setByCatalog || head.propertyDefaults[e.property] !== e.after) {
-            out.judged.push(e);
-            continue;
-        }
+        if (setByCatalog || head.propertyDefaults[e.property] !== e.after)
+            return { kind: 'judged' };
         // A compat entry elsewhere that sets the property says what the old behaviour was, and so
         // that the default is the new one: machine types it does not reach have changed.
-        const elsewhere = allEntries.find((x) => (x.target === '*' || x.target === e.name) &&
-            (head.minimumOf?.[x.property] ?? eh.canonicalProperty(x.property)) === e.property &&
-            eh.typedValue(e.property, x.value) !== e.after);
-        if (elsewhere) {
-            const list = out.uncovered.get(elsewhere) ?? [];
-            out.uncovered.set(elsewhere, [...list, e]);
-        }
-        else {
-            const list = out.byDefault.get(e.property) ?? [];
-            out.byDefault.set(e.property, [...list, e]);
-        }
-    }
-    return out;
+        const elsewhere = allEntries.find((x) => setsFor(x, e) && eh.typedValue(e.property, x.value) !== e.after);
+        return elsewhere ? { kind: 'uncovered', entry: elsewhere } : { kind: 'by-default' };
+    };
 }
-function newPropertyDrafts(np, head, releasedMachine, commonMachines) {
-    const drafts = [];
-    const ofCommon = (n) => n === commonMachines
-        ? `all ${n} machine types the base had`
-        : `${n} of the ${commonMachines} machine types the base had`;
-    const setOf = (entry) => Object.values(head.compatSets).find((s) => s.entries.includes(entry));
+function newPropertyDrafts(np, head, releasedMachine, baseMachineTypes) {
     // The machine types that get a confined property's new default, when none of them is
     // released, are part of the same cause as the entry that confines it: one finding says both.
     const unreleasedDefaults = new Map();
@@ -3332,112 +3568,99 @@ function newPropertyDrafts(np, head, releasedMachine, commonMachines) {
         if (np.confined.has(entry) && !effects.some((e) => e.released))
             unreleasedDefaults.set(entry, effects);
     }
-    for (const [entry, effects] of np.uncovered) {
-        if (unreleasedDefaults.has(entry))
-            continue;
-        const property = effects[0].property;
-        const released = effects.filter((e) => e.released);
-        const set = setOf(entry);
-        const where = `${set?.name ?? 'a compat array'} (${entry.location.path}:${entry.location.line})`;
-        const value = head.propertyDefaults[property];
-        if (!released.length) {
-            drafts.push({
-                rule: 'compat-confined-change',
-                class: 'safe',
-                title: `${property} is new; only unreleased machine types get its default ${fmt(value)}`,
-                message: `${property} is a CPU property the base does not have. ${where} sets it to ${entry.value} for older machine types; ` +
-                    `the machine types that get the default ${fmt(value)} instead (${uniq(effects.map((e) => e.machineType)).join(', ')}) are not released yet.`,
-                models: uniq(effects.map((e) => e.name)),
-                machineTypes: uniq(effects.map((e) => e.machineType)),
-                property,
-                before: null,
-                after: value,
-                location: loc$1(entry.location, 'RIGHT'),
-                fix: 'none needed',
-            });
-            continue;
-        }
-        const machineTypes = uniq(released.map((e) => e.machineType));
-        const confining = newestReleasedCompatSet(head, releasedMachine);
-        const driver = entry.target === '*' ? 'TYPE_X86_CPU' : `"${entry.target}" "-" TYPE_X86_CPU`;
-        const line = `{ ${driver}, "${property}", "${entry.value}" },`;
-        drafts.push({
-            rule: 'released-model-changed',
-            class: 'new-model-required',
-            title: `${property} is new, and released machine types get its new default ${fmt(value)}`,
-            message: `${property} is a CPU property the base does not have. ${where} sets it to ${entry.value} for older machine types: ` +
-                `the value that keeps their old behaviour, so the default ${fmt(value)} is the new one. ` +
-                `${count(machineTypes.length, 'released machine type')} that the entry does not reach (${summary(machineTypes)}) now get the default: ` +
-                'the guest of every model on them changes.',
-            models: uniq(released.map((e) => e.name)),
-            machineTypes,
+    return [
+        ...[...np.uncovered]
+            .filter(([entry]) => !unreleasedDefaults.has(entry))
+            .map(([entry, effects]) => uncoveredDraft(entry, effects, head, releasedMachine)),
+        ...[...np.confined].map(([entry, effects]) => confinedDraft(entry, effects, unreleasedDefaults.get(entry) ?? [], head, baseMachineTypes)),
+        ...[...np.byDefault].map(([property, effects]) => byDefaultDraft(property, effects, head, baseMachineTypes)),
+    ];
+}
+function newPropertyEntry(entry, head) {
+    const set = Object.values(head.compatSets).find((s) => s.entries.includes(entry));
+    return {
+        ...(set ? { set: set.name } : {}),
+        target: entry.target,
+        value: entry.value,
+        path: entry.location.path,
+        line: entry.location.line,
+    };
+}
+/** A new property that a compat entry sets for some machine types, whose default reaches others. */
+function uncoveredDraft(entry, effects, head, releasedMachine) {
+    const property = effects[0].property;
+    const released = effects.filter((e) => e.released);
+    const keptBy = newPropertyEntry(entry, head);
+    const value = head.propertyDefaults[property];
+    const location = loc$1(entry.location, 'RIGHT');
+    if (!released.length) {
+        return classified('compat-confined-change', { kind: 'new-property-unreleased', keptBy }, {
+            class: 'safe',
+            models: uniq(effects.map((e) => e.name)),
+            machineTypes: uniq(effects.map((e) => e.machineType)),
             property,
             before: null,
             after: value,
-            location: loc$1(entry.location, 'RIGHT'),
-            fix: confining
-                ? `keep the old behaviour on every released machine type: add ${line} to ${confining.name}`
-                : `keep the old behaviour on every released machine type with a compat entry ${line}`,
-            ...(confining
-                ? {
-                    fixLines: {
-                        path: confining.location.path,
-                        afterLine: confining.location.line,
-                        text: `    ${line}`,
-                    },
-                }
-                : {}),
+            location,
         });
     }
-    for (const [entry, effects] of np.confined) {
-        const property = effects[0].property;
-        const machineTypes = uniq(effects.map((e) => e.machineType));
-        const set = setOf(entry);
-        const newer = uniq((unreleasedDefaults.get(entry) ?? []).map((e) => e.machineType));
-        const value = head.propertyDefaults[property];
-        drafts.push({
-            rule: 'compat-confined-change',
-            class: 'safe',
-            title: `${property} is new, and ${set?.name ?? 'a compat array'} sets it to ${entry.value} for ${ofCommon(machineTypes.length)}`,
-            message: `${property} is a CPU property the base does not have. On ${ofCommon(machineTypes.length)}, ` +
-                `${set?.name ?? 'a compat array'} (${entry.location.path}:${entry.location.line}) sets it to ${entry.value} ` +
-                `for ${entry.target === '*' ? 'every CPU' : entry.target}: the value that keeps their old behaviour, ` +
-                'so only newer machine types get the new one, and no host requirement grows.' +
-                (newer.length
-                    ? ` The machine types that get the default ${fmt(value)} (${newer.join(', ')}) are not released yet.`
-                    : ''),
-            models: uniq(effects.map((e) => e.name)),
-            machineTypes: newer.length ? newer : machineTypes,
-            property,
-            before: null,
-            after: effects[0].after ?? null,
-            location: loc$1(entry.location, 'RIGHT'),
-            fix: 'none needed',
-        });
-    }
-    for (const [property, effects] of np.byDefault) {
-        const machineTypes = uniq(effects.map((e) => e.machineType));
-        const value = head.propertyDefaults[property];
-        const at = head.propertyDefaultLocations?.[property];
-        drafts.push({
-            rule: 'new-property-default',
-            class: 'safe',
-            title: `${property} is new; the machine types the base had get its default ${fmt(value)}`,
-            message: `${property} is a CPU property the base does not have${at ? ` (${at.path}:${at.line})` : ''}, and no model, ` +
-                `version or compat entry sets it: on ${ofCommon(machineTypes.length)} it takes its default, ${fmt(value)}. ` +
-                'A new property names behaviour the base had fixed in code; by the convention that keeps machine types stable, ' +
-                'a default that changed old machine types would come with a compat entry restoring the old value. ' +
-                'Whether the default equals the old behaviour lies in that code, which the catalog tables do not show.',
-            models: uniq(effects.map((e) => e.name)),
-            machineTypes,
-            property,
-            before: null,
-            after: value,
-            location: at ? loc$1(at, 'RIGHT') : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' },
-            fix: 'none needed; if the default changes what released machine types did, add a compat entry with the old value to the newest released compat array',
-        });
-    }
-    return drafts;
+    const confining = newestReleasedCompatSet(head, releasedMachine);
+    const driver = entry.target === '*' ? 'TYPE_X86_CPU' : `"${entry.target}" "-" TYPE_X86_CPU`;
+    const line = `{ ${driver}, "${property}", "${entry.value}" },`;
+    return classified('released-model-changed', { kind: 'new-property', keptBy, entry: line, ...(confining ? { addTo: confining.name } : {}) }, {
+        class: 'new-model-required',
+        models: uniq(released.map((e) => e.name)),
+        machineTypes: uniq(released.map((e) => e.machineType)),
+        property,
+        before: null,
+        after: value,
+        location,
+        ...(confining
+            ? {
+                fixLines: {
+                    path: confining.location.path,
+                    afterLine: confining.location.line,
+                    text: `    ${line}`,
+                },
+            }
+            : {}),
+    });
+}
+/** A new property that a compat entry sets, on machine types the base had, to their old behaviour. */
+function confinedDraft(entry, effects, unreleasedDefaults, head, baseMachineTypes) {
+    const property = effects[0].property;
+    const machineTypes = uniq(effects.map((e) => e.machineType));
+    const newer = uniq(unreleasedDefaults.map((e) => e.machineType));
+    return classified('compat-confined-change', {
+        kind: 'new-property-confined',
+        keptBy: newPropertyEntry(entry, head),
+        confined: machineTypes.length,
+        baseMachineTypes,
+        ...(newer.length
+            ? { newDefault: { value: head.propertyDefaults[property] ?? null, machineTypes: newer } }
+            : {}),
+    }, {
+        class: 'safe',
+        models: uniq(effects.map((e) => e.name)),
+        machineTypes: newer.length ? newer : machineTypes,
+        property,
+        before: null,
+        after: effects[0].after ?? null,
+        location: loc$1(entry.location, 'RIGHT'),
+    });
+}
+/** A new property that nothing sets: the machine types the base had take its default. */
+function byDefaultDraft(property, effects, head, baseMachineTypes) {
+    const at = head.propertyDefaultLocations?.[property];
+    return classified('new-property-default', { ...(at ? { declaredAt: { path: at.path, line: at.line } } : {}), baseMachineTypes }, {
+        class: 'safe',
+        models: uniq(effects.map((e) => e.name)),
+        machineTypes: uniq(effects.map((e) => e.machineType)),
+        property,
+        before: null,
+        after: head.propertyDefaults[property],
+        location: at ? loc$1(at, 'RIGHT') : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' },
+    });
 }
 /**
  * The compat array that the newest released machine type gets and the machine type after it
@@ -3481,8 +3704,6 @@ function revertSuggestion(c, headLine) {
     }
     return undefined;
 }
-/** Sentences start with a capital, unless they start with a property name (`avx512f added ...`). */
-const capitalize = (text) => /^(the|unversioned|machine type) /.test(text) ? `${text[0].toUpperCase()}${text.slice(1)}` : text;
 function setMinus(a, b) {
     const out = new Set();
     for (const x of a)
@@ -3493,68 +3714,12 @@ function setMinus(a, b) {
 function uniq(xs) {
     return [...new Set(xs)];
 }
-/** A prop change in words: features are added and removed, other props change value. */
-function propChange(where, property, before, after) {
-    if (before === undefined && after === true)
-        return `${property} added to ${where}`;
-    if (before === true && after === undefined)
-        return `${property} removed from ${where}`;
-    if (before === undefined)
-        return `${where} sets ${property} to ${fmt(after)}`;
-    if (after === undefined)
-        return `${where} no longer sets ${property} (was ${fmt(before)})`;
-    return `${where} changes ${property} from ${fmt(before)} to ${fmt(after)}`;
-}
-/** What an unversioned name stands for under a default CPU version. */
-function versionWords(v) {
-    return v === 'latest'
-        ? 'their latest versions'
-        : v === 'legacy'
-            ? 'their unversioned definitions'
-            : `version ${v}`;
-}
-/** `1 machine type`, `51 machine types`. */
-function count(n, noun) {
-    return `${n} ${n === 1 ? noun : noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`}`;
-}
-/** A list for a sentence: all of it when short, otherwise its first few and how many more. */
-function summary(items, shown = 3) {
-    if (items.length <= shown + 1)
-        return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? '');
-    return `${items.slice(0, shown).join(', ')} and ${items.length - shown} more`;
-}
-function describeChange(c) {
-    switch (c.kind) {
-        case 'model-prop':
-            return propChange(`the definition of ${c.model}`, c.property, c.before, c.after);
-        case 'version-prop':
-            return propChange(`${c.model}-v${c.version}`, c.property, c.before, c.after);
-        case 'compat-entry': {
-            const target = c.target === '*' ? 'every CPU' : c.target;
-            if (c.before === undefined)
-                return `${c.set} now sets ${c.property} to ${c.after} for ${target}`;
-            if (c.after === undefined)
-                return `${c.set} no longer sets ${c.property} for ${target}, which was ${c.before}`;
-            return `${c.set} changes ${c.property} for ${target} from ${c.before} to ${c.after}`;
-        }
-        case 'accel-default':
-            return `the ${c.accel} accelerator default of ${c.property} ${fmt(c.before)} → ${fmt(c.after)}`;
-        case 'property-default':
-            return `the default of ${c.property} ${fmt(c.before)} → ${fmt(c.after)}`;
-        case 'machine-type':
-            return c.defaultCpuVersion && c.what.split('; ').length === 1
-                ? `unversioned names on ${c.machineType} resolve to ${versionWords(c.defaultCpuVersion.after)}, not ${versionWords(c.defaultCpuVersion.before)}`
-                : `machine type ${c.machineType}: ${c.what}`;
-        case 'catalog-rule':
-            return `the catalog's ${c.what}`;
-    }
-}
 /**
  * The findings of one cause: released names that change (new-model-required) and, where compat
  * keeps the released machine types of other names unchanged, what those names ask more of the
  * host on newer machine types (type-2), each on its own; otherwise what is safe about it.
  */
-function draftsForGroup(g, base, head, changes, releasedMachine) {
+function draftsForGroup(g, head, changes, releasedMachine) {
     const releasedEffects = g.effects.filter((e) => e.released);
     const out = [];
     if (releasedEffects.length)
@@ -3571,81 +3736,97 @@ function draftsForGroup(g, base, head, changes, releasedMachine) {
 function causeLocation(c, head) {
     return c.location ? loc$1(c.location, c.side) : { path: head.files[0] ?? '', line: 1, side: 'RIGHT' };
 }
+/** The change without its place: the facts its findings state about it. */
+function causeOf(c) {
+    return Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'location' && k !== 'side'));
+}
 const causeModel = (c, head) => 'model' in c ? head.models.find((m) => m.name === c.model) : undefined;
+/** The name of the version a model's next change is added as. */
+const nextVersion = (model) => `${model.name}-v${model.versions.at(-1).version + 1}`;
+const setRef = (set) => ({
+    name: set.name,
+    path: set.location.path,
+    line: set.location.line,
+});
 function releasedDraft(g, releasedEffects, head, releasedMachine) {
     const c = g.change;
     const property = 'property' in c ? c.property : (g.effects[0]?.property ?? g.gains[0]?.property);
-    const cause = describeChange(c);
-    const model = causeModel(c, head);
-    const models = uniq(releasedEffects.map((e) => e.name));
-    const machineTypes = uniq(releasedEffects.map((e) => e.machineType));
     const gained = uniq(releasedEffects
         .filter((e) => e.after === true &&
         e.before !== true &&
         hostRequirements(head, { [e.property]: true }).has(e.property))
         .map((e) => e.property));
     const sample = releasedEffects.find((e) => e.property === property) ?? releasedEffects[0];
-    const newest = newestReleasedCompatSet(head, releasedMachine);
-    // A default every CPU shares (an accelerator default, a CPU property's default) is kept
-    // for released machine types by one compat entry for every CPU in the newest released
-    // machine type's compat array; unless it adds a host requirement, that makes it safe.
-    const global = (c.kind === 'accel-default' || c.kind === 'property-default') && c.before !== undefined ? c : undefined;
-    const confining = global && !gained.length ? newest : undefined;
-    const compatEntry = global
-        ? `{ TYPE_X86_CPU, "${global.property}", "${qemuValue$1(global.before)}" },`
-        : undefined;
-    // An entry of a released compat array changes released machine types itself: the old value
-    // belongs in the newest released array, with the new one as the default.
-    const keepOld = c.kind === 'compat-entry' && sample.before !== undefined
-        ? `{ ${c.target === '*' ? 'TYPE_X86_CPU' : `"${c.target}-" TYPE_X86_CPU`}, "${sample.property}", "${qemuValue$1(sample.before)}" },`
-        : undefined;
-    const fixLines = model && (c.kind === 'model-prop' || c.kind === 'version-prop')
-        ? newVersionBlock(model, [[c.property, c.after]])
-        : confining?.entries.length && compatEntry
-            ? { path: confining.location.path, afterLine: confining.location.line, text: `    ${compatEntry}` }
-            : newest && keepOld
-                ? { path: newest.location.path, afterLine: newest.location.line, text: `    ${keepOld}` }
-                : undefined;
-    const at = (set) => `${set.name} (${set.location.path}:${set.location.line})`;
-    const fix = model
-        ? `revert it and add the change as a new version ${model.name}-v${model.versions.at(-1).version + 1}`
-        : confining && compatEntry
-            ? `keep the old value for released machine types: add ${compatEntry} to ${confining.name}`
-            : c.kind === 'compat-entry'
-                ? newest
-                    ? `revert it: ${c.set} reaches released machine types. To change ${sample.property} only on newer ones, make the new value the default and add ${keepOld ?? `the old value of ${sample.property}`} to ${at(newest)}, the newest compat array only released machine types get`
-                    : `revert it: ${c.set} reaches released machine types, and no compat array reaches only released ones. Open the next machine types first; then make the new value the default and keep the old one in the compat array of the newest released machine types`
-                : gained.length
-                    ? `revert it: a default every model shares cannot ask more of the host; put ${summary(gained)} in new model versions`
-                    : newest
-                        ? `revert it, or keep the old value on released machine types with a compat entry in ${at(newest)}`
-                        : 'revert it; to change newer machine types only, open the next machine types first and keep the old value for the released ones in a compat entry';
-    return {
-        rule: 'released-model-changed',
+    const { remedy, fixLines } = releasedRemedy(c, sample, gained, head, releasedMachine);
+    return classified('released-model-changed', { kind: 'change', cause: causeOf(c), remedy }, {
         class: 'new-model-required',
-        title: `${capitalize(cause)}: released models change`,
-        message: `${capitalize(cause)}. On ${count(machineTypes.length, 'released machine type')} the guest of ${count(models.length, 'released model name')} now sees ` +
-            `${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
-            (gained.length ? `, and the host must now provide ${summary(gained)}` : '') +
-            '. A released model never changes: VMs that run today would see another CPU, or stop running, after an update.',
-        models,
-        machineTypes,
+        models: uniq(releasedEffects.map((e) => e.name)),
+        machineTypes: uniq(releasedEffects.map((e) => e.machineType)),
         property: sample.property,
         before: sample.before ?? null,
         after: sample.after ?? null,
         ...(gained.length ? { hostRequirement: { gained, why: whyHost(head, gained) } } : {}),
         location: causeLocation(c, head),
-        fix,
         ...(fixLines ? { fixLines } : {}),
-    };
+    });
 }
+/** How a change to released models is put right, and the lines that do it where they are mechanical. */
+function releasedRemedy(c, sample, gained, head, releasedMachine) {
+    const model = causeModel(c, head);
+    if (model) {
+        const fixLines = c.kind === 'model-prop' || c.kind === 'version-prop'
+            ? newVersionBlock(model, [[c.property, c.after]])
+            : undefined;
+        return { remedy: { kind: 'new-version', name: nextVersion(model) }, fixLines };
+    }
+    const newest = newestReleasedCompatSet(head, releasedMachine);
+    const insert = (set, entry) => ({
+        path: set.location.path,
+        afterLine: set.location.line,
+        text: `    ${entry}`,
+    });
+    // A default every CPU shares (an accelerator default, a CPU property's default) is kept
+    // for released machine types by one compat entry for every CPU in the newest released
+    // machine type's compat array; unless it adds a host requirement, that makes it safe.
+    if ((c.kind === 'accel-default' || c.kind === 'property-default') && c.before !== undefined) {
+        const entry = `{ TYPE_X86_CPU, "${c.property}", "${qemuValue$1(c.before)}" },`;
+        if (!gained.length && newest)
+            return {
+                remedy: { kind: 'keep-old-value', entry, set: newest.name },
+                fixLines: newest.entries.length ? insert(newest, entry) : undefined,
+            };
+    }
+    if (c.kind === 'compat-entry') {
+        // An entry of a released compat array changes released machine types itself: the old value
+        // belongs in the newest released array, with the new one as the default.
+        const entry = sample.before !== undefined
+            ? `{ ${c.target === '*' ? 'TYPE_X86_CPU' : `"${c.target}-" TYPE_X86_CPU`}, "${sample.property}", "${qemuValue$1(sample.before)}" },`
+            : undefined;
+        return {
+            remedy: {
+                kind: 'move-compat-entry',
+                ...(entry ? { entry } : {}),
+                ...(newest ? { newest: setRef(newest) } : {}),
+            },
+            fixLines: newest && entry ? insert(newest, entry) : undefined,
+        };
+    }
+    if (gained.length)
+        return { remedy: { kind: 'new-versions' } };
+    return { remedy: { kind: 'revert', ...(newest ? { newest: setRef(newest) } : {}) } };
+}
+/** Compat entries of a cause, as their facts. */
+const entryRefs = (entries) => entries.map((k) => ({
+    set: k.set,
+    property: k.property,
+    value: String(k.after),
+    path: k.location.path,
+    line: k.location.line,
+}));
 function gainsDraft(g, head, changes) {
     const c = g.change;
-    const cause = describeChange(c);
     const model = causeModel(c, head);
     const models = uniq(g.gains.map((x) => x.name));
-    const machineTypes = uniq(g.gains.map((x) => x.to));
-    const older = uniq(g.gains.map((x) => x.from));
     const gained = uniq(g.gains.map((x) => x.property));
     // Compat entries of this change that keep released machine types as they were: they are why
     // only newer machine types see the gain.
@@ -3656,82 +3837,48 @@ function gainsDraft(g, head, changes) {
     const fixLines = model && c.kind === 'model-prop'
         ? newVersionBlock(model, gained.map((p) => [p, true]))
         : undefined;
-    const them = gained.length === 1 ? 'it' : 'them';
-    const cpuVersion = c.kind === 'machine-type' ? c.defaultCpuVersion : undefined;
-    const location = causeLocation(c, head);
-    const fix = cpuVersion
-        ? `set the default CPU version of ${summary(machineTypes)} back to ${cpuVersion.before} at ${location.path}:${location.line}: ` +
-            'unversioned names keep the version older machine types give them, and a guest that wants a newer version names it'
-        : model
-            ? `leave ${summary(gained)} off by default and add ${them} in a new version ${model.name}-v${model.versions.at(-1).version + 1}`
-            : `leave ${summary(gained)} off by default; put ${them} in a new model version`;
-    return {
-        rule: 'machine-type-host-requirement',
+    return classified('machine-type-host-requirement', {
+        kind: 'change',
+        cause: causeOf(c),
+        olderMachineTypes: uniq(g.gains.map((x) => x.from)),
+        keptBy: entryRefs(keeping),
+        ...(model ? { newVersion: nextVersion(model) } : {}),
+    }, {
         class: 'type-2',
-        title: cpuVersion
-            ? `${capitalize(cause)}: ${count(gained.length, 'property')} become host requirements`
-            : `${summary(gained)} ${gained.length === 1 ? 'becomes a host requirement' : 'become host requirements'} on newer machine types`,
-        message: `${capitalize(cause)}. ${models.length === 1 ? models[0] : `${count(models.length, 'model name')} (${summary(models)})`} on ${summary(machineTypes)} ` +
-            `${models.length === 1 ? 'requires' : 'require'} ${gained.length === 1 ? gained[0] : `${gained.length} properties (${summary(gained)})`} from the host, ` +
-            `which ${summary(older)} did not` +
-            (keeping.length
-                ? `; ${keeping.map((k) => `${k.set} keeps ${k.property} ${k.after} on released machine types (${k.location.path}:${k.location.line})`).join('; ')}`
-                : '') +
-            ': moving a VM to the newer machine type can make it unrunnable on a host that runs it today, a type-2 machine change.',
         models,
-        machineTypes,
+        machineTypes: uniq(g.gains.map((x) => x.to)),
         property: gained[0],
         before: false,
         after: true,
         hostRequirement: { gained, why: whyHost(head, gained) },
-        location,
-        fix,
+        location: causeLocation(c, head),
         ...(fixLines ? { fixLines } : {}),
-    };
+    });
 }
 function safeDraft(g, head, changes, releasedMachine) {
     const c = g.change;
     const property = 'property' in c ? c.property : (g.effects[0]?.property ?? g.gains[0]?.property);
-    const cause = describeChange(c);
     const location = causeLocation(c, head);
     const models = uniq(g.effects.map((e) => e.name));
     const machineTypes = uniq(g.effects.map((e) => e.machineType));
-    const confiningEntries = changes.filter((x) => x.kind === 'compat-entry' && x !== c && x.property === property && x.side === 'RIGHT');
     const onlyUnreleasedMachines = g.effects.every((e) => {
         const mt = head.machineTypes.find((m) => m.name === e.machineType);
         return mt ? !releasedMachine(mt) : true;
     });
     if (onlyUnreleasedMachines && machineTypes.length) {
         const sample = g.effects[0];
-        return {
-            rule: 'compat-confined-change',
+        const confiningEntries = changes.filter((x) => x.kind === 'compat-entry' && x !== c && x.property === property && x.side === 'RIGHT');
+        return classified('compat-confined-change', { kind: 'change', cause: causeOf(c), keptBy: entryRefs(confiningEntries) }, {
             class: 'safe',
-            title: `${capitalize(cause)}, confined to unreleased machine types`,
-            message: `${capitalize(cause)}. Only ${summary(machineTypes)}, not released yet, see ${sample.property} ${fmt(sample.before)} → ${fmt(sample.after)}` +
-                (confiningEntries.length
-                    ? `; ${confiningEntries.map((e) => `${e.set} keeps ${e.property}=${e.after} for released machine types (${e.location.path}:${e.location.line})`).join('; ')}`
-                    : '') +
-                ', and no host requirement grows.',
             models,
             machineTypes,
             property: sample.property,
             before: sample.before ?? null,
             after: sample.after ?? null,
             location,
-            fix: 'none needed',
-        };
+        });
     }
-    return {
-        rule: 'unreleased-change',
-        class: 'safe',
-        title: `${capitalize(cause)}: only unreleased entries change`,
-        message: `${capitalize(cause)}. It reaches only names that were never released${models.length ? `: ${summary(models)}` : ''}.`,
-        models,
-        machineTypes,
-        ...(property ? { property } : {}),
-        location,
-        fix: 'none needed',
-    };
+    return classified('unreleased-change', { kind: 'change', cause: causeOf(c) }, { class: 'safe', models, machineTypes, ...(property ? { property } : {}), location });
 }
 
 /**
@@ -3883,7 +4030,6 @@ function enclosingConditions(statements, first, last) {
     visit(statements);
     return out;
 }
-const qemuValue = (v) => v === true ? 'on' : v === false ? 'off' : v === undefined ? '(unset)' : String(v);
 async function classifyCpuidCode(input) {
     const { base, head, baseCode, headCode } = input;
     const baseReleased = new Set(base.machineTypes.filter((m) => m.released).map((m) => m.name));
@@ -4002,14 +4148,14 @@ async function classifyCpuidCode(input) {
     const releasedNames = released.map((m) => m.name);
     const confining = newestReleasedCompatSet(head, (m) => baseReleased.has(m.name));
     const findings = [];
+    const compatGate = (g) => ({
+        property: g.property,
+        ...(g.set ? { set: g.set } : {}),
+        entry: { path: g.entry.location.path, line: g.entry.location.line, value: g.entry.value },
+        ...(g.defaultValue !== undefined ? { defaultValue: g.defaultValue } : {}),
+    });
     hunks.forEach((hk, i) => {
-        const where = `${hk.fn.name}() (${hk.fn.why})`;
-        const entryText = (g) => `${g.set ?? 'a compat array'} (${g.entry.location.path}:${g.entry.location.line}) sets ${g.property} to ${g.entry.value}`;
-        const common = {
-            models: [],
-            location: hk.location,
-            verdict: 'pass',
-        };
+        const hunk = { function: hk.fn.name, why: hk.fn.why };
         const fp = (rule) => fingerprint(rule, [hk.fn.name], createHash('sha256').update(hk.text).digest('hex').slice(0, 16), []);
         const own = readByHunk[i].map(gateOf);
         const gated = own.find((g) => g.status === 'gated');
@@ -4021,83 +4167,69 @@ async function classifyCpuidCode(input) {
         const together = !gated && !half && !own.length ? movedBehind(i) : undefined;
         const g = gated ?? together?.gate;
         if (g) {
-            findings.push({
-                ...common,
-                rule: 'cpuid-code-gated',
+            findings.push(classified('cpuid-code-gated', {
+                ...hunk,
+                gate: compatGate(g),
+                released: releasedNames.length,
+                ...(together ? { movedBy: { constant: together.constant, function: together.fn } } : {}),
+            }, {
                 class: 'safe',
-                title: `${hk.fn.name}() changes behind ${g.property}`,
-                message: (gated
-                    ? `The change to ${where} reads ${g.property}.`
-                    : `The change to ${where} reads no CPU property itself; the same change moves ${together.constant} behind ${g.property} in ${together.fn}().`) +
-                    ` On all ${releasedNames.length} released machine types ${entryText(g)} against the default ${qemuValue(g.defaultValue)}: ` +
-                    'they keep the old behaviour, and only new machine types get the new one.',
+                models: [],
                 machineTypes: [],
                 property: g.property,
                 before: g.entry ? eh.typedValue(g.property, g.entry.value) : null,
                 after: g.defaultValue ?? null,
-                fix: 'none needed',
+                location: hk.location,
                 fingerprint: fp('cpuid-code-gated'),
-            });
+            }));
             return;
         }
         if (half) {
-            const line = `{ TYPE_X86_CPU, "${half.property}", "${half.entry.value}" },`;
-            findings.push({
-                ...common,
-                rule: 'cpuid-code-half-gated',
+            findings.push(classified('cpuid-code-half-gated', { ...hunk, gate: compatGate(half), ...(confining ? { confining: confining.name } : {}) }, {
                 class: 'new-model-required',
-                title: `${hk.fn.name}() changes behind ${half.property}, which ${half.uncovered.length} released machine type(s) do not keep off`,
-                message: `The change to ${where} reads ${half.property}, and ${entryText(half)} for older machine types, ` +
-                    `but ${half.uncovered.length} released machine type(s) (${half.uncovered.join(', ')}) take its default ${qemuValue(half.defaultValue)}: ` +
-                    'there the guest sees the new behaviour, and a VM migrated from the release sees its CPU change.',
+                models: [],
                 machineTypes: half.uncovered,
                 property: half.property,
                 before: eh.typedValue(half.property, half.entry.value),
                 after: half.defaultValue ?? null,
-                fix: confining
-                    ? `gate it on a new x- property set to the old behaviour in ${confining.name} (the newest released compat array), or add ${line} there if ${half.property} alone describes the old behaviour`
-                    : `gate it on a new x- property that a compat entry sets to the old behaviour on every released machine type`,
+                location: hk.location,
                 fingerprint: fp('cpuid-code-half-gated'),
-            });
+            }));
             return;
         }
-        const name = `x-${hk.fn.name.replace(/^(x86_cpu_|cpu_x86_|kvm_arch_)/, '').replace(/_/g, '-')}-compat`;
-        const field = name.slice(2).replace(/-/g, '_');
-        const entry = `{ TYPE_X86_CPU, "${name}", "false" },`;
-        const read = readByHunk[i];
-        findings.push({
-            ...common,
-            rule: 'cpuid-code-ungated',
+        const property = `x-${hk.fn.name.replace(/^(x86_cpu_|cpu_x86_|kvm_arch_)/, '').replace(/_/g, '-')}-compat`;
+        const field = property.slice(2).replace(/-/g, '_');
+        findings.push(classified('cpuid-code-ungated', {
+            ...hunk,
+            reads: readByHunk[i],
+            olderKnobs: olderKnobs.map((k) => ({
+                property: k.property,
+                ...(k.set ? { set: k.set } : {}),
+                from: k.uncovered[0],
+            })),
+            suggested: { property, field },
+            ...(confining ? { confining: confining.name } : {}),
+        }, {
             class: 'new-model-required',
-            title: `${hk.fn.name}() changes what guests may see, on every machine type`,
-            message: `The change to ${where} is not gated: ` +
-                (olderKnobs.length
-                    ? `the CPU properties it reads are knobs the base already had, which compat entries set only for older machine types (${olderKnobs
-                        .map((g) => `${g.property} in ${g.set ?? 'a compat array'}, not from ${g.uncovered[0]} on`)
-                        .join('; ')})`
-                    : read.length
-                        ? `no compat entry of a released machine type sets the CPU properties it reads (${read.join(', ')})`
-                        : 'it reads no CPU property') +
-                `, so all ${releasedNames.length} released machine types get the new code. If it changes CPUID, VMs see their CPU change under them and migration from the release breaks. ` +
-                'cpu-model-guard does not evaluate this code: a refactor that keeps every leaf as it was is fine.',
+            models: [],
             machineTypes: releasedNames,
-            fix: `if guests see a difference, gate it on a new CPU property whose default is the new behaviour: ` +
-                `DEFINE_PROP_BOOL("${name}", X86CPU, ${field}, true) in x86_cpu_properties[], the new code under \`if (cpu->${field})\`, ` +
-                `and ${entry} in ${confining?.name ?? 'the newest released compat array'} (name the property after the behaviour it keeps)`,
+            location: hk.location,
             ...(confining
                 ? {
                     fixLines: {
                         path: confining.location.path,
                         afterLine: confining.location.line,
-                        text: `    ${entry}`,
+                        text: `    ${ungatedCompatLine(property)}`,
                     },
                 }
                 : {}),
             fingerprint: fp('cpuid-code-ungated'),
-        });
+        }));
     });
     return findings;
 }
+/** The compat entry that keeps released machine types on the old code, for a new `x-` property. */
+const ungatedCompatLine = (property) => `{ TYPE_X86_CPU, "${property}", "false" },`;
 /**
  * QEMU refuses a compat entry that sets a property the CPU does not have (a global property
  * that matches no property fails at start-up). Entries for every x86 CPU or for one model are
@@ -4140,6137 +4272,14 @@ function cpuProperties(catalog, code) {
     return out;
 }
 
-/** Whether a finding of this class fails the check under `fail-on`. */
-function verdictFor(cls, failOn) {
-    if (failOn === 'never' || cls === 'safe')
-        return 'pass';
-    if (failOn === 'new-model-required')
-        return cls === 'new-model-required' ? 'fail' : 'pass';
-    return 'fail';
-}
-/**
- * A finding's verdict. A rule that cannot tell a harmless refactor from a guest-visible change
- * (code that computes guest CPUID) is listed for review, and fails only with `fail-on-review`.
- */
-function findingVerdict(f, failOn, failOnReview = false) {
-    const verdict = verdictFor(f.class, failOn);
-    if (!REVIEW_RULES.has(f.rule))
-        return verdict;
-    return verdict === 'fail' && failOnReview ? 'fail' : 'review';
-}
-
-const nameStartChar = ':A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD';
-const nameChar = nameStartChar + '\\-.\\d\\u00B7\\u0300-\\u036F\\u203F-\\u2040';
-const nameRegexp = '[' + nameStartChar + '][' + nameChar + ']*';
-const regexName = new RegExp('^' + nameRegexp + '$');
-
-function getAllMatches(string, regex) {
-  const matches = [];
-  let match = regex.exec(string);
-  while (match) {
-    const allmatches = [];
-    allmatches.startIndex = regex.lastIndex - match[0].length;
-    const len = match.length;
-    for (let index = 0; index < len; index++) {
-      allmatches.push(match[index]);
-    }
-    matches.push(allmatches);
-    match = regex.exec(string);
-  }
-  return matches;
-}
-
-const isName = function (string) {
-  const match = regexName.exec(string);
-  return !(match === null || typeof match === 'undefined');
-};
-
-function isExist(v) {
-  return typeof v !== 'undefined';
-}
-
-/**
- * Dangerous property names that could lead to prototype pollution or security issues
- */
-const DANGEROUS_PROPERTY_NAMES = [
-  // '__proto__',
-  // 'constructor',
-  // 'prototype',
-  'hasOwnProperty',
-  'toString',
-  'valueOf',
-  '__defineGetter__',
-  '__defineSetter__',
-  '__lookupGetter__',
-  '__lookupSetter__'
-];
-
-const criticalProperties = ["__proto__", "constructor", "prototype"];
-
-const defaultOptions$1 = {
-  allowBooleanAttributes: false, //A tag can have attributes without any value
-  unpairedTags: []
-};
-
-//const tagsPattern = new RegExp("<\\/?([\\w:\\-_\.]+)\\s*\/?>","g");
-function validate$1(xmlData, options) {
-  options = Object.assign({}, defaultOptions$1, options);
-
-  //xmlData = xmlData.replace(/(\r\n|\n|\r)/gm,"");//make it single line
-  //xmlData = xmlData.replace(/(^\s*<\?xml.*?\?>)/g,"");//Remove XML starting tag
-  //xmlData = xmlData.replace(/(<!DOCTYPE[\s\w\"\.\/\-\:]+(\[.*\])*\s*>)/g,"");//Remove DOCTYPE
-  const tags = [];
-  let tagFound = false;
-
-  //indicates that the root tag has been closed (aka. depth 0 has been reached)
-  let reachedRoot = false;
-
-  if (xmlData[0] === '\ufeff') {
-    // check for byte order mark (BOM)
-    xmlData = xmlData.substr(1);
-  }
-
-  for (let i = 0; i < xmlData.length; i++) {
-
-    if (xmlData[i] === '<' && xmlData[i + 1] === '?') {
-      i += 2;
-      i = readPI(xmlData, i);
-      if (i.err) return i;
-    } else if (xmlData[i] === '<') {
-      //starting of tag
-      //read until you reach to '>' avoiding any '>' in attribute value
-      let tagStartPos = i;
-      i++;
-
-      if (xmlData[i] === '!') {
-        i = readCommentAndCDATA(xmlData, i);
-        continue;
-      } else {
-        let closingTag = false;
-        if (xmlData[i] === '/') {
-          //closing tag
-          closingTag = true;
-          i++;
-        }
-        //read tagname
-        let tagName = '';
-        for (; i < xmlData.length &&
-          xmlData[i] !== '>' &&
-          xmlData[i] !== ' ' &&
-          xmlData[i] !== '\t' &&
-          xmlData[i] !== '\n' &&
-          xmlData[i] !== '\r'; i++
-        ) {
-          tagName += xmlData[i];
-        }
-        tagName = tagName.trim();
-        //console.log(tagName);
-
-        if (tagName[tagName.length - 1] === '/') {
-          //self closing tag without attributes
-          tagName = tagName.substring(0, tagName.length - 1);
-          //continue;
-          i--;
-        }
-        if (!validateTagName(tagName)) {
-          let msg;
-          if (tagName.trim().length === 0) {
-            msg = "Invalid space after '<'.";
-          } else {
-            msg = "Tag '" + tagName + "' is an invalid name.";
-          }
-          return getErrorObject('InvalidTag', msg, getLineNumberForPosition(xmlData, i));
-        }
-
-        const result = readAttributeStr(xmlData, i);
-        if (result === false) {
-          return getErrorObject('InvalidAttr', "Attributes for '" + tagName + "' have open quote.", getLineNumberForPosition(xmlData, i));
-        }
-        let attrStr = result.value;
-        i = result.index;
-
-        if (attrStr[attrStr.length - 1] === '/') {
-          //self closing tag
-          const attrStrStart = i - attrStr.length;
-          attrStr = attrStr.substring(0, attrStr.length - 1);
-          const isValid = validateAttributeString(attrStr, options);
-          if (isValid === true) {
-            tagFound = true;
-            //continue; //text may presents after self closing tag
-          } else {
-            //the result from the nested function returns the position of the error within the attribute
-            //in order to get the 'true' error line, we need to calculate the position where the attribute begins (i - attrStr.length) and then add the position within the attribute
-            //this gives us the absolute index in the entire xml, which we can use to find the line at last
-            return getErrorObject(isValid.err.code, isValid.err.msg, getLineNumberForPosition(xmlData, attrStrStart + isValid.err.line));
-          }
-        } else if (closingTag) {
-          if (!result.tagClosed) {
-            return getErrorObject('InvalidTag', "Closing tag '" + tagName + "' doesn't have proper closing.", getLineNumberForPosition(xmlData, i));
-          } else if (attrStr.trim().length > 0) {
-            return getErrorObject('InvalidTag', "Closing tag '" + tagName + "' can't have attributes or invalid starting.", getLineNumberForPosition(xmlData, tagStartPos));
-          } else if (tags.length === 0) {
-            return getErrorObject('InvalidTag', "Closing tag '" + tagName + "' has not been opened.", getLineNumberForPosition(xmlData, tagStartPos));
-          } else {
-            const otg = tags.pop();
-            if (tagName !== otg.tagName) {
-              let openPos = getLineNumberForPosition(xmlData, otg.tagStartPos);
-              return getErrorObject('InvalidTag',
-                "Expected closing tag '" + otg.tagName + "' (opened in line " + openPos.line + ", col " + openPos.col + ") instead of closing tag '" + tagName + "'.",
-                getLineNumberForPosition(xmlData, tagStartPos));
-            }
-
-            //when there are no more tags, we reached the root level.
-            if (tags.length == 0) {
-              reachedRoot = true;
-            }
-          }
-        } else {
-          const isValid = validateAttributeString(attrStr, options);
-          if (isValid !== true) {
-            //the result from the nested function returns the position of the error within the attribute
-            //in order to get the 'true' error line, we need to calculate the position where the attribute begins (i - attrStr.length) and then add the position within the attribute
-            //this gives us the absolute index in the entire xml, which we can use to find the line at last
-            return getErrorObject(isValid.err.code, isValid.err.msg, getLineNumberForPosition(xmlData, i - attrStr.length + isValid.err.line));
-          }
-
-          //if the root level has been reached before ...
-          if (reachedRoot === true) {
-            return getErrorObject('InvalidXml', 'Multiple possible root nodes found.', getLineNumberForPosition(xmlData, i));
-          } else if (options.unpairedTags.indexOf(tagName) !== -1) ; else {
-            tags.push({ tagName, tagStartPos });
-          }
-          tagFound = true;
-        }
-
-        //skip tag text value
-        //It may include comments and CDATA value
-        for (i++; i < xmlData.length; i++) {
-          if (xmlData[i] === '<') {
-            if (xmlData[i + 1] === '!') {
-              //comment or CADATA
-              i++;
-              i = readCommentAndCDATA(xmlData, i);
-              continue;
-            } else if (xmlData[i + 1] === '?') {
-              i = readPI(xmlData, ++i);
-              if (i.err) return i;
-            } else {
-              break;
-            }
-          } else if (xmlData[i] === '&') {
-            const afterAmp = validateAmpersand(xmlData, i);
-            if (afterAmp == -1)
-              return getErrorObject('InvalidChar', "char '&' is not expected.", getLineNumberForPosition(xmlData, i));
-            i = afterAmp;
-          } else {
-            if (reachedRoot === true && !isWhiteSpace(xmlData[i])) {
-              return getErrorObject('InvalidXml', "Extra text at the end", getLineNumberForPosition(xmlData, i));
-            }
-          }
-        } //end of reading tag text value
-        if (xmlData[i] === '<') {
-          i--;
-        }
-      }
-    } else {
-      if (isWhiteSpace(xmlData[i])) {
-        continue;
-      }
-      return getErrorObject('InvalidChar', "char '" + xmlData[i] + "' is not expected.", getLineNumberForPosition(xmlData, i));
-    }
-  }
-
-  if (!tagFound) {
-    return getErrorObject('InvalidXml', 'Start tag expected.', 1);
-  } else if (tags.length == 1) {
-    return getErrorObject('InvalidTag', "Unclosed tag '" + tags[0].tagName + "'.", getLineNumberForPosition(xmlData, tags[0].tagStartPos));
-  } else if (tags.length > 0) {
-    return getErrorObject('InvalidXml', "Invalid '" +
-      JSON.stringify(tags.map(t => t.tagName), null, 4).replace(/\r?\n/g, '') +
-      "' found.", { line: 1, col: 1 });
-  }
-
-  return true;
-}
-function isWhiteSpace(char) {
-  return char === ' ' || char === '\t' || char === '\n' || char === '\r';
-}
-/**
- * Read Processing insstructions and skip
- * @param {*} xmlData
- * @param {*} i
- */
-function readPI(xmlData, i) {
-  const start = i;
-  for (; i < xmlData.length; i++) {
-    if (xmlData[i] == '?' || xmlData[i] == ' ') {
-      //tagname
-      const tagname = xmlData.substr(start, i - start);
-      if (i > 5 && tagname === 'xml') {
-        return getErrorObject('InvalidXml', 'XML declaration allowed only at the start of the document.', getLineNumberForPosition(xmlData, i));
-      } else if (xmlData[i] == '?' && xmlData[i + 1] == '>') {
-        //check if valid attribut string
-        i++;
-        break;
-      } else {
-        continue;
-      }
-    }
-  }
-  return i;
-}
-
-function readCommentAndCDATA(xmlData, i) {
-  if (xmlData.length > i + 5 && xmlData[i + 1] === '-' && xmlData[i + 2] === '-') {
-    //comment
-    for (i += 3; i < xmlData.length; i++) {
-      if (xmlData[i] === '-' && xmlData[i + 1] === '-' && xmlData[i + 2] === '>') {
-        i += 2;
-        break;
-      }
-    }
-  } else if (
-    xmlData.length > i + 8 &&
-    xmlData[i + 1] === 'D' &&
-    xmlData[i + 2] === 'O' &&
-    xmlData[i + 3] === 'C' &&
-    xmlData[i + 4] === 'T' &&
-    xmlData[i + 5] === 'Y' &&
-    xmlData[i + 6] === 'P' &&
-    xmlData[i + 7] === 'E'
-  ) {
-    let angleBracketsCount = 1;
-    for (i += 8; i < xmlData.length; i++) {
-      if (xmlData[i] === '<') {
-        angleBracketsCount++;
-      } else if (xmlData[i] === '>') {
-        angleBracketsCount--;
-        if (angleBracketsCount === 0) {
-          break;
-        }
-      }
-    }
-  } else if (
-    xmlData.length > i + 9 &&
-    xmlData[i + 1] === '[' &&
-    xmlData[i + 2] === 'C' &&
-    xmlData[i + 3] === 'D' &&
-    xmlData[i + 4] === 'A' &&
-    xmlData[i + 5] === 'T' &&
-    xmlData[i + 6] === 'A' &&
-    xmlData[i + 7] === '['
-  ) {
-    for (i += 8; i < xmlData.length; i++) {
-      if (xmlData[i] === ']' && xmlData[i + 1] === ']' && xmlData[i + 2] === '>') {
-        i += 2;
-        break;
-      }
-    }
-  }
-
-  return i;
-}
-
-const doubleQuote = '"';
-const singleQuote = "'";
-
-/**
- * Keep reading xmlData until '<' is found outside the attribute value.
- * @param {string} xmlData
- * @param {number} i
- */
-function readAttributeStr(xmlData, i) {
-  let attrStr = '';
-  let startChar = '';
-  let tagClosed = false;
-  for (; i < xmlData.length; i++) {
-    if (xmlData[i] === doubleQuote || xmlData[i] === singleQuote) {
-      if (startChar === '') {
-        startChar = xmlData[i];
-      } else if (startChar !== xmlData[i]) ; else {
-        startChar = '';
-      }
-    } else if (xmlData[i] === '>') {
-      if (startChar === '') {
-        tagClosed = true;
-        break;
-      }
-    }
-    attrStr += xmlData[i];
-  }
-  if (startChar !== '') {
-    return false;
-  }
-
-  return {
-    value: attrStr,
-    index: i,
-    tagClosed: tagClosed
-  };
-}
-
-/**
- * Walk `attrStr` once, left to right, splitting it into attribute tokens.
- *
- * This replaces a regex that used to do the same job
- * (`(\s*)([^\s=]+)(\s*=)?(\s*(['"])(([\s\S])*?)\5)?`). That regex led with an
- * optional whitespace group followed by a required "non-whitespace" group.
- * On a long run of whitespace that never resolves into an attribute name
- * (e.g. a tag with thousands of trailing spaces before `>`), the engine
- * backtracks the whitespace group one character at a time before giving up
- * and moving to the next starting position — one full backtrack per
- * position, which is quadratic in the length of the run.
- *
- * The scan is forward-only: the cursor never moves backwards, so each
- * character is visited a constant number of times and the cost is linear
- * in the length of the string.
- *
- * Each returned token mirrors the shape the old regex match array had, so
- * the validation logic below (which reads token[1]..token[6]) didn't need
- * to change:
- *   token.startIndex - where this token begins in attrStr
- *   token[1]          - leading whitespace before the name
- *   token[2]          - the attribute name
- *   token[3]          - whitespace + '=' if present, else undefined
- *   token[4]          - marker (any defined value) if a quoted value was found
- *   token[5]          - the quote character used ('"' or "'")
- *   token[6]          - the value's text, without the surrounding quotes
- *
- * A malformed leading character (e.g. a stray '=' with no name before it)
- * is simply skipped over, one character at a time — the same outcome the
- * old regex produced by failing to match at that position and retrying at
- * the next one.
- */
-function scanAttributeTokens(attrStr) {
-  const tokens = [];
-  const len = attrStr.length;
-  let i = 0;
-
-  while (i < len) {
-    const tokenStart = i;
-
-    // Leading whitespace before the name.
-    while (i < len && isWhiteSpace(attrStr[i])) i++;
-    if (i >= len) break; // trailing whitespace only — nothing left to read
-
-    if (attrStr[i] === '=') {
-      // No name before this '=' — not a valid attribute start. Move past
-      i++;
-      continue;
-    }
-
-    const leadingWs = attrStr.slice(tokenStart, i);
-
-    // Attribute name — everything up to the next whitespace or '='.
-    const nameStart = i;
-    while (i < len && !isWhiteSpace(attrStr[i]) && attrStr[i] !== '=') i++;
-    const name = attrStr.slice(nameStart, i);
-
-    // Optional whitespace + '='.
-    let equalsGroup; // whitespace + '=' text, or undefined if absent
-    let j = i;
-    while (j < len && isWhiteSpace(attrStr[j])) j++;
-    if (j < len && attrStr[j] === '=') {
-      equalsGroup = attrStr.slice(i, j + 1);
-      i = j + 1;
-    }
-
-    // Optional whitespace + quoted value.
-    let quoteChar;
-    let value;
-    let k = i;
-    while (k < len && isWhiteSpace(attrStr[k])) k++;
-    if (k < len && (attrStr[k] === '"' || attrStr[k] === "'")) {
-      const valueStart = k + 1;
-      const closeIdx = attrStr.indexOf(attrStr[k], valueStart);
-      if (closeIdx !== -1) {
-        quoteChar = attrStr[k];
-        value = attrStr.slice(valueStart, closeIdx);
-        i = closeIdx + 1;
-      }
-      // No closing quote found anywhere in the rest of the string — leave
-      // quoteChar/value undefined, same as the old regex's group failing
-      // to match a backreference-less run.
-    }
-
-    const token = { startIndex: tokenStart };
-    token[1] = leadingWs;
-    token[2] = name;
-    token[3] = equalsGroup;
-    token[4] = quoteChar !== undefined ? true : undefined;
-    token[5] = quoteChar;
-    token[6] = value;
-    tokens.push(token);
-  }
-
-  return tokens;
-}
-
-//attr, ="sd", a="amit's", a="sd"b="saf", ab  cd=""
-
-function validateAttributeString(attrStr, options) {
-  //console.log("start:"+attrStr+":end");
-
-  //if(attrStr.trim().length === 0) return true; //empty string
-
-  const matches = scanAttributeTokens(attrStr);
-  const attrNames = {};
-
-  for (let i = 0; i < matches.length; i++) {
-    if (matches[i][1].length === 0) {
-      //nospace before attribute name: a="sd"b="saf"
-      return getErrorObject('InvalidAttr', "Attribute '" + matches[i][2] + "' has no space in starting.", getPositionFromMatch(matches[i]))
-    } else if (matches[i][3] !== undefined && matches[i][4] === undefined) {
-      return getErrorObject('InvalidAttr', "Attribute '" + matches[i][2] + "' is without value.", getPositionFromMatch(matches[i]));
-    } else if (matches[i][3] === undefined && !options.allowBooleanAttributes) {
-      //independent attribute: ab
-      return getErrorObject('InvalidAttr', "boolean attribute '" + matches[i][2] + "' is not allowed.", getPositionFromMatch(matches[i]));
-    }
-    /* else if(matches[i][6] === undefined){//attribute without value: ab=
-                    return { err: { code:"InvalidAttr",msg:"attribute " + matches[i][2] + " has no value assigned."}};
-                } */
-    const attrName = matches[i][2];
-    if (!validateAttrName(attrName)) {
-      return getErrorObject('InvalidAttr', "Attribute '" + attrName + "' is an invalid name.", getPositionFromMatch(matches[i]));
-    }
-    if (!Object.prototype.hasOwnProperty.call(attrNames, attrName)) {
-      //check for duplicate attribute.
-      attrNames[attrName] = 1;
-    } else {
-      return getErrorObject('InvalidAttr', "Attribute '" + attrName + "' is repeated.", getPositionFromMatch(matches[i]));
-    }
-  }
-
-  return true;
-}
-
-function validateNumberAmpersand(xmlData, i) {
-  let re = /\d/;
-  if (xmlData[i] === 'x') {
-    i++;
-    re = /[\da-fA-F]/;
-  }
-  for (; i < xmlData.length; i++) {
-    if (xmlData[i] === ';')
-      return i;
-    if (!xmlData[i].match(re))
-      break;
-  }
-  return -1;
-}
-
-function validateAmpersand(xmlData, i) {
-  // https://www.w3.org/TR/xml/#dt-charref
-  i++;
-  if (xmlData[i] === ';')
-    return -1;
-  if (xmlData[i] === '#') {
-    i++;
-    return validateNumberAmpersand(xmlData, i);
-  }
-  let count = 0;
-  for (; i < xmlData.length; i++, count++) {
-    if (xmlData[i].match(/\w/) && count < 20)
-      continue;
-    if (xmlData[i] === ';')
-      break;
-    return -1;
-  }
-  return i;
-}
-
-function getErrorObject(code, message, lineNumber) {
-  return {
-    err: {
-      code: code,
-      msg: message,
-      line: lineNumber.line || lineNumber,
-      col: lineNumber.col,
-    },
-  };
-}
-
-function validateAttrName(attrName) {
-  return isName(attrName);
-}
-
-// const startsWithXML = /^xml/i;
-
-function validateTagName(tagname) {
-  return isName(tagname) /* && !tagname.match(startsWithXML) */;
-}
-
-//this function returns the line number for the character at the given index
-function getLineNumberForPosition(xmlData, index) {
-  const lines = xmlData.substring(0, index).split(/\r?\n/);
-  return {
-    line: lines.length,
-
-    // column number is last line's length + 1, because column numbering starts at 1:
-    col: lines[lines.length - 1].length + 1
-  };
-}
-
-//this function returns the position of the first character of match within attrStr
-function getPositionFromMatch(match) {
-  return match.startIndex + match[1].length;
-}
-
-// ---------------------------------------------------------------------------
-// Complete HTML5 named entity reference
-// Organized by logical categories for easy maintenance and selective importing
-// ---------------------------------------------------------------------------
-
-
-/**
- * Currency Symbols
- * @type {Record<string, string>}
- */
-const CURRENCY = {
-  cent: '¢',
-  pound: '£',
-  curren: '¤',
-  yen: '¥',
-  euro: '€',
-  dollar: '$',
-  fnof: 'ƒ',
-  inr: '₹',
-  af: '؋',
-  birr: 'ብር',
-  peso: '₱',
-  rub: '₽',
-  won: '₩',
-  yuan: '¥',
-  cedil: '¸',
-};
-
-const XML = {
-  amp: "&",
-  apos: "'",
-  gt: ">",
-  lt: "<",
-  quot: "\""
-};
-const COMMON_HTML = {
-  nbsp: '\u00a0',
-  copy: '\u00a9',
-  reg: '\u00ae',
-  trade: '\u2122',
-  mdash: '\u2014',
-  ndash: '\u2013',
-  hellip: '\u2026',
-  laquo: '\u00ab',
-  raquo: '\u00bb',
-  lsquo: '\u2018',
-  rsquo: '\u2019',
-  ldquo: '\u201c',
-  rdquo: '\u201d',
-  bull: '\u2022',
-  para: '\u00b6',
-  sect: '\u00a7',
-  deg: '\u00b0',
-  frac12: '\u00bd',
-  frac14: '\u00bc',
-  frac34: '\u00be',
-};
-// ---------------------------------------------------------------------------
-// Note: NUMERIC_ENTITIES (&#NNN; / &#xHH;) are handled by the scanner directly
-// via String.fromCodePoint() without any map lookup.
-// ---------------------------------------------------------------------------
-
-// ---------------------------------------------------------------------------
-// Built-in named entity map  (name → replacement string)
-// No regex, no {regex,val} objects — just flat key/value pairs.
-// ---------------------------------------------------------------------------
-
-
-// ---------------------------------------------------------------------------
-// Entity hook action constants
-// ---------------------------------------------------------------------------
-
-/**
- * Action constants for `onExternalEntity` and `onInputEntity` hooks.
- *
- * Use these instead of raw strings to avoid typos:
- *
- * @example
- * import EntityDecoder, { ENTITY_ACTION } from './EntityDecoder.js';
- * const dec = new EntityDecoder({
- *   onInputEntity: (name, value) => ENTITY_ACTION.BLOCK,
- * });
- */
-const ENTITY_ACTION = Object.freeze({
-  /** Resolve and expand the entity normally. */
-  ALLOW: 'allow',
-  /** Silently skip this entity — it will not be registered. */
-  BLOCK: 'block',
-  /** Throw an error, aborting entity registration entirely. */
-  THROW: 'throw',
-});
-
-// ---------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------
-
-const SPECIAL_CHARS = new Set('!?\\\\/[]$%{}^&*()<>|+');
-
-/**
- * Validate that an entity name contains no dangerous characters.
- * @param {string} name
- * @returns {string} the name, unchanged
- * @throws {Error} on invalid characters
- */
-function validateEntityName$1(name) {
-  if (name[0] === '#') {
-    throw new Error(`[EntityReplacer] Invalid character '#' in entity name: "${name}"`);
-  }
-  for (const ch of name) {
-    if (SPECIAL_CHARS.has(ch)) {
-      throw new Error(`[EntityReplacer] Invalid character '${ch}' in entity name: "${name}"`);
-    }
-  }
-  return name;
-}
-
-/**
- * Merge one or more entity maps into a flat name→string map.
- * Accepts either:
- *   - plain string values:             { amp: '&' }
- *   - legacy {regex,val} / {regx,val}: { lt: { regex: /.../, val: '<' } }
- *
- * Values containing '&' are skipped (recursive expansion risk).
- *
- * @param {...object} maps
- * @returns {Record<string, string>}
- */
-function mergeEntityMaps(...maps) {
-  const out = Object.create(null);
-  for (const map of maps) {
-    if (!map) continue;
-    for (const key of Object.keys(map)) {
-      const raw = map[key];
-      if (typeof raw === 'string') {
-        out[key] = raw;
-      } else if (raw && typeof raw === 'object' && raw.val !== undefined) {
-        // Legacy {regex,val} or {regx,val} — extract the string val only
-        const val = raw.val;
-        if (typeof val === 'string') {
-          out[key] = val;
-        }
-        // function vals are not supported in the scanner — skip
-      }
-    }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------
-// applyLimitsTo helpers
-// ---------------------------------------------------------------------------
-
-const LIMIT_TIER_EXTERNAL = 'external'; // input/runtime + persistent external maps
-const LIMIT_TIER_BASE = 'base';     // DEFAULT_XML_ENTITIES + namedEntities (system) maps
-const LIMIT_TIER_ALL = 'all';      // every entity regardless of tier
-
-/**
- * Resolve `applyLimitsTo` option into a normalised Set of tier strings.
- * Accepted values: 'external' | 'base' | 'all' | string[]
- * Default: 'external' (only untrusted injected entities are counted).
- * @param {string|string[]|undefined} raw
- * @returns {Set<string>}
- */
-function parseLimitTiers(raw) {
-  if (!raw || raw === LIMIT_TIER_EXTERNAL) return new Set([LIMIT_TIER_EXTERNAL]);
-  if (raw === LIMIT_TIER_ALL) return new Set([LIMIT_TIER_ALL]);
-  if (raw === LIMIT_TIER_BASE) return new Set([LIMIT_TIER_BASE]);
-  if (Array.isArray(raw)) return new Set(raw);
-  return new Set([LIMIT_TIER_EXTERNAL]); // safe default for unrecognised values
-}
-
-// ---------------------------------------------------------------------------
-// NCR (Numeric Character Reference) classification
-// ---------------------------------------------------------------------------
-
-// Severity order — higher number = stricter action.
-// Used to enforce minimum action levels for specific codepoint ranges.
-const NCR_LEVEL = Object.freeze({ allow: 0, leave: 1, remove: 2, throw: 3 });
-
-// XML 1.0 §2.2: allowed chars are #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
-// Restricted C0: U+0001–U+001F excluding U+0009, U+000A, U+000D
-const XML10_ALLOWED_C0 = new Set([0x09, 0x0A, 0x0D]);
-
-/**
- * Parse the `ncr` constructor option into flat, hot-path-friendly fields.
- * @param {object|undefined} ncr
- * @returns {{ xmlVersion: number, onLevel: number, nullLevel: number }}
- */
-function parseNCRConfig(ncr) {
-  if (!ncr) {
-    return { xmlVersion: 1.0, onLevel: NCR_LEVEL.allow, nullLevel: NCR_LEVEL.remove };
-  }
-  const xmlVersion = ncr.xmlVersion === 1.1 ? 1.1 : 1.0;
-  const onLevel = NCR_LEVEL[ncr.onNCR] ?? NCR_LEVEL.allow;
-  const nullLevel = NCR_LEVEL[ncr.nullNCR] ?? NCR_LEVEL.remove;
-  // 'allow' is not meaningful for null — clamp to at least 'remove'
-  const clampedNull = Math.max(nullLevel, NCR_LEVEL.remove);
-  return { xmlVersion, onLevel, nullLevel: clampedNull };
-}
-
-// ---------------------------------------------------------------------------
-// EntityReplacer
-// ---------------------------------------------------------------------------
-
-/**
- * Single-pass, zero-regex entity replacer for XML/HTML content.
- *
- * Algorithm: scan the string once for '&', read to ';', resolve via map
- * or direct codepoint conversion, build output chunks, join once at the end.
- *
- * Entity lookup priority (highest → lowest):
- *   1. input / runtime  (DOCTYPE entities for current document)
- *   2. persistent external (survive across documents)
- *   3. base named map   (DEFAULT_XML_ENTITIES + user-supplied namedEntities)
- *
- * Both input and external resolve as the 'external' tier for limit purposes.
- * Base map entities resolve as the 'base' tier.
- *
- * Numeric / hex references (&#NNN; / &#xHH;) are resolved directly via
- * String.fromCodePoint() — no map needed. They count as 'base' tier.
- *
- * @example
- * const replacer = new EntityReplacer({ namedEntities: COMMON_HTML });
- * replacer.setExternalEntities({ brand: 'Acme' });
- *
- * const instance = replacer.reset();
- * instance.addInputEntities({ version: '1.0' });
- * instance.encode('&brand; v&version; &lt;'); // 'Acme v1.0 <'
- */
-class EntityDecoder {
-  /**
-   * @param {object} [options]
-   * @param {object|null}  [options.namedEntities]        — extra named entities merged into base map
-   * @param {object}  [options.limit]                 — security limits
-   * @param {number}       [options.limit.maxTotalExpansions=0]  — 0 = unlimited
-   * @param {number}       [options.limit.maxExpandedLength=0]   — 0 = unlimited
-   * @param {'external'|'base'|'all'|string[]} [options.limit.applyLimitsTo='external']
-   *   Which entity tiers count against the security limits:
-   *   - 'external' (default) — only input/runtime + persistent external entities
-   *   - 'base'               — only DEFAULT_XML_ENTITIES + namedEntities
-   *   - 'all'                — every entity regardless of tier
-   *   - string[]             — explicit combination, e.g. ['external', 'base']
-   * @param {((resolved: string, original: string) => string)|null} [options.postCheck=null]
-   * @param {string[]} [options.remove=[]] — entity names (e.g. ['nbsp', '#13']) to delete (replace with empty string)
-   * @param {string[]} [options.leave=[]]  — entity names to keep as literal (unchanged in output)
-   * @param {object}   [options.ncr]       — Numeric Character Reference controls
-   * @param {1.0|1.1}  [options.ncr.xmlVersion=1.0]
-   *   XML version governing which codepoint ranges are restricted:
-   *   - 1.0 — C0 controls U+0001–U+001F (except U+0009/000A/000D) are prohibited
-   *   - 1.1 — C0 controls are allowed when written as NCRs; C1 (U+007F–U+009F) decoded as-is
-   * @param {'allow'|'leave'|'remove'|'throw'} [options.ncr.onNCR='allow']
-   *   Base action for numeric references. Severity order: allow < leave < remove < throw.
-   *   For codepoint ranges that carry a minimum level (surrogates → remove, XML 1.0 C0 → remove),
-   *   the effective action is max(onNCR, rangeMinimum).
-   * @param {'remove'|'throw'} [options.ncr.nullNCR='remove']
-   *   Action for U+0000 (null). 'allow' and 'leave' are clamped to 'remove' since null is never safe.
-   * @param {((name: string, value: string) => 'allow'|'block'|'throw')|null} [options.onExternalEntity=null]
-   *   Hook called when an external entity is registered via `setExternalEntities()` or
-   *   `addExternalEntity()`. Return `ENTITY_ACTION.ALLOW` to accept the entity,
-   *   `ENTITY_ACTION.BLOCK` to silently skip it, or `ENTITY_ACTION.THROW` to abort with an error.
-   * @param {((name: string, value: string) => 'allow'|'block'|'throw')|null} [options.onInputEntity=null]
-   *   Hook called when an input entity is registered via `addInputEntities()`. Return
-   *   `ENTITY_ACTION.ALLOW` to accept, `ENTITY_ACTION.BLOCK` to silently skip, or
-   *   `ENTITY_ACTION.THROW` to abort with an error.
-   */
-  constructor(options = {}) {
-    this._limit = options.limit || {};
-    this._maxTotalExpansions = this._limit.maxTotalExpansions || 0;
-    this._maxExpandedLength = this._limit.maxExpandedLength || 0;
-    this._postCheck = typeof options.postCheck === 'function' ? options.postCheck : r => r;
-    this._limitTiers = parseLimitTiers(this._limit.applyLimitsTo ?? LIMIT_TIER_EXTERNAL);
-    this._numericAllowed = options.numericAllowed ?? true;
-    // Base map: DEFAULT_XML_ENTITIES + user-supplied extras. Immutable after construction.
-    this._baseMap = mergeEntityMaps(XML, options.namedEntities || null);
-
-    // Persistent external entities — survive across documents.
-    // Stored as a separate map so reset() never touches them.
-    /** @type {Record<string, string>} */
-    this._externalMap = Object.create(null);
-
-    // Input / runtime entities — current document only, wiped on reset().
-    /** @type {Record<string, string>} */
-    this._inputMap = Object.create(null);
-
-    // Per-document counters
-    this._totalExpansions = 0;
-    this._expandedLength = 0;
-
-    // --- New: remove / leave sets ---
-    /** @type {Set<string>} */
-    this._removeSet = new Set(options.remove && Array.isArray(options.remove) ? options.remove : []);
-    /** @type {Set<string>} */
-    this._leaveSet = new Set(options.leave && Array.isArray(options.leave) ? options.leave : []);
-
-    // --- NCR config (parsed into flat fields for hot-path speed) ---
-    const ncrCfg = parseNCRConfig(options.ncr);
-    this._ncrXmlVersion = ncrCfg.xmlVersion;
-    this._ncrOnLevel = ncrCfg.onLevel;
-    this._ncrNullLevel = ncrCfg.nullLevel;
-
-    // --- Registration hooks ---
-    /** @type {((name: string, value: string) => 'allow'|'block'|'throw')|null} */
-    this._onExternalEntity = typeof options.onExternalEntity === 'function'
-      ? options.onExternalEntity
-      : null;
-    /** @type {((name: string, value: string) => 'allow'|'block'|'throw')|null} */
-    this._onInputEntity = typeof options.onInputEntity === 'function'
-      ? options.onInputEntity
-      : null;
-  }
-
-  // -------------------------------------------------------------------------
-  // Private: registration hook dispatch
-  // -------------------------------------------------------------------------
-
-  /**
-   * Invoke a registration hook for a single entity name/value pair.
-   * Returns true when the entity should be accepted, false when it should be
-   * silently skipped (BLOCK), and throws when the hook returns THROW.
-   *
-   * @param {((name: string, value: string) => 'allow'|'block'|'throw')|null} hook
-   * @param {string} name
-   * @param {string} value
-   * @param {string} context  — used in error messages ('external' | 'input')
-   * @returns {boolean}  true = accept, false = skip
-   */
-  _applyRegistrationHook(hook, name, value, context) {
-    if (!hook) return true; // no hook → always accept
-    const action = hook(name, value);
-    if (action === ENTITY_ACTION.BLOCK) return false;
-    if (action === ENTITY_ACTION.THROW) {
-      throw new Error(
-        `[EntityDecoder] Registration of ${context} entity "&${name};" was rejected by hook`
-      );
-    }
-    return true; // ALLOW or any unknown return value → accept
-  }
-
-  // -------------------------------------------------------------------------
-  // Persistent external entity registration
-  // -------------------------------------------------------------------------
-
-  /**
-   * Replace the full set of persistent external entities.
-   * All keys are validated — throws on invalid characters.
-   * If `onExternalEntity` is set, it is called once per entry; entries that
-   * return `ENTITY_ACTION.BLOCK` are silently omitted, `ENTITY_ACTION.THROW`
-   * aborts the whole call.
-   * @param {Record<string, string | { regex?: RegExp, val: string }>} map
-   */
-  setExternalEntities(map) {
-    if (map) {
-      for (const key of Object.keys(map)) {
-        validateEntityName$1(key);
-      }
-    }
-    if (!this._onExternalEntity) {
-      this._externalMap = mergeEntityMaps(map);
-      return;
-    }
-    // Hook present — resolve values first, then filter
-    const flat = mergeEntityMaps(map);
-    const filtered = Object.create(null);
-    for (const [name, value] of Object.entries(flat)) {
-      if (this._applyRegistrationHook(this._onExternalEntity, name, value, 'external')) {
-        filtered[name] = value;
-      }
-    }
-    this._externalMap = filtered;
-  }
-
-  /**
-   * Add a single persistent external entity.
-   * If `onExternalEntity` is set it is called before the entity is stored;
-   * `ENTITY_ACTION.BLOCK` silently skips storage, `ENTITY_ACTION.THROW` raises.
-   * @param {string} key
-   * @param {string} value
-   */
-  addExternalEntity(key, value) {
-    validateEntityName$1(key);
-    if (typeof value === 'string' && value.indexOf('&') === -1) {
-      if (this._applyRegistrationHook(this._onExternalEntity, key, value, 'external')) {
-        this._externalMap[key] = value;
-      }
-    }
-  }
-
-  // -------------------------------------------------------------------------
-  // Input / runtime entity registration (per document)
-  // -------------------------------------------------------------------------
-
-  /**
-   * Inject DOCTYPE entities for the current document.
-   * Also resets per-document expansion counters.
-   * If `onInputEntity` is set it is called once per entry; entries returning
-   * `ENTITY_ACTION.BLOCK` are silently omitted, `ENTITY_ACTION.THROW` aborts.
-   * @param {Record<string, string | { regx?: RegExp, regex?: RegExp, val: string }>} map
-   */
-  addInputEntities(map) {
-    this._totalExpansions = 0;
-    this._expandedLength = 0;
-    if (!this._onInputEntity) {
-      this._inputMap = mergeEntityMaps(map);
-      return;
-    }
-    const flat = mergeEntityMaps(map);
-    const filtered = Object.create(null);
-    for (const [name, value] of Object.entries(flat)) {
-      if (this._applyRegistrationHook(this._onInputEntity, name, value, 'input')) {
-        filtered[name] = value;
-      }
-    }
-    this._inputMap = filtered;
-  }
-
-  // -------------------------------------------------------------------------
-  // Per-document reset
-  // -------------------------------------------------------------------------
-
-  /**
-   * Wipe input/runtime entities and reset counters.
-   * Call this before processing each new document.
-   * @returns {this}
-   */
-  reset() {
-    this._inputMap = Object.create(null);
-    this._totalExpansions = 0;
-    this._expandedLength = 0;
-    return this;
-  }
-
-  // -------------------------------------------------------------------------
-  // XML version (can be set after construction, e.g. once parser reads <?xml?>)
-  // -------------------------------------------------------------------------
-
-  /**
-   * Update the XML version used for NCR classification.
-   * Call this as soon as the document's `<?xml version="...">` declaration is parsed.
-   * @param {1.0|1.1|number} version
-   */
-  setXmlVersion(version) {
-    this._ncrXmlVersion = version === 1.1 ? 1.1 : 1.0;
-  }
-
-  // -------------------------------------------------------------------------
-  // Primary API
-  // -------------------------------------------------------------------------
-
-  /**
-   * Replace all entity references in `str` in a single pass.
-   *
-   * @param {string} str
-   * @returns {string}
-   */
-  decode(str) {
-    if (typeof str !== 'string' || str.length === 0) return str;
-    //TODO: check if needed
-    if (str.indexOf('&') === -1) return str; // fast path — no entities at all
-
-    const original = str;
-    const chunks = [];
-    const len = str.length;
-    let last = 0; // start of next unprocessed literal chunk
-    let i = 0;
-
-    const limitExpansions = this._maxTotalExpansions > 0;
-    const limitLength = this._maxExpandedLength > 0;
-    const checkLimits = limitExpansions || limitLength;
-
-    while (i < len) {
-      // Scan forward to next '&'
-      if (str.charCodeAt(i) !== 38 /* '&' */) { i++; continue; }
-
-      // --- Found '&' at position i ---
-
-      // Scan forward to ';'
-      let j = i + 1;
-      while (j < len && str.charCodeAt(j) !== 59 /* ';' */ && (j - i) <= 32) j++;
-
-      if (j >= len || str.charCodeAt(j) !== 59) {
-        // No closing ';' within window — treat '&' as literal
-        i++;
-        continue;
-      }
-
-      // Raw token between '&' and ';' (exclusive)
-      const token = str.slice(i + 1, j);
-      if (token.length === 0) { i++; continue; }
-
-      let replacement;
-      let tier; // which limit tier this entity belongs to
-
-      if (this._removeSet.has(token)) {
-        // Remove entity: replace with empty string
-        replacement = '';
-        // If entity was unknown (replacement undefined), we still need a tier for limits.
-        // Treat as external tier because it's user-directed removal of an unknown reference.
-        if (tier === undefined) {
-          tier = LIMIT_TIER_EXTERNAL;
-        }
-      } else if (this._leaveSet.has(token)) {
-        // Do not replace — keep original &token; as literal
-        i++;
-        continue;
-      } else if (token.charCodeAt(0) === 35 /* '#' */) {
-        // ---- Numeric / NCR reference ----
-        // NCR classification always runs first — prohibited codepoints must be
-        // caught regardless of numericAllowed.
-        const ncrResult = this._resolveNCR(token);
-        if (ncrResult === undefined) {
-          // 'leave' action — keep original &token; as-is
-          i++;
-          continue;
-        }
-        replacement = ncrResult; // '' for remove, char string for allow
-        tier = LIMIT_TIER_BASE;
-      } else {
-        // ---- Named reference ----
-        const resolved = this._resolveName(token);
-        replacement = resolved?.value;
-        tier = resolved?.tier;
-      }
-
-      if (replacement === undefined) {
-        // Unknown entity — leave as-is, advance past '&' only
-        i++;
-        continue;
-      }
-
-      // Flush literal chunk before this entity
-      if (i > last) chunks.push(str.slice(last, i));
-      chunks.push(replacement);
-      last = j + 1; // skip past ';'
-      i = last;
-
-      // Apply expansion limits only if this tier is being tracked
-      if (checkLimits && this._tierCounts(tier)) {
-        if (limitExpansions) {
-          this._totalExpansions++;
-          if (this._totalExpansions > this._maxTotalExpansions) {
-            throw new Error(
-              `[EntityReplacer] Entity expansion count limit exceeded: ` +
-              `${this._totalExpansions} > ${this._maxTotalExpansions}`
-            );
-          }
-        }
-        if (limitLength) {
-          // delta: replacement.length minus the raw &token; length (token.length + 2 for '&' and ';')
-          const delta = replacement.length - (token.length + 2);
-          if (delta > 0) {
-            this._expandedLength += delta;
-            if (this._expandedLength > this._maxExpandedLength) {
-              throw new Error(
-                `[EntityReplacer] Expanded content length limit exceeded: ` +
-                `${this._expandedLength} > ${this._maxExpandedLength}`
-              );
-            }
-          }
-        }
-      }
-    }
-
-    // Flush trailing literal
-    if (last < len) chunks.push(str.slice(last));
-
-    // If nothing was replaced, chunks is empty — return original
-    const result = chunks.length === 0 ? str : chunks.join('');
-
-    return this._postCheck(result, original);
-  }
-
-  // -------------------------------------------------------------------------
-  // Private: limit tier check
-  // -------------------------------------------------------------------------
-
-  /**
-   * Returns true if a resolved entity of the given tier should count
-   * against the expansion/length limits.
-   * @param {string} tier  — LIMIT_TIER_EXTERNAL | LIMIT_TIER_BASE
-   * @returns {boolean}
-   */
-  _tierCounts(tier) {
-    if (this._limitTiers.has(LIMIT_TIER_ALL)) return true;
-    return this._limitTiers.has(tier);
-  }
-
-  // -------------------------------------------------------------------------
-  // Private: entity resolution
-  // -------------------------------------------------------------------------
-
-  /**
-   * Resolve a named entity token (without & and ;).
-   * Priority: inputMap > externalMap > baseMap
-   * Returns the resolved value tagged with its limit tier.
-   *
-   * @param {string} name
-   * @returns {{ value: string, tier: string }|undefined}
-   */
-  _resolveName(name) {
-    // input and external both count as 'external' tier for limit purposes —
-    // they are injected at runtime and are the untrusted surface.
-    if (name in this._inputMap) return { value: this._inputMap[name], tier: LIMIT_TIER_EXTERNAL };
-    if (name in this._externalMap) return { value: this._externalMap[name], tier: LIMIT_TIER_EXTERNAL };
-    if (name in this._baseMap) return { value: this._baseMap[name], tier: LIMIT_TIER_BASE };
-    return undefined;
-  }
-
-  /**
-   * Classify a codepoint and return the minimum action level that must be applied.
-   * Returns -1 when no minimum is imposed (normal allow path).
-   *
-   * Ranges checked (in priority order):
-   *   1. U+0000            — null, governed by nullNCR (always ≥ remove)
-   *   2. U+D800–U+DFFF     — surrogates, always prohibited (min: remove)
-   *   3. U+0001–U+001F \ {0x09,0x0A,0x0D}  — XML 1.0 restricted C0 (min: remove)
-   *      (skipped in XML 1.1 — C0 controls are allowed when written as NCRs)
-   *
-   * @param {number} cp  — codepoint
-   * @returns {number}   — minimum NCR_LEVEL value, or -1 for no restriction
-   */
-  _classifyNCR(cp) {
-    // 1. Null
-    if (cp === 0) return this._ncrNullLevel;
-
-    // 2. Surrogates — always prohibited, minimum 'remove'
-    if (cp >= 0xD800 && cp <= 0xDFFF) return NCR_LEVEL.remove;
-
-    // 3. XML 1.0 restricted C0 controls
-    if (this._ncrXmlVersion === 1.0) {
-      if (cp >= 0x01 && cp <= 0x1F && !XML10_ALLOWED_C0.has(cp)) return NCR_LEVEL.remove;
-    }
-
-    return -1; // no restriction
-  }
-
-  /**
-   * Execute a resolved NCR action.
-   *
-   * @param {number} action   — NCR_LEVEL value
-   * @param {string} token    — raw token (e.g. '#38') for error messages
-   * @param {number} cp       — codepoint, used only for error messages
-   * @returns {string|undefined}
-   *   - decoded character string  → 'allow'
-   *   - ''                        → 'remove'
-   *   - undefined                 → 'leave' (caller must skip past '&' only)
-   *   - throws Error              → 'throw'
-   */
-  _applyNCRAction(action, token, cp) {
-    switch (action) {
-      case NCR_LEVEL.allow: return String.fromCodePoint(cp);
-      case NCR_LEVEL.remove: return '';
-      case NCR_LEVEL.leave: return undefined; // signal: keep literal
-      case NCR_LEVEL.throw:
-        throw new Error(
-          `[EntityDecoder] Prohibited numeric character reference ` +
-          `&${token}; (U+${cp.toString(16).toUpperCase().padStart(4, '0')})`
-        );
-      default: return String.fromCodePoint(cp);
-    }
-  }
-
-  /**
-   * Full NCR resolution pipeline for a numeric token.
-   *
-   * Steps:
-   *   1. Parse the codepoint (decimal or hex).
-   *   2. Validate the raw codepoint range (NaN, <0, >0x10FFFF).
-   *   3. If numericAllowed is false and no minimum restriction applies → leave as-is.
-   *   4. Classify the codepoint to find the minimum required action level.
-   *   5. Resolve effective action = max(onNCR, minimum).
-   *   6. Apply and return.
-   *
-   * @param {string} token  — e.g. '#38', '#x26', '#X26'
-   * @returns {string|undefined}
-   *   - string (incl. '')  — replacement ('' = remove)
-   *   - undefined          — leave original &token; as-is
-   */
-  _resolveNCR(token) {
-    // Step 1: parse codepoint
-    const second = token.charCodeAt(1);
-    let cp;
-    if (second === 120 /* x */ || second === 88 /* X */) {
-      cp = parseInt(token.slice(2), 16);
-    } else {
-      cp = parseInt(token.slice(1), 10);
-    }
-
-    // Step 2: out-of-range → leave as-is unconditionally
-    if (Number.isNaN(cp) || cp < 0 || cp > 0x10FFFF) return undefined;
-
-    // Step 3: classify to get minimum action level
-    const minimum = this._classifyNCR(cp);
-
-    // Step 4: if numericAllowed is false and no hard minimum → leave
-    if (!this._numericAllowed && minimum < NCR_LEVEL.remove) return undefined;
-
-    // Step 5: effective action = max(configured onNCR, range minimum)
-    const effective = minimum === -1
-      ? this._ncrOnLevel
-      : Math.max(this._ncrOnLevel, minimum);
-
-    // Step 6: apply
-    return this._applyNCRAction(effective, token, cp);
-  }
-}
-
-const defaultOnDangerousProperty = (name) => {
-  if (DANGEROUS_PROPERTY_NAMES.includes(name)) {
-    return "__" + name;
-  }
-  return name;
-};
-
-
-const defaultOptions = {
-  preserveOrder: false,
-  attributeNamePrefix: '@_',
-  attributesGroupName: false,
-  textNodeName: '#text',
-  ignoreAttributes: true,
-  removeNSPrefix: false, // remove NS from tag name or attribute name if true
-  allowBooleanAttributes: false, //a tag can have attributes without any value
-  //ignoreRootElement : false,
-  parseTagValue: true,
-  parseAttributeValue: false,
-  trimValues: true, //Trim string values of tag and attributes
-  cdataPropName: false,
-  numberParseOptions: {
-    hex: true,
-    leadingZeros: true,
-    eNotation: true,
-    unicode: false
-  },
-  tagValueProcessor: function (tagName, val) {
-    return val;
-  },
-  attributeValueProcessor: function (attrName, val) {
-    return val;
-  },
-  stopNodes: [], //nested tags will not be parsed even for errors
-  alwaysCreateTextNode: false,
-  isArray: () => false,
-  commentPropName: false,
-  unpairedTags: [],
-  processEntities: true,
-  htmlEntities: false,
-  entityDecoder: null,
-  ignoreDeclaration: false,
-  ignorePiTags: false,
-  transformTagName: false,
-  transformAttributeName: false,
-  updateTag: function (tagName, jPath, attrs) {
-    return tagName
-  },
-  // skipEmptyListItem: false
-  captureMetaData: false,
-  maxNestedTags: 100,
-  strictReservedNames: true,
-  jPath: true, // if true, pass jPath string to callbacks; if false, pass matcher instance
-  onDangerousProperty: defaultOnDangerousProperty
-};
-
-
-/**
- * Validates that a property name is safe to use
- * @param {string} propertyName - The property name to validate
- * @param {string} optionName - The option field name (for error message)
- * @throws {Error} If property name is dangerous
- */
-function validatePropertyName(propertyName, optionName) {
-  if (typeof propertyName !== 'string') {
-    return; // Only validate string property names
-  }
-
-  const normalized = propertyName.toLowerCase();
-  if (DANGEROUS_PROPERTY_NAMES.some(dangerous => normalized === dangerous.toLowerCase())) {
-    throw new Error(
-      `[SECURITY] Invalid ${optionName}: "${propertyName}" is a reserved JavaScript keyword that could cause prototype pollution`
-    );
-  }
-
-  if (criticalProperties.some(dangerous => normalized === dangerous.toLowerCase())) {
-    throw new Error(
-      `[SECURITY] Invalid ${optionName}: "${propertyName}" is a reserved JavaScript keyword that could cause prototype pollution`
-    );
-  }
-}
-
-/**
- * Normalizes processEntities option for backward compatibility
- * @param {boolean|object} value 
- * @returns {object} Always returns normalized object
- */
-function normalizeProcessEntities(value, htmlEntities) {
-  // Boolean backward compatibility
-  if (typeof value === 'boolean') {
+function libvirtCatalog(map) {
     return {
-      enabled: value, // true or false
-      maxEntitySize: 10000,
-      maxExpansionDepth: 10000,
-      maxTotalExpansions: Infinity,
-      maxExpandedLength: 100000,
-      maxEntityCount: 1000,
-      allowedTags: null,
-      tagFilter: null,
-      appliesTo: "all",
+        dir: map.dir,
+        indexPath: map.dir === '.' ? 'index.xml' : `${map.dir}/index.xml`,
+        models: new Map(Object.keys(map.models).map((name) => [name, effectiveLibvirtModel(map, name)])),
+        files: map.files,
+        notes: map.notes,
     };
-  }
-
-  // Object config - merge with defaults
-  if (typeof value === 'object' && value !== null) {
-    return {
-      enabled: value.enabled !== false,
-      maxEntitySize: Math.max(1, value.maxEntitySize ?? 10000),
-      maxExpansionDepth: Math.max(1, value.maxExpansionDepth ?? 10000),
-      maxTotalExpansions: Math.max(1, value.maxTotalExpansions ?? Infinity),
-      maxExpandedLength: Math.max(1, value.maxExpandedLength ?? 100000),
-      maxEntityCount: Math.max(1, value.maxEntityCount ?? 1000),
-      allowedTags: value.allowedTags ?? null,
-      tagFilter: value.tagFilter ?? null,
-      appliesTo: value.appliesTo ?? "all",
-    };
-  }
-
-  // Default to enabled with limits
-  return normalizeProcessEntities(true);
-}
-
-const buildOptions = function (options) {
-  const built = Object.assign({}, defaultOptions, options);
-
-  // Validate property names to prevent prototype pollution
-  const propertyNameOptions = [
-    { value: built.attributeNamePrefix, name: 'attributeNamePrefix' },
-    { value: built.attributesGroupName, name: 'attributesGroupName' },
-    { value: built.textNodeName, name: 'textNodeName' },
-    { value: built.cdataPropName, name: 'cdataPropName' },
-    { value: built.commentPropName, name: 'commentPropName' }
-  ];
-
-  for (const { value, name } of propertyNameOptions) {
-    if (value) {
-      validatePropertyName(value, name);
-    }
-  }
-
-  if (built.onDangerousProperty === null) {
-    built.onDangerousProperty = defaultOnDangerousProperty;
-  }
-
-  // Always normalize processEntities for backward compatibility and validation
-  built.processEntities = normalizeProcessEntities(built.processEntities, built.htmlEntities);
-  built.unpairedTagsSet = new Set(built.unpairedTags);
-  // Convert old-style stopNodes for backward compatibility
-  if (built.stopNodes && Array.isArray(built.stopNodes)) {
-    built.stopNodes = built.stopNodes.map(node => {
-      if (typeof node === 'string' && node.startsWith('*.')) {
-        // Old syntax: *.tagname meant "tagname anywhere"
-        // Convert to new syntax: ..tagname
-        return '..' + node.substring(2);
-      }
-      return node;
-    });
-  }
-  //console.debug(built.processEntities)
-  return built;
-};
-
-let METADATA_SYMBOL$1;
-
-if (typeof Symbol !== "function") {
-  METADATA_SYMBOL$1 = "@@xmlMetadata";
-} else {
-  METADATA_SYMBOL$1 = Symbol("XML Node Metadata");
-}
-
-class XmlNode {
-  constructor(tagname) {
-    this.tagname = tagname;
-    this.child = []; //nested tags, text, cdata, comments in order
-    this[":@"] = Object.create(null); //attributes map
-  }
-  add(key, val) {
-    // this.child.push( {name : key, val: val, isCdata: isCdata });
-    if (key === "__proto__") key = "#__proto__";
-    this.child.push({ [key]: val });
-  }
-  addChild(node, startIndex) {
-    if (node.tagname === "__proto__") node.tagname = "#__proto__";
-    if (node[":@"] && Object.keys(node[":@"]).length > 0) {
-      this.child.push({ [node.tagname]: node.child, [":@"]: node[":@"] });
-    } else {
-      this.child.push({ [node.tagname]: node.child });
-    }
-    // if requested, add the startIndex
-    this.addStartIndex(startIndex);
-  }
-
-  addStartIndex(startIndex) {
-    if (startIndex !== undefined) {
-      // Note: for now we just overwrite the metadata. If we had more complex metadata,
-      // we might need to do an object append here:  metadata = { ...metadata, startIndex }
-      this.child[this.child.length - 1][METADATA_SYMBOL$1] = { startIndex };
-    }
-  }
-
-  addEndIndex(endIndex) {
-    const lastChild = this.child[this.child.length - 1];
-    // endIndex is write-once: when updateTag drops a node, the last child is a
-    // previously completed sibling whose endIndex must not be overwritten
-    if (lastChild !== undefined && lastChild[METADATA_SYMBOL$1] !== undefined
-      && lastChild[METADATA_SYMBOL$1].endIndex === undefined) {
-      lastChild[METADATA_SYMBOL$1].endIndex = endIndex;
-    }
-  }
-  /** symbol used for metadata */
-  static getMetaDataSymbol() {
-    return METADATA_SYMBOL$1;
-  }
-}
-
-/**
- * xml-naming
- * Validates XML Name productions as defined in the XML 1.0 and 1.1 specifications.
- * Covers: Name, NCName, QName, NMToken, NMTokens
- *
- * XML 1.0 spec: https://www.w3.org/TR/xml/#NT-Name
- * XML 1.1 spec: https://www.w3.org/TR/xml11/#NT-NameStartChar
- * XML NS spec:  https://www.w3.org/TR/xml-names/#NT-NCName
- */
-
-// ---------------------------------------------------------------------------
-// Character class strings — XML 1.0
-//
-// NameStartChar ::= ":" | [A-Z] | "_" | [a-z]
-//   | [#xC0-#xD6]   | [#xD8-#xF6]   | [#xF8-#x2FF]
-//   | [#x370-#x37D] | [#x37F-#x1FFF]    <- split to exclude #x0487
-//   | [#x200C-#x200D]
-//   | [#x2070-#x218F] | [#x2C00-#x2FEF]
-//   | [#x3001-#xD7FF] | [#xF900-#xFDCF] | [#xFDF0-#xFFFD]
-//
-// NameChar ::= NameStartChar | "-" | "." | [0-9]
-//   | #xB7 | [#x0300-#x036F] | [#x203F-#x2040]
-//
-// Note: \u0487 (Combining Cyrillic Millions Sign) was added in Unicode 4.0,
-// after XML 1.0 was defined against Unicode 2.0. It falls inside the range
-// \u037F-\u1FFF but must be excluded. We split that range into
-// \u037F-\u0486 and \u0488-\u1FFF to exclude it explicitly.
-// ---------------------------------------------------------------------------
-
-const nameStartChar10 =
-  ':A-Za-z_' +
-  '\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF' +
-  '\u0370-\u037D' +
-  '\u037F-\u0486\u0488-\u1FFF' +  // split to exclude \u0487
-  '\u200C-\u200D' +
-  '\u2070-\u218F' +
-  '\u2C00-\u2FEF' +
-  '\u3001-\uD7FF' +
-  '\uF900-\uFDCF' +
-  '\uFDF0-\uFFFD';
-
-const nameChar10 =
-  nameStartChar10 +
-  '\\-\\.\\d' +
-  '\u00B7' +
-  '\u0300-\u036F' +
-  '\u203F-\u2040';
-
-// ---------------------------------------------------------------------------
-// Character class strings — XML 1.1
-//
-// Differences from XML 1.0:
-//
-// NameStartChar:
-//   1.0 has split ranges: \u00C0-\u00D6, \u00D8-\u00F6, \u00F8-\u02FF
-//   1.1 merges them into: \u00C0-\u02FF
-//   (\u00D7 x and \u00F7 / are division symbols, excluded in both versions)
-//
-//   1.0 tops out at \uFFFD (BMP only)
-//   1.1 adds \u{10000}-\u{EFFFF} (supplementary planes)
-//   These require the /u flag on the RegExp — see buildRegexes below.
-//
-// NameChar:
-//   1.1 adds \u0487 (Combining Cyrillic Millions Sign, added in Unicode 4.0)
-// ---------------------------------------------------------------------------
-
-const nameStartChar11 =
-  ':A-Za-z_' +
-  '\u00C0-\u02FF' +                    // merged — 1.0 had three split ranges here
-  '\u0370-\u037D' +
-  '\u037F-\u0486\u0488-\u1FFF' +       // split to exclude \u0487 (combining mark, never a NameStartChar)
-  '\u200C-\u200D' +
-  '\u2070-\u218F' +
-  '\u2C00-\u2FEF' +
-  '\u3001-\uD7FF' +
-  '\uF900-\uFDCF' +
-  '\uFDF0-\uFFFD' +
-  '\u{10000}-\u{EFFFF}';     // supplementary planes — REQUIRES /u flag on RegExp
-
-const nameChar11 =
-  nameStartChar11 +
-  '\\-\\.\\d' +
-  '\u00B7' +
-  '\u0300-\u036F' +
-  '\u0487' +                 // Combining Cyrillic Millions Sign — valid in 1.1, not 1.0
-  '\u203F-\u2040';
-
-// ---------------------------------------------------------------------------
-// Regex builders
-//
-// XML 1.0 regexes: no flags — BMP only, standard JS regex behaviour.
-// XML 1.1 regexes: /u flag — required for \u{10000}-\u{EFFFF} to match actual
-//   supplementary code points rather than lone surrogates (which are illegal XML).
-// ---------------------------------------------------------------------------
-
-const buildRegexes = (startChar, char, flags = '') => {
-  const ncStart = startChar.replace(':', '');
-  const ncChar = char.replace(':', '');
-  const ncNamePat = `[${ncStart}][${ncChar}]*`;
-
-  return {
-    name: new RegExp(`^[${startChar}][${char}]*$`, flags),
-    ncName: new RegExp(`^${ncNamePat}$`, flags),
-    qName: new RegExp(`^${ncNamePat}(?::${ncNamePat})?$`, flags),
-    nmToken: new RegExp(`^[${char}]+$`, flags),
-    nmTokens: new RegExp(`^[${char}]+(?:\\s+[${char}]+)*$`, flags),
-  };
-};
-
-const regexes10 = buildRegexes(nameStartChar10, nameChar10);       // no /u — BMP only
-const regexes11 = buildRegexes(nameStartChar11, nameChar11, 'u');  // /u — enables \u{10000}-\u{EFFFF}
-
-// ---------------------------------------------------------------------------
-// ASCII-only fast path (opt-in, off by default)
-//
-// The XML 1.0 vs 1.1 NameStartChar/NameChar productions differ *only* in
-// their non-ASCII ranges (merged vs split Latin-1 ranges, \u0487, and
-// supplementary planes). Restricted to ASCII, both versions collapse to the
-// same character classes, so a single regex pair covers both xmlVersion
-// values — no /u flag needed.
-//
-// Rationale: unicode-aware regexes (the /u flag, required for XML 1.1's
-// supplementary-plane range) are measurably slower in V8 than plain
-// non-unicode regexes on the same input, even when the input is pure ASCII.
-// For the common case — HTML/SVG ids, XML tags — names are ASCII, so callers
-// who know this can opt in to skip the unicode-aware matching path entirely.
-// This is a real but *conditional* win: mainly for XML 1.1 input (avoids /u),
-// or at scale where the larger unicode character classes add engine
-// overhead. It also changes behaviour (rejects legitimate non-ASCII XML
-// 1.0/1.1 names), so it must never be silently enabled — hence off by
-// default.
-// ---------------------------------------------------------------------------
-
-const nameStartCharAscii = ':A-Za-z_';
-const nameCharAscii = nameStartCharAscii + '\\-\\.\\d';
-
-const regexesAscii = buildRegexes(nameStartCharAscii, nameCharAscii); // no /u — ASCII only
-
-const getRegexes = (xmlVersion = '1.0', asciiOnly = false) => {
-  if (asciiOnly) return regexesAscii;
-  return xmlVersion === '1.1' ? regexes11 : regexes10;
-};
-
-/**
- * Returns true if the string is a valid QName (Qualified Name).
- * Allows exactly one colon as a prefix separator: prefix:localName.
- * Used for: element and attribute names in namespace-aware XML/SVG.
- *
- * @param {{ xmlVersion?: '1.0'|'1.1', asciiOnly?: boolean }} [opts]
- *   asciiOnly: skip unicode-aware matching, ASCII names only (default false).
- */
-const qName = (str, { xmlVersion = '1.0', asciiOnly = false } = {}) =>
-  getRegexes(xmlVersion, asciiOnly).qName.test(str);
-
-class DocTypeReader {
-    constructor(options, xmlVersion) {
-        this.suppressValidationErr = !options;
-        this.options = options;
-        this.xmlVersion = xmlVersion || 1.0;
-    }
-
-    setXmlVersion(xmlVersion = 1.0) {
-        this.xmlVersion = xmlVersion;
-    }
-    readDocType(xmlData, i) {
-        const entities = Object.create(null);
-        let entityCount = 0;
-
-        if (xmlData[i + 3] === 'O' &&
-            xmlData[i + 4] === 'C' &&
-            xmlData[i + 5] === 'T' &&
-            xmlData[i + 6] === 'Y' &&
-            xmlData[i + 7] === 'P' &&
-            xmlData[i + 8] === 'E') {
-            i = i + 9;
-            let angleBracketsCount = 1;
-            let hasBody = false, comment = false;
-            let quoteChar = null; // tracks an open SYSTEM/PUBLIC literal before the '[' body
-            let exp = "";
-            for (; i < xmlData.length; i++) {
-                // Inside a quoted external-identifier literal — XML allows '<'
-                // and '>' as plain data here, so they must not be interpreted
-                // as DOCTYPE structure until the matching quote closes.
-                if (quoteChar !== null) {
-                    if (xmlData[i] === quoteChar) quoteChar = null;
-                    exp += xmlData[i];
-                    continue;
-                }
-                if (!hasBody && !comment && (xmlData[i] === '"' || xmlData[i] === "'")) {
-                    quoteChar = xmlData[i];
-                    exp += xmlData[i];
-                    continue;
-                }
-
-                if (xmlData[i] === '<' && !comment) { //Determine the tag type
-                    if (hasBody && hasSeq(xmlData, "!ENTITY", i)) {
-                        i += 7;
-                        let entityName, val;
-                        [entityName, val, i] = this.readEntityExp(xmlData, i + 1, this.suppressValidationErr);
-                        if (val.indexOf("&") === -1) { //Parameter entities are not supported
-                            if (this.options.enabled !== false &&
-                                this.options.maxEntityCount != null &&
-                                entityCount >= this.options.maxEntityCount) {
-                                throw new Error(
-                                    `Entity count (${entityCount + 1}) exceeds maximum allowed (${this.options.maxEntityCount})`
-                                );
-                            }
-                            //const escaped = entityName.replace(/[.\-+*:]/g, '\\.');
-                            //const escaped = entityName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-                            entities[entityName] = val;
-                            entityCount++;
-                        }
-                    }
-                    else if (hasBody && hasSeq(xmlData, "!ELEMENT", i)) {
-                        i += 8;//Not supported
-                        const { index } = this.readElementExp(xmlData, i + 1);
-                        i = index;
-                    } else if (hasBody && hasSeq(xmlData, "!ATTLIST", i)) {
-                        i += 8;//Not supported
-                        // const {index} = this.readAttlistExp(xmlData,i+1);
-                        // i = index;
-                    } else if (hasBody && hasSeq(xmlData, "!NOTATION", i)) {
-                        i += 9;//Not supported
-                        const { index } = this.readNotationExp(xmlData, i + 1, this.suppressValidationErr);
-                        i = index;
-                    } else if (hasSeq(xmlData, "!--", i)) comment = true;
-                    else throw new Error(`Invalid DOCTYPE`);
-
-                    angleBracketsCount++;
-                    exp = "";
-                } else if (xmlData[i] === '>') { //Read tag content
-                    if (comment) {
-                        if (xmlData[i - 1] === "-" && xmlData[i - 2] === "-") {
-                            comment = false;
-                            angleBracketsCount--;
-                        }
-                    } else {
-                        angleBracketsCount--;
-                    }
-                    if (angleBracketsCount === 0) {
-                        break;
-                    }
-                } else if (xmlData[i] === '[') {
-                    hasBody = true;
-                } else {
-                    exp += xmlData[i];
-                }
-            }
-            if (quoteChar !== null || angleBracketsCount !== 0) {
-                throw new Error(`Unclosed DOCTYPE`);
-            }
-        } else {
-            throw new Error(`Invalid Tag instead of DOCTYPE`);
-        }
-        return { entities, i };
-    }
-    readEntityExp(xmlData, i) {
-        //External entities are not supported
-        //    <!ENTITY ext SYSTEM "http://normal-website.com" >
-
-        //Parameter entities are not supported
-        //    <!ENTITY entityname "&anotherElement;">
-
-        //Internal entities are supported
-        //    <!ENTITY entityname "replacement text">
-
-        // Skip leading whitespace after <!ENTITY
-        i = skipWhitespace(xmlData, i);
-
-        // Read entity name
-        const startIndex = i;
-        while (i < xmlData.length && !/\s/.test(xmlData[i]) && xmlData[i] !== '"' && xmlData[i] !== "'") {
-            i++;
-        }
-        let entityName = xmlData.substring(startIndex, i);
-
-        validateEntityName(entityName, { xmlVersion: this.xmlVersion });
-
-        // Skip whitespace after entity name
-        i = skipWhitespace(xmlData, i);
-
-        // Check for unsupported constructs (external entities or parameter entities)
-        if (!this.suppressValidationErr) {
-            if (xmlData.substring(i, i + 6).toUpperCase() === "SYSTEM") {
-                throw new Error("External entities are not supported");
-            } else if (xmlData[i] === "%") {
-                throw new Error("Parameter entities are not supported");
-            }
-        }
-
-        // Read entity value (internal entity)
-        let entityValue = "";
-        [i, entityValue] = this.readIdentifierVal(xmlData, i, "entity");
-
-        // Validate entity size
-        if (this.options.enabled !== false &&
-            this.options.maxEntitySize != null &&
-            entityValue.length > this.options.maxEntitySize) {
-            throw new Error(
-                `Entity "${entityName}" size (${entityValue.length}) exceeds maximum allowed size (${this.options.maxEntitySize})`
-            );
-        }
-
-        i--;
-        return [entityName, entityValue, i];
-    }
-
-    readNotationExp(xmlData, i) {
-        // Skip leading whitespace after <!NOTATION
-        i = skipWhitespace(xmlData, i);
-
-        // Read notation name
-
-        const startIndex = i;
-        while (i < xmlData.length && !/\s/.test(xmlData[i])) {
-            i++;
-        }
-        let notationName = xmlData.substring(startIndex, i);
-
-        !this.suppressValidationErr && validateEntityName(notationName, { xmlVersion: this.xmlVersion });
-
-        // Skip whitespace after notation name
-        i = skipWhitespace(xmlData, i);
-
-        // Check identifier type (SYSTEM or PUBLIC)
-        const identifierType = xmlData.substring(i, i + 6).toUpperCase();
-        if (!this.suppressValidationErr && identifierType !== "SYSTEM" && identifierType !== "PUBLIC") {
-            throw new Error(`Expected SYSTEM or PUBLIC, found "${identifierType}"`);
-        }
-        i += identifierType.length;
-
-        // Skip whitespace after identifier type
-        i = skipWhitespace(xmlData, i);
-
-        // Read public identifier (if PUBLIC)
-        let publicIdentifier = null;
-        let systemIdentifier = null;
-
-        if (identifierType === "PUBLIC") {
-            [i, publicIdentifier] = this.readIdentifierVal(xmlData, i, "publicIdentifier");
-
-            // Skip whitespace after public identifier
-            i = skipWhitespace(xmlData, i);
-
-            // Optionally read system identifier
-            if (xmlData[i] === '"' || xmlData[i] === "'") {
-                [i, systemIdentifier] = this.readIdentifierVal(xmlData, i, "systemIdentifier");
-            }
-        } else if (identifierType === "SYSTEM") {
-            // Read system identifier (mandatory for SYSTEM)
-            [i, systemIdentifier] = this.readIdentifierVal(xmlData, i, "systemIdentifier");
-
-            if (!this.suppressValidationErr && !systemIdentifier) {
-                throw new Error("Missing mandatory system identifier for SYSTEM notation");
-            }
-        }
-
-        return { notationName, publicIdentifier, systemIdentifier, index: --i };
-    }
-
-    readIdentifierVal(xmlData, i, type) {
-        let identifierVal = "";
-        const startChar = xmlData[i];
-        if (startChar !== '"' && startChar !== "'") {
-            throw new Error(`Expected quoted string, found "${startChar}"`);
-        }
-        i++;
-
-        const startIndex = i;
-        while (i < xmlData.length && xmlData[i] !== startChar) {
-            i++;
-        }
-        identifierVal = xmlData.substring(startIndex, i);
-
-        if (xmlData[i] !== startChar) {
-            throw new Error(`Unterminated ${type} value`);
-        }
-        i++;
-        return [i, identifierVal];
-    }
-
-    readElementExp(xmlData, i) {
-        // <!ELEMENT br EMPTY>
-        // <!ELEMENT div ANY>
-        // <!ELEMENT title (#PCDATA)>
-        // <!ELEMENT book (title, author+)>
-        // <!ELEMENT name (content-model)>
-
-        // Skip leading whitespace after <!ELEMENT
-        i = skipWhitespace(xmlData, i);
-
-        // Read element name
-        const startIndex = i;
-        while (i < xmlData.length && !/\s/.test(xmlData[i])) {
-            i++;
-        }
-        let elementName = xmlData.substring(startIndex, i);
-
-        // Validate element name
-        if (!this.suppressValidationErr && !qName(elementName, { xmlVersion: this.xmlVersion })) {
-            throw new Error(`Invalid element name: "${elementName}"`);
-        }
-
-        // Skip whitespace after element name
-        i = skipWhitespace(xmlData, i);
-        let contentModel = "";
-        // Expect '(' to start content model
-        if (xmlData[i] === "E" && hasSeq(xmlData, "MPTY", i)) i += 4;
-        else if (xmlData[i] === "A" && hasSeq(xmlData, "NY", i)) i += 2;
-        else if (xmlData[i] === "(") {
-            i++; // Move past '('
-
-            // Read content model
-            const startIndex = i;
-            while (i < xmlData.length && xmlData[i] !== ")") {
-                i++;
-            }
-            contentModel = xmlData.substring(startIndex, i);
-
-            if (xmlData[i] !== ")") {
-                throw new Error("Unterminated content model");
-            }
-
-        } else if (!this.suppressValidationErr) {
-            throw new Error(`Invalid Element Expression, found "${xmlData[i]}"`);
-        }
-
-        return {
-            elementName,
-            contentModel: contentModel.trim(),
-            index: i
-        };
-    }
-
-    readAttlistExp(xmlData, i) {
-        // Skip leading whitespace after <!ATTLIST
-        i = skipWhitespace(xmlData, i);
-
-        // Read element name
-        let startIndex = i;
-        while (i < xmlData.length && !/\s/.test(xmlData[i])) {
-            i++;
-        }
-        let elementName = xmlData.substring(startIndex, i);
-
-        // Validate element name
-        validateEntityName(elementName, { xmlVersion: this.xmlVersion });
-
-        // Skip whitespace after element name
-        i = skipWhitespace(xmlData, i);
-
-        // Read attribute name
-        startIndex = i;
-        while (i < xmlData.length && !/\s/.test(xmlData[i])) {
-            i++;
-        }
-        let attributeName = xmlData.substring(startIndex, i);
-
-        // Validate attribute name
-        if (!validateEntityName(attributeName, { xmlVersion: this.xmlVersion })) {
-            throw new Error(`Invalid attribute name: "${attributeName}"`);
-        }
-
-        // Skip whitespace after attribute name
-        i = skipWhitespace(xmlData, i);
-
-        // Read attribute type
-        let attributeType = "";
-        if (xmlData.substring(i, i + 8).toUpperCase() === "NOTATION") {
-            attributeType = "NOTATION";
-            i += 8; // Move past "NOTATION"
-
-            // Skip whitespace after "NOTATION"
-            i = skipWhitespace(xmlData, i);
-
-            // Expect '(' to start the list of notations
-            if (xmlData[i] !== "(") {
-                throw new Error(`Expected '(', found "${xmlData[i]}"`);
-            }
-            i++; // Move past '('
-
-            // Read the list of allowed notations
-            let allowedNotations = [];
-            while (i < xmlData.length && xmlData[i] !== ")") {
-
-
-                const startIndex = i;
-                while (i < xmlData.length && xmlData[i] !== "|" && xmlData[i] !== ")") {
-                    i++;
-                }
-                let notation = xmlData.substring(startIndex, i);
-
-                // Validate notation name
-                notation = notation.trim();
-                if (!validateEntityName(notation, { xmlVersion: this.xmlVersion })) {
-                    throw new Error(`Invalid notation name: "${notation}"`);
-                }
-
-                allowedNotations.push(notation);
-
-                // Skip '|' separator or exit loop
-                if (xmlData[i] === "|") {
-                    i++; // Move past '|'
-                    i = skipWhitespace(xmlData, i); // Skip optional whitespace after '|'
-                }
-            }
-
-            if (xmlData[i] !== ")") {
-                throw new Error("Unterminated list of notations");
-            }
-            i++; // Move past ')'
-
-            // Store the allowed notations as part of the attribute type
-            attributeType += " (" + allowedNotations.join("|") + ")";
-        } else {
-            // Handle simple types (e.g., CDATA, ID, IDREF, etc.)
-            const startIndex = i;
-            while (i < xmlData.length && !/\s/.test(xmlData[i])) {
-                i++;
-            }
-            attributeType += xmlData.substring(startIndex, i);
-
-            // Validate simple attribute type
-            const validTypes = ["CDATA", "ID", "IDREF", "IDREFS", "ENTITY", "ENTITIES", "NMTOKEN", "NMTOKENS"];
-            if (!this.suppressValidationErr && !validTypes.includes(attributeType.toUpperCase())) {
-                throw new Error(`Invalid attribute type: "${attributeType}"`);
-            }
-        }
-
-        // Skip whitespace after attribute type
-        i = skipWhitespace(xmlData, i);
-
-        // Read default value
-        let defaultValue = "";
-        if (xmlData.substring(i, i + 8).toUpperCase() === "#REQUIRED") {
-            defaultValue = "#REQUIRED";
-            i += 8;
-        } else if (xmlData.substring(i, i + 7).toUpperCase() === "#IMPLIED") {
-            defaultValue = "#IMPLIED";
-            i += 7;
-        } else {
-            [i, defaultValue] = this.readIdentifierVal(xmlData, i, "ATTLIST");
-        }
-
-        return {
-            elementName,
-            attributeName,
-            attributeType,
-            defaultValue,
-            index: i
-        }
-    }
-}
-
-
-
-const skipWhitespace = (data, index) => {
-    while (index < data.length && /\s/.test(data[index])) {
-        index++;
-    }
-    return index;
-};
-
-
-
-function hasSeq(data, seq, i) {
-    for (let j = 0; j < seq.length; j++) {
-        if (seq[j] !== data[i + j + 1]) return false;
-    }
-    return true;
-}
-
-function validateEntityName(name, xmlVersion) {
-    if (qName(name, { xmlVersion: xmlVersion }))
-        return name;
-    else
-        throw new Error(`Invalid entity name ${name}`);
-}
-
-/**
- * Flat lookup table: maps Unicode code point → ASCII digit (0-9).
- * Only decimal digit characters (Unicode category Nd) are included.
- *
- * Strategy: Int32Array of size (maxCodePoint - minCodePoint + 1).
- * Value 0xFF means "not a digit". Value 0-9 is the ASCII digit value.
- * This gives O(1) lookup with no branching, no bisect, no loop.
- *
- * Memory: range is 0x0660 to 0x1FBF0 → ~129,936 entries × 1 byte = ~127 KB.
- * Acceptable for a one-time init; lookup is a single array index.
- */
-
-// All known Unicode Nd (decimal digit) script zero code points.
-// Each script has exactly 10 consecutive digits: zero+0 .. zero+9.
-const SCRIPT_ZEROS = [
-  // Basic Latin (ASCII) — included for completeness / pass-through
-  0x0030, // 0-9
-
-  // Arabic scripts
-  0x0660, // Arabic-Indic ٠١٢٣٤٥٦٧٨٩
-  0x06F0, // Extended Arabic-Indic (Urdu/Persian/Sindhi) ۰۱۲۳
-
-  // Indic scripts
-  0x0966, // Devanagari ०१२३४५६७८९
-  0x09E6, // Bengali ০১২৩৪৫৬৭৮৯
-  0x0A66, // Gurmukhi ੦੧੨੩੪੫੬੭੮੯
-  0x0AE6, // Gujarati ૦૧૨૩૪૫૬૭૮૯
-  0x0B66, // Odia ୦୧୨୩୪୫୬୭୮୯
-  0x0BE6, // Tamil ௦௧௨௩௪௫௬௭௮௯
-  0x0C66, // Telugu ౦౧౨౩౪౫౬౭౮౯
-  0x0CE6, // Kannada ೦೧೨೩೪೫೬೭೮೯
-  0x0D66, // Malayalam ൦൧൨൩൪൫൬൭൮൯
-  0x0DE6, // Sinhala Archaic ෦෧෨෩෪෫෬෭෮෯
-
-  // Southeast Asian scripts
-  0x0E50, // Thai ๐๑๒๓๔๕๖๗๘๙
-  0x0ED0, // Lao ໐໑໒໓໔໕໖໗໘໙
-  0x0F20, // Tibetan ༠༡༢༣༤༥༦༧༨༩
-  0x1040, // Myanmar ၀၁၂၃၄၅၆၇၈၉
-  0x1090, // Myanmar Shan ႐႑႒႓႔႕႖႗႘႙
-  0x17E0, // Khmer ០១២៣៤៥៦៧៨៩
-  0x1810, // Mongolian ᠐᠑᠒᠓᠔᠕᠖᠗᠘᠙
-  0x1946, // Limbu ᥆᥇᥈᥉᥊᥋᥌᥍᥎᥏
-  0x19D0, // New Tai Lue ᧐᧑᧒᧓᧔᧕᧖᧗᧘᧙
-  0x1A80, // Tai Tham Hora ᪀᪁᪂᪃᪄᪅᪆᪇᪈᪉
-  0x1A90, // Tai Tham Tham ᪐᪑᪒᪓᪔᪕᪖᪗᪘᪙
-  0x1B50, // Balinese ᭐᭑᭒᭓᭔᭕᭖᭗᭘᭙
-  0x1BB0, // Sundanese ᮰᮱᮲᮳᮴᮵᮶᮷᮸᮹
-  0x1C40, // Lepcha ᱀᱁᱂᱃᱄᱅᱆᱇᱈᱉
-  0x1C50, // Ol Chiki ᱐᱑᱒᱓᱔᱕᱖᱗᱘᱙
-
-  // Fullwidth (CJK context)
-  0xFF10, // Fullwidth ０１２３４５６７８９
-
-  // Mathematical digit variants (Unicode math block)
-  0x1D7CE, // Mathematical Bold
-  0x1D7D8, // Mathematical Double-Struck
-  0x1D7E2, // Mathematical Sans-Serif
-  0x1D7EC, // Mathematical Sans-Serif Bold
-  0x1D7F6, // Mathematical Monospace
-
-  // Other scripts
-  0x104A0, // Osmanya 𐒠𐒡𐒢𐒣𐒤𐒥𐒦𐒧𐒨𐒩
-  0x10D30, // Hanifi Rohingya 𐴰𐴱𐴲𐴳𐴴𐴵𐴶𐴷𐴸𐴹
-  0x11066, // Brahmi 𑁦𑁧𑁨𑁩𑁪𑁫𑁬𑁭𑁮𑁯
-  0x110F0, // Sora Sompeng 𑃰𑃱𑃲𑃳𑃴𑃵𑃶𑃷𑃸𑃹
-  0x11136, // Chakma 𑄶𑄷𑄸𑄹𑄺𑄻𑄼𑄽𑄾𑄿
-  0x111D0, // Sharada 𑇐𑇑𑇒𑇓𑇔𑇕𑇖𑇗𑇘𑇙
-  0x112F0, // Khudawadi 𑋰𑋱𑋲𑋳𑋴𑋵𑋶𑋷𑋸𑋹
-  0x11450, // Newa 𑑐𑑑𑑒𑑓𑑔𑑕𑑖𑑗𑑘𑑙
-  0x114D0, // Tirhuta 𑓐𑓑𑓒𑓓𑓔𑓕𑓖𑓗𑓘𑓙
-  0x11650, // Modi 𑙐𑙑𑙒𑙓𑙔𑙕𑙖𑙗𑙘𑙙
-  0x116C0, // Takri 𑛀𑛁𑛂𑛃𑛄𑛅𑛆𑛇𑛈𑛉
-  0x11730, // Ahom 𑜰𑜱𑜲𑜳𑜴𑜵𑜶𑜷𑜸𑜹
-  0x118E0, // Warang Citi 𑣠𑣡𑣢𑣣𑣤𑣥𑣦𑣧𑣨𑣩
-  0x11950, // Dives Akuru 𑥐𑥑𑥒𑥓𑥔𑥕𑥖𑥗𑥘𑥙
-  0x11BF0, // Khitan Small Script 𑯰𑯱𑯲𑯳𑯴𑯵𑯶𑯷𑯸𑯹
-  0x11C50, // Bhaiksuki 𑱐𑱑𑱒𑱓𑱔𑱕𑱖𑱗𑱘𑱙
-  0x11D50, // Masaram Gondi 𑵐𑵑𑵒𑵓𑵔𑵕𑵖𑵗𑵘𑵙
-  0x11DA0, // Gunjala Gondi 𑶠𑶡𑶢𑶣𑶤𑶥𑶦𑶧𑶨𑶩
-  0x11F50, // Kawi 𑽐𑽑𑽒𑽓𑽔𑽕𑽖𑽗𑽘𑽙
-  0x16A60, // Mro 𖩠𖩡𖩢𖩣𖩤𖩥𖩦𖩧𖩨𖩩
-  0x16AC0, // Tangsa 𖫀𖫁𖫂𖫃𖫄𖫅𖫆𖫇𖫈𖫉
-  0x16B50, // Pahawh Hmong 𖭐𖭑𖭒𖭓𖭔𖭕𖭖𖭗𖭘𖭙
-  0x1E140, // Nyiakeng Puachue Hmong 𞅀𞅁𞅂𞅃𞅄𞅅𞅆𞅇𞅈𞅉
-  0x1E2F0, // Wancho 𞋰𞋱𞋲𞋳𞋴𞋵𞋶𞋷𞋸𞋹
-  0x1E4F0, // Nag Mundari 𞓰𞓱𞓲𞓳𞓴𞓵𞓶𞓷𞓸𞓹
-  0x1E950, // Adlam 𞥐𞥑𞥒𞥓𞥔𞥕𞥖𞥗𞥘𞥙
-  0x1FBF0, // Segmented digit symbols 🯰🯱🯲🯳🯴🯵🯶🯷🯸🯹
-];
-
-// Build a sparse Map for scripts above 0xFFFF (surrogate-pair range).
-// These can't go into a flat Uint8Array indexed by code point efficiently.
-const NOT_DIGIT = 0xFF;
-const HIGH_MAP = new Map(); // codePoint → digit value (0-9)
-
-const LOW_MAX = 0xFFFF;
-const LOW_MIN = 0x0660; // first non-ASCII digit script
-
-// Flat Uint8Array covering 0x0660 .. 0xFFFF
-const TABLE_OFFSET = LOW_MIN;
-const TABLE_SIZE = LOW_MAX - LOW_MIN + 1;
-const TABLE = new Uint8Array(TABLE_SIZE).fill(NOT_DIGIT);
-
-for (const zero of SCRIPT_ZEROS) {
-  for (let d = 0; d < 10; d++) {
-    const cp = zero + d;
-    if (cp <= LOW_MAX) {
-      TABLE[cp - TABLE_OFFSET] = d;
-    } else {
-      HIGH_MAP.set(cp, d);
-    }
-  }
-}
-
-const CHAR_0 = 48; // '0'.charCodeAt(0)
-const CHAR_9 = 57; // '9'.charCodeAt(0)
-const CHAR_MINUS = 45; // '-'.charCodeAt(0)
-
-// Unicode minus/hyphen variants worth normalizing to ASCII '-' in numeric context:
-//   U+2212  MINUS SIGN       − (mathematically correct minus)
-//   U+FF0D  FULLWIDTH HYPHEN-MINUS  － (Japanese fullwidth context)
-//   U+FE63  SMALL HYPHEN-MINUS     ﹣ (small form variant)
-//
-// NOT normalized (deliberate):
-//   U+2013  EN DASH  –  (punctuation, not a numeric sign)
-//   U+2014  EM DASH  —  (punctuation)
-//   U+2010  HYPHEN   ‐  (typographic hyphen)
-//
-// Rationale: only characters a human or locale formatter would plausibly use
-// as a numeric minus sign are normalized. Dashes used for punctuation are left
-// alone to avoid mangling non-numeric strings.
-const MINUS_SET = new Set([0x2212, 0xFF0D, 0xFE63]);
-
-/**
- * Normalize all Unicode decimal digit characters in a string to ASCII (0-9),
- * and normalize Unicode minus variants to ASCII '-' (U+002D).
- *
- * Non-digit, non-minus characters are passed through unchanged.
- *
- * Performance design:
- * - Fast path: if the string has no convertible characters, return it unchanged
- *   (zero allocation).
- * - BMP digits (0x0660..0xFFFF excl. surrogates): flat Uint8Array lookup (O(1)).
- * - Supplementary plane digits (> 0xFFFF, encoded as surrogate pairs): Map lookup.
- * - Minus variants: checked inline with a small fixed Set.
- *
- * @param {string} str
- * @returns {string}
- */
-function anynum(str) {
-  if (typeof str !== 'string') return str;
-
-  const len = str.length;
-  if (len === 0) return str;
-
-  // Scan for first character needing conversion.
-  // If none found, return original string (zero allocation).
-  let firstHit = -1;
-
-  for (let i = 0; i < len; i++) {
-    const cc = str.charCodeAt(i);
-
-    // ASCII digit or ASCII minus — already normalized, skip fast
-    if ((cc >= CHAR_0 && cc <= CHAR_9) || cc === CHAR_MINUS) continue;
-
-    // Below first unicode digit script — check minus variants only
-    if (cc < TABLE_OFFSET) {
-      if (MINUS_SET.has(cc)) { firstHit = i; break; }
-      continue;
-    }
-
-    // Surrogate pairs live in BMP range 0xD800-0xDFFF — check before TABLE
-    if (cc >= 0xD800 && cc <= 0xDBFF) {
-      if (i + 1 < len) {
-        const low = str.charCodeAt(i + 1);
-        if (low >= 0xDC00 && low <= 0xDFFF) {
-          const cp = 0x10000 + ((cc - 0xD800) << 10) + (low - 0xDC00);
-          if (HIGH_MAP.has(cp)) { firstHit = i; break; }
-        }
-      }
-      continue;
-    }
-
-    // BMP non-surrogate: flat table lookup; also check minus variants in this range
-    if (TABLE[cc - TABLE_OFFSET] !== NOT_DIGIT || MINUS_SET.has(cc)) {
-      firstHit = i;
-      break;
-    }
-  }
-
-  // Nothing to replace — return original, zero allocation
-  if (firstHit === -1) return str;
-
-  // Build result: copy unchanged prefix, then convert from firstHit onward
-  const chars = [];
-
-  if (firstHit > 0) chars.push(str.slice(0, firstHit));
-
-  for (let i = firstHit; i < len; i++) {
-    const cc = str.charCodeAt(i);
-
-    // ASCII digit or ASCII minus — pass through
-    if ((cc >= CHAR_0 && cc <= CHAR_9) || cc === CHAR_MINUS) {
-      chars.push(str[i]);
-      continue;
-    }
-
-    // Below TABLE_OFFSET — check minus variants, else pass through
-    if (cc < TABLE_OFFSET) {
-      chars.push(MINUS_SET.has(cc) ? '-' : str[i]);
-      continue;
-    }
-
-    // Surrogate pairs
-    if (cc >= 0xD800 && cc <= 0xDBFF) {
-      if (i + 1 < len) {
-        const low = str.charCodeAt(i + 1);
-        if (low >= 0xDC00 && low <= 0xDFFF) {
-          const cp = 0x10000 + ((cc - 0xD800) << 10) + (low - 0xDC00);
-          const d = HIGH_MAP.get(cp);
-          if (d !== undefined) {
-            chars.push(String.fromCharCode(d + 48));
-            i++; // consume low surrogate
-            continue;
-          }
-        }
-      }
-      chars.push(str[i]);
-      continue;
-    }
-
-    // BMP non-surrogate: flat table lookup + minus variants
-    if (MINUS_SET.has(cc)) {
-      chars.push('-');
-      continue;
-    }
-    const d = TABLE[cc - TABLE_OFFSET];
-    chars.push(d !== NOT_DIGIT ? String.fromCharCode(d + 48) : str[i]);
-  }
-
-  return chars.join('');
-}
-
-const hexRegex = /^[-+]?0x[a-fA-F0-9]+$/;
-const binRegex = /^0b[01]+$/;
-const octRegex = /^0o[0-7]+$/;
-const numRegex = /^([\-\+])?(0*)([0-9]*(\.[0-9]*)?)$/;
-
-const consider = {
-    hex: true,
-    binary: false,
-    octal: false,
-    leadingZeros: true,
-    decimalPoint: "\.",
-    eNotation: true,
-    //skipLike: /regex/,
-    infinity: "original", // "null", "infinity" (Infinity type), "string" ("Infinity" (the string literal))
-    unicode: false,
-};
-
-function toNumber(str, options = {}) {
-    options = Object.assign({}, consider, options);
-    if (!str || typeof str !== "string") return str;
-
-    let trimmedStr = str.trim();
-
-    if (trimmedStr.length === 0) return str;
-    else if (options.skipLike !== undefined && options.skipLike.test(trimmedStr)) return str;
-    else if (trimmedStr === "0") return 0;
-
-    if (options.unicode) {
-        trimmedStr = anynum(trimmedStr);
-        if (trimmedStr === "0") return 0; // re-check after normalization
-    }
-    if (options.hex && hexRegex.test(trimmedStr)) {
-        return parse_int(trimmedStr, 16);
-    } else if (options.binary && binRegex.test(trimmedStr)) {
-        return parse_int(trimmedStr, 2);
-    } else if (options.octal && octRegex.test(trimmedStr)) {
-        return parse_int(trimmedStr, 8);
-    } else if (!isFinite(trimmedStr)) { //Infinity or not a number
-        const num = Number(trimmedStr);
-        if (Number.isNaN(num)) return str; //not a number: always the original string
-        return handleInfinity(str, num, options); //only +/-Infinity reaches here
-    } else if (trimmedStr.includes('e') || trimmedStr.includes('E')) { //eNotation
-        return resolveEnotation(str, trimmedStr, options);
-    } else {
-        //separate negative sign, leading zeros, and rest number
-        const match = numRegex.exec(trimmedStr);
-        // +00.123 => [ , '+', '00', '.123', ..
-        if (match) {
-            const sign = match[1] || "";
-            const leadingZeros = match[2];
-            let numTrimmedByZeros = trimZeros(match[3]); //complete num without leading zeros
-            const decimalAdjacentToLeadingZeros = sign ? // 0., -00., 000.
-                trimmedStr[leadingZeros.length + 1] === "."
-                : trimmedStr[leadingZeros.length] === ".";
-
-            //trim ending zeros for floating number
-            if (!options.leadingZeros //leading zeros are not allowed
-                && (leadingZeros.length > 1
-                    || (leadingZeros.length === 1 && !decimalAdjacentToLeadingZeros))) {
-                // 00, 00.3, +03.24, 03, 03.24
-                return str;
-            }
-            else {//no leading zeros or leading zeros are allowed
-                const num = Number(trimmedStr);
-                const parsedStr = String(num);
-
-                if (num === 0) return num;
-                if (parsedStr.search(/[eE]/) !== -1) { //given number is long and parsed to eNotation
-                    if (options.eNotation) return num;
-                    else return str;
-                } else if (trimmedStr.indexOf(".") !== -1) { //floating number
-                    if (parsedStr === "0") return num; //0.0
-                    else if (parsedStr === numTrimmedByZeros) return num; //0.456. 0.79000
-                    else if (parsedStr === `${sign}${numTrimmedByZeros}`) return num;
-                    else return str;
-                }
-
-                let n = leadingZeros ? numTrimmedByZeros : trimmedStr;
-                if (leadingZeros) {
-                    // -009 => -9
-                    return (n === parsedStr) || (sign + n === parsedStr) ? num : str
-                } else {
-                    // +9
-                    return (n === parsedStr) || (n === sign + parsedStr) ? num : str
-                }
-            }
-        } else { //non-numeric string
-            return str;
-        }
-    }
-}
-
-const eNotationRegx = /^([-+])?(0*)(\d*(\.\d*)?[eE][-\+]?\d+)$/;
-function resolveEnotation(str, trimmedStr, options) {
-    if (!options.eNotation) return str;
-    const notation = trimmedStr.match(eNotationRegx);
-    if (notation) {
-        let sign = notation[1] || "";
-        const eChar = notation[3].indexOf("e") === -1 ? "E" : "e";
-        const leadingZeros = notation[2];
-        const eAdjacentToLeadingZeros = sign ? // 0E.
-            trimmedStr[leadingZeros.length + 1] === eChar
-            : trimmedStr[leadingZeros.length] === eChar;
-
-        if (leadingZeros.length > 1 && eAdjacentToLeadingZeros) return str;
-        else if (leadingZeros.length === 1
-            && (notation[3].startsWith(`.${eChar}`) || notation[3][0] === eChar)) {
-            return Number(trimmedStr);
-        } else if (leadingZeros.length > 0) {
-            // Has leading zeros — only accept if leadingZeros option allows it
-            if (options.leadingZeros && !eAdjacentToLeadingZeros) {
-                return Number(trimmedStr); // Number() accepts leading zeros; stripping can leave a mantissa-less ".e0"
-            } else return str;
-        } else {
-            // No leading zeros — always valid e-notation, parse it
-            return Number(trimmedStr);
-        }
-    } else {
-        return str;
-    }
-}
-
-/**
- * 
- * @param {string} numStr without leading zeros
- * @returns 
- */
-function trimZeros(numStr) {
-    if (numStr && numStr.indexOf(".") !== -1) {//float
-        //remove ending zeros without the O(n^2) backtracking that /0+$/ hits
-        //when the string doesn't end in 0 but has a long internal zero-run
-        let end = numStr.length;
-        while (end > 0 && numStr.charCodeAt(end - 1) === 48 /* '0' */) end--;
-        numStr = numStr.slice(0, end);
-        if (numStr === ".") numStr = "0";
-        else if (numStr[0] === ".") numStr = "0" + numStr;
-        else if (numStr[numStr.length - 1] === ".") numStr = numStr.substring(0, numStr.length - 1);
-        return numStr;
-    }
-    return numStr;
-}
-
-function parse_int(numStr, base) {
-    const str = numStr.trim();
-    if (base === 2 || base === 8) numStr = str.substring(2);
-
-    if (parseInt) return parseInt(numStr, base);
-    else if (Number.parseInt) return Number.parseInt(numStr, base);
-    else if (window && window.parseInt) return window.parseInt(numStr, base);
-    else throw new Error("parseInt, Number.parseInt, window.parseInt are not supported");
-}
-
-/**
- * Handle infinite values based on user option
- * @param {string} str - original input string
- * @param {number} num - parsed number (Infinity or -Infinity)
- * @param {object} options - user options
- * @returns {string|number|null} based on infinity option
- */
-function handleInfinity(str, num, options) {
-    const isPositive = num === Infinity;
-
-    switch (options.infinity.toLowerCase()) {
-        case "null":
-            return null;
-        case "infinity":
-            return num; // Return Infinity or -Infinity
-        case "string":
-            return isPositive ? "Infinity" : "-Infinity";
-        case "original":
-        default:
-            return str; // Return original string like "1e1000"
-    }
-}
-
-function getIgnoreAttributesFn(ignoreAttributes) {
-    if (typeof ignoreAttributes === 'function') {
-        return ignoreAttributes
-    }
-    if (Array.isArray(ignoreAttributes)) {
-        return (attrName) => {
-            for (const pattern of ignoreAttributes) {
-                if (typeof pattern === 'string' && attrName === pattern) {
-                    return true
-                }
-                if (pattern instanceof RegExp && pattern.test(attrName)) {
-                    return true
-                }
-            }
-        }
-    }
-    return () => false
-}
-
-/**
- * Expression - Parses and stores a tag pattern expression
- * 
- * Patterns are parsed once and stored in an optimized structure for fast matching.
- * 
- * @example
- * const expr = new Expression("root.users.user");
- * const expr2 = new Expression("..user[id]:first");
- * const expr3 = new Expression("root/users/user", { separator: '/' });
- */
-class Expression {
-  /**
-   * Create a new Expression
-   * @param {string} pattern - Pattern string (e.g., "root.users.user", "..user[id]")
-   * @param {Object} options - Configuration options
-   * @param {string} options.separator - Path separator (default: '.')
-   */
-  constructor(pattern, options = {}, data) {
-    this.pattern = pattern;
-    this.separator = options.separator || '.';
-    this.segments = this._parse(pattern);
-    this.data = data;
-    // Cache expensive checks for performance (O(1) instead of O(n))
-    this._hasDeepWildcard = this.segments.some(seg => seg.type === 'deep-wildcard');
-    this._hasAttributeCondition = this.segments.some(seg => seg.attrName !== undefined);
-    this._hasPositionSelector = this.segments.some(seg => seg.position !== undefined);
-  }
-
-  /**
-   * Parse pattern string into segments
-   * @private
-   * @param {string} pattern - Pattern to parse
-   * @returns {Array} Array of segment objects
-   */
-  _parse(pattern) {
-    const segments = [];
-
-    // Split by separator but handle ".." specially
-    let i = 0;
-    let currentPart = '';
-
-    while (i < pattern.length) {
-      if (pattern[i] === this.separator) {
-        // Check if next char is also separator (deep wildcard)
-        if (i + 1 < pattern.length && pattern[i + 1] === this.separator) {
-          // Flush current part if any
-          if (currentPart.trim()) {
-            segments.push(this._parseSegment(currentPart.trim()));
-            currentPart = '';
-          }
-          // Add deep wildcard
-          segments.push({ type: 'deep-wildcard' });
-          i += 2; // Skip both separators
-        } else {
-          // Regular separator
-          if (currentPart.trim()) {
-            segments.push(this._parseSegment(currentPart.trim()));
-          }
-          currentPart = '';
-          i++;
-        }
-      } else {
-        currentPart += pattern[i];
-        i++;
-      }
-    }
-
-    // Flush remaining part
-    if (currentPart.trim()) {
-      segments.push(this._parseSegment(currentPart.trim()));
-    }
-
-    return segments;
-  }
-
-  /**
-   * Parse a single segment
-   * @private
-   * @param {string} part - Segment string (e.g., "user", "ns::user", "user[id]", "ns::user:first")
-   * @returns {Object} Segment object
-   */
-  _parseSegment(part) {
-    const segment = { type: 'tag' };
-
-    // NEW NAMESPACE SYNTAX (v2.0):
-    // ============================
-    // Namespace uses DOUBLE colon (::)
-    // Position uses SINGLE colon (:)
-    // 
-    // Examples:
-    //   "user"              → tag
-    //   "user:first"        → tag + position
-    //   "user[id]"          → tag + attribute
-    //   "user[id]:first"    → tag + attribute + position
-    //   "ns::user"          → namespace + tag
-    //   "ns::user:first"    → namespace + tag + position
-    //   "ns::user[id]"      → namespace + tag + attribute
-    //   "ns::user[id]:first" → namespace + tag + attribute + position
-    //   "ns::first"         → namespace + tag named "first" (NO ambiguity!)
-    //
-    // This eliminates all ambiguity:
-    //   :: = namespace separator
-    //   :  = position selector
-    //   [] = attributes
-
-    // Step 1: Extract brackets [attr] or [attr=value]
-    let bracketContent = null;
-    let withoutBrackets = part;
-
-    const bracketMatch = part.match(/^([^\[]+)(\[[^\]]*\])(.*)$/);
-    if (bracketMatch) {
-      withoutBrackets = bracketMatch[1] + bracketMatch[3];
-      if (bracketMatch[2]) {
-        const content = bracketMatch[2].slice(1, -1);
-        if (content) {
-          bracketContent = content;
-        }
-      }
-    }
-
-    // Step 2: Check for namespace (double colon ::)
-    let namespace = undefined;
-    let tagAndPosition = withoutBrackets;
-
-    if (withoutBrackets.includes('::')) {
-      const nsIndex = withoutBrackets.indexOf('::');
-      namespace = withoutBrackets.substring(0, nsIndex).trim();
-      tagAndPosition = withoutBrackets.substring(nsIndex + 2).trim(); // Skip ::
-
-      if (!namespace) {
-        throw new Error(`Invalid namespace in pattern: ${part}`);
-      }
-    }
-
-    // Step 3: Parse tag and position (single colon :)
-    let tag = undefined;
-    let positionMatch = null;
-
-    if (tagAndPosition.includes(':')) {
-      const colonIndex = tagAndPosition.lastIndexOf(':'); // Use last colon for position
-      const tagPart = tagAndPosition.substring(0, colonIndex).trim();
-      const posPart = tagAndPosition.substring(colonIndex + 1).trim();
-
-      // Verify position is a valid keyword
-      const isPositionKeyword = ['first', 'last', 'odd', 'even'].includes(posPart) ||
-        /^nth\(\d+\)$/.test(posPart);
-
-      if (isPositionKeyword) {
-        tag = tagPart;
-        positionMatch = posPart;
-      } else {
-        // Not a valid position keyword, treat whole thing as tag
-        tag = tagAndPosition;
-      }
-    } else {
-      tag = tagAndPosition;
-    }
-
-    if (!tag) {
-      throw new Error(`Invalid segment pattern: ${part}`);
-    }
-
-    segment.tag = tag;
-    if (namespace) {
-      segment.namespace = namespace;
-    }
-
-    // Step 4: Parse attributes
-    if (bracketContent) {
-      if (bracketContent.includes('=')) {
-        const eqIndex = bracketContent.indexOf('=');
-        segment.attrName = bracketContent.substring(0, eqIndex).trim();
-        segment.attrValue = bracketContent.substring(eqIndex + 1).trim();
-      } else {
-        segment.attrName = bracketContent.trim();
-      }
-    }
-
-    // Step 5: Parse position selector
-    if (positionMatch) {
-      const nthMatch = positionMatch.match(/^nth\((\d+)\)$/);
-      if (nthMatch) {
-        segment.position = 'nth';
-        segment.positionValue = parseInt(nthMatch[1], 10);
-      } else {
-        segment.position = positionMatch;
-      }
-    }
-
-    return segment;
-  }
-
-  /**
-   * Get the number of segments
-   * @returns {number}
-   */
-  get length() {
-    return this.segments.length;
-  }
-
-  /**
-   * Check if expression contains deep wildcard
-   * @returns {boolean}
-   */
-  hasDeepWildcard() {
-    return this._hasDeepWildcard;
-  }
-
-  /**
-   * Check if expression has attribute conditions
-   * @returns {boolean}
-   */
-  hasAttributeCondition() {
-    return this._hasAttributeCondition;
-  }
-
-  /**
-   * Check if expression has position selectors
-   * @returns {boolean}
-   */
-  hasPositionSelector() {
-    return this._hasPositionSelector;
-  }
-
-  /**
-   * Get string representation
-   * @returns {string}
-   */
-  toString() {
-    return this.pattern;
-  }
-}
-
-/**
- * ExpressionSet - An indexed collection of Expressions for efficient bulk matching
- *
- * Instead of iterating all expressions on every tag, ExpressionSet pre-indexes
- * them at insertion time by depth and terminal tag name. At match time, only
- * the relevant bucket is evaluated — typically reducing checks from O(E) to O(1)
- * lookup plus O(small bucket) matches.
- *
- * Three buckets are maintained:
- *  - `_byDepthAndTag`  — exact depth + exact tag name  (tightest, used first)
- *  - `_wildcardByDepth` — exact depth + wildcard tag `*` (depth-matched only)
- *  - `_deepWildcards`  — expressions containing `..`  (cannot be depth-indexed)
- *
- * @example
- * import { Expression, ExpressionSet } from 'fast-xml-tagger';
- *
- * // Build once at config time
- * const stopNodes = new ExpressionSet();
- * stopNodes.add(new Expression('root.users.user'));
- * stopNodes.add(new Expression('root.config.setting'));
- * stopNodes.add(new Expression('..script'));
- *
- * // Query on every tag — hot path
- * if (stopNodes.matchesAny(matcher)) { ... }
- */
-class ExpressionSet {
-  constructor() {
-    /** @type {Map<string, import('./Expression.js').default[]>} depth:tag → expressions */
-    this._byDepthAndTag = new Map();
-
-    /** @type {Map<number, import('./Expression.js').default[]>} depth → wildcard-tag expressions */
-    this._wildcardByDepth = new Map();
-
-    /** @type {import('./Expression.js').default[]} expressions containing deep wildcard (..) */
-    this._deepWildcards = [];
-
-    /** @type {Map<string, import('./Expression.js').default[]>} terminalTag → deep wildcard expressions */
-    this._deepByTerminalTag = new Map();
-
-    /** @type {Set<string>} pattern strings already added — used for deduplication */
-    this._patterns = new Set();
-
-    /** @type {boolean} whether the set is sealed against further additions */
-    this._sealed = false;
-  }
-
-  /**
-   * Add an Expression to the set.
-   * Duplicate patterns (same pattern string) are silently ignored.
-   *
-   * @param {import('./Expression.js').default} expression - A pre-constructed Expression instance
-   * @returns {this} for chaining
-   * @throws {TypeError} if called after seal()
-   *
-   * @example
-   * set.add(new Expression('root.users.user'));
-   * set.add(new Expression('..script'));
-   */
-  add(expression) {
-    if (this._sealed) {
-      throw new TypeError(
-        'ExpressionSet is sealed. Create a new ExpressionSet to add more expressions.'
-      );
-    }
-
-    // Deduplicate by pattern string
-    if (this._patterns.has(expression.pattern)) return this;
-    this._patterns.add(expression.pattern);
-
-    if (expression.hasDeepWildcard()) {
-      const lastSeg = expression.segments[expression.segments.length - 1];
-      if (lastSeg && lastSeg.type !== 'deep-wildcard' && lastSeg.tag !== '*') {
-        const tag = lastSeg.tag;
-        if (!this._deepByTerminalTag.has(tag)) this._deepByTerminalTag.set(tag, []);
-        this._deepByTerminalTag.get(tag).push(expression);
-      } else {
-        this._deepWildcards.push(expression);
-      }
-      return this;
-    }
-
-    const depth = expression.length;
-    const lastSeg = expression.segments[expression.segments.length - 1];
-    const tag = lastSeg?.tag;
-
-    if (!tag || tag === '*') {
-      // Can index by depth but not by tag
-      if (!this._wildcardByDepth.has(depth)) this._wildcardByDepth.set(depth, []);
-      this._wildcardByDepth.get(depth).push(expression);
-    } else {
-      // Tightest bucket: depth + tag
-      const key = `${depth}:${tag}`;
-      if (!this._byDepthAndTag.has(key)) this._byDepthAndTag.set(key, []);
-      this._byDepthAndTag.get(key).push(expression);
-    }
-
-    return this;
-  }
-
-  /**
-   * Add multiple expressions at once.
-   *
-   * @param {import('./Expression.js').default[]} expressions - Array of Expression instances
-   * @returns {this} for chaining
-   *
-   * @example
-   * set.addAll([
-   *   new Expression('root.users.user'),
-   *   new Expression('root.config.setting'),
-   * ]);
-   */
-  addAll(expressions) {
-    for (const expr of expressions) this.add(expr);
-    return this;
-  }
-
-  /**
-   * Check whether a pattern string is already present in the set.
-   *
-   * @param {import('./Expression.js').default} expression
-   * @returns {boolean}
-   */
-  has(expression) {
-    return this._patterns.has(expression.pattern);
-  }
-
-  /**
-   * Number of expressions in the set.
-   * @type {number}
-   */
-  get size() {
-    return this._patterns.size;
-  }
-
-  /**
-   * Seal the set against further modifications.
-   * Useful to prevent accidental mutations after config is built.
-   * Calling add() or addAll() on a sealed set throws a TypeError.
-   *
-   * @returns {this}
-   */
-  seal() {
-    this._sealed = true;
-    return this;
-  }
-
-  /**
-   * Whether the set has been sealed.
-   * @type {boolean}
-   */
-  get isSealed() {
-    return this._sealed;
-  }
-
-  /**
-   * Test whether the matcher's current path matches any expression in the set.
-   *
-   * Evaluation order (cheapest → most expensive):
-   *  1. Exact depth + tag bucket  — O(1) lookup, typically 0–2 expressions
-   *  2. Depth-only wildcard bucket — O(1) lookup, rare
-   *  3. Deep-wildcard list         — always checked, but usually small
-   *
-   * @param {import('./Matcher.js').default} matcher - Matcher instance (or readOnly view)
-   * @returns {boolean} true if any expression matches the current path
-   *
-   * @example
-   * if (stopNodes.matchesAny(matcher)) {
-   *   // handle stop node
-   * }
-   */
-  matchesAny(matcher) {
-    return this.findMatch(matcher) !== null;
-  }
-  /**
- * Find and return the first Expression that matches the matcher's current path.
- *
- * Uses the same evaluation order as matchesAny (cheapest → most expensive):
- *  1. Exact depth + tag bucket
- *  2. Depth-only wildcard bucket
- *  3. Deep-wildcard list
- *
- * @param {import('./Matcher.js').default} matcher - Matcher instance (or readOnly view)
- * @returns {import('./Expression.js').default | null} the first matching Expression, or null
- *
- * @example
- * const expr = stopNodes.findMatch(matcher);
- * if (expr) {
- *   // access expr.config, expr.pattern, etc.
- * }
- */
-  findMatch(matcher) {
-    const depth = matcher.getDepth();
-    const tag = matcher.getCurrentTag();
-
-    // 1. Tightest bucket — most expressions live here
-    const exactKey = `${depth}:${tag}`;
-    const exactBucket = this._byDepthAndTag.get(exactKey);
-    if (exactBucket) {
-      for (let i = 0; i < exactBucket.length; i++) {
-        if (matcher.matches(exactBucket[i])) return exactBucket[i];
-      }
-    }
-
-    // 2. Depth-matched wildcard-tag expressions
-    const wildcardBucket = this._wildcardByDepth.get(depth);
-    if (wildcardBucket) {
-      for (let i = 0; i < wildcardBucket.length; i++) {
-        if (matcher.matches(wildcardBucket[i])) return wildcardBucket[i];
-      }
-    }
-
-    // 3. Deep wildcards — indexed by terminal tag, then unindexed fallback
-    const deepBucket = this._deepByTerminalTag.get(tag);
-    if (deepBucket) {
-      for (let i = 0; i < deepBucket.length; i++) {
-        if (matcher.matches(deepBucket[i])) return deepBucket[i];
-      }
-    }
-    for (let i = 0; i < this._deepWildcards.length; i++) {
-      if (matcher.matches(this._deepWildcards[i])) return this._deepWildcards[i];
-    }
-
-    return null;
-  }
-}
-
-/**
- * MatcherView - A lightweight read-only view over a Matcher's internal state.
- *
- * Created once by Matcher and reused across all callbacks. Holds a direct
- * reference to the parent Matcher so it always reflects current parser state
- * with zero copying or freezing overhead.
- *
- * Users receive this via {@link Matcher#readOnly} or directly from parser
- * callbacks. It exposes all query and matching methods but has no mutation
- * methods — misuse is caught at the TypeScript level rather than at runtime.
- *
- * @example
- * const matcher = new Matcher();
- * const view = matcher.readOnly();
- *
- * matcher.push("root", {});
- * view.getCurrentTag(); // "root"
- * view.getDepth();      // 1
- */
-class MatcherView {
-  /**
-   * @param {Matcher} matcher - The parent Matcher instance to read from.
-   */
-  constructor(matcher) {
-    this._matcher = matcher;
-  }
-
-  /**
-   * Get the path separator used by the parent matcher.
-   * @returns {string}
-   */
-  get separator() {
-    return this._matcher.separator;
-  }
-
-  /**
-   * Get current tag name.
-   * @returns {string|undefined}
-   */
-  getCurrentTag() {
-    const path = this._matcher.path;
-    return path.length > 0 ? path[path.length - 1].tag : undefined;
-  }
-
-  /**
-   * Get current namespace.
-   * @returns {string|undefined}
-   */
-  getCurrentNamespace() {
-    const path = this._matcher.path;
-    return path.length > 0 ? path[path.length - 1].namespace : undefined;
-  }
-
-  /**
-   * Get current node's attribute value.
-   * @param {string} attrName
-   * @returns {*}
-   */
-  getAttrValue(attrName) {
-    const path = this._matcher.path;
-    if (path.length === 0) return undefined;
-    return path[path.length - 1].values?.[attrName];
-  }
-
-  /**
-   * Check if current node has an attribute.
-   * @param {string} attrName
-   * @returns {boolean}
-   */
-  hasAttr(attrName) {
-    const path = this._matcher.path;
-    if (path.length === 0) return false;
-    const current = path[path.length - 1];
-    return current.values !== undefined && attrName in current.values;
-  }
-
-  /**
-   * Get the value of a "kept" attribute from the nearest ancestor (or
-   * current node) that declared it via `push(tag, attrs, ns, { keep: [...] })`.
-   * @param {string} attrName
-   * @returns {*}
-   */
-  getAnyParentAttr(attrName) {
-    return this._matcher.getAnyParentAttr(attrName);
-  }
-
-  /**
-   * Check whether any ancestor (or the current node) kept the given
-   * attribute via `push(tag, attrs, ns, { keep: [...] })`.
-   * @param {string} attrName
-   * @returns {boolean}
-   */
-  hasAnyParentAttr(attrName) {
-    return this._matcher.hasAnyParentAttr(attrName);
-  }
-
-  /**
-   * Get current node's sibling position (child index in parent).
-   * @returns {number}
-   */
-  getPosition() {
-    const path = this._matcher.path;
-    if (path.length === 0) return -1;
-    return path[path.length - 1].position ?? 0;
-  }
-
-  /**
-   * Get current node's repeat counter (occurrence count of this tag name).
-   * @returns {number}
-   */
-  getCounter() {
-    const path = this._matcher.path;
-    if (path.length === 0) return -1;
-    return path[path.length - 1].counter ?? 0;
-  }
-
-  /**
-   * Get current node's sibling index (alias for getPosition).
-   * @returns {number}
-   * @deprecated Use getPosition() or getCounter() instead
-   */
-  getIndex() {
-    return this.getPosition();
-  }
-
-  /**
-   * Get current path depth.
-   * @returns {number}
-   */
-  getDepth() {
-    return this._matcher.path.length;
-  }
-
-  /**
-   * Get path as string.
-   * @param {string} [separator] - Optional separator (uses default if not provided)
-   * @param {boolean} [includeNamespace=true]
-   * @returns {string}
-   */
-  toString(separator, includeNamespace = true) {
-    return this._matcher.toString(separator, includeNamespace);
-  }
-
-  /**
-   * Get path as array of tag names.
-   * @returns {string[]}
-   */
-  toArray() {
-    return this._matcher.path.map(n => n.tag);
-  }
-
-  /**
-   * Match current path against an Expression.
-   * @param {Expression} expression
-   * @returns {boolean}
-   */
-  matches(expression) {
-    return this._matcher.matches(expression);
-  }
-
-  /**
-   * Match any expression in the given set against the current path.
-   * @param {ExpressionSet} exprSet
-   * @returns {boolean}
-   */
-  matchesAny(exprSet) {
-    return exprSet.matchesAny(this._matcher);
-  }
-}
-
-/**
- * Matcher - Tracks current path in XML/JSON tree and matches against Expressions.
- *
- * The matcher maintains a stack of nodes representing the current path from root to
- * current tag. It only stores attribute values for the current (top) node to minimize
- * memory usage. Sibling tracking is used to auto-calculate position and counter.
- *
- * Use {@link Matcher#readOnly} to obtain a {@link MatcherView} safe to pass to
- * user callbacks — it always reflects current state with no Proxy overhead.
- *
- * @example
- * const matcher = new Matcher();
- * matcher.push("root", {});
- * matcher.push("users", {});
- * matcher.push("user", { id: "123", type: "admin" });
- *
- * const expr = new Expression("root.users.user");
- * matcher.matches(expr); // true
- */
-class Matcher {
-  /**
-   * Create a new Matcher.
-   * @param {Object} [options={}]
-   * @param {string} [options.separator='.'] - Default path separator
-   */
-  constructor(options = {}) {
-    this.separator = options.separator || '.';
-    this.path = [];
-    this.siblingStacks = [];
-    // Each path node: { tag, values, position, counter, namespace? }
-    // values only present for current (last) node
-    // Each siblingStacks entry: Map<tagName, count> tracking occurrences at each level
-    this._pathStringCache = null;
-    this._view = new MatcherView(this);
-
-    // Kept-attribute stack: only populated when push() is called with options.keep.
-    this._keptAttrs = [];
-  }
-
-  /**
-   * Push a new tag onto the path.
-   * @param {string} tagName
-   * @param {Object|null} [attrValues=null]
-   * @param {string|null} [namespace=null]
-   * @param {Object|null} [options=null]
-   * @param {string[]} [options.keep] - Names of attributes (from attrValues)
-   */
-  push(tagName, attrValues = null, namespace = null, options = null) {
-    this._pathStringCache = null;
-
-    // Remove values from previous current node (now becoming ancestor)
-    if (this.path.length > 0) {
-      this.path[this.path.length - 1].values = undefined;
-    }
-
-    // Get or create sibling tracking for current level
-    const currentLevel = this.path.length;
-    let level = this.siblingStacks[currentLevel];
-    if (!level) {
-      // `counts` tells same-name siblings apart (the "counter" — nth <item>
-      // among other <item>s). `total` is every child seen at this level so
-      // far, kept as a running number instead of re-added from `counts` on
-      // every push — a parent with many differently-named children would
-      // otherwise cost more per child the more distinct names it has.
-      level = { counts: new Map(), total: 0 };
-      this.siblingStacks[currentLevel] = level;
-    }
-
-    // Create a unique key for sibling tracking that includes namespace
-    const siblingKey = namespace ? `${namespace}:${tagName}` : tagName;
-
-    // Calculate counter (how many times this tag appeared at this level)
-    const counter = level.counts.get(siblingKey) || 0;
-
-    // Position = total children at this level seen before this one.
-    const position = level.total;
-
-    // Update sibling count for this tag, and the level's running total.
-    level.counts.set(siblingKey, counter + 1);
-    level.total++;
-
-    // Create new node
-    const node = {
-      tag: tagName,
-      position: position,
-      counter: counter
-    };
-
-    if (namespace !== null && namespace !== undefined) {
-      node.namespace = namespace;
-    }
-
-    if (attrValues !== null && attrValues !== undefined) {
-      node.values = attrValues;
-    }
-
-    this.path.push(node);
-
-    // Depth of the node we just pushed (1-based, matches this.path.length)
-    const depth = this.path.length;
-
-    // Copy only the requested attributes into the kept-attrs stack. This is
-    // the one part of push() whose cost scales with input (O(keep.length))
-    // rather than being O(1) — by design, since the caller is explicitly
-    // opting in for specific attribute names. No options/keep => zero added
-    // cost beyond the two property reads below.
-    const keep = options !== null ? options.keep : null;
-    if (keep !== null && keep !== undefined && keep.length > 0 && attrValues) {
-      for (let i = 0; i < keep.length; i++) {
-        const name = keep[i];
-        if (attrValues[name] !== undefined) {
-          this._keptAttrs.push({ depth, name, value: attrValues[name] });
-        }
-      }
-    }
-  }
-
-  /**
-   * Pop the last tag from the path.
-   * @returns {Object|undefined} The popped node
-   */
-  pop() {
-    if (this.path.length === 0) return undefined;
-    this._pathStringCache = null;
-
-    const node = this.path.pop();
-
-    if (this.siblingStacks.length > this.path.length + 1) {
-      this.siblingStacks.length = this.path.length + 1;
-    }
-
-    // Drop any kept attributes that belonged to the popped node (or deeper).
-    // _keptAttrs is depth-ordered (push only ever appends increasing depths),
-    // so this is a backward scan that stops at the first surviving entry —
-    // typically O(1) since kept attrs are rare by design.
-    const poppedDepth = this.path.length + 1;
-    while (
-      this._keptAttrs.length > 0 &&
-      this._keptAttrs[this._keptAttrs.length - 1].depth >= poppedDepth
-    ) {
-      this._keptAttrs.pop();
-    }
-
-    return node;
-  }
-
-  /**
-   * Update current node's attribute values.
-   * Useful when attributes are parsed after push.
-   * @param {Object} attrValues
-   */
-  updateCurrent(attrValues) {
-    if (this.path.length > 0) {
-      const current = this.path[this.path.length - 1];
-      if (attrValues !== null && attrValues !== undefined) {
-        current.values = attrValues;
-      }
-    }
-  }
-
-  /**
-   * Get current tag name.
-   * @returns {string|undefined}
-   */
-  getCurrentTag() {
-    return this.path.length > 0 ? this.path[this.path.length - 1].tag : undefined;
-  }
-
-  /**
-   * Get current namespace.
-   * @returns {string|undefined}
-   */
-  getCurrentNamespace() {
-    return this.path.length > 0 ? this.path[this.path.length - 1].namespace : undefined;
-  }
-
-  /**
-   * Get current node's attribute value.
-   * @param {string} attrName
-   * @returns {*}
-   */
-  getAttrValue(attrName) {
-    if (this.path.length === 0) return undefined;
-    return this.path[this.path.length - 1].values?.[attrName];
-  }
-
-  /**
-   * Check if current node has an attribute.
-   * @param {string} attrName
-   * @returns {boolean}
-   */
-  hasAttr(attrName) {
-    if (this.path.length === 0) return false;
-    const current = this.path[this.path.length - 1];
-    return current.values !== undefined && attrName in current.values;
-  }
-
-  /**
-   * Get the value of a "kept" attribute from the nearest ancestor (or
-   * current node) that declared it via `push(tag, attrs, ns, { keep: [...] })`.
-   * Unlike getAttrValue(), this works regardless of how deep the path has
-   * gone since the attribute was pushed — but only for attribute names that
-   * were explicitly marked with `keep` at push time. Cost is proportional to
-   * the number of currently-kept attributes (typically 0-3), not path depth.
-   * @param {string} attrName
-   * @returns {*} the value, or undefined if no ancestor kept this attribute
-   */
-  getAnyParentAttr(attrName) {
-    const kept = this._keptAttrs;
-    for (let i = kept.length - 1; i >= 0; i--) {
-      if (kept[i].name === attrName) return kept[i].value;
-    }
-    return undefined;
-  }
-
-  /**
-   * Check whether any ancestor (or the current node) kept the given
-   * attribute via `push(tag, attrs, ns, { keep: [...] })`.
-   * @param {string} attrName
-   * @returns {boolean}
-   */
-  hasAnyParentAttr(attrName) {
-    const kept = this._keptAttrs;
-    for (let i = kept.length - 1; i >= 0; i--) {
-      if (kept[i].name === attrName) return true;
-    }
-    return false;
-  }
-
-  /**
-   * Get current node's sibling position (child index in parent).
-   * @returns {number}
-   */
-  getPosition() {
-    if (this.path.length === 0) return -1;
-    return this.path[this.path.length - 1].position ?? 0;
-  }
-
-  /**
-   * Get current node's repeat counter (occurrence count of this tag name).
-   * @returns {number}
-   */
-  getCounter() {
-    if (this.path.length === 0) return -1;
-    return this.path[this.path.length - 1].counter ?? 0;
-  }
-
-  /**
-   * Get current node's sibling index (alias for getPosition).
-   * @returns {number}
-   * @deprecated Use getPosition() or getCounter() instead
-   */
-  getIndex() {
-    return this.getPosition();
-  }
-
-  /**
-   * Get current path depth.
-   * @returns {number}
-   */
-  getDepth() {
-    return this.path.length;
-  }
-
-  /**
-   * Get path as string.
-   * @param {string} [separator] - Optional separator (uses default if not provided)
-   * @param {boolean} [includeNamespace=true]
-   * @returns {string}
-   */
-  toString(separator, includeNamespace = true) {
-    const sep = separator || this.separator;
-    const isDefault = (sep === this.separator && includeNamespace === true);
-
-    if (isDefault) {
-      if (this._pathStringCache !== null) {
-        return this._pathStringCache;
-      }
-      const result = this.path.map(n =>
-        (n.namespace) ? `${n.namespace}:${n.tag}` : n.tag
-      ).join(sep);
-      this._pathStringCache = result;
-      return result;
-    }
-
-    return this.path.map(n =>
-      (includeNamespace && n.namespace) ? `${n.namespace}:${n.tag}` : n.tag
-    ).join(sep);
-  }
-
-  /**
-   * Get path as array of tag names.
-   * @returns {string[]}
-   */
-  toArray() {
-    return this.path.map(n => n.tag);
-  }
-
-  /**
-   * Reset the path to empty.
-   */
-  reset() {
-    this._pathStringCache = null;
-    this.path = [];
-    this.siblingStacks = [];
-    this._keptAttrs = [];
-  }
-
-  /**
-   * Match current path against an Expression.
-   * @param {Expression} expression
-   * @returns {boolean}
-   */
-  matches(expression) {
-    const segments = expression.segments;
-
-    if (segments.length === 0) {
-      return false;
-    }
-
-    if (expression.hasDeepWildcard()) {
-      return this._matchWithDeepWildcard(segments);
-    }
-
-    return this._matchSimple(segments);
-  }
-
-  /**
-   * @private
-   */
-  _matchSimple(segments) {
-    if (this.path.length !== segments.length) {
-      return false;
-    }
-
-    for (let i = 0; i < segments.length; i++) {
-      if (!this._matchSegment(segments[i], this.path[i], i === this.path.length - 1)) {
-        return false;
-      }
-    }
-
-    return true;
-  }
-
-  /**
-   * @private
-   */
-  _matchWithDeepWildcard(segments) {
-    let pathIdx = this.path.length - 1;
-    let segIdx = segments.length - 1;
-
-    while (segIdx >= 0 && pathIdx >= 0) {
-      const segment = segments[segIdx];
-
-      if (segment.type === 'deep-wildcard') {
-        segIdx--;
-
-        if (segIdx < 0) {
-          return true;
-        }
-
-        const nextSeg = segments[segIdx];
-        let found = false;
-
-        for (let i = pathIdx; i >= 0; i--) {
-          if (this._matchSegment(nextSeg, this.path[i], i === this.path.length - 1)) {
-            pathIdx = i - 1;
-            segIdx--;
-            found = true;
-            break;
-          }
-        }
-
-        if (!found) {
-          return false;
-        }
-      } else {
-        if (!this._matchSegment(segment, this.path[pathIdx], pathIdx === this.path.length - 1)) {
-          return false;
-        }
-        pathIdx--;
-        segIdx--;
-      }
-    }
-
-    return segIdx < 0;
-  }
-
-  /**
-   * @private
-   */
-  _matchSegment(segment, node, isCurrentNode) {
-    if (segment.tag !== '*' && segment.tag !== node.tag) {
-      return false;
-    }
-
-    if (segment.namespace !== undefined) {
-      if (segment.namespace !== '*' && segment.namespace !== node.namespace) {
-        return false;
-      }
-    }
-
-    if (segment.attrName !== undefined) {
-      if (!isCurrentNode) {
-        return false;
-      }
-
-      if (!node.values || !(segment.attrName in node.values)) {
-        return false;
-      }
-
-      if (segment.attrValue !== undefined) {
-        if (String(node.values[segment.attrName]) !== String(segment.attrValue)) {
-          return false;
-        }
-      }
-    }
-
-    if (segment.position !== undefined) {
-      if (!isCurrentNode) {
-        return false;
-      }
-
-      const counter = node.counter ?? 0;
-
-      if (segment.position === 'first' && counter !== 0) {
-        return false;
-      } else if (segment.position === 'odd' && counter % 2 !== 1) {
-        return false;
-      } else if (segment.position === 'even' && counter % 2 !== 0) {
-        return false;
-      } else if (segment.position === 'nth' && counter !== segment.positionValue) {
-        return false;
-      }
-    }
-
-    return true;
-  }
-
-  /**
-   * Match any expression in the given set against the current path.
-   * @param {ExpressionSet} exprSet
-   * @returns {boolean}
-   */
-  matchesAny(exprSet) {
-    return exprSet.matchesAny(this);
-  }
-
-  /**
-   * Create a snapshot of current state.
-   * @returns {Object}
-   */
-  snapshot() {
-    return {
-      path: this.path.map(node => ({ ...node })),
-      siblingStacks: this.siblingStacks.map(level => level ? { counts: new Map(level.counts), total: level.total } : level),
-      keptAttrs: this._keptAttrs.map(entry => ({ ...entry }))
-    };
-  }
-
-  /**
-   * Restore state from snapshot.
-   * @param {Object} snapshot
-   */
-  restore(snapshot) {
-    this._pathStringCache = null;
-    this.path = snapshot.path.map(node => ({ ...node }));
-    this.siblingStacks = snapshot.siblingStacks.map(level => level ? { counts: new Map(level.counts), total: level.total } : level);
-    this._keptAttrs = (snapshot.keptAttrs || []).map(entry => ({ ...entry }));
-  }
-
-  /**
-   * Return the read-only {@link MatcherView} for this matcher.
-   *
-   * The same instance is returned on every call — no allocation occurs.
-   * It always reflects the current parser state and is safe to pass to
-   * user callbacks without risk of accidental mutation.
-   *
-   * @returns {MatcherView}
-   *
-   * @example
-   * const view = matcher.readOnly();
-   * // pass view to callbacks — it stays in sync automatically
-   * view.matches(expr);       // ✓
-   * view.getCurrentTag();     // ✓
-   * // view.push(...)         // ✗ method does not exist — caught by TypeScript
-   */
-  readOnly() {
-    return this._view;
-  }
-}
-
-/**
- * HTML context patterns.
- *
- * Detects XSS vectors that are dangerous when a string ends up rendered as HTML.
- * All patterns use bounded quantifiers to ensure linear-time matching (ReDoS-safe).
- *
- * Each entry is { pattern: RegExp, id: string, description: string }
- * so callers can inspect which rule fired if they need to.
- */
-
-const HTML_PATTERNS = [
-  {
-    id: 'html-script-open',
-    description: '<script opening tag',
-    pattern: /<script[\s>/]/i,
-  },
-  {
-    id: 'html-script-close',
-    description: '</script closing tag',
-    pattern: /<\/script[\s>]/i,
-  },
-  {
-    id: 'html-javascript-protocol',
-    description: 'javascript: URI scheme (with optional whitespace/encoding)',
-    // Handles j&#x61;vascript:, j\u0061vascript:, and whitespace variants
-    pattern: /j[\t\n\r ]*a[\t\n\r ]*v[\t\n\r ]*a[\t\n\r ]*s[\t\n\r ]*c[\t\n\r ]*r[\t\n\r ]*i[\t\n\r ]*p[\t\n\r ]*t[\t\n\r ]*:/i,
-  },
-  {
-    id: 'html-vbscript-protocol',
-    description: 'vbscript: URI scheme',
-    pattern: /vbscript[\t\n\r ]*:/i,
-  },
-  {
-    id: 'html-data-html',
-    description: 'data:text/html URI — can execute scripts in browsers',
-    pattern: /data[\t\n\r ]*:[\t\n\r ]*text\/html/i,
-  },
-  {
-    id: 'html-data-xhtml',
-    description: 'data:application/xhtml+xml URI',
-    pattern: /data[\t\n\r ]*:[\t\n\r ]*application\/xhtml/i,
-  },
-  {
-    id: 'html-data-svg',
-    description: 'data:image/svg+xml URI — can execute scripts',
-    pattern: /data[\t\n\r ]*:[\t\n\r ]*image\/svg\+xml/i,
-  },
-  {
-    id: 'html-inline-event-handler',
-    description: 'Inline event handler attributes: onclick=, onerror=, onload=, etc.',
-    // \bon ensures we match a word boundary so "phonetic=" is not caught
-    pattern: /\bon\w{1,30}\s*=/i,
-  },
-  {
-    id: 'html-entity-obfuscated-script',
-    description: 'HTML-entity-encoded <script (e.g. &#x3C;script or &lt;script)',
-    // Entities include optional trailing semicolon: &#x3C; or &#x3C (both valid in HTML5)
-    pattern: /(?:&#x0*3[Cc];?|&#0*60;?|&lt;)\s*script/i,
-  },
-  {
-    id: 'html-entity-obfuscated-javascript',
-    description: 'HTML-entity-encoded javascript: (partial — catches common &#106; or &#x6a; for "j")',
-    pattern: /(?:&#x0*6[Aa];?|&#0*106;?)\s*(?:&#x0*61;?|a)[\s\S]{0,80}script\s*:/i,
-  },
-  {
-    id: 'html-style-expression',
-    description: 'CSS expression() — IE-era code execution in style attributes',
-    pattern: /style[\s\S]{0,20}expression\s*\(/i,
-  },
-  {
-    id: 'html-object-embed',
-    description: '<object or <embed tags that can load active content',
-    pattern: /<(?:object|embed)[\s>/]/i,
-  },
-  {
-    id: 'html-base-tag',
-    description: '<base href= — can hijack all relative URLs on a page',
-    pattern: /<base[\s>]/i,
-  },
-  {
-    id: 'html-meta-refresh',
-    description: '<meta http-equiv="refresh" — can redirect users',
-    pattern: /<meta[\s\S]{0,40}http-equiv[\s\S]{0,20}refresh/i,
-  },
-  {
-    id: 'html-srcdoc',
-    description: 'srcdoc= attribute on iframes — embeds HTML that can run scripts',
-    pattern: /srcdoc\s*=/i,
-  },
-  {
-    id: 'html-iframe',
-    description: '<iframe tag',
-    pattern: /<iframe[\s>/]/i,
-  },
-  {
-    id: 'html-form',
-    description: '<form tag — can be used for phishing / credential harvesting injection',
-    pattern: /<form[\s>/]/i,
-  },
-];
-
-/**
- * XML context patterns.
- *
- * Detects injection vectors that are specifically dangerous when a string
- * is inserted into an XML document (not HTML rendering context).
- *
- * Key distinction from HTML: these patterns target parser-level attacks —
- * things that can confuse or subvert an XML parser, trigger external entity
- * resolution, or inject DTD content. HTML rendering concerns (XSS) belong
- * in the HTML context.
- */
-
-const XML_PATTERNS = [
-  {
-    id: 'xml-cdata-injection',
-    description: 'CDATA section injection: <![CDATA[ breaks out of text node context',
-    pattern: /<!\[CDATA\[/i,
-  },
-  {
-    id: 'xml-cdata-close',
-    description: 'CDATA close sequence: ]]> can terminate an enclosing CDATA section',
-    pattern: /\]\]>/,
-  },
-  {
-    id: 'xml-processing-instruction',
-    description: 'XML processing instruction: <?xml-stylesheet or <?php etc.',
-    pattern: /<\?(?:xml[\- ]|php|asp)/i,
-  },
-  {
-    id: 'xml-doctype-injection',
-    description: 'DOCTYPE declaration embedded in content — can define entities',
-    // Match <!DOCTYPE followed by end-of-string, whitespace, or [ (internal subset)
-    pattern: /<!DOCTYPE(?:[\s[]|$)/i,
-  },
-  {
-    id: 'xml-entity-system',
-    description: 'SYSTEM keyword — used in external entity declarations (XXE)',
-    pattern: /\bSYSTEM\s+["']/i,
-  },
-  {
-    id: 'xml-entity-public',
-    description: 'PUBLIC keyword — used in external entity declarations (XXE)',
-    pattern: /\bPUBLIC\s+["']/i,
-  },
-  {
-    id: 'xml-entity-declaration',
-    description: '<!ENTITY declaration — defines entities, potential XXE or entity expansion',
-    pattern: /<!ENTITY[\s%]/i,
-  },
-  {
-    id: 'xml-billion-laughs',
-    description: 'Entity reference chaining / billion laughs: repeated &eX; style references',
-    // Heuristic: 3+ consecutive entity refs suggests expansion attack
-    pattern: /(?:&\w{1,20};){3,}/,
-  },
-  {
-    id: 'xml-namespace-confusion',
-    description: 'xmlns: attribute injection — can redefine namespaces to confuse parsers',
-    // pattern: /\bxmlns\s*(?::\w{1,40})?\s*=/i,
-    pattern: /\bxmlns(?::\w{1,40})?\s*=/i,
-  },
-  {
-    id: 'xml-comment-injection',
-    description: '<!-- comment injection — can hide content from some parsers',
-    pattern: /<!--/,
-  },
-  {
-    id: 'xml-comment-close',
-    description: '--> closes an enclosing XML comment',
-    pattern: /-->/,
-  },
-  {
-    id: 'xml-pi-close',
-    description: '?> closes an enclosing processing instruction',
-    pattern: /\?>/,
-  },
-];
-
-/**
- * SVG context patterns.
- *
- * SVG is XML-based but renders in browsers, giving it a unique attack surface
- * that combines XML parser behaviour with browser rendering and JavaScript execution.
- *
- * Many of these vectors bypass HTML sanitizers that don't understand SVG semantics
- * (DOMPurify has documented bypass vulnerabilities specifically in SVG/XML context).
- */
-
-const SVG_PATTERNS = [
-  {
-    id: 'svg-script-element',
-    description: '<script element inside SVG executes JavaScript',
-    pattern: /<script[\s>/]/i,
-  },
-  {
-    id: 'svg-xlink-href-javascript',
-    description: 'xlink:href with javascript: — classic SVG XSS via <a> or <use>',
-    pattern: /xlink\s*:\s*href\s*=\s*["']?\s*javascript\s*:/i,
-  },
-  {
-    id: 'svg-href-javascript',
-    description: 'href= with javascript: in SVG context (<a>, <animate>, etc.)',
-    pattern: /href\s*=\s*["']?\s*javascript\s*:/i,
-  },
-  {
-    id: 'svg-foreignobject',
-    description: '<foreignObject embeds HTML inside SVG — can execute scripts',
-    pattern: /<foreignObject[\s>/]/i,
-  },
-  {
-    id: 'svg-use-external',
-    description: '<use xlink:href or href pointing to external resource (non-fragment URL)',
-    // Match <use with href= where the value starts with a non-# character (external URL)
-    // [\"'][^#] catches quoted values not starting with #; [^\"'#\s>] catches unquoted
-    pattern: /<use[\s\S]{0,60}(?:xlink\s*:\s*)?href\s*=\s*(?:["'][^#]|[^"'#\s>])/i,
-  },
-  {
-    id: 'svg-animate-href',
-    description: '<animate attributeName="href" — can dynamically change href to javascript:',
-    pattern: /<animate[\s\S]{0,80}attributeName\s*=\s*["'][\s]*href["']/i,
-  },
-  {
-    id: 'svg-animate-xlinkhref',
-    description: '<animate attributeName="xlink:href"',
-    pattern: /<animate[\s\S]{0,80}attributeName\s*=\s*["'][\s]*xlink\s*:\s*href["']/i,
-  },
-  {
-    id: 'svg-set-javascript',
-    description: '<set to="javascript:..." — sets an attribute to a javascript: URI',
-    pattern: /<set[\s\S]{0,80}to\s*=\s*["']?\s*javascript\s*:/i,
-  },
-  {
-    id: 'svg-event-handler',
-    description: 'SVG-specific event handler attributes: onload=, onerror=, onactivate=, etc.',
-    pattern: /\bon(?:load|error|activate|begin|end|repeat|focus|blur|click|mouse\w{1,20}|key\w{1,20})\s*=/i,
-  },
-  {
-    id: 'svg-handler-generic',
-    description: 'Generic on* handler catch-all for SVG attributes',
-    pattern: /\bon\w{1,30}\s*=/i,
-  },
-  {
-    id: 'svg-filter-feimage',
-    description: '<feImage href= — filter primitive that can load external resources',
-    pattern: /<feImage[\s\S]{0,80}(?:xlink\s*:\s*)?href\s*=/i,
-  },
-  {
-    id: 'svg-image-external',
-    description: '<image xlink:href with http/https or javascript protocol',
-    pattern: /<image[\s\S]{0,80}(?:xlink\s*:\s*)?href\s*=\s*["']?\s*(?:https?|javascript)\s*:/i,
-  },
-  {
-    id: 'svg-style-javascript',
-    description: 'style= attribute containing javascript: (e.g. background:url(javascript:...))',
-    pattern: /style\s*=[\s\S]{0,60}javascript\s*:/i,
-  },
-];
-
-/**
- * SQL context patterns — high-precision rules only.
- *
- * These rules have very low false-positive risk and are safe to apply to
- * general user text (names, descriptions, search queries, etc.).
- * All patterns are ReDoS-safe — unlike the `sql-injection` npm package
- * which has an active CVE on its own detection regexes.
- *
- * For exhaustive coverage including noisier heuristics (comment sequences,
- * hex literals, stacked queries with semicolons), use 'SQL-STRICT' instead.
- * Apply 'SQL-STRICT' only to strings that are specifically SQL fragments,
- * not to general free-text fields.
- */
-
-const SQL_PATTERNS = [
-  {
-    id: 'sql-block-comment-open',
-    description: 'SQL block comment open: /* ... */ — unusual in legitimate user text',
-    pattern: /\/\*/,
-  },
-  {
-    id: 'sql-union-select',
-    description: 'UNION SELECT — most common SQL injection aggregation attack',
-    pattern: /\bUNION\s{1,20}(?:ALL\s{1,20})?SELECT\b/i,
-  },
-  {
-    id: 'sql-drop-table',
-    description: 'DROP TABLE — destructive DDL injection',
-    pattern: /\bDROP\s{1,20}TABLE\b/i,
-  },
-  {
-    id: 'sql-drop-database',
-    description: 'DROP DATABASE — destructive DDL injection',
-    pattern: /\bDROP\s{1,20}DATABASE\b/i,
-  },
-  {
-    id: 'sql-insert-into',
-    description: 'INSERT INTO — data injection',
-    pattern: /\bINSERT\s{1,20}INTO\b/i,
-  },
-  {
-    id: 'sql-delete-from',
-    description: 'DELETE FROM — data deletion injection',
-    pattern: /\bDELETE\s{1,20}FROM\b/i,
-  },
-  {
-    id: 'sql-update-set',
-    description: 'UPDATE ... SET — data modification injection',
-    // Allows arbitrary content between UPDATE and SET (table name, alias, etc.)
-    pattern: /\bUPDATE\b[\s\S]{1,60}\bSET\b/i,
-  },
-  {
-    id: 'sql-exec-xp',
-    description: 'EXEC xp_ — MSSQL extended stored procedure execution',
-    pattern: /\bEXEC(?:UTE)?\s{1,20}xp_/i,
-  },
-  {
-    id: 'sql-tautology-string',
-    description: "Classic string tautology: ' OR '1'='1 or \" OR \"1\"=\"1\"",
-    // Last quote is optional — injection may truncate it: ' OR '1'='1--
-    pattern: /'\s{0,10}OR\s{0,10}'[^']{0,20}'\s*=\s*'[^']{0,20}/i,
-  },
-  {
-    id: 'sql-tautology-numeric',
-    description: 'Numeric tautology: OR 1=1',
-    pattern: /\bOR\s{1,10}1\s*=\s*1\b/i,
-  },
-  {
-    id: 'sql-always-true-zero',
-    description: 'Numeric tautology: OR 0=0',
-    pattern: /\bOR\s{1,10}0\s*=\s*0\b/i,
-  },
-  {
-    id: 'sql-sleep-benchmark',
-    description: 'Time-based blind injection: SLEEP() or BENCHMARK()',
-    pattern: /\b(?:SLEEP|BENCHMARK)\s*\(/i,
-  },
-  {
-    id: 'sql-waitfor-delay',
-    description: 'MSSQL time-based blind injection: WAITFOR DELAY',
-    pattern: /\bWAITFOR\s{1,20}DELAY\b/i,
-  },
-  {
-    id: 'sql-char-function',
-    description: 'CHAR() function — used to obfuscate injected strings',
-    pattern: /\bCHAR\s*\(\s*\d{1,3}/i,
-  },
-  {
-    id: 'sql-information-schema',
-    description: 'INFORMATION_SCHEMA — reconnaissance query for table/column enumeration',
-    pattern: /\bINFORMATION_SCHEMA\b/i,
-  },
-];
-
-/**
- * SHELL context patterns.
- *
- * Detects shell injection vectors and path traversal patterns.
- * Designed for use when a string will be passed to a shell command,
- * used as a file path, or interpolated into OS-level operations.
- */
-
-const SHELL_PATTERNS = [
-  {
-    id: 'shell-path-traversal-unix',
-    description: 'Unix path traversal: ../  — climbing the directory tree',
-    pattern: /\.\.\//,
-  },
-  {
-    id: 'shell-path-traversal-windows',
-    description: 'Windows path traversal: ..\\ — climbing the directory tree',
-    pattern: /\.\.\\/,
-  },
-  {
-    id: 'shell-path-traversal-encoded',
-    description: 'URL-encoded path traversal: %2e%2e or %2f variants',
-    pattern: /%2e%2e|%2f\.\.|\.\.%2f/i,
-  },
-  {
-    id: 'shell-null-byte',
-    description: 'Null byte injection: \\x00 or %00 — truncates strings in C-backed functions',
-    pattern: /\x00|%00/,
-  },
-  {
-    id: 'shell-semicolon',
-    description: 'Semicolon command separator: cmd1; cmd2',
-    pattern: /;/,
-  },
-  {
-    id: 'shell-pipe',
-    description: 'Pipe operator: cmd1 | cmd2',
-    pattern: /\|/,
-  },
-  {
-    id: 'shell-and-operator',
-    description: 'AND operator: cmd1 && cmd2',
-    pattern: /&&/,
-  },
-  {
-    id: 'shell-or-operator',
-    description: 'OR operator: cmd1 || cmd2',
-    pattern: /\|\|/,
-  },
-  {
-    id: 'shell-backtick',
-    description: 'Backtick command substitution: `cmd`',
-    pattern: /`/,
-  },
-  {
-    id: 'shell-dollar-paren',
-    description: 'Dollar-paren command substitution: $(cmd)',
-    pattern: /\$\(/,
-  },
-  {
-    id: 'shell-dollar-brace',
-    description: 'Dollar-brace variable expansion: ${var} — can be abused for injection',
-    pattern: /\$\{/,
-  },
-  {
-    id: 'shell-redirect-out',
-    description: 'Output redirection: cmd > file or cmd >> file',
-    pattern: />{1,2}/,
-  },
-  {
-    id: 'shell-redirect-in',
-    description: 'Input redirection: cmd < file',
-    pattern: /</,
-  },
-  {
-    id: 'shell-newline-injection',
-    description: 'Newline injection: \\n or \\r — can inject new shell commands',
-    pattern: /[\n\r]/,
-  },
-  {
-    id: 'shell-glob-star',
-    description: 'Glob expansion: * or ? — can expand to unintended files',
-    // Only flag when combined with path separators to reduce false positives
-    pattern: /[/\\][*?]/,
-  },
-  {
-    id: 'shell-absolute-root',
-    description: 'Absolute root path injection: string starting with / or \\ (Windows UNC)',
-    pattern: /^(?:\/|\\\\)/,
-  },
-  {
-    id: 'shell-windows-drive',
-    description: 'Windows drive letter path injection: C:\\ or D:/',
-    pattern: /^[a-zA-Z]:[/\\]/,
-  },
-  {
-    id: 'shell-curl-wget',
-    description: 'curl/wget with URL or flags — can exfiltrate data or download payloads',
-    // Require a URL scheme (http/https/ftp) or a flag (-) to reduce false positives
-    // "curl is a tool" won't match; "curl http://..." or "curl -s ..." will
-    pattern: /\b(?:curl|wget)\s+(?:https?:\/\/|ftp:\/\/|-)/i,
-  },
-];
-
-/**
- * REDOS context patterns.
- *
- * Detects strings that, if used as regular expressions, could cause
- * catastrophic backtracking (ReDoS — Regular Expression Denial of Service).
- *
- * These patterns detect the structural forms that lead to exponential or
- * polynomial backtracking in NFA-based regex engines (V8, PCRE, Java, etc.).
- *
- * Use this context when user-supplied strings will be compiled into RegExp objects.
- */
-
-const REDOS_PATTERNS = [
-  {
-    id: 'redos-nested-quantifier-plus',
-    description: 'Nested + quantifier inside a group with outer quantifier: (a+)+, (.+b)*, etc.',
-    // Matches any group containing a + quantifier, with an outer * or + — catches (a+)+, (.+b)*, etc.
-    pattern: /\([^)]*\+[^)]*\)[+*]/,
-  },
-  {
-    id: 'redos-nested-quantifier-star',
-    description: 'Nested * quantifier: (a*)* or (a*)+ — catastrophic backtracking',
-    pattern: /\([^)]*\*[^)]*\)[*+]/,
-  },
-  {
-    id: 'redos-nested-groups',
-    description: 'Doubly nested quantified groups: ((a+)+) — guaranteed catastrophic',
-    pattern: /\(\([^)]{0,40}\)[+*]\)[+*]/,
-  },
-  {
-    id: 'redos-alternation-overlap',
-    description: 'Overlapping alternation under quantifier: (a|a)+ — ambiguous NFA paths',
-    // Detect repeated identical alternatives under a quantifier
-    pattern: /\(([^|()]{1,20})\|(?:\1)(?:\|[^|()]{1,20}){0,5}\)[+*?]{1,2}/,
-  },
-  {
-    id: 'redos-star-plus-concat',
-    description: '(x*x)+ pattern — triggers super-linear backtracking',
-    pattern: /\([^)]{0,10}\*[^)]{0,10}\)[+*]/,
-  },
-  {
-    id: 'redos-dot-star-greedy',
-    description: '(.*){n,} or (.+){n,} — repeated greedy dot quantifiers',
-    pattern: /\(\.[*+]\)\{?\d/,
-  },
-  {
-    id: 'redos-large-repetition',
-    description: 'Very large fixed or range repetition count {1000,} or {1000,n} — denial of service via backtracking',
-    // Matches { followed by 4+ digits (≥1000), then optional ,digits }
-    pattern: /\{\d{4,}(?:,\d*)?\}/,
-  },
-  {
-    id: 'redos-catastrophic-alternation',
-    description: 'Long alternation with many similar branches — polynomial backtracking risk',
-    // Heuristic: 10+ pipe-separated alternatives in a single group
-    pattern: /\([^)]{0,200}(?:\|[^|)]{0,50}){9,}\)/,
-  },
-];
-
-/**
- * NOSQL context patterns.
- *
- * Detects injection vectors specific to NoSQL databases (primarily MongoDB)
- * and JavaScript-evaluated queries.
- *
- * Attack categories:
- *   1. MongoDB query operator injection: $where, $ne, $gt, $regex, $or, $and, etc.
- *      These operators, when injected into a JSON query object, can bypass
- *      authentication or exfiltrate data without knowing passwords.
- *
- *   2. JavaScript execution: $where clauses execute arbitrary JS server-side.
- *
- *   3. Prototype pollution: __proto__, constructor.prototype — can corrupt
- *      the prototype chain of all objects in the Node.js process.
- *
- * Pattern note: MongoDB operators appear as JSON keys. In JSON, keys are
- * quoted: {"$where": ...} so the pattern must allow an optional closing
- * quote between the operator name and the colon: /\$where["'\s]*:/
- */
-
-const sep = '["\'\\s]*:';
-
-const NOSQL_PATTERNS = [
-  // ─── MongoDB $ operator injection ────────────────────────────────────────
-  {
-    id: 'nosql-where-operator',
-    description: '$where — executes arbitrary JavaScript server-side in MongoDB',
-    pattern: new RegExp(`\\$where${sep}`, 'i'),
-  },
-  {
-    id: 'nosql-ne-operator',
-    description: '$ne — "not equal" operator used to bypass equality checks',
-    pattern: new RegExp(`\\$ne${sep}`, 'i'),
-  },
-  {
-    id: 'nosql-gt-operator',
-    description: '$gt — "greater than" used to bypass password/value checks',
-    pattern: new RegExp(`\\$gte?${sep}`, 'i'),
-  },
-  {
-    id: 'nosql-lt-operator',
-    description: '$lt / $lte — "less than" bypass variants',
-    pattern: new RegExp(`\\$lte?${sep}`, 'i'),
-  },
-  {
-    id: 'nosql-regex-operator',
-    description: '$regex — can be used to extract data character by character (blind injection)',
-    pattern: new RegExp(`\\$regex${sep}`, 'i'),
-  },
-  {
-    id: 'nosql-or-operator',
-    description: '$or — logical OR; used to create always-true conditions',
-    pattern: new RegExp(`\\$or${sep}\\s*\\[`, 'i'),
-  },
-  {
-    id: 'nosql-and-operator',
-    description: '$and — logical AND operator injection',
-    pattern: new RegExp(`\\$and${sep}\\s*\\[`, 'i'),
-  },
-  {
-    id: 'nosql-nor-operator',
-    description: '$nor — logical NOR operator injection',
-    pattern: new RegExp(`\\$nor${sep}\\s*\\[`, 'i'),
-  },
-  {
-    id: 'nosql-exists-operator',
-    description: '$exists — can enumerate fields to determine schema',
-    pattern: new RegExp(`\\$exists${sep}`, 'i'),
-  },
-  {
-    id: 'nosql-in-operator',
-    description: '$in — matches any value in a list; can enumerate values',
-    pattern: new RegExp(`\\$in${sep}\\s*\\[`, 'i'),
-  },
-  {
-    id: 'nosql-expr-operator',
-    description: '$expr — allows aggregation expressions in queries (MongoDB 3.6+)',
-    pattern: new RegExp(`\\$expr${sep}`, 'i'),
-  },
-  {
-    id: 'nosql-function-operator',
-    description: '$function — executes arbitrary JavaScript in MongoDB 4.4+',
-    pattern: new RegExp(`\\$function${sep}`, 'i'),
-  },
-  {
-    id: 'nosql-accumulator-operator',
-    description: '$accumulator — custom aggregation with arbitrary JS execution',
-    pattern: new RegExp(`\\$accumulator${sep}`, 'i'),
-  },
-  // ─── Prototype pollution ─────────────────────────────────────────────────
-  {
-    id: 'nosql-proto-pollution',
-    description: '__proto__ — prototype pollution via object key injection',
-    pattern: /__proto__/,
-  },
-  {
-    id: 'nosql-constructor-prototype',
-    description: 'constructor.prototype — alternative prototype pollution vector (dot notation or JSON key)',
-    // Matches dot-notation (obj.constructor.prototype) and JSON key adjacency
-    // ("constructor": {"prototype": ...})
-    pattern: /constructor[\s"':.,{\[]*prototype/i,
-  },
-  {
-    id: 'nosql-proto-bracket',
-    description: '["__proto__"] — bracket-notation prototype pollution',
-    pattern: /\[["']__proto__["']\]/,
-  },
-];
-
-/**
- * LOG context patterns.
- *
- * Detects injection vectors that are dangerous when a string is written
- * to a log file, passed to a logging framework, or interpolated into
- * a log message that will be parsed or displayed.
- *
- * Attack categories:
- *   1. CRLF injection — injects fake log lines by embedding newlines
- *   2. Log4Shell (CVE-2021-44228) — ${jndi:...} triggers JNDI lookup in Log4j
- *   3. SSTI in log templates — {{...}}, #{...} trigger template evaluation
- *      if the log message is passed through a template engine
- *   4. Null byte injection — truncates log entries in some implementations
- *   5. ANSI escape injection — manipulates terminal output when logs are
- *      tailed in a terminal (colour codes, cursor movement, etc.)
- *
- * Note: Newline characters (\n, \r) will produce false positives for
- * multi-line legitimate values. Use this context only for single-line
- * log field values (usernames, IDs, request parameters, etc.).
- */
-
-const LOG_PATTERNS = [
-  // ─── CRLF / newline injection ─────────────────────────────────────────────
-  {
-    id: 'log-crlf-injection',
-    description: 'CRLF injection: literal \\r or \\n embeds fake log lines',
-    pattern: /[\r\n]/,
-  },
-  {
-    id: 'log-url-encoded-crlf',
-    description: 'URL-encoded CRLF: %0d, %0a, %0D, %0A — decoded by some log parsers',
-    pattern: /%0[dDaA]/,
-  },
-  {
-    id: 'log-unicode-newline',
-    description: 'Unicode newline variants: U+2028 (line separator), U+2029 (paragraph separator)',
-    pattern: /[\u2028\u2029]/,
-  },
-
-  // ─── Log4Shell / JNDI injection (CVE-2021-44228) ─────────────────────────
-  {
-    id: 'log-log4shell-jndi',
-    description: 'Log4Shell: ${jndi:...} triggers remote code execution in Apache Log4j',
-    pattern: /\$\{jndi\s*:/i,
-  },
-  {
-    id: 'log-log4shell-obfuscated',
-    description: 'Obfuscated Log4Shell: ${::-j}... lookup-bypass prefix used to evade WAF detection',
-    // ${::- is the Log4j lookup-bypass escape sequence; presence alone is suspicious
-    pattern: /\$\{::-/,
-  },
-  {
-    id: 'log-log4j-lookup',
-    description: 'Log4j lookup syntax: ${env:...}, ${sys:...}, ${ctx:...} — data exfiltration',
-    pattern: /\$\{(?:env|sys|ctx|main|map|sd|web|docker|k8s|spring)\s*:/i,
-  },
-
-  // ─── Server-Side Template Injection (SSTI) in log messages ───────────────
-  {
-    id: 'log-ssti-double-brace',
-    description: 'SSTI double-brace: {{expression}} — Jinja2, Twig, Handlebars, etc.',
-    pattern: /\{\{[\s\S]{0,80}\}\}/,
-  },
-  {
-    id: 'log-ssti-hash-brace',
-    description: 'SSTI hash-brace: #{expression} — Thymeleaf, Velocity, Ruby ERB',
-    pattern: /#\{[\s\S]{0,80}\}/,
-  },
-  {
-    id: 'log-ssti-dollar-brace',
-    description: 'SSTI/EL injection: ${expression with operators or method calls} — JSP EL, Freemarker, SpEL',
-    // Require that the ${...} content looks like an expression, not a plain variable name.
-    // Flags if the content contains: . ( * + operators, or known SSTI keywords.
-    // This avoids flagging ${PATH}, ${HOME} etc. (plain shell variables).
-    pattern: /\$\{[^}]*(?:\.|\(|\*|\+|\bclass\b|\bruntime\b|\bprocess\b|\bexec\b)[^}]{0,80}\}/i,
-  },
-  {
-    id: 'log-ssti-percent-tag',
-    description: 'SSTI ERB/ASP tag: <%= expression %> — Ruby ERB, ASP',
-    pattern: /<%=[\s\S]{0,80}%>/,
-  },
-
-  // ─── Null byte ────────────────────────────────────────────────────────────
-  {
-    id: 'log-null-byte',
-    description: 'Null byte: \\x00 or %00 — can truncate log entries in C-backed loggers',
-    pattern: /\x00|%00/,
-  },
-
-  // ─── ANSI escape injection ────────────────────────────────────────────────
-  {
-    id: 'log-ansi-escape',
-    description: 'ANSI escape sequence: ESC[ — can manipulate terminal output when logs are tailed',
-    pattern: /\x1b\[/,
-  },
-];
-
-/**
- * SQL-STRICT context patterns.
- *
- * Extends the base 'SQL' context with three additional rules that are
- * effective at detecting real injections but carry a higher false-positive
- * risk on general free-text input.
- *
- * Use 'SQL-STRICT' when:
- *   - The string is specifically a SQL fragment or database identifier
- *   - You control the input domain (e.g. a dedicated SQL search field)
- *   - You can tolerate occasional false positives in exchange for broader coverage
- *
- * Use 'SQL' (not STRICT) when:
- *   - The field is general user text (names, descriptions, comments)
- *   - False positives would block legitimate content (e.g. "see note -- above")
- *
- * Rules moved here from 'SQL' due to false-positive risk:
- *
- *   sql-line-comment   — "--" fires on "see note -- above", "value--", CSS var(--primary)
- *   sql-stacked-query  — "; SELECT" fires on legitimate prose with semicolons + SQL words
- *   sql-hex-encoding   — "0xDEAD" fires on hex values in technical docs and log output
- */
-
-
-const SQL_STRICT_EXTRA = [
-  {
-    id: 'sql-line-comment',
-    description: 'SQL line comment: -- followed by whitespace or end of string',
-    pattern: /--(?:\s|$)/,
-  },
-  {
-    id: 'sql-stacked-query',
-    description: 'Stacked queries: semicolon immediately followed by a SQL keyword',
-    pattern: /;\s{0,10}(?:SELECT|INSERT|UPDATE|DELETE|DROP|CREATE|ALTER|EXEC)\b/i,
-  },
-  {
-    id: 'sql-hex-encoding',
-    description: 'Hex-encoded string injection: 0x41414141 style (MySQL)',
-    pattern: /\b0x[0-9a-f]{4,}/i,
-  },
-];
-
-// SQL-STRICT = all base SQL rules + the three noisy extras
-const SQL_STRICT_PATTERNS = [...SQL_PATTERNS, ...SQL_STRICT_EXTRA];
-
-/**
- * Decode the HTML character references that matter for markup-context
- * detection.
- *
- * Browsers decode character references in attribute values before they
- * interpret a URL, so `javascript&#58;alert(1)` in an href is the
- * `javascript:` scheme. The HTML/XML/SVG rules match literal characters, so
- * without this step such payloads slip through.
- *
- * Deliberately NOT a full entity decoder. It decodes only:
- *   - decimal refs  &#58;  &#058;  &#00000058;  &#58   (any leading zeros,
- *                   trailing ; optional — browsers accept both)
- *   - hex refs      &#x3a; &#X3A; &#x0000003a; &#x3a   (same)
- *   - named refs    &colon;  &Tab;  &NewLine;
- *       Named refs are CASE-SENSITIVE and REQUIRE the trailing ';', exactly
- *       like a browser (so `&COLON;` and `&colon` are not decoded).
- *       &Tab; / &NewLine; matter because the URL parser strips tab/newline,
- *       so `java&Tab;script:` is still a javascript: URL.
- *
- * It does NOT decode &amp; (single pass only), so double-encoded text such as
- * "&amp;lt;script&amp;gt;" stays literal — a browser renders that as text.
- *
- * All quantifiers are bounded; no ReDoS risk.
- *
- * @param {string} input
- * @returns {string}
- */
-const NAMED = Object.freeze({
-  colon: ':',
-  Tab: '\t',
-  NewLine: '\n',
-});
-
-const ENTITY_RE =
-  /&(?:#[xX]0*([0-9a-fA-F]{1,6});?|#0*([0-9]{1,7});?|([a-zA-Z][a-zA-Z0-9]{1,15});)/g;
-
-function decodeEntities(input) {
-  if (input.indexOf('&') === -1) return input;
-
-  return input.replace(ENTITY_RE, (match, hex, dec, name) => {
-    if (name !== undefined) {
-      return Object.prototype.hasOwnProperty.call(NAMED, name) ? NAMED[name] : match;
-    }
-    const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec, 10);
-    if (!Number.isFinite(cp) || cp > 0x10ffff) return match;
-    return String.fromCodePoint(cp);
-  });
-}
-
-/**
- * is-unsafe v2
- *
- * Zero-dependency, DOM-free, pure predicate for detecting unsafe strings
- * across HTML, XML, SVG, SQL, SQL-STRICT, SHELL, REDOS, NOSQL, and LOG contexts.
- *
- * v2 change: contexts are imported as named pattern arrays rather than resolved
- * via a string-keyed registry. This makes each context independently
- * tree-shakeable — bundlers can drop any context you never import.
- *
- * @module is-unsafe
- */
-
-
-// ─── Attach labels to named contexts ──────────────────────────────────────
-// Each built-in PatternList carries its canonical name so matchList can read
-// list.label directly — no registry lookup needed at match time.
-// Custom PatternLists default to 'CUSTOM' unless the caller sets list.label.
-
-HTML_PATTERNS.label       = 'HTML';
-XML_PATTERNS.label        = 'XML';
-SVG_PATTERNS.label        = 'SVG';
-
-// Markup contexts: also test an entity-decoded copy (see util/decode-entities.js).
-// Non-markup contexts (SQL, SHELL, LOG, …) are matched byte-for-byte as supplied.
-HTML_PATTERNS.decodeEntities = true;
-XML_PATTERNS.decodeEntities  = true;
-SVG_PATTERNS.decodeEntities  = true;
-SQL_PATTERNS.label        = 'SQL';
-SQL_STRICT_PATTERNS.label = 'SQL-STRICT';
-SHELL_PATTERNS.label      = 'SHELL';
-REDOS_PATTERNS.label      = 'REDOS';
-NOSQL_PATTERNS.label      = 'NOSQL';
-LOG_PATTERNS.label        = 'LOG';
-
-// ─── Types ────────────────────────────────────────────────────────────────
-
-/**
- * @typedef {{ id: string, description: string, pattern: RegExp }} Rule
- */
-
-/**
- * @typedef {Rule[]} PatternList
- */
-
-/**
- * @typedef {Object} MatchResult
- * @property {string} context     - Label identifying which context matched ('HTML', 'CUSTOM', etc.)
- * @property {string} id          - Rule identifier
- * @property {string} description - Human-readable description of what was matched
- * @property {RegExp} pattern     - The pattern that matched
- */
-
-// ─── Internal helpers ──────────────────────────────────────────────────────
-
-/**
- * @param {unknown} value
- */
-function assertString(value) {
-  if (typeof value !== 'string') {
-    throw new TypeError(
-      `is-unsafe: first argument must be a string, got ${typeof value}`
-    );
-  }
-}
-
-/**
- * @param {unknown} context
- */
-function assertContext(context) {
-  if (context instanceof RegExp) return;
-
-  if (Array.isArray(context)) {
-    if (context.length === 0) {
-      throw new TypeError('is-unsafe: context must not be an empty array');
-    }
-    // Detect array-of-arrays vs flat pattern list
-    if (Array.isArray(context[0])) {
-      // Array of PatternLists
-      for (const list of context) {
-        if (!Array.isArray(list) || list.length === 0) {
-          throw new TypeError(
-            'is-unsafe: each context in the array must be a non-empty pattern array (PatternList)'
-          );
-        }
-      }
-    }
-    // else: flat PatternList — trust it, no deep validation needed
-    return;
-  }
-
-  throw new TypeError(
-    `is-unsafe: second argument must be a PatternList (e.g. HTML), ` +
-    `an array of PatternLists (e.g. [HTML, XML]), or a RegExp. Got: ${typeof context}`
-  );
-}
-
-/**
- * Normalise any valid context arg into an array of PatternLists.
- *
- * @param {Rule[]|Rule[][]|RegExp} context
- * @returns {{ lists: Rule[][]|null, regex: RegExp|null }}
- */
-function normalise(context) {
-  if (context instanceof RegExp) return { lists: null, regex: context };
-  // Distinguish PatternList (array of rule objects) from array of PatternLists
-  if (Array.isArray(context[0])) return { lists: context, regex: null };
-  return { lists: [context], regex: null };
-}
-
-/**
- * For markup contexts, return an entity-decoded copy of `value` to test
- * alongside the raw input, or null when there is nothing extra to test.
- *
- * @param {string} value
- * @param {Rule[]} list
- * @returns {string|null}
- */
-function decodedCopy(value, list) {
-  if (!list.decodeEntities) return null;
-  const decoded = decodeEntities(value);
-  return decoded === value ? null : decoded;
-}
-
-/**
- * Test value against a single PatternList. Returns the first MatchResult or null.
- *
- * @param {string} value
- * @param {Rule[]} list
- * @returns {MatchResult|null}
- */
-function matchList(value, list) {
-  const label = list.label ?? 'CUSTOM';
-  const decoded = decodedCopy(value, list);
-  for (const rule of list) {
-    if (rule.pattern.test(value) || (decoded !== null && rule.pattern.test(decoded))) {
-      return { context: label, id: rule.id, description: rule.description, pattern: rule.pattern };
-    }
-  }
-  return null;
-}
-
-// ─── Public API ───────────────────────────────────────────────────────────
-
-/**
- * Returns `true` if `value` is unsafe in the given context(s), `false` otherwise.
- *
- * @param {string} value - The string to test
- * @param {PatternList | PatternList[] | RegExp} context
- *   - A PatternList imported from is-unsafe (e.g. `HTML`, `XML`)
- *   - An array of PatternLists — returns true if unsafe in **any** of them
- *   - A custom RegExp — returns true if the pattern matches
- * @returns {boolean}
- *
- * @example
- * import { isUnsafe, HTML, SQL } from 'is-unsafe';
- *
- * isUnsafe('<script>alert(1)</script>', HTML)       // true
- * isUnsafe('hello world', HTML)                     // false
- * isUnsafe('value', [HTML, SQL])                    // false
- * isUnsafe('value', /my-pattern/i)                  // false
- */
-function isUnsafe(value, context) {
-  assertString(value);
-  assertContext(context);
-
-  const { lists, regex } = normalise(context);
-
-  if (regex) return regex.test(value);
-
-  for (const list of lists) {
-    if (matchList(value, list) !== null) return true;
-  }
-  return false;
-}
-
-// const regx =
-//   '<((!\\[CDATA\\[([\\s\\S]*?)(]]>))|((NAME:)?(NAME))([^>]*)>|((\\/)(NAME)\\s*>))([^<]*)'
-//   .replace(/NAME/g, util.nameRegexp);
-
-//const tagsRegx = new RegExp("<(\\/?[\\w:\\-\._]+)([^>]*)>(\\s*"+cdataRegx+")*([^<]+)?","g");
-//const tagsRegx = new RegExp("<(\\/?)((\\w*:)?([\\w:\\-\._]+))([^>]*)>([^<]*)("+cdataRegx+"([^<]*))*([^<]+)?","g");
-
-// Helper functions for attribute and namespace handling
-
-/**
- * Extract raw attributes (without prefix) from prefixed attribute map
- * @param {object} prefixedAttrs - Attributes with prefix from buildAttributesMap
- * @param {object} options - Parser options containing attributeNamePrefix
- * @returns {object} Raw attributes for matcher
- */
-function extractRawAttributes(prefixedAttrs, options) {
-  if (!prefixedAttrs) return {};
-
-  // Handle attributesGroupName option
-  const attrs = options.attributesGroupName
-    ? prefixedAttrs[options.attributesGroupName]
-    : prefixedAttrs;
-
-  if (!attrs) return {};
-
-  const rawAttrs = {};
-  for (const key in attrs) {
-    // Remove the attribute prefix to get raw name
-    if (key.startsWith(options.attributeNamePrefix)) {
-      const rawName = key.substring(options.attributeNamePrefix.length);
-      rawAttrs[rawName] = attrs[key];
-    } else {
-      // Attribute without prefix (shouldn't normally happen, but be safe)
-      rawAttrs[key] = attrs[key];
-    }
-  }
-  return rawAttrs;
-}
-
-/**
- * Extract namespace from raw tag name
- * @param {string} rawTagName - Tag name possibly with namespace (e.g., "soap:Envelope")
- * @returns {string|undefined} Namespace or undefined
- */
-function extractNamespace(rawTagName) {
-  if (!rawTagName || typeof rawTagName !== 'string') return undefined;
-
-  const colonIndex = rawTagName.indexOf(':');
-  if (colonIndex !== -1 && colonIndex > 0) {
-    const ns = rawTagName.substring(0, colonIndex);
-    // Don't treat xmlns as a namespace
-    if (ns !== 'xmlns') {
-      return ns;
-    }
-  }
-  return undefined;
-}
-
-class OrderedObjParser {
-  constructor(options, externalEntities) {
-    this.options = options;
-    this.currentNode = null;
-    this.tagsNodeStack = [];
-    this.parseXml = parseXml$1;
-    this.parseTextData = parseTextData;
-    this.resolveNameSpace = resolveNameSpace;
-    this.buildAttributesMap = buildAttributesMap;
-    this.isItStopNode = isItStopNode;
-    this.replaceEntitiesValue = replaceEntitiesValue;
-    this.readStopNodeData = readStopNodeData;
-    this.saveTextToParentTag = saveTextToParentTag;
-    this.addChild = addChild;
-    this.ignoreAttributesFn = getIgnoreAttributesFn(this.options.ignoreAttributes);
-    this.entityExpansionCount = 0;
-    this.currentExpandedLength = 0;
-    this.doctypefound = false;
-    let namedEntities = { ...XML };
-    if (this.options.entityDecoder) {
-      this.entityDecoder = this.options.entityDecoder;
-    } else {
-      if (typeof this.options.htmlEntities === "object") namedEntities = this.options.htmlEntities;
-      else if (this.options.htmlEntities === true) namedEntities = { ...COMMON_HTML, ...CURRENCY };
-      this.entityDecoder = new EntityDecoder({
-        namedEntities: { ...namedEntities, ...externalEntities },
-        numericAllowed: this.options.htmlEntities,
-        limit: {
-          maxTotalExpansions: this.options.processEntities.maxTotalExpansions,
-          maxExpandedLength: this.options.processEntities.maxExpandedLength,
-          applyLimitsTo: this.options.processEntities.appliesTo,
-        },
-        // onExternalEntity: (name, value) => isUnsafe(value) ? 'block' : 'allow',
-        onInputEntity: (name, value) =>
-          //TODO: VALID_CONTEXTS.HTML should be set only if this.options.htmlEntities
-          isUnsafe(value, [HTML_PATTERNS, XML_PATTERNS]) ? ENTITY_ACTION.BLOCK : ENTITY_ACTION.ALLOW,
-
-        //postCheck: resolved => resolved
-      });
-    }
-
-    // Initialize path matcher for path-expression-matcher
-    this.matcher = new Matcher();
-    this.readonlyMatcher = this.matcher.readOnly();
-
-    // Flag to track if current node is a stop node (optimization)
-    this.isCurrentNodeStopNode = false;
-
-    // Pre-compile stopNodes expressions
-    this.stopNodeExpressionsSet = new ExpressionSet();
-    const stopNodesOpts = this.options.stopNodes;
-    if (stopNodesOpts && stopNodesOpts.length > 0) {
-      for (let i = 0; i < stopNodesOpts.length; i++) {
-        const stopNodeExp = stopNodesOpts[i];
-        if (typeof stopNodeExp === 'string') {
-          // Convert string to Expression object
-          this.stopNodeExpressionsSet.add(new Expression(stopNodeExp));
-        } else if (stopNodeExp instanceof Expression) {
-          // Already an Expression object
-          this.stopNodeExpressionsSet.add(stopNodeExp);
-        }
-      }
-      this.stopNodeExpressionsSet.seal();
-    }
-  }
-
-}
-
-
-/**
- * @param {string} val
- * @param {string} tagName
- * @param {string|Matcher} jPath - jPath string or Matcher instance based on options.jPath
- * @param {boolean} dontTrim
- * @param {boolean} hasAttributes
- * @param {boolean} isLeafNode
- * @param {boolean} escapeEntities
- */
-function parseTextData(val, tagName, jPath, dontTrim, hasAttributes, isLeafNode, escapeEntities) {
-  const options = this.options;
-  if (val !== undefined) {
-    if (options.trimValues && !dontTrim) {
-      val = val.trim();
-    }
-    if (val.length > 0) {
-      if (!escapeEntities) val = this.replaceEntitiesValue(val, tagName, jPath);
-
-      // Pass jPath string or matcher based on options.jPath setting
-      const jPathOrMatcher = options.jPath ? jPath.toString() : jPath;
-      const newval = options.tagValueProcessor(tagName, val, jPathOrMatcher, hasAttributes, isLeafNode);
-      if (newval === null || newval === undefined) {
-        //don't parse
-        return val;
-      } else if (typeof newval !== typeof val || newval !== val) {
-        //overwrite
-        return newval;
-      } else if (options.trimValues) {
-        return parseValue(val, options.parseTagValue, options.numberParseOptions);
-      } else {
-        const trimmedVal = val.trim();
-        if (trimmedVal === val) {
-          return parseValue(val, options.parseTagValue, options.numberParseOptions);
-        } else {
-          return val;
-        }
-      }
-    }
-  }
-}
-
-function resolveNameSpace(tagname) {
-  if (this.options.removeNSPrefix) {
-    const tags = tagname.split(':');
-    const prefix = tagname.charAt(0) === '/' ? '/' : '';
-    if (tags[0] === 'xmlns') {
-      return '';
-    }
-    if (tags.length === 2) {
-      tagname = prefix + tags[1];
-    }
-  }
-  return tagname;
-}
-
-//TODO: change regex to capture NS
-//const attrsRegx = new RegExp("([\\w\\-\\.\\:]+)\\s*=\\s*(['\"])((.|\n)*?)\\2","gm");
-// The value is matched with a negated class per quote type rather than a lazy `[\s\S]*?` up to a
-// backreference, which is much slower on long values (SVG paths, data URIs)
-const attrsRegx = /([^\s=]+)\s*(=\s*(?:"([^"]*)"|'([^']*)'))?/gm;
-
-// value inside double quotes, or inside single quotes, or undefined when there is no value
-function attrValue(match) {
-  return match[3] !== undefined ? match[3] : match[4];
-}
-
-function buildAttributesMap(attrStr, jPath, tagName, force = false) {
-  const options = this.options;
-  if (force === true || (options.ignoreAttributes !== true && typeof attrStr === 'string')) {
-    // attrStr = attrStr.replace(/\r?\n/g, ' ');
-    //attrStr = attrStr || attrStr.trim();
-
-    const matches = getAllMatches(attrStr, attrsRegx);
-    const len = matches.length; //don't make it inline
-    const attrs = {};
-
-    // Pre-process values once: trim + entity replacement
-    // Reused in both matcher update and second pass
-    const processedVals = new Array(len);
-    let hasRawAttrs = false;
-    const rawAttrsForMatcher = {};
-
-    for (let i = 0; i < len; i++) {
-      const attrName = this.resolveNameSpace(matches[i][1]);
-      const oldVal = attrValue(matches[i]);
-
-      if (attrName.length && oldVal !== undefined) {
-        let val = oldVal;
-        if (options.trimValues) val = val.trim();
-        val = this.replaceEntitiesValue(val, tagName, this.readonlyMatcher);
-        processedVals[i] = val;
-
-        rawAttrsForMatcher[attrName] = val;
-        hasRawAttrs = true;
-      }
-    }
-
-    // Update matcher ONCE before second pass, if applicable
-    if (hasRawAttrs && typeof jPath === 'object' && jPath.updateCurrent) {
-      jPath.updateCurrent(rawAttrsForMatcher);
-    }
-
-    // Hoist toString() once — path doesn't change during attribute processing
-    const jPathStr = options.jPath ? jPath.toString() : this.readonlyMatcher;
-
-    // Second pass: apply processors, build final attrs
-    let hasAttrs = false;
-    for (let i = 0; i < len; i++) {
-      const attrName = this.resolveNameSpace(matches[i][1]);
-
-      if (this.ignoreAttributesFn(attrName, jPathStr)) continue;
-
-      let aName = options.attributeNamePrefix + attrName;
-
-      if (attrName.length) {
-        if (options.transformAttributeName) {
-          aName = options.transformAttributeName(aName);
-        }
-        aName = sanitizeName(aName, options);
-
-        if (attrValue(matches[i]) !== undefined) {
-          // Reuse already-processed value — no double entity replacement
-          const oldVal = processedVals[i];
-
-          const newVal = options.attributeValueProcessor(attrName, oldVal, jPathStr);
-          if (newVal === null || newVal === undefined) {
-            attrs[aName] = oldVal;
-          } else if (typeof newVal !== typeof oldVal || newVal !== oldVal) {
-            attrs[aName] = newVal;
-          } else {
-            attrs[aName] = parseValue(oldVal, options.parseAttributeValue, options.numberParseOptions);
-          }
-          hasAttrs = true;
-        } else if (options.allowBooleanAttributes) {
-          attrs[aName] = true;
-          hasAttrs = true;
-        }
-      }
-    }
-
-    if (!hasAttrs) return;
-
-    if (options.attributesGroupName && !options.preserveOrder) {
-      const attrCollection = {};
-      attrCollection[options.attributesGroupName] = attrs;
-      return attrCollection;
-    }
-    return attrs;
-  }
-}
-const parseXml$1 = function (xmlData) {
-  const options = this.options;
-  const crlfPositions = options.captureMetaData ? [] : undefined;
-  xmlData = xmlData.replace(/\r\n?/g, options.captureMetaData ? (newline, index) => {
-    if (newline.length === 2) {
-      // Store the position after earlier CRLF pairs have been normalized.
-      crlfPositions.push(index - crlfPositions.length);
-    }
-    return "\n";
-  } : "\n");
-  const xmlObj = new XmlNode('!xml');
-  let currentNode = xmlObj;
-  let textData = "";
-
-  // Reset matcher for new document
-  this.matcher.reset();
-  this.entityDecoder.reset();
-
-  // Reset entity expansion counters for this document
-  this.entityExpansionCount = 0;
-  this.currentExpandedLength = 0;
-  this.doctypefound = false;
-  const docTypeReader = new DocTypeReader(options.processEntities);
-  const xmlLen = xmlData.length;
-  for (let i = 0; i < xmlLen; i++) {//for each char in XML data
-    const ch = xmlData[i];
-    if (ch === '<') {
-      // const nextIndex = i+1;
-      // const _2ndChar = xmlData[nextIndex];
-      const c1 = xmlData.charCodeAt(i + 1);
-      if (c1 === 47) {//Closing Tag '/'
-        const closeIndex = findClosingIndex(xmlData, ">", i, "Closing Tag is not closed.");
-        let tagName = xmlData.substring(i + 2, closeIndex).trim();
-
-        if (options.removeNSPrefix) {
-          const colonIndex = tagName.indexOf(":");
-          if (colonIndex !== -1) {
-            tagName = tagName.substr(colonIndex + 1);
-          }
-        }
-
-        tagName = transformTagName(options.transformTagName, tagName, "", options).tagName;
-
-        if (currentNode) {
-          textData = this.saveTextToParentTag(textData, currentNode, this.readonlyMatcher);
-        }
-
-        //check if last tag of nested tag was unpaired tag
-        const lastTagName = this.matcher.getCurrentTag();
-        if (tagName && options.unpairedTagsSet.has(tagName)) {
-          throw new Error(`Unpaired tag can not be used as closing tag: </${tagName}>`);
-        }
-        if (lastTagName && options.unpairedTagsSet.has(lastTagName)) {
-          // Pop the unpaired tag
-          this.matcher.pop();
-          this.tagsNodeStack.pop();
-        }
-        // Pop the closing tag
-        this.matcher.pop();
-        this.isCurrentNodeStopNode = false; // Reset flag when closing tag
-
-        //a closing tag with no matching opening tag leaves the stack empty
-        currentNode = this.tagsNodeStack.pop() || xmlObj;//avoid recursion, set the parent tag scope
-
-        if (options.captureMetaData && currentNode) {
-          currentNode.addEndIndex(getOriginalIndex(closeIndex + 1, crlfPositions));
-        }
-        textData = "";
-        i = closeIndex;
-      } else if (c1 === 63) { //'?'
-
-        let tagData = readTagExp(xmlData, i, false, "?>");
-        if (!tagData) throw new Error("Pi Tag is not closed.");
-
-        textData = this.saveTextToParentTag(textData, currentNode, this.readonlyMatcher);
-        const attsMap = this.buildAttributesMap(tagData.tagExp, this.matcher, tagData.tagName, true);
-        if (attsMap) {
-          const ver = attsMap[this.options.attributeNamePrefix + "version"];
-          this.entityDecoder.setXmlVersion(Number(ver) || 1.0);
-          docTypeReader.setXmlVersion(Number(ver) || 1.0);
-        }
-        if ((options.ignoreDeclaration && tagData.tagName === "?xml") || options.ignorePiTags) ; else {
-
-          const childNode = new XmlNode(tagData.tagName);
-          childNode.add(options.textNodeName, "");
-
-          if (tagData.tagName !== tagData.tagExp && tagData.attrExpPresent && options.ignoreAttributes !== true) {
-            childNode[":@"] = attsMap;
-          }
-          const startIndex = options.captureMetaData ? getOriginalIndex(i, crlfPositions) : i;
-          this.addChild(currentNode, childNode, this.readonlyMatcher, startIndex);
-
-          if (options.captureMetaData) {
-            // closeIndex points at '?' of the closing '?>'
-            currentNode.addEndIndex(getOriginalIndex(tagData.closeIndex + 2, crlfPositions));
-          }
-        }
-
-
-        i = tagData.closeIndex + 1;
-      } else if (c1 === 33
-        && xmlData.charCodeAt(i + 2) === 45
-        && xmlData.charCodeAt(i + 3) === 45) { //'!--'
-        const endIndex = findClosingIndex(xmlData, "-->", i + 4, "Comment is not closed.");
-        if (options.commentPropName) {
-          const comment = xmlData.substring(i + 4, endIndex - 2);
-
-          textData = this.saveTextToParentTag(textData, currentNode, this.readonlyMatcher);
-
-          currentNode.add(options.commentPropName, [{ [options.textNodeName]: comment }]);
-        }
-        i = endIndex;
-      } else if (c1 === 33
-        && xmlData.charCodeAt(i + 2) === 68) { //'!D'
-        if (this.doctypefound) throw new Error("Multiple DOCTYPE declarations found.");
-        this.doctypefound = true;
-        const result = docTypeReader.readDocType(xmlData, i);
-        this.entityDecoder.addInputEntities(result.entities);
-        i = result.i;
-      } else if (c1 === 33
-        && xmlData.charCodeAt(i + 2) === 91) { // '!['
-        const closeIndex = findClosingIndex(xmlData, "]]>", i, "CDATA is not closed.") - 2;
-        const tagExp = xmlData.substring(i + 9, closeIndex);
-
-        textData = this.saveTextToParentTag(textData, currentNode, this.readonlyMatcher);
-
-        let val = this.parseTextData(tagExp, currentNode.tagname, this.readonlyMatcher, true, false, true, true);
-        if (val == undefined) val = "";
-
-        //cdata should be set even if it is 0 length string
-        if (options.cdataPropName) {
-          currentNode.add(options.cdataPropName, [{ [options.textNodeName]: tagExp }]);
-        } else {
-          currentNode.add(options.textNodeName, val);
-        }
-
-        i = closeIndex + 2;
-      } else {//Opening tag
-        let result = readTagExp(xmlData, i, options.removeNSPrefix);
-
-        // Safety check: readTagExp can return undefined
-        if (!result) {
-          // Log context for debugging
-          const context = xmlData.substring(Math.max(0, i - 50), Math.min(xmlLen, i + 50));
-          throw new Error(`readTagExp returned undefined at position ${i}. Context: "${context}"`);
-        }
-
-        let tagName = result.tagName;
-        const rawTagName = result.rawTagName;
-        let tagExp = result.tagExp;
-        let attrExpPresent = result.attrExpPresent;
-        let closeIndex = result.closeIndex;
-
-        ({ tagName, tagExp } = transformTagName(options.transformTagName, tagName, tagExp, options));
-
-        if (options.strictReservedNames &&
-          (tagName === options.commentPropName
-            || tagName === options.cdataPropName
-            || tagName === options.textNodeName
-            || tagName === options.attributesGroupName
-          )) {
-          throw new Error(`Invalid tag name: ${tagName}`);
-        }
-
-        //save text as child node
-        if (currentNode && textData) {
-          if (currentNode.tagname !== '!xml') {
-            //when nested tag is found
-            textData = this.saveTextToParentTag(textData, currentNode, this.readonlyMatcher, false);
-          }
-        }
-
-        //check if last tag was unpaired tag
-        const lastTag = currentNode;
-        if (lastTag && options.unpairedTagsSet.has(lastTag.tagname)) {
-          currentNode = this.tagsNodeStack.pop();
-          this.matcher.pop();
-        }
-
-        // Clean up self-closing syntax BEFORE processing attributes
-        // This is where tagExp gets the trailing / removed
-        let isSelfClosing = false;
-        if (tagExp.length > 0 && tagExp.lastIndexOf("/") === tagExp.length - 1) {
-          isSelfClosing = true;
-          if (tagName[tagName.length - 1] === "/") {
-            tagName = tagName.substr(0, tagName.length - 1);
-            tagExp = tagName;
-          } else {
-            tagExp = tagExp.substr(0, tagExp.length - 1);
-          }
-
-          // Re-check attrExpPresent after cleaning
-          attrExpPresent = (tagName !== tagExp);
-        }
-
-        // Now process attributes with CLEAN tagExp (no trailing /)
-        let prefixedAttrs = null;
-        let namespace = undefined;
-
-        // Extract namespace from rawTagName
-        namespace = extractNamespace(rawTagName);
-
-        // Push tag to matcher FIRST (with empty attrs for now) so callbacks see correct path
-        if (tagName !== xmlObj.tagname) {
-          this.matcher.push(tagName, {}, namespace);
-        }
-
-        // Now build attributes - callbacks will see correct matcher state
-        if (tagName !== tagExp && attrExpPresent) {
-          // Build attributes (returns prefixed attributes for the tree)
-          // Note: buildAttributesMap now internally updates the matcher with raw attributes
-          prefixedAttrs = this.buildAttributesMap(tagExp, this.matcher, tagName);
-
-          if (prefixedAttrs) {
-            // Extract raw attributes (without prefix) for our use
-            //TODO: seems a performance overhead
-            extractRawAttributes(prefixedAttrs, options);
-          }
-        }
-
-        // Now check if this is a stop node (after attributes are set)
-        if (tagName !== xmlObj.tagname) {
-          this.isCurrentNodeStopNode = this.isItStopNode();
-        }
-
-        const startIndex = options.captureMetaData ? getOriginalIndex(i, crlfPositions) : i;
-        if (this.isCurrentNodeStopNode) {
-          let tagContent = "";
-
-          // For self-closing tags, content is empty
-          if (isSelfClosing) {
-            i = result.closeIndex;
-          }
-          //unpaired tag
-          else if (options.unpairedTagsSet.has(tagName)) {
-            i = result.closeIndex;
-          }
-          //normal tag
-          else {
-            //read until closing tag is found
-            const result = this.readStopNodeData(xmlData, rawTagName, closeIndex + 1);
-            if (!result) throw new Error(`Unexpected end of ${rawTagName}`);
-            i = result.i;
-            tagContent = result.tagContent;
-          }
-
-          const childNode = new XmlNode(tagName);
-
-          if (prefixedAttrs) {
-            childNode[":@"] = prefixedAttrs;
-          }
-
-          // For stop nodes, store raw content as-is without any processing
-          childNode.add(options.textNodeName, tagContent);
-
-          this.matcher.pop(); // Pop the stop node tag
-          this.isCurrentNodeStopNode = false; // Reset flag
-
-          this.addChild(currentNode, childNode, this.readonlyMatcher, startIndex);
-
-          if (options.captureMetaData) {
-            currentNode.addEndIndex(getOriginalIndex(i + 1, crlfPositions));
-          }
-        } else {
-          //selfClosing tag
-          if (isSelfClosing) {
-            ({ tagName, tagExp } = transformTagName(options.transformTagName, tagName, tagExp, options));
-
-            const childNode = new XmlNode(tagName);
-            if (prefixedAttrs) {
-              childNode[":@"] = prefixedAttrs;
-            }
-            this.addChild(currentNode, childNode, this.readonlyMatcher, startIndex);
-
-            if (options.captureMetaData) {
-              currentNode.addEndIndex(getOriginalIndex(closeIndex + 1, crlfPositions));
-            }
-            this.matcher.pop(); // Pop self-closing tag
-            this.isCurrentNodeStopNode = false; // Reset flag
-          }
-          else if (options.unpairedTagsSet.has(tagName)) {//unpaired tag
-            const childNode = new XmlNode(tagName);
-            if (prefixedAttrs) {
-              childNode[":@"] = prefixedAttrs;
-            }
-            this.addChild(currentNode, childNode, this.readonlyMatcher, startIndex);
-
-            if (options.captureMetaData) {
-              currentNode.addEndIndex(getOriginalIndex(result.closeIndex + 1, crlfPositions));
-            }
-            this.matcher.pop(); // Pop unpaired tag
-            this.isCurrentNodeStopNode = false; // Reset flag
-            i = result.closeIndex;
-            // Continue to next iteration without changing currentNode
-            continue;
-          }
-          //opening tag
-          else {
-            const childNode = new XmlNode(tagName);
-            if (this.tagsNodeStack.length > options.maxNestedTags) {
-              throw new Error("Maximum nested tags exceeded");
-            }
-            this.tagsNodeStack.push(currentNode);
-
-            if (prefixedAttrs) {
-              childNode[":@"] = prefixedAttrs;
-            }
-            this.addChild(currentNode, childNode, this.readonlyMatcher, startIndex);
-            currentNode = childNode;
-          }
-          textData = "";
-          i = closeIndex;
-        }
-      }
-    } else {
-      textData += xmlData[i];
-    }
-  }
-  return xmlObj.child;
-};
-
-function getOriginalIndex(index, crlfPositions) {
-  let low = 0;
-  let high = crlfPositions.length;
-  while (low < high) {
-    const middle = Math.floor((low + high) / 2);
-    if (crlfPositions[middle] < index) low = middle + 1;
-    else high = middle;
-  }
-  return index + low;
-}
-
-function addChild(currentNode, childNode, matcher, startIndex) {
-  // unset startIndex if not requested
-  if (!this.options.captureMetaData) startIndex = undefined;
-
-  // Pass jPath string or matcher based on options.jPath setting
-  const jPathOrMatcher = this.options.jPath ? matcher.toString() : matcher;
-  const result = this.options.updateTag(childNode.tagname, jPathOrMatcher, childNode[":@"]);
-  if (result === false) ; else if (typeof result === "string") {
-    childNode.tagname = result;
-    currentNode.addChild(childNode, startIndex);
-  } else {
-    currentNode.addChild(childNode, startIndex);
-  }
-}
-
-/**
- * @param {object} val - Entity object with regex and val properties
- * @param {string} tagName - Tag name
- * @param {string|Matcher} jPath - jPath string or Matcher instance based on options.jPath
- */
-function replaceEntitiesValue(val, tagName, jPath) {
-  const entityConfig = this.options.processEntities;
-
-  if (!entityConfig || !entityConfig.enabled) {
-    return val;
-  }
-
-  // Check if tag is allowed to contain entities
-  if (entityConfig.allowedTags) {
-    const jPathOrMatcher = this.options.jPath ? jPath.toString() : jPath;
-    const allowed = Array.isArray(entityConfig.allowedTags)
-      ? entityConfig.allowedTags.includes(tagName)
-      : entityConfig.allowedTags(tagName, jPathOrMatcher);
-
-    if (!allowed) {
-      return val;
-    }
-  }
-
-  // Apply custom tag filter if provided
-  if (entityConfig.tagFilter) {
-    const jPathOrMatcher = this.options.jPath ? jPath.toString() : jPath;
-    if (!entityConfig.tagFilter(tagName, jPathOrMatcher)) {
-      return val; // Skip based on custom filter
-    }
-  }
-
-  return this.entityDecoder.decode(val);
-}
-
-
-function saveTextToParentTag(textData, parentNode, matcher, isLeafNode) {
-  if (textData) { //store previously collected data as textNode
-    if (isLeafNode === undefined) isLeafNode = parentNode.child.length === 0;
-
-    textData = this.parseTextData(textData,
-      parentNode.tagname,
-      matcher,
-      false,
-      parentNode[":@"] ? Object.keys(parentNode[":@"]).length !== 0 : false,
-      isLeafNode);
-
-    if (textData !== undefined && textData !== "")
-      parentNode.add(this.options.textNodeName, textData);
-    textData = "";
-  }
-  return textData;
-}
-
-/**
- * @param {Array<Expression>} stopNodeExpressions - Array of compiled Expression objects
- * @param {Matcher} matcher - Current path matcher
- */
-function isItStopNode() {
-  if (this.stopNodeExpressionsSet.size === 0) return false;
-
-  return this.matcher.matchesAny(this.stopNodeExpressionsSet);
-}
-
-/**
- * Returns the tag Expression and where it is ending handling single-double quotes situation
- * @param {string} xmlData 
- * @param {number} i starting index
- * @returns 
- */
-function tagExpWithClosingIndex(xmlData, i, closingChar = ">") {
-  //TODO: ignore boolean attributes in tag expression
-  //TODO: if ignore attributes, dont read full attribute expression but the end. But read for xml declaration
-  const len = xmlData.length;
-  const closeCode0 = closingChar.charCodeAt(0);
-  const closeCode1 = closingChar.length > 1 ? closingChar.charCodeAt(1) : -1;
-
-  let result = '';
-  let segmentStart = i;
-
-  for (let index = i; index < len; index++) {
-    const code = xmlData.charCodeAt(index);
-
-    if (code === 34 || code === 39) { // " or '
-      // Skip the quoted value in one step: nothing inside it can close the tag
-      index = xmlData.indexOf(xmlData[index], index + 1);
-      if (index === -1) return;
-    } else if (code === closeCode0) {
-      if (closeCode1 !== -1) {
-        if (xmlData.charCodeAt(index + 1) === closeCode1) {
-          result += xmlData.substring(segmentStart, index);
-          return { data: result, index };
-        }
-      } else {
-        result += xmlData.substring(segmentStart, index);
-        return { data: result, index };
-      }
-    } else if (code === 9) { // \t - only replace with space outside attribute values
-      // Flush accumulated segment, add space, start new segment
-      result += xmlData.substring(segmentStart, index) + ' ';
-      segmentStart = index + 1;
-    }
-  }
-}
-
-function findClosingIndex(xmlData, str, i, errMsg) {
-  const closingIndex = xmlData.indexOf(str, i);
-  if (closingIndex === -1) {
-    throw new Error(errMsg)
-  } else {
-    return closingIndex + str.length - 1;
-  }
-}
-
-function findClosingChar(xmlData, char, i, errMsg) {
-  const closingIndex = xmlData.indexOf(char, i);
-  if (closingIndex === -1) throw new Error(errMsg);
-  return closingIndex; // no offset needed
-}
-
-function readTagExp(xmlData, i, removeNSPrefix, closingChar = ">") {
-  const result = tagExpWithClosingIndex(xmlData, i + 1, closingChar);
-  if (!result) return;
-  let tagExp = result.data;
-  const closeIndex = result.index;
-  const separatorIndex = tagExp.search(/\s/);
-  let tagName = tagExp;
-  let attrExpPresent = true;
-  if (separatorIndex !== -1) {//separate tag name and attributes expression
-    tagName = tagExp.substring(0, separatorIndex);
-    tagExp = tagExp.substring(separatorIndex + 1).trimStart();
-  }
-
-  const rawTagName = tagName;
-  if (removeNSPrefix) {
-    const colonIndex = tagName.indexOf(":");
-    if (colonIndex !== -1) {
-      tagName = tagName.substr(colonIndex + 1);
-      attrExpPresent = tagName !== result.data.substr(colonIndex + 1);
-    }
-  }
-
-  return {
-    tagName: tagName,
-    tagExp: tagExp,
-    closeIndex: closeIndex,
-    attrExpPresent: attrExpPresent,
-    rawTagName: rawTagName,
-  }
-}
-/**
- * find paired tag for a stop node
- * @param {string} xmlData 
- * @param {string} tagName 
- * @param {number} i 
- */
-function readStopNodeData(xmlData, tagName, i) {
-  const startIndex = i;
-  // Starting at 1 since we already have an open tag
-  let openTagCount = 1;
-  let lenient = false; // set once a quote-aware tag scan fails
-  let nextGt = -1; // cached index of the next '>'
-
-  const xmllen = xmlData.length;
-  for (; i < xmllen; i++) {
-    if (xmlData[i] === "<") {
-      const c1 = xmlData.charCodeAt(i + 1);
-      if (c1 === 47) {//close tag '/'
-        const closeIndex = findClosingChar(xmlData, ">", i, `${tagName} is not closed`);
-        let closeTagName = xmlData.substring(i + 2, closeIndex).trim();
-        if (closeTagName === tagName) {
-          openTagCount--;
-          if (openTagCount === 0) {
-            return {
-              tagContent: xmlData.substring(startIndex, i),
-              i: closeIndex
-            }
-          }
-        }
-        i = closeIndex;
-      } else if (c1 === 63) { //?
-        const closeIndex = findClosingIndex(xmlData, "?>", i + 1, "StopNode is not closed.");
-        i = closeIndex;
-      } else if (c1 === 33
-        && xmlData.charCodeAt(i + 2) === 45
-        && xmlData.charCodeAt(i + 3) === 45) { // '!--'
-        const closeIndex = findClosingIndex(xmlData, "-->", i + 3, "StopNode is not closed.");
-        i = closeIndex;
-      } else if (c1 === 33
-        && xmlData.charCodeAt(i + 2) === 91) { // '!['
-        const closeIndex = findClosingIndex(xmlData, "]]>", i, "StopNode is not closed.") - 2;
-        i = closeIndex;
-      } else {
-        const tagData = lenient ? undefined : readTagExp(xmlData, i, false);
-
-        if (tagData) {
-          const openTagName = tagData.tagName;
-          if (openTagName === tagName && tagData.tagExp[tagData.tagExp.length - 1] !== "/") {
-            openTagCount++;
-          }
-          i = tagData.closeIndex;
-        } else {
-          // no closing '>'. use lenient approach to find '<' instead of readTagExp, to avoid repeated rescans.
-          lenient = true;
-          if (nextGt < i) {
-            nextGt = xmlData.indexOf(">", i);
-            if (nextGt === -1) return; // no '>' left, so no closing tag can follow
-          }
-          const nextLt = xmlData.indexOf("<", i + 1);
-          if (nextLt === -1 || nextLt > nextGt) { // looks like a real tag
-            const exp = xmlData.substring(i + 1, nextGt);
-            const sep = exp.search(/\s/);
-            const name = sep === -1 ? exp : exp.substring(0, sep);
-            if (name === tagName && exp[exp.length - 1] !== "/") openTagCount++;
-            i = nextGt;
-          } // else: treat this '<' as plain text
-        }
-      }
-    }
-  }//end for loop
-}
-
-function parseValue(val, shouldParse, options) {
-  if (shouldParse && typeof val === 'string') {
-    //console.log(options)
-    const newval = val.trim();
-    if (newval === 'true') return true;
-    else if (newval === 'false') return false;
-    else return toNumber(val, options);
-  } else {
-    if (isExist(val)) {
-      return val;
-    } else {
-      return '';
-    }
-  }
-}
-
-function transformTagName(fn, tagName, tagExp, options) {
-  if (fn) {
-    const newTagName = fn(tagName);
-    if (tagExp === tagName) {
-      tagExp = newTagName;
-    }
-    tagName = newTagName;
-  }
-  tagName = sanitizeName(tagName, options);
-  return { tagName, tagExp };
-}
-
-
-
-function sanitizeName(name, options) {
-  if (criticalProperties.includes(name)) {
-    throw new Error(`[SECURITY] Invalid name: "${name}" is a reserved JavaScript keyword that could cause prototype pollution`);
-  } else if (DANGEROUS_PROPERTY_NAMES.includes(name)) {
-    return options.onDangerousProperty(name);
-  }
-  return name;
-}
-
-const METADATA_SYMBOL = XmlNode.getMetaDataSymbol();
-
-/**
- * Helper function to strip attribute prefix from attribute map
- * @param {object} attrs - Attributes with prefix (e.g., {"@_class": "code"})
- * @param {string} prefix - Attribute prefix to remove (e.g., "@_")
- * @returns {object} Attributes without prefix (e.g., {"class": "code"})
- */
-function stripAttributePrefix(attrs, prefix) {
-  if (!attrs || typeof attrs !== 'object') return {};
-  if (!prefix) return attrs;
-
-  const rawAttrs = {};
-  for (const key in attrs) {
-    if (key.startsWith(prefix)) {
-      const rawName = key.substring(prefix.length);
-      rawAttrs[rawName] = attrs[key];
-    } else {
-      // Attribute without prefix (shouldn't normally happen, but be safe)
-      rawAttrs[key] = attrs[key];
-    }
-  }
-  return rawAttrs;
-}
-
-/**
- * 
- * @param {array} node 
- * @param {any} options 
- * @param {Matcher} matcher - Path matcher instance
- * @returns 
- */
-function prettify(node, options, matcher, readonlyMatcher) {
-  return compress(node, options, matcher, readonlyMatcher);
-}
-
-/**
- * @param {array} arr 
- * @param {object} options 
- * @param {Matcher} matcher - Path matcher instance
- * @returns object
- */
-function compress(arr, options, matcher, readonlyMatcher) {
-  let text;
-  const compressedObj = {}; //This is intended to be a plain object
-  for (let i = 0; i < arr.length; i++) {
-    const tagObj = arr[i];
-    const property = propName$1(tagObj);
-
-    // Push current property to matcher WITH RAW ATTRIBUTES (no prefix)
-    if (property !== undefined && property !== options.textNodeName) {
-      const rawAttrs = stripAttributePrefix(
-        tagObj[":@"] || {},
-        options.attributeNamePrefix
-      );
-      matcher.push(property, rawAttrs);
-    }
-
-    if (property === options.textNodeName) {
-      if (text === undefined) text = tagObj[property];
-      else text += "" + tagObj[property];
-    } else if (property === undefined) {
-      continue;
-    } else if (tagObj[property]) {
-
-      let val = compress(tagObj[property], options, matcher, readonlyMatcher);
-      const isLeaf = isLeafTag(val, options);
-
-      if (Object.keys(val).length === 0 && options.alwaysCreateTextNode) {
-        val[options.textNodeName] = "";
-      }
-
-      if (tagObj[":@"]) {
-        assignAttributes(val, tagObj[":@"], readonlyMatcher, options);
-      } else if (Object.keys(val).length === 1 && val[options.textNodeName] !== undefined && !options.alwaysCreateTextNode) {
-        val = val[options.textNodeName];
-      } else if (Object.keys(val).length === 0) {
-        if (options.alwaysCreateTextNode) val[options.textNodeName] = "";
-        else val = "";
-      }
-
-      if (tagObj[METADATA_SYMBOL] !== undefined && typeof val === "object" && val !== null) {
-        val[METADATA_SYMBOL] = tagObj[METADATA_SYMBOL]; // copy over metadata
-      }
-
-
-      if (compressedObj[property] !== undefined && Object.prototype.hasOwnProperty.call(compressedObj, property)) {
-        if (!Array.isArray(compressedObj[property])) {
-          compressedObj[property] = [compressedObj[property]];
-        }
-        compressedObj[property].push(val);
-      } else {
-        //TODO: if a node is not an array, then check if it should be an array
-        //also determine if it is a leaf node
-
-        // Pass jPath string or readonlyMatcher based on options.jPath setting
-        const jPathOrMatcher = options.jPath ? readonlyMatcher.toString() : readonlyMatcher;
-        if (options.isArray(property, jPathOrMatcher, isLeaf)) {
-          compressedObj[property] = [val];
-        } else {
-          compressedObj[property] = val;
-        }
-      }
-
-      // Pop property from matcher after processing
-      if (property !== undefined && property !== options.textNodeName) {
-        matcher.pop();
-      }
-    }
-
-  }
-  // if(text && text.length > 0) compressedObj[options.textNodeName] = text;
-  if (typeof text === "string") {
-    if (text.length > 0) compressedObj[options.textNodeName] = text;
-  } else if (text !== undefined) compressedObj[options.textNodeName] = text;
-
-
-  return compressedObj;
-}
-
-function propName$1(obj) {
-  const keys = Object.keys(obj);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    if (key !== ":@") return key;
-  }
-}
-
-function assignAttributes(obj, attrMap, readonlyMatcher, options) {
-  if (attrMap) {
-    const keys = Object.keys(attrMap);
-    const len = keys.length; //don't make it inline
-    for (let i = 0; i < len; i++) {
-      const atrrName = keys[i];  // This is the PREFIXED name (e.g., "@_class")
-
-      // Strip prefix for matcher path (for isArray callback)
-      const rawAttrName = atrrName.startsWith(options.attributeNamePrefix)
-        ? atrrName.substring(options.attributeNamePrefix.length)
-        : atrrName;
-
-      // For attributes, we need to create a temporary path
-      // Pass jPath string or matcher based on options.jPath setting
-      const jPathOrMatcher = options.jPath
-        ? readonlyMatcher.toString() + "." + rawAttrName
-        : readonlyMatcher;
-
-      if (options.isArray(atrrName, jPathOrMatcher, true, true)) {
-        obj[atrrName] = [attrMap[atrrName]];
-      } else {
-        obj[atrrName] = attrMap[atrrName];
-      }
-    }
-  }
-}
-
-function isLeafTag(obj, options) {
-  const { textNodeName } = options;
-  const propCount = Object.keys(obj).length;
-
-  if (propCount === 0) {
-    return true;
-  }
-
-  if (
-    propCount === 1 &&
-    (obj[textNodeName] || typeof obj[textNodeName] === "boolean" || obj[textNodeName] === 0)
-  ) {
-    return true;
-  }
-
-  return false;
-}
-
-/* global Uint8Array */
-
-class XMLParser {
-
-    constructor(options) {
-        this.externalEntities = {};
-        this.options = buildOptions(options);
-
-    }
-    /**
-     * Parse XML dats to JS object 
-     * @param {string|Uint8Array} xmlData 
-     * @param {boolean|Object} validationOption 
-     */
-    parse(xmlData, validationOption) {
-        if (typeof xmlData !== "string" && xmlData.toString) {
-            if (xmlData instanceof Uint8Array &&
-                !(typeof Buffer !== "undefined" && Buffer.isBuffer(xmlData))) {
-                xmlData = new TextDecoder("utf-8", { ignoreBOM: true }).decode(xmlData);
-            } else {
-                xmlData = xmlData.toString();
-            }
-        } else if (typeof xmlData !== "string") {
-            throw new Error("XML data is accepted in String or Bytes[] form.")
-        }
-
-        if (validationOption) {
-            if (validationOption === true) validationOption = {}; //validate with default options
-
-            const result = validate$1(xmlData, validationOption);
-            if (result !== true) {
-                throw Error(`${result.err.msg}:${result.err.line}:${result.err.col}`)
-            }
-        }
-        const orderedObjParser = new OrderedObjParser(this.options, this.externalEntities);
-        // orderedObjParser.entityDecoder.setExternalEntities(this.externalEntities);
-        const orderedResult = orderedObjParser.parseXml(xmlData);
-        if (this.options.preserveOrder || orderedResult === undefined) return orderedResult;
-        else return prettify(orderedResult, this.options, orderedObjParser.matcher, orderedObjParser.readonlyMatcher);
-    }
-
-    /**
-     * Add Entity which is not by default supported by this library
-     * @param {string} key 
-     * @param {string} value 
-     */
-    addEntity(key, value) {
-        if (value.indexOf("&") !== -1) {
-            throw new Error("Entity value can't have '&'")
-        } else if (key.indexOf("&") !== -1 || key.indexOf(";") !== -1) {
-            throw new Error("An entity must be set without '&' and ';'. Eg. use '#xD' for '&#xD;'")
-        } else if (value === "&") {
-            throw new Error("An entity with value '&' is not permitted");
-        } else {
-            this.externalEntities[key] = value;
-        }
-    }
-
-    /**
-     * Returns a Symbol that can be used to access the metadata
-     * property on a node.
-     * 
-     * If Symbol is not available in the environment, an ordinary property is used
-     * and the name of the property is here returned.
-     * 
-     * The XMLMetaData property is only present when `captureMetaData`
-     * is true in the options.
-     */
-    static getMetaDataSymbol() {
-        return XmlNode.getMetaDataSymbol();
-    }
-}
-
-const XMLValidator = {
-  validate: validate$1
-};
-
-/**
- * XML for catalog files, read safely and with a line for every element. fast-xml-parser does
- * the parsing, with entity processing off; a scan of our own finds where each start tag
- * begins, and the two are zipped in document order (both see elements in the same order,
- * which the zip checks, so a disagreement is a loud error instead of a wrong line).
- */
-/** libvirt's largest cpu_map file is about 50 KB; anything near this limit is not a cpu_map. */
-const MAX_XML_BYTES = 2 * 1024 * 1024;
-/** cpu_map files nest four levels; the parser underneath gives up at 10,000 with a plain Error. */
-const MAX_XML_DEPTH = 100;
-/** Characters XML 1.0 does not allow anywhere, not even escaped: C0 controls but tab and line ends. */
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const NOT_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
-/**
- * Finds every start tag and its line. Comments, CDATA and processing instructions are
- * skipped; a DOCTYPE is refused, since a DTD is how entity bombs and external entities get in.
- */
-function scanTags(text, path) {
-    const starts = [];
-    const endLines = [];
-    const open = [];
-    // Quoted attribute values may hold '>' (it need not be escaped there), so skip them whole.
-    const tagPattern = /<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:'[^']*'|"[^"]*"))*\s*\/?>/y;
-    let line = 1;
-    let pos = 0;
-    const advanceTo = (to) => {
-        for (let i = pos; i < to; i++)
-            if (text.charCodeAt(i) === 10)
-                line++;
-        pos = to;
-    };
-    const skipPast = (terminator, what) => {
-        const end = text.indexOf(terminator, pos);
-        if (end < 0)
-            throw new CatalogError(`unterminated ${what}`, { path, line }, 'fix the XML syntax');
-        const skipped = text.slice(pos, end);
-        advanceTo(end + terminator.length);
-        return skipped;
-    };
-    for (;;) {
-        const lt = text.indexOf('<', pos);
-        if (lt < 0)
-            break;
-        advanceTo(lt);
-        if (open.length > MAX_XML_DEPTH) {
-            throw new CatalogError(`elements nested more than ${MAX_XML_DEPTH} deep`, { path, line }, 'cpu_map files nest a few levels; this is not a cpu_map file, or it has been damaged');
-        }
-        if (text.startsWith('<!--', pos)) {
-            const startLine = line;
-            if (skipPast('-->', 'comment').slice(4).includes('--'))
-                throw new CatalogError(`'--' inside a comment`, { path, line: startLine }, 'XML comments may not hold --');
-        }
-        else if (text.startsWith('<![CDATA[', pos))
-            skipPast(']]>', 'CDATA section');
-        else if (text.startsWith('<!', pos)) {
-            throw new CatalogError('XML with a DOCTYPE or other declaration is not accepted', { path, line }, 'cpu_map files have no DTD; remove the declaration (DTDs can pull in external entities or expand without bound)');
-        }
-        else if (text.startsWith('<?', pos))
-            skipPast('?>', 'processing instruction');
-        else if (text.startsWith('</', pos)) {
-            const startLine = line;
-            skipPast('>', 'end tag');
-            const idx = open.pop();
-            if (idx !== undefined)
-                endLines[idx] = startLine;
-        }
-        else {
-            const m = /^<([A-Za-z_][\w.:-]*)/.exec(text.slice(pos, pos + 256));
-            if (!m)
-                throw new CatalogError(`unexpected '<'`, { path, line }, 'fix the XML syntax');
-            const startLine = line;
-            tagPattern.lastIndex = pos;
-            const tagEnd = tagPattern.exec(text);
-            if (!tagEnd)
-                throw new CatalogError(`unterminated start tag <${m[1]}`, { path, line }, 'fix the XML syntax');
-            const selfClosing = tagEnd[0].endsWith('/>');
-            advanceTo(pos + tagEnd[0].length);
-            starts.push({ name: m[1], line: startLine, selfClosing });
-            if (selfClosing)
-                endLines[starts.length - 1] = line;
-            else
-                open.push(starts.length - 1);
-        }
-    }
-    return { starts, endLines };
-}
-const parser$1 = new XMLParser({
-    preserveOrder: true,
-    ignoreAttributes: false,
-    attributeNamePrefix: '',
-    allowBooleanAttributes: false,
-    parseAttributeValue: false,
-    parseTagValue: false,
-    processEntities: false,
-    htmlEntities: false,
-    ignoreDeclaration: true,
-    ignorePiTags: true,
-    trimValues: true,
-});
-/** Parses an XML file into elements with lines. Every failure is a `CatalogError` at a line. */
-function parseXml(text, path) {
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > MAX_XML_BYTES) {
-        throw new CatalogError(`${path} is ${bytes} bytes, more than the limit of ${MAX_XML_BYTES} for one XML file`, { path }, 'this is not a cpu_map file, or it has been damaged');
-    }
-    const bad = NOT_XML_CHAR.exec(text);
-    if (bad) {
-        throw new CatalogError(`U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not a character XML allows`, { path, line: text.slice(0, bad.index).split('\n').length }, 'remove the control character');
-    }
-    const scan = scanTags(text, path);
-    // References must be XML's own: with no DTD, any other entity is undeclared.
-    const outside = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, (m) => m.replace(/[^\n]/g, ' '));
-    const reference = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)[^\s'"<;]{0,20};?/.exec(outside);
-    if (reference) {
-        throw new CatalogError(`'${reference[0]}' is not one of XML's predefined entities or a character reference`, { path, line: outside.slice(0, reference.index).split('\n').length }, "cpu_map files declare no entities; write a literal '&' as &amp;");
-    }
-    const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
-    if (valid !== true) {
-        throw new CatalogError(`${path} is not well-formed XML: ${valid.err.msg}`, { path, line: valid.err.line, column: valid.err.col }, 'fix the XML syntax');
-    }
-    const ordered = parser$1.parse(text);
-    let next = 0;
-    const convert = (node) => {
-        const name = Object.keys(node).find((k) => k !== ':@');
-        if (name === undefined || name === '#text' || name === '#comment')
-            return undefined;
-        const tag = scan.starts[next];
-        if (!tag || tag.name !== name) {
-            throw new CatalogError(`${path}: element <${name}> could not be located (found <${tag?.name ?? 'end of file'}>)`, { path, line: tag?.line }, 'the file uses XML this reader does not support; please report it');
-        }
-        const index = next++;
-        const childNodes = node[name] ?? [];
-        const children = [];
-        for (const c of childNodes) {
-            const el = convert(c);
-            if (el)
-                children.push(el);
-        }
-        const attributes = {};
-        for (const [k, v] of Object.entries(node[':@'] ?? {}))
-            attributes[k] = String(v);
-        return { name, attributes, children, line: tag.line, endLine: scan.endLines[index] ?? tag.line };
-    };
-    const roots = ordered.map(convert).filter((e) => e !== undefined);
-    if (roots.length !== 1) {
-        throw new CatalogError(`${path} must have exactly one root element, found ${roots.length}`, { path }, 'fix the XML structure');
-    }
-    if (next !== scan.starts.length) {
-        throw new CatalogError(`${path}: ${scan.starts.length - next} element(s) could not be matched to lines`, { path }, 'please report this file');
-    }
-    return roots[0];
-}
-
-/**
- * Reader of libvirt's x86 CPU map (format `libvirt-cpu-map`): `index.xml`, the vendors, the
- * feature definitions (CPUID and MSR bits) and the model files. libvirt has no machine
- * types: a model is one fixed list of features, optionally on top of another model
- * (`<model name='base'/>`), and features added after release carry `added='yes'`.
- */
-const LIBVIRT_FORMAT = 'libvirt-cpu-map';
-/** More files than any libvirt release has, far fewer than a runaway include list. */
-const MAX_FILES = 2000;
-/** Attributes in a stable order, so that reordering them is not a change. */
-function canonicalAttributes(attrs, skip = []) {
-    return Object.keys(attrs)
-        .filter((k) => !skip.includes(k))
-        .sort()
-        .map((k) => `${k}=${normaliseNumber(attrs[k])}`)
-        .join(' ');
-}
-/** `0x00000007` and `0x7` are the same register value. */
-function normaliseNumber(v) {
-    return /^0x[0-9a-f]+$/i.test(v) ? `0x${BigInt(v).toString(16)}` : v;
-}
-/** Finds index.xml: at the catalog root (`src/cpu_map` given directly) or under a libvirt tree. */
-async function findIndex(source) {
-    for (const dir of ['.', 'src/cpu_map']) {
-        const text = await source.readFile(dir === '.' ? 'index.xml' : `${dir}/index.xml`);
-        if (text !== undefined)
-            return { dir, text };
-    }
-    throw new CatalogError(`no cpu_map index.xml in ${source.label} (looked for index.xml and src/cpu_map/index.xml)`, { path: 'index.xml' }, "point the catalog path at libvirt's source tree or at its src/cpu_map folder");
-}
-/** Reads the x86 part of a cpu_map through a catalog source. */
-async function readLibvirtCpuMap(source) {
-    const { dir, text: indexText } = await findIndex(source);
-    const rel = (file) => (dir === '.' ? file : path.posix.join(dir, file));
-    const indexPath = rel('index.xml');
-    const map = {
-        format: LIBVIRT_FORMAT,
-        dir,
-        // Keyed by names from the XML: without a prototype, a model, feature or vendor named
-        // `constructor` or `__proto__` is found only when the map defines it.
-        vendors: Object.create(null),
-        features: Object.create(null),
-        models: Object.create(null),
-        files: Object.assign(Object.create(null), { [indexPath]: indexText }),
-        notes: [],
-    };
-    const index = parseXml(indexText, indexPath);
-    if (index.name !== 'cpus') {
-        throw new CatalogError(`${indexPath} has root <${index.name}>, expected <cpus>`, { path: indexPath, line: index.line }, "is this libvirt's cpu_map?");
-    }
-    const x86 = index.children.find((c) => c.name === 'arch' && c.attributes['name'] === 'x86');
-    if (!x86) {
-        throw new CatalogError(`${indexPath} has no <arch name='x86'>`, { path: indexPath, line: index.line }, 'only the x86 CPU map is checked');
-    }
-    const otherArchs = index.children
-        .filter((c) => c.name === 'arch' && c !== x86)
-        .map((c) => c.attributes['name']);
-    if (otherArchs.length) {
-        map.notes.push(`only the x86 models are checked; ${otherArchs.join(', ')} follow other compatibility promises`);
-    }
-    const includes = [];
-    const collect = (el) => {
-        for (const c of el.children) {
-            if (c.name === 'include') {
-                const file = c.attributes['filename'];
-                if (!file || file.includes('/') || file.startsWith('.')) {
-                    throw new CatalogError(`include without a plain file name`, { path: indexPath, line: c.line }, "write <include filename='x86_Model.xml'/>");
-                }
-                includes.push({ file, line: c.line });
-            }
-            else if (c.name === 'group')
-                collect(c);
-        }
-    };
-    collect(x86);
-    if (includes.length > MAX_FILES) {
-        throw new CatalogError(`${indexPath} includes ${includes.length} files, more than ${MAX_FILES}`, { path: indexPath }, 'this is not a cpu_map');
-    }
-    // Read every file at once: a git source runs one process per file.
-    const texts = await Promise.all(includes.map((inc) => source.readFile(rel(inc.file))));
-    includes.forEach((inc, i) => {
-        const file = rel(inc.file);
-        const text = texts[i];
-        if (text === undefined) {
-            throw new CatalogError(`${indexPath} includes ${inc.file}, which does not exist`, { path: indexPath, line: inc.line }, 'add the file or remove the include');
-        }
-        map.files[file] = text;
-        readFile(map, file, parseXml(text, file));
-    });
-    check$1(map);
-    return map;
-}
-function loc(file, el) {
-    return el.endLine > el.line
-        ? { path: file, line: el.line, endLine: el.endLine }
-        : { path: file, line: el.line };
-}
-function requireName(file, el) {
-    const name = el.attributes['name'];
-    if (!name)
-        throw new CatalogError(`<${el.name}> without a name`, { path: file, line: el.line }, `give the ${el.name} a name='...' attribute`);
-    return name;
-}
-function readFile(map, file, root) {
-    if (root.name !== 'cpus') {
-        throw new CatalogError(`${file} has root <${root.name}>, expected <cpus>`, { path: file, line: root.line }, 'cpu_map files hold <cpus>');
-    }
-    for (const el of root.children) {
-        if (el.name === 'vendor') {
-            const name = requireName(file, el);
-            map.vendors[name] = { string: el.attributes['string'] ?? '', location: loc(file, el) };
-        }
-        else if (el.name === 'feature') {
-            const name = requireName(file, el);
-            if (map.features[name]) {
-                throw new CatalogError(`feature ${name} is defined twice (first at ${map.features[name].location.path}:${map.features[name].location.line})`, { path: file, line: el.line }, 'define each feature once');
-            }
-            const bits = el.children
-                .filter((c) => c.name === 'cpuid' || c.name === 'msr')
-                .map((c) => `${c.name} ${canonicalAttributes(c.attributes)}`)
-                .join('; ');
-            const def = {
-                name,
-                bits,
-                aliases: el.children.filter((c) => c.name === 'alias').map((c) => c.attributes['name'] ?? ''),
-                location: loc(file, el),
-            };
-            if (el.attributes['migratable'] !== undefined)
-                def.migratable = el.attributes['migratable'];
-            map.features[name] = def;
-        }
-        else if (el.name === 'model') {
-            const name = requireName(file, el);
-            const prior = map.models[name];
-            if (prior) {
-                throw new CatalogError(`model ${name} is defined twice (first at ${prior.location.path}:${prior.location.line})`, { path: file, line: el.line }, 'define each model once');
-            }
-            map.models[name] = readModel(file, el, name);
-        }
-    }
-}
-function readModel(file, el, name) {
-    const model = { name, location: loc(file, el), signatures: [], features: [] };
-    // libvirt reads the first of two; a second one is a mistake, not a choice to make silently.
-    const once = (prior, what, c) => {
-        if (prior)
-            throw new CatalogError(`model ${name} names a second ${what} (the first is at line ${prior.location.line})`, { path: file, line: c.line }, `a model has one ${what}`);
-    };
-    for (const c of el.children) {
-        switch (c.name) {
-            case 'vendor':
-                once(model.vendor, 'vendor', c);
-                model.vendor = { name: requireName(file, c), location: loc(file, c) };
-                break;
-            case 'signature':
-                model.signatures.push({ text: canonicalAttributes(c.attributes), location: loc(file, c) });
-                break;
-            case 'model':
-                once(model.base, 'base model', c);
-                model.base = { name: requireName(file, c), location: loc(file, c) };
-                break;
-            case 'feature': {
-                const fname = requireName(file, c);
-                const flag = (attr) => {
-                    const v = c.attributes[attr];
-                    if (v !== undefined && v !== 'yes' && v !== 'no') {
-                        throw new CatalogError(`feature ${fname}: ${attr}='${v}'`, { path: file, line: c.line }, `${attr} is 'yes' or 'no'`);
-                    }
-                    return v === 'yes';
-                };
-                model.features.push({
-                    name: fname,
-                    added: flag('added'),
-                    removed: flag('removed'),
-                    extra: canonicalAttributes(c.attributes, ['name', 'added', 'removed']),
-                    location: loc(file, c),
-                });
-                break;
-            }
-            case 'decode':
-                model.decode = canonicalAttributes(c.attributes);
-                break;
-            case 'check':
-                model.check = canonicalAttributes(c.attributes);
-                break;
-            default:
-                throw new CatalogError(`model ${name} has an element <${c.name}> this reader does not know`, { path: file, line: c.line }, 'a model holds vendor, signature, model, feature, decode and check elements; if libvirt added a new one, please report it');
-        }
-    }
-    return model;
-}
-/** What libvirt itself would refuse to load: caught here so that no finding rests on it. */
-function check$1(map) {
-    for (const model of Object.values(map.models)) {
-        if (model.base && !map.models[model.base.name]) {
-            throw new CatalogError(`model ${model.name} is based on ${model.base.name}, which is not defined`, model.base.location, 'include the base model first');
-        }
-        if (model.vendor && !map.vendors[model.vendor.name]) {
-            throw new CatalogError(`model ${model.name} names vendor ${model.vendor.name}, which is not defined`, model.vendor.location, `known vendors: ${Object.keys(map.vendors).join(', ')}`);
-        }
-        for (const f of model.features) {
-            if (!map.features[f.name]) {
-                throw new CatalogError(`model ${model.name} uses feature ${f.name}, which x86_features.xml does not define`, f.location, 'define the feature first, or fix its name');
-            }
-        }
-    }
-    for (const model of Object.values(map.models)) {
-        const seen = new Set();
-        for (let m = model; m?.base; m = map.models[m.base.name]) {
-            if (seen.has(m.name)) {
-                throw new CatalogError(`model ${model.name} is based on itself through ${[...seen].join(' -> ')}`, model.location, 'break the cycle of <model name=.../> bases');
-            }
-            seen.add(m.name);
-        }
-    }
 }
 /**
  * libvirt's x86ModelParseAncestor copies the base's data and subtracts the base's removed
@@ -10281,19 +4290,29 @@ function effectiveLibvirtModel(map, name) {
     const chain = [];
     for (let m = map.models[name]; m; m = m.base ? map.models[m.base.name] : undefined)
         chain.unshift(m);
+    const self = chain[chain.length - 1];
     const out = {
         name,
+        location: self.location,
         signatures: [],
         features: new Map(),
+        lines: new Map(),
         chain: chain.map((m) => m.name),
     };
+    // A feature listed twice is pointed at by its first line.
+    for (const f of self.features)
+        if (!out.lines.has(f.name))
+            out.lines.set(f.name, f.location);
     for (const m of chain) {
-        if (m.vendor)
+        if (m.vendor) {
+            const def = map.vendors[m.vendor.name];
             out.vendor = {
                 name: m.vendor.name,
-                string: map.vendors[m.vendor.name]?.string ?? '',
+                string: def?.string ?? '',
                 location: m.vendor.location,
+                definition: def?.location ?? m.vendor.location,
             };
+        }
         if (m.signatures.length)
             out.signatures = m.signatures;
         for (const [fname, f] of out.features)
@@ -10304,14 +4323,36 @@ function effectiveLibvirtModel(map, name) {
             // An `added` mark on a feature the base's data already has leaves it in the data.
             if (f.added && !f.removed && inherited)
                 continue;
+            const def = map.features[f.name];
             out.features.set(f.name, {
-                ...f,
-                from: m.name,
+                name: f.name,
                 status: f.removed ? 'removed' : f.added ? 'added' : 'required',
+                from: m.name,
+                location: f.location,
+                bits: def.bits,
+                definition: def.location,
             });
         }
     }
     return out;
+}
+/**
+ * A feature as a report shows it: `false` when the model lacks it, `true` when it is required,
+ * else its mark (`removed='yes'`, `added='yes'`).
+ */
+function featureValue(f) {
+    if (!f)
+        return false;
+    return f.status === 'added' ? "added='yes'" : f.status === 'removed' ? "removed='yes'" : true;
+}
+/** A line (1-based) of a file the catalog was read from; each file is split once, when first asked. */
+function catalogLine(catalog) {
+    const lines = new Map();
+    return (path, line) => {
+        if (!lines.has(path))
+            lines.set(path, catalog.files[path]?.split('\n'));
+        return lines.get(path)?.[line - 1];
+    };
 }
 
 const CLASS_OF = {
@@ -10321,18 +4362,137 @@ const CLASS_OF = {
     'libvirt-feature-removed': 'safe',
     'libvirt-model-added': 'safe',
     'unreleased-change': 'safe',
-    'no-effective-change': 'safe',
 };
-function at$1(loc, side) {
+function classifyLibvirt(input) {
+    const causes = groupedCauses(input);
+    const drafts = causes.map(toFinding);
+    drafts.push(...unchangedModelFiles(input.diff.files, causes));
+    const rank = (c) => CLASS_ORDER.indexOf(c);
+    return drafts.sort((a, b) => rank(a.class) - rank(b.class) ||
+        a.location.path.localeCompare(b.location.path) ||
+        a.location.line - b.location.line ||
+        a.rule.localeCompare(b.rule));
+}
+/** The diff's changes judged and grouped by cause, in the order their first change comes. */
+function groupedCauses({ diff, released, headLine }) {
+    const causes = new Map();
+    for (const change of diff.changes) {
+        const j = judge(change, headLine);
+        const isReleased = j.kind === 'model-added' || (released ? released.has(j.model) : true);
+        const rule = isReleased ? ruleOf(j.kind) : 'unreleased-change';
+        const key = [
+            rule,
+            j.kind,
+            j.location.side,
+            j.location.path,
+            // A model added or removed, and the bits of a feature, are a cause each.
+            ...(j.kind === 'model-added' || j.kind === 'model-removed' ? [j.location.line] : []),
+            ...(j.kind === 'bits' ? [j.property] : []),
+            String(j.before),
+            String(j.after),
+        ].join('|');
+        let cause = causes.get(key);
+        if (!cause) {
+            cause = {
+                rule,
+                kind: j.kind,
+                ...(j.before !== undefined ? { before: j.before } : {}),
+                ...(j.after !== undefined ? { after: j.after } : {}),
+                location: j.location,
+                ...(j.via ? { via: j.via } : {}),
+                properties: new Map(),
+                models: new Set(),
+                suggestions: [],
+            };
+            causes.set(key, cause);
+        }
+        cause.models.add(j.model);
+        if (j.property !== undefined && !cause.properties.has(j.property)) {
+            cause.properties.set(j.property, j.location.line);
+            if (j.suggestion)
+                cause.suggestions.push(j.suggestion);
+        }
+        if (j.location.line < cause.location.line)
+            cause.location = j.location;
+    }
+    return [...causes.values()];
+}
+/**
+ * What a change is under the rule. A feature the model gains is allowed only as a new line
+ * marked `added='yes'`; one it loses only by `removed='yes'` on its own line (libvirt does not
+ * disable a base's removed features in the models built on it).
+ */
+function judge(change, headLine) {
+    const { model } = change;
+    switch (change.kind) {
+        case 'model-added':
+            return { kind: 'model-added', model, location: at$2(change.head, 'RIGHT') };
+        case 'model-removed':
+            return { kind: 'model-removed', model, location: at$2(change.base, 'LEFT') };
+        case 'feature-added': {
+            const { head } = change;
+            const kind = head.status === 'removed'
+                ? 'feature-removed'
+                : head.status === 'added'
+                    ? 'feature-added'
+                    : // A line that base had too, in the model that brings the feature in, changed its
+                        // marks: the model built on it sees that change, not a new line.
+                        head.value === true && !change.baseLine
+                            ? 'gain'
+                            : 'mark';
+            const suggestion = kind === 'gain' ? addedYesSuggestion(head.location, headLine) : undefined;
+            return {
+                kind,
+                model,
+                property: change.feature,
+                before: false,
+                after: head.value,
+                location: at$2(head.location, 'RIGHT'),
+                ...(suggestion ? { suggestion } : {}),
+            };
+        }
+        case 'feature-changed':
+            return {
+                kind: change.head.status === 'removed' && change.base.status !== 'removed' ? 'feature-removed' : 'mark',
+                model,
+                property: change.feature,
+                before: change.base.value,
+                after: change.head.value,
+                location: at$2(change.head.location, 'RIGHT'),
+            };
+        case 'feature-removed':
+            // Point at the line that took it out when head still has one.
+            return {
+                kind: 'loss',
+                model,
+                property: change.feature,
+                before: change.base.value,
+                after: false,
+                ...(change.headLine
+                    ? { location: at$2(change.headLine.location, 'RIGHT'), via: change.headLine.model }
+                    : { location: at$2(change.base.location, 'LEFT') }),
+            };
+        case 'bits-changed':
+            return { ...edit(change, 'bits', change.feature), location: at$2(change.head, 'RIGHT') };
+        case 'vendor-changed':
+            return { ...edit(change, 'vendor', 'vendor'), location: at$2(change.head, 'RIGHT') };
+        case 'signature-changed':
+            return { ...edit(change, 'signature', 'signature'), location: at$2(change.head, 'RIGHT') };
+    }
+}
+function edit(change, kind, property) {
+    return { kind, model: change.model, property, before: change.before, after: change.after };
+}
+function at$2(loc, side) {
     return loc.endLine !== undefined
         ? { path: loc.path, line: loc.line, endLine: loc.endLine, side }
         : { path: loc.path, line: loc.line, side };
 }
 /** The same `<feature .../>` line with `added='yes'`, when the element sits alone on its line. */
-function addedYesSuggestion(head, loc) {
+function addedYesSuggestion(loc, headLine) {
     if (loc.endLine !== undefined && loc.endLine !== loc.line)
         return undefined;
-    const line = head.files[loc.path]?.split('\n')[loc.line - 1];
+    const line = headLine?.(loc.path, loc.line);
     if (line === undefined)
         return undefined;
     const m = /^(\s*<feature\s+name=(['"])[^'"]+\2)(\s*)(\/>.*)$/.exec(line);
@@ -10345,135 +4505,6 @@ function addedYesSuggestion(head, loc) {
         endLine: loc.line,
         replacement: `${m[1]} added=${q}yes${q}${m[3]}${m[4]}`,
     };
-}
-function describeModels(models) {
-    return models.length === 1 ? `model ${models[0]}` : `models ${models.join(', ')}`;
-}
-/** A few names for a title or a sentence; the finding's `properties` has them all. */
-function someNames(names, max = 8) {
-    return names.length <= max
-        ? names.join(', ')
-        : `${names.slice(0, max - 1).join(', ')} and ${names.length - max + 1} more`;
-}
-/** The first line where two texts differ, or undefined when they are equal. */
-function firstDifferentLine(a, b) {
-    if (a === b)
-        return undefined;
-    const la = a.split('\n');
-    const lb = b.split('\n');
-    for (let i = 0; i < Math.max(la.length, lb.length); i++)
-        if (la[i] !== lb[i])
-            return i + 1;
-    return 1;
-}
-/**
- * A feature as the model has it: `false` when the model lacks it, `true` when it is plainly
- * required, else its marks and other attributes (`removed='yes'`).
- */
-function featureValue(f) {
-    if (!f)
-        return false;
-    const mark = f.status === 'added' ? "added='yes'" : f.status === 'removed' ? "removed='yes'" : '';
-    return [mark, f.extra].filter(Boolean).join(' ') || true;
-}
-/** The line of `feature` in the head file of a model of `chain` (the model itself last), if any. */
-function lineInChain(map, chain, feature) {
-    for (const name of [...chain].reverse()) {
-        const f = map.models[name]?.features.find((x) => x.name === feature);
-        if (f)
-            return { model: name, location: f.location };
-    }
-    return undefined;
-}
-/** The changes of one model between base and head, before they are judged. */
-function modelChanges(base, head, name) {
-    const eb = effectiveLibvirtModel(base, name);
-    const eh = effectiveLibvirtModel(head, name);
-    const changes = [];
-    for (const fname of new Set([...eb.features.keys(), ...eh.features.keys()])) {
-        const bf = eb.features.get(fname);
-        const hf = eh.features.get(fname);
-        const before = featureValue(bf);
-        const after = featureValue(hf);
-        if (before !== after) {
-            if (hf) {
-                // A line that base had too, in the file that brings the feature in, changed its marks:
-                // the model built on it sees that change, not a new line.
-                const lineWasThere = base.models[hf.from]?.features.some((x) => x.name === fname) ?? false;
-                const kind = hf.status === 'removed' && bf?.status !== 'removed'
-                    ? 'feature-removed'
-                    : !bf && hf.status === 'added'
-                        ? 'feature-added'
-                        : !bf && after === true && !lineWasThere
-                            ? 'gain'
-                            : 'mark';
-                const suggestion = kind === 'gain' ? addedYesSuggestion(head, hf.location) : undefined;
-                changes.push({
-                    kind,
-                    property: fname,
-                    before,
-                    after,
-                    location: at$1(hf.location, 'RIGHT'),
-                    ...(suggestion ? { suggestion } : {}),
-                });
-            }
-            else {
-                // Gone from the model: point at the line that took it out when head still has one (a
-                // base's removed='yes', which libvirt subtracts from the models built on it).
-                const still = lineInChain(head, eh.chain, fname);
-                changes.push({
-                    kind: 'loss',
-                    property: fname,
-                    before,
-                    after,
-                    ...(still
-                        ? { location: at$1(still.location, 'RIGHT'), via: still.model }
-                        : { location: at$1(bf.location, 'LEFT') }),
-                });
-            }
-        }
-        const bd = bf && base.features[fname];
-        const hd = hf && head.features[fname];
-        if (bd && hd && bd.bits !== hd.bits) {
-            changes.push({
-                kind: 'bits',
-                property: fname,
-                before: bd.bits,
-                after: hd.bits,
-                location: at$1(hd.location, 'RIGHT'),
-            });
-        }
-    }
-    const vendorText = (v) => (v ? `${v.name} (${v.string})` : 'none');
-    if (vendorText(eb.vendor) !== vendorText(eh.vendor)) {
-        const sameName = eb.vendor?.name === eh.vendor?.name && eh.vendor;
-        const loc = sameName
-            ? head.vendors[eh.vendor.name].location
-            : (eh.vendor?.location ?? head.models[name].location);
-        changes.push({
-            kind: 'vendor',
-            property: 'vendor',
-            before: vendorText(eb.vendor),
-            after: vendorText(eh.vendor),
-            location: at$1(loc, 'RIGHT'),
-        });
-    }
-    const sigs = (s) => s
-        .map((x) => x.text)
-        .sort()
-        .join('; ') || 'none';
-    if (sigs(eb.signatures) !== sigs(eh.signatures)) {
-        const known = new Set(eb.signatures.map((s) => s.text));
-        const changed = eh.signatures.find((s) => !known.has(s.text));
-        changes.push({
-            kind: 'signature',
-            property: 'signature',
-            before: sigs(eb.signatures),
-            after: sigs(eh.signatures),
-            location: at$1(changed?.location ?? head.models[name].location, 'RIGHT'),
-        });
-    }
-    return changes;
 }
 function ruleOf(kind) {
     switch (kind) {
@@ -10489,245 +4520,252 @@ function ruleOf(kind) {
             return 'libvirt-model-changed';
     }
 }
-function fixOf(rule, kind) {
-    if (rule !== 'libvirt-model-changed' && rule !== 'libvirt-model-removed')
-        return 'none needed';
-    switch (kind) {
-        case 'gain':
-            return "mark the feature added='yes', or add a new model version with it";
-        case 'loss':
-            return "keep the feature line and mark it removed='yes' (in every model that lists it: libvirt does not pass the mark on to models built on this one), or add a new model version without it";
-        case 'mark':
-            return "restore the line as it was: only adding removed='yes', or a new line with added='yes', leaves a released model's domains as they were";
-        case 'bits':
-            return 'revert the definition; define a feature with a new name for the new bits';
-        case 'vendor':
-            return 'revert and add a new model for the other vendor';
-        case 'signature':
-            return 'revert the signature change, or add a new model for the other CPUs';
-        default:
-            return 'restore the model (and its include in index.xml): a released model stays for good';
-    }
-}
-function describeValue(v) {
-    return v === false ? 'absent' : v === true ? 'required' : String(v);
-}
-function sentence(c, models, features) {
-    const who = describeModels(models);
-    const list = someNames(features);
-    const plural = features.length > 1;
-    const fs = `feature${plural ? 's' : ''} ${list}`;
-    switch (c.rule) {
-        case 'libvirt-feature-added':
-            return {
-                title: `${list} added to ${who} with added='yes'`,
-                message: `${who} gains ${fs}, marked added='yes': libvirt keeps ${plural ? 'them' : 'it'} out of the model's data, and check='full' does not fail a domain when the hypervisor enables ${plural ? 'them' : 'it'}.`,
-            };
-        case 'libvirt-feature-removed':
-            return {
-                title: `${list} marked removed='yes' in ${who}`,
-                message: `${who} marks ${fs} removed='yes': libvirt takes ${plural ? 'them' : 'it'} out of the model's data and writes ${plural ? 'them' : 'it'} disabled into the definition of every domain that starts fresh with the model; a domain restored or migrated in keeps ${plural ? 'them' : 'it'} enabled, so running guests see no change.`,
-            };
-        case 'libvirt-model-added':
-            return { title: `new ${who}`, message: `${who} is new; no guest uses it yet.` };
-        case 'libvirt-model-removed':
-            return {
-                title: `released ${who} removed`,
-                message: `${who} was removed from the cpu_map; guests defined with it can no longer start.`,
-            };
-        case 'unreleased-change':
-            return {
-                title: `unreleased ${who} changes${features.length ? `: ${list}` : ''}`,
-                message: `${who} ${c.kind === 'model-removed' ? 'is removed' : `changes${features.length ? ` (${c.kind === 'bits' ? 'the bits of ' : ''}${list})` : ''}`}, but the release revision does not have ${models.length > 1 ? 'them' : 'it'}: no released libvirt ships ${models.length > 1 ? 'these models' : 'the model'}, so no domain uses ${models.length > 1 ? 'them' : 'it'} yet.`,
-            };
-    }
-    const title = `released ${who} changed: ${list}`;
-    switch (c.kind) {
-        case 'gain':
-            return {
-                title,
-                message: `${who} gains ${fs} without added='yes': every domain already using the model would require ${plural ? 'them' : 'it'}, and hosts without ${plural ? 'them' : 'it'} could no longer run those domains.`,
-            };
-        case 'loss':
-            return {
-                title,
-                message: c.via
-                    ? `${who} loses ${fs}: ${c.via} marks ${plural ? 'them' : 'it'} now, and libvirt passes only a base's plain features on to the models built on it (x86ModelParseAncestor), without disabling the others there: a domain with check='full' would fail to start when the hypervisor still enables ${plural ? 'them' : 'it'}.`
-                    : `${who} loses ${fs} (${describeValue(c.before)} before): domains using the model would see their CPU change, with nothing left to keep ${plural ? 'them' : 'it'} for domains restored or migrated in.`,
-            };
-        case 'mark':
-            return {
-                title,
-                message: `${who}: ${fs} change${plural ? '' : 's'} from ${describeValue(c.before)} to ${describeValue(c.after)}.`,
-            };
-        case 'bits':
-            return {
-                title,
-                message: `${who}: feature ${list} now means other bits (${String(c.before)} before, ${String(c.after)} now).`,
-            };
-        case 'vendor':
-            return { title, message: `${who} changes vendor from ${String(c.before)} to ${String(c.after)}.` };
-        default:
-            return {
-                title,
-                message: `${who} changes its CPU signatures from ${String(c.before)} to ${String(c.after)}.`,
-            };
-    }
-}
-/**
- * Compares two snapshots of a cpu_map. Every model of `base` is judged; those in `released`
- * (the models of the release revision; without it, every model of base) by the rule, the
- * others are free to change.
- */
-function classifyLibvirt(base, head, failOn, released) {
-    const causes = new Map();
-    const record = (change, model, isReleased) => {
-        const rule = isReleased ? ruleOf(change.kind) : 'unreleased-change';
-        const key = [
-            rule,
-            change.kind,
-            change.location.side,
-            change.location.path,
-            // A model added or removed, and the bits of a feature, are a cause each.
-            ...(change.kind === 'model-added' || change.kind === 'model-removed' ? [change.location.line] : []),
-            ...(change.kind === 'bits' ? [change.property] : []),
-            String(change.before),
-            String(change.after),
-        ].join('|');
-        let cause = causes.get(key);
-        if (!cause) {
-            cause = {
-                rule,
-                kind: change.kind,
-                before: change.before,
-                after: change.after,
-                location: change.location,
-                ...(change.via ? { via: change.via } : {}),
-                fix: fixOf(rule, change.kind),
-                properties: new Map(),
-                models: new Set(),
-                suggestions: [],
-            };
-            causes.set(key, cause);
-        }
-        cause.models.add(model);
-        if (change.property !== undefined && !cause.properties.has(change.property)) {
-            cause.properties.set(change.property, change.location.line);
-            if (change.suggestion)
-                cause.suggestions.push(change.suggestion);
-        }
-        if (change.location.line < cause.location.line)
-            cause.location = change.location;
-    };
-    for (const name of Object.keys(base.models)) {
-        const isReleased = released ? released.has(name) : true;
-        if (!head.models[name]) {
-            record({ kind: 'model-removed', location: at$1(base.models[name].location, 'LEFT') }, name, isReleased);
-            continue;
-        }
-        for (const change of modelChanges(base, head, name))
-            record(change, name, isReleased);
-    }
-    for (const name of Object.keys(head.models)) {
-        if (base.models[name])
-            continue;
-        record({ kind: 'model-added', location: at$1(head.models[name].location, 'RIGHT') }, name, true);
-    }
-    const findings = [...causes.values()].map((c) => toFinding(c, failOn));
-    // Edits that change no model (comments, order, decode hints, unused feature definitions) are
-    // still said to be safe, once per file, so that a reviewer sees the file was looked at.
-    const touched = new Set(findings.map((f) => f.location.path));
-    // index.xml changes with every added or removed model; those findings already explain it.
-    if ([...causes.values()].some((c) => c.kind === 'model-added' || c.kind === 'model-removed')) {
-        for (const m of [base, head])
-            touched.add(m.dir === '.' ? 'index.xml' : `${m.dir}/index.xml`);
-    }
-    const paths = new Set([...Object.keys(base.files), ...Object.keys(head.files)]);
-    for (const p of [...paths].sort()) {
-        if (touched.has(p))
-            continue;
-        const hb = base.files[p];
-        const hh = head.files[p];
-        const line = hh === undefined || hb === undefined ? 1 : firstDifferentLine(hb, hh);
-        if (line === undefined)
-            continue;
-        const side = hh === undefined ? 'LEFT' : 'RIGHT';
-        const models = Object.values(side === 'LEFT' ? base.models : head.models)
-            .filter((m) => m.location.path === p)
-            .map((m) => m.name)
-            .sort();
-        findings.push({
-            rule: 'no-effective-change',
-            class: 'safe',
-            verdict: 'pass',
-            title: `no model changes in ${p}`,
-            message: `${p} changed, but no model did: ${hh === undefined ? 'the file is no longer read' : 'comments, order, decode and check hints, or definitions no model uses'}`,
-            models,
-            machineTypes: [],
-            location: { path: p, line, side },
-            fix: 'none needed',
-            fingerprint: ['no-effective-change', models.join(','), p].join('|'),
-        });
-    }
-    const rank = (c) => ['new-model-required', 'type-2', 'safe'].indexOf(c);
-    return findings.sort((a, b) => rank(a.class) - rank(b.class) ||
-        a.location.path.localeCompare(b.location.path) ||
-        a.location.line - b.location.line ||
-        a.rule.localeCompare(b.rule));
-}
-function toFinding(c, failOn) {
+function toFinding(c) {
     const models = [...c.models].sort();
     const features = [...c.properties.entries()]
         .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
         .map(([p]) => p);
-    const cls = CLASS_OF[c.rule];
-    const { title, message } = sentence(c, models, features);
-    const finding = {
-        rule: c.rule,
-        class: cls,
-        verdict: verdictFor(cls, failOn),
-        title,
-        message,
+    const facts = {
+        class: CLASS_OF[c.rule],
         models,
         machineTypes: [],
         location: c.location,
-        fix: c.fix,
         fingerprint: [c.rule, models.join(','), features.join(',')].join('|'),
+        ...(features.length ? { property: features[0] } : {}),
+        ...(features.length > 1 ? { properties: features } : {}),
+        ...(c.before !== undefined ? { before: c.before } : {}),
+        ...(c.after !== undefined ? { after: c.after } : {}),
     };
-    if (features.length) {
-        finding.property = features[0];
-        if (features.length > 1)
-            finding.properties = features;
+    const model = models[0];
+    switch (c.rule) {
+        case 'libvirt-model-added':
+            return classified(c.rule, { model }, facts);
+        case 'libvirt-model-removed':
+            return classified(c.rule, { model }, facts);
+        case 'libvirt-feature-added':
+        case 'libvirt-feature-removed':
+            return classified(c.rule, { models, features }, facts);
+        case 'unreleased-change':
+            return unreleasedChange$1(c, facts, features);
+        case 'libvirt-model-changed':
+            return modelChanged(c, facts, features);
     }
-    if (c.before !== undefined)
-        finding.before = c.before;
-    if (c.after !== undefined)
-        finding.after = c.after;
-    // One suggestion per finding: the marked lines from the finding's first line on, as long as
-    // they follow one another (GitHub applies a suggestion to one run of lines).
-    if (c.rule === 'libvirt-model-changed') {
-        const run = [];
-        for (const s of [...c.suggestions].sort((a, b) => a.startLine - b.startLine)) {
-            const next = run.length ? run[run.length - 1].endLine + 1 : c.location.line;
-            if (s.startLine === next && s.path === c.location.path)
-                run.push(s);
+}
+function modelChanged(c, facts, features) {
+    const change = c.kind;
+    const suggestion = markedRun(c);
+    const gained = change === 'gain' || (change === 'mark' && c.after === true);
+    return classified('libvirt-model-changed', {
+        change,
+        models: facts.models,
+        features,
+        before: c.before,
+        after: c.after,
+        ...(c.via ? { via: c.via } : {}),
+    }, {
+        ...facts,
+        ...(suggestion ? { suggestion } : {}),
+        ...(gained
+            ? {
+                hostRequirement: {
+                    gained: features,
+                    why: features.length > 1
+                        ? 'CPU features: the host CPU must have them'
+                        : 'a CPU feature: the host CPU must have it',
+                },
+            }
+            : {}),
+    });
+}
+/**
+ * One suggestion per finding: the marked lines from the finding's first line on, as long as
+ * they follow one another (GitHub applies a suggestion to one run of lines).
+ */
+function markedRun(c) {
+    const run = [];
+    for (const s of [...c.suggestions].sort((a, b) => a.startLine - b.startLine)) {
+        const next = run.length ? run[run.length - 1].endLine + 1 : c.location.line;
+        if (s.startLine === next && s.path === c.location.path)
+            run.push(s);
+    }
+    if (!run.length)
+        return undefined;
+    return {
+        path: run[0].path,
+        startLine: run[0].startLine,
+        endLine: run[run.length - 1].endLine,
+        replacement: run.map((s) => s.replacement).join('\n'),
+    };
+}
+function unreleasedChange$1(c, facts, features) {
+    return classified('unreleased-change', {
+        format: 'libvirt-cpu-map',
+        change: c.kind === 'model-removed' ? 'model-removed' : 'model-changed',
+        features,
+        bits: c.kind === 'bits',
+    }, facts);
+}
+/**
+ * Edits that change no model (comments, order, decode hints, unused feature definitions) are
+ * still said to be safe, once per file, so that a reviewer sees the file was looked at.
+ */
+function unchangedModelFiles(files, causes) {
+    const touched = new Set(causes.map((c) => c.location.path));
+    // index.xml changes with every added or removed model; those findings already explain it.
+    const modelsComeAndGo = causes.some((c) => c.kind === 'model-added' || c.kind === 'model-removed');
+    return files
+        .filter((f) => !touched.has(f.path) && !(f.index && modelsComeAndGo))
+        .map((f) => classified('no-effective-change', { format: 'libvirt-cpu-map', file: f.path, noLongerRead: f.side === 'LEFT' }, {
+        class: 'safe',
+        models: f.models,
+        machineTypes: [],
+        location: { path: f.path, line: f.line, side: f.side },
+        fingerprint: ['no-effective-change', f.models.join(','), f.path].join('|'),
+    }));
+}
+
+/**
+ * What changed between two libvirt catalogs, model by model: the effective models compared,
+ * each difference a typed change with the lines of base and head it rests on. Whether a
+ * change is allowed is classification's business, not this.
+ */
+function diffLibvirtCatalogs(base, head) {
+    const changes = [];
+    for (const [name, b] of base.models) {
+        const h = head.models.get(name);
+        if (h)
+            changes.push(...modelChanges(base, b, head, h));
+        else
+            changes.push({ kind: 'model-removed', model: name, base: b.location });
+    }
+    for (const [name, h] of head.models)
+        if (!base.models.has(name))
+            changes.push({ kind: 'model-added', model: name, head: h.location });
+    return { changes, files: fileChanges(base, head) };
+}
+function featureSide(f) {
+    return { status: f.status, value: featureValue(f), location: f.location, from: f.from };
+}
+function modelChanges(base, b, head, h) {
+    const changes = [];
+    for (const feature of new Set([...b.features.keys(), ...h.features.keys()])) {
+        const bf = b.features.get(feature);
+        const hf = h.features.get(feature);
+        const change = featureChange(base, b, head, h, feature, bf, hf);
+        if (change)
+            changes.push(change);
+        if (bf && hf && bf.bits !== hf.bits) {
+            changes.push({
+                kind: 'bits-changed',
+                model: h.name,
+                feature,
+                before: bf.bits,
+                after: hf.bits,
+                base: bf.definition,
+                head: hf.definition,
+            });
         }
-        if (run.length)
-            finding.suggestion = {
-                path: run[0].path,
-                startLine: run[0].startLine,
-                endLine: run[run.length - 1].endLine,
-                replacement: run.map((s) => s.replacement).join('\n'),
-            };
     }
-    if (c.rule === 'libvirt-model-changed' && (c.kind === 'gain' || (c.kind === 'mark' && c.after === true)))
-        finding.hostRequirement = {
-            gained: features,
-            why: features.length > 1
-                ? 'CPU features: the host CPU must have them'
-                : 'a CPU feature: the host CPU must have it',
+    const vendor = vendorChange(b, h);
+    if (vendor)
+        changes.push(vendor);
+    const signature = signatureChange(b, h);
+    if (signature)
+        changes.push(signature);
+    return changes;
+}
+function featureChange(base, b, head, h, feature, bf, hf) {
+    if (featureValue(bf) === featureValue(hf))
+        return undefined;
+    if (bf && hf)
+        return { kind: 'feature-changed', model: h.name, feature, base: featureSide(bf), head: featureSide(hf) };
+    if (hf) {
+        const baseLine = base.models.get(hf.from)?.lines.get(feature);
+        return {
+            kind: 'feature-added',
+            model: h.name,
+            feature,
+            head: featureSide(hf),
+            ...(baseLine ? { baseLine } : {}),
         };
-    return finding;
+    }
+    const headLine = lineInChain(head, h, feature);
+    return {
+        kind: 'feature-removed',
+        model: b.name,
+        feature,
+        base: featureSide(bf),
+        ...(headLine ? { headLine } : {}),
+    };
+}
+/** The line of `feature` in a model of the chain of `m` (the model itself first), if any. */
+function lineInChain(catalog, m, feature) {
+    for (const name of [...m.chain].reverse()) {
+        const location = catalog.models.get(name)?.lines.get(feature);
+        if (location)
+            return { model: name, location };
+    }
+    return undefined;
+}
+function vendorChange(b, h) {
+    const text = (v) => (v ? `${v.name} (${v.string})` : 'none');
+    if (text(b.vendor) === text(h.vendor))
+        return undefined;
+    // The same vendor with another string: the definition changed, not the model's line.
+    const location = h.vendor && b.vendor?.name === h.vendor.name ? h.vendor.definition : (h.vendor?.location ?? h.location);
+    return {
+        kind: 'vendor-changed',
+        model: h.name,
+        before: text(b.vendor),
+        after: text(h.vendor),
+        head: location,
+    };
+}
+function signatureChange(b, h) {
+    const text = (m) => m.signatures
+        .map((x) => x.text)
+        .sort()
+        .join('; ') || 'none';
+    if (text(b) === text(h))
+        return undefined;
+    const known = new Set(b.signatures.map((s) => s.text));
+    const changed = h.signatures.find((s) => !known.has(s.text));
+    return {
+        kind: 'signature-changed',
+        model: h.name,
+        before: text(b),
+        after: text(h),
+        head: changed?.location ?? h.location,
+    };
+}
+function fileChanges(base, head) {
+    const out = [];
+    const paths = new Set([...Object.keys(base.files), ...Object.keys(head.files)]);
+    for (const path of [...paths].sort()) {
+        const b = base.files[path];
+        const h = head.files[path];
+        const line = h === undefined || b === undefined ? 1 : firstDifferentLine(b, h);
+        if (line === undefined)
+            continue;
+        const side = h === undefined ? 'LEFT' : 'RIGHT';
+        const models = [...(side === 'LEFT' ? base : head).models.values()]
+            .filter((m) => m.location.path === path)
+            .map((m) => m.name)
+            .sort();
+        out.push({ path, line, side, models, index: path === base.indexPath || path === head.indexPath });
+    }
+    return out;
+}
+/** The first line where two texts differ, or undefined when they are equal. */
+function firstDifferentLine(a, b) {
+    if (a === b)
+        return undefined;
+    const la = a.split('\n');
+    const lb = b.split('\n');
+    for (let i = 0; i < Math.max(la.length, lb.length); i++)
+        if (la[i] !== lb[i])
+            return i + 1;
+    return 1;
 }
 
 /**
@@ -10886,17 +4924,47 @@ function headLineOf(baseText, headText, baseLine) {
 /**
  * One snapshot judged as a whole: every place where a newer machine type asks more of the host
  * than the one before it (each is a type-2 change that was made at some point), and names
- * registered twice.
+ * registered twice. The findings are check's rules, with check's facts and words.
  */
 function auditMachineCatalog(catalog) {
+    const names = registeredNames(catalog);
+    const findings = [...stepGains(catalog)].map((g) => {
+        const models = [...g.names];
+        const location = g.entry?.location ?? names.find((n) => n.name === models[0]).location;
+        const keptBy = g.entry && g.set
+            ? [
+                {
+                    set: g.set,
+                    property: g.entry.property,
+                    value: g.entry.value,
+                    path: g.entry.location.path,
+                    line: g.entry.location.line,
+                },
+            ]
+            : [];
+        return classified('machine-type-host-requirement', { kind: 'snapshot', olderMachineTypes: [...g.older], keptBy }, {
+            class: 'type-2',
+            models,
+            machineTypes: [...g.machineTypes],
+            property: g.property,
+            before: false,
+            after: true,
+            hostRequirement: { gained: [g.property], why: whyHost(catalog, [g.property]) },
+            location: { path: location.path, line: location.line, side: 'RIGHT' },
+        });
+    });
+    findings.push(...nameConflicts(catalog));
+    return findings;
+}
+/**
+ * Each host requirement a machine type adds over the one before it, grouped by the compat entry
+ * that keeps the older machine type without it (or, with none, by model, property and machine type).
+ */
+function stepGains(catalog) {
     const em = new EffectiveModels(catalog);
     const groups = new Map();
     const names = registeredNames(catalog);
-    for (let i = 1; i < catalog.machineTypes.length; i++) {
-        const t = catalog.machineTypes[i - 1];
-        const u = catalog.machineTypes[i];
-        if (t.family !== u.family)
-            continue;
+    for (const [t, u] of consecutivePairs(catalog.machineTypes)) {
         const onlyOlder = t.compatSets.filter((s) => !u.compatSets.includes(s));
         for (const n of names) {
             const et = em.get(n.name, t.name, 'kvm');
@@ -10908,56 +4976,54 @@ function auditMachineCatalog(catalog) {
                 if (older.has(p))
                     continue;
                 // The cause: the compat entry that keeps the older machine type without it.
-                const entry = onlyOlder
-                    .flatMap((s) => catalog.compatSets[s]?.entries ?? [])
-                    .find((e) => (e.target === '*' || e.target === n.name) && em.canonicalProperty(e.property) === p);
+                const keeps = (e) => (e.target === '*' || e.target === n.name) && em.canonicalProperty(e.property) === p;
+                const set = onlyOlder.find((s) => catalog.compatSets[s]?.entries.some(keeps));
+                const entry = set ? catalog.compatSets[set].entries.find(keeps) : undefined;
                 const key = entry
                     ? `${entry.location.path}:${entry.location.line}`
                     : `${n.model.name}\0${p}\0${u.name}`;
                 let g = groups.get(key);
                 if (!g)
-                    groups.set(key, (g = { entry, names: new Set(), machineTypes: new Set(), property: p, from: t.name, to: u.name }));
+                    groups.set(key, (g = {
+                        ...(entry ? { entry, set } : {}),
+                        names: new Set(),
+                        machineTypes: new Set(),
+                        older: new Set(),
+                        property: p,
+                    }));
                 g.names.add(n.name);
                 g.machineTypes.add(u.name);
+                g.older.add(t.name);
             }
         }
     }
-    const findings = [];
-    for (const g of groups.values()) {
-        const models = [...g.names];
-        const machineTypes = [...g.machineTypes];
-        const location = g.entry?.location ?? names.find((n) => n.name === models[0]).location;
-        findings.push({
-            rule: 'machine-type-host-requirement',
-            class: 'type-2',
-            title: `${g.property} becomes a host requirement from ${g.to} on`,
-            message: `${models.join(', ')} on ${g.to} requires ${g.property} from the host, which ${g.from} did not` +
-                (g.entry
-                    ? `; ${g.entry.location.path}:${g.entry.location.line} keeps it ${g.entry.value} for older machine types`
-                    : '') +
-                '. A type-2 machine change: accept it with a waiver that gives the reason, as QEMU did for its minimum kernel.',
-            models,
-            machineTypes,
-            property: g.property,
-            before: false,
-            after: true,
-            hostRequirement: {
-                gained: [g.property],
-                why: whyHost(catalog, [g.property]),
-            },
-            location: { path: location.path, line: location.line, side: 'RIGHT' },
-            fix: `waive it with its reason, or move ${g.property} into a new model version`,
-        });
-    }
-    findings.push(...nameConflicts(catalog));
-    return findings;
+    return groups.values();
+}
+
+/** Whether a finding of this class fails the check under `fail-on`. */
+function verdictFor(cls, failOn) {
+    if (failOn === 'never' || cls === 'safe')
+        return 'pass';
+    if (failOn === 'new-model-required')
+        return cls === 'new-model-required' ? 'fail' : 'pass';
+    return 'fail';
+}
+/**
+ * A finding's verdict. A rule that cannot tell a harmless refactor from a guest-visible change
+ * (code that computes guest CPUID) is listed for review, and fails only with `fail-on-review`.
+ */
+function findingVerdict(f, failOn, failOnReview = false) {
+    const verdict = verdictFor(f.class, failOn);
+    if (!REVIEW_RULES.has(f.rule))
+        return verdict;
+    return verdict === 'fail' && failOnReview ? 'fail' : 'review';
 }
 
 var ajv = {exports: {}};
 
 var core$1 = {};
 
-var validate = {};
+var validate$1 = {};
 
 var boolSchema = {};
 
@@ -13410,10 +7476,10 @@ function requireResolve () {
 var hasRequiredValidate;
 
 function requireValidate () {
-	if (hasRequiredValidate) return validate;
+	if (hasRequiredValidate) return validate$1;
 	hasRequiredValidate = 1;
-	Object.defineProperty(validate, "__esModule", { value: true });
-	validate.getData = validate.KeywordCxt = validate.validateFunctionCode = void 0;
+	Object.defineProperty(validate$1, "__esModule", { value: true });
+	validate$1.getData = validate$1.KeywordCxt = validate$1.validateFunctionCode = void 0;
 	const boolSchema_1 = /*@__PURE__*/ requireBoolSchema();
 	const dataType_1 = /*@__PURE__*/ requireDataType();
 	const applicability_1 = /*@__PURE__*/ requireApplicability();
@@ -13437,7 +7503,7 @@ function requireValidate () {
 	    }
 	    validateFunction(it, () => (0, boolSchema_1.topBoolOrEmptySchema)(it));
 	}
-	validate.validateFunctionCode = validateFunctionCode;
+	validate$1.validateFunctionCode = validateFunctionCode;
 	function validateFunction({ gen, validateName, schema, schemaEnv, opts }, body) {
 	    if (opts.code.es5) {
 	        gen.func(validateName, (0, codegen_1._) `${names_1.default.data}, ${names_1.default.valCxt}`, schemaEnv.$async, () => {
@@ -13869,7 +7935,7 @@ function requireValidate () {
 	        }
 	    }
 	}
-	validate.KeywordCxt = KeywordCxt;
+	validate$1.KeywordCxt = KeywordCxt;
 	function keywordCode(it, keyword, def, ruleType) {
 	    const cxt = new KeywordCxt(it, def, keyword);
 	    if ("code" in def) {
@@ -13928,9 +7994,9 @@ function requireValidate () {
 	        return `Cannot access ${pointerType} ${up} levels up, current level is ${dataLevel}`;
 	    }
 	}
-	validate.getData = getData;
+	validate$1.getData = getData;
 	
-	return validate;
+	return validate$1;
 }
 
 var validation_error = {};
@@ -26941,12 +21007,12 @@ function requireLineCounter () {
 	return lineCounter;
 }
 
-var parser = {};
+var parser$1 = {};
 
 var hasRequiredParser;
 
 function requireParser () {
-	if (hasRequiredParser) return parser;
+	if (hasRequiredParser) return parser$1;
 	hasRequiredParser = 1;
 
 	var node_process = require$$0;
@@ -27926,8 +21992,8 @@ function requireParser () {
 	    }
 	}
 
-	parser.Parser = Parser;
-	return parser;
+	parser$1.Parser = Parser;
+	return parser$1;
 }
 
 var publicApi = {};
@@ -28800,9 +22866,7 @@ class MachineCode {
             replaced.push(t);
         }
         try {
-            const v = evaluateExpression(replaced, this.tree.macros, this.tree.path(key), {
-                line: tokens[0]?.line ?? 0,
-            });
+            const v = this.cpu.eval(key, replaced, tokens[0]?.line ?? 0);
             return typeof v === 'bigint' ? v : 1n;
         }
         catch {
@@ -28824,7 +22888,7 @@ class MachineCode {
                 return { fn: name };
         }
         try {
-            const v = evaluateExpression(toks, this.tree.macros, this.tree.path(key), { line: toks[0]?.line ?? 0 });
+            const v = this.cpu.eval(key, toks, toks[0]?.line ?? 0);
             return typeof v === 'bigint' ? (v === 0n ? { str: null } : { num: v }) : { str: v };
         }
         catch {
@@ -29213,12 +23277,12 @@ function compareVersions$1(a, b) {
  * validate catalogs with the very schema cpu-model-guard uses.
  */
 const name = { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.+-]*$' };
-const propName = { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.+-]*$' };
+const propName$1 = { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.+-]*$' };
 const propValue = { type: ['boolean', 'number', 'string'] };
 const propMap = {
     type: 'object',
     description: 'Property name to value: booleans for features (true = on), numbers, free text.',
-    propertyNames: propName,
+    propertyNames: propName$1,
     additionalProperties: propValue,
 };
 const hostKind = { enum: ['cpu', 'kvm', 'none'] };
@@ -29295,7 +23359,7 @@ const catalogSchema = {
                             additionalProperties: false,
                             properties: {
                                 accel: { enum: ['kvm', 'tcg'] },
-                                property: propName,
+                                property: propName$1,
                                 value: {
                                     type: ['boolean', 'number', 'string', 'null'],
                                     description: 'null drops the default.',
@@ -29324,7 +23388,7 @@ const catalogSchema = {
                             type: 'string',
                             description: 'The driver as the project writes it (defaults to target).',
                         },
-                        property: propName,
+                        property: propName$1,
                         value: propValue,
                     },
                 },
@@ -29344,7 +23408,7 @@ const catalogSchema = {
                 required: ['name'],
                 additionalProperties: false,
                 properties: {
-                    name: propName,
+                    name: propName$1,
                     word: { type: 'string' },
                     bit: { type: 'integer', minimum: 0 },
                 },
@@ -29356,7 +23420,7 @@ const catalogSchema = {
                 type: 'object',
                 required: ['feature', 'clears'],
                 additionalProperties: false,
-                properties: { feature: propName, clears: { type: 'array', items: propName } },
+                properties: { feature: propName$1, clears: { type: 'array', items: propName$1 } },
             },
         },
         levelRules: {
@@ -29366,28 +23430,28 @@ const catalogSchema = {
                 required: ['property', 'atLeast', 'whenAny'],
                 additionalProperties: false,
                 properties: {
-                    property: propName,
+                    property: propName$1,
                     atLeast: { type: 'number' },
-                    whenAny: { type: 'array', items: propName },
-                    enabledBy: propName,
-                    alsoEnabledBy: { type: 'array', items: propName },
+                    whenAny: { type: 'array', items: propName$1 },
+                    enabledBy: propName$1,
+                    alsoEnabledBy: { type: 'array', items: propName$1 },
                 },
             },
         },
         minimumOf: {
             type: 'object',
             description: "Properties that set another one's minimum rather than its value (min-level for level).",
-            propertyNames: propName,
-            additionalProperties: propName,
+            propertyNames: propName$1,
+            additionalProperties: propName$1,
         },
         accelClears: {
             type: 'object',
             description: 'Features an accelerator forces off whatever the model says.',
             additionalProperties: false,
             properties: {
-                kvm: { type: 'array', items: propName },
-                tcg: { type: 'array', items: propName },
-                none: { type: 'array', items: propName },
+                kvm: { type: 'array', items: propName$1 },
+                tcg: { type: 'array', items: propName$1 },
+                none: { type: 'array', items: propName$1 },
             },
         },
         hostRequirements: {
@@ -29397,7 +23461,7 @@ const catalogSchema = {
                 defaultKind: hostKind,
                 properties: {
                     type: 'object',
-                    propertyNames: propName,
+                    propertyNames: propName$1,
                     additionalProperties: {
                         type: 'object',
                         required: ['kind', 'why'],
@@ -29405,7 +23469,7 @@ const catalogSchema = {
                         properties: { kind: hostKind, why: { type: 'string', minLength: 1 } },
                     },
                 },
-                onlyWith: { type: 'object', propertyNames: propName, additionalProperties: propName },
+                onlyWith: { type: 'object', propertyNames: propName$1, additionalProperties: propName$1 },
             },
         },
     },
@@ -29439,7 +23503,7 @@ function parseGenericCatalog(text, path) {
         const loaded = loadYaml(text, path, LIMITS);
         validator ??= compileSchema(catalogSchema);
         validateLoaded(loaded, validator, LIMITS);
-        return build(loaded, loaded.data);
+        return build$1(loaded, loaded.data);
     }
     catch (err) {
         if (err instanceof InputError && !(err instanceof CatalogError)) {
@@ -29456,7 +23520,7 @@ async function readGenericCatalog(source, file) {
     }
     return parseGenericCatalog(text, file);
 }
-function build(loaded, raw) {
+function build$1(loaded, raw) {
     const path = loaded.path;
     const loc = (docPath, key) => ({ path, line: lineAt(loaded, docPath, key) });
     const fail = (message, docPath, hint, key) => {
@@ -29618,6 +23682,6121 @@ function build(loaded, raw) {
  */
 function nameTable(entries = {}) {
     return Object.assign(Object.create(null), entries);
+}
+
+const nameStartChar = ':A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD';
+const nameChar = nameStartChar + '\\-.\\d\\u00B7\\u0300-\\u036F\\u203F-\\u2040';
+const nameRegexp = '[' + nameStartChar + '][' + nameChar + ']*';
+const regexName = new RegExp('^' + nameRegexp + '$');
+
+function getAllMatches(string, regex) {
+  const matches = [];
+  let match = regex.exec(string);
+  while (match) {
+    const allmatches = [];
+    allmatches.startIndex = regex.lastIndex - match[0].length;
+    const len = match.length;
+    for (let index = 0; index < len; index++) {
+      allmatches.push(match[index]);
+    }
+    matches.push(allmatches);
+    match = regex.exec(string);
+  }
+  return matches;
+}
+
+const isName = function (string) {
+  const match = regexName.exec(string);
+  return !(match === null || typeof match === 'undefined');
+};
+
+function isExist(v) {
+  return typeof v !== 'undefined';
+}
+
+/**
+ * Dangerous property names that could lead to prototype pollution or security issues
+ */
+const DANGEROUS_PROPERTY_NAMES = [
+  // '__proto__',
+  // 'constructor',
+  // 'prototype',
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__'
+];
+
+const criticalProperties = ["__proto__", "constructor", "prototype"];
+
+const defaultOptions$1 = {
+  allowBooleanAttributes: false, //A tag can have attributes without any value
+  unpairedTags: []
+};
+
+//const tagsPattern = new RegExp("<\\/?([\\w:\\-_\.]+)\\s*\/?>","g");
+function validate(xmlData, options) {
+  options = Object.assign({}, defaultOptions$1, options);
+
+  //xmlData = xmlData.replace(/(\r\n|\n|\r)/gm,"");//make it single line
+  //xmlData = xmlData.replace(/(^\s*<\?xml.*?\?>)/g,"");//Remove XML starting tag
+  //xmlData = xmlData.replace(/(<!DOCTYPE[\s\w\"\.\/\-\:]+(\[.*\])*\s*>)/g,"");//Remove DOCTYPE
+  const tags = [];
+  let tagFound = false;
+
+  //indicates that the root tag has been closed (aka. depth 0 has been reached)
+  let reachedRoot = false;
+
+  if (xmlData[0] === '\ufeff') {
+    // check for byte order mark (BOM)
+    xmlData = xmlData.substr(1);
+  }
+
+  for (let i = 0; i < xmlData.length; i++) {
+
+    if (xmlData[i] === '<' && xmlData[i + 1] === '?') {
+      i += 2;
+      i = readPI(xmlData, i);
+      if (i.err) return i;
+    } else if (xmlData[i] === '<') {
+      //starting of tag
+      //read until you reach to '>' avoiding any '>' in attribute value
+      let tagStartPos = i;
+      i++;
+
+      if (xmlData[i] === '!') {
+        i = readCommentAndCDATA(xmlData, i);
+        continue;
+      } else {
+        let closingTag = false;
+        if (xmlData[i] === '/') {
+          //closing tag
+          closingTag = true;
+          i++;
+        }
+        //read tagname
+        let tagName = '';
+        for (; i < xmlData.length &&
+          xmlData[i] !== '>' &&
+          xmlData[i] !== ' ' &&
+          xmlData[i] !== '\t' &&
+          xmlData[i] !== '\n' &&
+          xmlData[i] !== '\r'; i++
+        ) {
+          tagName += xmlData[i];
+        }
+        tagName = tagName.trim();
+        //console.log(tagName);
+
+        if (tagName[tagName.length - 1] === '/') {
+          //self closing tag without attributes
+          tagName = tagName.substring(0, tagName.length - 1);
+          //continue;
+          i--;
+        }
+        if (!validateTagName(tagName)) {
+          let msg;
+          if (tagName.trim().length === 0) {
+            msg = "Invalid space after '<'.";
+          } else {
+            msg = "Tag '" + tagName + "' is an invalid name.";
+          }
+          return getErrorObject('InvalidTag', msg, getLineNumberForPosition(xmlData, i));
+        }
+
+        const result = readAttributeStr(xmlData, i);
+        if (result === false) {
+          return getErrorObject('InvalidAttr', "Attributes for '" + tagName + "' have open quote.", getLineNumberForPosition(xmlData, i));
+        }
+        let attrStr = result.value;
+        i = result.index;
+
+        if (attrStr[attrStr.length - 1] === '/') {
+          //self closing tag
+          const attrStrStart = i - attrStr.length;
+          attrStr = attrStr.substring(0, attrStr.length - 1);
+          const isValid = validateAttributeString(attrStr, options);
+          if (isValid === true) {
+            tagFound = true;
+            //continue; //text may presents after self closing tag
+          } else {
+            //the result from the nested function returns the position of the error within the attribute
+            //in order to get the 'true' error line, we need to calculate the position where the attribute begins (i - attrStr.length) and then add the position within the attribute
+            //this gives us the absolute index in the entire xml, which we can use to find the line at last
+            return getErrorObject(isValid.err.code, isValid.err.msg, getLineNumberForPosition(xmlData, attrStrStart + isValid.err.line));
+          }
+        } else if (closingTag) {
+          if (!result.tagClosed) {
+            return getErrorObject('InvalidTag', "Closing tag '" + tagName + "' doesn't have proper closing.", getLineNumberForPosition(xmlData, i));
+          } else if (attrStr.trim().length > 0) {
+            return getErrorObject('InvalidTag', "Closing tag '" + tagName + "' can't have attributes or invalid starting.", getLineNumberForPosition(xmlData, tagStartPos));
+          } else if (tags.length === 0) {
+            return getErrorObject('InvalidTag', "Closing tag '" + tagName + "' has not been opened.", getLineNumberForPosition(xmlData, tagStartPos));
+          } else {
+            const otg = tags.pop();
+            if (tagName !== otg.tagName) {
+              let openPos = getLineNumberForPosition(xmlData, otg.tagStartPos);
+              return getErrorObject('InvalidTag',
+                "Expected closing tag '" + otg.tagName + "' (opened in line " + openPos.line + ", col " + openPos.col + ") instead of closing tag '" + tagName + "'.",
+                getLineNumberForPosition(xmlData, tagStartPos));
+            }
+
+            //when there are no more tags, we reached the root level.
+            if (tags.length == 0) {
+              reachedRoot = true;
+            }
+          }
+        } else {
+          const isValid = validateAttributeString(attrStr, options);
+          if (isValid !== true) {
+            //the result from the nested function returns the position of the error within the attribute
+            //in order to get the 'true' error line, we need to calculate the position where the attribute begins (i - attrStr.length) and then add the position within the attribute
+            //this gives us the absolute index in the entire xml, which we can use to find the line at last
+            return getErrorObject(isValid.err.code, isValid.err.msg, getLineNumberForPosition(xmlData, i - attrStr.length + isValid.err.line));
+          }
+
+          //if the root level has been reached before ...
+          if (reachedRoot === true) {
+            return getErrorObject('InvalidXml', 'Multiple possible root nodes found.', getLineNumberForPosition(xmlData, i));
+          } else if (options.unpairedTags.indexOf(tagName) !== -1) ; else {
+            tags.push({ tagName, tagStartPos });
+          }
+          tagFound = true;
+        }
+
+        //skip tag text value
+        //It may include comments and CDATA value
+        for (i++; i < xmlData.length; i++) {
+          if (xmlData[i] === '<') {
+            if (xmlData[i + 1] === '!') {
+              //comment or CADATA
+              i++;
+              i = readCommentAndCDATA(xmlData, i);
+              continue;
+            } else if (xmlData[i + 1] === '?') {
+              i = readPI(xmlData, ++i);
+              if (i.err) return i;
+            } else {
+              break;
+            }
+          } else if (xmlData[i] === '&') {
+            const afterAmp = validateAmpersand(xmlData, i);
+            if (afterAmp == -1)
+              return getErrorObject('InvalidChar', "char '&' is not expected.", getLineNumberForPosition(xmlData, i));
+            i = afterAmp;
+          } else {
+            if (reachedRoot === true && !isWhiteSpace(xmlData[i])) {
+              return getErrorObject('InvalidXml', "Extra text at the end", getLineNumberForPosition(xmlData, i));
+            }
+          }
+        } //end of reading tag text value
+        if (xmlData[i] === '<') {
+          i--;
+        }
+      }
+    } else {
+      if (isWhiteSpace(xmlData[i])) {
+        continue;
+      }
+      return getErrorObject('InvalidChar', "char '" + xmlData[i] + "' is not expected.", getLineNumberForPosition(xmlData, i));
+    }
+  }
+
+  if (!tagFound) {
+    return getErrorObject('InvalidXml', 'Start tag expected.', 1);
+  } else if (tags.length == 1) {
+    return getErrorObject('InvalidTag', "Unclosed tag '" + tags[0].tagName + "'.", getLineNumberForPosition(xmlData, tags[0].tagStartPos));
+  } else if (tags.length > 0) {
+    return getErrorObject('InvalidXml', "Invalid '" +
+      JSON.stringify(tags.map(t => t.tagName), null, 4).replace(/\r?\n/g, '') +
+      "' found.", { line: 1, col: 1 });
+  }
+
+  return true;
+}
+function isWhiteSpace(char) {
+  return char === ' ' || char === '\t' || char === '\n' || char === '\r';
+}
+/**
+ * Read Processing insstructions and skip
+ * @param {*} xmlData
+ * @param {*} i
+ */
+function readPI(xmlData, i) {
+  const start = i;
+  for (; i < xmlData.length; i++) {
+    if (xmlData[i] == '?' || xmlData[i] == ' ') {
+      //tagname
+      const tagname = xmlData.substr(start, i - start);
+      if (i > 5 && tagname === 'xml') {
+        return getErrorObject('InvalidXml', 'XML declaration allowed only at the start of the document.', getLineNumberForPosition(xmlData, i));
+      } else if (xmlData[i] == '?' && xmlData[i + 1] == '>') {
+        //check if valid attribut string
+        i++;
+        break;
+      } else {
+        continue;
+      }
+    }
+  }
+  return i;
+}
+
+function readCommentAndCDATA(xmlData, i) {
+  if (xmlData.length > i + 5 && xmlData[i + 1] === '-' && xmlData[i + 2] === '-') {
+    //comment
+    for (i += 3; i < xmlData.length; i++) {
+      if (xmlData[i] === '-' && xmlData[i + 1] === '-' && xmlData[i + 2] === '>') {
+        i += 2;
+        break;
+      }
+    }
+  } else if (
+    xmlData.length > i + 8 &&
+    xmlData[i + 1] === 'D' &&
+    xmlData[i + 2] === 'O' &&
+    xmlData[i + 3] === 'C' &&
+    xmlData[i + 4] === 'T' &&
+    xmlData[i + 5] === 'Y' &&
+    xmlData[i + 6] === 'P' &&
+    xmlData[i + 7] === 'E'
+  ) {
+    let angleBracketsCount = 1;
+    for (i += 8; i < xmlData.length; i++) {
+      if (xmlData[i] === '<') {
+        angleBracketsCount++;
+      } else if (xmlData[i] === '>') {
+        angleBracketsCount--;
+        if (angleBracketsCount === 0) {
+          break;
+        }
+      }
+    }
+  } else if (
+    xmlData.length > i + 9 &&
+    xmlData[i + 1] === '[' &&
+    xmlData[i + 2] === 'C' &&
+    xmlData[i + 3] === 'D' &&
+    xmlData[i + 4] === 'A' &&
+    xmlData[i + 5] === 'T' &&
+    xmlData[i + 6] === 'A' &&
+    xmlData[i + 7] === '['
+  ) {
+    for (i += 8; i < xmlData.length; i++) {
+      if (xmlData[i] === ']' && xmlData[i + 1] === ']' && xmlData[i + 2] === '>') {
+        i += 2;
+        break;
+      }
+    }
+  }
+
+  return i;
+}
+
+const doubleQuote = '"';
+const singleQuote = "'";
+
+/**
+ * Keep reading xmlData until '<' is found outside the attribute value.
+ * @param {string} xmlData
+ * @param {number} i
+ */
+function readAttributeStr(xmlData, i) {
+  let attrStr = '';
+  let startChar = '';
+  let tagClosed = false;
+  for (; i < xmlData.length; i++) {
+    if (xmlData[i] === doubleQuote || xmlData[i] === singleQuote) {
+      if (startChar === '') {
+        startChar = xmlData[i];
+      } else if (startChar !== xmlData[i]) ; else {
+        startChar = '';
+      }
+    } else if (xmlData[i] === '>') {
+      if (startChar === '') {
+        tagClosed = true;
+        break;
+      }
+    }
+    attrStr += xmlData[i];
+  }
+  if (startChar !== '') {
+    return false;
+  }
+
+  return {
+    value: attrStr,
+    index: i,
+    tagClosed: tagClosed
+  };
+}
+
+/**
+ * Walk `attrStr` once, left to right, splitting it into attribute tokens.
+ *
+ * This replaces a regex that used to do the same job
+ * (`(\s*)([^\s=]+)(\s*=)?(\s*(['"])(([\s\S])*?)\5)?`). That regex led with an
+ * optional whitespace group followed by a required "non-whitespace" group.
+ * On a long run of whitespace that never resolves into an attribute name
+ * (e.g. a tag with thousands of trailing spaces before `>`), the engine
+ * backtracks the whitespace group one character at a time before giving up
+ * and moving to the next starting position — one full backtrack per
+ * position, which is quadratic in the length of the run.
+ *
+ * The scan is forward-only: the cursor never moves backwards, so each
+ * character is visited a constant number of times and the cost is linear
+ * in the length of the string.
+ *
+ * Each returned token mirrors the shape the old regex match array had, so
+ * the validation logic below (which reads token[1]..token[6]) didn't need
+ * to change:
+ *   token.startIndex - where this token begins in attrStr
+ *   token[1]          - leading whitespace before the name
+ *   token[2]          - the attribute name
+ *   token[3]          - whitespace + '=' if present, else undefined
+ *   token[4]          - marker (any defined value) if a quoted value was found
+ *   token[5]          - the quote character used ('"' or "'")
+ *   token[6]          - the value's text, without the surrounding quotes
+ *
+ * A malformed leading character (e.g. a stray '=' with no name before it)
+ * is simply skipped over, one character at a time — the same outcome the
+ * old regex produced by failing to match at that position and retrying at
+ * the next one.
+ */
+function scanAttributeTokens(attrStr) {
+  const tokens = [];
+  const len = attrStr.length;
+  let i = 0;
+
+  while (i < len) {
+    const tokenStart = i;
+
+    // Leading whitespace before the name.
+    while (i < len && isWhiteSpace(attrStr[i])) i++;
+    if (i >= len) break; // trailing whitespace only — nothing left to read
+
+    if (attrStr[i] === '=') {
+      // No name before this '=' — not a valid attribute start. Move past
+      i++;
+      continue;
+    }
+
+    const leadingWs = attrStr.slice(tokenStart, i);
+
+    // Attribute name — everything up to the next whitespace or '='.
+    const nameStart = i;
+    while (i < len && !isWhiteSpace(attrStr[i]) && attrStr[i] !== '=') i++;
+    const name = attrStr.slice(nameStart, i);
+
+    // Optional whitespace + '='.
+    let equalsGroup; // whitespace + '=' text, or undefined if absent
+    let j = i;
+    while (j < len && isWhiteSpace(attrStr[j])) j++;
+    if (j < len && attrStr[j] === '=') {
+      equalsGroup = attrStr.slice(i, j + 1);
+      i = j + 1;
+    }
+
+    // Optional whitespace + quoted value.
+    let quoteChar;
+    let value;
+    let k = i;
+    while (k < len && isWhiteSpace(attrStr[k])) k++;
+    if (k < len && (attrStr[k] === '"' || attrStr[k] === "'")) {
+      const valueStart = k + 1;
+      const closeIdx = attrStr.indexOf(attrStr[k], valueStart);
+      if (closeIdx !== -1) {
+        quoteChar = attrStr[k];
+        value = attrStr.slice(valueStart, closeIdx);
+        i = closeIdx + 1;
+      }
+      // No closing quote found anywhere in the rest of the string — leave
+      // quoteChar/value undefined, same as the old regex's group failing
+      // to match a backreference-less run.
+    }
+
+    const token = { startIndex: tokenStart };
+    token[1] = leadingWs;
+    token[2] = name;
+    token[3] = equalsGroup;
+    token[4] = quoteChar !== undefined ? true : undefined;
+    token[5] = quoteChar;
+    token[6] = value;
+    tokens.push(token);
+  }
+
+  return tokens;
+}
+
+//attr, ="sd", a="amit's", a="sd"b="saf", ab  cd=""
+
+function validateAttributeString(attrStr, options) {
+  //console.log("start:"+attrStr+":end");
+
+  //if(attrStr.trim().length === 0) return true; //empty string
+
+  const matches = scanAttributeTokens(attrStr);
+  const attrNames = {};
+
+  for (let i = 0; i < matches.length; i++) {
+    if (matches[i][1].length === 0) {
+      //nospace before attribute name: a="sd"b="saf"
+      return getErrorObject('InvalidAttr', "Attribute '" + matches[i][2] + "' has no space in starting.", getPositionFromMatch(matches[i]))
+    } else if (matches[i][3] !== undefined && matches[i][4] === undefined) {
+      return getErrorObject('InvalidAttr', "Attribute '" + matches[i][2] + "' is without value.", getPositionFromMatch(matches[i]));
+    } else if (matches[i][3] === undefined && !options.allowBooleanAttributes) {
+      //independent attribute: ab
+      return getErrorObject('InvalidAttr', "boolean attribute '" + matches[i][2] + "' is not allowed.", getPositionFromMatch(matches[i]));
+    }
+    /* else if(matches[i][6] === undefined){//attribute without value: ab=
+                    return { err: { code:"InvalidAttr",msg:"attribute " + matches[i][2] + " has no value assigned."}};
+                } */
+    const attrName = matches[i][2];
+    if (!validateAttrName(attrName)) {
+      return getErrorObject('InvalidAttr', "Attribute '" + attrName + "' is an invalid name.", getPositionFromMatch(matches[i]));
+    }
+    if (!Object.prototype.hasOwnProperty.call(attrNames, attrName)) {
+      //check for duplicate attribute.
+      attrNames[attrName] = 1;
+    } else {
+      return getErrorObject('InvalidAttr', "Attribute '" + attrName + "' is repeated.", getPositionFromMatch(matches[i]));
+    }
+  }
+
+  return true;
+}
+
+function validateNumberAmpersand(xmlData, i) {
+  let re = /\d/;
+  if (xmlData[i] === 'x') {
+    i++;
+    re = /[\da-fA-F]/;
+  }
+  for (; i < xmlData.length; i++) {
+    if (xmlData[i] === ';')
+      return i;
+    if (!xmlData[i].match(re))
+      break;
+  }
+  return -1;
+}
+
+function validateAmpersand(xmlData, i) {
+  // https://www.w3.org/TR/xml/#dt-charref
+  i++;
+  if (xmlData[i] === ';')
+    return -1;
+  if (xmlData[i] === '#') {
+    i++;
+    return validateNumberAmpersand(xmlData, i);
+  }
+  let count = 0;
+  for (; i < xmlData.length; i++, count++) {
+    if (xmlData[i].match(/\w/) && count < 20)
+      continue;
+    if (xmlData[i] === ';')
+      break;
+    return -1;
+  }
+  return i;
+}
+
+function getErrorObject(code, message, lineNumber) {
+  return {
+    err: {
+      code: code,
+      msg: message,
+      line: lineNumber.line || lineNumber,
+      col: lineNumber.col,
+    },
+  };
+}
+
+function validateAttrName(attrName) {
+  return isName(attrName);
+}
+
+// const startsWithXML = /^xml/i;
+
+function validateTagName(tagname) {
+  return isName(tagname) /* && !tagname.match(startsWithXML) */;
+}
+
+//this function returns the line number for the character at the given index
+function getLineNumberForPosition(xmlData, index) {
+  const lines = xmlData.substring(0, index).split(/\r?\n/);
+  return {
+    line: lines.length,
+
+    // column number is last line's length + 1, because column numbering starts at 1:
+    col: lines[lines.length - 1].length + 1
+  };
+}
+
+//this function returns the position of the first character of match within attrStr
+function getPositionFromMatch(match) {
+  return match.startIndex + match[1].length;
+}
+
+// ---------------------------------------------------------------------------
+// Complete HTML5 named entity reference
+// Organized by logical categories for easy maintenance and selective importing
+// ---------------------------------------------------------------------------
+
+
+/**
+ * Currency Symbols
+ * @type {Record<string, string>}
+ */
+const CURRENCY = {
+  cent: '¢',
+  pound: '£',
+  curren: '¤',
+  yen: '¥',
+  euro: '€',
+  dollar: '$',
+  fnof: 'ƒ',
+  inr: '₹',
+  af: '؋',
+  birr: 'ብር',
+  peso: '₱',
+  rub: '₽',
+  won: '₩',
+  yuan: '¥',
+  cedil: '¸',
+};
+
+const XML = {
+  amp: "&",
+  apos: "'",
+  gt: ">",
+  lt: "<",
+  quot: "\""
+};
+const COMMON_HTML = {
+  nbsp: '\u00a0',
+  copy: '\u00a9',
+  reg: '\u00ae',
+  trade: '\u2122',
+  mdash: '\u2014',
+  ndash: '\u2013',
+  hellip: '\u2026',
+  laquo: '\u00ab',
+  raquo: '\u00bb',
+  lsquo: '\u2018',
+  rsquo: '\u2019',
+  ldquo: '\u201c',
+  rdquo: '\u201d',
+  bull: '\u2022',
+  para: '\u00b6',
+  sect: '\u00a7',
+  deg: '\u00b0',
+  frac12: '\u00bd',
+  frac14: '\u00bc',
+  frac34: '\u00be',
+};
+// ---------------------------------------------------------------------------
+// Note: NUMERIC_ENTITIES (&#NNN; / &#xHH;) are handled by the scanner directly
+// via String.fromCodePoint() without any map lookup.
+// ---------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------
+// Built-in named entity map  (name → replacement string)
+// No regex, no {regex,val} objects — just flat key/value pairs.
+// ---------------------------------------------------------------------------
+
+
+// ---------------------------------------------------------------------------
+// Entity hook action constants
+// ---------------------------------------------------------------------------
+
+/**
+ * Action constants for `onExternalEntity` and `onInputEntity` hooks.
+ *
+ * Use these instead of raw strings to avoid typos:
+ *
+ * @example
+ * import EntityDecoder, { ENTITY_ACTION } from './EntityDecoder.js';
+ * const dec = new EntityDecoder({
+ *   onInputEntity: (name, value) => ENTITY_ACTION.BLOCK,
+ * });
+ */
+const ENTITY_ACTION = Object.freeze({
+  /** Resolve and expand the entity normally. */
+  ALLOW: 'allow',
+  /** Silently skip this entity — it will not be registered. */
+  BLOCK: 'block',
+  /** Throw an error, aborting entity registration entirely. */
+  THROW: 'throw',
+});
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+const SPECIAL_CHARS = new Set('!?\\\\/[]$%{}^&*()<>|+');
+
+/**
+ * Validate that an entity name contains no dangerous characters.
+ * @param {string} name
+ * @returns {string} the name, unchanged
+ * @throws {Error} on invalid characters
+ */
+function validateEntityName$1(name) {
+  if (name[0] === '#') {
+    throw new Error(`[EntityReplacer] Invalid character '#' in entity name: "${name}"`);
+  }
+  for (const ch of name) {
+    if (SPECIAL_CHARS.has(ch)) {
+      throw new Error(`[EntityReplacer] Invalid character '${ch}' in entity name: "${name}"`);
+    }
+  }
+  return name;
+}
+
+/**
+ * Merge one or more entity maps into a flat name→string map.
+ * Accepts either:
+ *   - plain string values:             { amp: '&' }
+ *   - legacy {regex,val} / {regx,val}: { lt: { regex: /.../, val: '<' } }
+ *
+ * Values containing '&' are skipped (recursive expansion risk).
+ *
+ * @param {...object} maps
+ * @returns {Record<string, string>}
+ */
+function mergeEntityMaps(...maps) {
+  const out = Object.create(null);
+  for (const map of maps) {
+    if (!map) continue;
+    for (const key of Object.keys(map)) {
+      const raw = map[key];
+      if (typeof raw === 'string') {
+        out[key] = raw;
+      } else if (raw && typeof raw === 'object' && raw.val !== undefined) {
+        // Legacy {regex,val} or {regx,val} — extract the string val only
+        const val = raw.val;
+        if (typeof val === 'string') {
+          out[key] = val;
+        }
+        // function vals are not supported in the scanner — skip
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// applyLimitsTo helpers
+// ---------------------------------------------------------------------------
+
+const LIMIT_TIER_EXTERNAL = 'external'; // input/runtime + persistent external maps
+const LIMIT_TIER_BASE = 'base';     // DEFAULT_XML_ENTITIES + namedEntities (system) maps
+const LIMIT_TIER_ALL = 'all';      // every entity regardless of tier
+
+/**
+ * Resolve `applyLimitsTo` option into a normalised Set of tier strings.
+ * Accepted values: 'external' | 'base' | 'all' | string[]
+ * Default: 'external' (only untrusted injected entities are counted).
+ * @param {string|string[]|undefined} raw
+ * @returns {Set<string>}
+ */
+function parseLimitTiers(raw) {
+  if (!raw || raw === LIMIT_TIER_EXTERNAL) return new Set([LIMIT_TIER_EXTERNAL]);
+  if (raw === LIMIT_TIER_ALL) return new Set([LIMIT_TIER_ALL]);
+  if (raw === LIMIT_TIER_BASE) return new Set([LIMIT_TIER_BASE]);
+  if (Array.isArray(raw)) return new Set(raw);
+  return new Set([LIMIT_TIER_EXTERNAL]); // safe default for unrecognised values
+}
+
+// ---------------------------------------------------------------------------
+// NCR (Numeric Character Reference) classification
+// ---------------------------------------------------------------------------
+
+// Severity order — higher number = stricter action.
+// Used to enforce minimum action levels for specific codepoint ranges.
+const NCR_LEVEL = Object.freeze({ allow: 0, leave: 1, remove: 2, throw: 3 });
+
+// XML 1.0 §2.2: allowed chars are #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
+// Restricted C0: U+0001–U+001F excluding U+0009, U+000A, U+000D
+const XML10_ALLOWED_C0 = new Set([0x09, 0x0A, 0x0D]);
+
+/**
+ * Parse the `ncr` constructor option into flat, hot-path-friendly fields.
+ * @param {object|undefined} ncr
+ * @returns {{ xmlVersion: number, onLevel: number, nullLevel: number }}
+ */
+function parseNCRConfig(ncr) {
+  if (!ncr) {
+    return { xmlVersion: 1.0, onLevel: NCR_LEVEL.allow, nullLevel: NCR_LEVEL.remove };
+  }
+  const xmlVersion = ncr.xmlVersion === 1.1 ? 1.1 : 1.0;
+  const onLevel = NCR_LEVEL[ncr.onNCR] ?? NCR_LEVEL.allow;
+  const nullLevel = NCR_LEVEL[ncr.nullNCR] ?? NCR_LEVEL.remove;
+  // 'allow' is not meaningful for null — clamp to at least 'remove'
+  const clampedNull = Math.max(nullLevel, NCR_LEVEL.remove);
+  return { xmlVersion, onLevel, nullLevel: clampedNull };
+}
+
+// ---------------------------------------------------------------------------
+// EntityReplacer
+// ---------------------------------------------------------------------------
+
+/**
+ * Single-pass, zero-regex entity replacer for XML/HTML content.
+ *
+ * Algorithm: scan the string once for '&', read to ';', resolve via map
+ * or direct codepoint conversion, build output chunks, join once at the end.
+ *
+ * Entity lookup priority (highest → lowest):
+ *   1. input / runtime  (DOCTYPE entities for current document)
+ *   2. persistent external (survive across documents)
+ *   3. base named map   (DEFAULT_XML_ENTITIES + user-supplied namedEntities)
+ *
+ * Both input and external resolve as the 'external' tier for limit purposes.
+ * Base map entities resolve as the 'base' tier.
+ *
+ * Numeric / hex references (&#NNN; / &#xHH;) are resolved directly via
+ * String.fromCodePoint() — no map needed. They count as 'base' tier.
+ *
+ * @example
+ * const replacer = new EntityReplacer({ namedEntities: COMMON_HTML });
+ * replacer.setExternalEntities({ brand: 'Acme' });
+ *
+ * const instance = replacer.reset();
+ * instance.addInputEntities({ version: '1.0' });
+ * instance.encode('&brand; v&version; &lt;'); // 'Acme v1.0 <'
+ */
+class EntityDecoder {
+  /**
+   * @param {object} [options]
+   * @param {object|null}  [options.namedEntities]        — extra named entities merged into base map
+   * @param {object}  [options.limit]                 — security limits
+   * @param {number}       [options.limit.maxTotalExpansions=0]  — 0 = unlimited
+   * @param {number}       [options.limit.maxExpandedLength=0]   — 0 = unlimited
+   * @param {'external'|'base'|'all'|string[]} [options.limit.applyLimitsTo='external']
+   *   Which entity tiers count against the security limits:
+   *   - 'external' (default) — only input/runtime + persistent external entities
+   *   - 'base'               — only DEFAULT_XML_ENTITIES + namedEntities
+   *   - 'all'                — every entity regardless of tier
+   *   - string[]             — explicit combination, e.g. ['external', 'base']
+   * @param {((resolved: string, original: string) => string)|null} [options.postCheck=null]
+   * @param {string[]} [options.remove=[]] — entity names (e.g. ['nbsp', '#13']) to delete (replace with empty string)
+   * @param {string[]} [options.leave=[]]  — entity names to keep as literal (unchanged in output)
+   * @param {object}   [options.ncr]       — Numeric Character Reference controls
+   * @param {1.0|1.1}  [options.ncr.xmlVersion=1.0]
+   *   XML version governing which codepoint ranges are restricted:
+   *   - 1.0 — C0 controls U+0001–U+001F (except U+0009/000A/000D) are prohibited
+   *   - 1.1 — C0 controls are allowed when written as NCRs; C1 (U+007F–U+009F) decoded as-is
+   * @param {'allow'|'leave'|'remove'|'throw'} [options.ncr.onNCR='allow']
+   *   Base action for numeric references. Severity order: allow < leave < remove < throw.
+   *   For codepoint ranges that carry a minimum level (surrogates → remove, XML 1.0 C0 → remove),
+   *   the effective action is max(onNCR, rangeMinimum).
+   * @param {'remove'|'throw'} [options.ncr.nullNCR='remove']
+   *   Action for U+0000 (null). 'allow' and 'leave' are clamped to 'remove' since null is never safe.
+   * @param {((name: string, value: string) => 'allow'|'block'|'throw')|null} [options.onExternalEntity=null]
+   *   Hook called when an external entity is registered via `setExternalEntities()` or
+   *   `addExternalEntity()`. Return `ENTITY_ACTION.ALLOW` to accept the entity,
+   *   `ENTITY_ACTION.BLOCK` to silently skip it, or `ENTITY_ACTION.THROW` to abort with an error.
+   * @param {((name: string, value: string) => 'allow'|'block'|'throw')|null} [options.onInputEntity=null]
+   *   Hook called when an input entity is registered via `addInputEntities()`. Return
+   *   `ENTITY_ACTION.ALLOW` to accept, `ENTITY_ACTION.BLOCK` to silently skip, or
+   *   `ENTITY_ACTION.THROW` to abort with an error.
+   */
+  constructor(options = {}) {
+    this._limit = options.limit || {};
+    this._maxTotalExpansions = this._limit.maxTotalExpansions || 0;
+    this._maxExpandedLength = this._limit.maxExpandedLength || 0;
+    this._postCheck = typeof options.postCheck === 'function' ? options.postCheck : r => r;
+    this._limitTiers = parseLimitTiers(this._limit.applyLimitsTo ?? LIMIT_TIER_EXTERNAL);
+    this._numericAllowed = options.numericAllowed ?? true;
+    // Base map: DEFAULT_XML_ENTITIES + user-supplied extras. Immutable after construction.
+    this._baseMap = mergeEntityMaps(XML, options.namedEntities || null);
+
+    // Persistent external entities — survive across documents.
+    // Stored as a separate map so reset() never touches them.
+    /** @type {Record<string, string>} */
+    this._externalMap = Object.create(null);
+
+    // Input / runtime entities — current document only, wiped on reset().
+    /** @type {Record<string, string>} */
+    this._inputMap = Object.create(null);
+
+    // Per-document counters
+    this._totalExpansions = 0;
+    this._expandedLength = 0;
+
+    // --- New: remove / leave sets ---
+    /** @type {Set<string>} */
+    this._removeSet = new Set(options.remove && Array.isArray(options.remove) ? options.remove : []);
+    /** @type {Set<string>} */
+    this._leaveSet = new Set(options.leave && Array.isArray(options.leave) ? options.leave : []);
+
+    // --- NCR config (parsed into flat fields for hot-path speed) ---
+    const ncrCfg = parseNCRConfig(options.ncr);
+    this._ncrXmlVersion = ncrCfg.xmlVersion;
+    this._ncrOnLevel = ncrCfg.onLevel;
+    this._ncrNullLevel = ncrCfg.nullLevel;
+
+    // --- Registration hooks ---
+    /** @type {((name: string, value: string) => 'allow'|'block'|'throw')|null} */
+    this._onExternalEntity = typeof options.onExternalEntity === 'function'
+      ? options.onExternalEntity
+      : null;
+    /** @type {((name: string, value: string) => 'allow'|'block'|'throw')|null} */
+    this._onInputEntity = typeof options.onInputEntity === 'function'
+      ? options.onInputEntity
+      : null;
+  }
+
+  // -------------------------------------------------------------------------
+  // Private: registration hook dispatch
+  // -------------------------------------------------------------------------
+
+  /**
+   * Invoke a registration hook for a single entity name/value pair.
+   * Returns true when the entity should be accepted, false when it should be
+   * silently skipped (BLOCK), and throws when the hook returns THROW.
+   *
+   * @param {((name: string, value: string) => 'allow'|'block'|'throw')|null} hook
+   * @param {string} name
+   * @param {string} value
+   * @param {string} context  — used in error messages ('external' | 'input')
+   * @returns {boolean}  true = accept, false = skip
+   */
+  _applyRegistrationHook(hook, name, value, context) {
+    if (!hook) return true; // no hook → always accept
+    const action = hook(name, value);
+    if (action === ENTITY_ACTION.BLOCK) return false;
+    if (action === ENTITY_ACTION.THROW) {
+      throw new Error(
+        `[EntityDecoder] Registration of ${context} entity "&${name};" was rejected by hook`
+      );
+    }
+    return true; // ALLOW or any unknown return value → accept
+  }
+
+  // -------------------------------------------------------------------------
+  // Persistent external entity registration
+  // -------------------------------------------------------------------------
+
+  /**
+   * Replace the full set of persistent external entities.
+   * All keys are validated — throws on invalid characters.
+   * If `onExternalEntity` is set, it is called once per entry; entries that
+   * return `ENTITY_ACTION.BLOCK` are silently omitted, `ENTITY_ACTION.THROW`
+   * aborts the whole call.
+   * @param {Record<string, string | { regex?: RegExp, val: string }>} map
+   */
+  setExternalEntities(map) {
+    if (map) {
+      for (const key of Object.keys(map)) {
+        validateEntityName$1(key);
+      }
+    }
+    if (!this._onExternalEntity) {
+      this._externalMap = mergeEntityMaps(map);
+      return;
+    }
+    // Hook present — resolve values first, then filter
+    const flat = mergeEntityMaps(map);
+    const filtered = Object.create(null);
+    for (const [name, value] of Object.entries(flat)) {
+      if (this._applyRegistrationHook(this._onExternalEntity, name, value, 'external')) {
+        filtered[name] = value;
+      }
+    }
+    this._externalMap = filtered;
+  }
+
+  /**
+   * Add a single persistent external entity.
+   * If `onExternalEntity` is set it is called before the entity is stored;
+   * `ENTITY_ACTION.BLOCK` silently skips storage, `ENTITY_ACTION.THROW` raises.
+   * @param {string} key
+   * @param {string} value
+   */
+  addExternalEntity(key, value) {
+    validateEntityName$1(key);
+    if (typeof value === 'string' && value.indexOf('&') === -1) {
+      if (this._applyRegistrationHook(this._onExternalEntity, key, value, 'external')) {
+        this._externalMap[key] = value;
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Input / runtime entity registration (per document)
+  // -------------------------------------------------------------------------
+
+  /**
+   * Inject DOCTYPE entities for the current document.
+   * Also resets per-document expansion counters.
+   * If `onInputEntity` is set it is called once per entry; entries returning
+   * `ENTITY_ACTION.BLOCK` are silently omitted, `ENTITY_ACTION.THROW` aborts.
+   * @param {Record<string, string | { regx?: RegExp, regex?: RegExp, val: string }>} map
+   */
+  addInputEntities(map) {
+    this._totalExpansions = 0;
+    this._expandedLength = 0;
+    if (!this._onInputEntity) {
+      this._inputMap = mergeEntityMaps(map);
+      return;
+    }
+    const flat = mergeEntityMaps(map);
+    const filtered = Object.create(null);
+    for (const [name, value] of Object.entries(flat)) {
+      if (this._applyRegistrationHook(this._onInputEntity, name, value, 'input')) {
+        filtered[name] = value;
+      }
+    }
+    this._inputMap = filtered;
+  }
+
+  // -------------------------------------------------------------------------
+  // Per-document reset
+  // -------------------------------------------------------------------------
+
+  /**
+   * Wipe input/runtime entities and reset counters.
+   * Call this before processing each new document.
+   * @returns {this}
+   */
+  reset() {
+    this._inputMap = Object.create(null);
+    this._totalExpansions = 0;
+    this._expandedLength = 0;
+    return this;
+  }
+
+  // -------------------------------------------------------------------------
+  // XML version (can be set after construction, e.g. once parser reads <?xml?>)
+  // -------------------------------------------------------------------------
+
+  /**
+   * Update the XML version used for NCR classification.
+   * Call this as soon as the document's `<?xml version="...">` declaration is parsed.
+   * @param {1.0|1.1|number} version
+   */
+  setXmlVersion(version) {
+    this._ncrXmlVersion = version === 1.1 ? 1.1 : 1.0;
+  }
+
+  // -------------------------------------------------------------------------
+  // Primary API
+  // -------------------------------------------------------------------------
+
+  /**
+   * Replace all entity references in `str` in a single pass.
+   *
+   * @param {string} str
+   * @returns {string}
+   */
+  decode(str) {
+    if (typeof str !== 'string' || str.length === 0) return str;
+    //TODO: check if needed
+    if (str.indexOf('&') === -1) return str; // fast path — no entities at all
+
+    const original = str;
+    const chunks = [];
+    const len = str.length;
+    let last = 0; // start of next unprocessed literal chunk
+    let i = 0;
+
+    const limitExpansions = this._maxTotalExpansions > 0;
+    const limitLength = this._maxExpandedLength > 0;
+    const checkLimits = limitExpansions || limitLength;
+
+    while (i < len) {
+      // Scan forward to next '&'
+      if (str.charCodeAt(i) !== 38 /* '&' */) { i++; continue; }
+
+      // --- Found '&' at position i ---
+
+      // Scan forward to ';'
+      let j = i + 1;
+      while (j < len && str.charCodeAt(j) !== 59 /* ';' */ && (j - i) <= 32) j++;
+
+      if (j >= len || str.charCodeAt(j) !== 59) {
+        // No closing ';' within window — treat '&' as literal
+        i++;
+        continue;
+      }
+
+      // Raw token between '&' and ';' (exclusive)
+      const token = str.slice(i + 1, j);
+      if (token.length === 0) { i++; continue; }
+
+      let replacement;
+      let tier; // which limit tier this entity belongs to
+
+      if (this._removeSet.has(token)) {
+        // Remove entity: replace with empty string
+        replacement = '';
+        // If entity was unknown (replacement undefined), we still need a tier for limits.
+        // Treat as external tier because it's user-directed removal of an unknown reference.
+        if (tier === undefined) {
+          tier = LIMIT_TIER_EXTERNAL;
+        }
+      } else if (this._leaveSet.has(token)) {
+        // Do not replace — keep original &token; as literal
+        i++;
+        continue;
+      } else if (token.charCodeAt(0) === 35 /* '#' */) {
+        // ---- Numeric / NCR reference ----
+        // NCR classification always runs first — prohibited codepoints must be
+        // caught regardless of numericAllowed.
+        const ncrResult = this._resolveNCR(token);
+        if (ncrResult === undefined) {
+          // 'leave' action — keep original &token; as-is
+          i++;
+          continue;
+        }
+        replacement = ncrResult; // '' for remove, char string for allow
+        tier = LIMIT_TIER_BASE;
+      } else {
+        // ---- Named reference ----
+        const resolved = this._resolveName(token);
+        replacement = resolved?.value;
+        tier = resolved?.tier;
+      }
+
+      if (replacement === undefined) {
+        // Unknown entity — leave as-is, advance past '&' only
+        i++;
+        continue;
+      }
+
+      // Flush literal chunk before this entity
+      if (i > last) chunks.push(str.slice(last, i));
+      chunks.push(replacement);
+      last = j + 1; // skip past ';'
+      i = last;
+
+      // Apply expansion limits only if this tier is being tracked
+      if (checkLimits && this._tierCounts(tier)) {
+        if (limitExpansions) {
+          this._totalExpansions++;
+          if (this._totalExpansions > this._maxTotalExpansions) {
+            throw new Error(
+              `[EntityReplacer] Entity expansion count limit exceeded: ` +
+              `${this._totalExpansions} > ${this._maxTotalExpansions}`
+            );
+          }
+        }
+        if (limitLength) {
+          // delta: replacement.length minus the raw &token; length (token.length + 2 for '&' and ';')
+          const delta = replacement.length - (token.length + 2);
+          if (delta > 0) {
+            this._expandedLength += delta;
+            if (this._expandedLength > this._maxExpandedLength) {
+              throw new Error(
+                `[EntityReplacer] Expanded content length limit exceeded: ` +
+                `${this._expandedLength} > ${this._maxExpandedLength}`
+              );
+            }
+          }
+        }
+      }
+    }
+
+    // Flush trailing literal
+    if (last < len) chunks.push(str.slice(last));
+
+    // If nothing was replaced, chunks is empty — return original
+    const result = chunks.length === 0 ? str : chunks.join('');
+
+    return this._postCheck(result, original);
+  }
+
+  // -------------------------------------------------------------------------
+  // Private: limit tier check
+  // -------------------------------------------------------------------------
+
+  /**
+   * Returns true if a resolved entity of the given tier should count
+   * against the expansion/length limits.
+   * @param {string} tier  — LIMIT_TIER_EXTERNAL | LIMIT_TIER_BASE
+   * @returns {boolean}
+   */
+  _tierCounts(tier) {
+    if (this._limitTiers.has(LIMIT_TIER_ALL)) return true;
+    return this._limitTiers.has(tier);
+  }
+
+  // -------------------------------------------------------------------------
+  // Private: entity resolution
+  // -------------------------------------------------------------------------
+
+  /**
+   * Resolve a named entity token (without & and ;).
+   * Priority: inputMap > externalMap > baseMap
+   * Returns the resolved value tagged with its limit tier.
+   *
+   * @param {string} name
+   * @returns {{ value: string, tier: string }|undefined}
+   */
+  _resolveName(name) {
+    // input and external both count as 'external' tier for limit purposes —
+    // they are injected at runtime and are the untrusted surface.
+    if (name in this._inputMap) return { value: this._inputMap[name], tier: LIMIT_TIER_EXTERNAL };
+    if (name in this._externalMap) return { value: this._externalMap[name], tier: LIMIT_TIER_EXTERNAL };
+    if (name in this._baseMap) return { value: this._baseMap[name], tier: LIMIT_TIER_BASE };
+    return undefined;
+  }
+
+  /**
+   * Classify a codepoint and return the minimum action level that must be applied.
+   * Returns -1 when no minimum is imposed (normal allow path).
+   *
+   * Ranges checked (in priority order):
+   *   1. U+0000            — null, governed by nullNCR (always ≥ remove)
+   *   2. U+D800–U+DFFF     — surrogates, always prohibited (min: remove)
+   *   3. U+0001–U+001F \ {0x09,0x0A,0x0D}  — XML 1.0 restricted C0 (min: remove)
+   *      (skipped in XML 1.1 — C0 controls are allowed when written as NCRs)
+   *
+   * @param {number} cp  — codepoint
+   * @returns {number}   — minimum NCR_LEVEL value, or -1 for no restriction
+   */
+  _classifyNCR(cp) {
+    // 1. Null
+    if (cp === 0) return this._ncrNullLevel;
+
+    // 2. Surrogates — always prohibited, minimum 'remove'
+    if (cp >= 0xD800 && cp <= 0xDFFF) return NCR_LEVEL.remove;
+
+    // 3. XML 1.0 restricted C0 controls
+    if (this._ncrXmlVersion === 1.0) {
+      if (cp >= 0x01 && cp <= 0x1F && !XML10_ALLOWED_C0.has(cp)) return NCR_LEVEL.remove;
+    }
+
+    return -1; // no restriction
+  }
+
+  /**
+   * Execute a resolved NCR action.
+   *
+   * @param {number} action   — NCR_LEVEL value
+   * @param {string} token    — raw token (e.g. '#38') for error messages
+   * @param {number} cp       — codepoint, used only for error messages
+   * @returns {string|undefined}
+   *   - decoded character string  → 'allow'
+   *   - ''                        → 'remove'
+   *   - undefined                 → 'leave' (caller must skip past '&' only)
+   *   - throws Error              → 'throw'
+   */
+  _applyNCRAction(action, token, cp) {
+    switch (action) {
+      case NCR_LEVEL.allow: return String.fromCodePoint(cp);
+      case NCR_LEVEL.remove: return '';
+      case NCR_LEVEL.leave: return undefined; // signal: keep literal
+      case NCR_LEVEL.throw:
+        throw new Error(
+          `[EntityDecoder] Prohibited numeric character reference ` +
+          `&${token}; (U+${cp.toString(16).toUpperCase().padStart(4, '0')})`
+        );
+      default: return String.fromCodePoint(cp);
+    }
+  }
+
+  /**
+   * Full NCR resolution pipeline for a numeric token.
+   *
+   * Steps:
+   *   1. Parse the codepoint (decimal or hex).
+   *   2. Validate the raw codepoint range (NaN, <0, >0x10FFFF).
+   *   3. If numericAllowed is false and no minimum restriction applies → leave as-is.
+   *   4. Classify the codepoint to find the minimum required action level.
+   *   5. Resolve effective action = max(onNCR, minimum).
+   *   6. Apply and return.
+   *
+   * @param {string} token  — e.g. '#38', '#x26', '#X26'
+   * @returns {string|undefined}
+   *   - string (incl. '')  — replacement ('' = remove)
+   *   - undefined          — leave original &token; as-is
+   */
+  _resolveNCR(token) {
+    // Step 1: parse codepoint
+    const second = token.charCodeAt(1);
+    let cp;
+    if (second === 120 /* x */ || second === 88 /* X */) {
+      cp = parseInt(token.slice(2), 16);
+    } else {
+      cp = parseInt(token.slice(1), 10);
+    }
+
+    // Step 2: out-of-range → leave as-is unconditionally
+    if (Number.isNaN(cp) || cp < 0 || cp > 0x10FFFF) return undefined;
+
+    // Step 3: classify to get minimum action level
+    const minimum = this._classifyNCR(cp);
+
+    // Step 4: if numericAllowed is false and no hard minimum → leave
+    if (!this._numericAllowed && minimum < NCR_LEVEL.remove) return undefined;
+
+    // Step 5: effective action = max(configured onNCR, range minimum)
+    const effective = minimum === -1
+      ? this._ncrOnLevel
+      : Math.max(this._ncrOnLevel, minimum);
+
+    // Step 6: apply
+    return this._applyNCRAction(effective, token, cp);
+  }
+}
+
+const defaultOnDangerousProperty = (name) => {
+  if (DANGEROUS_PROPERTY_NAMES.includes(name)) {
+    return "__" + name;
+  }
+  return name;
+};
+
+
+const defaultOptions = {
+  preserveOrder: false,
+  attributeNamePrefix: '@_',
+  attributesGroupName: false,
+  textNodeName: '#text',
+  ignoreAttributes: true,
+  removeNSPrefix: false, // remove NS from tag name or attribute name if true
+  allowBooleanAttributes: false, //a tag can have attributes without any value
+  //ignoreRootElement : false,
+  parseTagValue: true,
+  parseAttributeValue: false,
+  trimValues: true, //Trim string values of tag and attributes
+  cdataPropName: false,
+  numberParseOptions: {
+    hex: true,
+    leadingZeros: true,
+    eNotation: true,
+    unicode: false
+  },
+  tagValueProcessor: function (tagName, val) {
+    return val;
+  },
+  attributeValueProcessor: function (attrName, val) {
+    return val;
+  },
+  stopNodes: [], //nested tags will not be parsed even for errors
+  alwaysCreateTextNode: false,
+  isArray: () => false,
+  commentPropName: false,
+  unpairedTags: [],
+  processEntities: true,
+  htmlEntities: false,
+  entityDecoder: null,
+  ignoreDeclaration: false,
+  ignorePiTags: false,
+  transformTagName: false,
+  transformAttributeName: false,
+  updateTag: function (tagName, jPath, attrs) {
+    return tagName
+  },
+  // skipEmptyListItem: false
+  captureMetaData: false,
+  maxNestedTags: 100,
+  strictReservedNames: true,
+  jPath: true, // if true, pass jPath string to callbacks; if false, pass matcher instance
+  onDangerousProperty: defaultOnDangerousProperty
+};
+
+
+/**
+ * Validates that a property name is safe to use
+ * @param {string} propertyName - The property name to validate
+ * @param {string} optionName - The option field name (for error message)
+ * @throws {Error} If property name is dangerous
+ */
+function validatePropertyName(propertyName, optionName) {
+  if (typeof propertyName !== 'string') {
+    return; // Only validate string property names
+  }
+
+  const normalized = propertyName.toLowerCase();
+  if (DANGEROUS_PROPERTY_NAMES.some(dangerous => normalized === dangerous.toLowerCase())) {
+    throw new Error(
+      `[SECURITY] Invalid ${optionName}: "${propertyName}" is a reserved JavaScript keyword that could cause prototype pollution`
+    );
+  }
+
+  if (criticalProperties.some(dangerous => normalized === dangerous.toLowerCase())) {
+    throw new Error(
+      `[SECURITY] Invalid ${optionName}: "${propertyName}" is a reserved JavaScript keyword that could cause prototype pollution`
+    );
+  }
+}
+
+/**
+ * Normalizes processEntities option for backward compatibility
+ * @param {boolean|object} value 
+ * @returns {object} Always returns normalized object
+ */
+function normalizeProcessEntities(value, htmlEntities) {
+  // Boolean backward compatibility
+  if (typeof value === 'boolean') {
+    return {
+      enabled: value, // true or false
+      maxEntitySize: 10000,
+      maxExpansionDepth: 10000,
+      maxTotalExpansions: Infinity,
+      maxExpandedLength: 100000,
+      maxEntityCount: 1000,
+      allowedTags: null,
+      tagFilter: null,
+      appliesTo: "all",
+    };
+  }
+
+  // Object config - merge with defaults
+  if (typeof value === 'object' && value !== null) {
+    return {
+      enabled: value.enabled !== false,
+      maxEntitySize: Math.max(1, value.maxEntitySize ?? 10000),
+      maxExpansionDepth: Math.max(1, value.maxExpansionDepth ?? 10000),
+      maxTotalExpansions: Math.max(1, value.maxTotalExpansions ?? Infinity),
+      maxExpandedLength: Math.max(1, value.maxExpandedLength ?? 100000),
+      maxEntityCount: Math.max(1, value.maxEntityCount ?? 1000),
+      allowedTags: value.allowedTags ?? null,
+      tagFilter: value.tagFilter ?? null,
+      appliesTo: value.appliesTo ?? "all",
+    };
+  }
+
+  // Default to enabled with limits
+  return normalizeProcessEntities(true);
+}
+
+const buildOptions = function (options) {
+  const built = Object.assign({}, defaultOptions, options);
+
+  // Validate property names to prevent prototype pollution
+  const propertyNameOptions = [
+    { value: built.attributeNamePrefix, name: 'attributeNamePrefix' },
+    { value: built.attributesGroupName, name: 'attributesGroupName' },
+    { value: built.textNodeName, name: 'textNodeName' },
+    { value: built.cdataPropName, name: 'cdataPropName' },
+    { value: built.commentPropName, name: 'commentPropName' }
+  ];
+
+  for (const { value, name } of propertyNameOptions) {
+    if (value) {
+      validatePropertyName(value, name);
+    }
+  }
+
+  if (built.onDangerousProperty === null) {
+    built.onDangerousProperty = defaultOnDangerousProperty;
+  }
+
+  // Always normalize processEntities for backward compatibility and validation
+  built.processEntities = normalizeProcessEntities(built.processEntities, built.htmlEntities);
+  built.unpairedTagsSet = new Set(built.unpairedTags);
+  // Convert old-style stopNodes for backward compatibility
+  if (built.stopNodes && Array.isArray(built.stopNodes)) {
+    built.stopNodes = built.stopNodes.map(node => {
+      if (typeof node === 'string' && node.startsWith('*.')) {
+        // Old syntax: *.tagname meant "tagname anywhere"
+        // Convert to new syntax: ..tagname
+        return '..' + node.substring(2);
+      }
+      return node;
+    });
+  }
+  //console.debug(built.processEntities)
+  return built;
+};
+
+let METADATA_SYMBOL$1;
+
+if (typeof Symbol !== "function") {
+  METADATA_SYMBOL$1 = "@@xmlMetadata";
+} else {
+  METADATA_SYMBOL$1 = Symbol("XML Node Metadata");
+}
+
+class XmlNode {
+  constructor(tagname) {
+    this.tagname = tagname;
+    this.child = []; //nested tags, text, cdata, comments in order
+    this[":@"] = Object.create(null); //attributes map
+  }
+  add(key, val) {
+    // this.child.push( {name : key, val: val, isCdata: isCdata });
+    if (key === "__proto__") key = "#__proto__";
+    this.child.push({ [key]: val });
+  }
+  addChild(node, startIndex) {
+    if (node.tagname === "__proto__") node.tagname = "#__proto__";
+    if (node[":@"] && Object.keys(node[":@"]).length > 0) {
+      this.child.push({ [node.tagname]: node.child, [":@"]: node[":@"] });
+    } else {
+      this.child.push({ [node.tagname]: node.child });
+    }
+    // if requested, add the startIndex
+    this.addStartIndex(startIndex);
+  }
+
+  addStartIndex(startIndex) {
+    if (startIndex !== undefined) {
+      // Note: for now we just overwrite the metadata. If we had more complex metadata,
+      // we might need to do an object append here:  metadata = { ...metadata, startIndex }
+      this.child[this.child.length - 1][METADATA_SYMBOL$1] = { startIndex };
+    }
+  }
+
+  addEndIndex(endIndex) {
+    const lastChild = this.child[this.child.length - 1];
+    // endIndex is write-once: when updateTag drops a node, the last child is a
+    // previously completed sibling whose endIndex must not be overwritten
+    if (lastChild !== undefined && lastChild[METADATA_SYMBOL$1] !== undefined
+      && lastChild[METADATA_SYMBOL$1].endIndex === undefined) {
+      lastChild[METADATA_SYMBOL$1].endIndex = endIndex;
+    }
+  }
+  /** symbol used for metadata */
+  static getMetaDataSymbol() {
+    return METADATA_SYMBOL$1;
+  }
+}
+
+/**
+ * xml-naming
+ * Validates XML Name productions as defined in the XML 1.0 and 1.1 specifications.
+ * Covers: Name, NCName, QName, NMToken, NMTokens
+ *
+ * XML 1.0 spec: https://www.w3.org/TR/xml/#NT-Name
+ * XML 1.1 spec: https://www.w3.org/TR/xml11/#NT-NameStartChar
+ * XML NS spec:  https://www.w3.org/TR/xml-names/#NT-NCName
+ */
+
+// ---------------------------------------------------------------------------
+// Character class strings — XML 1.0
+//
+// NameStartChar ::= ":" | [A-Z] | "_" | [a-z]
+//   | [#xC0-#xD6]   | [#xD8-#xF6]   | [#xF8-#x2FF]
+//   | [#x370-#x37D] | [#x37F-#x1FFF]    <- split to exclude #x0487
+//   | [#x200C-#x200D]
+//   | [#x2070-#x218F] | [#x2C00-#x2FEF]
+//   | [#x3001-#xD7FF] | [#xF900-#xFDCF] | [#xFDF0-#xFFFD]
+//
+// NameChar ::= NameStartChar | "-" | "." | [0-9]
+//   | #xB7 | [#x0300-#x036F] | [#x203F-#x2040]
+//
+// Note: \u0487 (Combining Cyrillic Millions Sign) was added in Unicode 4.0,
+// after XML 1.0 was defined against Unicode 2.0. It falls inside the range
+// \u037F-\u1FFF but must be excluded. We split that range into
+// \u037F-\u0486 and \u0488-\u1FFF to exclude it explicitly.
+// ---------------------------------------------------------------------------
+
+const nameStartChar10 =
+  ':A-Za-z_' +
+  '\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF' +
+  '\u0370-\u037D' +
+  '\u037F-\u0486\u0488-\u1FFF' +  // split to exclude \u0487
+  '\u200C-\u200D' +
+  '\u2070-\u218F' +
+  '\u2C00-\u2FEF' +
+  '\u3001-\uD7FF' +
+  '\uF900-\uFDCF' +
+  '\uFDF0-\uFFFD';
+
+const nameChar10 =
+  nameStartChar10 +
+  '\\-\\.\\d' +
+  '\u00B7' +
+  '\u0300-\u036F' +
+  '\u203F-\u2040';
+
+// ---------------------------------------------------------------------------
+// Character class strings — XML 1.1
+//
+// Differences from XML 1.0:
+//
+// NameStartChar:
+//   1.0 has split ranges: \u00C0-\u00D6, \u00D8-\u00F6, \u00F8-\u02FF
+//   1.1 merges them into: \u00C0-\u02FF
+//   (\u00D7 x and \u00F7 / are division symbols, excluded in both versions)
+//
+//   1.0 tops out at \uFFFD (BMP only)
+//   1.1 adds \u{10000}-\u{EFFFF} (supplementary planes)
+//   These require the /u flag on the RegExp — see buildRegexes below.
+//
+// NameChar:
+//   1.1 adds \u0487 (Combining Cyrillic Millions Sign, added in Unicode 4.0)
+// ---------------------------------------------------------------------------
+
+const nameStartChar11 =
+  ':A-Za-z_' +
+  '\u00C0-\u02FF' +                    // merged — 1.0 had three split ranges here
+  '\u0370-\u037D' +
+  '\u037F-\u0486\u0488-\u1FFF' +       // split to exclude \u0487 (combining mark, never a NameStartChar)
+  '\u200C-\u200D' +
+  '\u2070-\u218F' +
+  '\u2C00-\u2FEF' +
+  '\u3001-\uD7FF' +
+  '\uF900-\uFDCF' +
+  '\uFDF0-\uFFFD' +
+  '\u{10000}-\u{EFFFF}';     // supplementary planes — REQUIRES /u flag on RegExp
+
+const nameChar11 =
+  nameStartChar11 +
+  '\\-\\.\\d' +
+  '\u00B7' +
+  '\u0300-\u036F' +
+  '\u0487' +                 // Combining Cyrillic Millions Sign — valid in 1.1, not 1.0
+  '\u203F-\u2040';
+
+// ---------------------------------------------------------------------------
+// Regex builders
+//
+// XML 1.0 regexes: no flags — BMP only, standard JS regex behaviour.
+// XML 1.1 regexes: /u flag — required for \u{10000}-\u{EFFFF} to match actual
+//   supplementary code points rather than lone surrogates (which are illegal XML).
+// ---------------------------------------------------------------------------
+
+const buildRegexes = (startChar, char, flags = '') => {
+  const ncStart = startChar.replace(':', '');
+  const ncChar = char.replace(':', '');
+  const ncNamePat = `[${ncStart}][${ncChar}]*`;
+
+  return {
+    name: new RegExp(`^[${startChar}][${char}]*$`, flags),
+    ncName: new RegExp(`^${ncNamePat}$`, flags),
+    qName: new RegExp(`^${ncNamePat}(?::${ncNamePat})?$`, flags),
+    nmToken: new RegExp(`^[${char}]+$`, flags),
+    nmTokens: new RegExp(`^[${char}]+(?:\\s+[${char}]+)*$`, flags),
+  };
+};
+
+const regexes10 = buildRegexes(nameStartChar10, nameChar10);       // no /u — BMP only
+const regexes11 = buildRegexes(nameStartChar11, nameChar11, 'u');  // /u — enables \u{10000}-\u{EFFFF}
+
+// ---------------------------------------------------------------------------
+// ASCII-only fast path (opt-in, off by default)
+//
+// The XML 1.0 vs 1.1 NameStartChar/NameChar productions differ *only* in
+// their non-ASCII ranges (merged vs split Latin-1 ranges, \u0487, and
+// supplementary planes). Restricted to ASCII, both versions collapse to the
+// same character classes, so a single regex pair covers both xmlVersion
+// values — no /u flag needed.
+//
+// Rationale: unicode-aware regexes (the /u flag, required for XML 1.1's
+// supplementary-plane range) are measurably slower in V8 than plain
+// non-unicode regexes on the same input, even when the input is pure ASCII.
+// For the common case — HTML/SVG ids, XML tags — names are ASCII, so callers
+// who know this can opt in to skip the unicode-aware matching path entirely.
+// This is a real but *conditional* win: mainly for XML 1.1 input (avoids /u),
+// or at scale where the larger unicode character classes add engine
+// overhead. It also changes behaviour (rejects legitimate non-ASCII XML
+// 1.0/1.1 names), so it must never be silently enabled — hence off by
+// default.
+// ---------------------------------------------------------------------------
+
+const nameStartCharAscii = ':A-Za-z_';
+const nameCharAscii = nameStartCharAscii + '\\-\\.\\d';
+
+const regexesAscii = buildRegexes(nameStartCharAscii, nameCharAscii); // no /u — ASCII only
+
+const getRegexes = (xmlVersion = '1.0', asciiOnly = false) => {
+  if (asciiOnly) return regexesAscii;
+  return xmlVersion === '1.1' ? regexes11 : regexes10;
+};
+
+/**
+ * Returns true if the string is a valid QName (Qualified Name).
+ * Allows exactly one colon as a prefix separator: prefix:localName.
+ * Used for: element and attribute names in namespace-aware XML/SVG.
+ *
+ * @param {{ xmlVersion?: '1.0'|'1.1', asciiOnly?: boolean }} [opts]
+ *   asciiOnly: skip unicode-aware matching, ASCII names only (default false).
+ */
+const qName = (str, { xmlVersion = '1.0', asciiOnly = false } = {}) =>
+  getRegexes(xmlVersion, asciiOnly).qName.test(str);
+
+class DocTypeReader {
+    constructor(options, xmlVersion) {
+        this.suppressValidationErr = !options;
+        this.options = options;
+        this.xmlVersion = xmlVersion || 1.0;
+    }
+
+    setXmlVersion(xmlVersion = 1.0) {
+        this.xmlVersion = xmlVersion;
+    }
+    readDocType(xmlData, i) {
+        const entities = Object.create(null);
+        let entityCount = 0;
+
+        if (xmlData[i + 3] === 'O' &&
+            xmlData[i + 4] === 'C' &&
+            xmlData[i + 5] === 'T' &&
+            xmlData[i + 6] === 'Y' &&
+            xmlData[i + 7] === 'P' &&
+            xmlData[i + 8] === 'E') {
+            i = i + 9;
+            let angleBracketsCount = 1;
+            let hasBody = false, comment = false;
+            let quoteChar = null; // tracks an open SYSTEM/PUBLIC literal before the '[' body
+            let exp = "";
+            for (; i < xmlData.length; i++) {
+                // Inside a quoted external-identifier literal — XML allows '<'
+                // and '>' as plain data here, so they must not be interpreted
+                // as DOCTYPE structure until the matching quote closes.
+                if (quoteChar !== null) {
+                    if (xmlData[i] === quoteChar) quoteChar = null;
+                    exp += xmlData[i];
+                    continue;
+                }
+                if (!hasBody && !comment && (xmlData[i] === '"' || xmlData[i] === "'")) {
+                    quoteChar = xmlData[i];
+                    exp += xmlData[i];
+                    continue;
+                }
+
+                if (xmlData[i] === '<' && !comment) { //Determine the tag type
+                    if (hasBody && hasSeq(xmlData, "!ENTITY", i)) {
+                        i += 7;
+                        let entityName, val;
+                        [entityName, val, i] = this.readEntityExp(xmlData, i + 1, this.suppressValidationErr);
+                        if (val.indexOf("&") === -1) { //Parameter entities are not supported
+                            if (this.options.enabled !== false &&
+                                this.options.maxEntityCount != null &&
+                                entityCount >= this.options.maxEntityCount) {
+                                throw new Error(
+                                    `Entity count (${entityCount + 1}) exceeds maximum allowed (${this.options.maxEntityCount})`
+                                );
+                            }
+                            //const escaped = entityName.replace(/[.\-+*:]/g, '\\.');
+                            //const escaped = entityName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+                            entities[entityName] = val;
+                            entityCount++;
+                        }
+                    }
+                    else if (hasBody && hasSeq(xmlData, "!ELEMENT", i)) {
+                        i += 8;//Not supported
+                        const { index } = this.readElementExp(xmlData, i + 1);
+                        i = index;
+                    } else if (hasBody && hasSeq(xmlData, "!ATTLIST", i)) {
+                        i += 8;//Not supported
+                        // const {index} = this.readAttlistExp(xmlData,i+1);
+                        // i = index;
+                    } else if (hasBody && hasSeq(xmlData, "!NOTATION", i)) {
+                        i += 9;//Not supported
+                        const { index } = this.readNotationExp(xmlData, i + 1, this.suppressValidationErr);
+                        i = index;
+                    } else if (hasSeq(xmlData, "!--", i)) comment = true;
+                    else throw new Error(`Invalid DOCTYPE`);
+
+                    angleBracketsCount++;
+                    exp = "";
+                } else if (xmlData[i] === '>') { //Read tag content
+                    if (comment) {
+                        if (xmlData[i - 1] === "-" && xmlData[i - 2] === "-") {
+                            comment = false;
+                            angleBracketsCount--;
+                        }
+                    } else {
+                        angleBracketsCount--;
+                    }
+                    if (angleBracketsCount === 0) {
+                        break;
+                    }
+                } else if (xmlData[i] === '[') {
+                    hasBody = true;
+                } else {
+                    exp += xmlData[i];
+                }
+            }
+            if (quoteChar !== null || angleBracketsCount !== 0) {
+                throw new Error(`Unclosed DOCTYPE`);
+            }
+        } else {
+            throw new Error(`Invalid Tag instead of DOCTYPE`);
+        }
+        return { entities, i };
+    }
+    readEntityExp(xmlData, i) {
+        //External entities are not supported
+        //    <!ENTITY ext SYSTEM "http://normal-website.com" >
+
+        //Parameter entities are not supported
+        //    <!ENTITY entityname "&anotherElement;">
+
+        //Internal entities are supported
+        //    <!ENTITY entityname "replacement text">
+
+        // Skip leading whitespace after <!ENTITY
+        i = skipWhitespace(xmlData, i);
+
+        // Read entity name
+        const startIndex = i;
+        while (i < xmlData.length && !/\s/.test(xmlData[i]) && xmlData[i] !== '"' && xmlData[i] !== "'") {
+            i++;
+        }
+        let entityName = xmlData.substring(startIndex, i);
+
+        validateEntityName(entityName, { xmlVersion: this.xmlVersion });
+
+        // Skip whitespace after entity name
+        i = skipWhitespace(xmlData, i);
+
+        // Check for unsupported constructs (external entities or parameter entities)
+        if (!this.suppressValidationErr) {
+            if (xmlData.substring(i, i + 6).toUpperCase() === "SYSTEM") {
+                throw new Error("External entities are not supported");
+            } else if (xmlData[i] === "%") {
+                throw new Error("Parameter entities are not supported");
+            }
+        }
+
+        // Read entity value (internal entity)
+        let entityValue = "";
+        [i, entityValue] = this.readIdentifierVal(xmlData, i, "entity");
+
+        // Validate entity size
+        if (this.options.enabled !== false &&
+            this.options.maxEntitySize != null &&
+            entityValue.length > this.options.maxEntitySize) {
+            throw new Error(
+                `Entity "${entityName}" size (${entityValue.length}) exceeds maximum allowed size (${this.options.maxEntitySize})`
+            );
+        }
+
+        i--;
+        return [entityName, entityValue, i];
+    }
+
+    readNotationExp(xmlData, i) {
+        // Skip leading whitespace after <!NOTATION
+        i = skipWhitespace(xmlData, i);
+
+        // Read notation name
+
+        const startIndex = i;
+        while (i < xmlData.length && !/\s/.test(xmlData[i])) {
+            i++;
+        }
+        let notationName = xmlData.substring(startIndex, i);
+
+        !this.suppressValidationErr && validateEntityName(notationName, { xmlVersion: this.xmlVersion });
+
+        // Skip whitespace after notation name
+        i = skipWhitespace(xmlData, i);
+
+        // Check identifier type (SYSTEM or PUBLIC)
+        const identifierType = xmlData.substring(i, i + 6).toUpperCase();
+        if (!this.suppressValidationErr && identifierType !== "SYSTEM" && identifierType !== "PUBLIC") {
+            throw new Error(`Expected SYSTEM or PUBLIC, found "${identifierType}"`);
+        }
+        i += identifierType.length;
+
+        // Skip whitespace after identifier type
+        i = skipWhitespace(xmlData, i);
+
+        // Read public identifier (if PUBLIC)
+        let publicIdentifier = null;
+        let systemIdentifier = null;
+
+        if (identifierType === "PUBLIC") {
+            [i, publicIdentifier] = this.readIdentifierVal(xmlData, i, "publicIdentifier");
+
+            // Skip whitespace after public identifier
+            i = skipWhitespace(xmlData, i);
+
+            // Optionally read system identifier
+            if (xmlData[i] === '"' || xmlData[i] === "'") {
+                [i, systemIdentifier] = this.readIdentifierVal(xmlData, i, "systemIdentifier");
+            }
+        } else if (identifierType === "SYSTEM") {
+            // Read system identifier (mandatory for SYSTEM)
+            [i, systemIdentifier] = this.readIdentifierVal(xmlData, i, "systemIdentifier");
+
+            if (!this.suppressValidationErr && !systemIdentifier) {
+                throw new Error("Missing mandatory system identifier for SYSTEM notation");
+            }
+        }
+
+        return { notationName, publicIdentifier, systemIdentifier, index: --i };
+    }
+
+    readIdentifierVal(xmlData, i, type) {
+        let identifierVal = "";
+        const startChar = xmlData[i];
+        if (startChar !== '"' && startChar !== "'") {
+            throw new Error(`Expected quoted string, found "${startChar}"`);
+        }
+        i++;
+
+        const startIndex = i;
+        while (i < xmlData.length && xmlData[i] !== startChar) {
+            i++;
+        }
+        identifierVal = xmlData.substring(startIndex, i);
+
+        if (xmlData[i] !== startChar) {
+            throw new Error(`Unterminated ${type} value`);
+        }
+        i++;
+        return [i, identifierVal];
+    }
+
+    readElementExp(xmlData, i) {
+        // <!ELEMENT br EMPTY>
+        // <!ELEMENT div ANY>
+        // <!ELEMENT title (#PCDATA)>
+        // <!ELEMENT book (title, author+)>
+        // <!ELEMENT name (content-model)>
+
+        // Skip leading whitespace after <!ELEMENT
+        i = skipWhitespace(xmlData, i);
+
+        // Read element name
+        const startIndex = i;
+        while (i < xmlData.length && !/\s/.test(xmlData[i])) {
+            i++;
+        }
+        let elementName = xmlData.substring(startIndex, i);
+
+        // Validate element name
+        if (!this.suppressValidationErr && !qName(elementName, { xmlVersion: this.xmlVersion })) {
+            throw new Error(`Invalid element name: "${elementName}"`);
+        }
+
+        // Skip whitespace after element name
+        i = skipWhitespace(xmlData, i);
+        let contentModel = "";
+        // Expect '(' to start content model
+        if (xmlData[i] === "E" && hasSeq(xmlData, "MPTY", i)) i += 4;
+        else if (xmlData[i] === "A" && hasSeq(xmlData, "NY", i)) i += 2;
+        else if (xmlData[i] === "(") {
+            i++; // Move past '('
+
+            // Read content model
+            const startIndex = i;
+            while (i < xmlData.length && xmlData[i] !== ")") {
+                i++;
+            }
+            contentModel = xmlData.substring(startIndex, i);
+
+            if (xmlData[i] !== ")") {
+                throw new Error("Unterminated content model");
+            }
+
+        } else if (!this.suppressValidationErr) {
+            throw new Error(`Invalid Element Expression, found "${xmlData[i]}"`);
+        }
+
+        return {
+            elementName,
+            contentModel: contentModel.trim(),
+            index: i
+        };
+    }
+
+    readAttlistExp(xmlData, i) {
+        // Skip leading whitespace after <!ATTLIST
+        i = skipWhitespace(xmlData, i);
+
+        // Read element name
+        let startIndex = i;
+        while (i < xmlData.length && !/\s/.test(xmlData[i])) {
+            i++;
+        }
+        let elementName = xmlData.substring(startIndex, i);
+
+        // Validate element name
+        validateEntityName(elementName, { xmlVersion: this.xmlVersion });
+
+        // Skip whitespace after element name
+        i = skipWhitespace(xmlData, i);
+
+        // Read attribute name
+        startIndex = i;
+        while (i < xmlData.length && !/\s/.test(xmlData[i])) {
+            i++;
+        }
+        let attributeName = xmlData.substring(startIndex, i);
+
+        // Validate attribute name
+        if (!validateEntityName(attributeName, { xmlVersion: this.xmlVersion })) {
+            throw new Error(`Invalid attribute name: "${attributeName}"`);
+        }
+
+        // Skip whitespace after attribute name
+        i = skipWhitespace(xmlData, i);
+
+        // Read attribute type
+        let attributeType = "";
+        if (xmlData.substring(i, i + 8).toUpperCase() === "NOTATION") {
+            attributeType = "NOTATION";
+            i += 8; // Move past "NOTATION"
+
+            // Skip whitespace after "NOTATION"
+            i = skipWhitespace(xmlData, i);
+
+            // Expect '(' to start the list of notations
+            if (xmlData[i] !== "(") {
+                throw new Error(`Expected '(', found "${xmlData[i]}"`);
+            }
+            i++; // Move past '('
+
+            // Read the list of allowed notations
+            let allowedNotations = [];
+            while (i < xmlData.length && xmlData[i] !== ")") {
+
+
+                const startIndex = i;
+                while (i < xmlData.length && xmlData[i] !== "|" && xmlData[i] !== ")") {
+                    i++;
+                }
+                let notation = xmlData.substring(startIndex, i);
+
+                // Validate notation name
+                notation = notation.trim();
+                if (!validateEntityName(notation, { xmlVersion: this.xmlVersion })) {
+                    throw new Error(`Invalid notation name: "${notation}"`);
+                }
+
+                allowedNotations.push(notation);
+
+                // Skip '|' separator or exit loop
+                if (xmlData[i] === "|") {
+                    i++; // Move past '|'
+                    i = skipWhitespace(xmlData, i); // Skip optional whitespace after '|'
+                }
+            }
+
+            if (xmlData[i] !== ")") {
+                throw new Error("Unterminated list of notations");
+            }
+            i++; // Move past ')'
+
+            // Store the allowed notations as part of the attribute type
+            attributeType += " (" + allowedNotations.join("|") + ")";
+        } else {
+            // Handle simple types (e.g., CDATA, ID, IDREF, etc.)
+            const startIndex = i;
+            while (i < xmlData.length && !/\s/.test(xmlData[i])) {
+                i++;
+            }
+            attributeType += xmlData.substring(startIndex, i);
+
+            // Validate simple attribute type
+            const validTypes = ["CDATA", "ID", "IDREF", "IDREFS", "ENTITY", "ENTITIES", "NMTOKEN", "NMTOKENS"];
+            if (!this.suppressValidationErr && !validTypes.includes(attributeType.toUpperCase())) {
+                throw new Error(`Invalid attribute type: "${attributeType}"`);
+            }
+        }
+
+        // Skip whitespace after attribute type
+        i = skipWhitespace(xmlData, i);
+
+        // Read default value
+        let defaultValue = "";
+        if (xmlData.substring(i, i + 8).toUpperCase() === "#REQUIRED") {
+            defaultValue = "#REQUIRED";
+            i += 8;
+        } else if (xmlData.substring(i, i + 7).toUpperCase() === "#IMPLIED") {
+            defaultValue = "#IMPLIED";
+            i += 7;
+        } else {
+            [i, defaultValue] = this.readIdentifierVal(xmlData, i, "ATTLIST");
+        }
+
+        return {
+            elementName,
+            attributeName,
+            attributeType,
+            defaultValue,
+            index: i
+        }
+    }
+}
+
+
+
+const skipWhitespace = (data, index) => {
+    while (index < data.length && /\s/.test(data[index])) {
+        index++;
+    }
+    return index;
+};
+
+
+
+function hasSeq(data, seq, i) {
+    for (let j = 0; j < seq.length; j++) {
+        if (seq[j] !== data[i + j + 1]) return false;
+    }
+    return true;
+}
+
+function validateEntityName(name, xmlVersion) {
+    if (qName(name, { xmlVersion: xmlVersion }))
+        return name;
+    else
+        throw new Error(`Invalid entity name ${name}`);
+}
+
+/**
+ * Flat lookup table: maps Unicode code point → ASCII digit (0-9).
+ * Only decimal digit characters (Unicode category Nd) are included.
+ *
+ * Strategy: Int32Array of size (maxCodePoint - minCodePoint + 1).
+ * Value 0xFF means "not a digit". Value 0-9 is the ASCII digit value.
+ * This gives O(1) lookup with no branching, no bisect, no loop.
+ *
+ * Memory: range is 0x0660 to 0x1FBF0 → ~129,936 entries × 1 byte = ~127 KB.
+ * Acceptable for a one-time init; lookup is a single array index.
+ */
+
+// All known Unicode Nd (decimal digit) script zero code points.
+// Each script has exactly 10 consecutive digits: zero+0 .. zero+9.
+const SCRIPT_ZEROS = [
+  // Basic Latin (ASCII) — included for completeness / pass-through
+  0x0030, // 0-9
+
+  // Arabic scripts
+  0x0660, // Arabic-Indic ٠١٢٣٤٥٦٧٨٩
+  0x06F0, // Extended Arabic-Indic (Urdu/Persian/Sindhi) ۰۱۲۳
+
+  // Indic scripts
+  0x0966, // Devanagari ०१२३४५६७८९
+  0x09E6, // Bengali ০১২৩৪৫৬৭৮৯
+  0x0A66, // Gurmukhi ੦੧੨੩੪੫੬੭੮੯
+  0x0AE6, // Gujarati ૦૧૨૩૪૫૬૭૮૯
+  0x0B66, // Odia ୦୧୨୩୪୫୬୭୮୯
+  0x0BE6, // Tamil ௦௧௨௩௪௫௬௭௮௯
+  0x0C66, // Telugu ౦౧౨౩౪౫౬౭౮౯
+  0x0CE6, // Kannada ೦೧೨೩೪೫೬೭೮೯
+  0x0D66, // Malayalam ൦൧൨൩൪൫൬൭൮൯
+  0x0DE6, // Sinhala Archaic ෦෧෨෩෪෫෬෭෮෯
+
+  // Southeast Asian scripts
+  0x0E50, // Thai ๐๑๒๓๔๕๖๗๘๙
+  0x0ED0, // Lao ໐໑໒໓໔໕໖໗໘໙
+  0x0F20, // Tibetan ༠༡༢༣༤༥༦༧༨༩
+  0x1040, // Myanmar ၀၁၂၃၄၅၆၇၈၉
+  0x1090, // Myanmar Shan ႐႑႒႓႔႕႖႗႘႙
+  0x17E0, // Khmer ០១២៣៤៥៦៧៨៩
+  0x1810, // Mongolian ᠐᠑᠒᠓᠔᠕᠖᠗᠘᠙
+  0x1946, // Limbu ᥆᥇᥈᥉᥊᥋᥌᥍᥎᥏
+  0x19D0, // New Tai Lue ᧐᧑᧒᧓᧔᧕᧖᧗᧘᧙
+  0x1A80, // Tai Tham Hora ᪀᪁᪂᪃᪄᪅᪆᪇᪈᪉
+  0x1A90, // Tai Tham Tham ᪐᪑᪒᪓᪔᪕᪖᪗᪘᪙
+  0x1B50, // Balinese ᭐᭑᭒᭓᭔᭕᭖᭗᭘᭙
+  0x1BB0, // Sundanese ᮰᮱᮲᮳᮴᮵᮶᮷᮸᮹
+  0x1C40, // Lepcha ᱀᱁᱂᱃᱄᱅᱆᱇᱈᱉
+  0x1C50, // Ol Chiki ᱐᱑᱒᱓᱔᱕᱖᱗᱘᱙
+
+  // Fullwidth (CJK context)
+  0xFF10, // Fullwidth ０１２３４５６７８９
+
+  // Mathematical digit variants (Unicode math block)
+  0x1D7CE, // Mathematical Bold
+  0x1D7D8, // Mathematical Double-Struck
+  0x1D7E2, // Mathematical Sans-Serif
+  0x1D7EC, // Mathematical Sans-Serif Bold
+  0x1D7F6, // Mathematical Monospace
+
+  // Other scripts
+  0x104A0, // Osmanya 𐒠𐒡𐒢𐒣𐒤𐒥𐒦𐒧𐒨𐒩
+  0x10D30, // Hanifi Rohingya 𐴰𐴱𐴲𐴳𐴴𐴵𐴶𐴷𐴸𐴹
+  0x11066, // Brahmi 𑁦𑁧𑁨𑁩𑁪𑁫𑁬𑁭𑁮𑁯
+  0x110F0, // Sora Sompeng 𑃰𑃱𑃲𑃳𑃴𑃵𑃶𑃷𑃸𑃹
+  0x11136, // Chakma 𑄶𑄷𑄸𑄹𑄺𑄻𑄼𑄽𑄾𑄿
+  0x111D0, // Sharada 𑇐𑇑𑇒𑇓𑇔𑇕𑇖𑇗𑇘𑇙
+  0x112F0, // Khudawadi 𑋰𑋱𑋲𑋳𑋴𑋵𑋶𑋷𑋸𑋹
+  0x11450, // Newa 𑑐𑑑𑑒𑑓𑑔𑑕𑑖𑑗𑑘𑑙
+  0x114D0, // Tirhuta 𑓐𑓑𑓒𑓓𑓔𑓕𑓖𑓗𑓘𑓙
+  0x11650, // Modi 𑙐𑙑𑙒𑙓𑙔𑙕𑙖𑙗𑙘𑙙
+  0x116C0, // Takri 𑛀𑛁𑛂𑛃𑛄𑛅𑛆𑛇𑛈𑛉
+  0x11730, // Ahom 𑜰𑜱𑜲𑜳𑜴𑜵𑜶𑜷𑜸𑜹
+  0x118E0, // Warang Citi 𑣠𑣡𑣢𑣣𑣤𑣥𑣦𑣧𑣨𑣩
+  0x11950, // Dives Akuru 𑥐𑥑𑥒𑥓𑥔𑥕𑥖𑥗𑥘𑥙
+  0x11BF0, // Khitan Small Script 𑯰𑯱𑯲𑯳𑯴𑯵𑯶𑯷𑯸𑯹
+  0x11C50, // Bhaiksuki 𑱐𑱑𑱒𑱓𑱔𑱕𑱖𑱗𑱘𑱙
+  0x11D50, // Masaram Gondi 𑵐𑵑𑵒𑵓𑵔𑵕𑵖𑵗𑵘𑵙
+  0x11DA0, // Gunjala Gondi 𑶠𑶡𑶢𑶣𑶤𑶥𑶦𑶧𑶨𑶩
+  0x11F50, // Kawi 𑽐𑽑𑽒𑽓𑽔𑽕𑽖𑽗𑽘𑽙
+  0x16A60, // Mro 𖩠𖩡𖩢𖩣𖩤𖩥𖩦𖩧𖩨𖩩
+  0x16AC0, // Tangsa 𖫀𖫁𖫂𖫃𖫄𖫅𖫆𖫇𖫈𖫉
+  0x16B50, // Pahawh Hmong 𖭐𖭑𖭒𖭓𖭔𖭕𖭖𖭗𖭘𖭙
+  0x1E140, // Nyiakeng Puachue Hmong 𞅀𞅁𞅂𞅃𞅄𞅅𞅆𞅇𞅈𞅉
+  0x1E2F0, // Wancho 𞋰𞋱𞋲𞋳𞋴𞋵𞋶𞋷𞋸𞋹
+  0x1E4F0, // Nag Mundari 𞓰𞓱𞓲𞓳𞓴𞓵𞓶𞓷𞓸𞓹
+  0x1E950, // Adlam 𞥐𞥑𞥒𞥓𞥔𞥕𞥖𞥗𞥘𞥙
+  0x1FBF0, // Segmented digit symbols 🯰🯱🯲🯳🯴🯵🯶🯷🯸🯹
+];
+
+// Build a sparse Map for scripts above 0xFFFF (surrogate-pair range).
+// These can't go into a flat Uint8Array indexed by code point efficiently.
+const NOT_DIGIT = 0xFF;
+const HIGH_MAP = new Map(); // codePoint → digit value (0-9)
+
+const LOW_MAX = 0xFFFF;
+const LOW_MIN = 0x0660; // first non-ASCII digit script
+
+// Flat Uint8Array covering 0x0660 .. 0xFFFF
+const TABLE_OFFSET = LOW_MIN;
+const TABLE_SIZE = LOW_MAX - LOW_MIN + 1;
+const TABLE = new Uint8Array(TABLE_SIZE).fill(NOT_DIGIT);
+
+for (const zero of SCRIPT_ZEROS) {
+  for (let d = 0; d < 10; d++) {
+    const cp = zero + d;
+    if (cp <= LOW_MAX) {
+      TABLE[cp - TABLE_OFFSET] = d;
+    } else {
+      HIGH_MAP.set(cp, d);
+    }
+  }
+}
+
+const CHAR_0 = 48; // '0'.charCodeAt(0)
+const CHAR_9 = 57; // '9'.charCodeAt(0)
+const CHAR_MINUS = 45; // '-'.charCodeAt(0)
+
+// Unicode minus/hyphen variants worth normalizing to ASCII '-' in numeric context:
+//   U+2212  MINUS SIGN       − (mathematically correct minus)
+//   U+FF0D  FULLWIDTH HYPHEN-MINUS  － (Japanese fullwidth context)
+//   U+FE63  SMALL HYPHEN-MINUS     ﹣ (small form variant)
+//
+// NOT normalized (deliberate):
+//   U+2013  EN DASH  –  (punctuation, not a numeric sign)
+//   U+2014  EM DASH  —  (punctuation)
+//   U+2010  HYPHEN   ‐  (typographic hyphen)
+//
+// Rationale: only characters a human or locale formatter would plausibly use
+// as a numeric minus sign are normalized. Dashes used for punctuation are left
+// alone to avoid mangling non-numeric strings.
+const MINUS_SET = new Set([0x2212, 0xFF0D, 0xFE63]);
+
+/**
+ * Normalize all Unicode decimal digit characters in a string to ASCII (0-9),
+ * and normalize Unicode minus variants to ASCII '-' (U+002D).
+ *
+ * Non-digit, non-minus characters are passed through unchanged.
+ *
+ * Performance design:
+ * - Fast path: if the string has no convertible characters, return it unchanged
+ *   (zero allocation).
+ * - BMP digits (0x0660..0xFFFF excl. surrogates): flat Uint8Array lookup (O(1)).
+ * - Supplementary plane digits (> 0xFFFF, encoded as surrogate pairs): Map lookup.
+ * - Minus variants: checked inline with a small fixed Set.
+ *
+ * @param {string} str
+ * @returns {string}
+ */
+function anynum(str) {
+  if (typeof str !== 'string') return str;
+
+  const len = str.length;
+  if (len === 0) return str;
+
+  // Scan for first character needing conversion.
+  // If none found, return original string (zero allocation).
+  let firstHit = -1;
+
+  for (let i = 0; i < len; i++) {
+    const cc = str.charCodeAt(i);
+
+    // ASCII digit or ASCII minus — already normalized, skip fast
+    if ((cc >= CHAR_0 && cc <= CHAR_9) || cc === CHAR_MINUS) continue;
+
+    // Below first unicode digit script — check minus variants only
+    if (cc < TABLE_OFFSET) {
+      if (MINUS_SET.has(cc)) { firstHit = i; break; }
+      continue;
+    }
+
+    // Surrogate pairs live in BMP range 0xD800-0xDFFF — check before TABLE
+    if (cc >= 0xD800 && cc <= 0xDBFF) {
+      if (i + 1 < len) {
+        const low = str.charCodeAt(i + 1);
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          const cp = 0x10000 + ((cc - 0xD800) << 10) + (low - 0xDC00);
+          if (HIGH_MAP.has(cp)) { firstHit = i; break; }
+        }
+      }
+      continue;
+    }
+
+    // BMP non-surrogate: flat table lookup; also check minus variants in this range
+    if (TABLE[cc - TABLE_OFFSET] !== NOT_DIGIT || MINUS_SET.has(cc)) {
+      firstHit = i;
+      break;
+    }
+  }
+
+  // Nothing to replace — return original, zero allocation
+  if (firstHit === -1) return str;
+
+  // Build result: copy unchanged prefix, then convert from firstHit onward
+  const chars = [];
+
+  if (firstHit > 0) chars.push(str.slice(0, firstHit));
+
+  for (let i = firstHit; i < len; i++) {
+    const cc = str.charCodeAt(i);
+
+    // ASCII digit or ASCII minus — pass through
+    if ((cc >= CHAR_0 && cc <= CHAR_9) || cc === CHAR_MINUS) {
+      chars.push(str[i]);
+      continue;
+    }
+
+    // Below TABLE_OFFSET — check minus variants, else pass through
+    if (cc < TABLE_OFFSET) {
+      chars.push(MINUS_SET.has(cc) ? '-' : str[i]);
+      continue;
+    }
+
+    // Surrogate pairs
+    if (cc >= 0xD800 && cc <= 0xDBFF) {
+      if (i + 1 < len) {
+        const low = str.charCodeAt(i + 1);
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          const cp = 0x10000 + ((cc - 0xD800) << 10) + (low - 0xDC00);
+          const d = HIGH_MAP.get(cp);
+          if (d !== undefined) {
+            chars.push(String.fromCharCode(d + 48));
+            i++; // consume low surrogate
+            continue;
+          }
+        }
+      }
+      chars.push(str[i]);
+      continue;
+    }
+
+    // BMP non-surrogate: flat table lookup + minus variants
+    if (MINUS_SET.has(cc)) {
+      chars.push('-');
+      continue;
+    }
+    const d = TABLE[cc - TABLE_OFFSET];
+    chars.push(d !== NOT_DIGIT ? String.fromCharCode(d + 48) : str[i]);
+  }
+
+  return chars.join('');
+}
+
+const hexRegex = /^[-+]?0x[a-fA-F0-9]+$/;
+const binRegex = /^0b[01]+$/;
+const octRegex = /^0o[0-7]+$/;
+const numRegex = /^([\-\+])?(0*)([0-9]*(\.[0-9]*)?)$/;
+
+const consider = {
+    hex: true,
+    binary: false,
+    octal: false,
+    leadingZeros: true,
+    decimalPoint: "\.",
+    eNotation: true,
+    //skipLike: /regex/,
+    infinity: "original", // "null", "infinity" (Infinity type), "string" ("Infinity" (the string literal))
+    unicode: false,
+};
+
+function toNumber(str, options = {}) {
+    options = Object.assign({}, consider, options);
+    if (!str || typeof str !== "string") return str;
+
+    let trimmedStr = str.trim();
+
+    if (trimmedStr.length === 0) return str;
+    else if (options.skipLike !== undefined && options.skipLike.test(trimmedStr)) return str;
+    else if (trimmedStr === "0") return 0;
+
+    if (options.unicode) {
+        trimmedStr = anynum(trimmedStr);
+        if (trimmedStr === "0") return 0; // re-check after normalization
+    }
+    if (options.hex && hexRegex.test(trimmedStr)) {
+        return parse_int(trimmedStr, 16);
+    } else if (options.binary && binRegex.test(trimmedStr)) {
+        return parse_int(trimmedStr, 2);
+    } else if (options.octal && octRegex.test(trimmedStr)) {
+        return parse_int(trimmedStr, 8);
+    } else if (!isFinite(trimmedStr)) { //Infinity or not a number
+        const num = Number(trimmedStr);
+        if (Number.isNaN(num)) return str; //not a number: always the original string
+        return handleInfinity(str, num, options); //only +/-Infinity reaches here
+    } else if (trimmedStr.includes('e') || trimmedStr.includes('E')) { //eNotation
+        return resolveEnotation(str, trimmedStr, options);
+    } else {
+        //separate negative sign, leading zeros, and rest number
+        const match = numRegex.exec(trimmedStr);
+        // +00.123 => [ , '+', '00', '.123', ..
+        if (match) {
+            const sign = match[1] || "";
+            const leadingZeros = match[2];
+            let numTrimmedByZeros = trimZeros(match[3]); //complete num without leading zeros
+            const decimalAdjacentToLeadingZeros = sign ? // 0., -00., 000.
+                trimmedStr[leadingZeros.length + 1] === "."
+                : trimmedStr[leadingZeros.length] === ".";
+
+            //trim ending zeros for floating number
+            if (!options.leadingZeros //leading zeros are not allowed
+                && (leadingZeros.length > 1
+                    || (leadingZeros.length === 1 && !decimalAdjacentToLeadingZeros))) {
+                // 00, 00.3, +03.24, 03, 03.24
+                return str;
+            }
+            else {//no leading zeros or leading zeros are allowed
+                const num = Number(trimmedStr);
+                const parsedStr = String(num);
+
+                if (num === 0) return num;
+                if (parsedStr.search(/[eE]/) !== -1) { //given number is long and parsed to eNotation
+                    if (options.eNotation) return num;
+                    else return str;
+                } else if (trimmedStr.indexOf(".") !== -1) { //floating number
+                    if (parsedStr === "0") return num; //0.0
+                    else if (parsedStr === numTrimmedByZeros) return num; //0.456. 0.79000
+                    else if (parsedStr === `${sign}${numTrimmedByZeros}`) return num;
+                    else return str;
+                }
+
+                let n = leadingZeros ? numTrimmedByZeros : trimmedStr;
+                if (leadingZeros) {
+                    // -009 => -9
+                    return (n === parsedStr) || (sign + n === parsedStr) ? num : str
+                } else {
+                    // +9
+                    return (n === parsedStr) || (n === sign + parsedStr) ? num : str
+                }
+            }
+        } else { //non-numeric string
+            return str;
+        }
+    }
+}
+
+const eNotationRegx = /^([-+])?(0*)(\d*(\.\d*)?[eE][-\+]?\d+)$/;
+function resolveEnotation(str, trimmedStr, options) {
+    if (!options.eNotation) return str;
+    const notation = trimmedStr.match(eNotationRegx);
+    if (notation) {
+        let sign = notation[1] || "";
+        const eChar = notation[3].indexOf("e") === -1 ? "E" : "e";
+        const leadingZeros = notation[2];
+        const eAdjacentToLeadingZeros = sign ? // 0E.
+            trimmedStr[leadingZeros.length + 1] === eChar
+            : trimmedStr[leadingZeros.length] === eChar;
+
+        if (leadingZeros.length > 1 && eAdjacentToLeadingZeros) return str;
+        else if (leadingZeros.length === 1
+            && (notation[3].startsWith(`.${eChar}`) || notation[3][0] === eChar)) {
+            return Number(trimmedStr);
+        } else if (leadingZeros.length > 0) {
+            // Has leading zeros — only accept if leadingZeros option allows it
+            if (options.leadingZeros && !eAdjacentToLeadingZeros) {
+                return Number(trimmedStr); // Number() accepts leading zeros; stripping can leave a mantissa-less ".e0"
+            } else return str;
+        } else {
+            // No leading zeros — always valid e-notation, parse it
+            return Number(trimmedStr);
+        }
+    } else {
+        return str;
+    }
+}
+
+/**
+ * 
+ * @param {string} numStr without leading zeros
+ * @returns 
+ */
+function trimZeros(numStr) {
+    if (numStr && numStr.indexOf(".") !== -1) {//float
+        //remove ending zeros without the O(n^2) backtracking that /0+$/ hits
+        //when the string doesn't end in 0 but has a long internal zero-run
+        let end = numStr.length;
+        while (end > 0 && numStr.charCodeAt(end - 1) === 48 /* '0' */) end--;
+        numStr = numStr.slice(0, end);
+        if (numStr === ".") numStr = "0";
+        else if (numStr[0] === ".") numStr = "0" + numStr;
+        else if (numStr[numStr.length - 1] === ".") numStr = numStr.substring(0, numStr.length - 1);
+        return numStr;
+    }
+    return numStr;
+}
+
+function parse_int(numStr, base) {
+    const str = numStr.trim();
+    if (base === 2 || base === 8) numStr = str.substring(2);
+
+    if (parseInt) return parseInt(numStr, base);
+    else if (Number.parseInt) return Number.parseInt(numStr, base);
+    else if (window && window.parseInt) return window.parseInt(numStr, base);
+    else throw new Error("parseInt, Number.parseInt, window.parseInt are not supported");
+}
+
+/**
+ * Handle infinite values based on user option
+ * @param {string} str - original input string
+ * @param {number} num - parsed number (Infinity or -Infinity)
+ * @param {object} options - user options
+ * @returns {string|number|null} based on infinity option
+ */
+function handleInfinity(str, num, options) {
+    const isPositive = num === Infinity;
+
+    switch (options.infinity.toLowerCase()) {
+        case "null":
+            return null;
+        case "infinity":
+            return num; // Return Infinity or -Infinity
+        case "string":
+            return isPositive ? "Infinity" : "-Infinity";
+        case "original":
+        default:
+            return str; // Return original string like "1e1000"
+    }
+}
+
+function getIgnoreAttributesFn(ignoreAttributes) {
+    if (typeof ignoreAttributes === 'function') {
+        return ignoreAttributes
+    }
+    if (Array.isArray(ignoreAttributes)) {
+        return (attrName) => {
+            for (const pattern of ignoreAttributes) {
+                if (typeof pattern === 'string' && attrName === pattern) {
+                    return true
+                }
+                if (pattern instanceof RegExp && pattern.test(attrName)) {
+                    return true
+                }
+            }
+        }
+    }
+    return () => false
+}
+
+/**
+ * Expression - Parses and stores a tag pattern expression
+ * 
+ * Patterns are parsed once and stored in an optimized structure for fast matching.
+ * 
+ * @example
+ * const expr = new Expression("root.users.user");
+ * const expr2 = new Expression("..user[id]:first");
+ * const expr3 = new Expression("root/users/user", { separator: '/' });
+ */
+class Expression {
+  /**
+   * Create a new Expression
+   * @param {string} pattern - Pattern string (e.g., "root.users.user", "..user[id]")
+   * @param {Object} options - Configuration options
+   * @param {string} options.separator - Path separator (default: '.')
+   */
+  constructor(pattern, options = {}, data) {
+    this.pattern = pattern;
+    this.separator = options.separator || '.';
+    this.segments = this._parse(pattern);
+    this.data = data;
+    // Cache expensive checks for performance (O(1) instead of O(n))
+    this._hasDeepWildcard = this.segments.some(seg => seg.type === 'deep-wildcard');
+    this._hasAttributeCondition = this.segments.some(seg => seg.attrName !== undefined);
+    this._hasPositionSelector = this.segments.some(seg => seg.position !== undefined);
+  }
+
+  /**
+   * Parse pattern string into segments
+   * @private
+   * @param {string} pattern - Pattern to parse
+   * @returns {Array} Array of segment objects
+   */
+  _parse(pattern) {
+    const segments = [];
+
+    // Split by separator but handle ".." specially
+    let i = 0;
+    let currentPart = '';
+
+    while (i < pattern.length) {
+      if (pattern[i] === this.separator) {
+        // Check if next char is also separator (deep wildcard)
+        if (i + 1 < pattern.length && pattern[i + 1] === this.separator) {
+          // Flush current part if any
+          if (currentPart.trim()) {
+            segments.push(this._parseSegment(currentPart.trim()));
+            currentPart = '';
+          }
+          // Add deep wildcard
+          segments.push({ type: 'deep-wildcard' });
+          i += 2; // Skip both separators
+        } else {
+          // Regular separator
+          if (currentPart.trim()) {
+            segments.push(this._parseSegment(currentPart.trim()));
+          }
+          currentPart = '';
+          i++;
+        }
+      } else {
+        currentPart += pattern[i];
+        i++;
+      }
+    }
+
+    // Flush remaining part
+    if (currentPart.trim()) {
+      segments.push(this._parseSegment(currentPart.trim()));
+    }
+
+    return segments;
+  }
+
+  /**
+   * Parse a single segment
+   * @private
+   * @param {string} part - Segment string (e.g., "user", "ns::user", "user[id]", "ns::user:first")
+   * @returns {Object} Segment object
+   */
+  _parseSegment(part) {
+    const segment = { type: 'tag' };
+
+    // NEW NAMESPACE SYNTAX (v2.0):
+    // ============================
+    // Namespace uses DOUBLE colon (::)
+    // Position uses SINGLE colon (:)
+    // 
+    // Examples:
+    //   "user"              → tag
+    //   "user:first"        → tag + position
+    //   "user[id]"          → tag + attribute
+    //   "user[id]:first"    → tag + attribute + position
+    //   "ns::user"          → namespace + tag
+    //   "ns::user:first"    → namespace + tag + position
+    //   "ns::user[id]"      → namespace + tag + attribute
+    //   "ns::user[id]:first" → namespace + tag + attribute + position
+    //   "ns::first"         → namespace + tag named "first" (NO ambiguity!)
+    //
+    // This eliminates all ambiguity:
+    //   :: = namespace separator
+    //   :  = position selector
+    //   [] = attributes
+
+    // Step 1: Extract brackets [attr] or [attr=value]
+    let bracketContent = null;
+    let withoutBrackets = part;
+
+    const bracketMatch = part.match(/^([^\[]+)(\[[^\]]*\])(.*)$/);
+    if (bracketMatch) {
+      withoutBrackets = bracketMatch[1] + bracketMatch[3];
+      if (bracketMatch[2]) {
+        const content = bracketMatch[2].slice(1, -1);
+        if (content) {
+          bracketContent = content;
+        }
+      }
+    }
+
+    // Step 2: Check for namespace (double colon ::)
+    let namespace = undefined;
+    let tagAndPosition = withoutBrackets;
+
+    if (withoutBrackets.includes('::')) {
+      const nsIndex = withoutBrackets.indexOf('::');
+      namespace = withoutBrackets.substring(0, nsIndex).trim();
+      tagAndPosition = withoutBrackets.substring(nsIndex + 2).trim(); // Skip ::
+
+      if (!namespace) {
+        throw new Error(`Invalid namespace in pattern: ${part}`);
+      }
+    }
+
+    // Step 3: Parse tag and position (single colon :)
+    let tag = undefined;
+    let positionMatch = null;
+
+    if (tagAndPosition.includes(':')) {
+      const colonIndex = tagAndPosition.lastIndexOf(':'); // Use last colon for position
+      const tagPart = tagAndPosition.substring(0, colonIndex).trim();
+      const posPart = tagAndPosition.substring(colonIndex + 1).trim();
+
+      // Verify position is a valid keyword
+      const isPositionKeyword = ['first', 'last', 'odd', 'even'].includes(posPart) ||
+        /^nth\(\d+\)$/.test(posPart);
+
+      if (isPositionKeyword) {
+        tag = tagPart;
+        positionMatch = posPart;
+      } else {
+        // Not a valid position keyword, treat whole thing as tag
+        tag = tagAndPosition;
+      }
+    } else {
+      tag = tagAndPosition;
+    }
+
+    if (!tag) {
+      throw new Error(`Invalid segment pattern: ${part}`);
+    }
+
+    segment.tag = tag;
+    if (namespace) {
+      segment.namespace = namespace;
+    }
+
+    // Step 4: Parse attributes
+    if (bracketContent) {
+      if (bracketContent.includes('=')) {
+        const eqIndex = bracketContent.indexOf('=');
+        segment.attrName = bracketContent.substring(0, eqIndex).trim();
+        segment.attrValue = bracketContent.substring(eqIndex + 1).trim();
+      } else {
+        segment.attrName = bracketContent.trim();
+      }
+    }
+
+    // Step 5: Parse position selector
+    if (positionMatch) {
+      const nthMatch = positionMatch.match(/^nth\((\d+)\)$/);
+      if (nthMatch) {
+        segment.position = 'nth';
+        segment.positionValue = parseInt(nthMatch[1], 10);
+      } else {
+        segment.position = positionMatch;
+      }
+    }
+
+    return segment;
+  }
+
+  /**
+   * Get the number of segments
+   * @returns {number}
+   */
+  get length() {
+    return this.segments.length;
+  }
+
+  /**
+   * Check if expression contains deep wildcard
+   * @returns {boolean}
+   */
+  hasDeepWildcard() {
+    return this._hasDeepWildcard;
+  }
+
+  /**
+   * Check if expression has attribute conditions
+   * @returns {boolean}
+   */
+  hasAttributeCondition() {
+    return this._hasAttributeCondition;
+  }
+
+  /**
+   * Check if expression has position selectors
+   * @returns {boolean}
+   */
+  hasPositionSelector() {
+    return this._hasPositionSelector;
+  }
+
+  /**
+   * Get string representation
+   * @returns {string}
+   */
+  toString() {
+    return this.pattern;
+  }
+}
+
+/**
+ * ExpressionSet - An indexed collection of Expressions for efficient bulk matching
+ *
+ * Instead of iterating all expressions on every tag, ExpressionSet pre-indexes
+ * them at insertion time by depth and terminal tag name. At match time, only
+ * the relevant bucket is evaluated — typically reducing checks from O(E) to O(1)
+ * lookup plus O(small bucket) matches.
+ *
+ * Three buckets are maintained:
+ *  - `_byDepthAndTag`  — exact depth + exact tag name  (tightest, used first)
+ *  - `_wildcardByDepth` — exact depth + wildcard tag `*` (depth-matched only)
+ *  - `_deepWildcards`  — expressions containing `..`  (cannot be depth-indexed)
+ *
+ * @example
+ * import { Expression, ExpressionSet } from 'fast-xml-tagger';
+ *
+ * // Build once at config time
+ * const stopNodes = new ExpressionSet();
+ * stopNodes.add(new Expression('root.users.user'));
+ * stopNodes.add(new Expression('root.config.setting'));
+ * stopNodes.add(new Expression('..script'));
+ *
+ * // Query on every tag — hot path
+ * if (stopNodes.matchesAny(matcher)) { ... }
+ */
+class ExpressionSet {
+  constructor() {
+    /** @type {Map<string, import('./Expression.js').default[]>} depth:tag → expressions */
+    this._byDepthAndTag = new Map();
+
+    /** @type {Map<number, import('./Expression.js').default[]>} depth → wildcard-tag expressions */
+    this._wildcardByDepth = new Map();
+
+    /** @type {import('./Expression.js').default[]} expressions containing deep wildcard (..) */
+    this._deepWildcards = [];
+
+    /** @type {Map<string, import('./Expression.js').default[]>} terminalTag → deep wildcard expressions */
+    this._deepByTerminalTag = new Map();
+
+    /** @type {Set<string>} pattern strings already added — used for deduplication */
+    this._patterns = new Set();
+
+    /** @type {boolean} whether the set is sealed against further additions */
+    this._sealed = false;
+  }
+
+  /**
+   * Add an Expression to the set.
+   * Duplicate patterns (same pattern string) are silently ignored.
+   *
+   * @param {import('./Expression.js').default} expression - A pre-constructed Expression instance
+   * @returns {this} for chaining
+   * @throws {TypeError} if called after seal()
+   *
+   * @example
+   * set.add(new Expression('root.users.user'));
+   * set.add(new Expression('..script'));
+   */
+  add(expression) {
+    if (this._sealed) {
+      throw new TypeError(
+        'ExpressionSet is sealed. Create a new ExpressionSet to add more expressions.'
+      );
+    }
+
+    // Deduplicate by pattern string
+    if (this._patterns.has(expression.pattern)) return this;
+    this._patterns.add(expression.pattern);
+
+    if (expression.hasDeepWildcard()) {
+      const lastSeg = expression.segments[expression.segments.length - 1];
+      if (lastSeg && lastSeg.type !== 'deep-wildcard' && lastSeg.tag !== '*') {
+        const tag = lastSeg.tag;
+        if (!this._deepByTerminalTag.has(tag)) this._deepByTerminalTag.set(tag, []);
+        this._deepByTerminalTag.get(tag).push(expression);
+      } else {
+        this._deepWildcards.push(expression);
+      }
+      return this;
+    }
+
+    const depth = expression.length;
+    const lastSeg = expression.segments[expression.segments.length - 1];
+    const tag = lastSeg?.tag;
+
+    if (!tag || tag === '*') {
+      // Can index by depth but not by tag
+      if (!this._wildcardByDepth.has(depth)) this._wildcardByDepth.set(depth, []);
+      this._wildcardByDepth.get(depth).push(expression);
+    } else {
+      // Tightest bucket: depth + tag
+      const key = `${depth}:${tag}`;
+      if (!this._byDepthAndTag.has(key)) this._byDepthAndTag.set(key, []);
+      this._byDepthAndTag.get(key).push(expression);
+    }
+
+    return this;
+  }
+
+  /**
+   * Add multiple expressions at once.
+   *
+   * @param {import('./Expression.js').default[]} expressions - Array of Expression instances
+   * @returns {this} for chaining
+   *
+   * @example
+   * set.addAll([
+   *   new Expression('root.users.user'),
+   *   new Expression('root.config.setting'),
+   * ]);
+   */
+  addAll(expressions) {
+    for (const expr of expressions) this.add(expr);
+    return this;
+  }
+
+  /**
+   * Check whether a pattern string is already present in the set.
+   *
+   * @param {import('./Expression.js').default} expression
+   * @returns {boolean}
+   */
+  has(expression) {
+    return this._patterns.has(expression.pattern);
+  }
+
+  /**
+   * Number of expressions in the set.
+   * @type {number}
+   */
+  get size() {
+    return this._patterns.size;
+  }
+
+  /**
+   * Seal the set against further modifications.
+   * Useful to prevent accidental mutations after config is built.
+   * Calling add() or addAll() on a sealed set throws a TypeError.
+   *
+   * @returns {this}
+   */
+  seal() {
+    this._sealed = true;
+    return this;
+  }
+
+  /**
+   * Whether the set has been sealed.
+   * @type {boolean}
+   */
+  get isSealed() {
+    return this._sealed;
+  }
+
+  /**
+   * Test whether the matcher's current path matches any expression in the set.
+   *
+   * Evaluation order (cheapest → most expensive):
+   *  1. Exact depth + tag bucket  — O(1) lookup, typically 0–2 expressions
+   *  2. Depth-only wildcard bucket — O(1) lookup, rare
+   *  3. Deep-wildcard list         — always checked, but usually small
+   *
+   * @param {import('./Matcher.js').default} matcher - Matcher instance (or readOnly view)
+   * @returns {boolean} true if any expression matches the current path
+   *
+   * @example
+   * if (stopNodes.matchesAny(matcher)) {
+   *   // handle stop node
+   * }
+   */
+  matchesAny(matcher) {
+    return this.findMatch(matcher) !== null;
+  }
+  /**
+ * Find and return the first Expression that matches the matcher's current path.
+ *
+ * Uses the same evaluation order as matchesAny (cheapest → most expensive):
+ *  1. Exact depth + tag bucket
+ *  2. Depth-only wildcard bucket
+ *  3. Deep-wildcard list
+ *
+ * @param {import('./Matcher.js').default} matcher - Matcher instance (or readOnly view)
+ * @returns {import('./Expression.js').default | null} the first matching Expression, or null
+ *
+ * @example
+ * const expr = stopNodes.findMatch(matcher);
+ * if (expr) {
+ *   // access expr.config, expr.pattern, etc.
+ * }
+ */
+  findMatch(matcher) {
+    const depth = matcher.getDepth();
+    const tag = matcher.getCurrentTag();
+
+    // 1. Tightest bucket — most expressions live here
+    const exactKey = `${depth}:${tag}`;
+    const exactBucket = this._byDepthAndTag.get(exactKey);
+    if (exactBucket) {
+      for (let i = 0; i < exactBucket.length; i++) {
+        if (matcher.matches(exactBucket[i])) return exactBucket[i];
+      }
+    }
+
+    // 2. Depth-matched wildcard-tag expressions
+    const wildcardBucket = this._wildcardByDepth.get(depth);
+    if (wildcardBucket) {
+      for (let i = 0; i < wildcardBucket.length; i++) {
+        if (matcher.matches(wildcardBucket[i])) return wildcardBucket[i];
+      }
+    }
+
+    // 3. Deep wildcards — indexed by terminal tag, then unindexed fallback
+    const deepBucket = this._deepByTerminalTag.get(tag);
+    if (deepBucket) {
+      for (let i = 0; i < deepBucket.length; i++) {
+        if (matcher.matches(deepBucket[i])) return deepBucket[i];
+      }
+    }
+    for (let i = 0; i < this._deepWildcards.length; i++) {
+      if (matcher.matches(this._deepWildcards[i])) return this._deepWildcards[i];
+    }
+
+    return null;
+  }
+}
+
+/**
+ * MatcherView - A lightweight read-only view over a Matcher's internal state.
+ *
+ * Created once by Matcher and reused across all callbacks. Holds a direct
+ * reference to the parent Matcher so it always reflects current parser state
+ * with zero copying or freezing overhead.
+ *
+ * Users receive this via {@link Matcher#readOnly} or directly from parser
+ * callbacks. It exposes all query and matching methods but has no mutation
+ * methods — misuse is caught at the TypeScript level rather than at runtime.
+ *
+ * @example
+ * const matcher = new Matcher();
+ * const view = matcher.readOnly();
+ *
+ * matcher.push("root", {});
+ * view.getCurrentTag(); // "root"
+ * view.getDepth();      // 1
+ */
+class MatcherView {
+  /**
+   * @param {Matcher} matcher - The parent Matcher instance to read from.
+   */
+  constructor(matcher) {
+    this._matcher = matcher;
+  }
+
+  /**
+   * Get the path separator used by the parent matcher.
+   * @returns {string}
+   */
+  get separator() {
+    return this._matcher.separator;
+  }
+
+  /**
+   * Get current tag name.
+   * @returns {string|undefined}
+   */
+  getCurrentTag() {
+    const path = this._matcher.path;
+    return path.length > 0 ? path[path.length - 1].tag : undefined;
+  }
+
+  /**
+   * Get current namespace.
+   * @returns {string|undefined}
+   */
+  getCurrentNamespace() {
+    const path = this._matcher.path;
+    return path.length > 0 ? path[path.length - 1].namespace : undefined;
+  }
+
+  /**
+   * Get current node's attribute value.
+   * @param {string} attrName
+   * @returns {*}
+   */
+  getAttrValue(attrName) {
+    const path = this._matcher.path;
+    if (path.length === 0) return undefined;
+    return path[path.length - 1].values?.[attrName];
+  }
+
+  /**
+   * Check if current node has an attribute.
+   * @param {string} attrName
+   * @returns {boolean}
+   */
+  hasAttr(attrName) {
+    const path = this._matcher.path;
+    if (path.length === 0) return false;
+    const current = path[path.length - 1];
+    return current.values !== undefined && attrName in current.values;
+  }
+
+  /**
+   * Get the value of a "kept" attribute from the nearest ancestor (or
+   * current node) that declared it via `push(tag, attrs, ns, { keep: [...] })`.
+   * @param {string} attrName
+   * @returns {*}
+   */
+  getAnyParentAttr(attrName) {
+    return this._matcher.getAnyParentAttr(attrName);
+  }
+
+  /**
+   * Check whether any ancestor (or the current node) kept the given
+   * attribute via `push(tag, attrs, ns, { keep: [...] })`.
+   * @param {string} attrName
+   * @returns {boolean}
+   */
+  hasAnyParentAttr(attrName) {
+    return this._matcher.hasAnyParentAttr(attrName);
+  }
+
+  /**
+   * Get current node's sibling position (child index in parent).
+   * @returns {number}
+   */
+  getPosition() {
+    const path = this._matcher.path;
+    if (path.length === 0) return -1;
+    return path[path.length - 1].position ?? 0;
+  }
+
+  /**
+   * Get current node's repeat counter (occurrence count of this tag name).
+   * @returns {number}
+   */
+  getCounter() {
+    const path = this._matcher.path;
+    if (path.length === 0) return -1;
+    return path[path.length - 1].counter ?? 0;
+  }
+
+  /**
+   * Get current node's sibling index (alias for getPosition).
+   * @returns {number}
+   * @deprecated Use getPosition() or getCounter() instead
+   */
+  getIndex() {
+    return this.getPosition();
+  }
+
+  /**
+   * Get current path depth.
+   * @returns {number}
+   */
+  getDepth() {
+    return this._matcher.path.length;
+  }
+
+  /**
+   * Get path as string.
+   * @param {string} [separator] - Optional separator (uses default if not provided)
+   * @param {boolean} [includeNamespace=true]
+   * @returns {string}
+   */
+  toString(separator, includeNamespace = true) {
+    return this._matcher.toString(separator, includeNamespace);
+  }
+
+  /**
+   * Get path as array of tag names.
+   * @returns {string[]}
+   */
+  toArray() {
+    return this._matcher.path.map(n => n.tag);
+  }
+
+  /**
+   * Match current path against an Expression.
+   * @param {Expression} expression
+   * @returns {boolean}
+   */
+  matches(expression) {
+    return this._matcher.matches(expression);
+  }
+
+  /**
+   * Match any expression in the given set against the current path.
+   * @param {ExpressionSet} exprSet
+   * @returns {boolean}
+   */
+  matchesAny(exprSet) {
+    return exprSet.matchesAny(this._matcher);
+  }
+}
+
+/**
+ * Matcher - Tracks current path in XML/JSON tree and matches against Expressions.
+ *
+ * The matcher maintains a stack of nodes representing the current path from root to
+ * current tag. It only stores attribute values for the current (top) node to minimize
+ * memory usage. Sibling tracking is used to auto-calculate position and counter.
+ *
+ * Use {@link Matcher#readOnly} to obtain a {@link MatcherView} safe to pass to
+ * user callbacks — it always reflects current state with no Proxy overhead.
+ *
+ * @example
+ * const matcher = new Matcher();
+ * matcher.push("root", {});
+ * matcher.push("users", {});
+ * matcher.push("user", { id: "123", type: "admin" });
+ *
+ * const expr = new Expression("root.users.user");
+ * matcher.matches(expr); // true
+ */
+class Matcher {
+  /**
+   * Create a new Matcher.
+   * @param {Object} [options={}]
+   * @param {string} [options.separator='.'] - Default path separator
+   */
+  constructor(options = {}) {
+    this.separator = options.separator || '.';
+    this.path = [];
+    this.siblingStacks = [];
+    // Each path node: { tag, values, position, counter, namespace? }
+    // values only present for current (last) node
+    // Each siblingStacks entry: Map<tagName, count> tracking occurrences at each level
+    this._pathStringCache = null;
+    this._view = new MatcherView(this);
+
+    // Kept-attribute stack: only populated when push() is called with options.keep.
+    this._keptAttrs = [];
+  }
+
+  /**
+   * Push a new tag onto the path.
+   * @param {string} tagName
+   * @param {Object|null} [attrValues=null]
+   * @param {string|null} [namespace=null]
+   * @param {Object|null} [options=null]
+   * @param {string[]} [options.keep] - Names of attributes (from attrValues)
+   */
+  push(tagName, attrValues = null, namespace = null, options = null) {
+    this._pathStringCache = null;
+
+    // Remove values from previous current node (now becoming ancestor)
+    if (this.path.length > 0) {
+      this.path[this.path.length - 1].values = undefined;
+    }
+
+    // Get or create sibling tracking for current level
+    const currentLevel = this.path.length;
+    let level = this.siblingStacks[currentLevel];
+    if (!level) {
+      // `counts` tells same-name siblings apart (the "counter" — nth <item>
+      // among other <item>s). `total` is every child seen at this level so
+      // far, kept as a running number instead of re-added from `counts` on
+      // every push — a parent with many differently-named children would
+      // otherwise cost more per child the more distinct names it has.
+      level = { counts: new Map(), total: 0 };
+      this.siblingStacks[currentLevel] = level;
+    }
+
+    // Create a unique key for sibling tracking that includes namespace
+    const siblingKey = namespace ? `${namespace}:${tagName}` : tagName;
+
+    // Calculate counter (how many times this tag appeared at this level)
+    const counter = level.counts.get(siblingKey) || 0;
+
+    // Position = total children at this level seen before this one.
+    const position = level.total;
+
+    // Update sibling count for this tag, and the level's running total.
+    level.counts.set(siblingKey, counter + 1);
+    level.total++;
+
+    // Create new node
+    const node = {
+      tag: tagName,
+      position: position,
+      counter: counter
+    };
+
+    if (namespace !== null && namespace !== undefined) {
+      node.namespace = namespace;
+    }
+
+    if (attrValues !== null && attrValues !== undefined) {
+      node.values = attrValues;
+    }
+
+    this.path.push(node);
+
+    // Depth of the node we just pushed (1-based, matches this.path.length)
+    const depth = this.path.length;
+
+    // Copy only the requested attributes into the kept-attrs stack. This is
+    // the one part of push() whose cost scales with input (O(keep.length))
+    // rather than being O(1) — by design, since the caller is explicitly
+    // opting in for specific attribute names. No options/keep => zero added
+    // cost beyond the two property reads below.
+    const keep = options !== null ? options.keep : null;
+    if (keep !== null && keep !== undefined && keep.length > 0 && attrValues) {
+      for (let i = 0; i < keep.length; i++) {
+        const name = keep[i];
+        if (attrValues[name] !== undefined) {
+          this._keptAttrs.push({ depth, name, value: attrValues[name] });
+        }
+      }
+    }
+  }
+
+  /**
+   * Pop the last tag from the path.
+   * @returns {Object|undefined} The popped node
+   */
+  pop() {
+    if (this.path.length === 0) return undefined;
+    this._pathStringCache = null;
+
+    const node = this.path.pop();
+
+    if (this.siblingStacks.length > this.path.length + 1) {
+      this.siblingStacks.length = this.path.length + 1;
+    }
+
+    // Drop any kept attributes that belonged to the popped node (or deeper).
+    // _keptAttrs is depth-ordered (push only ever appends increasing depths),
+    // so this is a backward scan that stops at the first surviving entry —
+    // typically O(1) since kept attrs are rare by design.
+    const poppedDepth = this.path.length + 1;
+    while (
+      this._keptAttrs.length > 0 &&
+      this._keptAttrs[this._keptAttrs.length - 1].depth >= poppedDepth
+    ) {
+      this._keptAttrs.pop();
+    }
+
+    return node;
+  }
+
+  /**
+   * Update current node's attribute values.
+   * Useful when attributes are parsed after push.
+   * @param {Object} attrValues
+   */
+  updateCurrent(attrValues) {
+    if (this.path.length > 0) {
+      const current = this.path[this.path.length - 1];
+      if (attrValues !== null && attrValues !== undefined) {
+        current.values = attrValues;
+      }
+    }
+  }
+
+  /**
+   * Get current tag name.
+   * @returns {string|undefined}
+   */
+  getCurrentTag() {
+    return this.path.length > 0 ? this.path[this.path.length - 1].tag : undefined;
+  }
+
+  /**
+   * Get current namespace.
+   * @returns {string|undefined}
+   */
+  getCurrentNamespace() {
+    return this.path.length > 0 ? this.path[this.path.length - 1].namespace : undefined;
+  }
+
+  /**
+   * Get current node's attribute value.
+   * @param {string} attrName
+   * @returns {*}
+   */
+  getAttrValue(attrName) {
+    if (this.path.length === 0) return undefined;
+    return this.path[this.path.length - 1].values?.[attrName];
+  }
+
+  /**
+   * Check if current node has an attribute.
+   * @param {string} attrName
+   * @returns {boolean}
+   */
+  hasAttr(attrName) {
+    if (this.path.length === 0) return false;
+    const current = this.path[this.path.length - 1];
+    return current.values !== undefined && attrName in current.values;
+  }
+
+  /**
+   * Get the value of a "kept" attribute from the nearest ancestor (or
+   * current node) that declared it via `push(tag, attrs, ns, { keep: [...] })`.
+   * Unlike getAttrValue(), this works regardless of how deep the path has
+   * gone since the attribute was pushed — but only for attribute names that
+   * were explicitly marked with `keep` at push time. Cost is proportional to
+   * the number of currently-kept attributes (typically 0-3), not path depth.
+   * @param {string} attrName
+   * @returns {*} the value, or undefined if no ancestor kept this attribute
+   */
+  getAnyParentAttr(attrName) {
+    const kept = this._keptAttrs;
+    for (let i = kept.length - 1; i >= 0; i--) {
+      if (kept[i].name === attrName) return kept[i].value;
+    }
+    return undefined;
+  }
+
+  /**
+   * Check whether any ancestor (or the current node) kept the given
+   * attribute via `push(tag, attrs, ns, { keep: [...] })`.
+   * @param {string} attrName
+   * @returns {boolean}
+   */
+  hasAnyParentAttr(attrName) {
+    const kept = this._keptAttrs;
+    for (let i = kept.length - 1; i >= 0; i--) {
+      if (kept[i].name === attrName) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Get current node's sibling position (child index in parent).
+   * @returns {number}
+   */
+  getPosition() {
+    if (this.path.length === 0) return -1;
+    return this.path[this.path.length - 1].position ?? 0;
+  }
+
+  /**
+   * Get current node's repeat counter (occurrence count of this tag name).
+   * @returns {number}
+   */
+  getCounter() {
+    if (this.path.length === 0) return -1;
+    return this.path[this.path.length - 1].counter ?? 0;
+  }
+
+  /**
+   * Get current node's sibling index (alias for getPosition).
+   * @returns {number}
+   * @deprecated Use getPosition() or getCounter() instead
+   */
+  getIndex() {
+    return this.getPosition();
+  }
+
+  /**
+   * Get current path depth.
+   * @returns {number}
+   */
+  getDepth() {
+    return this.path.length;
+  }
+
+  /**
+   * Get path as string.
+   * @param {string} [separator] - Optional separator (uses default if not provided)
+   * @param {boolean} [includeNamespace=true]
+   * @returns {string}
+   */
+  toString(separator, includeNamespace = true) {
+    const sep = separator || this.separator;
+    const isDefault = (sep === this.separator && includeNamespace === true);
+
+    if (isDefault) {
+      if (this._pathStringCache !== null) {
+        return this._pathStringCache;
+      }
+      const result = this.path.map(n =>
+        (n.namespace) ? `${n.namespace}:${n.tag}` : n.tag
+      ).join(sep);
+      this._pathStringCache = result;
+      return result;
+    }
+
+    return this.path.map(n =>
+      (includeNamespace && n.namespace) ? `${n.namespace}:${n.tag}` : n.tag
+    ).join(sep);
+  }
+
+  /**
+   * Get path as array of tag names.
+   * @returns {string[]}
+   */
+  toArray() {
+    return this.path.map(n => n.tag);
+  }
+
+  /**
+   * Reset the path to empty.
+   */
+  reset() {
+    this._pathStringCache = null;
+    this.path = [];
+    this.siblingStacks = [];
+    this._keptAttrs = [];
+  }
+
+  /**
+   * Match current path against an Expression.
+   * @param {Expression} expression
+   * @returns {boolean}
+   */
+  matches(expression) {
+    const segments = expression.segments;
+
+    if (segments.length === 0) {
+      return false;
+    }
+
+    if (expression.hasDeepWildcard()) {
+      return this._matchWithDeepWildcard(segments);
+    }
+
+    return this._matchSimple(segments);
+  }
+
+  /**
+   * @private
+   */
+  _matchSimple(segments) {
+    if (this.path.length !== segments.length) {
+      return false;
+    }
+
+    for (let i = 0; i < segments.length; i++) {
+      if (!this._matchSegment(segments[i], this.path[i], i === this.path.length - 1)) {
+        return false;
+      }
+    }
+
+    return true;
+  }
+
+  /**
+   * @private
+   */
+  _matchWithDeepWildcard(segments) {
+    let pathIdx = this.path.length - 1;
+    let segIdx = segments.length - 1;
+
+    while (segIdx >= 0 && pathIdx >= 0) {
+      const segment = segments[segIdx];
+
+      if (segment.type === 'deep-wildcard') {
+        segIdx--;
+
+        if (segIdx < 0) {
+          return true;
+        }
+
+        const nextSeg = segments[segIdx];
+        let found = false;
+
+        for (let i = pathIdx; i >= 0; i--) {
+          if (this._matchSegment(nextSeg, this.path[i], i === this.path.length - 1)) {
+            pathIdx = i - 1;
+            segIdx--;
+            found = true;
+            break;
+          }
+        }
+
+        if (!found) {
+          return false;
+        }
+      } else {
+        if (!this._matchSegment(segment, this.path[pathIdx], pathIdx === this.path.length - 1)) {
+          return false;
+        }
+        pathIdx--;
+        segIdx--;
+      }
+    }
+
+    return segIdx < 0;
+  }
+
+  /**
+   * @private
+   */
+  _matchSegment(segment, node, isCurrentNode) {
+    if (segment.tag !== '*' && segment.tag !== node.tag) {
+      return false;
+    }
+
+    if (segment.namespace !== undefined) {
+      if (segment.namespace !== '*' && segment.namespace !== node.namespace) {
+        return false;
+      }
+    }
+
+    if (segment.attrName !== undefined) {
+      if (!isCurrentNode) {
+        return false;
+      }
+
+      if (!node.values || !(segment.attrName in node.values)) {
+        return false;
+      }
+
+      if (segment.attrValue !== undefined) {
+        if (String(node.values[segment.attrName]) !== String(segment.attrValue)) {
+          return false;
+        }
+      }
+    }
+
+    if (segment.position !== undefined) {
+      if (!isCurrentNode) {
+        return false;
+      }
+
+      const counter = node.counter ?? 0;
+
+      if (segment.position === 'first' && counter !== 0) {
+        return false;
+      } else if (segment.position === 'odd' && counter % 2 !== 1) {
+        return false;
+      } else if (segment.position === 'even' && counter % 2 !== 0) {
+        return false;
+      } else if (segment.position === 'nth' && counter !== segment.positionValue) {
+        return false;
+      }
+    }
+
+    return true;
+  }
+
+  /**
+   * Match any expression in the given set against the current path.
+   * @param {ExpressionSet} exprSet
+   * @returns {boolean}
+   */
+  matchesAny(exprSet) {
+    return exprSet.matchesAny(this);
+  }
+
+  /**
+   * Create a snapshot of current state.
+   * @returns {Object}
+   */
+  snapshot() {
+    return {
+      path: this.path.map(node => ({ ...node })),
+      siblingStacks: this.siblingStacks.map(level => level ? { counts: new Map(level.counts), total: level.total } : level),
+      keptAttrs: this._keptAttrs.map(entry => ({ ...entry }))
+    };
+  }
+
+  /**
+   * Restore state from snapshot.
+   * @param {Object} snapshot
+   */
+  restore(snapshot) {
+    this._pathStringCache = null;
+    this.path = snapshot.path.map(node => ({ ...node }));
+    this.siblingStacks = snapshot.siblingStacks.map(level => level ? { counts: new Map(level.counts), total: level.total } : level);
+    this._keptAttrs = (snapshot.keptAttrs || []).map(entry => ({ ...entry }));
+  }
+
+  /**
+   * Return the read-only {@link MatcherView} for this matcher.
+   *
+   * The same instance is returned on every call — no allocation occurs.
+   * It always reflects the current parser state and is safe to pass to
+   * user callbacks without risk of accidental mutation.
+   *
+   * @returns {MatcherView}
+   *
+   * @example
+   * const view = matcher.readOnly();
+   * // pass view to callbacks — it stays in sync automatically
+   * view.matches(expr);       // ✓
+   * view.getCurrentTag();     // ✓
+   * // view.push(...)         // ✗ method does not exist — caught by TypeScript
+   */
+  readOnly() {
+    return this._view;
+  }
+}
+
+/**
+ * HTML context patterns.
+ *
+ * Detects XSS vectors that are dangerous when a string ends up rendered as HTML.
+ * All patterns use bounded quantifiers to ensure linear-time matching (ReDoS-safe).
+ *
+ * Each entry is { pattern: RegExp, id: string, description: string }
+ * so callers can inspect which rule fired if they need to.
+ */
+
+const HTML_PATTERNS = [
+  {
+    id: 'html-script-open',
+    description: '<script opening tag',
+    pattern: /<script[\s>/]/i,
+  },
+  {
+    id: 'html-script-close',
+    description: '</script closing tag',
+    pattern: /<\/script[\s>]/i,
+  },
+  {
+    id: 'html-javascript-protocol',
+    description: 'javascript: URI scheme (with optional whitespace/encoding)',
+    // Handles j&#x61;vascript:, j\u0061vascript:, and whitespace variants
+    pattern: /j[\t\n\r ]*a[\t\n\r ]*v[\t\n\r ]*a[\t\n\r ]*s[\t\n\r ]*c[\t\n\r ]*r[\t\n\r ]*i[\t\n\r ]*p[\t\n\r ]*t[\t\n\r ]*:/i,
+  },
+  {
+    id: 'html-vbscript-protocol',
+    description: 'vbscript: URI scheme',
+    pattern: /vbscript[\t\n\r ]*:/i,
+  },
+  {
+    id: 'html-data-html',
+    description: 'data:text/html URI — can execute scripts in browsers',
+    pattern: /data[\t\n\r ]*:[\t\n\r ]*text\/html/i,
+  },
+  {
+    id: 'html-data-xhtml',
+    description: 'data:application/xhtml+xml URI',
+    pattern: /data[\t\n\r ]*:[\t\n\r ]*application\/xhtml/i,
+  },
+  {
+    id: 'html-data-svg',
+    description: 'data:image/svg+xml URI — can execute scripts',
+    pattern: /data[\t\n\r ]*:[\t\n\r ]*image\/svg\+xml/i,
+  },
+  {
+    id: 'html-inline-event-handler',
+    description: 'Inline event handler attributes: onclick=, onerror=, onload=, etc.',
+    // \bon ensures we match a word boundary so "phonetic=" is not caught
+    pattern: /\bon\w{1,30}\s*=/i,
+  },
+  {
+    id: 'html-entity-obfuscated-script',
+    description: 'HTML-entity-encoded <script (e.g. &#x3C;script or &lt;script)',
+    // Entities include optional trailing semicolon: &#x3C; or &#x3C (both valid in HTML5)
+    pattern: /(?:&#x0*3[Cc];?|&#0*60;?|&lt;)\s*script/i,
+  },
+  {
+    id: 'html-entity-obfuscated-javascript',
+    description: 'HTML-entity-encoded javascript: (partial — catches common &#106; or &#x6a; for "j")',
+    pattern: /(?:&#x0*6[Aa];?|&#0*106;?)\s*(?:&#x0*61;?|a)[\s\S]{0,80}script\s*:/i,
+  },
+  {
+    id: 'html-style-expression',
+    description: 'CSS expression() — IE-era code execution in style attributes',
+    pattern: /style[\s\S]{0,20}expression\s*\(/i,
+  },
+  {
+    id: 'html-object-embed',
+    description: '<object or <embed tags that can load active content',
+    pattern: /<(?:object|embed)[\s>/]/i,
+  },
+  {
+    id: 'html-base-tag',
+    description: '<base href= — can hijack all relative URLs on a page',
+    pattern: /<base[\s>]/i,
+  },
+  {
+    id: 'html-meta-refresh',
+    description: '<meta http-equiv="refresh" — can redirect users',
+    pattern: /<meta[\s\S]{0,40}http-equiv[\s\S]{0,20}refresh/i,
+  },
+  {
+    id: 'html-srcdoc',
+    description: 'srcdoc= attribute on iframes — embeds HTML that can run scripts',
+    pattern: /srcdoc\s*=/i,
+  },
+  {
+    id: 'html-iframe',
+    description: '<iframe tag',
+    pattern: /<iframe[\s>/]/i,
+  },
+  {
+    id: 'html-form',
+    description: '<form tag — can be used for phishing / credential harvesting injection',
+    pattern: /<form[\s>/]/i,
+  },
+];
+
+/**
+ * XML context patterns.
+ *
+ * Detects injection vectors that are specifically dangerous when a string
+ * is inserted into an XML document (not HTML rendering context).
+ *
+ * Key distinction from HTML: these patterns target parser-level attacks —
+ * things that can confuse or subvert an XML parser, trigger external entity
+ * resolution, or inject DTD content. HTML rendering concerns (XSS) belong
+ * in the HTML context.
+ */
+
+const XML_PATTERNS = [
+  {
+    id: 'xml-cdata-injection',
+    description: 'CDATA section injection: <![CDATA[ breaks out of text node context',
+    pattern: /<!\[CDATA\[/i,
+  },
+  {
+    id: 'xml-cdata-close',
+    description: 'CDATA close sequence: ]]> can terminate an enclosing CDATA section',
+    pattern: /\]\]>/,
+  },
+  {
+    id: 'xml-processing-instruction',
+    description: 'XML processing instruction: <?xml-stylesheet or <?php etc.',
+    pattern: /<\?(?:xml[\- ]|php|asp)/i,
+  },
+  {
+    id: 'xml-doctype-injection',
+    description: 'DOCTYPE declaration embedded in content — can define entities',
+    // Match <!DOCTYPE followed by end-of-string, whitespace, or [ (internal subset)
+    pattern: /<!DOCTYPE(?:[\s[]|$)/i,
+  },
+  {
+    id: 'xml-entity-system',
+    description: 'SYSTEM keyword — used in external entity declarations (XXE)',
+    pattern: /\bSYSTEM\s+["']/i,
+  },
+  {
+    id: 'xml-entity-public',
+    description: 'PUBLIC keyword — used in external entity declarations (XXE)',
+    pattern: /\bPUBLIC\s+["']/i,
+  },
+  {
+    id: 'xml-entity-declaration',
+    description: '<!ENTITY declaration — defines entities, potential XXE or entity expansion',
+    pattern: /<!ENTITY[\s%]/i,
+  },
+  {
+    id: 'xml-billion-laughs',
+    description: 'Entity reference chaining / billion laughs: repeated &eX; style references',
+    // Heuristic: 3+ consecutive entity refs suggests expansion attack
+    pattern: /(?:&\w{1,20};){3,}/,
+  },
+  {
+    id: 'xml-namespace-confusion',
+    description: 'xmlns: attribute injection — can redefine namespaces to confuse parsers',
+    // pattern: /\bxmlns\s*(?::\w{1,40})?\s*=/i,
+    pattern: /\bxmlns(?::\w{1,40})?\s*=/i,
+  },
+  {
+    id: 'xml-comment-injection',
+    description: '<!-- comment injection — can hide content from some parsers',
+    pattern: /<!--/,
+  },
+  {
+    id: 'xml-comment-close',
+    description: '--> closes an enclosing XML comment',
+    pattern: /-->/,
+  },
+  {
+    id: 'xml-pi-close',
+    description: '?> closes an enclosing processing instruction',
+    pattern: /\?>/,
+  },
+];
+
+/**
+ * SVG context patterns.
+ *
+ * SVG is XML-based but renders in browsers, giving it a unique attack surface
+ * that combines XML parser behaviour with browser rendering and JavaScript execution.
+ *
+ * Many of these vectors bypass HTML sanitizers that don't understand SVG semantics
+ * (DOMPurify has documented bypass vulnerabilities specifically in SVG/XML context).
+ */
+
+const SVG_PATTERNS = [
+  {
+    id: 'svg-script-element',
+    description: '<script element inside SVG executes JavaScript',
+    pattern: /<script[\s>/]/i,
+  },
+  {
+    id: 'svg-xlink-href-javascript',
+    description: 'xlink:href with javascript: — classic SVG XSS via <a> or <use>',
+    pattern: /xlink\s*:\s*href\s*=\s*["']?\s*javascript\s*:/i,
+  },
+  {
+    id: 'svg-href-javascript',
+    description: 'href= with javascript: in SVG context (<a>, <animate>, etc.)',
+    pattern: /href\s*=\s*["']?\s*javascript\s*:/i,
+  },
+  {
+    id: 'svg-foreignobject',
+    description: '<foreignObject embeds HTML inside SVG — can execute scripts',
+    pattern: /<foreignObject[\s>/]/i,
+  },
+  {
+    id: 'svg-use-external',
+    description: '<use xlink:href or href pointing to external resource (non-fragment URL)',
+    // Match <use with href= where the value starts with a non-# character (external URL)
+    // [\"'][^#] catches quoted values not starting with #; [^\"'#\s>] catches unquoted
+    pattern: /<use[\s\S]{0,60}(?:xlink\s*:\s*)?href\s*=\s*(?:["'][^#]|[^"'#\s>])/i,
+  },
+  {
+    id: 'svg-animate-href',
+    description: '<animate attributeName="href" — can dynamically change href to javascript:',
+    pattern: /<animate[\s\S]{0,80}attributeName\s*=\s*["'][\s]*href["']/i,
+  },
+  {
+    id: 'svg-animate-xlinkhref',
+    description: '<animate attributeName="xlink:href"',
+    pattern: /<animate[\s\S]{0,80}attributeName\s*=\s*["'][\s]*xlink\s*:\s*href["']/i,
+  },
+  {
+    id: 'svg-set-javascript',
+    description: '<set to="javascript:..." — sets an attribute to a javascript: URI',
+    pattern: /<set[\s\S]{0,80}to\s*=\s*["']?\s*javascript\s*:/i,
+  },
+  {
+    id: 'svg-event-handler',
+    description: 'SVG-specific event handler attributes: onload=, onerror=, onactivate=, etc.',
+    pattern: /\bon(?:load|error|activate|begin|end|repeat|focus|blur|click|mouse\w{1,20}|key\w{1,20})\s*=/i,
+  },
+  {
+    id: 'svg-handler-generic',
+    description: 'Generic on* handler catch-all for SVG attributes',
+    pattern: /\bon\w{1,30}\s*=/i,
+  },
+  {
+    id: 'svg-filter-feimage',
+    description: '<feImage href= — filter primitive that can load external resources',
+    pattern: /<feImage[\s\S]{0,80}(?:xlink\s*:\s*)?href\s*=/i,
+  },
+  {
+    id: 'svg-image-external',
+    description: '<image xlink:href with http/https or javascript protocol',
+    pattern: /<image[\s\S]{0,80}(?:xlink\s*:\s*)?href\s*=\s*["']?\s*(?:https?|javascript)\s*:/i,
+  },
+  {
+    id: 'svg-style-javascript',
+    description: 'style= attribute containing javascript: (e.g. background:url(javascript:...))',
+    pattern: /style\s*=[\s\S]{0,60}javascript\s*:/i,
+  },
+];
+
+/**
+ * SQL context patterns — high-precision rules only.
+ *
+ * These rules have very low false-positive risk and are safe to apply to
+ * general user text (names, descriptions, search queries, etc.).
+ * All patterns are ReDoS-safe — unlike the `sql-injection` npm package
+ * which has an active CVE on its own detection regexes.
+ *
+ * For exhaustive coverage including noisier heuristics (comment sequences,
+ * hex literals, stacked queries with semicolons), use 'SQL-STRICT' instead.
+ * Apply 'SQL-STRICT' only to strings that are specifically SQL fragments,
+ * not to general free-text fields.
+ */
+
+const SQL_PATTERNS = [
+  {
+    id: 'sql-block-comment-open',
+    description: 'SQL block comment open: /* ... */ — unusual in legitimate user text',
+    pattern: /\/\*/,
+  },
+  {
+    id: 'sql-union-select',
+    description: 'UNION SELECT — most common SQL injection aggregation attack',
+    pattern: /\bUNION\s{1,20}(?:ALL\s{1,20})?SELECT\b/i,
+  },
+  {
+    id: 'sql-drop-table',
+    description: 'DROP TABLE — destructive DDL injection',
+    pattern: /\bDROP\s{1,20}TABLE\b/i,
+  },
+  {
+    id: 'sql-drop-database',
+    description: 'DROP DATABASE — destructive DDL injection',
+    pattern: /\bDROP\s{1,20}DATABASE\b/i,
+  },
+  {
+    id: 'sql-insert-into',
+    description: 'INSERT INTO — data injection',
+    pattern: /\bINSERT\s{1,20}INTO\b/i,
+  },
+  {
+    id: 'sql-delete-from',
+    description: 'DELETE FROM — data deletion injection',
+    pattern: /\bDELETE\s{1,20}FROM\b/i,
+  },
+  {
+    id: 'sql-update-set',
+    description: 'UPDATE ... SET — data modification injection',
+    // Allows arbitrary content between UPDATE and SET (table name, alias, etc.)
+    pattern: /\bUPDATE\b[\s\S]{1,60}\bSET\b/i,
+  },
+  {
+    id: 'sql-exec-xp',
+    description: 'EXEC xp_ — MSSQL extended stored procedure execution',
+    pattern: /\bEXEC(?:UTE)?\s{1,20}xp_/i,
+  },
+  {
+    id: 'sql-tautology-string',
+    description: "Classic string tautology: ' OR '1'='1 or \" OR \"1\"=\"1\"",
+    // Last quote is optional — injection may truncate it: ' OR '1'='1--
+    pattern: /'\s{0,10}OR\s{0,10}'[^']{0,20}'\s*=\s*'[^']{0,20}/i,
+  },
+  {
+    id: 'sql-tautology-numeric',
+    description: 'Numeric tautology: OR 1=1',
+    pattern: /\bOR\s{1,10}1\s*=\s*1\b/i,
+  },
+  {
+    id: 'sql-always-true-zero',
+    description: 'Numeric tautology: OR 0=0',
+    pattern: /\bOR\s{1,10}0\s*=\s*0\b/i,
+  },
+  {
+    id: 'sql-sleep-benchmark',
+    description: 'Time-based blind injection: SLEEP() or BENCHMARK()',
+    pattern: /\b(?:SLEEP|BENCHMARK)\s*\(/i,
+  },
+  {
+    id: 'sql-waitfor-delay',
+    description: 'MSSQL time-based blind injection: WAITFOR DELAY',
+    pattern: /\bWAITFOR\s{1,20}DELAY\b/i,
+  },
+  {
+    id: 'sql-char-function',
+    description: 'CHAR() function — used to obfuscate injected strings',
+    pattern: /\bCHAR\s*\(\s*\d{1,3}/i,
+  },
+  {
+    id: 'sql-information-schema',
+    description: 'INFORMATION_SCHEMA — reconnaissance query for table/column enumeration',
+    pattern: /\bINFORMATION_SCHEMA\b/i,
+  },
+];
+
+/**
+ * SHELL context patterns.
+ *
+ * Detects shell injection vectors and path traversal patterns.
+ * Designed for use when a string will be passed to a shell command,
+ * used as a file path, or interpolated into OS-level operations.
+ */
+
+const SHELL_PATTERNS = [
+  {
+    id: 'shell-path-traversal-unix',
+    description: 'Unix path traversal: ../  — climbing the directory tree',
+    pattern: /\.\.\//,
+  },
+  {
+    id: 'shell-path-traversal-windows',
+    description: 'Windows path traversal: ..\\ — climbing the directory tree',
+    pattern: /\.\.\\/,
+  },
+  {
+    id: 'shell-path-traversal-encoded',
+    description: 'URL-encoded path traversal: %2e%2e or %2f variants',
+    pattern: /%2e%2e|%2f\.\.|\.\.%2f/i,
+  },
+  {
+    id: 'shell-null-byte',
+    description: 'Null byte injection: \\x00 or %00 — truncates strings in C-backed functions',
+    pattern: /\x00|%00/,
+  },
+  {
+    id: 'shell-semicolon',
+    description: 'Semicolon command separator: cmd1; cmd2',
+    pattern: /;/,
+  },
+  {
+    id: 'shell-pipe',
+    description: 'Pipe operator: cmd1 | cmd2',
+    pattern: /\|/,
+  },
+  {
+    id: 'shell-and-operator',
+    description: 'AND operator: cmd1 && cmd2',
+    pattern: /&&/,
+  },
+  {
+    id: 'shell-or-operator',
+    description: 'OR operator: cmd1 || cmd2',
+    pattern: /\|\|/,
+  },
+  {
+    id: 'shell-backtick',
+    description: 'Backtick command substitution: `cmd`',
+    pattern: /`/,
+  },
+  {
+    id: 'shell-dollar-paren',
+    description: 'Dollar-paren command substitution: $(cmd)',
+    pattern: /\$\(/,
+  },
+  {
+    id: 'shell-dollar-brace',
+    description: 'Dollar-brace variable expansion: ${var} — can be abused for injection',
+    pattern: /\$\{/,
+  },
+  {
+    id: 'shell-redirect-out',
+    description: 'Output redirection: cmd > file or cmd >> file',
+    pattern: />{1,2}/,
+  },
+  {
+    id: 'shell-redirect-in',
+    description: 'Input redirection: cmd < file',
+    pattern: /</,
+  },
+  {
+    id: 'shell-newline-injection',
+    description: 'Newline injection: \\n or \\r — can inject new shell commands',
+    pattern: /[\n\r]/,
+  },
+  {
+    id: 'shell-glob-star',
+    description: 'Glob expansion: * or ? — can expand to unintended files',
+    // Only flag when combined with path separators to reduce false positives
+    pattern: /[/\\][*?]/,
+  },
+  {
+    id: 'shell-absolute-root',
+    description: 'Absolute root path injection: string starting with / or \\ (Windows UNC)',
+    pattern: /^(?:\/|\\\\)/,
+  },
+  {
+    id: 'shell-windows-drive',
+    description: 'Windows drive letter path injection: C:\\ or D:/',
+    pattern: /^[a-zA-Z]:[/\\]/,
+  },
+  {
+    id: 'shell-curl-wget',
+    description: 'curl/wget with URL or flags — can exfiltrate data or download payloads',
+    // Require a URL scheme (http/https/ftp) or a flag (-) to reduce false positives
+    // "curl is a tool" won't match; "curl http://..." or "curl -s ..." will
+    pattern: /\b(?:curl|wget)\s+(?:https?:\/\/|ftp:\/\/|-)/i,
+  },
+];
+
+/**
+ * REDOS context patterns.
+ *
+ * Detects strings that, if used as regular expressions, could cause
+ * catastrophic backtracking (ReDoS — Regular Expression Denial of Service).
+ *
+ * These patterns detect the structural forms that lead to exponential or
+ * polynomial backtracking in NFA-based regex engines (V8, PCRE, Java, etc.).
+ *
+ * Use this context when user-supplied strings will be compiled into RegExp objects.
+ */
+
+const REDOS_PATTERNS = [
+  {
+    id: 'redos-nested-quantifier-plus',
+    description: 'Nested + quantifier inside a group with outer quantifier: (a+)+, (.+b)*, etc.',
+    // Matches any group containing a + quantifier, with an outer * or + — catches (a+)+, (.+b)*, etc.
+    pattern: /\([^)]*\+[^)]*\)[+*]/,
+  },
+  {
+    id: 'redos-nested-quantifier-star',
+    description: 'Nested * quantifier: (a*)* or (a*)+ — catastrophic backtracking',
+    pattern: /\([^)]*\*[^)]*\)[*+]/,
+  },
+  {
+    id: 'redos-nested-groups',
+    description: 'Doubly nested quantified groups: ((a+)+) — guaranteed catastrophic',
+    pattern: /\(\([^)]{0,40}\)[+*]\)[+*]/,
+  },
+  {
+    id: 'redos-alternation-overlap',
+    description: 'Overlapping alternation under quantifier: (a|a)+ — ambiguous NFA paths',
+    // Detect repeated identical alternatives under a quantifier
+    pattern: /\(([^|()]{1,20})\|(?:\1)(?:\|[^|()]{1,20}){0,5}\)[+*?]{1,2}/,
+  },
+  {
+    id: 'redos-star-plus-concat',
+    description: '(x*x)+ pattern — triggers super-linear backtracking',
+    pattern: /\([^)]{0,10}\*[^)]{0,10}\)[+*]/,
+  },
+  {
+    id: 'redos-dot-star-greedy',
+    description: '(.*){n,} or (.+){n,} — repeated greedy dot quantifiers',
+    pattern: /\(\.[*+]\)\{?\d/,
+  },
+  {
+    id: 'redos-large-repetition',
+    description: 'Very large fixed or range repetition count {1000,} or {1000,n} — denial of service via backtracking',
+    // Matches { followed by 4+ digits (≥1000), then optional ,digits }
+    pattern: /\{\d{4,}(?:,\d*)?\}/,
+  },
+  {
+    id: 'redos-catastrophic-alternation',
+    description: 'Long alternation with many similar branches — polynomial backtracking risk',
+    // Heuristic: 10+ pipe-separated alternatives in a single group
+    pattern: /\([^)]{0,200}(?:\|[^|)]{0,50}){9,}\)/,
+  },
+];
+
+/**
+ * NOSQL context patterns.
+ *
+ * Detects injection vectors specific to NoSQL databases (primarily MongoDB)
+ * and JavaScript-evaluated queries.
+ *
+ * Attack categories:
+ *   1. MongoDB query operator injection: $where, $ne, $gt, $regex, $or, $and, etc.
+ *      These operators, when injected into a JSON query object, can bypass
+ *      authentication or exfiltrate data without knowing passwords.
+ *
+ *   2. JavaScript execution: $where clauses execute arbitrary JS server-side.
+ *
+ *   3. Prototype pollution: __proto__, constructor.prototype — can corrupt
+ *      the prototype chain of all objects in the Node.js process.
+ *
+ * Pattern note: MongoDB operators appear as JSON keys. In JSON, keys are
+ * quoted: {"$where": ...} so the pattern must allow an optional closing
+ * quote between the operator name and the colon: /\$where["'\s]*:/
+ */
+
+const sep = '["\'\\s]*:';
+
+const NOSQL_PATTERNS = [
+  // ─── MongoDB $ operator injection ────────────────────────────────────────
+  {
+    id: 'nosql-where-operator',
+    description: '$where — executes arbitrary JavaScript server-side in MongoDB',
+    pattern: new RegExp(`\\$where${sep}`, 'i'),
+  },
+  {
+    id: 'nosql-ne-operator',
+    description: '$ne — "not equal" operator used to bypass equality checks',
+    pattern: new RegExp(`\\$ne${sep}`, 'i'),
+  },
+  {
+    id: 'nosql-gt-operator',
+    description: '$gt — "greater than" used to bypass password/value checks',
+    pattern: new RegExp(`\\$gte?${sep}`, 'i'),
+  },
+  {
+    id: 'nosql-lt-operator',
+    description: '$lt / $lte — "less than" bypass variants',
+    pattern: new RegExp(`\\$lte?${sep}`, 'i'),
+  },
+  {
+    id: 'nosql-regex-operator',
+    description: '$regex — can be used to extract data character by character (blind injection)',
+    pattern: new RegExp(`\\$regex${sep}`, 'i'),
+  },
+  {
+    id: 'nosql-or-operator',
+    description: '$or — logical OR; used to create always-true conditions',
+    pattern: new RegExp(`\\$or${sep}\\s*\\[`, 'i'),
+  },
+  {
+    id: 'nosql-and-operator',
+    description: '$and — logical AND operator injection',
+    pattern: new RegExp(`\\$and${sep}\\s*\\[`, 'i'),
+  },
+  {
+    id: 'nosql-nor-operator',
+    description: '$nor — logical NOR operator injection',
+    pattern: new RegExp(`\\$nor${sep}\\s*\\[`, 'i'),
+  },
+  {
+    id: 'nosql-exists-operator',
+    description: '$exists — can enumerate fields to determine schema',
+    pattern: new RegExp(`\\$exists${sep}`, 'i'),
+  },
+  {
+    id: 'nosql-in-operator',
+    description: '$in — matches any value in a list; can enumerate values',
+    pattern: new RegExp(`\\$in${sep}\\s*\\[`, 'i'),
+  },
+  {
+    id: 'nosql-expr-operator',
+    description: '$expr — allows aggregation expressions in queries (MongoDB 3.6+)',
+    pattern: new RegExp(`\\$expr${sep}`, 'i'),
+  },
+  {
+    id: 'nosql-function-operator',
+    description: '$function — executes arbitrary JavaScript in MongoDB 4.4+',
+    pattern: new RegExp(`\\$function${sep}`, 'i'),
+  },
+  {
+    id: 'nosql-accumulator-operator',
+    description: '$accumulator — custom aggregation with arbitrary JS execution',
+    pattern: new RegExp(`\\$accumulator${sep}`, 'i'),
+  },
+  // ─── Prototype pollution ─────────────────────────────────────────────────
+  {
+    id: 'nosql-proto-pollution',
+    description: '__proto__ — prototype pollution via object key injection',
+    pattern: /__proto__/,
+  },
+  {
+    id: 'nosql-constructor-prototype',
+    description: 'constructor.prototype — alternative prototype pollution vector (dot notation or JSON key)',
+    // Matches dot-notation (obj.constructor.prototype) and JSON key adjacency
+    // ("constructor": {"prototype": ...})
+    pattern: /constructor[\s"':.,{\[]*prototype/i,
+  },
+  {
+    id: 'nosql-proto-bracket',
+    description: '["__proto__"] — bracket-notation prototype pollution',
+    pattern: /\[["']__proto__["']\]/,
+  },
+];
+
+/**
+ * LOG context patterns.
+ *
+ * Detects injection vectors that are dangerous when a string is written
+ * to a log file, passed to a logging framework, or interpolated into
+ * a log message that will be parsed or displayed.
+ *
+ * Attack categories:
+ *   1. CRLF injection — injects fake log lines by embedding newlines
+ *   2. Log4Shell (CVE-2021-44228) — ${jndi:...} triggers JNDI lookup in Log4j
+ *   3. SSTI in log templates — {{...}}, #{...} trigger template evaluation
+ *      if the log message is passed through a template engine
+ *   4. Null byte injection — truncates log entries in some implementations
+ *   5. ANSI escape injection — manipulates terminal output when logs are
+ *      tailed in a terminal (colour codes, cursor movement, etc.)
+ *
+ * Note: Newline characters (\n, \r) will produce false positives for
+ * multi-line legitimate values. Use this context only for single-line
+ * log field values (usernames, IDs, request parameters, etc.).
+ */
+
+const LOG_PATTERNS = [
+  // ─── CRLF / newline injection ─────────────────────────────────────────────
+  {
+    id: 'log-crlf-injection',
+    description: 'CRLF injection: literal \\r or \\n embeds fake log lines',
+    pattern: /[\r\n]/,
+  },
+  {
+    id: 'log-url-encoded-crlf',
+    description: 'URL-encoded CRLF: %0d, %0a, %0D, %0A — decoded by some log parsers',
+    pattern: /%0[dDaA]/,
+  },
+  {
+    id: 'log-unicode-newline',
+    description: 'Unicode newline variants: U+2028 (line separator), U+2029 (paragraph separator)',
+    pattern: /[\u2028\u2029]/,
+  },
+
+  // ─── Log4Shell / JNDI injection (CVE-2021-44228) ─────────────────────────
+  {
+    id: 'log-log4shell-jndi',
+    description: 'Log4Shell: ${jndi:...} triggers remote code execution in Apache Log4j',
+    pattern: /\$\{jndi\s*:/i,
+  },
+  {
+    id: 'log-log4shell-obfuscated',
+    description: 'Obfuscated Log4Shell: ${::-j}... lookup-bypass prefix used to evade WAF detection',
+    // ${::- is the Log4j lookup-bypass escape sequence; presence alone is suspicious
+    pattern: /\$\{::-/,
+  },
+  {
+    id: 'log-log4j-lookup',
+    description: 'Log4j lookup syntax: ${env:...}, ${sys:...}, ${ctx:...} — data exfiltration',
+    pattern: /\$\{(?:env|sys|ctx|main|map|sd|web|docker|k8s|spring)\s*:/i,
+  },
+
+  // ─── Server-Side Template Injection (SSTI) in log messages ───────────────
+  {
+    id: 'log-ssti-double-brace',
+    description: 'SSTI double-brace: {{expression}} — Jinja2, Twig, Handlebars, etc.',
+    pattern: /\{\{[\s\S]{0,80}\}\}/,
+  },
+  {
+    id: 'log-ssti-hash-brace',
+    description: 'SSTI hash-brace: #{expression} — Thymeleaf, Velocity, Ruby ERB',
+    pattern: /#\{[\s\S]{0,80}\}/,
+  },
+  {
+    id: 'log-ssti-dollar-brace',
+    description: 'SSTI/EL injection: ${expression with operators or method calls} — JSP EL, Freemarker, SpEL',
+    // Require that the ${...} content looks like an expression, not a plain variable name.
+    // Flags if the content contains: . ( * + operators, or known SSTI keywords.
+    // This avoids flagging ${PATH}, ${HOME} etc. (plain shell variables).
+    pattern: /\$\{[^}]*(?:\.|\(|\*|\+|\bclass\b|\bruntime\b|\bprocess\b|\bexec\b)[^}]{0,80}\}/i,
+  },
+  {
+    id: 'log-ssti-percent-tag',
+    description: 'SSTI ERB/ASP tag: <%= expression %> — Ruby ERB, ASP',
+    pattern: /<%=[\s\S]{0,80}%>/,
+  },
+
+  // ─── Null byte ────────────────────────────────────────────────────────────
+  {
+    id: 'log-null-byte',
+    description: 'Null byte: \\x00 or %00 — can truncate log entries in C-backed loggers',
+    pattern: /\x00|%00/,
+  },
+
+  // ─── ANSI escape injection ────────────────────────────────────────────────
+  {
+    id: 'log-ansi-escape',
+    description: 'ANSI escape sequence: ESC[ — can manipulate terminal output when logs are tailed',
+    pattern: /\x1b\[/,
+  },
+];
+
+/**
+ * SQL-STRICT context patterns.
+ *
+ * Extends the base 'SQL' context with three additional rules that are
+ * effective at detecting real injections but carry a higher false-positive
+ * risk on general free-text input.
+ *
+ * Use 'SQL-STRICT' when:
+ *   - The string is specifically a SQL fragment or database identifier
+ *   - You control the input domain (e.g. a dedicated SQL search field)
+ *   - You can tolerate occasional false positives in exchange for broader coverage
+ *
+ * Use 'SQL' (not STRICT) when:
+ *   - The field is general user text (names, descriptions, comments)
+ *   - False positives would block legitimate content (e.g. "see note -- above")
+ *
+ * Rules moved here from 'SQL' due to false-positive risk:
+ *
+ *   sql-line-comment   — "--" fires on "see note -- above", "value--", CSS var(--primary)
+ *   sql-stacked-query  — "; SELECT" fires on legitimate prose with semicolons + SQL words
+ *   sql-hex-encoding   — "0xDEAD" fires on hex values in technical docs and log output
+ */
+
+
+const SQL_STRICT_EXTRA = [
+  {
+    id: 'sql-line-comment',
+    description: 'SQL line comment: -- followed by whitespace or end of string',
+    pattern: /--(?:\s|$)/,
+  },
+  {
+    id: 'sql-stacked-query',
+    description: 'Stacked queries: semicolon immediately followed by a SQL keyword',
+    pattern: /;\s{0,10}(?:SELECT|INSERT|UPDATE|DELETE|DROP|CREATE|ALTER|EXEC)\b/i,
+  },
+  {
+    id: 'sql-hex-encoding',
+    description: 'Hex-encoded string injection: 0x41414141 style (MySQL)',
+    pattern: /\b0x[0-9a-f]{4,}/i,
+  },
+];
+
+// SQL-STRICT = all base SQL rules + the three noisy extras
+const SQL_STRICT_PATTERNS = [...SQL_PATTERNS, ...SQL_STRICT_EXTRA];
+
+/**
+ * Decode the HTML character references that matter for markup-context
+ * detection.
+ *
+ * Browsers decode character references in attribute values before they
+ * interpret a URL, so `javascript&#58;alert(1)` in an href is the
+ * `javascript:` scheme. The HTML/XML/SVG rules match literal characters, so
+ * without this step such payloads slip through.
+ *
+ * Deliberately NOT a full entity decoder. It decodes only:
+ *   - decimal refs  &#58;  &#058;  &#00000058;  &#58   (any leading zeros,
+ *                   trailing ; optional — browsers accept both)
+ *   - hex refs      &#x3a; &#X3A; &#x0000003a; &#x3a   (same)
+ *   - named refs    &colon;  &Tab;  &NewLine;
+ *       Named refs are CASE-SENSITIVE and REQUIRE the trailing ';', exactly
+ *       like a browser (so `&COLON;` and `&colon` are not decoded).
+ *       &Tab; / &NewLine; matter because the URL parser strips tab/newline,
+ *       so `java&Tab;script:` is still a javascript: URL.
+ *
+ * It does NOT decode &amp; (single pass only), so double-encoded text such as
+ * "&amp;lt;script&amp;gt;" stays literal — a browser renders that as text.
+ *
+ * All quantifiers are bounded; no ReDoS risk.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+const NAMED = Object.freeze({
+  colon: ':',
+  Tab: '\t',
+  NewLine: '\n',
+});
+
+const ENTITY_RE =
+  /&(?:#[xX]0*([0-9a-fA-F]{1,6});?|#0*([0-9]{1,7});?|([a-zA-Z][a-zA-Z0-9]{1,15});)/g;
+
+function decodeEntities(input) {
+  if (input.indexOf('&') === -1) return input;
+
+  return input.replace(ENTITY_RE, (match, hex, dec, name) => {
+    if (name !== undefined) {
+      return Object.prototype.hasOwnProperty.call(NAMED, name) ? NAMED[name] : match;
+    }
+    const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec, 10);
+    if (!Number.isFinite(cp) || cp > 0x10ffff) return match;
+    return String.fromCodePoint(cp);
+  });
+}
+
+/**
+ * is-unsafe v2
+ *
+ * Zero-dependency, DOM-free, pure predicate for detecting unsafe strings
+ * across HTML, XML, SVG, SQL, SQL-STRICT, SHELL, REDOS, NOSQL, and LOG contexts.
+ *
+ * v2 change: contexts are imported as named pattern arrays rather than resolved
+ * via a string-keyed registry. This makes each context independently
+ * tree-shakeable — bundlers can drop any context you never import.
+ *
+ * @module is-unsafe
+ */
+
+
+// ─── Attach labels to named contexts ──────────────────────────────────────
+// Each built-in PatternList carries its canonical name so matchList can read
+// list.label directly — no registry lookup needed at match time.
+// Custom PatternLists default to 'CUSTOM' unless the caller sets list.label.
+
+HTML_PATTERNS.label       = 'HTML';
+XML_PATTERNS.label        = 'XML';
+SVG_PATTERNS.label        = 'SVG';
+
+// Markup contexts: also test an entity-decoded copy (see util/decode-entities.js).
+// Non-markup contexts (SQL, SHELL, LOG, …) are matched byte-for-byte as supplied.
+HTML_PATTERNS.decodeEntities = true;
+XML_PATTERNS.decodeEntities  = true;
+SVG_PATTERNS.decodeEntities  = true;
+SQL_PATTERNS.label        = 'SQL';
+SQL_STRICT_PATTERNS.label = 'SQL-STRICT';
+SHELL_PATTERNS.label      = 'SHELL';
+REDOS_PATTERNS.label      = 'REDOS';
+NOSQL_PATTERNS.label      = 'NOSQL';
+LOG_PATTERNS.label        = 'LOG';
+
+// ─── Types ────────────────────────────────────────────────────────────────
+
+/**
+ * @typedef {{ id: string, description: string, pattern: RegExp }} Rule
+ */
+
+/**
+ * @typedef {Rule[]} PatternList
+ */
+
+/**
+ * @typedef {Object} MatchResult
+ * @property {string} context     - Label identifying which context matched ('HTML', 'CUSTOM', etc.)
+ * @property {string} id          - Rule identifier
+ * @property {string} description - Human-readable description of what was matched
+ * @property {RegExp} pattern     - The pattern that matched
+ */
+
+// ─── Internal helpers ──────────────────────────────────────────────────────
+
+/**
+ * @param {unknown} value
+ */
+function assertString(value) {
+  if (typeof value !== 'string') {
+    throw new TypeError(
+      `is-unsafe: first argument must be a string, got ${typeof value}`
+    );
+  }
+}
+
+/**
+ * @param {unknown} context
+ */
+function assertContext(context) {
+  if (context instanceof RegExp) return;
+
+  if (Array.isArray(context)) {
+    if (context.length === 0) {
+      throw new TypeError('is-unsafe: context must not be an empty array');
+    }
+    // Detect array-of-arrays vs flat pattern list
+    if (Array.isArray(context[0])) {
+      // Array of PatternLists
+      for (const list of context) {
+        if (!Array.isArray(list) || list.length === 0) {
+          throw new TypeError(
+            'is-unsafe: each context in the array must be a non-empty pattern array (PatternList)'
+          );
+        }
+      }
+    }
+    // else: flat PatternList — trust it, no deep validation needed
+    return;
+  }
+
+  throw new TypeError(
+    `is-unsafe: second argument must be a PatternList (e.g. HTML), ` +
+    `an array of PatternLists (e.g. [HTML, XML]), or a RegExp. Got: ${typeof context}`
+  );
+}
+
+/**
+ * Normalise any valid context arg into an array of PatternLists.
+ *
+ * @param {Rule[]|Rule[][]|RegExp} context
+ * @returns {{ lists: Rule[][]|null, regex: RegExp|null }}
+ */
+function normalise(context) {
+  if (context instanceof RegExp) return { lists: null, regex: context };
+  // Distinguish PatternList (array of rule objects) from array of PatternLists
+  if (Array.isArray(context[0])) return { lists: context, regex: null };
+  return { lists: [context], regex: null };
+}
+
+/**
+ * For markup contexts, return an entity-decoded copy of `value` to test
+ * alongside the raw input, or null when there is nothing extra to test.
+ *
+ * @param {string} value
+ * @param {Rule[]} list
+ * @returns {string|null}
+ */
+function decodedCopy(value, list) {
+  if (!list.decodeEntities) return null;
+  const decoded = decodeEntities(value);
+  return decoded === value ? null : decoded;
+}
+
+/**
+ * Test value against a single PatternList. Returns the first MatchResult or null.
+ *
+ * @param {string} value
+ * @param {Rule[]} list
+ * @returns {MatchResult|null}
+ */
+function matchList(value, list) {
+  const label = list.label ?? 'CUSTOM';
+  const decoded = decodedCopy(value, list);
+  for (const rule of list) {
+    if (rule.pattern.test(value) || (decoded !== null && rule.pattern.test(decoded))) {
+      return { context: label, id: rule.id, description: rule.description, pattern: rule.pattern };
+    }
+  }
+  return null;
+}
+
+// ─── Public API ───────────────────────────────────────────────────────────
+
+/**
+ * Returns `true` if `value` is unsafe in the given context(s), `false` otherwise.
+ *
+ * @param {string} value - The string to test
+ * @param {PatternList | PatternList[] | RegExp} context
+ *   - A PatternList imported from is-unsafe (e.g. `HTML`, `XML`)
+ *   - An array of PatternLists — returns true if unsafe in **any** of them
+ *   - A custom RegExp — returns true if the pattern matches
+ * @returns {boolean}
+ *
+ * @example
+ * import { isUnsafe, HTML, SQL } from 'is-unsafe';
+ *
+ * isUnsafe('<script>alert(1)</script>', HTML)       // true
+ * isUnsafe('hello world', HTML)                     // false
+ * isUnsafe('value', [HTML, SQL])                    // false
+ * isUnsafe('value', /my-pattern/i)                  // false
+ */
+function isUnsafe(value, context) {
+  assertString(value);
+  assertContext(context);
+
+  const { lists, regex } = normalise(context);
+
+  if (regex) return regex.test(value);
+
+  for (const list of lists) {
+    if (matchList(value, list) !== null) return true;
+  }
+  return false;
+}
+
+// const regx =
+//   '<((!\\[CDATA\\[([\\s\\S]*?)(]]>))|((NAME:)?(NAME))([^>]*)>|((\\/)(NAME)\\s*>))([^<]*)'
+//   .replace(/NAME/g, util.nameRegexp);
+
+//const tagsRegx = new RegExp("<(\\/?[\\w:\\-\._]+)([^>]*)>(\\s*"+cdataRegx+")*([^<]+)?","g");
+//const tagsRegx = new RegExp("<(\\/?)((\\w*:)?([\\w:\\-\._]+))([^>]*)>([^<]*)("+cdataRegx+"([^<]*))*([^<]+)?","g");
+
+// Helper functions for attribute and namespace handling
+
+/**
+ * Extract raw attributes (without prefix) from prefixed attribute map
+ * @param {object} prefixedAttrs - Attributes with prefix from buildAttributesMap
+ * @param {object} options - Parser options containing attributeNamePrefix
+ * @returns {object} Raw attributes for matcher
+ */
+function extractRawAttributes(prefixedAttrs, options) {
+  if (!prefixedAttrs) return {};
+
+  // Handle attributesGroupName option
+  const attrs = options.attributesGroupName
+    ? prefixedAttrs[options.attributesGroupName]
+    : prefixedAttrs;
+
+  if (!attrs) return {};
+
+  const rawAttrs = {};
+  for (const key in attrs) {
+    // Remove the attribute prefix to get raw name
+    if (key.startsWith(options.attributeNamePrefix)) {
+      const rawName = key.substring(options.attributeNamePrefix.length);
+      rawAttrs[rawName] = attrs[key];
+    } else {
+      // Attribute without prefix (shouldn't normally happen, but be safe)
+      rawAttrs[key] = attrs[key];
+    }
+  }
+  return rawAttrs;
+}
+
+/**
+ * Extract namespace from raw tag name
+ * @param {string} rawTagName - Tag name possibly with namespace (e.g., "soap:Envelope")
+ * @returns {string|undefined} Namespace or undefined
+ */
+function extractNamespace(rawTagName) {
+  if (!rawTagName || typeof rawTagName !== 'string') return undefined;
+
+  const colonIndex = rawTagName.indexOf(':');
+  if (colonIndex !== -1 && colonIndex > 0) {
+    const ns = rawTagName.substring(0, colonIndex);
+    // Don't treat xmlns as a namespace
+    if (ns !== 'xmlns') {
+      return ns;
+    }
+  }
+  return undefined;
+}
+
+class OrderedObjParser {
+  constructor(options, externalEntities) {
+    this.options = options;
+    this.currentNode = null;
+    this.tagsNodeStack = [];
+    this.parseXml = parseXml$1;
+    this.parseTextData = parseTextData;
+    this.resolveNameSpace = resolveNameSpace;
+    this.buildAttributesMap = buildAttributesMap;
+    this.isItStopNode = isItStopNode;
+    this.replaceEntitiesValue = replaceEntitiesValue;
+    this.readStopNodeData = readStopNodeData;
+    this.saveTextToParentTag = saveTextToParentTag;
+    this.addChild = addChild;
+    this.ignoreAttributesFn = getIgnoreAttributesFn(this.options.ignoreAttributes);
+    this.entityExpansionCount = 0;
+    this.currentExpandedLength = 0;
+    this.doctypefound = false;
+    let namedEntities = { ...XML };
+    if (this.options.entityDecoder) {
+      this.entityDecoder = this.options.entityDecoder;
+    } else {
+      if (typeof this.options.htmlEntities === "object") namedEntities = this.options.htmlEntities;
+      else if (this.options.htmlEntities === true) namedEntities = { ...COMMON_HTML, ...CURRENCY };
+      this.entityDecoder = new EntityDecoder({
+        namedEntities: { ...namedEntities, ...externalEntities },
+        numericAllowed: this.options.htmlEntities,
+        limit: {
+          maxTotalExpansions: this.options.processEntities.maxTotalExpansions,
+          maxExpandedLength: this.options.processEntities.maxExpandedLength,
+          applyLimitsTo: this.options.processEntities.appliesTo,
+        },
+        // onExternalEntity: (name, value) => isUnsafe(value) ? 'block' : 'allow',
+        onInputEntity: (name, value) =>
+          //TODO: VALID_CONTEXTS.HTML should be set only if this.options.htmlEntities
+          isUnsafe(value, [HTML_PATTERNS, XML_PATTERNS]) ? ENTITY_ACTION.BLOCK : ENTITY_ACTION.ALLOW,
+
+        //postCheck: resolved => resolved
+      });
+    }
+
+    // Initialize path matcher for path-expression-matcher
+    this.matcher = new Matcher();
+    this.readonlyMatcher = this.matcher.readOnly();
+
+    // Flag to track if current node is a stop node (optimization)
+    this.isCurrentNodeStopNode = false;
+
+    // Pre-compile stopNodes expressions
+    this.stopNodeExpressionsSet = new ExpressionSet();
+    const stopNodesOpts = this.options.stopNodes;
+    if (stopNodesOpts && stopNodesOpts.length > 0) {
+      for (let i = 0; i < stopNodesOpts.length; i++) {
+        const stopNodeExp = stopNodesOpts[i];
+        if (typeof stopNodeExp === 'string') {
+          // Convert string to Expression object
+          this.stopNodeExpressionsSet.add(new Expression(stopNodeExp));
+        } else if (stopNodeExp instanceof Expression) {
+          // Already an Expression object
+          this.stopNodeExpressionsSet.add(stopNodeExp);
+        }
+      }
+      this.stopNodeExpressionsSet.seal();
+    }
+  }
+
+}
+
+
+/**
+ * @param {string} val
+ * @param {string} tagName
+ * @param {string|Matcher} jPath - jPath string or Matcher instance based on options.jPath
+ * @param {boolean} dontTrim
+ * @param {boolean} hasAttributes
+ * @param {boolean} isLeafNode
+ * @param {boolean} escapeEntities
+ */
+function parseTextData(val, tagName, jPath, dontTrim, hasAttributes, isLeafNode, escapeEntities) {
+  const options = this.options;
+  if (val !== undefined) {
+    if (options.trimValues && !dontTrim) {
+      val = val.trim();
+    }
+    if (val.length > 0) {
+      if (!escapeEntities) val = this.replaceEntitiesValue(val, tagName, jPath);
+
+      // Pass jPath string or matcher based on options.jPath setting
+      const jPathOrMatcher = options.jPath ? jPath.toString() : jPath;
+      const newval = options.tagValueProcessor(tagName, val, jPathOrMatcher, hasAttributes, isLeafNode);
+      if (newval === null || newval === undefined) {
+        //don't parse
+        return val;
+      } else if (typeof newval !== typeof val || newval !== val) {
+        //overwrite
+        return newval;
+      } else if (options.trimValues) {
+        return parseValue(val, options.parseTagValue, options.numberParseOptions);
+      } else {
+        const trimmedVal = val.trim();
+        if (trimmedVal === val) {
+          return parseValue(val, options.parseTagValue, options.numberParseOptions);
+        } else {
+          return val;
+        }
+      }
+    }
+  }
+}
+
+function resolveNameSpace(tagname) {
+  if (this.options.removeNSPrefix) {
+    const tags = tagname.split(':');
+    const prefix = tagname.charAt(0) === '/' ? '/' : '';
+    if (tags[0] === 'xmlns') {
+      return '';
+    }
+    if (tags.length === 2) {
+      tagname = prefix + tags[1];
+    }
+  }
+  return tagname;
+}
+
+//TODO: change regex to capture NS
+//const attrsRegx = new RegExp("([\\w\\-\\.\\:]+)\\s*=\\s*(['\"])((.|\n)*?)\\2","gm");
+// The value is matched with a negated class per quote type rather than a lazy `[\s\S]*?` up to a
+// backreference, which is much slower on long values (SVG paths, data URIs)
+const attrsRegx = /([^\s=]+)\s*(=\s*(?:"([^"]*)"|'([^']*)'))?/gm;
+
+// value inside double quotes, or inside single quotes, or undefined when there is no value
+function attrValue(match) {
+  return match[3] !== undefined ? match[3] : match[4];
+}
+
+function buildAttributesMap(attrStr, jPath, tagName, force = false) {
+  const options = this.options;
+  if (force === true || (options.ignoreAttributes !== true && typeof attrStr === 'string')) {
+    // attrStr = attrStr.replace(/\r?\n/g, ' ');
+    //attrStr = attrStr || attrStr.trim();
+
+    const matches = getAllMatches(attrStr, attrsRegx);
+    const len = matches.length; //don't make it inline
+    const attrs = {};
+
+    // Pre-process values once: trim + entity replacement
+    // Reused in both matcher update and second pass
+    const processedVals = new Array(len);
+    let hasRawAttrs = false;
+    const rawAttrsForMatcher = {};
+
+    for (let i = 0; i < len; i++) {
+      const attrName = this.resolveNameSpace(matches[i][1]);
+      const oldVal = attrValue(matches[i]);
+
+      if (attrName.length && oldVal !== undefined) {
+        let val = oldVal;
+        if (options.trimValues) val = val.trim();
+        val = this.replaceEntitiesValue(val, tagName, this.readonlyMatcher);
+        processedVals[i] = val;
+
+        rawAttrsForMatcher[attrName] = val;
+        hasRawAttrs = true;
+      }
+    }
+
+    // Update matcher ONCE before second pass, if applicable
+    if (hasRawAttrs && typeof jPath === 'object' && jPath.updateCurrent) {
+      jPath.updateCurrent(rawAttrsForMatcher);
+    }
+
+    // Hoist toString() once — path doesn't change during attribute processing
+    const jPathStr = options.jPath ? jPath.toString() : this.readonlyMatcher;
+
+    // Second pass: apply processors, build final attrs
+    let hasAttrs = false;
+    for (let i = 0; i < len; i++) {
+      const attrName = this.resolveNameSpace(matches[i][1]);
+
+      if (this.ignoreAttributesFn(attrName, jPathStr)) continue;
+
+      let aName = options.attributeNamePrefix + attrName;
+
+      if (attrName.length) {
+        if (options.transformAttributeName) {
+          aName = options.transformAttributeName(aName);
+        }
+        aName = sanitizeName(aName, options);
+
+        if (attrValue(matches[i]) !== undefined) {
+          // Reuse already-processed value — no double entity replacement
+          const oldVal = processedVals[i];
+
+          const newVal = options.attributeValueProcessor(attrName, oldVal, jPathStr);
+          if (newVal === null || newVal === undefined) {
+            attrs[aName] = oldVal;
+          } else if (typeof newVal !== typeof oldVal || newVal !== oldVal) {
+            attrs[aName] = newVal;
+          } else {
+            attrs[aName] = parseValue(oldVal, options.parseAttributeValue, options.numberParseOptions);
+          }
+          hasAttrs = true;
+        } else if (options.allowBooleanAttributes) {
+          attrs[aName] = true;
+          hasAttrs = true;
+        }
+      }
+    }
+
+    if (!hasAttrs) return;
+
+    if (options.attributesGroupName && !options.preserveOrder) {
+      const attrCollection = {};
+      attrCollection[options.attributesGroupName] = attrs;
+      return attrCollection;
+    }
+    return attrs;
+  }
+}
+const parseXml$1 = function (xmlData) {
+  const options = this.options;
+  const crlfPositions = options.captureMetaData ? [] : undefined;
+  xmlData = xmlData.replace(/\r\n?/g, options.captureMetaData ? (newline, index) => {
+    if (newline.length === 2) {
+      // Store the position after earlier CRLF pairs have been normalized.
+      crlfPositions.push(index - crlfPositions.length);
+    }
+    return "\n";
+  } : "\n");
+  const xmlObj = new XmlNode('!xml');
+  let currentNode = xmlObj;
+  let textData = "";
+
+  // Reset matcher for new document
+  this.matcher.reset();
+  this.entityDecoder.reset();
+
+  // Reset entity expansion counters for this document
+  this.entityExpansionCount = 0;
+  this.currentExpandedLength = 0;
+  this.doctypefound = false;
+  const docTypeReader = new DocTypeReader(options.processEntities);
+  const xmlLen = xmlData.length;
+  for (let i = 0; i < xmlLen; i++) {//for each char in XML data
+    const ch = xmlData[i];
+    if (ch === '<') {
+      // const nextIndex = i+1;
+      // const _2ndChar = xmlData[nextIndex];
+      const c1 = xmlData.charCodeAt(i + 1);
+      if (c1 === 47) {//Closing Tag '/'
+        const closeIndex = findClosingIndex(xmlData, ">", i, "Closing Tag is not closed.");
+        let tagName = xmlData.substring(i + 2, closeIndex).trim();
+
+        if (options.removeNSPrefix) {
+          const colonIndex = tagName.indexOf(":");
+          if (colonIndex !== -1) {
+            tagName = tagName.substr(colonIndex + 1);
+          }
+        }
+
+        tagName = transformTagName(options.transformTagName, tagName, "", options).tagName;
+
+        if (currentNode) {
+          textData = this.saveTextToParentTag(textData, currentNode, this.readonlyMatcher);
+        }
+
+        //check if last tag of nested tag was unpaired tag
+        const lastTagName = this.matcher.getCurrentTag();
+        if (tagName && options.unpairedTagsSet.has(tagName)) {
+          throw new Error(`Unpaired tag can not be used as closing tag: </${tagName}>`);
+        }
+        if (lastTagName && options.unpairedTagsSet.has(lastTagName)) {
+          // Pop the unpaired tag
+          this.matcher.pop();
+          this.tagsNodeStack.pop();
+        }
+        // Pop the closing tag
+        this.matcher.pop();
+        this.isCurrentNodeStopNode = false; // Reset flag when closing tag
+
+        //a closing tag with no matching opening tag leaves the stack empty
+        currentNode = this.tagsNodeStack.pop() || xmlObj;//avoid recursion, set the parent tag scope
+
+        if (options.captureMetaData && currentNode) {
+          currentNode.addEndIndex(getOriginalIndex(closeIndex + 1, crlfPositions));
+        }
+        textData = "";
+        i = closeIndex;
+      } else if (c1 === 63) { //'?'
+
+        let tagData = readTagExp(xmlData, i, false, "?>");
+        if (!tagData) throw new Error("Pi Tag is not closed.");
+
+        textData = this.saveTextToParentTag(textData, currentNode, this.readonlyMatcher);
+        const attsMap = this.buildAttributesMap(tagData.tagExp, this.matcher, tagData.tagName, true);
+        if (attsMap) {
+          const ver = attsMap[this.options.attributeNamePrefix + "version"];
+          this.entityDecoder.setXmlVersion(Number(ver) || 1.0);
+          docTypeReader.setXmlVersion(Number(ver) || 1.0);
+        }
+        if ((options.ignoreDeclaration && tagData.tagName === "?xml") || options.ignorePiTags) ; else {
+
+          const childNode = new XmlNode(tagData.tagName);
+          childNode.add(options.textNodeName, "");
+
+          if (tagData.tagName !== tagData.tagExp && tagData.attrExpPresent && options.ignoreAttributes !== true) {
+            childNode[":@"] = attsMap;
+          }
+          const startIndex = options.captureMetaData ? getOriginalIndex(i, crlfPositions) : i;
+          this.addChild(currentNode, childNode, this.readonlyMatcher, startIndex);
+
+          if (options.captureMetaData) {
+            // closeIndex points at '?' of the closing '?>'
+            currentNode.addEndIndex(getOriginalIndex(tagData.closeIndex + 2, crlfPositions));
+          }
+        }
+
+
+        i = tagData.closeIndex + 1;
+      } else if (c1 === 33
+        && xmlData.charCodeAt(i + 2) === 45
+        && xmlData.charCodeAt(i + 3) === 45) { //'!--'
+        const endIndex = findClosingIndex(xmlData, "-->", i + 4, "Comment is not closed.");
+        if (options.commentPropName) {
+          const comment = xmlData.substring(i + 4, endIndex - 2);
+
+          textData = this.saveTextToParentTag(textData, currentNode, this.readonlyMatcher);
+
+          currentNode.add(options.commentPropName, [{ [options.textNodeName]: comment }]);
+        }
+        i = endIndex;
+      } else if (c1 === 33
+        && xmlData.charCodeAt(i + 2) === 68) { //'!D'
+        if (this.doctypefound) throw new Error("Multiple DOCTYPE declarations found.");
+        this.doctypefound = true;
+        const result = docTypeReader.readDocType(xmlData, i);
+        this.entityDecoder.addInputEntities(result.entities);
+        i = result.i;
+      } else if (c1 === 33
+        && xmlData.charCodeAt(i + 2) === 91) { // '!['
+        const closeIndex = findClosingIndex(xmlData, "]]>", i, "CDATA is not closed.") - 2;
+        const tagExp = xmlData.substring(i + 9, closeIndex);
+
+        textData = this.saveTextToParentTag(textData, currentNode, this.readonlyMatcher);
+
+        let val = this.parseTextData(tagExp, currentNode.tagname, this.readonlyMatcher, true, false, true, true);
+        if (val == undefined) val = "";
+
+        //cdata should be set even if it is 0 length string
+        if (options.cdataPropName) {
+          currentNode.add(options.cdataPropName, [{ [options.textNodeName]: tagExp }]);
+        } else {
+          currentNode.add(options.textNodeName, val);
+        }
+
+        i = closeIndex + 2;
+      } else {//Opening tag
+        let result = readTagExp(xmlData, i, options.removeNSPrefix);
+
+        // Safety check: readTagExp can return undefined
+        if (!result) {
+          // Log context for debugging
+          const context = xmlData.substring(Math.max(0, i - 50), Math.min(xmlLen, i + 50));
+          throw new Error(`readTagExp returned undefined at position ${i}. Context: "${context}"`);
+        }
+
+        let tagName = result.tagName;
+        const rawTagName = result.rawTagName;
+        let tagExp = result.tagExp;
+        let attrExpPresent = result.attrExpPresent;
+        let closeIndex = result.closeIndex;
+
+        ({ tagName, tagExp } = transformTagName(options.transformTagName, tagName, tagExp, options));
+
+        if (options.strictReservedNames &&
+          (tagName === options.commentPropName
+            || tagName === options.cdataPropName
+            || tagName === options.textNodeName
+            || tagName === options.attributesGroupName
+          )) {
+          throw new Error(`Invalid tag name: ${tagName}`);
+        }
+
+        //save text as child node
+        if (currentNode && textData) {
+          if (currentNode.tagname !== '!xml') {
+            //when nested tag is found
+            textData = this.saveTextToParentTag(textData, currentNode, this.readonlyMatcher, false);
+          }
+        }
+
+        //check if last tag was unpaired tag
+        const lastTag = currentNode;
+        if (lastTag && options.unpairedTagsSet.has(lastTag.tagname)) {
+          currentNode = this.tagsNodeStack.pop();
+          this.matcher.pop();
+        }
+
+        // Clean up self-closing syntax BEFORE processing attributes
+        // This is where tagExp gets the trailing / removed
+        let isSelfClosing = false;
+        if (tagExp.length > 0 && tagExp.lastIndexOf("/") === tagExp.length - 1) {
+          isSelfClosing = true;
+          if (tagName[tagName.length - 1] === "/") {
+            tagName = tagName.substr(0, tagName.length - 1);
+            tagExp = tagName;
+          } else {
+            tagExp = tagExp.substr(0, tagExp.length - 1);
+          }
+
+          // Re-check attrExpPresent after cleaning
+          attrExpPresent = (tagName !== tagExp);
+        }
+
+        // Now process attributes with CLEAN tagExp (no trailing /)
+        let prefixedAttrs = null;
+        let namespace = undefined;
+
+        // Extract namespace from rawTagName
+        namespace = extractNamespace(rawTagName);
+
+        // Push tag to matcher FIRST (with empty attrs for now) so callbacks see correct path
+        if (tagName !== xmlObj.tagname) {
+          this.matcher.push(tagName, {}, namespace);
+        }
+
+        // Now build attributes - callbacks will see correct matcher state
+        if (tagName !== tagExp && attrExpPresent) {
+          // Build attributes (returns prefixed attributes for the tree)
+          // Note: buildAttributesMap now internally updates the matcher with raw attributes
+          prefixedAttrs = this.buildAttributesMap(tagExp, this.matcher, tagName);
+
+          if (prefixedAttrs) {
+            // Extract raw attributes (without prefix) for our use
+            //TODO: seems a performance overhead
+            extractRawAttributes(prefixedAttrs, options);
+          }
+        }
+
+        // Now check if this is a stop node (after attributes are set)
+        if (tagName !== xmlObj.tagname) {
+          this.isCurrentNodeStopNode = this.isItStopNode();
+        }
+
+        const startIndex = options.captureMetaData ? getOriginalIndex(i, crlfPositions) : i;
+        if (this.isCurrentNodeStopNode) {
+          let tagContent = "";
+
+          // For self-closing tags, content is empty
+          if (isSelfClosing) {
+            i = result.closeIndex;
+          }
+          //unpaired tag
+          else if (options.unpairedTagsSet.has(tagName)) {
+            i = result.closeIndex;
+          }
+          //normal tag
+          else {
+            //read until closing tag is found
+            const result = this.readStopNodeData(xmlData, rawTagName, closeIndex + 1);
+            if (!result) throw new Error(`Unexpected end of ${rawTagName}`);
+            i = result.i;
+            tagContent = result.tagContent;
+          }
+
+          const childNode = new XmlNode(tagName);
+
+          if (prefixedAttrs) {
+            childNode[":@"] = prefixedAttrs;
+          }
+
+          // For stop nodes, store raw content as-is without any processing
+          childNode.add(options.textNodeName, tagContent);
+
+          this.matcher.pop(); // Pop the stop node tag
+          this.isCurrentNodeStopNode = false; // Reset flag
+
+          this.addChild(currentNode, childNode, this.readonlyMatcher, startIndex);
+
+          if (options.captureMetaData) {
+            currentNode.addEndIndex(getOriginalIndex(i + 1, crlfPositions));
+          }
+        } else {
+          //selfClosing tag
+          if (isSelfClosing) {
+            ({ tagName, tagExp } = transformTagName(options.transformTagName, tagName, tagExp, options));
+
+            const childNode = new XmlNode(tagName);
+            if (prefixedAttrs) {
+              childNode[":@"] = prefixedAttrs;
+            }
+            this.addChild(currentNode, childNode, this.readonlyMatcher, startIndex);
+
+            if (options.captureMetaData) {
+              currentNode.addEndIndex(getOriginalIndex(closeIndex + 1, crlfPositions));
+            }
+            this.matcher.pop(); // Pop self-closing tag
+            this.isCurrentNodeStopNode = false; // Reset flag
+          }
+          else if (options.unpairedTagsSet.has(tagName)) {//unpaired tag
+            const childNode = new XmlNode(tagName);
+            if (prefixedAttrs) {
+              childNode[":@"] = prefixedAttrs;
+            }
+            this.addChild(currentNode, childNode, this.readonlyMatcher, startIndex);
+
+            if (options.captureMetaData) {
+              currentNode.addEndIndex(getOriginalIndex(result.closeIndex + 1, crlfPositions));
+            }
+            this.matcher.pop(); // Pop unpaired tag
+            this.isCurrentNodeStopNode = false; // Reset flag
+            i = result.closeIndex;
+            // Continue to next iteration without changing currentNode
+            continue;
+          }
+          //opening tag
+          else {
+            const childNode = new XmlNode(tagName);
+            if (this.tagsNodeStack.length > options.maxNestedTags) {
+              throw new Error("Maximum nested tags exceeded");
+            }
+            this.tagsNodeStack.push(currentNode);
+
+            if (prefixedAttrs) {
+              childNode[":@"] = prefixedAttrs;
+            }
+            this.addChild(currentNode, childNode, this.readonlyMatcher, startIndex);
+            currentNode = childNode;
+          }
+          textData = "";
+          i = closeIndex;
+        }
+      }
+    } else {
+      textData += xmlData[i];
+    }
+  }
+  return xmlObj.child;
+};
+
+function getOriginalIndex(index, crlfPositions) {
+  let low = 0;
+  let high = crlfPositions.length;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (crlfPositions[middle] < index) low = middle + 1;
+    else high = middle;
+  }
+  return index + low;
+}
+
+function addChild(currentNode, childNode, matcher, startIndex) {
+  // unset startIndex if not requested
+  if (!this.options.captureMetaData) startIndex = undefined;
+
+  // Pass jPath string or matcher based on options.jPath setting
+  const jPathOrMatcher = this.options.jPath ? matcher.toString() : matcher;
+  const result = this.options.updateTag(childNode.tagname, jPathOrMatcher, childNode[":@"]);
+  if (result === false) ; else if (typeof result === "string") {
+    childNode.tagname = result;
+    currentNode.addChild(childNode, startIndex);
+  } else {
+    currentNode.addChild(childNode, startIndex);
+  }
+}
+
+/**
+ * @param {object} val - Entity object with regex and val properties
+ * @param {string} tagName - Tag name
+ * @param {string|Matcher} jPath - jPath string or Matcher instance based on options.jPath
+ */
+function replaceEntitiesValue(val, tagName, jPath) {
+  const entityConfig = this.options.processEntities;
+
+  if (!entityConfig || !entityConfig.enabled) {
+    return val;
+  }
+
+  // Check if tag is allowed to contain entities
+  if (entityConfig.allowedTags) {
+    const jPathOrMatcher = this.options.jPath ? jPath.toString() : jPath;
+    const allowed = Array.isArray(entityConfig.allowedTags)
+      ? entityConfig.allowedTags.includes(tagName)
+      : entityConfig.allowedTags(tagName, jPathOrMatcher);
+
+    if (!allowed) {
+      return val;
+    }
+  }
+
+  // Apply custom tag filter if provided
+  if (entityConfig.tagFilter) {
+    const jPathOrMatcher = this.options.jPath ? jPath.toString() : jPath;
+    if (!entityConfig.tagFilter(tagName, jPathOrMatcher)) {
+      return val; // Skip based on custom filter
+    }
+  }
+
+  return this.entityDecoder.decode(val);
+}
+
+
+function saveTextToParentTag(textData, parentNode, matcher, isLeafNode) {
+  if (textData) { //store previously collected data as textNode
+    if (isLeafNode === undefined) isLeafNode = parentNode.child.length === 0;
+
+    textData = this.parseTextData(textData,
+      parentNode.tagname,
+      matcher,
+      false,
+      parentNode[":@"] ? Object.keys(parentNode[":@"]).length !== 0 : false,
+      isLeafNode);
+
+    if (textData !== undefined && textData !== "")
+      parentNode.add(this.options.textNodeName, textData);
+    textData = "";
+  }
+  return textData;
+}
+
+/**
+ * @param {Array<Expression>} stopNodeExpressions - Array of compiled Expression objects
+ * @param {Matcher} matcher - Current path matcher
+ */
+function isItStopNode() {
+  if (this.stopNodeExpressionsSet.size === 0) return false;
+
+  return this.matcher.matchesAny(this.stopNodeExpressionsSet);
+}
+
+/**
+ * Returns the tag Expression and where it is ending handling single-double quotes situation
+ * @param {string} xmlData 
+ * @param {number} i starting index
+ * @returns 
+ */
+function tagExpWithClosingIndex(xmlData, i, closingChar = ">") {
+  //TODO: ignore boolean attributes in tag expression
+  //TODO: if ignore attributes, dont read full attribute expression but the end. But read for xml declaration
+  const len = xmlData.length;
+  const closeCode0 = closingChar.charCodeAt(0);
+  const closeCode1 = closingChar.length > 1 ? closingChar.charCodeAt(1) : -1;
+
+  let result = '';
+  let segmentStart = i;
+
+  for (let index = i; index < len; index++) {
+    const code = xmlData.charCodeAt(index);
+
+    if (code === 34 || code === 39) { // " or '
+      // Skip the quoted value in one step: nothing inside it can close the tag
+      index = xmlData.indexOf(xmlData[index], index + 1);
+      if (index === -1) return;
+    } else if (code === closeCode0) {
+      if (closeCode1 !== -1) {
+        if (xmlData.charCodeAt(index + 1) === closeCode1) {
+          result += xmlData.substring(segmentStart, index);
+          return { data: result, index };
+        }
+      } else {
+        result += xmlData.substring(segmentStart, index);
+        return { data: result, index };
+      }
+    } else if (code === 9) { // \t - only replace with space outside attribute values
+      // Flush accumulated segment, add space, start new segment
+      result += xmlData.substring(segmentStart, index) + ' ';
+      segmentStart = index + 1;
+    }
+  }
+}
+
+function findClosingIndex(xmlData, str, i, errMsg) {
+  const closingIndex = xmlData.indexOf(str, i);
+  if (closingIndex === -1) {
+    throw new Error(errMsg)
+  } else {
+    return closingIndex + str.length - 1;
+  }
+}
+
+function findClosingChar(xmlData, char, i, errMsg) {
+  const closingIndex = xmlData.indexOf(char, i);
+  if (closingIndex === -1) throw new Error(errMsg);
+  return closingIndex; // no offset needed
+}
+
+function readTagExp(xmlData, i, removeNSPrefix, closingChar = ">") {
+  const result = tagExpWithClosingIndex(xmlData, i + 1, closingChar);
+  if (!result) return;
+  let tagExp = result.data;
+  const closeIndex = result.index;
+  const separatorIndex = tagExp.search(/\s/);
+  let tagName = tagExp;
+  let attrExpPresent = true;
+  if (separatorIndex !== -1) {//separate tag name and attributes expression
+    tagName = tagExp.substring(0, separatorIndex);
+    tagExp = tagExp.substring(separatorIndex + 1).trimStart();
+  }
+
+  const rawTagName = tagName;
+  if (removeNSPrefix) {
+    const colonIndex = tagName.indexOf(":");
+    if (colonIndex !== -1) {
+      tagName = tagName.substr(colonIndex + 1);
+      attrExpPresent = tagName !== result.data.substr(colonIndex + 1);
+    }
+  }
+
+  return {
+    tagName: tagName,
+    tagExp: tagExp,
+    closeIndex: closeIndex,
+    attrExpPresent: attrExpPresent,
+    rawTagName: rawTagName,
+  }
+}
+/**
+ * find paired tag for a stop node
+ * @param {string} xmlData 
+ * @param {string} tagName 
+ * @param {number} i 
+ */
+function readStopNodeData(xmlData, tagName, i) {
+  const startIndex = i;
+  // Starting at 1 since we already have an open tag
+  let openTagCount = 1;
+  let lenient = false; // set once a quote-aware tag scan fails
+  let nextGt = -1; // cached index of the next '>'
+
+  const xmllen = xmlData.length;
+  for (; i < xmllen; i++) {
+    if (xmlData[i] === "<") {
+      const c1 = xmlData.charCodeAt(i + 1);
+      if (c1 === 47) {//close tag '/'
+        const closeIndex = findClosingChar(xmlData, ">", i, `${tagName} is not closed`);
+        let closeTagName = xmlData.substring(i + 2, closeIndex).trim();
+        if (closeTagName === tagName) {
+          openTagCount--;
+          if (openTagCount === 0) {
+            return {
+              tagContent: xmlData.substring(startIndex, i),
+              i: closeIndex
+            }
+          }
+        }
+        i = closeIndex;
+      } else if (c1 === 63) { //?
+        const closeIndex = findClosingIndex(xmlData, "?>", i + 1, "StopNode is not closed.");
+        i = closeIndex;
+      } else if (c1 === 33
+        && xmlData.charCodeAt(i + 2) === 45
+        && xmlData.charCodeAt(i + 3) === 45) { // '!--'
+        const closeIndex = findClosingIndex(xmlData, "-->", i + 3, "StopNode is not closed.");
+        i = closeIndex;
+      } else if (c1 === 33
+        && xmlData.charCodeAt(i + 2) === 91) { // '!['
+        const closeIndex = findClosingIndex(xmlData, "]]>", i, "StopNode is not closed.") - 2;
+        i = closeIndex;
+      } else {
+        const tagData = lenient ? undefined : readTagExp(xmlData, i, false);
+
+        if (tagData) {
+          const openTagName = tagData.tagName;
+          if (openTagName === tagName && tagData.tagExp[tagData.tagExp.length - 1] !== "/") {
+            openTagCount++;
+          }
+          i = tagData.closeIndex;
+        } else {
+          // no closing '>'. use lenient approach to find '<' instead of readTagExp, to avoid repeated rescans.
+          lenient = true;
+          if (nextGt < i) {
+            nextGt = xmlData.indexOf(">", i);
+            if (nextGt === -1) return; // no '>' left, so no closing tag can follow
+          }
+          const nextLt = xmlData.indexOf("<", i + 1);
+          if (nextLt === -1 || nextLt > nextGt) { // looks like a real tag
+            const exp = xmlData.substring(i + 1, nextGt);
+            const sep = exp.search(/\s/);
+            const name = sep === -1 ? exp : exp.substring(0, sep);
+            if (name === tagName && exp[exp.length - 1] !== "/") openTagCount++;
+            i = nextGt;
+          } // else: treat this '<' as plain text
+        }
+      }
+    }
+  }//end for loop
+}
+
+function parseValue(val, shouldParse, options) {
+  if (shouldParse && typeof val === 'string') {
+    //console.log(options)
+    const newval = val.trim();
+    if (newval === 'true') return true;
+    else if (newval === 'false') return false;
+    else return toNumber(val, options);
+  } else {
+    if (isExist(val)) {
+      return val;
+    } else {
+      return '';
+    }
+  }
+}
+
+function transformTagName(fn, tagName, tagExp, options) {
+  if (fn) {
+    const newTagName = fn(tagName);
+    if (tagExp === tagName) {
+      tagExp = newTagName;
+    }
+    tagName = newTagName;
+  }
+  tagName = sanitizeName(tagName, options);
+  return { tagName, tagExp };
+}
+
+
+
+function sanitizeName(name, options) {
+  if (criticalProperties.includes(name)) {
+    throw new Error(`[SECURITY] Invalid name: "${name}" is a reserved JavaScript keyword that could cause prototype pollution`);
+  } else if (DANGEROUS_PROPERTY_NAMES.includes(name)) {
+    return options.onDangerousProperty(name);
+  }
+  return name;
+}
+
+const METADATA_SYMBOL = XmlNode.getMetaDataSymbol();
+
+/**
+ * Helper function to strip attribute prefix from attribute map
+ * @param {object} attrs - Attributes with prefix (e.g., {"@_class": "code"})
+ * @param {string} prefix - Attribute prefix to remove (e.g., "@_")
+ * @returns {object} Attributes without prefix (e.g., {"class": "code"})
+ */
+function stripAttributePrefix(attrs, prefix) {
+  if (!attrs || typeof attrs !== 'object') return {};
+  if (!prefix) return attrs;
+
+  const rawAttrs = {};
+  for (const key in attrs) {
+    if (key.startsWith(prefix)) {
+      const rawName = key.substring(prefix.length);
+      rawAttrs[rawName] = attrs[key];
+    } else {
+      // Attribute without prefix (shouldn't normally happen, but be safe)
+      rawAttrs[key] = attrs[key];
+    }
+  }
+  return rawAttrs;
+}
+
+/**
+ * 
+ * @param {array} node 
+ * @param {any} options 
+ * @param {Matcher} matcher - Path matcher instance
+ * @returns 
+ */
+function prettify(node, options, matcher, readonlyMatcher) {
+  return compress(node, options, matcher, readonlyMatcher);
+}
+
+/**
+ * @param {array} arr 
+ * @param {object} options 
+ * @param {Matcher} matcher - Path matcher instance
+ * @returns object
+ */
+function compress(arr, options, matcher, readonlyMatcher) {
+  let text;
+  const compressedObj = {}; //This is intended to be a plain object
+  for (let i = 0; i < arr.length; i++) {
+    const tagObj = arr[i];
+    const property = propName(tagObj);
+
+    // Push current property to matcher WITH RAW ATTRIBUTES (no prefix)
+    if (property !== undefined && property !== options.textNodeName) {
+      const rawAttrs = stripAttributePrefix(
+        tagObj[":@"] || {},
+        options.attributeNamePrefix
+      );
+      matcher.push(property, rawAttrs);
+    }
+
+    if (property === options.textNodeName) {
+      if (text === undefined) text = tagObj[property];
+      else text += "" + tagObj[property];
+    } else if (property === undefined) {
+      continue;
+    } else if (tagObj[property]) {
+
+      let val = compress(tagObj[property], options, matcher, readonlyMatcher);
+      const isLeaf = isLeafTag(val, options);
+
+      if (Object.keys(val).length === 0 && options.alwaysCreateTextNode) {
+        val[options.textNodeName] = "";
+      }
+
+      if (tagObj[":@"]) {
+        assignAttributes(val, tagObj[":@"], readonlyMatcher, options);
+      } else if (Object.keys(val).length === 1 && val[options.textNodeName] !== undefined && !options.alwaysCreateTextNode) {
+        val = val[options.textNodeName];
+      } else if (Object.keys(val).length === 0) {
+        if (options.alwaysCreateTextNode) val[options.textNodeName] = "";
+        else val = "";
+      }
+
+      if (tagObj[METADATA_SYMBOL] !== undefined && typeof val === "object" && val !== null) {
+        val[METADATA_SYMBOL] = tagObj[METADATA_SYMBOL]; // copy over metadata
+      }
+
+
+      if (compressedObj[property] !== undefined && Object.prototype.hasOwnProperty.call(compressedObj, property)) {
+        if (!Array.isArray(compressedObj[property])) {
+          compressedObj[property] = [compressedObj[property]];
+        }
+        compressedObj[property].push(val);
+      } else {
+        //TODO: if a node is not an array, then check if it should be an array
+        //also determine if it is a leaf node
+
+        // Pass jPath string or readonlyMatcher based on options.jPath setting
+        const jPathOrMatcher = options.jPath ? readonlyMatcher.toString() : readonlyMatcher;
+        if (options.isArray(property, jPathOrMatcher, isLeaf)) {
+          compressedObj[property] = [val];
+        } else {
+          compressedObj[property] = val;
+        }
+      }
+
+      // Pop property from matcher after processing
+      if (property !== undefined && property !== options.textNodeName) {
+        matcher.pop();
+      }
+    }
+
+  }
+  // if(text && text.length > 0) compressedObj[options.textNodeName] = text;
+  if (typeof text === "string") {
+    if (text.length > 0) compressedObj[options.textNodeName] = text;
+  } else if (text !== undefined) compressedObj[options.textNodeName] = text;
+
+
+  return compressedObj;
+}
+
+function propName(obj) {
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (key !== ":@") return key;
+  }
+}
+
+function assignAttributes(obj, attrMap, readonlyMatcher, options) {
+  if (attrMap) {
+    const keys = Object.keys(attrMap);
+    const len = keys.length; //don't make it inline
+    for (let i = 0; i < len; i++) {
+      const atrrName = keys[i];  // This is the PREFIXED name (e.g., "@_class")
+
+      // Strip prefix for matcher path (for isArray callback)
+      const rawAttrName = atrrName.startsWith(options.attributeNamePrefix)
+        ? atrrName.substring(options.attributeNamePrefix.length)
+        : atrrName;
+
+      // For attributes, we need to create a temporary path
+      // Pass jPath string or matcher based on options.jPath setting
+      const jPathOrMatcher = options.jPath
+        ? readonlyMatcher.toString() + "." + rawAttrName
+        : readonlyMatcher;
+
+      if (options.isArray(atrrName, jPathOrMatcher, true, true)) {
+        obj[atrrName] = [attrMap[atrrName]];
+      } else {
+        obj[atrrName] = attrMap[atrrName];
+      }
+    }
+  }
+}
+
+function isLeafTag(obj, options) {
+  const { textNodeName } = options;
+  const propCount = Object.keys(obj).length;
+
+  if (propCount === 0) {
+    return true;
+  }
+
+  if (
+    propCount === 1 &&
+    (obj[textNodeName] || typeof obj[textNodeName] === "boolean" || obj[textNodeName] === 0)
+  ) {
+    return true;
+  }
+
+  return false;
+}
+
+/* global Uint8Array */
+
+class XMLParser {
+
+    constructor(options) {
+        this.externalEntities = {};
+        this.options = buildOptions(options);
+
+    }
+    /**
+     * Parse XML dats to JS object 
+     * @param {string|Uint8Array} xmlData 
+     * @param {boolean|Object} validationOption 
+     */
+    parse(xmlData, validationOption) {
+        if (typeof xmlData !== "string" && xmlData.toString) {
+            if (xmlData instanceof Uint8Array &&
+                !(typeof Buffer !== "undefined" && Buffer.isBuffer(xmlData))) {
+                xmlData = new TextDecoder("utf-8", { ignoreBOM: true }).decode(xmlData);
+            } else {
+                xmlData = xmlData.toString();
+            }
+        } else if (typeof xmlData !== "string") {
+            throw new Error("XML data is accepted in String or Bytes[] form.")
+        }
+
+        if (validationOption) {
+            if (validationOption === true) validationOption = {}; //validate with default options
+
+            const result = validate(xmlData, validationOption);
+            if (result !== true) {
+                throw Error(`${result.err.msg}:${result.err.line}:${result.err.col}`)
+            }
+        }
+        const orderedObjParser = new OrderedObjParser(this.options, this.externalEntities);
+        // orderedObjParser.entityDecoder.setExternalEntities(this.externalEntities);
+        const orderedResult = orderedObjParser.parseXml(xmlData);
+        if (this.options.preserveOrder || orderedResult === undefined) return orderedResult;
+        else return prettify(orderedResult, this.options, orderedObjParser.matcher, orderedObjParser.readonlyMatcher);
+    }
+
+    /**
+     * Add Entity which is not by default supported by this library
+     * @param {string} key 
+     * @param {string} value 
+     */
+    addEntity(key, value) {
+        if (value.indexOf("&") !== -1) {
+            throw new Error("Entity value can't have '&'")
+        } else if (key.indexOf("&") !== -1 || key.indexOf(";") !== -1) {
+            throw new Error("An entity must be set without '&' and ';'. Eg. use '#xD' for '&#xD;'")
+        } else if (value === "&") {
+            throw new Error("An entity with value '&' is not permitted");
+        } else {
+            this.externalEntities[key] = value;
+        }
+    }
+
+    /**
+     * Returns a Symbol that can be used to access the metadata
+     * property on a node.
+     * 
+     * If Symbol is not available in the environment, an ordinary property is used
+     * and the name of the property is here returned.
+     * 
+     * The XMLMetaData property is only present when `captureMetaData`
+     * is true in the options.
+     */
+    static getMetaDataSymbol() {
+        return XmlNode.getMetaDataSymbol();
+    }
+}
+
+const XMLValidator = {
+  validate: validate
+};
+
+/**
+ * XML for catalog files, read safely and with a line for every element. fast-xml-parser does
+ * the parsing, with entity processing off; a scan of our own finds where each start tag
+ * begins, and the two are zipped in document order (both see elements in the same order,
+ * which the zip checks, so a disagreement is a loud error instead of a wrong line).
+ */
+/** libvirt's largest cpu_map file is about 50 KB; anything near this limit is not a cpu_map. */
+const MAX_XML_BYTES = 2 * 1024 * 1024;
+/** cpu_map files nest four levels; the parser underneath gives up at 10,000 with a plain Error. */
+const MAX_XML_DEPTH = 100;
+/** Characters XML 1.0 does not allow anywhere, not even escaped: C0 controls but tab and line ends. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const NOT_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+/**
+ * Finds every start tag and its line. Comments, CDATA and processing instructions are
+ * skipped; a DOCTYPE is refused, since a DTD is how entity bombs and external entities get in.
+ */
+function scanTags(text, path) {
+    const starts = [];
+    const endLines = [];
+    const open = [];
+    // Quoted attribute values may hold '>' (it need not be escaped there), so skip them whole.
+    const tagPattern = /<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:'[^']*'|"[^"]*"))*\s*\/?>/y;
+    let line = 1;
+    let pos = 0;
+    const advanceTo = (to) => {
+        for (let i = pos; i < to; i++)
+            if (text.charCodeAt(i) === 10)
+                line++;
+        pos = to;
+    };
+    const skipPast = (terminator, what) => {
+        const end = text.indexOf(terminator, pos);
+        if (end < 0)
+            throw new CatalogError(`unterminated ${what}`, { path, line }, 'fix the XML syntax');
+        const skipped = text.slice(pos, end);
+        advanceTo(end + terminator.length);
+        return skipped;
+    };
+    for (;;) {
+        const lt = text.indexOf('<', pos);
+        if (lt < 0)
+            break;
+        advanceTo(lt);
+        if (open.length > MAX_XML_DEPTH) {
+            throw new CatalogError(`elements nested more than ${MAX_XML_DEPTH} deep`, { path, line }, 'cpu_map files nest a few levels; this is not a cpu_map file, or it has been damaged');
+        }
+        if (text.startsWith('<!--', pos)) {
+            const startLine = line;
+            if (skipPast('-->', 'comment').slice(4).includes('--'))
+                throw new CatalogError(`'--' inside a comment`, { path, line: startLine }, 'XML comments may not hold --');
+        }
+        else if (text.startsWith('<![CDATA[', pos))
+            skipPast(']]>', 'CDATA section');
+        else if (text.startsWith('<!', pos)) {
+            throw new CatalogError('XML with a DOCTYPE or other declaration is not accepted', { path, line }, 'cpu_map files have no DTD; remove the declaration (DTDs can pull in external entities or expand without bound)');
+        }
+        else if (text.startsWith('<?', pos))
+            skipPast('?>', 'processing instruction');
+        else if (text.startsWith('</', pos)) {
+            const startLine = line;
+            skipPast('>', 'end tag');
+            const idx = open.pop();
+            if (idx !== undefined)
+                endLines[idx] = startLine;
+        }
+        else {
+            const m = /^<([A-Za-z_][\w.:-]*)/.exec(text.slice(pos, pos + 256));
+            if (!m)
+                throw new CatalogError(`unexpected '<'`, { path, line }, 'fix the XML syntax');
+            const startLine = line;
+            tagPattern.lastIndex = pos;
+            const tagEnd = tagPattern.exec(text);
+            if (!tagEnd)
+                throw new CatalogError(`unterminated start tag <${m[1]}`, { path, line }, 'fix the XML syntax');
+            const selfClosing = tagEnd[0].endsWith('/>');
+            advanceTo(pos + tagEnd[0].length);
+            starts.push({ name: m[1], line: startLine, selfClosing });
+            if (selfClosing)
+                endLines[starts.length - 1] = line;
+            else
+                open.push(starts.length - 1);
+        }
+    }
+    return { starts, endLines };
+}
+const parser = new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    allowBooleanAttributes: false,
+    parseAttributeValue: false,
+    parseTagValue: false,
+    processEntities: false,
+    htmlEntities: false,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    trimValues: true,
+});
+/** Parses an XML file into elements with lines. Every failure is a `CatalogError` at a line. */
+function parseXml(text, path) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_XML_BYTES) {
+        throw new CatalogError(`${path} is ${bytes} bytes, more than the limit of ${MAX_XML_BYTES} for one XML file`, { path }, 'this is not a cpu_map file, or it has been damaged');
+    }
+    const bad = NOT_XML_CHAR.exec(text);
+    if (bad) {
+        throw new CatalogError(`U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not a character XML allows`, { path, line: text.slice(0, bad.index).split('\n').length }, 'remove the control character');
+    }
+    const scan = scanTags(text, path);
+    // References must be XML's own: with no DTD, any other entity is undeclared.
+    const outside = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, (m) => m.replace(/[^\n]/g, ' '));
+    const reference = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)[^\s'"<;]{0,20};?/.exec(outside);
+    if (reference) {
+        throw new CatalogError(`'${reference[0]}' is not one of XML's predefined entities or a character reference`, { path, line: outside.slice(0, reference.index).split('\n').length }, "cpu_map files declare no entities; write a literal '&' as &amp;");
+    }
+    const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+    if (valid !== true) {
+        throw new CatalogError(`${path} is not well-formed XML: ${valid.err.msg}`, { path, line: valid.err.line, column: valid.err.col }, 'fix the XML syntax');
+    }
+    const ordered = parser.parse(text);
+    let next = 0;
+    const convert = (node) => {
+        const name = Object.keys(node).find((k) => k !== ':@');
+        if (name === undefined || name === '#text' || name === '#comment')
+            return undefined;
+        const tag = scan.starts[next];
+        if (!tag || tag.name !== name) {
+            throw new CatalogError(`${path}: element <${name}> could not be located (found <${tag?.name ?? 'end of file'}>)`, { path, line: tag?.line }, 'the file uses XML this reader does not support; please report it');
+        }
+        const index = next++;
+        const childNodes = node[name] ?? [];
+        const children = [];
+        for (const c of childNodes) {
+            const el = convert(c);
+            if (el)
+                children.push(el);
+        }
+        const attributes = {};
+        for (const [k, v] of Object.entries(node[':@'] ?? {}))
+            attributes[k] = String(v);
+        return { name, attributes, children, line: tag.line, endLine: scan.endLines[index] ?? tag.line };
+    };
+    const roots = ordered.map(convert).filter((e) => e !== undefined);
+    if (roots.length !== 1) {
+        throw new CatalogError(`${path} must have exactly one root element, found ${roots.length}`, { path }, 'fix the XML structure');
+    }
+    if (next !== scan.starts.length) {
+        throw new CatalogError(`${path}: ${scan.starts.length - next} element(s) could not be matched to lines`, { path }, 'please report this file');
+    }
+    return roots[0];
+}
+
+/**
+ * Reader of libvirt's x86 CPU map (format `libvirt-cpu-map`): `index.xml`, the vendors, the
+ * feature definitions (CPUID and MSR bits) and the model files. libvirt has no machine
+ * types: a model is one fixed list of features, optionally on top of another model
+ * (`<model name='base'/>`), and features added after release carry `added='yes'`. The models
+ * as libvirt builds them from this are src/catalog/libvirt.ts's.
+ */
+const LIBVIRT_FORMAT = 'libvirt-cpu-map';
+/** More files than any libvirt release has, far fewer than a runaway include list. */
+const MAX_FILES = 2000;
+/** Attributes in a stable order, so that reordering them is not a change. */
+function canonicalAttributes(attrs, skip = []) {
+    return Object.keys(attrs)
+        .filter((k) => !skip.includes(k))
+        .sort()
+        .map((k) => `${k}=${normaliseNumber(attrs[k])}`)
+        .join(' ');
+}
+/** `0x00000007` and `0x7` are the same register value. */
+function normaliseNumber(v) {
+    return /^0x[0-9a-f]+$/i.test(v) ? `0x${BigInt(v).toString(16)}` : v;
+}
+/** Finds index.xml: at the catalog root (`src/cpu_map` given directly) or under a libvirt tree. */
+async function findIndex(source) {
+    for (const dir of ['.', 'src/cpu_map']) {
+        const text = await source.readFile(dir === '.' ? 'index.xml' : `${dir}/index.xml`);
+        if (text !== undefined)
+            return { dir, text };
+    }
+    throw new CatalogError(`no cpu_map index.xml in ${source.label} (looked for index.xml and src/cpu_map/index.xml)`, { path: 'index.xml' }, "point the catalog path at libvirt's source tree or at its src/cpu_map folder");
+}
+/** Reads the x86 part of a cpu_map through a catalog source. */
+async function readLibvirtCpuMap(source) {
+    const { dir, text: indexText } = await findIndex(source);
+    const rel = (file) => (dir === '.' ? file : path.posix.join(dir, file));
+    const indexPath = rel('index.xml');
+    const map = {
+        format: LIBVIRT_FORMAT,
+        dir,
+        // Keyed by names from the XML: without a prototype, a model, feature or vendor named
+        // `constructor` or `__proto__` is found only when the map defines it.
+        vendors: Object.create(null),
+        features: Object.create(null),
+        models: Object.create(null),
+        files: Object.assign(Object.create(null), { [indexPath]: indexText }),
+        notes: [],
+    };
+    const index = parseXml(indexText, indexPath);
+    if (index.name !== 'cpus') {
+        throw new CatalogError(`${indexPath} has root <${index.name}>, expected <cpus>`, { path: indexPath, line: index.line }, "is this libvirt's cpu_map?");
+    }
+    const x86 = index.children.find((c) => c.name === 'arch' && c.attributes['name'] === 'x86');
+    if (!x86) {
+        throw new CatalogError(`${indexPath} has no <arch name='x86'>`, { path: indexPath, line: index.line }, 'only the x86 CPU map is checked');
+    }
+    const otherArchs = index.children
+        .filter((c) => c.name === 'arch' && c !== x86)
+        .map((c) => c.attributes['name']);
+    if (otherArchs.length) {
+        map.notes.push(`only the x86 models are checked; ${otherArchs.join(', ')} follow other compatibility promises`);
+    }
+    const includes = [];
+    const collect = (el) => {
+        for (const c of el.children) {
+            if (c.name === 'include') {
+                const file = c.attributes['filename'];
+                if (!file || file.includes('/') || file.startsWith('.')) {
+                    throw new CatalogError(`include without a plain file name`, { path: indexPath, line: c.line }, "write <include filename='x86_Model.xml'/>");
+                }
+                includes.push({ file, line: c.line });
+            }
+            else if (c.name === 'group')
+                collect(c);
+        }
+    };
+    collect(x86);
+    if (includes.length > MAX_FILES) {
+        throw new CatalogError(`${indexPath} includes ${includes.length} files, more than ${MAX_FILES}`, { path: indexPath }, 'this is not a cpu_map');
+    }
+    // Read every file at once: a git source runs one process per file.
+    const texts = await Promise.all(includes.map((inc) => source.readFile(rel(inc.file))));
+    includes.forEach((inc, i) => {
+        const file = rel(inc.file);
+        const text = texts[i];
+        if (text === undefined) {
+            throw new CatalogError(`${indexPath} includes ${inc.file}, which does not exist`, { path: indexPath, line: inc.line }, 'add the file or remove the include');
+        }
+        map.files[file] = text;
+        readFile(map, file, parseXml(text, file));
+    });
+    check$1(map);
+    return map;
+}
+function loc(file, el) {
+    return el.endLine > el.line
+        ? { path: file, line: el.line, endLine: el.endLine }
+        : { path: file, line: el.line };
+}
+function requireName(file, el) {
+    const name = el.attributes['name'];
+    if (!name)
+        throw new CatalogError(`<${el.name}> without a name`, { path: file, line: el.line }, `give the ${el.name} a name='...' attribute`);
+    return name;
+}
+function readFile(map, file, root) {
+    if (root.name !== 'cpus') {
+        throw new CatalogError(`${file} has root <${root.name}>, expected <cpus>`, { path: file, line: root.line }, 'cpu_map files hold <cpus>');
+    }
+    for (const el of root.children) {
+        if (el.name === 'vendor') {
+            const name = requireName(file, el);
+            map.vendors[name] = { string: el.attributes['string'] ?? '', location: loc(file, el) };
+        }
+        else if (el.name === 'feature') {
+            const name = requireName(file, el);
+            if (map.features[name]) {
+                throw new CatalogError(`feature ${name} is defined twice (first at ${map.features[name].location.path}:${map.features[name].location.line})`, { path: file, line: el.line }, 'define each feature once');
+            }
+            const bits = el.children
+                .filter((c) => c.name === 'cpuid' || c.name === 'msr')
+                .map((c) => `${c.name} ${canonicalAttributes(c.attributes)}`)
+                .join('; ');
+            const def = {
+                name,
+                bits,
+                aliases: el.children.filter((c) => c.name === 'alias').map((c) => c.attributes['name'] ?? ''),
+                location: loc(file, el),
+            };
+            if (el.attributes['migratable'] !== undefined)
+                def.migratable = el.attributes['migratable'];
+            map.features[name] = def;
+        }
+        else if (el.name === 'model') {
+            const name = requireName(file, el);
+            const prior = map.models[name];
+            if (prior) {
+                throw new CatalogError(`model ${name} is defined twice (first at ${prior.location.path}:${prior.location.line})`, { path: file, line: el.line }, 'define each model once');
+            }
+            map.models[name] = readModel(file, el, name);
+        }
+    }
+}
+function readModel(file, el, name) {
+    const model = { name, location: loc(file, el), signatures: [], features: [] };
+    // libvirt reads the first of two; a second one is a mistake, not a choice to make silently.
+    const once = (prior, what, c) => {
+        if (prior)
+            throw new CatalogError(`model ${name} names a second ${what} (the first is at line ${prior.location.line})`, { path: file, line: c.line }, `a model has one ${what}`);
+    };
+    for (const c of el.children) {
+        switch (c.name) {
+            case 'vendor':
+                once(model.vendor, 'vendor', c);
+                model.vendor = { name: requireName(file, c), location: loc(file, c) };
+                break;
+            case 'signature':
+                model.signatures.push({ text: canonicalAttributes(c.attributes), location: loc(file, c) });
+                break;
+            case 'model':
+                once(model.base, 'base model', c);
+                model.base = { name: requireName(file, c), location: loc(file, c) };
+                break;
+            case 'feature': {
+                const fname = requireName(file, c);
+                const flag = (attr) => {
+                    const v = c.attributes[attr];
+                    if (v !== undefined && v !== 'yes' && v !== 'no') {
+                        throw new CatalogError(`feature ${fname}: ${attr}='${v}'`, { path: file, line: c.line }, `${attr} is 'yes' or 'no'`);
+                    }
+                    return v === 'yes';
+                };
+                model.features.push({
+                    name: fname,
+                    added: flag('added'),
+                    removed: flag('removed'),
+                    extra: canonicalAttributes(c.attributes, ['name', 'added', 'removed']),
+                    location: loc(file, c),
+                });
+                break;
+            }
+            case 'decode':
+                model.decode = canonicalAttributes(c.attributes);
+                break;
+            case 'check':
+                model.check = canonicalAttributes(c.attributes);
+                break;
+            default:
+                throw new CatalogError(`model ${name} has an element <${c.name}> this reader does not know`, { path: file, line: c.line }, 'a model holds vendor, signature, model, feature, decode and check elements; if libvirt added a new one, please report it');
+        }
+    }
+    return model;
+}
+/** What libvirt itself would refuse to load: caught here so that no finding rests on it. */
+function check$1(map) {
+    for (const model of Object.values(map.models)) {
+        if (model.base && !map.models[model.base.name]) {
+            throw new CatalogError(`model ${model.name} is based on ${model.base.name}, which is not defined`, model.base.location, 'include the base model first');
+        }
+        if (model.vendor && !map.vendors[model.vendor.name]) {
+            throw new CatalogError(`model ${model.name} names vendor ${model.vendor.name}, which is not defined`, model.vendor.location, `known vendors: ${Object.keys(map.vendors).join(', ')}`);
+        }
+        for (const f of model.features) {
+            if (!map.features[f.name]) {
+                throw new CatalogError(`model ${model.name} uses feature ${f.name}, which x86_features.xml does not define`, f.location, 'define the feature first, or fix its name');
+            }
+        }
+    }
+    for (const model of Object.values(map.models)) {
+        const seen = new Set();
+        for (let m = model; m?.base; m = map.models[m.base.name]) {
+            if (seen.has(m.name)) {
+                throw new CatalogError(`model ${model.name} is based on itself through ${[...seen].join(' -> ')}`, model.location, 'break the cycle of <model name=.../> bases');
+            }
+            seen.add(m.name);
+        }
+    }
 }
 
 /**
@@ -30186,11 +30365,1262 @@ async function readQemuX86(source, root = '.', options = {}) {
 
 const auditWords = {};
 
-const cpuidCodeWords = {};
+/**
+ * A tiny x86 encoder for 16-bit real-mode code: the few instructions the CPUID firmware needs,
+ * each encoded by hand from the Intel SDM's opcode tables (volume 2), and near labels with
+ * 16-bit displacements resolved when the code is assembled.
+ *
+ * Real mode runs with 16-bit default operand and address size, so a 32-bit register operand
+ * takes the operand-size prefix 0x66. Memory operands are absolute `[disp16]` addresses in DS
+ * (ModRM mod=00 rm=110) or `[bx]` (mod=00 rm=111).
+ */
+/** 32-bit general registers in ModRM/opcode order (the low three bits of the encoding). */
+const REG32 = { eax: 0, ecx: 1, edx: 2, ebx: 3, esp: 4, ebp: 5, esi: 6, edi: 7 };
+/** Condition codes of Jcc (the low nibble of 0x0F 0x80+cc). */
+const CONDITION = {
+    o: 0,
+    no: 1,
+    b: 2,
+    ae: 3,
+    e: 4,
+    ne: 5,
+    be: 6,
+    a: 7,
+    s: 8,
+    ns: 9,
+    l: 0xc,
+    ge: 0xd,
+    le: 0xe,
+    g: 0xf,
+};
+const OPERAND32 = 0x66;
+function u16(value) {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffff)
+        throw new RangeError(`${value} is not a 16-bit value`);
+    return [value & 0xff, value >>> 8];
+}
+function u32(value) {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
+        throw new RangeError(`${value} is not a 32-bit value`);
+    return [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, value >>> 24];
+}
+function modrmRegister(reg, rm) {
+    return 0xc0 | (reg << 3) | rm;
+}
+/** `[disp16]`: mod=00, rm=110. */
+function modrmAbsolute(reg) {
+    return (reg << 3) | 0b110;
+}
+/** Emits instructions into a byte buffer; labels may be used before they are placed. */
+class Assembler {
+    bytes = [];
+    placed = new Map();
+    fixups = [];
+    /** Current offset from the start of the code. */
+    get offset() {
+        return this.bytes.length;
+    }
+    label(name) {
+        return { name };
+    }
+    place(label) {
+        if (this.placed.has(label))
+            throw new Error(`label ${label.name} placed twice`);
+        this.placed.set(label, this.bytes.length);
+    }
+    raw(...bytes) {
+        for (const b of bytes) {
+            if (!Number.isInteger(b) || b < 0 || b > 0xff)
+                throw new RangeError(`${b} is not a byte`);
+            this.bytes.push(b);
+        }
+        return this;
+    }
+    /** Fills with `hlt` up to `offset`. */
+    padTo(offset, filler = 0xf4) {
+        if (offset < this.offset)
+            throw new Error(`code of ${this.offset} bytes runs past offset ${offset}`);
+        while (this.offset < offset)
+            this.bytes.push(filler);
+        return this;
+    }
+    /** `mov r32, imm32`: 66 B8+r id. */
+    movImm32(reg, value) {
+        return this.raw(OPERAND32, 0xb8 + REG32[reg], ...u32(value));
+    }
+    /** `mov r32, r32`: 66 89 /r (MOV r/m32, r32). */
+    movReg32(dst, src) {
+        return this.raw(OPERAND32, 0x89, modrmRegister(REG32[src], REG32[dst]));
+    }
+    /** `mov [disp16], r32`: 66 89 /r with mod=00 rm=110. */
+    storeReg32(address, src) {
+        return this.raw(OPERAND32, 0x89, modrmAbsolute(REG32[src]), ...u16(address));
+    }
+    /** `mov r32, [disp16]`: 66 8B /r with mod=00 rm=110. */
+    loadReg32(dst, address) {
+        return this.raw(OPERAND32, 0x8b, modrmAbsolute(REG32[dst]), ...u16(address));
+    }
+    /** `cmp r32, imm32`: 66 81 /7 id. */
+    cmpImm32(reg, value) {
+        return this.raw(OPERAND32, 0x81, modrmRegister(7, REG32[reg]), ...u32(value));
+    }
+    /** `cmp r32, [disp16]`: 66 3B /r (CMP r32, r/m32). */
+    cmpMem32(reg, address) {
+        return this.raw(OPERAND32, 0x3b, modrmAbsolute(REG32[reg]), ...u16(address));
+    }
+    /** `test r32, imm32`: 66 F7 /0 id. */
+    testImm32(reg, value) {
+        return this.raw(OPERAND32, 0xf7, modrmRegister(0, REG32[reg]), ...u32(value));
+    }
+    /** `inc r32`: 66 40+r (the one-byte form exists outside 64-bit mode). */
+    inc32(reg) {
+        return this.raw(OPERAND32, 0x40 + REG32[reg]);
+    }
+    /** `xor ax, ax`: 31 C0. */
+    zeroAx() {
+        return this.raw(0x31, 0xc0);
+    }
+    /** `mov ds, ax` (8E D8) and `mov ss, ax` (8E D0). */
+    movSegmentFromAx(segment) {
+        return this.raw(0x8e, segment === 'ds' ? 0xd8 : 0xd0);
+    }
+    /** `mov sp, imm16` (BC iw), `mov dx, imm16` (BA iw), `mov bx, imm16` (BB iw). */
+    movImm16(reg, value) {
+        return this.raw({ sp: 0xbc, dx: 0xba, bx: 0xbb }[reg], ...u16(value));
+    }
+    /** `mov al, [bx]`: 8A 07. */
+    loadAlFromBx() {
+        return this.raw(0x8a, 0x07);
+    }
+    /** `mov al, imm8`: B0 ib. */
+    movAlImm8(value) {
+        return this.raw(0xb0, value);
+    }
+    /** `inc bx`: 43. */
+    incBx() {
+        return this.raw(0x43);
+    }
+    /** `cmp bx, imm16`: 81 /7 iw. */
+    cmpBxImm16(value) {
+        return this.raw(0x81, modrmRegister(7, 3), ...u16(value));
+    }
+    /** `out dx, al`: EE. */
+    outDxAl() {
+        return this.raw(0xee);
+    }
+    /** `out imm8, al`: E6 ib. */
+    outImm8Al(port) {
+        return this.raw(0xe6, port);
+    }
+    /** `cpuid`: 0F A2. */
+    cpuid() {
+        return this.raw(0x0f, 0xa2);
+    }
+    cli() {
+        return this.raw(0xfa);
+    }
+    hlt() {
+        return this.raw(0xf4);
+    }
+    ret() {
+        return this.raw(0xc3);
+    }
+    /** `call rel16`: E8 cw. */
+    call(target) {
+        return this.relative([0xe8], target);
+    }
+    /** `jmp rel16`: E9 cw. */
+    jmp(target) {
+        return this.relative([0xe9], target);
+    }
+    /** `jcc rel16`: 0F 80+cc cw. */
+    jcc(condition, target) {
+        return this.relative([0x0f, 0x80 + CONDITION[condition]], target);
+    }
+    relative(opcode, target) {
+        this.raw(...opcode, 0, 0);
+        this.fixups.push({ at: this.offset - 2, from: this.offset, label: target });
+        return this;
+    }
+    /** The code with every label resolved. */
+    assemble() {
+        const out = Uint8Array.from(this.bytes);
+        for (const f of this.fixups) {
+            const to = this.placed.get(f.label);
+            if (to === undefined)
+                throw new Error(`label ${f.label.name} used but never placed`);
+            // Near displacements wrap at 64 KiB within the code segment.
+            const displacement = (to - f.from) & 0xffff;
+            out[f.at] = displacement & 0xff;
+            out[f.at + 1] = displacement >>> 8;
+        }
+        return out;
+    }
+}
 
-const libvirtWords = {};
+/**
+ * The guest program `verify` runs to read what a CPU model really gives a guest: a 64 KiB
+ * firmware image for `-bios`, produced here from the project's own encoder (no assembler or
+ * compiler at run time), and the reader of what it writes.
+ *
+ * It runs in real mode straight from the reset vector (CPUID works in every mode), executes
+ * CPUID for every basic leaf 0..max (leaf 0's EAX), every hypervisor leaf 0x40000000..max,
+ * every extended leaf 0x80000000..max and every Centaur leaf 0xC0000000..max, and every
+ * subleaf of the leaves that take one in ECX, each until its own end (SUBLEAF_RULES). Every
+ * answer goes to `isa-debugcon` (port 0xE9) as a 24-byte record; then the program writes an
+ * end mark and leaves through `isa-debug-exit` (port 0xF4), so the QEMU process ends with
+ * exit code `(FIRMWARE_EXIT_VALUE << 1) | 1`.
+ */
+const DEBUGCON_PORT = 0xe9;
+const DEBUG_EXIT_PORT = 0xf4;
+const FIRMWARE_EXIT_VALUE = 0x10;
+/** What the QEMU process exits with when the firmware ran to its end. */
+const FIRMWARE_EXIT_CODE = (FIRMWARE_EXIT_VALUE << 1) | 1;
+const START_MARK = 'CPUIDFW1';
+const END_MARK = 'CPUIDEND';
+const RECORD_BYTES = 24;
+/** x86 loads a `-bios` image so that its last 16 bytes hold the reset vector (CS base 0xFFFF0000, IP 0xFFF0). */
+const IMAGE_BYTES = 0x10000;
+const RESET_VECTOR = 0xfff0;
+/** Real-mode RAM the program uses (DS = SS = 0), below where any BIOS data would be. */
+const RECORD_BUFFER = 0x500;
+const RANGE_MAX = 0x520;
+const SUBLEAF_MAX = 0x524;
+const STACK_TOP = 0x7000;
+/** No range is enumerated past its base + this, whatever its first leaf claims. */
+const MAX_LEAVES_PER_RANGE = 0x100;
+/** No leaf is enumerated past this subleaf, whatever it claims. */
+const MAX_SUBLEAF = 63;
+const SUBLEAF_RULES = new Map([
+    [0x4, { kind: 'until-zero', register: 'eax', mask: 0x1f, from: 0 }],
+    [0x7, { kind: 'max-in-eax' }],
+    [0xb, { kind: 'until-zero', register: 'ecx', mask: 0xff00, from: 0 }],
+    [0xd, { kind: 'count', count: 64 }],
+    [0xf, { kind: 'count', count: 2 }],
+    [0x10, { kind: 'count', count: 4 }],
+    // 0x12: subleaves 0 and 1 describe SGX itself, 2.. one EPC section each until type 0 (EAX[3:0]).
+    [0x12, { kind: 'until-zero', register: 'eax', mask: 0xf, from: 2 }],
+    [0x14, { kind: 'max-in-eax' }],
+    [0x17, { kind: 'max-in-eax' }],
+    [0x18, { kind: 'max-in-eax' }],
+    [0x1b, { kind: 'until-zero', register: 'eax', mask: 0xfff, from: 0 }],
+    [0x1d, { kind: 'max-in-eax' }],
+    [0x1e, { kind: 'max-in-eax' }],
+    [0x1f, { kind: 'until-zero', register: 'ecx', mask: 0xff00, from: 0 }],
+    [0x20, { kind: 'max-in-eax' }],
+    [0x23, { kind: 'count', count: 4 }],
+    [0x24, { kind: 'max-in-eax' }],
+    [0x8000001d, { kind: 'until-zero', register: 'eax', mask: 0x1f, from: 0 }],
+    [0x80000020, { kind: 'count', count: 8 }],
+    [0x80000026, { kind: 'until-zero', register: 'ecx', mask: 0xff00, from: 0 }],
+]);
+/** The leaf ranges, each enumerated from its base up to the maximum its base leaf reports in EAX. */
+const LEAF_RANGES = [0x0, 0x40000000, 0x80000000, 0xc0000000];
+/**
+ * The firmware image. The program (ESI = leaf, EDI = subleaf throughout):
+ *
+ *   start:  cli; DS = SS = 0; SP = STACK_TOP; write START_MARK
+ *   per range base B: ESI = B; EDI = 0; call probe; RANGE_MAX = EAX clamped to B+0xFF;
+ *           skip the range if EAX < B; then for ESI = B+1 .. RANGE_MAX: the leaf's rule
+ *   write END_MARK; out DEBUG_EXIT_PORT; hlt
+ *   probe:  CPUID(ESI, EDI), the 24-byte record (ESI, EDI, EAX, EBX, ECX, EDX) to debugcon;
+ *           returns with EAX..EDX as CPUID left them
+ */
+function cpuidFirmware() {
+    const a = new Assembler();
+    const probe = a.label('probe');
+    const start = a.label('start');
+    a.place(start);
+    const writeMark = (mark) => {
+        for (const ch of mark)
+            a.movAlImm8(ch.charCodeAt(0)).outDxAl();
+    };
+    a.cli().zeroAx().movSegmentFromAx('ds').movSegmentFromAx('ss').movImm16('sp', STACK_TOP);
+    a.movImm16('dx', DEBUGCON_PORT);
+    writeMark(START_MARK);
+    for (const base of LEAF_RANGES) {
+        const next = a.label(`range-${base.toString(16)}-next`);
+        const loop = a.label(`range-${base.toString(16)}-loop`);
+        const done = a.label(`range-${base.toString(16)}-done`);
+        const clamped = a.label(`range-${base.toString(16)}-clamped`);
+        a.movImm32('esi', base).movImm32('edi', 0).call(probe);
+        // A range whose base leaf reports a maximum below itself (an unimplemented range that
+        // echoes another leaf) has nothing more to read.
+        a.cmpImm32('eax', base).jcc('be', done);
+        a.cmpImm32('eax', base + MAX_LEAVES_PER_RANGE - 1).jcc('be', clamped);
+        a.movImm32('eax', base + MAX_LEAVES_PER_RANGE - 1);
+        a.place(clamped);
+        a.storeReg32(RANGE_MAX, 'eax');
+        a.movImm32('esi', base + 1);
+        a.place(loop);
+        for (const [leaf, rule] of SUBLEAF_RULES) {
+            if (leaf <= base || leaf >= base + MAX_LEAVES_PER_RANGE)
+                continue;
+            const other = a.label(`leaf-${leaf.toString(16)}-other`);
+            a.cmpImm32('esi', leaf).jcc('ne', other);
+            emitSubleaves(a, probe, leaf, rule);
+            a.jmp(next);
+            a.place(other);
+        }
+        a.movImm32('edi', 0).call(probe);
+        a.place(next);
+        a.inc32('esi').cmpMem32('esi', RANGE_MAX).jcc('be', loop);
+        a.place(done);
+    }
+    a.movImm16('dx', DEBUGCON_PORT);
+    writeMark(END_MARK);
+    const halt = a.label('halt');
+    a.movAlImm8(FIRMWARE_EXIT_VALUE).outImm8Al(DEBUG_EXIT_PORT);
+    a.place(halt);
+    a.cli().hlt().jmp(halt);
+    a.place(probe);
+    a.movReg32('eax', 'esi').movReg32('ecx', 'edi').cpuid();
+    const saved = ['esi', 'edi', 'eax', 'ebx', 'ecx', 'edx'];
+    saved.forEach((reg, i) => a.storeReg32(RECORD_BUFFER + 4 * i, reg));
+    const outLoop = a.label('probe-out');
+    a.movImm16('dx', DEBUGCON_PORT).movImm16('bx', RECORD_BUFFER);
+    a.place(outLoop);
+    a.loadAlFromBx()
+        .outDxAl()
+        .incBx()
+        .cmpBxImm16(RECORD_BUFFER + RECORD_BYTES)
+        .jcc('b', outLoop);
+    ['eax', 'ebx', 'ecx', 'edx'].forEach((reg, i) => a.loadReg32(reg, RECORD_BUFFER + 8 + 4 * i));
+    a.ret();
+    // The reset vector jumps back to the start, in the same segment (CS base 0xFFFF0000).
+    a.padTo(RESET_VECTOR).jmp(start).padTo(IMAGE_BYTES);
+    return a.assemble();
+}
+function emitSubleaves(a, probe, leaf, rule) {
+    const loop = a.label(`leaf-${leaf.toString(16)}-loop`);
+    const done = a.label(`leaf-${leaf.toString(16)}-done`);
+    a.movImm32('edi', 0);
+    switch (rule.kind) {
+        case 'max-in-eax': {
+            const clamped = a.label(`leaf-${leaf.toString(16)}-clamped`);
+            a.call(probe);
+            a.cmpImm32('eax', MAX_SUBLEAF).jcc('be', clamped).movImm32('eax', MAX_SUBLEAF);
+            a.place(clamped);
+            a.storeReg32(SUBLEAF_MAX, 'eax');
+            a.place(loop);
+            a.inc32('edi').cmpMem32('edi', SUBLEAF_MAX).jcc('a', done).call(probe).jmp(loop);
+            break;
+        }
+        case 'until-zero': {
+            const check = a.label(`leaf-${leaf.toString(16)}-check`);
+            a.place(loop);
+            a.call(probe);
+            a.cmpImm32('edi', rule.from).jcc('b', check);
+            a.testImm32(rule.register, rule.mask).jcc('e', done);
+            a.place(check);
+            a.inc32('edi').cmpImm32('edi', MAX_SUBLEAF).jcc('be', loop);
+            break;
+        }
+        case 'count':
+            a.place(loop);
+            a.call(probe)
+                .inc32('edi')
+                .cmpImm32('edi', Math.min(rule.count, MAX_SUBLEAF + 1))
+                .jcc('b', loop);
+            break;
+    }
+    a.place(done);
+}
+class FirmwareOutputError extends Error {
+    name = 'FirmwareOutputError';
+}
+/**
+ * The records of what the firmware wrote to debugcon, in the order it read them. Output that
+ * does not start with the start mark, or stops before the end mark (a guest stopped early),
+ * is an error: never a shorter list.
+ */
+function parseCpuidOutput(bytes) {
+    const text = (from, length) => String.fromCharCode(...bytes.subarray(from, from + length));
+    if (bytes.length < START_MARK.length || text(0, START_MARK.length) !== START_MARK)
+        throw new FirmwareOutputError(`the guest wrote ${bytes.length} bytes that do not start with the CPUID firmware's mark ${START_MARK}`);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const records = [];
+    let at = START_MARK.length;
+    for (;;) {
+        if (at + END_MARK.length <= bytes.length && text(at, END_MARK.length) === END_MARK) {
+            if (at + END_MARK.length !== bytes.length)
+                throw new FirmwareOutputError(`the guest wrote ${bytes.length - at - END_MARK.length} bytes after the end mark`);
+            return records;
+        }
+        if (at + RECORD_BYTES > bytes.length)
+            throw new FirmwareOutputError(`the guest stopped after ${records.length} CPUID records, before the end mark (${bytes.length} bytes)`);
+        const word = (i) => view.getUint32(at + 4 * i, true);
+        records.push({ leaf: word(0), subleaf: word(1), eax: word(2), ebx: word(3), ecx: word(4), edx: word(5) });
+        at += RECORD_BYTES;
+    }
+}
+/**
+ * The records a guest can take for what they say: a range's base leaf only when the maximum it
+ * reports lies in its own range. Outside it, CPUID answers with the highest basic leaf (Intel's
+ * rule, which QEMU follows for every vendor), an echo that says nothing of the range.
+ */
+function meaningfulRecords(records) {
+    return records.filter((r) => r.leaf === 0 ||
+        !LEAF_RANGES.includes(r.leaf) ||
+        (r.eax >= r.leaf && r.eax < r.leaf + MAX_LEAVES_PER_RANGE));
+}
+
+/** `pc-q35-7.2` < `pc-q35-10.0`: family first, then the version numerically. */
+function compareMachineTypes(a, b) {
+    const split = (m) => {
+        const match = /^(.*)-(\d+)\.(\d+)(?:\.(\d+))?$/.exec(m);
+        return match
+            ? { family: match[1], v: [+match[2], +match[3], +(match[4] ?? 0)] }
+            : { family: m, v: [] };
+    };
+    const x = split(a);
+    const y = split(b);
+    if (x.family !== y.family)
+        return x.family < y.family ? -1 : 1;
+    for (let i = 0; i < 3; i++)
+        if ((x.v[i] ?? -1) !== (y.v[i] ?? -1))
+            return (x.v[i] ?? -1) - (y.v[i] ?? -1);
+    return 0;
+}
+/** The family of a versioned machine type (`pc-q35` of `pc-q35-7.2`); the name itself otherwise. */
+function machineTypeFamily(name) {
+    return /^(.*)-\d+\.\d+(?:\.\d+)?$/.exec(name)?.[1] ?? name;
+}
+
+/**
+ * The rule of POLICY.md applied to what two QEMU binaries really give guests (`verify`):
+ *
+ * - Frozen ABI: on a machine type both binaries register, a model both offer must expand to
+ *   the same properties, resolve to the same version (`alias-of`) and answer the same CPUID
+ *   leaves. Any difference is `new-model-required`, except a property only one binary reports
+ *   (a knob one of them does not have): that is `safe` and said so, and the CPUID comparison
+ *   shows whether the guest sees a difference.
+ * - Host monotonicity: between consecutive machine types of the head binary, a feature (a name
+ *   of the binary's own `-cpu help` list of CPUID flags, not one of QEMU's knobs) that turns on
+ *   is a host requirement that grew (`type-2`), unless the base binary shows the very
+ *   same growth between the same machine types (the upgrade did not introduce it).
+ *
+ * Findings are grouped by what changed (a property with its values, or a CPUID register with
+ * the bits that changed), each listing every model and machine type it reaches.
+ */
+const REGISTERS = ['eax', 'ebx', 'ecx', 'edx'];
+/** `0x7.0 EBX` */
+function describeCpuidRegister(leaf, subleaf, register) {
+    return `CPUID 0x${leaf.toString(16)}.${subleaf} ${register.toUpperCase()}`;
+}
+/** The bit numbers set in `mask`, as `bits 4, 11-13`. */
+function describeBits(mask) {
+    const bits = [];
+    for (let i = 0; i < 32; i++)
+        if ((mask >>> i) & 1)
+            bits.push(i);
+    const runs = [];
+    for (let i = 0; i < bits.length;) {
+        let j = i;
+        while (j + 1 < bits.length && bits[j + 1] === bits[j] + 1)
+            j++;
+        runs.push(i === j ? `${bits[i]}` : `${bits[i]}-${bits[j]}`);
+        i = j + 1;
+    }
+    return `${bits.length === 1 ? 'bit' : 'bits'} ${runs.join(', ')}`;
+}
+const hex$1 = (n) => `0x${n.toString(16).padStart(8, '0')}`;
+function addTo(groups, key, machineType, model, init) {
+    let g = groups.get(key);
+    if (!g)
+        groups.set(key, (g = { models: new Set(), machineTypes: new Set(), pairs: 0, ...init() }));
+    g.models.add(model);
+    g.machineTypes.add(machineType);
+    g.pairs++;
+    return g;
+}
+function sortedMachineTypes(set) {
+    return [...set].sort(compareMachineTypes);
+}
+function recordKey(r) {
+    return `${r.leaf}.${r.subleaf}`;
+}
+/** Expansion properties that differ between two property bags, as the finding names them. */
+function propertyChanges(x, y) {
+    const out = [];
+    for (const property of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) {
+        const inX = Object.hasOwn(x, property);
+        const inY = Object.hasOwn(y, property);
+        if (inX && inY) {
+            if (x[property] !== y[property])
+                out.push({ property, kind: 'changed', before: x[property], after: y[property] });
+        }
+        else if (inX ? x[property] !== false : y[property] !== false) {
+            // A property one binary lacks counts when the other reports a value other than false: a
+            // feature the other binary does not know is a bit its guests never saw set.
+            out.push(inX
+                ? { property, kind: 'removed', before: x[property] }
+                : { property, kind: 'added', after: y[property] });
+        }
+    }
+    return out;
+}
+/** Models of `snapshot` on `machineType` that verify compares: every one it expanded. */
+function modelsOn(snapshot, machineType) {
+    return Object.keys(snapshot.expansions[machineType] ?? {});
+}
+function compareBinaries(base, head) {
+    const notes = [];
+    // Two builds of one version (a wrapper around the same binary) are told apart by path.
+    const [baseName, headName] = base.version === head.version
+        ? [base.binary, head.binary]
+        : [base.version, head.version].map((v) => v.replace(/^QEMU emulator version /, 'QEMU '));
+    const location = { path: head.binary, line: 1, side: 'RIGHT' };
+    const inBase = new Set(base.machineTypes);
+    const common = head.machineTypes.filter((m) => inBase.has(m));
+    const onlyBase = base.machineTypes.filter((m) => !head.machineTypes.includes(m));
+    const onlyHead = head.machineTypes.filter((m) => !inBase.has(m));
+    if (onlyBase.length)
+        notes.push({
+            kind: 'info',
+            message: `machine types only ${baseName} registers (not compared): ${onlyBase.join(', ')}`,
+        });
+    if (onlyHead.length)
+        notes.push({
+            kind: 'info',
+            message: `machine types only ${headName} registers (new): ${onlyHead.join(', ')}`,
+        });
+    const allModels = (s) => new Set(s.machineTypes.flatMap((m) => modelsOn(s, m)));
+    const [baseModels, headModels] = [allModels(base), allModels(head)];
+    const modelsOnlyBase = [...baseModels].filter((m) => !headModels.has(m)).sort();
+    const modelsOnlyHead = [...headModels].filter((m) => !baseModels.has(m)).sort();
+    if (modelsOnlyBase.length)
+        notes.push({ kind: 'info', message: `models only ${baseName} offers: ${modelsOnlyBase.join(', ')}` });
+    if (modelsOnlyHead.length)
+        notes.push({
+            kind: 'info',
+            message: `models only ${headName} offers (new): ${modelsOnlyHead.join(', ')}`,
+        });
+    for (const s of [base, head])
+        for (const [machineType, errors] of Object.entries(s.expansionErrors))
+            for (const [model, why] of Object.entries(errors))
+                notes.push({
+                    kind: 'warning',
+                    message: `${s.version} cannot expand ${model} on ${machineType}: ${why}`,
+                });
+    const propertyGroups = new Map();
+    const aliasGroups = new Map();
+    const cpuidGroups = new Map();
+    let pairs = 0;
+    for (const machineType of common) {
+        const headModelsHere = new Set(modelsOn(head, machineType));
+        for (const model of modelsOn(base, machineType)
+            .filter((m) => headModelsHere.has(m))
+            .sort()) {
+            pairs++;
+            const aliasBefore = base.aliasOf[machineType]?.[model];
+            const aliasAfter = head.aliasOf[machineType]?.[model];
+            if (aliasBefore !== aliasAfter)
+                addTo(aliasGroups, `${aliasBefore}\n${aliasAfter}`, machineType, model, () => ({
+                    before: aliasBefore ?? null,
+                    after: aliasAfter ?? null,
+                }));
+            const changes = propertyChanges(base.expansions[machineType][model], head.expansions[machineType][model]);
+            for (const c of changes) {
+                addTo(propertyGroups, `${c.kind}\n${c.property}\n${String(c.before)}\n${String(c.after)}`, machineType, model, () => ({
+                    property: c.property,
+                    kind: c.kind,
+                    before: c.before ?? null,
+                    after: c.after ?? null,
+                }));
+            }
+            const before = base.cpuid[machineType]?.[model];
+            const after = head.cpuid[machineType]?.[model];
+            if (!before || !after)
+                continue;
+            const beforeByKey = new Map(meaningfulRecords(before).map((r) => [recordKey(r), r]));
+            const afterByKey = new Map(meaningfulRecords(after).map((r) => [recordKey(r), r]));
+            const zero = (leaf, subleaf) => ({
+                leaf,
+                subleaf,
+                eax: 0,
+                ebx: 0,
+                ecx: 0,
+                edx: 0,
+            });
+            for (const key of new Set([...beforeByKey.keys(), ...afterByKey.keys()])) {
+                const x = beforeByKey.get(key);
+                const y = afterByKey.get(key);
+                const leaf = (x ?? y).leaf;
+                const subleaf = (x ?? y).subleaf;
+                // A leaf only one binary's guest reads (its range grew or shrank) compares as zeros on
+                // the other side, where a guest that asks gets nothing of it either.
+                const a = x ?? zero(leaf, subleaf);
+                const b = y ?? zero(leaf, subleaf);
+                for (const register of REGISTERS) {
+                    const mask = (a[register] ^ b[register]) >>> 0;
+                    if (!mask)
+                        continue;
+                    const g = addTo(cpuidGroups, `${leaf}.${subleaf}.${register}.${mask}`, machineType, model, () => ({
+                        leaf,
+                        subleaf,
+                        register,
+                        mask,
+                        explainedBy: undefined,
+                    }));
+                    // The expansion properties that changed on every pair of the group name the bits
+                    // where QEMU's own property names can.
+                    const changed = new Set(changes.filter((c) => c.kind === 'changed').map((c) => c.property));
+                    // What the accelerator could not give in one binary and can in the other, by QEMU's
+                    // own warning (`pcid (CPUID.01H:ECX bit 17)`).
+                    const lacked = (s) => new Set(s.unavailable[machineType]?.[model] ?? []);
+                    const [lackedBefore, lackedAfter] = [lacked(base), lacked(head)];
+                    const gainedNow = [...lackedBefore].filter((f) => !lackedAfter.has(f));
+                    const lostNow = [...lackedAfter].filter((f) => !lackedBefore.has(f));
+                    // QEMU warns only where the CPU's `check` property is on (not on old machine types):
+                    // what any pair's warnings say is collected.
+                    g.accelGained = [...new Set([...(g.accelGained ?? []), ...gainedNow])];
+                    g.accelLost = [...new Set([...(g.accelLost ?? []), ...lostNow])];
+                    if (!g.explainedBy)
+                        g.explainedBy = new Map([...changed].map((p) => [p, 1]));
+                    else
+                        for (const p of [...g.explainedBy.keys()])
+                            if (changed.has(p))
+                                g.explainedBy.set(p, g.explainedBy.get(p) + 1);
+                    if (!x || !y)
+                        g.before ??= x ? hex$1(x[register]) : null;
+                    if (!x || !y)
+                        g.after ??= y ? hex$1(y[register]) : null;
+                }
+            }
+        }
+    }
+    const findings = [];
+    const binaries = { base: baseName, head: headName };
+    const common2 = (g) => ({
+        models: [...g.models].sort(),
+        machineTypes: sortedMachineTypes(g.machineTypes),
+    });
+    for (const g of aliasGroups.values()) {
+        const { models, machineTypes } = common2(g);
+        findings.push(classified('alias-retargeted', { binaries, pairs: g.pairs }, {
+            class: 'new-model-required',
+            models,
+            machineTypes,
+            property: 'alias-of',
+            before: g.before ?? null,
+            after: g.after ?? null,
+            location,
+            fingerprint: fingerprint('alias-retargeted', models, 'alias-of', machineTypes),
+        }));
+    }
+    for (const g of propertyGroups.values()) {
+        const { models, machineTypes } = common2(g);
+        const facts = {
+            models,
+            machineTypes,
+            property: g.property,
+            before: g.before ?? null,
+            after: g.after ?? null,
+            location,
+            fingerprint: fingerprint(g.kind === 'changed' ? 'released-model-changed' : `property-${g.kind}`, models, g.property, machineTypes),
+        };
+        const meta = { binaries, pairs: g.pairs };
+        findings.push(g.kind === 'changed'
+            ? classified('released-model-changed', { ...meta, measured: 'expansion' }, { ...facts, class: 'new-model-required' })
+            : classified(g.kind === 'added' ? 'new-property-default' : 'property-removed', meta, {
+                ...facts,
+                class: 'safe',
+            }));
+    }
+    // Registers that differ on exactly the same pairs are one cause seen in several places.
+    const byReach = new Map();
+    for (const g of cpuidGroups.values()) {
+        const { models, machineTypes } = common2(g);
+        const key = `${models.join(',')}\n${machineTypes.join(',')}\n${g.pairs}`;
+        byReach.set(key, [...(byReach.get(key) ?? []), g]);
+    }
+    for (const gs of byReach.values()) {
+        gs.sort((x, y) => x.leaf - y.leaf ||
+            x.subleaf - y.subleaf ||
+            REGISTERS.indexOf(x.register) - REGISTERS.indexOf(y.register));
+        const g = gs[0];
+        const { models, machineTypes } = common2(g);
+        const properties = gs.map((x) => `${describeCpuidRegister(x.leaf, x.subleaf, x.register)} ${describeBits(x.mask)}`);
+        const registers = gs.map((x) => ({
+            leaf: x.leaf,
+            subleaf: x.subleaf,
+            register: x.register,
+            mask: x.mask,
+            ...(x.before === null
+                ? { onlyIn: 'head' }
+                : x.after === null
+                    ? { onlyIn: 'base' }
+                    : {}),
+        }));
+        const explainedBy = [...(g.explainedBy ?? [])]
+            .filter(([p, n]) => n === g.pairs && gs.every((x) => x.explainedBy?.get(p) === x.pairs))
+            .map(([p]) => p);
+        findings.push(classified('released-model-changed', {
+            binaries,
+            pairs: g.pairs,
+            measured: 'cpuid',
+            registers,
+            explainedBy,
+            accel: head.accel,
+            // The registers of one finding share their pairs: what any of them shows holds for all.
+            accelGained: [...new Set(gs.flatMap((x) => x.accelGained ?? []))],
+            accelLost: [...new Set(gs.flatMap((x) => x.accelLost ?? []))],
+        }, {
+            class: 'new-model-required',
+            models,
+            machineTypes,
+            property: properties[0],
+            ...(properties.length > 1 ? { properties } : {}),
+            location,
+            fingerprint: fingerprint('released-model-changed', models, properties.join(';'), machineTypes),
+        }));
+    }
+    findings.push(...hostGrowth(base, head, location, binaries));
+    return { findings, notes, commonMachineTypes: common, pairs };
+}
+function asksTheHost(property, features) {
+    return (features.has(property) &&
+        !(property in QEMU_EMULATED_FEATURES) &&
+        !(property in QEMU_OFFERED_FEATURES) &&
+        !QEMU_KVM_BASELINE.includes(property));
+}
+/** Boolean properties that turn on from `t` to `t2` for `model` in `s`. */
+function grown(s, t, t2, model) {
+    const x = s.expansions[t]?.[model];
+    const y = s.expansions[t2]?.[model];
+    if (!x || !y)
+        return [];
+    const features = new Set(s.features);
+    return Object.keys(y).filter((p) => y[p] === true && x[p] !== true && asksTheHost(p, features));
+}
+/** Invariant 2 of POLICY.md on the head binary's consecutive machine types. */
+function hostGrowth(base, head, location, binaries) {
+    const groups = new Map();
+    const families = new Map();
+    for (const m of head.machineTypes) {
+        const f = machineTypeFamily(m);
+        if (f === m)
+            continue;
+        families.set(f, [...(families.get(f) ?? []), m]);
+    }
+    for (const list of families.values()) {
+        list.sort(compareMachineTypes);
+        for (let i = 1; i < list.length; i++) {
+            const [t, t2] = [list[i - 1], list[i]];
+            for (const model of modelsOn(head, t2)) {
+                const already = new Set(grown(base, t, t2, model));
+                for (const property of grown(head, t, t2, model)) {
+                    if (already.has(property))
+                        continue;
+                    const g = addTo(groups, property, t2, model, () => ({ property, from: new Set() }));
+                    g.from.add(t);
+                }
+            }
+        }
+    }
+    return [...groups.values()].map((g) => {
+        const models = [...g.models].sort();
+        const machineTypes = sortedMachineTypes(g.machineTypes);
+        return classified('machine-type-host-requirement', { binaries, pairs: g.pairs, from: sortedMachineTypes(g.from) }, {
+            class: 'type-2',
+            models,
+            machineTypes,
+            property: g.property,
+            before: false,
+            after: true,
+            hostRequirement: {
+                gained: [g.property],
+                why: 'a CPU feature the guest is given, which the host must provide under KVM',
+            },
+            location,
+            fingerprint: fingerprint('machine-type-host-requirement', models, g.property, machineTypes),
+        });
+    });
+}
+
+const hex = (n) => `0x${n.toString(16).padStart(8, '0')}`;
+/** Where a measured difference shows: `2 model(s) on 3 machine type(s) both binaries register (6 pair(s))`. */
+const on$1 = (f, pairs) => `${f.models.length} model(s) on ${f.machineTypes.length} machine type(s) both binaries register (${pairs} pair(s))`;
+const registerBits = (r) => `${describeCpuidRegister(r.leaf, r.subleaf, r.register)} ${describeBits(r.mask)}`;
+const binariesWords = {
+    'alias-retargeted': (f) => {
+        const { base, head } = f.meta.binaries;
+        return {
+            title: `${f.models.join(', ')} resolves to ${f.after ?? 'no version'} instead of ${f.before ?? 'no version'}`,
+            message: `query-cpu-definitions: alias-of was ${f.before ?? 'absent'} in ${base} and is ${f.after ?? 'absent'} in ${head}, for ${on$1(f, f.meta.pairs)}. A VM started on these machine types gets another model version after the upgrade.`,
+            fix: 'keep the alias pointing where it did on released machine types (a compat property), or name the new version explicitly',
+        };
+    },
+    'released-model-changed': (f) => {
+        const { meta } = f;
+        const { base, head } = meta.binaries;
+        if (meta.measured === 'expansion')
+            return {
+                title: `${f.property} changed from ${String(f.before)} to ${String(f.after)} on machine types both binaries have`,
+                message: `query-cpu-model-expansion type=full: ${f.property} is ${String(f.before)} in ${base} and ${String(f.after)} in ${head}, for ${on$1(f, meta.pairs)}. Released machine types must keep what their guests see.`,
+                fix: `restore ${f.property}=${String(f.before)} on the released machine types (a compat property), or put the change in a new model version`,
+            };
+        const places = meta.registers.map((r) => {
+            const presence = r.onlyIn === 'head'
+                ? ` (only ${head}'s guest reads this leaf)`
+                : r.onlyIn === 'base'
+                    ? ` (only ${base}'s guest reads this leaf)`
+                    : '';
+            return `${registerBits(r)} (mask ${hex(r.mask)})${presence}`;
+        });
+        const shown = meta.registers.slice(0, 3).map(registerBits).join(', ') +
+            (meta.registers.length > 3 ? ` and ${meta.registers.length - 3} more` : '');
+        return {
+            title: `The guest's CPUID differs on machine types both binaries have: ${shown}`,
+            message: `The CPUID guest of ${head} reads other values than that of ${base}, for ${on$1(f, meta.pairs)}: ${places.join('; ')}` +
+                (meta.explainedBy.length
+                    ? `. Expansion properties that changed on every one of these pairs: ${meta.explainedBy.join(', ')}.`
+                    : '. No expansion property changed value on all of these pairs: the difference comes from code, not from a property.') +
+                (meta.accelGained.length
+                    ? ` Under ${meta.accel}, ${base} warned that it could not give, and ${head} gives: ${meta.accelGained.join(', ')}.`
+                    : '') +
+                (meta.accelLost.length
+                    ? ` Under ${meta.accel}, ${head} warns that it cannot give: ${meta.accelLost.join(', ')}.`
+                    : ''),
+            fix: 'gate the new behaviour on a CPU property that compat properties keep at the old value for released machine types, or put it in a new model version',
+        };
+    },
+    'new-property-default': (f) => onlyOne(f, f.meta.binaries.head, f.after, f.meta.pairs),
+    'property-removed': (f) => onlyOne(f, f.meta.binaries.base, f.before, f.meta.pairs),
+    'machine-type-host-requirement': (f) => {
+        const { base, head } = f.meta.binaries;
+        return {
+            title: `${f.property} turns on from one machine type to the next in ${head}`,
+            message: `query-cpu-model-expansion type=full of ${head}: ${f.property} is on for ${f.models.join(', ')} on ${f.machineTypes.join(', ')} and off on the machine type before each (${f.meta.from.join(', ')}), which ${base} does not show. A VM moved to the newer machine type needs it from the host.`,
+            fix: `leave ${f.property} off by default on the new machine type and put it in a new model version instead`,
+        };
+    },
+};
+/** A property one binary reports and the other does not have. */
+function onlyOne(f, binary, value, pairs) {
+    return {
+        title: `${f.property} is a property only ${binary} reports (${String(value)})`,
+        message: `query-cpu-model-expansion type=full: only ${binary} has the property ${f.property} (${String(value)}), for ${on$1(f, pairs)}: a knob the other binary does not have. Whether guests see a difference is what the CPUID comparison of the same pairs shows.`,
+        fix: 'none needed',
+    };
+}
+
+/** A property value as QEMU's compat entries and `-cpu` spell it. */
+const qemuValue = (v) => v === true ? 'on' : v === false ? 'off' : v === undefined ? '(unset)' : String(v);
+const where = (meta) => `${meta.function}() (${meta.why})`;
+const entryText = (g) => `${g.set ?? 'a compat array'} (${g.entry.path}:${g.entry.line}) sets ${g.property} to ${g.entry.value}`;
+const cpuidCodeWords = {
+    'cpuid-code-gated': ({ meta }) => ({
+        title: `${meta.function}() changes behind ${meta.gate.property}`,
+        message: (meta.movedBy
+            ? `The change to ${where(meta)} reads no CPU property itself; the same change moves ${meta.movedBy.constant} behind ${meta.gate.property} in ${meta.movedBy.function}().`
+            : `The change to ${where(meta)} reads ${meta.gate.property}.`) +
+            ` On all ${meta.released} released machine types ${entryText(meta.gate)} against the default ${qemuValue(meta.gate.defaultValue)}: ` +
+            'they keep the old behaviour, and only new machine types get the new one.',
+        fix: 'none needed',
+    }),
+    'cpuid-code-half-gated': ({ meta, machineTypes }) => {
+        const g = meta.gate;
+        const line = `{ TYPE_X86_CPU, "${g.property}", "${g.entry.value}" },`;
+        return {
+            title: `${meta.function}() changes behind ${g.property}, which ${machineTypes.length} released machine type(s) do not keep off`,
+            message: `The change to ${where(meta)} reads ${g.property}, and ${entryText(g)} for older machine types, ` +
+                `but ${machineTypes.length} released machine type(s) (${machineTypes.join(', ')}) take its default ${qemuValue(g.defaultValue)}: ` +
+                'there the guest sees the new behaviour, and a VM migrated from the release sees its CPU change.',
+            fix: meta.confining
+                ? `gate it on a new x- property set to the old behaviour in ${meta.confining} (the newest released compat array), or add ${line} there if ${g.property} alone describes the old behaviour`
+                : `gate it on a new x- property that a compat entry sets to the old behaviour on every released machine type`,
+        };
+    },
+    'cpuid-code-ungated': ({ meta, machineTypes }) => {
+        const { property, field } = meta.suggested;
+        return {
+            title: `${meta.function}() changes what guests may see, on every machine type`,
+            message: `The change to ${where(meta)} is not gated: ` +
+                (meta.olderKnobs.length
+                    ? `the CPU properties it reads are knobs the base already had, which compat entries set only for older machine types (${meta.olderKnobs
+                        .map((k) => `${k.property} in ${k.set ?? 'a compat array'}, not from ${k.from} on`)
+                        .join('; ')})`
+                    : meta.reads.length
+                        ? `no compat entry of a released machine type sets the CPU properties it reads (${meta.reads.join(', ')})`
+                        : 'it reads no CPU property') +
+                `, so all ${machineTypes.length} released machine types get the new code. If it changes CPUID, VMs see their CPU change under them and migration from the release breaks. ` +
+                'cpu-model-guard does not evaluate this code: a refactor that keeps every leaf as it was is fine.',
+            fix: `if guests see a difference, gate it on a new CPU property whose default is the new behaviour: ` +
+                `DEFINE_PROP_BOOL("${property}", X86CPU, ${field}, true) in x86_cpu_properties[], the new code under \`if (cpu->${field})\`, ` +
+                `and ${ungatedCompatLine(property)} in ${meta.confining ?? 'the newest released compat array'} (name the property after the behaviour it keeps)`,
+        };
+    },
+};
+
+const NONE_NEEDED$1 = 'none needed';
+/** `model X` or `models X, Y`. */
+function describeModels(models) {
+    return models.length === 1 ? `model ${models[0]}` : `models ${models.join(', ')}`;
+}
+/** A few names for a title or a sentence; the finding's `properties` has them all. */
+function someNames(names, max = 8) {
+    return names.length <= max
+        ? names.join(', ')
+        : `${names.slice(0, max - 1).join(', ')} and ${names.length - max + 1} more`;
+}
+/** `them` or `it`, `s` or nothing: one sentence for one feature or many. */
+function grammar(features) {
+    const plural = features.length > 1;
+    return {
+        them: plural ? 'them' : 'it',
+        fs: `feature${plural ? 's' : ''} ${someNames(features)}`,
+        s: plural ? '' : 's',
+    };
+}
+function describeValue(v) {
+    return v === false ? 'absent' : v === true ? 'required' : String(v);
+}
+const FIX_OF = {
+    gain: "mark the feature added='yes', or add a new model version with it",
+    loss: "keep the feature line and mark it removed='yes' (in every model that lists it: libvirt does not pass the mark on to models built on this one), or add a new model version without it",
+    mark: "restore the line as it was: only adding removed='yes', or a new line with added='yes', leaves a released model's domains as they were",
+    bits: 'revert the definition; define a feature with a new name for the new bits',
+    vendor: 'revert and add a new model for the other vendor',
+    signature: 'revert the signature change, or add a new model for the other CPUs',
+};
+/** Why a released model's change breaks its domains, by the kind of change. */
+function modelChangedMessage(meta) {
+    const who = describeModels(meta.models);
+    const { them, fs, s } = grammar(meta.features);
+    const list = someNames(meta.features);
+    switch (meta.change) {
+        case 'gain':
+            return `${who} gains ${fs} without added='yes': every domain already using the model would require ${them}, and hosts without ${them} could no longer run those domains.`;
+        case 'loss':
+            return meta.via
+                ? `${who} loses ${fs}: ${meta.via} marks ${them} now, and libvirt passes only a base's plain features on to the models built on it (x86ModelParseAncestor), without disabling the others there: a domain with check='full' would fail to start when the hypervisor still enables ${them}.`
+                : `${who} loses ${fs} (${describeValue(meta.before)} before): domains using the model would see their CPU change, with nothing left to keep ${them} for domains restored or migrated in.`;
+        case 'mark':
+            return `${who}: ${fs} change${s} from ${describeValue(meta.before)} to ${describeValue(meta.after)}.`;
+        case 'bits':
+            return `${who}: feature ${list} now means other bits (${String(meta.before)} before, ${String(meta.after)} now).`;
+        case 'vendor':
+            return `${who} changes vendor from ${String(meta.before)} to ${String(meta.after)}.`;
+        case 'signature':
+            return `${who} changes its CPU signatures from ${String(meta.before)} to ${String(meta.after)}.`;
+    }
+}
+const libvirtWords = {
+    'libvirt-model-changed': ({ meta }) => ({
+        title: `released ${describeModels(meta.models)} changed: ${someNames(meta.features)}`,
+        message: modelChangedMessage(meta),
+        fix: FIX_OF[meta.change],
+    }),
+    'libvirt-feature-added': ({ meta }) => {
+        const who = describeModels(meta.models);
+        const { them, fs } = grammar(meta.features);
+        return {
+            title: `${someNames(meta.features)} added to ${who} with added='yes'`,
+            message: `${who} gains ${fs}, marked added='yes': libvirt keeps ${them} out of the model's data, and check='full' does not fail a domain when the hypervisor enables ${them}.`,
+            fix: NONE_NEEDED$1,
+        };
+    },
+    'libvirt-feature-removed': ({ meta }) => {
+        const who = describeModels(meta.models);
+        const { them, fs } = grammar(meta.features);
+        return {
+            title: `${someNames(meta.features)} marked removed='yes' in ${who}`,
+            message: `${who} marks ${fs} removed='yes': libvirt takes ${them} out of the model's data and writes ${them} disabled into the definition of every domain that starts fresh with the model; a domain restored or migrated in keeps ${them} enabled, so running guests see no change.`,
+            fix: NONE_NEEDED$1,
+        };
+    },
+    'libvirt-model-added': ({ meta }) => ({
+        title: `new model ${meta.model}`,
+        message: `model ${meta.model} is new; no guest uses it yet.`,
+        fix: NONE_NEEDED$1,
+    }),
+    'libvirt-model-removed': ({ meta }) => ({
+        title: `released model ${meta.model} removed`,
+        message: `model ${meta.model} was removed from the cpu_map; guests defined with it can no longer start.`,
+        fix: 'restore the model (and its include in index.xml): a released model stays for good',
+    }),
+};
+/** The rules every catalog format has, worded for libvirt's models and files. */
+const libvirtSharedWords = {
+    'unreleased-change': ({ meta, models }) => {
+        const who = describeModels(models);
+        const list = someNames(meta.features);
+        const them = models.length > 1 ? 'them' : 'it';
+        const what = meta.change === 'model-removed'
+            ? 'is removed'
+            : `changes${meta.features.length ? ` (${meta.bits ? 'the bits of ' : ''}${list})` : ''}`;
+        return {
+            title: `unreleased ${who} changes${meta.features.length ? `: ${list}` : ''}`,
+            message: `${who} ${what}, but the release revision does not have ${them}: no released libvirt ships ${models.length > 1 ? 'these models' : 'the model'}, so no domain uses ${them} yet.`,
+            fix: NONE_NEEDED$1,
+        };
+    },
+    'no-effective-change': ({ meta }) => ({
+        title: `no model changes in ${meta.file}`,
+        message: `${meta.file} changed, but no model did: ${meta.noLongerRead ? 'the file is no longer read' : 'comments, order, decode and check hints, or definitions no model uses'}`,
+        fix: NONE_NEEDED$1,
+    }),
+};
+
+/*
+ * The phrases findings' sentences are made of: values, counts, lists and the cause of a change.
+ * Every rule's wording builds on these, so that one fact reads the same in every finding.
+ */
+/** QEMU speaks of features as on/off; `null` means the property is not set at all. */
+function formatPropValue(value) {
+    if (value === undefined)
+        return '(not stated)';
+    if (value === null)
+        return '(absent)';
+    if (typeof value === 'boolean')
+        return value ? 'on' : 'off';
+    if (typeof value === 'number')
+        return String(value);
+    return JSON.stringify(value);
+}
+function collapseList(items, max) {
+    if (items.length <= max)
+        return { shown: [...items], more: 0 };
+    // Showing all but one item and then "and 1 more" would save nothing.
+    const keep = Math.max(1, max - 1);
+    return { shown: items.slice(0, keep), more: items.length - keep };
+}
+/** A value in a sentence: `on`, `off`, `0`, `"GenuineIntel"`; `(unset)` when nothing sets it. */
+const fmt = (v) => v === undefined || v === null ? '(unset)' : formatPropValue(v);
+/** `1 machine type`, `51 machine types`, `2 properties`. */
+function count(n, noun) {
+    return `${n} ${n === 1 ? noun : noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`}`;
+}
+/** A list for a sentence: all of it when short, otherwise its first few and how many more. */
+function summary(items, shown = 3) {
+    const { shown: listed, more } = collapseList(items, shown + 1);
+    if (more)
+        return `${listed.join(', ')} and ${more} more`;
+    return listed.length > 1 ? `${listed.slice(0, -1).join(', ')} and ${listed.at(-1)}` : (listed[0] ?? '');
+}
+/** Sentences start with a capital, unless they start with a property name (`avx512f added ...`). */
+const capitalize = (text) => /^(the|unversioned|machine type) /.test(text) ? `${text[0].toUpperCase()}${text.slice(1)}` : text;
+/** `path:line`. */
+const at$1 = (l) => `${l.path}:${l.line}`;
+/** What an unversioned name stands for under a default CPU version. */
+function versionWords(v) {
+    return v === 'latest'
+        ? 'their latest versions'
+        : v === 'legacy'
+            ? 'their unversioned definitions'
+            : `version ${v}`;
+}
+/** A prop change in words: features are added and removed, other props change value. */
+function propChange(where, property, before, after) {
+    if (before === undefined && after === true)
+        return `${property} added to ${where}`;
+    if (before === true && after === undefined)
+        return `${property} removed from ${where}`;
+    if (before === undefined)
+        return `${where} sets ${property} to ${fmt(after)}`;
+    if (after === undefined)
+        return `${where} no longer sets ${property} (was ${fmt(before)})`;
+    return `${where} changes ${property} from ${fmt(before)} to ${fmt(after)}`;
+}
+/** The change a finding comes from, as the start of a sentence. */
+function describeCause(c) {
+    switch (c.kind) {
+        case 'model-prop':
+            return propChange(`the definition of ${c.model}`, c.property, c.before, c.after);
+        case 'version-prop':
+            return propChange(`${c.model}-v${c.version}`, c.property, c.before, c.after);
+        case 'compat-entry': {
+            const target = c.target === '*' ? 'every CPU' : c.target;
+            if (c.before === undefined)
+                return `${c.set} now sets ${c.property} to ${c.after} for ${target}`;
+            if (c.after === undefined)
+                return `${c.set} no longer sets ${c.property} for ${target}, which was ${c.before}`;
+            return `${c.set} changes ${c.property} for ${target} from ${c.before} to ${c.after}`;
+        }
+        case 'accel-default':
+            return `the ${c.accel} accelerator default of ${c.property} ${fmt(c.before)} → ${fmt(c.after)}`;
+        case 'property-default':
+            return `the default of ${c.property} ${fmt(c.before)} → ${fmt(c.after)}`;
+        case 'machine-type':
+            return c.defaultCpuVersion && c.what.split('; ').length === 1
+                ? `unversioned names on ${c.machineType} resolve to ${versionWords(c.defaultCpuVersion.after)}, not ${versionWords(c.defaultCpuVersion.before)}`
+                : `machine type ${c.machineType}: ${c.what}`;
+        case 'catalog-rule':
+            return `the catalog's ${c.what}`;
+    }
+}
+/** The cause as a sentence of its own. */
+const causeSentence = (c) => capitalize(describeCause(c));
+/** A compat array by name and place: `pc_compat_10_2 (hw/i386/pc.c:81)`. */
+const compatSetAt = (set) => `${set.name} (${at$1(set)})`;
+/** A compat entry that keeps a property's value on some machine types, with its place. */
+function keeps(e, on, join = ' ') {
+    return `${e.set} keeps ${e.property}${join}${e.value} ${on} (${at$1(e)})`;
+}
 
 const NONE_NEEDED = 'none needed';
+/** `A, B removed`: a removal's title, whatever its rule. */
+const removedTitle = (names) => `${names.join(', ')} removed`;
+const aliasTitle = (a) => `Alias ${a.name} now points to ${a.to.model}-v${a.to.version}`;
+const aliasMessage = (a) => `${a.name} stood for ${a.from.model}-v${a.from.version} and now stands for ${a.to.model}-v${a.to.version}: VMs using the name see a different CPU.`;
+const NEW_PROPERTY = 'is a CPU property the base does not have';
+/** `pc_compat_10_0 (hw/i386/pc.c:81)`, or `a compat array (...)` when no array holds the entry. */
+const entryAt = (e) => `${e.set ?? 'a compat array'} (${at$1(e)})`;
+/** `all 51 machine types the base had`, `3 of the 51 machine types the base had`. */
+const ofBase = (n, of) => n === of ? `all ${n} machine types the base had` : `${n} of the ${of} machine types the base had`;
+const TYPE_2 = 'moving a VM to the newer machine type can make it unrunnable on a host that runs it today, a type-2 machine change.';
+const RELEASED_NEVER_CHANGES = 'A released model never changes: VMs that run today would see another CPU, or stop running, after an update.';
+function releasedFix(remedy, f, cause) {
+    const gained = f.hostRequirement?.gained ?? [];
+    switch (remedy.kind) {
+        case 'new-version':
+            return `revert it and add the change as a new version ${remedy.name}`;
+        case 'keep-old-value':
+            return `keep the old value for released machine types: add ${remedy.entry} to ${remedy.set}`;
+        case 'move-compat-entry':
+            return remedy.newest
+                ? `revert it: ${cause.set} reaches released machine types. To change ${f.property} only on newer ones, make the new value the default and add ${remedy.entry ?? `the old value of ${f.property}`} to ${compatSetAt(remedy.newest)}, the newest compat array only released machine types get`
+                : `revert it: ${cause.set} reaches released machine types, and no compat array reaches only released ones. Open the next machine types first; then make the new value the default and keep the old one in the compat array of the newest released machine types`;
+        case 'new-versions':
+            return `revert it: a default every model shares cannot ask more of the host; put ${summary(gained)} in new model versions`;
+        case 'revert':
+            return remedy.newest
+                ? `revert it, or keep the old value on released machine types with a compat entry in ${compatSetAt(remedy.newest)}`
+                : 'revert it; to change newer machine types only, open the next machine types first and keep the old value for the released ones in a compat entry';
+    }
+}
+function releasedModelChanged(f) {
+    const { meta } = f;
+    if (meta.kind === 'new-property') {
+        const value = fmt(f.after);
+        return {
+            title: `${f.property} is new, and released machine types get its new default ${value}`,
+            message: `${f.property} ${NEW_PROPERTY}. ${entryAt(meta.keptBy)} sets it to ${meta.keptBy.value} for older machine types: ` +
+                `the value that keeps their old behaviour, so the default ${value} is the new one. ` +
+                `${count(f.machineTypes.length, 'released machine type')} that the entry does not reach (${summary(f.machineTypes)}) now get the default: ` +
+                'the guest of every model on them changes.',
+            fix: meta.addTo
+                ? `keep the old behaviour on every released machine type: add ${meta.entry} to ${meta.addTo}`
+                : `keep the old behaviour on every released machine type with a compat entry ${meta.entry}`,
+        };
+    }
+    const cause = causeSentence(meta.cause);
+    const gained = f.hostRequirement?.gained ?? [];
+    return {
+        title: `${cause}: released models change`,
+        message: `${cause}. On ${count(f.machineTypes.length, 'released machine type')} the guest of ${count(f.models.length, 'released model name')} now sees ` +
+            `${f.property} ${fmt(f.before)} → ${fmt(f.after)}` +
+            (gained.length ? `, and the host must now provide ${summary(gained)}` : '') +
+            `. ${RELEASED_NEVER_CHANGES}`,
+        fix: releasedFix(meta.remedy, f, meta.cause),
+    };
+}
+/**
+ * What the host must newly provide, in one sentence, for check and audit alike: who requires
+ * what from the host on which machine types, which older ones did not, and the compat entries
+ * that keep them so.
+ */
+function hostGainSentence(f, keptOn) {
+    const { models, machineTypes } = f;
+    const gained = f.hostRequirement?.gained ?? [];
+    const { olderMachineTypes, keptBy } = f.meta;
+    return (`${models.length === 1 ? models[0] : `${count(models.length, 'model name')} (${summary(models)})`} on ${summary(machineTypes)} ` +
+        `${models.length === 1 ? 'requires' : 'require'} ${gained.length === 1 ? gained[0] : `${gained.length} properties (${summary(gained)})`} from the host, ` +
+        `which ${summary(olderMachineTypes)} did not` +
+        (keptBy.length ? `; ${keptBy.map((k) => keeps(k, keptOn)).join('; ')}` : ''));
+}
+function hostRequirementTitle(gained) {
+    return `${summary(gained)} ${gained.length === 1 ? 'becomes a host requirement' : 'become host requirements'} on newer machine types`;
+}
+function machineTypeHostRequirement(f) {
+    const { meta } = f;
+    const gained = f.hostRequirement?.gained ?? [];
+    const them = gained.length === 1 ? 'it' : 'them';
+    if (meta.kind === 'snapshot') {
+        return {
+            title: hostRequirementTitle(gained),
+            message: `${hostGainSentence(f, 'on older machine types')}: ${TYPE_2}`,
+            fix: `waive it with its reason, or move ${summary(gained)} into a new model version`,
+        };
+    }
+    const cause = causeSentence(meta.cause);
+    const cpuVersion = meta.cause.kind === 'machine-type' ? meta.cause.defaultCpuVersion : undefined;
+    return {
+        title: cpuVersion
+            ? `${cause}: ${count(gained.length, 'property')} become host requirements`
+            : hostRequirementTitle(gained),
+        message: `${cause}. ${hostGainSentence(f, 'on released machine types')}: ${TYPE_2}`,
+        fix: cpuVersion
+            ? `set the default CPU version of ${summary(f.machineTypes)} back to ${cpuVersion.before} at ${at$1(f.location)}: ` +
+                'unversioned names keep the version older machine types give them, and a guest that wants a newer version names it'
+            : meta.newVersion
+                ? `leave ${summary(gained)} off by default and add ${them} in a new version ${meta.newVersion}`
+                : `leave ${summary(gained)} off by default; put ${them} in a new model version`,
+    };
+}
+function compatConfinedChange(f) {
+    const { meta } = f;
+    switch (meta.kind) {
+        case 'change': {
+            const cause = causeSentence(meta.cause);
+            return {
+                title: `${cause}, confined to unreleased machine types`,
+                message: `${cause}. Only ${summary(f.machineTypes)}, not released yet, see ${f.property} ${fmt(f.before)} → ${fmt(f.after)}` +
+                    (meta.keptBy.length
+                        ? `; ${meta.keptBy.map((e) => keeps(e, 'for released machine types', '=')).join('; ')}`
+                        : '') +
+                    ', and no host requirement grows.',
+                fix: NONE_NEEDED,
+            };
+        }
+        case 'new-property-unreleased':
+            return {
+                title: `${f.property} is new; only unreleased machine types get its default ${fmt(f.after)}`,
+                message: `${f.property} ${NEW_PROPERTY}. ${entryAt(meta.keptBy)} sets it to ${meta.keptBy.value} for older machine types; ` +
+                    `the machine types that get the default ${fmt(f.after)} instead (${f.machineTypes.join(', ')}) are not released yet.`,
+                fix: NONE_NEEDED,
+            };
+        case 'new-property-confined': {
+            const on = ofBase(meta.confined, meta.baseMachineTypes);
+            const set = meta.keptBy.set ?? 'a compat array';
+            return {
+                title: `${f.property} is new, and ${set} sets it to ${meta.keptBy.value} for ${on}`,
+                message: `${f.property} ${NEW_PROPERTY}. On ${on}, ${entryAt(meta.keptBy)} sets it to ${meta.keptBy.value} ` +
+                    `for ${meta.keptBy.target === '*' ? 'every CPU' : meta.keptBy.target}: the value that keeps their old behaviour, ` +
+                    'so only newer machine types get the new one, and no host requirement grows.' +
+                    (meta.newDefault
+                        ? ` The machine types that get the default ${fmt(meta.newDefault.value)} (${meta.newDefault.machineTypes.join(', ')}) are not released yet.`
+                        : ''),
+                fix: NONE_NEEDED,
+            };
+        }
+    }
+}
+function unreleasedChange(f) {
+    const { meta, models } = f;
+    switch (meta.kind) {
+        case 'name-removed': {
+            const many = models.length > 1;
+            return {
+                title: removedTitle(models),
+                message: `${models.join(', ')} ${many ? 'were' : 'was'} never released, so removing ${many ? 'them' : 'it'} affects no VM.`,
+                fix: NONE_NEEDED,
+            };
+        }
+        case 'alias-retargeted':
+            return { title: aliasTitle(meta), message: aliasMessage(meta), fix: NONE_NEEDED };
+        case 'change': {
+            const cause = causeSentence(meta.cause);
+            return {
+                title: `${cause}: only unreleased entries change`,
+                message: `${cause}. It reaches only names that were never released${models.length ? `: ${summary(models)}` : ''}.`,
+                fix: NONE_NEEDED,
+            };
+        }
+    }
+}
 const machineCatalogWords = {
     'model-added': ({ meta }) => ({
         title: `New CPU model ${meta.model}`,
@@ -30207,10 +31637,57 @@ const machineCatalogWords = {
         message: `${meta.name} is a new name for ${meta.model}-v${meta.version}.`,
         fix: NONE_NEEDED,
     }),
+    'released-name-removed': ({ meta, models }) => ({
+        title: removedTitle(models),
+        message: `${models.join(', ')} ${models.length > 1 ? 'are released model names' : 'is a released model name'}: VMs configured with ${models.length > 1 ? 'them' : 'it'} no longer start.`,
+        fix: `keep ${meta.model}; deprecate it first (a deprecation note) and remove it in a later release`,
+    }),
+    'deprecated-name-removed': ({ meta, models }) => ({
+        title: removedTitle(models),
+        message: `${models.join(', ')}: deprecated (${meta.deprecation}) before the removal.`,
+        fix: NONE_NEEDED,
+    }),
+    'alias-retargeted': ({ meta }) => ({
+        title: aliasTitle(meta),
+        message: aliasMessage(meta),
+        fix: `keep ${meta.name} on ${meta.from.model}-v${meta.from.version} and give the new version a new alias`,
+    }),
+    'name-conflict': ({ meta }) => ({
+        title: `${meta.name} is registered twice`,
+        message: `${meta.name} is registered by ${meta.first} and again by ${meta.again}; one of them is unreachable.`,
+        fix: 'give one of them another name',
+    }),
+    'released-model-changed': releasedModelChanged,
+    'machine-type-host-requirement': machineTypeHostRequirement,
+    'compat-confined-change': compatConfinedChange,
+    'new-property-default': (f) => ({
+        title: `${f.property} is new; the machine types the base had get its default ${fmt(f.after)}`,
+        message: `${f.property} ${NEW_PROPERTY}${f.meta.declaredAt ? ` (${at$1(f.meta.declaredAt)})` : ''}, and no model, ` +
+            `version or compat entry sets it: on ${ofBase(f.machineTypes.length, f.meta.baseMachineTypes)} it takes its default, ${fmt(f.after)}. ` +
+            'A new property names behaviour the base had fixed in code; by the convention that keeps machine types stable, ' +
+            'a default that changed old machine types would come with a compat entry restoring the old value. ' +
+            'Whether the default equals the old behaviour lies in that code, which the catalog tables do not show.',
+        fix: 'none needed; if the default changes what released machine types did, add a compat entry with the old value to the newest released compat array',
+    }),
+    'unreleased-change': unreleasedChange,
+    'no-effective-change': ({ meta }) => {
+        const did = [
+            ...(meta.addedMachineTypes.length ? [`adds machine types ${meta.addedMachineTypes.join(', ')}`] : []),
+            ...(meta.releasedMachineTypes.length ? [`releases ${meta.releasedMachineTypes.join(', ')}`] : []),
+        ];
+        return {
+            title: `${meta.file} changed without changing any CPU model`,
+            message: did.length
+                ? `The edit changes no effective model of a name the base had on a machine type the base had; it ${did.join(', and ')}.`
+                : 'The edit changes no effective model on any machine type: comments, order or formatting.',
+            fix: NONE_NEEDED,
+        };
+    },
 };
 
 const measuredWords = {};
 
+/** The words of rules one module alone judges, and of the machine catalogs' shared ones. */
 const WORDS = {
     ...machineCatalogWords,
     ...auditWords,
@@ -30218,8 +31695,17 @@ const WORDS = {
     ...cpuidCodeWords,
     ...measuredWords,
 };
+/**
+ * Rules other modules judge too, with facts that say whose they are: what two binaries measure
+ * names them (`binaries`), and libvirt's facts name their format.
+ */
+const SHARED = [
+    { claims: (meta) => 'binaries' in meta, words: binariesWords },
+    { claims: (meta) => 'format' in meta && meta.format === 'libvirt-cpu-map', words: libvirtSharedWords },
+];
 function wordsOf(finding) {
-    return WORDS[finding.rule](finding);
+    const words = SHARED.find((s) => s.claims(finding.meta))?.words ?? WORDS;
+    return words[finding.rule](finding);
 }
 /** A classified finding with its words (a finding classified with its words already keeps them). */
 function worded(draft) {
@@ -30298,7 +31784,7 @@ async function readCatalog(spec, source, options = {}) {
             case 'libvirt-cpu-map':
                 return { kind: 'libvirt', map: await readLibvirtCpuMap(subdirSource(from, spec.path)) };
         }
-    });
+    }, options.catalogStore);
     return read.kind === 'machine' ? { ...read, catalog: withOverrides(read.catalog, options) } : read;
 }
 /** A catalog with machine types (QEMU, generic); libvirt's cpu_map has none and is refused. */
@@ -30377,8 +31863,8 @@ function withFingerprints(drafts) {
  * the first changed line, rather than passing in silence.
  */
 async function cosmeticFinding(files, base, head, 
-/** What the edit does change, when more than text (machine types added or released). */
-catalogChanges = []) {
+/** What the edit does change, when more than text: machine types it adds or releases. */
+machineTypes = { added: [], released: [] }) {
     for (const file of files) {
         const [b, h] = await Promise.all([base.readFile(file), head.readFile(file)]);
         if (b === h || b === undefined || h === undefined)
@@ -30389,20 +31875,20 @@ catalogChanges = []) {
                 break;
             line += part.count ?? 0;
         }
-        return {
-            rule: 'no-effective-change',
-            class: 'safe',
-            verdict: 'pass',
-            title: `${file} changed without changing any CPU model`,
-            message: catalogChanges.length
-                ? `The edit changes no effective model of a name the base had on a machine type the base had; it ${catalogChanges.join(', and ')}.`
-                : 'The edit changes no effective model on any machine type: comments, order or formatting.',
-            models: [],
-            machineTypes: [],
-            location: { path: file, line, side: 'RIGHT' },
-            fix: 'none needed',
-            fingerprint: fingerprint('no-effective-change', [], file, []),
-        };
+        return withFingerprints([
+            classified('no-effective-change', {
+                kind: 'catalog-file',
+                file,
+                addedMachineTypes: machineTypes.added,
+                releasedMachineTypes: machineTypes.released,
+            }, {
+                class: 'safe',
+                models: [],
+                machineTypes: [],
+                location: { path: file, line, side: 'RIGHT' },
+                fingerprint: fingerprint('no-effective-change', [], file, []),
+            }),
+        ])[0];
     }
     return undefined;
 }
@@ -30416,6 +31902,49 @@ async function anchorRemovals(findings, base, head) {
         return headLine ? { ...f, location: { ...f.location, headLine } } : f;
     }));
 }
+/** The cpu_map reader speaks of paths inside the catalog folder; reviews need repository paths. */
+function inCatalog(catalog, path) {
+    return catalog.path === '.' ? path : `${catalog.path.replace(/\/+$/, '')}/${path}`;
+}
+/**
+ * The models of the release revision: without a readable one (said in a note), every model of
+ * base counts as released.
+ */
+async function releasedLibvirtModels(req, base, notes) {
+    // Checking from the release commit itself (the usual case right after a release): its
+    // catalog is base's, already read.
+    if (req.release.commit !== undefined && req.release.commit === req.baseRef.commit)
+        return new Set(Object.keys(base.models));
+    if (!req.release.source)
+        return undefined;
+    try {
+        const r = await readCatalog(req.catalog, req.release.source, { catalogStore: req.catalogStore });
+        return r.kind === 'libvirt' ? new Set(Object.keys(r.map.models)) : undefined;
+    }
+    catch (err) {
+        if (!(err instanceof CatalogError))
+            throw err;
+        notes.push({
+            kind: 'warning',
+            message: `the release revision has no readable catalog (${err.message}); every model in base counts as released`,
+        });
+        return undefined;
+    }
+}
+/** libvirt's cpu_map: catalog models, their diff, the rule's findings. */
+async function checkLibvirt(req, base, head, notes) {
+    const released = await releasedLibvirtModels(req, base, notes);
+    const headCatalog = libvirtCatalog(head);
+    const diff = diffLibvirtCatalogs(libvirtCatalog(base), headCatalog);
+    notes.push(...headCatalog.notes.map((message) => ({ kind: 'info', message })));
+    const inRepo = (p) => inCatalog(req.catalog, p);
+    return withFingerprints(classifyLibvirt({ diff, ...(released ? { released } : {}), headLine: catalogLine(headCatalog) })).map((f) => ({
+        ...f,
+        location: { ...f.location, path: inRepo(f.location.path) },
+        ...(f.suggestion ? { suggestion: { ...f.suggestion, path: inRepo(f.suggestion.path) } } : {}),
+        ...(f.fixLines ? { fixLines: { ...f.fixLines, path: inRepo(f.fixLines.path) } } : {}),
+    }));
+}
 async function check(req) {
     const options = { ...req, cpuidCode: true };
     const [base, head] = await Promise.all([
@@ -30425,45 +31954,18 @@ async function check(req) {
     const notes = [];
     let findings;
     let files;
-    const catalogChanges = [];
+    const machineTypeChanges = { added: [], released: [] };
     if (base.kind === 'libvirt' && head.kind === 'libvirt') {
-        // The cpu_map reader speaks of paths inside the catalog folder; reviews need repository paths.
-        const inRepo = (p) => req.catalog.path === '.' ? p : `${req.catalog.path.replace(/\/+$/, '')}/${p}`;
-        let released;
-        // Checking from the release commit itself (the usual case right after a release): its
-        // catalog is base's, already read.
-        if (req.release.commit !== undefined && req.release.commit === req.baseRef.commit) {
-            released = new Set(Object.keys(base.map.models));
-        }
-        else if (req.release.source) {
-            try {
-                const r = await readCatalog(req.catalog, req.release.source);
-                if (r.kind === 'libvirt')
-                    released = new Set(Object.keys(r.map.models));
-            }
-            catch (err) {
-                if (!(err instanceof CatalogError))
-                    throw err;
-                notes.push({
-                    kind: 'warning',
-                    message: `the release revision has no readable catalog (${err.message}); every model in base counts as released`,
-                });
-            }
-        }
-        findings = classifyLibvirt(base.map, head.map, req.failOn, released).map((f) => ({
-            ...f,
-            location: { ...f.location, path: inRepo(f.location.path) },
-            ...(f.suggestion ? { suggestion: { ...f.suggestion, path: inRepo(f.suggestion.path) } } : {}),
-            ...(f.fixLines ? { fixLines: { ...f.fixLines, path: inRepo(f.fixLines.path) } } : {}),
-        }));
-        files = Object.keys(head.map.files).map(inRepo);
-        notes.push(...head.map.notes.map((message) => ({ kind: 'info', message })));
+        findings = await checkLibvirt(req, base.map, head.map, notes);
+        files = Object.keys(head.map.files).map((p) => inCatalog(req.catalog, p));
     }
     else if (base.kind === 'machine' && head.kind === 'machine') {
         let releasedNames = new Set(registeredNames(base.catalog).map((n) => n.name));
         if (req.release.source) {
             try {
-                const released = await readMachineCatalog(req.catalog, req.release.source);
+                const released = await readMachineCatalog(req.catalog, req.release.source, {
+                    catalogStore: req.catalogStore,
+                });
                 releasedNames = new Set(registeredNames(released).map((n) => n.name));
             }
             catch (err) {
@@ -30486,7 +31988,7 @@ async function check(req) {
         findings = withFingerprints(classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames, headLine }));
         if (base.cpuidCode && head.cpuidCode) {
             checkCompatReferences(base.catalog, head.catalog, base.cpuidCode, head.cpuidCode);
-            findings.push(...(await classifyCpuidCode({
+            findings.push(...withFingerprints(await classifyCpuidCode({
                 base: base.catalog,
                 head: head.catalog,
                 baseCode: base.cpuidCode,
@@ -30515,16 +32017,14 @@ async function check(req) {
         const nowReleased = head.catalog.machineTypes
             .filter((m) => m.released && wasReleased.get(m.name) === false)
             .map((m) => m.name);
-        if (added.length)
-            catalogChanges.push(`adds machine types ${added.join(', ')}`);
-        if (nowReleased.length)
-            catalogChanges.push(`releases ${nowReleased.join(', ')}`);
+        machineTypeChanges.added = added;
+        machineTypeChanges.released = nowReleased;
     }
     else {
         throw new CatalogError('base and head catalogs are of different kinds');
     }
     if (!findings.length) {
-        const cosmetic = await cosmeticFinding(files, req.base, req.head, catalogChanges);
+        const cosmetic = await cosmeticFinding(files, req.base, req.head, machineTypeChanges);
         if (cosmetic)
             findings.push(cosmetic);
     }
@@ -35938,800 +37438,6 @@ async function auditRevision(o) {
 }
 
 /**
- * A tiny x86 encoder for 16-bit real-mode code: the few instructions the CPUID firmware needs,
- * each encoded by hand from the Intel SDM's opcode tables (volume 2), and near labels with
- * 16-bit displacements resolved when the code is assembled.
- *
- * Real mode runs with 16-bit default operand and address size, so a 32-bit register operand
- * takes the operand-size prefix 0x66. Memory operands are absolute `[disp16]` addresses in DS
- * (ModRM mod=00 rm=110) or `[bx]` (mod=00 rm=111).
- */
-/** 32-bit general registers in ModRM/opcode order (the low three bits of the encoding). */
-const REG32 = { eax: 0, ecx: 1, edx: 2, ebx: 3, esp: 4, ebp: 5, esi: 6, edi: 7 };
-/** Condition codes of Jcc (the low nibble of 0x0F 0x80+cc). */
-const CONDITION = {
-    o: 0,
-    no: 1,
-    b: 2,
-    ae: 3,
-    e: 4,
-    ne: 5,
-    be: 6,
-    a: 7,
-    s: 8,
-    ns: 9,
-    l: 0xc,
-    ge: 0xd,
-    le: 0xe,
-    g: 0xf,
-};
-const OPERAND32 = 0x66;
-function u16(value) {
-    if (!Number.isInteger(value) || value < 0 || value > 0xffff)
-        throw new RangeError(`${value} is not a 16-bit value`);
-    return [value & 0xff, value >>> 8];
-}
-function u32(value) {
-    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
-        throw new RangeError(`${value} is not a 32-bit value`);
-    return [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, value >>> 24];
-}
-function modrmRegister(reg, rm) {
-    return 0xc0 | (reg << 3) | rm;
-}
-/** `[disp16]`: mod=00, rm=110. */
-function modrmAbsolute(reg) {
-    return (reg << 3) | 0b110;
-}
-/** Emits instructions into a byte buffer; labels may be used before they are placed. */
-class Assembler {
-    bytes = [];
-    placed = new Map();
-    fixups = [];
-    /** Current offset from the start of the code. */
-    get offset() {
-        return this.bytes.length;
-    }
-    label(name) {
-        return { name };
-    }
-    place(label) {
-        if (this.placed.has(label))
-            throw new Error(`label ${label.name} placed twice`);
-        this.placed.set(label, this.bytes.length);
-    }
-    raw(...bytes) {
-        for (const b of bytes) {
-            if (!Number.isInteger(b) || b < 0 || b > 0xff)
-                throw new RangeError(`${b} is not a byte`);
-            this.bytes.push(b);
-        }
-        return this;
-    }
-    /** Fills with `hlt` up to `offset`. */
-    padTo(offset, filler = 0xf4) {
-        if (offset < this.offset)
-            throw new Error(`code of ${this.offset} bytes runs past offset ${offset}`);
-        while (this.offset < offset)
-            this.bytes.push(filler);
-        return this;
-    }
-    /** `mov r32, imm32`: 66 B8+r id. */
-    movImm32(reg, value) {
-        return this.raw(OPERAND32, 0xb8 + REG32[reg], ...u32(value));
-    }
-    /** `mov r32, r32`: 66 89 /r (MOV r/m32, r32). */
-    movReg32(dst, src) {
-        return this.raw(OPERAND32, 0x89, modrmRegister(REG32[src], REG32[dst]));
-    }
-    /** `mov [disp16], r32`: 66 89 /r with mod=00 rm=110. */
-    storeReg32(address, src) {
-        return this.raw(OPERAND32, 0x89, modrmAbsolute(REG32[src]), ...u16(address));
-    }
-    /** `mov r32, [disp16]`: 66 8B /r with mod=00 rm=110. */
-    loadReg32(dst, address) {
-        return this.raw(OPERAND32, 0x8b, modrmAbsolute(REG32[dst]), ...u16(address));
-    }
-    /** `cmp r32, imm32`: 66 81 /7 id. */
-    cmpImm32(reg, value) {
-        return this.raw(OPERAND32, 0x81, modrmRegister(7, REG32[reg]), ...u32(value));
-    }
-    /** `cmp r32, [disp16]`: 66 3B /r (CMP r32, r/m32). */
-    cmpMem32(reg, address) {
-        return this.raw(OPERAND32, 0x3b, modrmAbsolute(REG32[reg]), ...u16(address));
-    }
-    /** `test r32, imm32`: 66 F7 /0 id. */
-    testImm32(reg, value) {
-        return this.raw(OPERAND32, 0xf7, modrmRegister(0, REG32[reg]), ...u32(value));
-    }
-    /** `inc r32`: 66 40+r (the one-byte form exists outside 64-bit mode). */
-    inc32(reg) {
-        return this.raw(OPERAND32, 0x40 + REG32[reg]);
-    }
-    /** `xor ax, ax`: 31 C0. */
-    zeroAx() {
-        return this.raw(0x31, 0xc0);
-    }
-    /** `mov ds, ax` (8E D8) and `mov ss, ax` (8E D0). */
-    movSegmentFromAx(segment) {
-        return this.raw(0x8e, segment === 'ds' ? 0xd8 : 0xd0);
-    }
-    /** `mov sp, imm16` (BC iw), `mov dx, imm16` (BA iw), `mov bx, imm16` (BB iw). */
-    movImm16(reg, value) {
-        return this.raw({ sp: 0xbc, dx: 0xba, bx: 0xbb }[reg], ...u16(value));
-    }
-    /** `mov al, [bx]`: 8A 07. */
-    loadAlFromBx() {
-        return this.raw(0x8a, 0x07);
-    }
-    /** `mov al, imm8`: B0 ib. */
-    movAlImm8(value) {
-        return this.raw(0xb0, value);
-    }
-    /** `inc bx`: 43. */
-    incBx() {
-        return this.raw(0x43);
-    }
-    /** `cmp bx, imm16`: 81 /7 iw. */
-    cmpBxImm16(value) {
-        return this.raw(0x81, modrmRegister(7, 3), ...u16(value));
-    }
-    /** `out dx, al`: EE. */
-    outDxAl() {
-        return this.raw(0xee);
-    }
-    /** `out imm8, al`: E6 ib. */
-    outImm8Al(port) {
-        return this.raw(0xe6, port);
-    }
-    /** `cpuid`: 0F A2. */
-    cpuid() {
-        return this.raw(0x0f, 0xa2);
-    }
-    cli() {
-        return this.raw(0xfa);
-    }
-    hlt() {
-        return this.raw(0xf4);
-    }
-    ret() {
-        return this.raw(0xc3);
-    }
-    /** `call rel16`: E8 cw. */
-    call(target) {
-        return this.relative([0xe8], target);
-    }
-    /** `jmp rel16`: E9 cw. */
-    jmp(target) {
-        return this.relative([0xe9], target);
-    }
-    /** `jcc rel16`: 0F 80+cc cw. */
-    jcc(condition, target) {
-        return this.relative([0x0f, 0x80 + CONDITION[condition]], target);
-    }
-    relative(opcode, target) {
-        this.raw(...opcode, 0, 0);
-        this.fixups.push({ at: this.offset - 2, from: this.offset, label: target });
-        return this;
-    }
-    /** The code with every label resolved. */
-    assemble() {
-        const out = Uint8Array.from(this.bytes);
-        for (const f of this.fixups) {
-            const to = this.placed.get(f.label);
-            if (to === undefined)
-                throw new Error(`label ${f.label.name} used but never placed`);
-            // Near displacements wrap at 64 KiB within the code segment.
-            const displacement = (to - f.from) & 0xffff;
-            out[f.at] = displacement & 0xff;
-            out[f.at + 1] = displacement >>> 8;
-        }
-        return out;
-    }
-}
-
-/**
- * The guest program `verify` runs to read what a CPU model really gives a guest: a 64 KiB
- * firmware image for `-bios`, produced here from the project's own encoder (no assembler or
- * compiler at run time), and the reader of what it writes.
- *
- * It runs in real mode straight from the reset vector (CPUID works in every mode), executes
- * CPUID for every basic leaf 0..max (leaf 0's EAX), every hypervisor leaf 0x40000000..max,
- * every extended leaf 0x80000000..max and every Centaur leaf 0xC0000000..max, and every
- * subleaf of the leaves that take one in ECX, each until its own end (SUBLEAF_RULES). Every
- * answer goes to `isa-debugcon` (port 0xE9) as a 24-byte record; then the program writes an
- * end mark and leaves through `isa-debug-exit` (port 0xF4), so the QEMU process ends with
- * exit code `(FIRMWARE_EXIT_VALUE << 1) | 1`.
- */
-const DEBUGCON_PORT = 0xe9;
-const DEBUG_EXIT_PORT = 0xf4;
-const FIRMWARE_EXIT_VALUE = 0x10;
-/** What the QEMU process exits with when the firmware ran to its end. */
-const FIRMWARE_EXIT_CODE = (FIRMWARE_EXIT_VALUE << 1) | 1;
-const START_MARK = 'CPUIDFW1';
-const END_MARK = 'CPUIDEND';
-const RECORD_BYTES = 24;
-/** x86 loads a `-bios` image so that its last 16 bytes hold the reset vector (CS base 0xFFFF0000, IP 0xFFF0). */
-const IMAGE_BYTES = 0x10000;
-const RESET_VECTOR = 0xfff0;
-/** Real-mode RAM the program uses (DS = SS = 0), below where any BIOS data would be. */
-const RECORD_BUFFER = 0x500;
-const RANGE_MAX = 0x520;
-const SUBLEAF_MAX = 0x524;
-const STACK_TOP = 0x7000;
-/** No range is enumerated past its base + this, whatever its first leaf claims. */
-const MAX_LEAVES_PER_RANGE = 0x100;
-/** No leaf is enumerated past this subleaf, whatever it claims. */
-const MAX_SUBLEAF = 63;
-const SUBLEAF_RULES = new Map([
-    [0x4, { kind: 'until-zero', register: 'eax', mask: 0x1f, from: 0 }],
-    [0x7, { kind: 'max-in-eax' }],
-    [0xb, { kind: 'until-zero', register: 'ecx', mask: 0xff00, from: 0 }],
-    [0xd, { kind: 'count', count: 64 }],
-    [0xf, { kind: 'count', count: 2 }],
-    [0x10, { kind: 'count', count: 4 }],
-    // 0x12: subleaves 0 and 1 describe SGX itself, 2.. one EPC section each until type 0 (EAX[3:0]).
-    [0x12, { kind: 'until-zero', register: 'eax', mask: 0xf, from: 2 }],
-    [0x14, { kind: 'max-in-eax' }],
-    [0x17, { kind: 'max-in-eax' }],
-    [0x18, { kind: 'max-in-eax' }],
-    [0x1b, { kind: 'until-zero', register: 'eax', mask: 0xfff, from: 0 }],
-    [0x1d, { kind: 'max-in-eax' }],
-    [0x1e, { kind: 'max-in-eax' }],
-    [0x1f, { kind: 'until-zero', register: 'ecx', mask: 0xff00, from: 0 }],
-    [0x20, { kind: 'max-in-eax' }],
-    [0x23, { kind: 'count', count: 4 }],
-    [0x24, { kind: 'max-in-eax' }],
-    [0x8000001d, { kind: 'until-zero', register: 'eax', mask: 0x1f, from: 0 }],
-    [0x80000020, { kind: 'count', count: 8 }],
-    [0x80000026, { kind: 'until-zero', register: 'ecx', mask: 0xff00, from: 0 }],
-]);
-/** The leaf ranges, each enumerated from its base up to the maximum its base leaf reports in EAX. */
-const LEAF_RANGES = [0x0, 0x40000000, 0x80000000, 0xc0000000];
-/**
- * The firmware image. The program (ESI = leaf, EDI = subleaf throughout):
- *
- *   start:  cli; DS = SS = 0; SP = STACK_TOP; write START_MARK
- *   per range base B: ESI = B; EDI = 0; call probe; RANGE_MAX = EAX clamped to B+0xFF;
- *           skip the range if EAX < B; then for ESI = B+1 .. RANGE_MAX: the leaf's rule
- *   write END_MARK; out DEBUG_EXIT_PORT; hlt
- *   probe:  CPUID(ESI, EDI), the 24-byte record (ESI, EDI, EAX, EBX, ECX, EDX) to debugcon;
- *           returns with EAX..EDX as CPUID left them
- */
-function cpuidFirmware() {
-    const a = new Assembler();
-    const probe = a.label('probe');
-    const start = a.label('start');
-    a.place(start);
-    const writeMark = (mark) => {
-        for (const ch of mark)
-            a.movAlImm8(ch.charCodeAt(0)).outDxAl();
-    };
-    a.cli().zeroAx().movSegmentFromAx('ds').movSegmentFromAx('ss').movImm16('sp', STACK_TOP);
-    a.movImm16('dx', DEBUGCON_PORT);
-    writeMark(START_MARK);
-    for (const base of LEAF_RANGES) {
-        const next = a.label(`range-${base.toString(16)}-next`);
-        const loop = a.label(`range-${base.toString(16)}-loop`);
-        const done = a.label(`range-${base.toString(16)}-done`);
-        const clamped = a.label(`range-${base.toString(16)}-clamped`);
-        a.movImm32('esi', base).movImm32('edi', 0).call(probe);
-        // A range whose base leaf reports a maximum below itself (an unimplemented range that
-        // echoes another leaf) has nothing more to read.
-        a.cmpImm32('eax', base).jcc('be', done);
-        a.cmpImm32('eax', base + MAX_LEAVES_PER_RANGE - 1).jcc('be', clamped);
-        a.movImm32('eax', base + MAX_LEAVES_PER_RANGE - 1);
-        a.place(clamped);
-        a.storeReg32(RANGE_MAX, 'eax');
-        a.movImm32('esi', base + 1);
-        a.place(loop);
-        for (const [leaf, rule] of SUBLEAF_RULES) {
-            if (leaf <= base || leaf >= base + MAX_LEAVES_PER_RANGE)
-                continue;
-            const other = a.label(`leaf-${leaf.toString(16)}-other`);
-            a.cmpImm32('esi', leaf).jcc('ne', other);
-            emitSubleaves(a, probe, leaf, rule);
-            a.jmp(next);
-            a.place(other);
-        }
-        a.movImm32('edi', 0).call(probe);
-        a.place(next);
-        a.inc32('esi').cmpMem32('esi', RANGE_MAX).jcc('be', loop);
-        a.place(done);
-    }
-    a.movImm16('dx', DEBUGCON_PORT);
-    writeMark(END_MARK);
-    const halt = a.label('halt');
-    a.movAlImm8(FIRMWARE_EXIT_VALUE).outImm8Al(DEBUG_EXIT_PORT);
-    a.place(halt);
-    a.cli().hlt().jmp(halt);
-    a.place(probe);
-    a.movReg32('eax', 'esi').movReg32('ecx', 'edi').cpuid();
-    const saved = ['esi', 'edi', 'eax', 'ebx', 'ecx', 'edx'];
-    saved.forEach((reg, i) => a.storeReg32(RECORD_BUFFER + 4 * i, reg));
-    const outLoop = a.label('probe-out');
-    a.movImm16('dx', DEBUGCON_PORT).movImm16('bx', RECORD_BUFFER);
-    a.place(outLoop);
-    a.loadAlFromBx()
-        .outDxAl()
-        .incBx()
-        .cmpBxImm16(RECORD_BUFFER + RECORD_BYTES)
-        .jcc('b', outLoop);
-    ['eax', 'ebx', 'ecx', 'edx'].forEach((reg, i) => a.loadReg32(reg, RECORD_BUFFER + 8 + 4 * i));
-    a.ret();
-    // The reset vector jumps back to the start, in the same segment (CS base 0xFFFF0000).
-    a.padTo(RESET_VECTOR).jmp(start).padTo(IMAGE_BYTES);
-    return a.assemble();
-}
-function emitSubleaves(a, probe, leaf, rule) {
-    const loop = a.label(`leaf-${leaf.toString(16)}-loop`);
-    const done = a.label(`leaf-${leaf.toString(16)}-done`);
-    a.movImm32('edi', 0);
-    switch (rule.kind) {
-        case 'max-in-eax': {
-            const clamped = a.label(`leaf-${leaf.toString(16)}-clamped`);
-            a.call(probe);
-            a.cmpImm32('eax', MAX_SUBLEAF).jcc('be', clamped).movImm32('eax', MAX_SUBLEAF);
-            a.place(clamped);
-            a.storeReg32(SUBLEAF_MAX, 'eax');
-            a.place(loop);
-            a.inc32('edi').cmpMem32('edi', SUBLEAF_MAX).jcc('a', done).call(probe).jmp(loop);
-            break;
-        }
-        case 'until-zero': {
-            const check = a.label(`leaf-${leaf.toString(16)}-check`);
-            a.place(loop);
-            a.call(probe);
-            a.cmpImm32('edi', rule.from).jcc('b', check);
-            a.testImm32(rule.register, rule.mask).jcc('e', done);
-            a.place(check);
-            a.inc32('edi').cmpImm32('edi', MAX_SUBLEAF).jcc('be', loop);
-            break;
-        }
-        case 'count':
-            a.place(loop);
-            a.call(probe)
-                .inc32('edi')
-                .cmpImm32('edi', Math.min(rule.count, MAX_SUBLEAF + 1))
-                .jcc('b', loop);
-            break;
-    }
-    a.place(done);
-}
-class FirmwareOutputError extends Error {
-    name = 'FirmwareOutputError';
-}
-/**
- * The records of what the firmware wrote to debugcon, in the order it read them. Output that
- * does not start with the start mark, or stops before the end mark (a guest stopped early),
- * is an error: never a shorter list.
- */
-function parseCpuidOutput(bytes) {
-    const text = (from, length) => String.fromCharCode(...bytes.subarray(from, from + length));
-    if (bytes.length < START_MARK.length || text(0, START_MARK.length) !== START_MARK)
-        throw new FirmwareOutputError(`the guest wrote ${bytes.length} bytes that do not start with the CPUID firmware's mark ${START_MARK}`);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const records = [];
-    let at = START_MARK.length;
-    for (;;) {
-        if (at + END_MARK.length <= bytes.length && text(at, END_MARK.length) === END_MARK) {
-            if (at + END_MARK.length !== bytes.length)
-                throw new FirmwareOutputError(`the guest wrote ${bytes.length - at - END_MARK.length} bytes after the end mark`);
-            return records;
-        }
-        if (at + RECORD_BYTES > bytes.length)
-            throw new FirmwareOutputError(`the guest stopped after ${records.length} CPUID records, before the end mark (${bytes.length} bytes)`);
-        const word = (i) => view.getUint32(at + 4 * i, true);
-        records.push({ leaf: word(0), subleaf: word(1), eax: word(2), ebx: word(3), ecx: word(4), edx: word(5) });
-        at += RECORD_BYTES;
-    }
-}
-/**
- * The records a guest can take for what they say: a range's base leaf only when the maximum it
- * reports lies in its own range. Outside it, CPUID answers with the highest basic leaf (Intel's
- * rule, which QEMU follows for every vendor), an echo that says nothing of the range.
- */
-function meaningfulRecords(records) {
-    return records.filter((r) => r.leaf === 0 ||
-        !LEAF_RANGES.includes(r.leaf) ||
-        (r.eax >= r.leaf && r.eax < r.leaf + MAX_LEAVES_PER_RANGE));
-}
-
-/** `pc-q35-7.2` < `pc-q35-10.0`: family first, then the version numerically. */
-function compareMachineTypes(a, b) {
-    const split = (m) => {
-        const match = /^(.*)-(\d+)\.(\d+)(?:\.(\d+))?$/.exec(m);
-        return match
-            ? { family: match[1], v: [+match[2], +match[3], +(match[4] ?? 0)] }
-            : { family: m, v: [] };
-    };
-    const x = split(a);
-    const y = split(b);
-    if (x.family !== y.family)
-        return x.family < y.family ? -1 : 1;
-    for (let i = 0; i < 3; i++)
-        if ((x.v[i] ?? -1) !== (y.v[i] ?? -1))
-            return (x.v[i] ?? -1) - (y.v[i] ?? -1);
-    return 0;
-}
-/** The family of a versioned machine type (`pc-q35` of `pc-q35-7.2`); the name itself otherwise. */
-function machineTypeFamily(name) {
-    return /^(.*)-\d+\.\d+(?:\.\d+)?$/.exec(name)?.[1] ?? name;
-}
-
-/**
- * The rule of POLICY.md applied to what two QEMU binaries really give guests (`verify`):
- *
- * - Frozen ABI: on a machine type both binaries register, a model both offer must expand to
- *   the same properties, resolve to the same version (`alias-of`) and answer the same CPUID
- *   leaves. Any difference is `new-model-required`, except a property only one binary reports
- *   (a knob one of them does not have): that is `safe` and said so, and the CPUID comparison
- *   shows whether the guest sees a difference.
- * - Host monotonicity: between consecutive machine types of the head binary, a feature (a name
- *   of the binary's own `-cpu help` list of CPUID flags, not one of QEMU's knobs) that turns on
- *   is a host requirement that grew (`type-2`), unless the base binary shows the very
- *   same growth between the same machine types (the upgrade did not introduce it).
- *
- * Findings are grouped by what changed (a property with its values, or a CPUID register with
- * the bits that changed), each listing every model and machine type it reaches.
- */
-const REGISTERS = ['eax', 'ebx', 'ecx', 'edx'];
-/** `0x7.0 EBX` */
-function describeCpuidRegister(leaf, subleaf, register) {
-    return `CPUID 0x${leaf.toString(16)}.${subleaf} ${register.toUpperCase()}`;
-}
-/** The bit numbers set in `mask`, as `bits 4, 11-13`. */
-function describeBits(mask) {
-    const bits = [];
-    for (let i = 0; i < 32; i++)
-        if ((mask >>> i) & 1)
-            bits.push(i);
-    const runs = [];
-    for (let i = 0; i < bits.length;) {
-        let j = i;
-        while (j + 1 < bits.length && bits[j + 1] === bits[j] + 1)
-            j++;
-        runs.push(i === j ? `${bits[i]}` : `${bits[i]}-${bits[j]}`);
-        i = j + 1;
-    }
-    return `${bits.length === 1 ? 'bit' : 'bits'} ${runs.join(', ')}`;
-}
-const hex = (n) => `0x${n.toString(16).padStart(8, '0')}`;
-function addTo(groups, key, machineType, model, init) {
-    let g = groups.get(key);
-    if (!g)
-        groups.set(key, (g = { models: new Set(), machineTypes: new Set(), pairs: 0, ...init() }));
-    g.models.add(model);
-    g.machineTypes.add(machineType);
-    g.pairs++;
-    return g;
-}
-function sortedMachineTypes(set) {
-    return [...set].sort(compareMachineTypes);
-}
-function recordKey(r) {
-    return `${r.leaf}.${r.subleaf}`;
-}
-/** Expansion properties that differ between two property bags, as the finding names them. */
-function propertyChanges(x, y) {
-    const out = [];
-    for (const property of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) {
-        const inX = Object.hasOwn(x, property);
-        const inY = Object.hasOwn(y, property);
-        if (inX && inY) {
-            if (x[property] !== y[property])
-                out.push({ property, kind: 'changed', before: x[property], after: y[property] });
-        }
-        else if (inX ? x[property] !== false : y[property] !== false) {
-            // A property one binary lacks counts when the other reports a value other than false: a
-            // feature the other binary does not know is a bit its guests never saw set.
-            out.push(inX
-                ? { property, kind: 'removed', before: x[property] }
-                : { property, kind: 'added', after: y[property] });
-        }
-    }
-    return out;
-}
-/** Models of `snapshot` on `machineType` that verify compares: every one it expanded. */
-function modelsOn(snapshot, machineType) {
-    return Object.keys(snapshot.expansions[machineType] ?? {});
-}
-function compareBinaries(base, head) {
-    const notes = [];
-    // Two builds of one version (a wrapper around the same binary) are told apart by path.
-    const [baseName, headName] = base.version === head.version
-        ? [base.binary, head.binary]
-        : [base.version, head.version].map((v) => v.replace(/^QEMU emulator version /, 'QEMU '));
-    const location = { path: head.binary, line: 1, side: 'RIGHT' };
-    const inBase = new Set(base.machineTypes);
-    const common = head.machineTypes.filter((m) => inBase.has(m));
-    const onlyBase = base.machineTypes.filter((m) => !head.machineTypes.includes(m));
-    const onlyHead = head.machineTypes.filter((m) => !inBase.has(m));
-    if (onlyBase.length)
-        notes.push({
-            kind: 'info',
-            message: `machine types only ${baseName} registers (not compared): ${onlyBase.join(', ')}`,
-        });
-    if (onlyHead.length)
-        notes.push({
-            kind: 'info',
-            message: `machine types only ${headName} registers (new): ${onlyHead.join(', ')}`,
-        });
-    const allModels = (s) => new Set(s.machineTypes.flatMap((m) => modelsOn(s, m)));
-    const [baseModels, headModels] = [allModels(base), allModels(head)];
-    const modelsOnlyBase = [...baseModels].filter((m) => !headModels.has(m)).sort();
-    const modelsOnlyHead = [...headModels].filter((m) => !baseModels.has(m)).sort();
-    if (modelsOnlyBase.length)
-        notes.push({ kind: 'info', message: `models only ${baseName} offers: ${modelsOnlyBase.join(', ')}` });
-    if (modelsOnlyHead.length)
-        notes.push({
-            kind: 'info',
-            message: `models only ${headName} offers (new): ${modelsOnlyHead.join(', ')}`,
-        });
-    for (const s of [base, head])
-        for (const [machineType, errors] of Object.entries(s.expansionErrors))
-            for (const [model, why] of Object.entries(errors))
-                notes.push({
-                    kind: 'warning',
-                    message: `${s.version} cannot expand ${model} on ${machineType}: ${why}`,
-                });
-    const propertyGroups = new Map();
-    const aliasGroups = new Map();
-    const cpuidGroups = new Map();
-    let pairs = 0;
-    for (const machineType of common) {
-        const headModelsHere = new Set(modelsOn(head, machineType));
-        for (const model of modelsOn(base, machineType)
-            .filter((m) => headModelsHere.has(m))
-            .sort()) {
-            pairs++;
-            const aliasBefore = base.aliasOf[machineType]?.[model];
-            const aliasAfter = head.aliasOf[machineType]?.[model];
-            if (aliasBefore !== aliasAfter)
-                addTo(aliasGroups, `${aliasBefore}\n${aliasAfter}`, machineType, model, () => ({
-                    before: aliasBefore ?? null,
-                    after: aliasAfter ?? null,
-                }));
-            const changes = propertyChanges(base.expansions[machineType][model], head.expansions[machineType][model]);
-            for (const c of changes) {
-                addTo(propertyGroups, `${c.kind}\n${c.property}\n${String(c.before)}\n${String(c.after)}`, machineType, model, () => ({
-                    property: c.property,
-                    kind: c.kind,
-                    before: c.before ?? null,
-                    after: c.after ?? null,
-                }));
-            }
-            const before = base.cpuid[machineType]?.[model];
-            const after = head.cpuid[machineType]?.[model];
-            if (!before || !after)
-                continue;
-            const beforeByKey = new Map(meaningfulRecords(before).map((r) => [recordKey(r), r]));
-            const afterByKey = new Map(meaningfulRecords(after).map((r) => [recordKey(r), r]));
-            const zero = (leaf, subleaf) => ({
-                leaf,
-                subleaf,
-                eax: 0,
-                ebx: 0,
-                ecx: 0,
-                edx: 0,
-            });
-            for (const key of new Set([...beforeByKey.keys(), ...afterByKey.keys()])) {
-                const x = beforeByKey.get(key);
-                const y = afterByKey.get(key);
-                const leaf = (x ?? y).leaf;
-                const subleaf = (x ?? y).subleaf;
-                // A leaf only one binary's guest reads (its range grew or shrank) compares as zeros on
-                // the other side, where a guest that asks gets nothing of it either.
-                const a = x ?? zero(leaf, subleaf);
-                const b = y ?? zero(leaf, subleaf);
-                for (const register of REGISTERS) {
-                    const mask = (a[register] ^ b[register]) >>> 0;
-                    if (!mask)
-                        continue;
-                    const g = addTo(cpuidGroups, `${leaf}.${subleaf}.${register}.${mask}`, machineType, model, () => ({
-                        leaf,
-                        subleaf,
-                        register,
-                        mask,
-                        explainedBy: undefined,
-                    }));
-                    // The expansion properties that changed on every pair of the group name the bits
-                    // where QEMU's own property names can.
-                    const changed = new Set(changes.filter((c) => c.kind === 'changed').map((c) => c.property));
-                    // What the accelerator could not give in one binary and can in the other, by QEMU's
-                    // own warning (`pcid (CPUID.01H:ECX bit 17)`).
-                    const lacked = (s) => new Set(s.unavailable[machineType]?.[model] ?? []);
-                    const [lackedBefore, lackedAfter] = [lacked(base), lacked(head)];
-                    const gainedNow = [...lackedBefore].filter((f) => !lackedAfter.has(f));
-                    const lostNow = [...lackedAfter].filter((f) => !lackedBefore.has(f));
-                    // QEMU warns only where the CPU's `check` property is on (not on old machine types):
-                    // what any pair's warnings say is collected.
-                    g.accelGained = [...new Set([...(g.accelGained ?? []), ...gainedNow])];
-                    g.accelLost = [...new Set([...(g.accelLost ?? []), ...lostNow])];
-                    if (!g.explainedBy)
-                        g.explainedBy = new Map([...changed].map((p) => [p, 1]));
-                    else
-                        for (const p of [...g.explainedBy.keys()])
-                            if (changed.has(p))
-                                g.explainedBy.set(p, g.explainedBy.get(p) + 1);
-                    if (!x || !y)
-                        g.before ??= x ? hex(x[register]) : null;
-                    if (!x || !y)
-                        g.after ??= y ? hex(y[register]) : null;
-                }
-            }
-        }
-    }
-    const findings = [];
-    const common2 = (g) => ({
-        models: [...g.models].sort(),
-        machineTypes: sortedMachineTypes(g.machineTypes),
-    });
-    const on = (g) => `${g.models.size} model(s) on ${g.machineTypes.size} machine type(s) both binaries register (${g.pairs} pair(s))`;
-    for (const g of aliasGroups.values()) {
-        const { models, machineTypes } = common2(g);
-        findings.push({
-            rule: 'alias-retargeted',
-            class: 'new-model-required',
-            title: `${models.join(', ')} resolves to ${g.after ?? 'no version'} instead of ${g.before ?? 'no version'}`,
-            message: `query-cpu-definitions: alias-of was ${g.before ?? 'absent'} in ${baseName} and is ${g.after ?? 'absent'} in ${headName}, for ${on(g)}. A VM started on these machine types gets another model version after the upgrade.`,
-            models,
-            machineTypes,
-            property: 'alias-of',
-            before: g.before ?? null,
-            after: g.after ?? null,
-            location,
-            fix: 'keep the alias pointing where it did on released machine types (a compat property), or name the new version explicitly',
-            fingerprint: fingerprint('alias-retargeted', models, 'alias-of', machineTypes),
-        });
-    }
-    for (const g of propertyGroups.values()) {
-        const { models, machineTypes } = common2(g);
-        const changed = g.kind === 'changed';
-        findings.push({
-            rule: changed
-                ? 'released-model-changed'
-                : g.kind === 'added'
-                    ? 'new-property-default'
-                    : 'property-removed',
-            class: changed ? 'new-model-required' : 'safe',
-            title: changed
-                ? `${g.property} changed from ${String(g.before)} to ${String(g.after)} on machine types both binaries have`
-                : `${g.property} is a property only ${g.kind === 'added' ? headName : baseName} reports (${String(g.kind === 'added' ? g.after : g.before)})`,
-            message: changed
-                ? `query-cpu-model-expansion type=full: ${g.property} is ${String(g.before)} in ${baseName} and ${String(g.after)} in ${headName}, for ${on(g)}. Released machine types must keep what their guests see.`
-                : `query-cpu-model-expansion type=full: only ${g.kind === 'added' ? headName : baseName} has the property ${g.property} (${String(g.kind === 'added' ? g.after : g.before)}), for ${on(g)}: a knob the other binary does not have. Whether guests see a difference is what the CPUID comparison of the same pairs shows.`,
-            models,
-            machineTypes,
-            property: g.property,
-            before: g.before ?? null,
-            after: g.after ?? null,
-            location,
-            fix: changed
-                ? `restore ${g.property}=${String(g.before)} on the released machine types (a compat property), or put the change in a new model version`
-                : 'none needed',
-            fingerprint: fingerprint(changed ? 'released-model-changed' : `property-${g.kind}`, models, g.property, machineTypes),
-        });
-    }
-    // Registers that differ on exactly the same pairs are one cause seen in several places.
-    const byReach = new Map();
-    for (const g of cpuidGroups.values()) {
-        const { models, machineTypes } = common2(g);
-        const key = `${models.join(',')}\n${machineTypes.join(',')}\n${g.pairs}`;
-        byReach.set(key, [...(byReach.get(key) ?? []), g]);
-    }
-    for (const gs of byReach.values()) {
-        gs.sort((x, y) => x.leaf - y.leaf ||
-            x.subleaf - y.subleaf ||
-            REGISTERS.indexOf(x.register) - REGISTERS.indexOf(y.register));
-        const g = gs[0];
-        const { models, machineTypes } = common2(g);
-        const properties = gs.map((x) => `${describeCpuidRegister(x.leaf, x.subleaf, x.register)} ${describeBits(x.mask)}`);
-        const places = gs.map((x) => {
-            const presence = x.before === null
-                ? ` (only ${headName}'s guest reads this leaf)`
-                : x.after === null
-                    ? ` (only ${baseName}'s guest reads this leaf)`
-                    : '';
-            return `${describeCpuidRegister(x.leaf, x.subleaf, x.register)} ${describeBits(x.mask)} (mask ${hex(x.mask)})${presence}`;
-        });
-        const names = [...(g.explainedBy ?? [])]
-            .filter(([p, n]) => n === g.pairs && gs.every((x) => x.explainedBy?.get(p) === x.pairs))
-            .map(([p]) => p);
-        // The registers of one finding share their pairs: what any of them shows holds for all.
-        const gained = [...new Set(gs.flatMap((x) => x.accelGained ?? []))];
-        const lost = [...new Set(gs.flatMap((x) => x.accelLost ?? []))];
-        const accelNote = (gained.length
-            ? ` Under ${head.accel}, ${baseName} warned that it could not give, and ${headName} gives: ${gained.join(', ')}.`
-            : '') +
-            (lost.length ? ` Under ${head.accel}, ${headName} warns that it cannot give: ${lost.join(', ')}.` : '');
-        const shown = properties.slice(0, 3).join(', ') + (properties.length > 3 ? ` and ${properties.length - 3} more` : '');
-        findings.push({
-            rule: 'released-model-changed',
-            class: 'new-model-required',
-            title: `The guest's CPUID differs on machine types both binaries have: ${shown}`,
-            message: `The CPUID guest of ${headName} reads other values than that of ${baseName}, for ${on(g)}: ${places.join('; ')}` +
-                (names.length
-                    ? `. Expansion properties that changed on every one of these pairs: ${names.join(', ')}.`
-                    : '. No expansion property changed value on all of these pairs: the difference comes from code, not from a property.') +
-                accelNote,
-            models,
-            machineTypes,
-            property: properties[0],
-            ...(properties.length > 1 ? { properties } : {}),
-            location,
-            fix: 'gate the new behaviour on a CPU property that compat properties keep at the old value for released machine types, or put it in a new model version',
-            fingerprint: fingerprint('released-model-changed', models, properties.join(';'), machineTypes),
-        });
-    }
-    findings.push(...hostGrowth(base, head, location, baseName, headName));
-    return { findings, notes, commonMachineTypes: common, pairs };
-}
-function asksTheHost(property, features) {
-    return (features.has(property) &&
-        !(property in QEMU_EMULATED_FEATURES) &&
-        !(property in QEMU_OFFERED_FEATURES) &&
-        !QEMU_KVM_BASELINE.includes(property));
-}
-/** Boolean properties that turn on from `t` to `t2` for `model` in `s`. */
-function grown(s, t, t2, model) {
-    const x = s.expansions[t]?.[model];
-    const y = s.expansions[t2]?.[model];
-    if (!x || !y)
-        return [];
-    const features = new Set(s.features);
-    return Object.keys(y).filter((p) => y[p] === true && x[p] !== true && asksTheHost(p, features));
-}
-/** Invariant 2 of POLICY.md on the head binary's consecutive machine types. */
-function hostGrowth(base, head, location, baseName, headName) {
-    const groups = new Map();
-    const families = new Map();
-    for (const m of head.machineTypes) {
-        const f = machineTypeFamily(m);
-        if (f === m)
-            continue;
-        families.set(f, [...(families.get(f) ?? []), m]);
-    }
-    for (const list of families.values()) {
-        list.sort(compareMachineTypes);
-        for (let i = 1; i < list.length; i++) {
-            const [t, t2] = [list[i - 1], list[i]];
-            for (const model of modelsOn(head, t2)) {
-                const already = new Set(grown(base, t, t2, model));
-                for (const property of grown(head, t, t2, model)) {
-                    if (already.has(property))
-                        continue;
-                    const g = addTo(groups, property, t2, model, () => ({ property, from: new Set() }));
-                    g.from.add(t);
-                }
-            }
-        }
-    }
-    return [...groups.values()].map((g) => {
-        const models = [...g.models].sort();
-        const machineTypes = sortedMachineTypes(g.machineTypes);
-        return {
-            rule: 'machine-type-host-requirement',
-            class: 'type-2',
-            title: `${g.property} turns on from one machine type to the next in ${headName}`,
-            message: `query-cpu-model-expansion type=full of ${headName}: ${g.property} is on for ${models.join(', ')} on ${machineTypes.join(', ')} and off on the machine type before each (${sortedMachineTypes(g.from).join(', ')}), which ${baseName} does not show. A VM moved to the newer machine type needs it from the host.`,
-            models,
-            machineTypes,
-            property: g.property,
-            before: false,
-            after: true,
-            hostRequirement: {
-                gained: [g.property],
-                why: 'a CPU feature the guest is given, which the host must provide under KVM',
-            },
-            location,
-            fix: `leave ${g.property} off by default on the new machine type and put it in a new model version instead`,
-            fingerprint: fingerprint('machine-type-host-requirement', models, g.property, machineTypes),
-        };
-    });
-}
-
-/**
  * A QEMU binary as a source of truth: what it registers (machine types, CPU models), what it
  * expands each model to on each machine type (`query-cpu-model-expansion type=full`), and what
  * CPUID really answers a guest (the project's CPUID firmware run as `-bios`). The only place
@@ -37115,6 +37821,18 @@ async function binaryVersion(binary, timeoutMs = DEFAULT_QEMU_TIMEOUT_MS) {
 const UNCOMPARED_MODELS = new Set(['host', 'max', 'base']);
 /** By default the versioned PC machine types: pc-q35-*, pc-i440fx-* and pc-1.x. */
 const DEFAULT_MACHINE_GLOBS = ['pc-*'];
+/** Counts one phase's processes and tells each start and end. */
+function phaseCounter(phase, total, onProgress) {
+    const step = { phase, started: 0, finished: 0, total };
+    return (job) => async () => {
+        step.started++;
+        onProgress?.({ ...step });
+        const result = await job();
+        step.finished++;
+        onProgress?.({ ...step });
+        return result;
+    };
+}
 async function checkAccel(accel) {
     if (accel !== 'kvm')
         return;
@@ -37145,15 +37863,15 @@ async function inParallel(jobs, limit) {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, jobs.length)) }, worker));
     return results;
 }
-async function measureRegistrations(spec, options, accel) {
+/** What `query-machines` lists, the selection, and the version: before any dump. */
+async function listRegistrations(spec, options, accel) {
     const timeoutMs = options.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS;
     const version = await binaryVersion(spec, timeoutMs);
     const features = await cpuFeatureNames(spec, timeoutMs);
     const listed = (await queryMachines(spec, accel, timeoutMs)).map((m) => m.name).sort(compareMachineTypes);
     const machineGlobs = options.machines?.length ? options.machines : DEFAULT_MACHINE_GLOBS;
     const machineTypes = listed.filter((m) => matchesAny(m, machineGlobs));
-    const selectModel = (name) => !UNCOMPARED_MODELS.has(name) && (!options.models?.length || matchesAny(name, options.models));
-    const snapshot = {
+    return {
         binary: describeSpec(spec),
         version,
         accel,
@@ -37167,7 +37885,13 @@ async function measureRegistrations(spec, options, accel) {
         features,
         guestRuns: 0,
     };
-    const dumps = await inParallel(machineTypes.map((m) => () => dumpMachineType(spec, m, accel, selectModel, timeoutMs)), options.concurrency ?? availableParallelism());
+}
+/** The definitions and expansions of every selected machine type. */
+async function measureRegistrations(spec, snapshot, options, counted) {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS;
+    const selectModel = (name) => !UNCOMPARED_MODELS.has(name) && (!options.models?.length || matchesAny(name, options.models));
+    const machineTypes = snapshot.machineTypes;
+    const dumps = await inParallel(machineTypes.map((m) => counted(() => dumpMachineType(spec, m, snapshot.accel, selectModel, timeoutMs))), options.concurrency ?? availableParallelism());
     machineTypes.forEach((m, i) => {
         const d = dumps[i];
         snapshot.aliasOf[m] = Object.fromEntries(d.definitions.map((x) => [x.name, x.aliasOf]));
@@ -37239,9 +37963,14 @@ async function verifyBinaries(options) {
     const accel = options.accel ?? 'tcg';
     await checkAccel(accel);
     const t0 = performance.now();
+    const listed = await Promise.all([
+        listRegistrations(options.base, options, accel),
+        listRegistrations(options.head, options, accel),
+    ]);
+    const dumped = phaseCounter('machine-types', listed[0].machineTypes.length + listed[1].machineTypes.length, options.onProgress);
     const [base, head] = await Promise.all([
-        measureRegistrations(options.base, options, accel),
-        measureRegistrations(options.head, options, accel),
+        measureRegistrations(options.base, listed[0], options, dumped),
+        measureRegistrations(options.head, listed[1], options, dumped),
     ]);
     const t1 = performance.now();
     for (const m of [base, head])
@@ -37258,7 +37987,9 @@ async function verifyBinaries(options) {
                 pairs.set(model, [...(pairs.get(model) ?? []), m]);
     }
     const firmware = cpuidFirmware();
-    await inParallel([...guestJobs(base, pairs, options, firmware), ...guestJobs(head, pairs, options, firmware)], options.concurrency ?? availableParallelism());
+    const guests = [...guestJobs(base, pairs, options, firmware), ...guestJobs(head, pairs, options, firmware)];
+    const counted = phaseCounter('guests', guests.length, options.onProgress);
+    await inParallel(guests.map(counted), options.concurrency ?? availableParallelism());
     const t2 = performance.now();
     const comparison = compareBinaries(base.snapshot, head.snapshot);
     const pairCount = [...pairs.values()].reduce((n, l) => n + l.length, 0);
@@ -37278,7 +38009,7 @@ async function verifyBinaries(options) {
             : []),
         ...comparison.notes,
     ];
-    const report = finish(comparison.findings.map((f) => ({ ...f, verdict: 'pass' })), options, {
+    const report = finish(withFingerprints(comparison.findings), options, {
         mode: 'verify',
         catalog: { format: 'qemu-binary', path: head.snapshot.binary },
         base: { ref: `${base.snapshot.binary} (${base.snapshot.version})` },
@@ -37322,25 +38053,118 @@ async function detectCatalog(source) {
     throw new UsageError(`no CPU model catalog found at the root of ${source.label}`, undefined, 'name the catalog (qemu-x86:PATH, libvirt-cpu-map:PATH or catalog:FILE), or list it in .github/cpu-model-guard.yml');
 }
 
-/** QEMU speaks of features as on/off; `null` means the property is not set at all. */
-function formatPropValue(value) {
-    if (value === undefined)
-        return '(not stated)';
-    if (value === null)
-        return '(absent)';
-    if (typeof value === 'boolean')
-        return value ? 'on' : 'off';
-    if (typeof value === 'number')
-        return String(value);
-    return JSON.stringify(value);
+/**
+ * Catalogs read by earlier runs, in a folder that repeated CI runs keep (`--cache-dir`,
+ * `CPU_MODEL_GUARD_CACHE_DIR`, the action's `cache-dir`). Entries are found by the content
+ * ids (git blob ids) of everything the reader read, so an entry never stands for other
+ * content. Everything lives under a folder named after the tool's version and its build (a
+ * digest of the running code): a new release, or another build of the same version, never reads
+ * an entry another one wrote. An entry is written to a file of its own and renamed into place,
+ * so readers never see a half-written one; an entry that does not read back whole (truncated,
+ * damaged, written by something else) is ignored. Deleting the folder at any time is safe.
+ */
+class DiskCatalogStore {
+    dir;
+    constructor(root, version) {
+        this.dir = path.join(path.resolve(root), `cpu-model-guard-${version}-${buildDigest()}`);
+    }
+    async load(key) {
+        const file = this.file(key);
+        let bytes;
+        try {
+            bytes = await readFile$1(file);
+        }
+        catch {
+            return undefined;
+        }
+        const text = unwrap(bytes, key);
+        // Entries in use are the last to go when the folder is pruned.
+        if (text !== undefined)
+            await utimes(file, new Date(), new Date()).catch(() => undefined);
+        return text;
+    }
+    async save(key, text) {
+        const file = this.file(key);
+        const partial = `${file}.${process.pid}-${randomUUID()}.partial`;
+        try {
+            await mkdir(path.dirname(file), { recursive: true });
+            await writeFile(partial, wrap(key, text));
+            await rename(partial, file);
+            await this.prune();
+        }
+        catch {
+            // A cache that cannot be written (a read-only or full disk) only makes the run slower.
+            await rm(partial, { force: true }).catch(() => undefined);
+        }
+    }
+    /**
+     * Keeps the folder to the {@link KEPT_ENTRIES} entries used last (a QEMU catalog takes about
+     * 1 MB), so that a cache a CI job restores and saves again does not grow without end.
+     */
+    async prune() {
+        const files = [];
+        for (const sub of await readdir(this.dir)) {
+            for (const name of await readdir(path.join(this.dir, sub)).catch(() => [])) {
+                const file = path.join(this.dir, sub, name);
+                const used = await stat(file).then((s) => s.mtimeMs, () => undefined);
+                if (used !== undefined)
+                    files.push({ file, used });
+            }
+        }
+        if (files.length <= KEPT_ENTRIES)
+            return;
+        files.sort((a, b) => b.used - a.used);
+        for (const { file } of files.slice(KEPT_ENTRIES))
+            await rm(file, { force: true });
+    }
+    file(key) {
+        const name = digest(key);
+        return path.join(this.dir, name.slice(0, 2), `${name}.entry`);
+    }
 }
-function collapseList(items, max) {
-    if (items.length <= max)
-        return { shown: [...items], more: 0 };
-    // Showing all but one item and then "and 1 more" would save nothing.
-    const keep = Math.max(1, max - 1);
-    return { shown: items.slice(0, keep), more: items.length - keep };
+/** Entries kept in the folder (a catalog and the list of paths it was read from are two). */
+const KEPT_ENTRIES = 64;
+const digest = (text) => createHash('sha256').update(text).digest('hex');
+let build;
+/** A digest of the code that runs (the bundle, or this module's file when run from source). */
+function buildDigest() {
+    build ??= digest(readFileSync(fileURLToPath(import.meta.url))).slice(0, 16);
+    return build;
 }
+/** `{"key":..., "bytes":..., "sha256":...}` on the first line, then the text. */
+function wrap(key, text) {
+    const body = Buffer.from(text, 'utf8');
+    const header = JSON.stringify({ key, bytes: body.length, sha256: digest(body) });
+    return Buffer.concat([Buffer.from(`${header}\n`, 'utf8'), body]);
+}
+function header(bytes) {
+    const newline = bytes.indexOf(10);
+    if (newline < 0)
+        return undefined;
+    try {
+        const h = JSON.parse(bytes.subarray(0, newline).toString('utf8'));
+        if (typeof h.key !== 'string' || typeof h.bytes !== 'number' || typeof h.sha256 !== 'string')
+            return undefined;
+        return { key: h.key, bytes: h.bytes, sha256: h.sha256, at: newline + 1 };
+    }
+    catch {
+        return undefined;
+    }
+}
+function unwrap(bytes, key) {
+    const h = header(bytes);
+    if (!h || h.key !== key)
+        return undefined;
+    const body = bytes.subarray(h.at);
+    if (body.length !== h.bytes || digest(body) !== h.sha256)
+        return undefined;
+    return body.toString('utf8');
+}
+
+/**
+ * The plain-text report for people in a terminal or a CI log, and the wording helpers the other
+ * human-facing renderers (Markdown) share: how values, model lists and machine-type lists read.
+ */
 const VERSIONED_MACHINE_TYPE = /^(.+)-(\d+)\.(\d+)(?:\.(\d+))?$/;
 function parseMachineType(name) {
     const m = VERSIONED_MACHINE_TYPE.exec(name);
@@ -38548,4 +39372,4 @@ function overallResult(reports) {
     return { result: reports.some((r) => r.result === 'fail') ? 'fail' : 'pass', counts };
 }
 
-export { expandEach as A, openReportFile as B, CLASS_ORDER as C, audit as D, EXIT_FINDINGS as E, didYouMean as F, GitRepository as G, parseReportFormat as H, InputError as I, JOB_SUMMARY_MAX_BYTES as J, QemuBinaryError as Q, TOOL as T, UsageError as U, renderMarkdownSummary as a, codeSpan as b, commonjsGlobal as c, parseCatalogSpec as d, escapeMarkdown as e, fingerprintMarker as f, catalogsToCheck as g, renderReports as h, EXIT_OK as i, EXIT_INPUT_ERROR as j, EXIT_INTERNAL_ERROR as k, loadConfig as l, checkRevisions as m, auditRevision as n, overallResult as o, parseFingerprintMarker as p, joinBinaries as q, renderFindingComment as r, distExports$2 as s, asFileError as t, catalogText as u, verifyBinaries as v, writeReportFile as w, EXIT_BINARY_ERROR as x, readMachineCatalog as y, detectCatalog as z };
+export { expandEach as A, openReportFile as B, CLASS_ORDER as C, DiskCatalogStore as D, EXIT_FINDINGS as E, audit as F, GitRepository as G, didYouMean as H, InputError as I, JOB_SUMMARY_MAX_BYTES as J, parseReportFormat as K, QemuBinaryError as Q, TOOL as T, UsageError as U, renderMarkdownSummary as a, codeSpan as b, commonjsGlobal as c, parseCatalogSpec as d, escapeMarkdown as e, fingerprintMarker as f, catalogsToCheck as g, renderReports as h, EXIT_OK as i, EXIT_INPUT_ERROR as j, EXIT_INTERNAL_ERROR as k, loadConfig as l, checkRevisions as m, auditRevision as n, overallResult as o, parseFingerprintMarker as p, joinBinaries as q, renderFindingComment as r, distExports$2 as s, asFileError as t, catalogText as u, verifyBinaries as v, writeReportFile as w, EXIT_BINARY_ERROR as x, readMachineCatalog as y, detectCatalog as z };

@@ -28,6 +28,7 @@ import {
   type Waiver,
 } from './report/finding.js';
 import { worded } from './report/words/index.js';
+import { waiverSubjects } from './report/text.js';
 import { subdirSource, type CatalogSource } from './source/catalog-source.js';
 import { ReadCache, type CatalogStore } from './source/read-cache.js';
 import type { BinarySnapshot } from './verify/snapshot.js';
@@ -212,7 +213,7 @@ export function finish(
   for (const w of waived.expired)
     notes.push({
       kind: 'warning',
-      message: `waiver for ${w.rule} (${w.models.join(', ')}) expired on ${w.expires} and no longer applies`,
+      message: `waiver for ${w.rule} (${waiverSubjects(w)}) expired on ${w.expires} and no longer applies`,
     });
   kept.sort(
     (a, b) =>
@@ -485,11 +486,8 @@ export function joinBinaries(
     },
     ...measured.report.notes,
   ];
-  const report = finish(
-    joined.findings.map((f) => ({ ...f, verdict: 'pass' as const })),
-    options,
-    { ...checked, notes: [] },
-  );
+  // The check's findings are worded again with what the binaries showed of them.
+  const report = finish(withFingerprints(joined.findings), options, { ...checked, notes: [] });
   // finish speaks again of ignored models and expired waivers the check already noted.
   const seen = new Set<string>();
   report.notes = [...notes, ...report.notes].filter((n) => !seen.has(n.message) && !!seen.add(n.message));

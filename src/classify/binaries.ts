@@ -27,7 +27,7 @@ import {
   type BinarySnapshot,
   type MeasuredValue,
 } from '../verify/snapshot.js';
-import { classified, type Classified, type FindingLocation } from './classified.js';
+import { measuredClassified, type FindingLocation, type MeasuredClassified } from './classified.js';
 import { fingerprint } from './machine-catalog.js';
 
 const REGISTERS = ['eax', 'ebx', 'ecx', 'edx'] as const;
@@ -175,7 +175,7 @@ function propertyChanges(
 }
 
 export interface BinaryComparison {
-  findings: Classified[];
+  findings: MeasuredClassified[];
   notes: ReportNote[];
   /** Machine types both binaries register (of those selected). */
   commonMachineTypes: string[];
@@ -327,7 +327,7 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
     }
   }
 
-  const findings: Classified[] = [];
+  const findings: MeasuredClassified[] = [];
   const binaries: ComparedBinaries = { base: baseName!, head: headName! };
   const common2 = (g: Group) => ({
     models: [...g.models].sort(),
@@ -337,7 +337,7 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
   for (const g of aliasGroups.values()) {
     const { models, machineTypes } = common2(g);
     findings.push(
-      classified(
+      measuredClassified(
         'alias-retargeted',
         { binaries, pairs: g.pairs },
         {
@@ -373,12 +373,12 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
     const meta = { binaries, pairs: g.pairs };
     findings.push(
       g.kind === 'changed'
-        ? classified(
+        ? measuredClassified(
             'released-model-changed',
             { ...meta, measured: 'expansion' },
             { ...facts, class: 'new-model-required' },
           )
-        : classified(g.kind === 'added' ? 'new-property-default' : 'property-removed', meta, {
+        : measuredClassified(g.kind === 'added' ? 'new-property-default' : 'property-removed', meta, {
             ...facts,
             class: 'safe',
           }),
@@ -419,7 +419,7 @@ export function compareBinaries(base: BinarySnapshot, head: BinarySnapshot): Bin
       .filter(([p, n]) => n === g.pairs && gs.every((x) => x.explainedBy?.get(p) === x.pairs))
       .map(([p]) => p);
     findings.push(
-      classified(
+      measuredClassified(
         'released-model-changed',
         {
           binaries,
@@ -473,7 +473,7 @@ function hostGrowth(
   head: BinarySnapshot,
   location: FindingLocation,
   binaries: ComparedBinaries,
-): Classified[] {
+): MeasuredClassified[] {
   const groups = new Map<string, Group & { property: string; from: Set<string> }>();
   const families = new Map<string, string[]>();
   for (const m of head.machineTypes) {
@@ -498,7 +498,7 @@ function hostGrowth(
   return [...groups.values()].map((g) => {
     const models = [...g.models].sort();
     const machineTypes = sortedMachineTypes(g.machineTypes);
-    return classified(
+    return measuredClassified(
       'machine-type-host-requirement',
       { binaries, pairs: g.pairs, from: sortedMachineTypes(g.from) },
       {

@@ -66,7 +66,12 @@ export interface HostRequirementGain {
 
 export interface Waiver {
   rule: string;
+  /** Model names (globs) of the findings it accepts; empty when it names code instead. */
   models: string[];
+  /** Functions (globs) whose code hunks it accepts (the function a finding's facts name). */
+  functions?: string[];
+  /** Repository paths (globs) of the code hunks it accepts. */
+  paths?: string[];
   property?: string;
   reason: string;
   expires?: string;
@@ -77,21 +82,14 @@ export interface Waiver {
 
 /** Each classification module's facts, by rule id. */
 type ModuleMeta =
-  | MachineCatalogMeta
-  | AuditMeta
-  | LibvirtMeta
-  | LibvirtSharedMeta
-  | CpuidCodeMeta
-  | MeasuredMeta
-  | BinariesMeta;
+  MachineCatalogMeta | AuditMeta | LibvirtMeta | LibvirtSharedMeta | CpuidCodeMeta | MeasuredMeta;
 
 type RuleIdOf<M> = M extends unknown ? keyof M : never;
 
 /**
- * Every rule's facts, by rule id. Some rules are judged by more than one module, each with facts
- * of its own shape: what two binaries measure is judged by the catalog's rules (a property that
- * changed is `released-model-changed` either way), and `unreleased-change` and
- * `no-effective-change` apply to every catalog format. Such a rule's facts are any of them.
+ * Every rule's facts, by rule id. `unreleased-change` and `no-effective-change` apply to every
+ * catalog format, and each format states its own facts for them: such a rule's facts are any of
+ * them. (What two binaries measure has facts of its own: `MeasuredClassified`.)
  */
 export type RuleMeta = {
   [R in RuleIdOf<ModuleMeta>]: ModuleMeta extends infer M
@@ -126,6 +124,15 @@ export interface FindingFacts {
   fixLines?: FixLines;
   /** When a rule identifies its cause by more than models, property and machine types (a code hunk's text). */
   fingerprint?: string;
+  /**
+   * `check` with two QEMU binaries: the binaries whose expansions were compared on this
+   * finding's (model, machine type) pairs, the properties compared and on how many pairs.
+   */
+  comparedBy?: { base: string; head: string; properties: string[]; pairs: number };
+  /** `check` with two QEMU binaries: what the binaries measure agrees (or is the finding). */
+  confirmedBy?: 'binaries';
+  /** The models and machine types of a static finding on which the binaries show it. */
+  confirmedOn?: { models: string[]; machineTypes: string[] };
 }
 
 /** One classified cause: a rule, its class, and the rule's own facts. */
@@ -149,4 +156,23 @@ export interface PreWorded extends FindingFacts {
   fix: string;
 }
 
-export type Draft = Classified | PreWorded;
+/**
+ * A finding of two QEMU binaries (`verify`): the catalog's rules (a property that changed is
+ * `released-model-changed` either way) with facts of their own, which name the binaries.
+ */
+export type MeasuredClassified<R extends keyof BinariesMeta = keyof BinariesMeta> =
+  R extends keyof BinariesMeta ? FindingFacts & { rule: R; meta: BinariesMeta[R] } : never;
+
+/** The factory of findings of two binaries, so that their meta is checked against the rule. */
+export function measuredClassified<R extends keyof BinariesMeta>(
+  rule: R,
+  meta: BinariesMeta[R],
+  facts: FindingFacts,
+): MeasuredClassified<R> {
+  return { rule, ...facts, meta } as MeasuredClassified<R>;
+}
+
+/** The facts any finding may carry: a rule's, or a rule's as two binaries measured it. */
+export type AnyRuleMeta = RuleMeta[RuleId] | BinariesMeta[keyof BinariesMeta];
+
+export type Draft = Classified | MeasuredClassified | PreWorded;

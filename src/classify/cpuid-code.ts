@@ -302,16 +302,17 @@ export async function classifyCpuidCode(input: CpuidCodeInput): Promise<Classifi
     return g;
   };
   const fields = [...headCode.fieldProperties.entries()].filter(([, props]) => props.length === 1);
-  const propertiesRead = (tokens: Token[]): string[] => {
+  const propertiesRead = (hk: Hunk): string[] => {
     const read = new Set(
       fieldsRead(
-        tokens,
+        hk.reads,
         fields.map(([f]) => f),
+        hk.fn.cpuVariables,
       ),
     );
     return fields.filter(([f]) => read.has(f)).map(([, props]) => props[0]!);
   };
-  const readByHunk = hunks.map((hk) => propertiesRead(hk.reads));
+  const readByHunk = hunks.map(propertiesRead);
   // QEMU's repairs move code: the hunk that takes the old code out reads nothing, and the code
   // comes back behind the new property elsewhere. A hunk that reads no gate is gated by one the
   // change adds when a gated hunk of the same change adds or removes a constant it touches too.

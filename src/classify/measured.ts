@@ -14,11 +14,11 @@
  * expansion property it names moved the bits). An unexplained CPUID difference that an
  * unexplained expansion change accounts for on every one of its pairs is folded into that one.
  */
-import { CLASS_ORDER, type Finding } from '../report/finding.js';
+import type { Finding } from '../report/finding.js';
 import type { BinarySnapshot } from '../verify/snapshot.js';
+import { classified, CLASS_ORDER, type Classified, type MeasuredClassified } from './classified.js';
+import type { CpuidCodeMeta } from './cpuid-code.js';
 import { fingerprint } from './machine-catalog.js';
-
-type Draft = Omit<Finding, 'verdict'>;
 
 export interface MeasuredJoinInput {
   /** The catalog check's findings. */
@@ -32,14 +32,28 @@ export interface MeasuredJoinInput {
 }
 
 export interface MeasuredJoin {
-  findings: Draft[];
+  /** The check's findings with what the binaries show of them, then the unexplained ones. */
+  findings: (Finding | Classified<'measured-unexplained'>)[];
   /** Measured findings left out: none of their machine types is the catalog's. */
   outOfScope: number;
 }
 
 const isCpuid = (f: Finding) => f.property?.startsWith('CPUID ') ?? false;
 const propertiesOf = (f: Finding): string[] => f.properties ?? (f.property ? [f.property] : []);
-const isCodeHunk = (f: Finding) => f.rule.startsWith('cpuid-code-');
+const isCodeHunk = (f: Finding): f is Finding & { meta: CpuidCodeMeta[keyof CpuidCodeMeta] } =>
+  f.rule.startsWith('cpuid-code-') && f.meta !== undefined;
+
+/** A finding of `verify`, with the facts compareBinaries gave it. */
+export type MeasuredFinding = MeasuredClassified;
+
+/** The words and verdict of verify's report are its own: the facts are what the join keeps. */
+const WORDS_AND_VERDICT = new Set(['title', 'message', 'fix', 'verdict', 'waiver']);
+
+function measuredFinding(f: Finding): MeasuredFinding {
+  if (!f.meta || !('binaries' in f.meta))
+    throw new Error(`joinMeasured: ${f.rule} at ${f.location.path} is not a finding of two binaries`);
+  return Object.fromEntries(Object.entries(f).filter(([k]) => !WORDS_AND_VERDICT.has(k))) as MeasuredFinding;
+}
 
 function pairsOf(f: Finding, base: BinarySnapshot): [string, string][] {
   return f.machineTypes.flatMap((t) =>
@@ -58,26 +72,18 @@ export function joinMeasured(input: MeasuredJoinInput): MeasuredJoin {
 
   // Static findings: the pairs where the binaries show their property change.
   const confirmedPairs = new Set<string>();
-  const findings: Draft[] = input.findings.map((f) => {
+  const findings: MeasuredJoin['findings'] = input.findings.map((f) => {
     const properties = propertiesOf(f);
     if (isCodeHunk(f) || !properties.length) return f;
     const compared = pairsOf(f, base).filter(([t, m]) => head.expansions[t]?.[m] !== undefined);
     if (!compared.length) return f;
+    const comparedBy = { base: base.binary, head: head.binary, properties, pairs: compared.length };
     const shown = compared.filter(([t, m]) => properties.some((p) => measuredChange(t, m, p)));
-    if (!shown.length)
-      return {
-        ...f,
-        message: `${f.message} The two binaries do not show it: ${properties.join(', ')} expands the same in both on the ${compared.length} pair(s) of it they compare.`,
-      };
+    if (!shown.length) return { ...f, comparedBy };
     for (const [t, m] of shown) confirmedPairs.add(pairKey(t, m));
     const models = [...new Set(shown.map(([, m]) => m))].sort();
     const machineTypes = input.machineTypes.filter((t) => shown.some(([x]) => x === t));
-    return {
-      ...f,
-      message: `${f.message} The two binaries confirm it: ${properties.join(', ')} expands differently in ${head.binary} than in ${base.binary} for ${models.join(', ')} on ${machineTypes.join(', ')}.`,
-      confirmedBy: 'binaries' as const,
-      confirmedOn: { models, machineTypes },
-    };
+    return { ...f, comparedBy, confirmedBy: 'binaries' as const, confirmedOn: { models, machineTypes } };
   });
 
   const staticProperties = new Map<string, Set<string>>();
@@ -99,6 +105,8 @@ export function joinMeasured(input: MeasuredJoinInput): MeasuredJoin {
   const inScope = new Set(input.machineTypes);
   let outOfScope = 0;
   const unexplained: Finding[] = [];
+  /** The finding of verify each one narrowed to the catalog's machine types comes from. */
+  const asMeasured = new Map<Finding, Finding>();
   for (const f of input.measured) {
     const machineTypes = f.machineTypes.filter((t) => inScope.has(t));
     if (!machineTypes.length) {
@@ -106,6 +114,7 @@ export function joinMeasured(input: MeasuredJoinInput): MeasuredJoin {
       continue;
     }
     const g = { ...f, machineTypes };
+    asMeasured.set(g, f);
     if (!explained(g)) unexplained.push(g);
   }
   // A CPUID difference whose every pair also shows one unexplained expansion property change
@@ -132,35 +141,48 @@ export function joinMeasured(input: MeasuredJoinInput): MeasuredJoin {
     if (folded.has(f)) continue;
     const machineTypes = f.machineTypes;
     const guest = seenAs.get(f);
-    const where = hunk
-      ? ` The catalog's tables do not say it; the pull request's change to ${hunk.title.replace(/\(\).*$/, '()')} (${hunk.location.path}:${hunk.location.line}) is where guest CPUID is computed.`
-      : " The catalog's tables do not say it, and the pull request changes no function that computes guest CPUID.";
-    findings.push({
-      rule: 'measured-unexplained',
-      class: f.class,
-      title: `Measured, not in the catalog: ${f.title}`,
-      message: `${f.message}${guest ? ` The guest reads it as: ${guest.join(', ')}.` : ''}${where}`,
-      models: f.models,
-      machineTypes,
-      ...(f.property !== undefined ? { property: f.property } : {}),
-      ...(f.properties ? { properties: f.properties } : {}),
-      ...(f.before !== undefined ? { before: f.before } : {}),
-      ...(f.after !== undefined ? { after: f.after } : {}),
-      ...(f.hostRequirement ? { hostRequirement: f.hostRequirement } : {}),
-      location: hunk ? hunk.location : f.location,
-      fix: f.fix,
-      confirmedBy: 'binaries',
-      fingerprint: fingerprint(
+    findings.push(
+      classified(
         'measured-unexplained',
-        f.models,
-        propertiesOf(f).join(';') || undefined,
-        machineTypes,
+        {
+          measured: measuredFinding(asMeasured.get(f)!),
+          ...(guest ? { guestReadsAs: guest } : {}),
+          ...(hunk
+            ? { hunk: { function: hunk.meta.function, path: hunk.location.path, line: hunk.location.line } }
+            : {}),
+        },
+        {
+          class: f.class,
+          models: f.models,
+          machineTypes,
+          ...(f.property !== undefined ? { property: f.property } : {}),
+          ...(f.properties ? { properties: f.properties } : {}),
+          ...(f.before !== undefined ? { before: f.before } : {}),
+          ...(f.after !== undefined ? { after: f.after } : {}),
+          ...(f.hostRequirement ? { hostRequirement: f.hostRequirement } : {}),
+          location: hunk ? hunk.location : f.location,
+          confirmedBy: 'binaries',
+          fingerprint: fingerprint(
+            'measured-unexplained',
+            f.models,
+            propertiesOf(f).join(';') || undefined,
+            machineTypes,
+          ),
+        },
       ),
-    });
+    );
   }
   return { findings, outOfScope };
 }
 
 /** The facts of each rule this module classifies, by rule id. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface MeasuredMeta {}
+export interface MeasuredMeta {
+  'measured-unexplained': {
+    /** What `verify` found, as it found it (all its machine types; the finding keeps the catalog's). */
+    measured: MeasuredFinding;
+    /** CPUID registers whose difference is this change as the guest reads it (folded into it). */
+    guestReadsAs?: string[];
+    /** The change's first hunk in a function that computes guest CPUID, where the finding sits. */
+    hunk?: { function: string; path: string; line: number };
+  };
+}

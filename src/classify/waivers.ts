@@ -5,14 +5,21 @@
  * acceptances do not outlive the situation they were written for.
  */
 import { matchesAny } from '../config/config.js';
-import type { FindingFacts, Verdict, Waiver } from './classified.js';
+import type { AnyRuleMeta, FindingFacts, Verdict, Waiver } from './classified.js';
 
 /** What a waiver is matched against and marks: any finding with its verdict. */
-type Waivable = Pick<FindingFacts, 'class' | 'models' | 'property' | 'properties'> & {
+type Waivable = Pick<FindingFacts, 'class' | 'models' | 'property' | 'properties' | 'location'> & {
   rule: string;
   verdict: Verdict;
+  meta?: AnyRuleMeta;
   waiver?: Waiver;
 };
+
+/** The function whose code a finding's cause changes (a code hunk's), when its facts name one. */
+function functionOf(finding: Waivable): string | undefined {
+  const meta = finding.meta;
+  return meta && 'function' in meta ? meta.function : undefined;
+}
 
 export interface WaiverOutcome<F extends Waivable> {
   findings: F[];
@@ -36,7 +43,13 @@ export function waiverMatches(waiver: Waiver, finding: Waivable): boolean {
     !finding.properties?.includes(waiver.property)
   )
     return false;
-  return finding.models.some((m) => matchesAny(m, waiver.models));
+  // Every subject the waiver names must be the finding's: a model it concerns, the function or
+  // file its code hunk changes. A waiver names at least one (the configuration requires it).
+  const fn = functionOf(finding);
+  if (waiver.models.length && !finding.models.some((m) => matchesAny(m, waiver.models))) return false;
+  if (waiver.functions && !(fn !== undefined && matchesAny(fn, waiver.functions))) return false;
+  if (waiver.paths && !matchesAny(finding.location.path, waiver.paths)) return false;
+  return waiver.models.length > 0 || waiver.functions !== undefined || waiver.paths !== undefined;
 }
 
 /**

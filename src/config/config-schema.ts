@@ -18,9 +18,17 @@ export const WAIVABLE_RULES = [
   'name-conflict',
   'libvirt-model-changed',
   'libvirt-model-removed',
+  'cpuid-code-half-gated',
+  'cpuid-code-ungated',
 ] as const;
 
 const modelPattern = { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_*?][A-Za-z0-9_.+*?-]*$' } as const;
+const functionPattern = { type: 'string', pattern: '^[A-Za-z_*?][A-Za-z0-9_*?]*$' } as const;
+const pathPattern = { type: 'string', minLength: 1, pattern: '^[^/\\\\]' } as const;
+/** A name or a list of names. */
+const oneOrMore = <T extends object>(item: T) => ({
+  anyOf: [item, { type: 'array', minItems: 1, items: item }],
+});
 
 export const configSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -84,11 +92,24 @@ export const configSchema = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['rule', 'models', 'reason'],
+        required: ['rule', 'reason'],
+        // What the waiver accepts: findings about these models, or the code hunks of these functions or files.
+        anyOf: ['models', 'functions', 'paths'].map((key) => ({
+          required: [key],
+          properties: { [key]: true },
+        })),
         additionalProperties: false,
         properties: {
           rule: { enum: [...WAIVABLE_RULES] },
-          models: { anyOf: [modelPattern, { type: 'array', minItems: 1, items: modelPattern }] },
+          models: oneOrMore(modelPattern),
+          functions: {
+            ...oneOrMore(functionPattern),
+            description: 'Functions whose code hunks the waiver accepts (cpuid-code rules).',
+          },
+          paths: {
+            ...oneOrMore(pathPattern),
+            description: 'Repository paths of the code hunks the waiver accepts (cpuid-code rules).',
+          },
           property: { type: 'string', minLength: 1 },
           reason: {
             type: 'string',

@@ -64,7 +64,9 @@ interface RawConfig {
   'host-requirements'?: Record<string, { kind: HostRequirementKind; why: string }>;
   waivers?: {
     rule: string;
-    models: string | string[];
+    models?: string | string[];
+    functions?: string | string[];
+    paths?: string | string[];
     property?: string;
     reason: string;
     expires?: string;
@@ -120,13 +122,19 @@ export function parseConfig(text: string, configPath: string): GuardConfig {
     }
     return { format: c.format, path: safe, line: lineAt(loaded, ['catalogs', i]) };
   });
+  const list = (v: string | string[] | undefined): string[] | undefined =>
+    v === undefined ? undefined : typeof v === 'string' ? [v] : [...v];
   const waivers: Waiver[] = (raw.waivers ?? []).map((w, i) => {
     const waiver: Waiver = {
       rule: w.rule,
-      models: typeof w.models === 'string' ? [w.models] : [...w.models],
+      models: list(w.models) ?? [],
       reason: w.reason.trim(),
       source: `${configPath}:${lineAt(loaded, ['waivers', i])}`,
     };
+    const functions = list(w.functions);
+    const paths = list(w.paths);
+    if (functions) waiver.functions = functions;
+    if (paths) waiver.paths = paths.map((p) => repositoryPath(p) ?? p);
     if (w.property !== undefined) waiver.property = w.property;
     if (w.expires !== undefined) waiver.expires = w.expires;
     if (w.owner !== undefined) waiver.owner = w.owner;

@@ -1,8 +1,7 @@
 import type {
+  AnyRuleMeta,
   FindingClass,
   FindingFacts,
-  RuleId,
-  RuleMeta,
   Verdict,
   Waiver,
   FailOn,
@@ -33,17 +32,13 @@ export interface Finding extends Omit<FindingFacts, 'fingerprint'>, FindingWords
   /** Stable id with documentation (`released-model-changed`). */
   rule: string;
   verdict: Verdict;
-  /** The rule's own facts (typed per rule in `RuleMeta`), the same ones the words come from. */
-  meta?: RuleMeta[RuleId];
+  /** The rule's own facts (typed per rule in `RuleMeta`, or `BinariesMeta` for two binaries), the same ones the words come from. */
+  meta?: AnyRuleMeta;
   /** Rule + models + property + machine type: survives rewording and line moves. */
   fingerprint: string;
   waiver?: Waiver;
   /** For audits of commit ranges: the commit that introduced the finding. */
   commit?: string;
-  /** `check` with two QEMU binaries: what the binaries measure agrees (or is the finding). */
-  confirmedBy?: 'binaries';
-  /** The models and machine types of a static finding on which the binaries show it. */
-  confirmedOn?: { models: string[]; machineTypes: string[] };
 }
 
 export interface ReportNote {

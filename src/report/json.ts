@@ -8,7 +8,9 @@ import type { Report } from './finding.js';
 type KeyOrder = { keys: readonly string[]; nested?: Record<string, KeyOrder> };
 
 const REF: KeyOrder = { keys: ['ref', 'commit'] };
-const WAIVER: KeyOrder = { keys: ['rule', 'models', 'property', 'reason', 'expires', 'owner', 'source'] };
+const WAIVER: KeyOrder = {
+  keys: ['rule', 'models', 'functions', 'paths', 'property', 'reason', 'expires', 'owner', 'source'],
+};
 const FINDING: KeyOrder = {
   keys: [
     'rule',

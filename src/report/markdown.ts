@@ -272,7 +272,7 @@ export function renderMarkdownSummary(report: Report, options: MarkdownSummaryOp
       title: '### Waivers in force',
       items: waived.map(
         (f) =>
-          `- ${ruleLink(f.rule, options.ruleDocsUrl)} on ${codeSpan(f.models.join(', '))}: ${escapeMarkdown(describeWaiver(f.waiver!))}`,
+          `- ${ruleLink(f.rule, options.ruleDocsUrl)} on ${codeSpan(f.models.length ? f.models.join(', ') : `${f.location.path}:${f.location.line}`)}: ${escapeMarkdown(describeWaiver(f.waiver!))}`,
       ),
     });
   }

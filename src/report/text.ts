@@ -172,8 +172,15 @@ export function describeFailOn(failOn: Report['failOn']): string {
   }
 }
 
+/** What a waiver names, as reports list it: `Opteron_G3, Opteron_G4` or `cpu_x86_cpuid()`. */
+export function waiverSubjects(waiver: Waiver): string {
+  return [...waiver.models, ...(waiver.functions ?? []).map((f) => `${f}()`), ...(waiver.paths ?? [])].join(
+    ', ',
+  );
+}
+
 export function describeWaiver(waiver: Waiver): string {
-  const scope = [waiver.rule, waiver.models.join(', '), waiver.property].filter(Boolean).join(' / ');
+  const scope = [waiver.rule, waiverSubjects(waiver), waiver.property].filter(Boolean).join(' / ');
   const extras = [
     waiver.expires ? `expires ${waiver.expires}` : undefined,
     waiver.owner ? `owner ${waiver.owner}` : undefined,

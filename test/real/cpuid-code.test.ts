@@ -13,9 +13,11 @@ import { checkCompatReferences } from '../../src/classify/cpuid-code.js';
 import { run } from '../../src/cli/cli.js';
 import { CatalogError, UsageError } from '../../src/errors.js';
 import { parseStatements } from '../../src/parse/c/statements.js';
-import { GUEST_CPUID_FUNCTIONS } from '../../src/parse/qemu-x86/cpuid-code.js';
+import { fieldsRead, GUEST_CPUID_FUNCTIONS } from '../../src/parse/qemu-x86/cpuid-code.js';
 import { readQemuX86 } from '../../src/parse/qemu-x86/index.js';
-import type { Report } from '../../src/report/finding.js';
+import { parseConfig } from '../../src/config/config.js';
+import type { Report, Waiver } from '../../src/report/finding.js';
+import { describeWaiver } from '../../src/report/text.js';
 import { fsSource } from '../../src/source/fs-source.js';
 import { checkRevisions } from '../../src/source/revisions.js';
 import { debianSource } from '../support/debian-source.js';
@@ -35,7 +37,7 @@ afterAll(() => repo?.remove());
 
 const check = (
   head: string,
-  options: { failOnReview?: boolean; cpuidFunctions?: string[] } = {},
+  options: { failOnReview?: boolean; cpuidFunctions?: string[]; waivers?: Waiver[] } = {},
 ): Promise<Report> =>
   checkRevisions({
     repoDir: repo.dir,
@@ -107,6 +109,61 @@ describe('code hunks in guest-CPUID functions', () => {
     }
   });
 
+  test('a waiver accepts the code hunks of the functions or files it names', async () => {
+    const head = repo.branch('waived-hunk', base, (r) =>
+      r.edit(CPU_C, '            *ebx |= MIN(num, 255) << 16;', '            *ebx |= MIN(num, 63) << 16;'),
+    );
+    const { waivers } = parseConfig(
+      `waivers:
+  - rule: cpuid-code-ungated
+    models: "*"
+    reason: a model waiver reaches no code hunk, which concerns no model
+  - rule: cpuid-code-ungated
+    functions: [kvm_arch_*]
+    reason: the KVM side was reviewed with the KVM maintainers
+  - rule: cpuid-code-ungated
+    functions: cpu_x86_cpuid
+    paths: target/i386/kvm/*
+    reason: both keys must hold, and this hunk is in cpu.c
+  - rule: cpuid-code-ungated
+    functions: cpu_x86_*
+    paths: target/i386/cpu.c
+    reason: the leaf 1 core count was checked on every model's guest
+`,
+      '.github/cpu-model-guard.yml',
+    );
+    const report = await check(head, { failOnReview: true, waivers });
+    const f = report.findings.find((x) => x.rule === 'cpuid-code-ungated')!;
+    expect(f).toMatchObject({ verdict: 'waived', location: { path: CPU_C } });
+    expect(f.waiver).toBe(waivers[3]);
+    expect(describeWaiver(f.waiver!)).toMatch(
+      /^cpuid-code-ungated \/ cpu_x86_\*\(\), target\/i386\/cpu\.c: the leaf 1 core count/,
+    );
+    expect(report.result).toBe('pass');
+    expect(report.unusedWaivers).toEqual(waivers.slice(0, 3));
+    // Without the waiver that names it, the hunk fails under fail-on-review.
+    const unwaived = await check(head, { failOnReview: true, waivers: waivers.slice(0, 3) });
+    expect(unwaived.findings.find((x) => x.rule === 'cpuid-code-ungated')!.verdict).toBe('fail');
+    expect(unwaived.result).toBe('fail');
+    // A waiver must name what it accepts: models, functions or paths.
+    expect(() =>
+      parseConfig(
+        'waivers:\n  - rule: cpuid-code-ungated\n    reason: names nothing it accepts at all\n',
+        'cfg.yml',
+      ),
+    ).toThrow(UsageError);
+  });
+
+  test("a hunk that reads another struct's member of a CPU field's name reads no CPU property", async () => {
+    const head = repo.branch('topo-core-id', base, (r) =>
+      r.edit(CPU_C, '(topo_ids.core_id & 0xFF);', '(topo_ids.core_id & 0x7F);'),
+    );
+    const report = await check(head);
+    const f = report.findings.find((x) => x.rule === 'cpuid-code-ungated')!;
+    expect(f.meta).toMatchObject({ function: 'encode_topo_cpuid8000001e', reads: [] });
+    expect(f.message).toContain('it reads no CPU property');
+  });
+
   test("a project's own function counts once the configuration lists it; an unknown name is an error", async () => {
     const head = repo.branch('own-function', base, (r) =>
       r.edit(
@@ -173,5 +230,23 @@ describe.each([
     expect(names).toEqual(expect.arrayContaining(['encode_cache_cpuid4', 'encode_cache_cpuid8000001d']));
     for (const f of cpuidCode!.functions) expect(parseStatements(f.tokens, f.path).length).toBeGreaterThan(0);
     expect(() => checkCompatReferences(catalog, catalog, cpuidCode!, cpuidCode!)).not.toThrow();
+  });
+
+  test("reads CPU fields through the CPU's own variables, as each function declares them", async () => {
+    const root = await debianSource('qemu', suite, suite === 'sid' ? { version: '1:10.2.2+ds-1' } : {});
+    const { cpuidCode } = await readQemuX86(fsSource(root), '.', { cpuidCode: {} });
+    const fn = (name: string) => cpuidCode!.functions.find((f) => f.name === name)!;
+    const fields = [...cpuidCode!.fieldProperties.keys()];
+    // cpu_x86_cpuid(CPUX86State *env, ...) { X86CPU *cpu = env_archcpu(env); ... }
+    expect(fn('cpu_x86_cpuid').cpuVariables).toEqual({ cpu: new Set(['cpu']), env: new Set(['env']) });
+    expect(fieldsRead(fn('cpu_x86_cpuid').tokens, fields, fn('cpu_x86_cpuid').cpuVariables)).toEqual(
+      expect.arrayContaining(['env.cpuid_level', 'enable_pmu']),
+    );
+    // encode_topo_cpuid8000001e(X86CPU *cpu, ...) reads `topo_ids.core_id`, a member of the
+    // X86CPUTopoIDs it computes, not X86CPU's core_id (the core-id property).
+    const topo = fn('encode_topo_cpuid8000001e');
+    expect(fields).toContain('core_id');
+    expect(topo.tokens.map((t) => t.text).join(' ')).toContain('topo_ids . core_id');
+    expect(fieldsRead(topo.tokens, ['core_id'], topo.cpuVariables)).toEqual([]);
   });
 });

@@ -4,7 +4,10 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { compareBinaries, describeBits } from '../../src/classify/binaries.js';
-import { wordsOf } from '../../src/report/words/index.js';
+import { joinMeasured } from '../../src/classify/measured.js';
+import { withFingerprints } from '../../src/engine.js';
+import type { Finding } from '../../src/report/finding.js';
+import { worded, wordsOf } from '../../src/report/words/index.js';
 import type { CpuidRecord } from '../../src/verify/cpuid-firmware.js';
 import type { BinarySnapshot, MeasuredValue } from '../../src/verify/snapshot.js';
 
@@ -94,5 +97,56 @@ describe('compareBinaries', () => {
   test('describeBits folds runs', () => {
     expect(describeBits(0x000009c0)).toBe('bits 6-8, 11');
     expect(describeBits(0x80000000)).toBe('bit 31');
+  });
+});
+
+describe('joinMeasured: what the binaries show of a check, as facts', () => {
+  const staticFinding = (property: string): Finding => ({
+    rule: 'released-model-changed',
+    class: 'new-model-required',
+    verdict: 'fail',
+    title: `${property} changed`,
+    message: `${property} turns on for A.`,
+    fix: 'revert it',
+    models: ['A'],
+    machineTypes: ['pc-q35-9.0'],
+    property,
+    before: false,
+    after: true,
+    location: { path: 'target/i386/cpu.c', line: 10, side: 'RIGHT' },
+    fingerprint: property,
+  });
+  const base = snapshot('9.1.0', { 'pc-q35-9.0': { A: { f: false, g: false } } });
+  const head = snapshot('9.2.0', { 'pc-q35-9.0': { A: { f: false, g: true } } });
+  const measured = withFingerprints(compareBinaries(base, head).findings);
+  const joined = joinMeasured({
+    findings: [staticFinding('f')],
+    measured,
+    base,
+    head,
+    machineTypes: ['pc-q35-9.0'],
+  });
+
+  test('a static finding the binaries compare carries comparedBy; its sentence is worded from it, once', () => {
+    const f = joined.findings[0] as Finding;
+    expect(f.message).toBe('f turns on for A.');
+    expect(f.comparedBy).toEqual({ base: base.binary, head: head.binary, properties: ['f'], pairs: 1 });
+    expect(f.confirmedOn).toBeUndefined();
+    expect(worded(f).message).toBe(
+      'f turns on for A. The two binaries do not show it: f expands the same in both on the 1 pair(s) of it they compare.',
+    );
+  });
+
+  test("a difference nothing explains is measured-unexplained, with verify's finding in its facts", () => {
+    const u = joined.findings[1]!;
+    expect(u.rule).toBe('measured-unexplained');
+    expect(u.meta).toMatchObject({
+      measured: { rule: 'released-model-changed', property: 'g', meta: { measured: 'expansion', pairs: 1 } },
+    });
+    expect(worded(u)).toMatchObject({
+      title: 'Measured, not in the catalog: g changed from false to true on machine types both binaries have',
+      message: expect.stringMatching(/changes no function that computes guest CPUID\.$/),
+      fix: measured[0]!.fix,
+    });
   });
 });

@@ -1,6 +1,6 @@
 import type { SourceLocation } from '../../catalog/model.js';
-import { UsageError } from '../../errors.js';
-import { stringValue, type Token } from '../c/tokenizer.js';
+import { CatalogError, UsageError } from '../../errors.js';
+import { stringValue, tokenize, type Token } from '../c/tokenizer.js';
 import type { CpuTableReader } from './cpu-tables.js';
 import type { QemuFileKey, QemuTree } from './files.js';
 
@@ -77,6 +77,14 @@ export interface CodeFunction {
   /** The body as the build compiles it (code under inactive `#if` branches left out). */
   tokens: Token[];
   why: string;
+  /** The names the function gives the CPU: its parameters and locals of these types. */
+  cpuVariables: CpuVariables;
+}
+
+/** Variables declared `X86CPU *` and `CPUX86State *` (QEMU's `cpu` and `env`, by convention but not always). */
+export interface CpuVariables {
+  cpu: ReadonlySet<string>;
+  env: ReadonlySet<string>;
 }
 
 export interface CpuidCode {
@@ -97,6 +105,13 @@ export interface CpuidCode {
 export function readCpuidCode(tree: QemuTree, cpu: CpuTableReader, extra: readonly string[] = []): CpuidCode {
   const functions: CodeFunction[] = [];
   const seen = new Set<string>();
+  // Each file's own text, once, for the parameter lists.
+  const fileTokens = new Map<QemuFileKey, Token[]>();
+  const tokensOf = (key: QemuFileKey): Token[] => {
+    let toks = fileTokens.get(key);
+    if (!toks) fileTokens.set(key, (toks = tokenize(tree.text[key] ?? '', tree.path(key))));
+    return toks;
+  };
   const add = (name: string, key: QemuFileKey, why: string): boolean => {
     const body = tree.structures[key]?.functions.get(name);
     if (!body || seen.has(name)) return Boolean(body);
@@ -108,6 +123,7 @@ export function readCpuidCode(tree: QemuTree, cpu: CpuTableReader, extra: readon
       endLine: body.endLine,
       tokens: body.tokens,
       why,
+      cpuVariables: cpuVariables([...parametersOf(tokensOf(key), tree.path(key), body), ...body.tokens]),
     });
     return true;
   };
@@ -176,35 +192,65 @@ function classProperties(tree: QemuTree): Set<string> {
 }
 
 /**
- * The X86CPU fields a run of tokens reads: `cpu->enable_pmu`, `cpu->env.cpuid_level`, or, for
- * fields of the CPU's CPUX86State, `env->cpuid_level` (QEMU's name for `&cpu->env`).
+ * The parameter list of a function (`CPUX86State *env, uint32_t index, ...`): the function
+ * bodies the file structure keeps start at the brace, and `cpu_x86_cpuid()` gets its CPU as a
+ * parameter. The declaration is read from the file's text at the function's name.
  */
-export function fieldsRead(tokens: readonly Token[], fields: Iterable<string>): string[] {
+function parametersOf(toks: readonly Token[], path: string, body: { name: string; line: number }): Token[] {
+  const at = toks.findIndex(
+    (t, i) => t.line === body.line && t.text === body.name && toks[i + 1]?.text === '(',
+  );
+  if (at < 0)
+    throw new CatalogError(`cannot find the parameters of ${body.name}()`, { path, line: body.line });
+  let depth = 0;
+  for (let j = at + 1; j < toks.length; j++) {
+    if (toks[j]!.text === '(') depth++;
+    else if (toks[j]!.text === ')' && --depth === 0) return toks.slice(at + 2, j);
+  }
+  throw new CatalogError(`the parameter list of ${body.name}() does not close`, { path, line: body.line });
+}
+
+/** `X86CPU *cpu`, `X86CPU *const cpu`, `CPUX86State *env = &cpu->env`: the names of the CPU. */
+export function cpuVariables(tokens: readonly Token[]): CpuVariables {
+  const cpu = new Set<string>();
+  const env = new Set<string>();
+  tokens.forEach((t, i) => {
+    const into = t.text === 'X86CPU' ? cpu : t.text === 'CPUX86State' ? env : undefined;
+    if (!into || t.kind !== 'ident' || tokens[i + 1]?.text !== '*') return;
+    let j = i + 2;
+    while (tokens[j]?.text === 'const') j++;
+    if (tokens[j]?.kind === 'ident') into.add(tokens[j]!.text);
+  });
+  return { cpu, env };
+}
+
+/**
+ * The X86CPU fields a run of tokens reads through the CPU's own variables: `cpu->enable_pmu`,
+ * `cpu->env.cpuid_level` for a variable declared `X86CPU *`, and `env->cpuid_level` for one
+ * declared `CPUX86State *` (QEMU's `&cpu->env`). A member of the same name of another struct
+ * (`topo_ids.core_id` beside X86CPU's `core_id`) is not the CPU's.
+ */
+export function fieldsRead(
+  tokens: readonly Token[],
+  fields: Iterable<string>,
+  variables: CpuVariables,
+): string[] {
   const out: string[] = [];
+  // `base -> p0 . p1 ...`: the tokens after `base` spell the field path.
+  const pathAt = (i: number, parts: readonly string[]): boolean =>
+    tokens[i + 1]?.text === '->' &&
+    parts.every(
+      (p, k) => tokens[i + 2 + 2 * k]?.text === p && (k === 0 || tokens[i + 1 + 2 * k]?.text === '.'),
+    );
   for (const field of fields) {
     const parts = field.split('.');
-    const matchesAt = (i: number): boolean =>
-      parts.every((p, k) => {
-        const sep = tokens[i + 2 * k];
-        return (sep?.text === '->' || sep?.text === '.') && tokens[i + 2 * k + 1]?.text === p;
-      });
-    let found = false;
-    for (let i = 0; i < tokens.length && !found; i++) {
-      if (matchesAt(i)) found = true;
-      else if (
-        parts[0] === 'env' &&
-        parts.length > 1 &&
-        tokens[i]?.text === 'env' &&
-        tokens[i + 1]?.text === '->' &&
-        parts
-          .slice(1)
-          .every(
-            (p, k) => tokens[i + 2 + 2 * k]?.text === p && (k === 0 || tokens[i + 1 + 2 * k]?.text === '.'),
-          )
-      )
-        found = true;
-    }
-    if (found) out.push(field);
+    const read = tokens.some(
+      (t, i) =>
+        t.kind === 'ident' &&
+        ((variables.cpu.has(t.text) && pathAt(i, parts)) ||
+          (parts[0] === 'env' && parts.length > 1 && variables.env.has(t.text) && pathAt(i, parts.slice(1)))),
+    );
+    if (read) out.push(field);
   }
   return out;
 }

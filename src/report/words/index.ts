@@ -1,5 +1,5 @@
 import type { AuditMeta } from '../../classify/audit.js';
-import type { Classified, Draft, RuleId } from '../../classify/classified.js';
+import type { Classified, Draft, FindingFacts, MeasuredClassified } from '../../classify/classified.js';
 import type { CpuidCodeMeta } from '../../classify/cpuid-code.js';
 import type { LibvirtMeta } from '../../classify/libvirt.js';
 import type { MachineCatalogMeta } from '../../classify/machine-catalog.js';
@@ -10,7 +10,7 @@ import { binariesWords } from './binaries.js';
 import { cpuidCodeWords } from './cpuid-code.js';
 import { libvirtSharedWords, libvirtWords } from './libvirt.js';
 import { machineCatalogWords } from './machine-catalog.js';
-import { measuredWords } from './measured.js';
+import { comparisonWords, measuredWords } from './measured.js';
 
 /*
  * Every word of a finding comes from its facts here, late: classification states what changed
@@ -19,10 +19,10 @@ import { measuredWords } from './measured.js';
  */
 
 /** How one rule's findings read, given the facts one classification module states for it. */
-export type RuleWording<R extends RuleId, M> = (finding: Classified<R> & { meta: M }) => FindingWords;
+export type RuleWording<R, M> = (finding: FindingFacts & { rule: R; meta: M }) => FindingWords;
 
 /** The wording of every rule a classification module declares in its meta interface. */
-export type RuleWords<M> = { [R in keyof M & RuleId]: RuleWording<R, M[R]> };
+export type RuleWords<M> = { [R in keyof M]: RuleWording<R, M[R]> };
 
 /** The words of rules one module alone judges, and of the machine catalogs' shared ones. */
 const WORDS: RuleWords<MachineCatalogMeta & AuditMeta & LibvirtMeta & CpuidCodeMeta & MeasuredMeta> = {
@@ -37,19 +37,23 @@ const WORDS: RuleWords<MachineCatalogMeta & AuditMeta & LibvirtMeta & CpuidCodeM
  * Rules other modules judge too, with facts that say whose they are: what two binaries measure
  * names them (`binaries`), and libvirt's facts name their format.
  */
-const SHARED: { claims: (meta: object) => boolean; words: Partial<Record<RuleId, unknown>> }[] = [
+const SHARED: { claims: (meta: object) => boolean; words: object }[] = [
   { claims: (meta) => 'binaries' in meta, words: binariesWords },
   { claims: (meta) => 'format' in meta && meta.format === 'libvirt-cpu-map', words: libvirtSharedWords },
 ];
 
-export function wordsOf(finding: Classified): FindingWords {
+export function wordsOf(finding: Classified | MeasuredClassified): FindingWords {
   const words = SHARED.find((s) => s.claims(finding.meta))?.words ?? WORDS;
-  return (words as Record<string, RuleWording<RuleId, unknown>>)[finding.rule]!(finding);
+  return (words as Record<string, RuleWording<string, unknown>>)[finding.rule]!(finding);
 }
 
-/** A classified finding with its words (a finding classified with its words already keeps them). */
+/**
+ * A finding with its words: from its facts when it has them (a finding classified with its
+ * words keeps those), and what two binaries showed of it when `check` compared them.
+ */
 export function worded(draft: Draft): Omit<Finding, 'verdict' | 'fingerprint'> & { fingerprint?: string } {
-  return 'meta' in draft ? { ...draft, ...wordsOf(draft) } : draft;
+  const words = 'meta' in draft ? wordsOf(draft) : draft;
+  return { ...draft, title: words.title, message: words.message + comparisonWords(draft), fix: words.fix };
 }
 
 /** The line a report without findings ends with: what was looked at, and that the rule holds. */
