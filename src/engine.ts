@@ -241,7 +241,7 @@ export function finish(
 }
 
 /** Classified findings with their words and fingerprints; `finish` gives the verdicts. */
-export function withFingerprints(drafts: Draft[]): Finding[] {
+export function withFingerprints(drafts: (Draft | Finding)[]): Finding[] {
   return drafts.map((d) => {
     const f = worded(d);
     return {

@@ -146,17 +146,6 @@ export function classified<R extends RuleId>(rule: R, meta: RuleMeta[R], facts: 
 }
 
 /**
- * A finding still worded where it is classified. Every rule moves to `Classified`; until then
- * the engine takes its words as they are.
- */
-export interface PreWorded extends FindingFacts {
-  rule: string;
-  title: string;
-  message: string;
-  fix: string;
-}
-
-/**
  * A finding of two QEMU binaries (`verify`): the catalog's rules (a property that changed is
  * `released-model-changed` either way) with facts of their own, which name the binaries.
  */
@@ -175,4 +164,5 @@ export function measuredClassified<R extends keyof BinariesMeta>(
 /** The facts any finding may carry: a rule's, or a rule's as two binaries measured it. */
 export type AnyRuleMeta = RuleMeta[RuleId] | BinariesMeta[keyof BinariesMeta];
 
-export type Draft = Classified | MeasuredClassified | PreWorded;
+/** What classification hands the engine: facts, never words. */
+export type Draft = Classified | MeasuredClassified;

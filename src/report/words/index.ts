@@ -48,11 +48,15 @@ export function wordsOf(finding: Classified | MeasuredClassified): FindingWords 
 }
 
 /**
- * A finding with its words: from its facts when it has them (a finding classified with its
- * words keeps those), and what two binaries showed of it when `check` compared them.
+ * A finding with its words, from its facts, and what two binaries showed of it when `check`
+ * compared them. A finding the engine already worded (a check joined with binaries) is worded
+ * again from the same facts; one without facts (a report written by another version, which
+ * the schema allows) keeps its words.
  */
-export function worded(draft: Draft): Omit<Finding, 'verdict' | 'fingerprint'> & { fingerprint?: string } {
-  const words = 'meta' in draft ? wordsOf(draft) : draft;
+export function worded(
+  draft: Draft | Finding,
+): Omit<Finding, 'verdict' | 'fingerprint'> & { fingerprint?: string } {
+  const words = draft.meta ? wordsOf(draft as Draft) : (draft as Finding);
   return { ...draft, title: words.title, message: words.message + comparisonWords(draft), fix: words.fix };
 }
 
