@@ -70,6 +70,7 @@ export function readCompatSet(
     const [d, p, v] = item.value.items;
     const driver = compatDriver(
       tree,
+      cpu,
       key,
       d?.value.kind === 'expr' ? d.value.tokens : [],
       item.line,
@@ -119,13 +120,14 @@ export function readCompatSet(
  */
 function compatDriver(
   tree: QemuTree,
+  cpu: CpuTableReader,
   key: QemuFileKey,
   tokens: Token[],
   line: number,
   array: string,
 ): string {
   try {
-    const v = evaluateExpression(tokens, tree.macros, tree.path(key), { line });
+    const v = cpu.eval(key, tokens, line);
     if (typeof v === 'string') return v;
   } catch (err) {
     const text = tokens.map((t) => t.text).join(' ');
