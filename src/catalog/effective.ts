@@ -64,11 +64,13 @@ export class EffectiveModels {
   /** Results by what they depend on; callers must not modify what `get` returns. */
   private readonly byInputs = new Map<string, EffectiveModel>();
   private readonly entryIds = new Map<CompatProperty, number>();
-  private readonly entryListIds = new WeakMap<CompatProperty[], string>();
+  private readonly entryListIds = new WeakMap<CompatProperty[], number>();
+  private readonly entryListNumbers = new Map<string, number>();
   /** Alternative spellings QEMU accepts for feature properties (`sse4_1` for `sse4.1`). */
   private readonly spelling = new Map<string, string>();
 
   private readonly caching: boolean;
+  private template?: Record<string, PropValue>;
   /** Properties of one CPU of a machine (topology ids): never part of an effective model. */
   private readonly instance: ReadonlySet<string>;
 
@@ -161,6 +163,13 @@ export class EffectiveModels {
     return raw;
   }
 
+  /** The catalog's property defaults without per-instance properties, as one fast-mode object. */
+  private defaultsTemplate(): Record<string, PropValue> {
+    return (this.template ??= Object.fromEntries(
+      Object.entries(this.catalog.propertyDefaults).filter(([p]) => !this.instance.has(p)),
+    ));
+  }
+
   private base(
     model: CpuModel,
     version: number | 'legacy',
@@ -168,25 +177,36 @@ export class EffectiveModels {
     const key = `${model.name}\0${version}`;
     let cached = this.baseCache.get(key);
     if (!cached) {
-      // Built in a Map, then made an object at once: an object that had a property deleted, or
-      // that grew one property at a time past a few hundred, is a hash table to V8, and copying
-      // one for every effective model (and serializing the copies) costs many times more.
-      const props = new Map<string, PropValue>(Object.entries(this.catalog.propertyDefaults));
-      for (const p of this.instance) props.delete(p);
+      const settings: [string, PropValue][] = [];
       const explicit = new Set<string>();
-      for (const p of model.props) props.set(this.canonicalProperty(p.property), p.value);
-      for (const p of this.catalog.alwaysOn) props.set(p.property, p.value);
+      for (const p of model.props) settings.push([this.canonicalProperty(p.property), p.value]);
+      for (const p of this.catalog.alwaysOn) settings.push([p.property, p.value]);
       if (version !== 'legacy') {
         for (const v of model.versions) {
           if (v.version > version) break;
           for (const p of v.props) {
             const prop = this.canonicalProperty(p.property);
-            props.set(prop, p.value);
+            settings.push([prop, p.value]);
             explicit.add(prop);
           }
         }
       }
-      cached = { props: Object.fromEntries(props), explicit };
+      // Every effective model is a copy of its base, and copying (or serializing) an object V8
+      // keeps as a hash table costs many times a fast-mode one: an object loses fast mode when a
+      // property is deleted or when it grows past a few hundred properties one at a time. A copy
+      // of the defaults with values changed stays fast; a property the defaults lack is added
+      // through a Map, made an object at once.
+      const template = this.defaultsTemplate();
+      let props: Record<string, PropValue>;
+      if (settings.every(([p]) => Object.hasOwn(template, p))) {
+        props = { ...template };
+        for (const [p, v] of settings) props[p] = v;
+      } else {
+        const all = new Map(Object.entries(template));
+        for (const [p, v] of settings) all.set(p, v);
+        props = Object.fromEntries(all);
+      }
+      cached = { props, explicit };
       this.baseCache.set(key, cached);
     }
     return cached;
@@ -213,8 +233,8 @@ export class EffectiveModels {
 
   /** `undefined` when the name or the machine type does not exist in this catalog. */
   get(name: string, machineTypeName: string, accel: Accel = 'kvm'): EffectiveModel | undefined {
-    const key = `${name}\0${machineTypeName}\0${accel}`;
-    const hit = this.cache.get(key);
+    const key = this.caching ? `${name}\0${machineTypeName}\0${accel}` : '';
+    const hit = this.caching ? this.cache.get(key) : undefined;
     if (hit) return hit;
     const registered = this.names.get(name);
     const machineType = this.machines.get(machineTypeName);
@@ -280,12 +300,19 @@ export class EffectiveModels {
     return props;
   }
 
-  /** The ids of a list of entries, once per list: lists are shared by machine type and target. */
-  private entryIdsOf(entries: CompatProperty[]): string {
-    let ids = this.entryListIds.get(entries);
-    if (ids === undefined)
-      this.entryListIds.set(entries, (ids = entries.map((e) => this.entryId(e)).join(',')));
-    return ids;
+  /**
+   * A number for a list of entries, the same for lists of the same entries, computed once per
+   * list (lists are shared by machine type and target): a short part of the key of a result.
+   */
+  private entryIdsOf(entries: CompatProperty[]): number {
+    let id = this.entryListIds.get(entries);
+    if (id === undefined) {
+      const ids = entries.map((e) => this.entryId(e)).join(',');
+      id = this.entryListNumbers.get(ids) ?? this.entryListNumbers.size;
+      this.entryListNumbers.set(ids, id);
+      this.entryListIds.set(entries, id);
+    }
+    return id;
   }
 
   private entryId(e: CompatProperty): number {

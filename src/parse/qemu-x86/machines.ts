@@ -70,6 +70,7 @@ export function readCompatSet(
     const [d, p, v] = item.value.items;
     const driver = compatDriver(
       tree,
+      cpu,
       key,
       d?.value.kind === 'expr' ? d.value.tokens : [],
       item.line,
@@ -119,13 +120,14 @@ export function readCompatSet(
  */
 function compatDriver(
   tree: QemuTree,
+  cpu: CpuTableReader,
   key: QemuFileKey,
   tokens: Token[],
   line: number,
   array: string,
 ): string {
   try {
-    const v = evaluateExpression(tokens, tree.macros, tree.path(key), { line });
+    const v = cpu.eval(key, tokens, line);
     if (typeof v === 'string') return v;
   } catch (err) {
     const text = tokens.map((t) => t.text).join(' ');
@@ -187,6 +189,46 @@ class Return {
   constructor(readonly line: number) {}
 }
 
+/** One thing running machine code did to a machine class (or to the compat arrays), in order. */
+type ClassEffect =
+  | { ran: string }
+  | { optionFn: string }
+  | { init: string }
+  | { defaultCpuVersion: bigint; location: SourceLocation }
+  | { family: string | null }
+  | { alias: string | null }
+  | { compatSet: { name: string; location: SourceLocation } }
+  | { accelDefaultChange: AccelDefaultChange }
+  | { localCompatSet: string; set: CompatSet };
+
+/**
+ * What a run of a function did: its effects, where it returned early, and how deep its calls
+ * went below it. Machine code reads nothing of the class it sets (conditions see locals, the
+ * macros and the default environment only), so a function does the same on every run in a
+ * mode: the option functions of a family run once per older machine type, and its init
+ * function once per machine type.
+ */
+interface RunTrace {
+  effects: ClassEffect[];
+  returned: Return | undefined;
+  depth: number;
+}
+
+function applyEffect(cls: ClassState, e: ClassEffect, compatSets: Record<string, CompatSet>): void {
+  if ('ran' in e) cls.ran.add(e.ran);
+  else if ('optionFn' in e) cls.optionFn ??= e.optionFn;
+  else if ('init' in e) cls.init = e.init;
+  else if ('defaultCpuVersion' in e) {
+    cls.defaultCpuVersion = e.defaultCpuVersion;
+    cls.defaultCpuVersionLocation = { ...e.location };
+  } else if ('family' in e) cls.family = e.family;
+  else if ('alias' in e) cls.alias = e.alias;
+  else if ('compatSet' in e) cls.compatSets.push({ ...e.compatSet, location: { ...e.compatSet.location } });
+  else if ('accelDefaultChange' in e)
+    cls.accelDefaultChanges.push({ ...e.accelDefaultChange, location: { ...e.accelDefaultChange.location } });
+  else compatSets[e.localCompatSet] = e.set;
+}
+
 /** Fields of a machine class the catalog takes from the code; other fields are not CPU matters. */
 const CLASS_FIELDS = new Set(['family', 'alias', 'default_cpu_version', 'init', 'compat_props']);
 
@@ -202,7 +244,12 @@ class MachineCode {
   private readonly parsed = new Map<string, Statement[]>();
   private readonly relevance = new Map<string, boolean>();
   private depth = 0;
+  /** The deepest `depth` reached, for the depth of a trace. */
+  private deepest = 0;
   private readonly running: string[] = [];
+  private readonly traces = new Map<string, RunTrace>();
+  /** Effects of the runs being traced, innermost last. */
+  private readonly tracing: ClassEffect[][] = [];
 
   constructor(
     private readonly tree: QemuTree,
@@ -362,18 +409,53 @@ class MachineCode {
     if (!f) this.fail(from, line, `${name}() is called but not defined in the machine files`);
     if (++this.depth > 200)
       this.fail(f.key, f.body.line, `machine functions call each other in a loop at ${name}()`);
-    cls?.ran.add(name);
+    // class_init itself is not traced: an undefined function it calls is an error there only.
+    const id =
+      cls && this.mode !== 'register' && !(this.mode === 'class' && this.depth === 1)
+        ? `${this.mode}\0${f.key}\0${name}`
+        : undefined;
+    const trace = id === undefined ? undefined : this.traces.get(id);
+    if (trace && this.depth + trace.depth <= 200) {
+      for (const e of trace.effects) this.effect(cls!, e);
+      this.deepest = Math.max(this.deepest, this.depth + trace.depth);
+      this.depth--;
+      return trace.returned;
+    }
+    const start = this.depth;
+    const outerDeepest = this.deepest;
+    this.deepest = start;
+    if (id !== undefined) this.tracing.push([]);
+    let returned: Return | undefined;
+    let done = false;
     this.running.push(name);
     try {
-      this.block(f.key, this.statements(f.key, f.body), new Map(), cls, reg);
-      return undefined;
-    } catch (e) {
-      if (!(e instanceof Return)) throw e;
-      return e;
+      if (cls) this.effect(cls, { ran: name });
+      try {
+        this.block(f.key, this.statements(f.key, f.body), new Map(), cls, reg);
+      } catch (e) {
+        if (!(e instanceof Return)) throw e;
+        returned = e;
+      }
+      done = true;
+      return returned;
     } finally {
       this.running.pop();
       this.depth--;
+      if (id !== undefined) {
+        const effects = this.tracing.pop()!;
+        if (done) {
+          this.traces.set(id, { effects, returned, depth: this.deepest - start });
+          this.tracing.at(-1)?.push(...effects);
+        }
+      }
+      this.deepest = Math.max(outerDeepest, this.deepest);
     }
+  }
+
+  /** Does `e` to the class, and notes it in the runs being traced. */
+  private effect(cls: ClassState, e: ClassEffect): void {
+    applyEffect(cls, e, this.compatSets);
+    this.tracing.at(-1)?.push(e);
   }
 
   private block(
@@ -435,7 +517,9 @@ class MachineCode {
         // A compat array of the function's own, named after the function it lives in.
         const name = `${this.running.at(-1)}:${local}`;
         const list = readInitList(rhs, 0, this.tree.path(key), this.tree.macros);
-        this.compatSets[name] = readCompatSet(this.tree, this.cpu, key, name, list, line);
+        const set = readCompatSet(this.tree, this.cpu, key, name, list, line);
+        if (cls) this.effect(cls, { localCompatSet: name, set });
+        else this.compatSets[name] = set;
         locals.set(local, { compatSet: name });
         return;
       }
@@ -455,16 +539,17 @@ class MachineCode {
         if (field === 'init') {
           if (!('fn' in v))
             this.fail(key, line, `'${text}': the init function is not a function of the machine files`);
-          cls.init = v.fn;
+          this.effect(cls, { init: v.fn });
         } else if (field === 'default_cpu_version') {
           if (!('num' in v) && !('str' in v && v.str === null))
             this.fail(key, line, `'${text}': not a constant`);
-          cls.defaultCpuVersion = 'num' in v ? v.num : 0n;
-          cls.defaultCpuVersionLocation = { path: this.tree.path(key), line };
+          this.effect(cls, {
+            defaultCpuVersion: 'num' in v ? v.num : 0n,
+            location: { path: this.tree.path(key), line },
+          });
         } else {
           if (!('str' in v)) this.fail(key, line, `'${text}': not a string constant or NULL`);
-          if (field === 'family') cls.family = v.str;
-          else cls.alias = v.str;
+          this.effect(cls, field === 'family' ? { family: v.str } : { alias: v.str });
         }
       }
       return;
@@ -481,7 +566,7 @@ class MachineCode {
         this.fail(key, line, `compat_props_add(${tokenText(args[1] ?? [])}): the array is not named`);
       const local = locals.get(array[0]!.text);
       const name = local && 'compatSet' in local ? local.compatSet : array[0]!.text;
-      cls?.compatSets.push({ name, location: { path: this.tree.path(key), line } });
+      if (cls) this.effect(cls, { compatSet: { name, location: { path: this.tree.path(key), line } } });
       return;
     }
     if (head === 'x86_cpu_change_kvm_default') {
@@ -489,12 +574,15 @@ class MachineCode {
       if (!p || !('str' in p) || p.str === null)
         this.fail(key, line, `'${text}': the property is not a string`);
       if (!v || !('str' in v)) this.fail(key, line, `'${text}': the value is not a string or NULL`);
-      cls?.accelDefaultChanges.push({
-        accel: 'kvm',
-        property: p.str,
-        value: v.str === null ? null : v.str === 'on' ? true : v.str === 'off' ? false : v.str,
-        location: { path: this.tree.path(key), line },
-      });
+      if (cls)
+        this.effect(cls, {
+          accelDefaultChange: {
+            accel: 'kvm',
+            property: p.str,
+            value: v.str === null ? null : v.str === 'on' ? true : v.str === 'off' ? false : v.str,
+            location: { path: this.tree.path(key), line },
+          },
+        });
       return;
     }
     if (head === 'type_register_static' || head === 'type_register') {
@@ -506,7 +594,7 @@ class MachineCode {
     const local = locals.get(head);
     const callee = local && 'fn' in local ? local.fn : this.function(head, key) ? head : undefined;
     if (callee) {
-      if (cls && !cls.optionFn && args.length === 1 && !local) cls.optionFn = callee;
+      if (cls && args.length === 1 && !local) this.effect(cls, { optionFn: callee });
       this.run(callee, key, line, cls, reg);
       return;
     }
