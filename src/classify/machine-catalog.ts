@@ -5,6 +5,7 @@ import type {
   CompatProperty,
   CompatSet,
   CpuModel,
+  EffectiveModel,
   MachineType,
   PropValue,
   RegisteredName,
@@ -205,8 +206,10 @@ interface HostGain {
 export function hostRequirements(catalog: Catalog, props: Record<string, PropValue>): Set<string> {
   const out = new Set<string>();
   const table = catalog.hostRequirements;
-  for (const [p, v] of Object.entries(props)) {
-    if (v !== true) continue;
+  // for...in, not Object.entries: this runs for every pair of machine types of every name, and
+  // an effective model has hundreds of properties.
+  for (const p in props) {
+    if (props[p] !== true) continue;
     const kind = table.properties[p]?.kind ?? table.defaultKind;
     if (kind === 'none') continue;
     const needs = table.onlyWith?.[p];
@@ -509,7 +512,7 @@ function effectsOn(
       const after = eh.get(n.name, mt.name, 'kvm');
       if (!before || !after) continue;
       const released = r.releasedMachine(mt) && r.releasedNames.has(n.name);
-      for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      const effect = (p: string): void => {
         // A feature never mentioned is off: undefined and false are the same to a guest. A knob
         // new in head (a property head declares with a default, which base lacks) is not: its
         // `false` may be the new behaviour, as compat entries tell.
@@ -527,7 +530,9 @@ function effectsOn(
             after: after[p],
             released,
           });
-      }
+      };
+      for (const p in before) effect(p);
+      for (const p in after) if (!(p in before)) effect(p);
     }
   }
   return effects;
@@ -538,17 +543,28 @@ function hostGains(candidates: RegisteredName[], r: Revisions): HostGain[] {
   const { base, head, eb, eh } = r;
   const gains: HostGain[] = [];
   const pairs = consecutivePairs(head.machineTypes);
+  // A machine type is the newer side of one pair and the older side of the next: each
+  // effective model's requirements are worked out once.
+  const requirementsIn = (catalog: Catalog) => {
+    const known = new WeakMap<EffectiveModel, Set<string>>();
+    return (model: EffectiveModel): Set<string> => {
+      let req = known.get(model);
+      if (!req) known.set(model, (req = hostRequirements(catalog, model)));
+      return req;
+    };
+  };
+  const headReq = requirementsIn(head);
+  const baseReq = requirementsIn(base);
   for (const n of candidates) {
     for (const [t, u] of pairs) {
       const hu = eh.get(n.name, u.name, 'kvm');
       const ht = eh.get(n.name, t.name, 'kvm');
       if (!hu || !ht) continue;
-      const reqT = hostRequirements(head, ht);
+      const reqT = headReq(ht);
       const bu = eb.get(n.name, u.name, 'kvm');
       const bt = eb.get(n.name, t.name, 'kvm');
-      const baseGrowth =
-        bu && bt ? setMinus(hostRequirements(base, bu), hostRequirements(base, bt)) : new Set<string>();
-      for (const p of hostRequirements(head, hu)) {
+      const baseGrowth = bu && bt ? setMinus(baseReq(bu), baseReq(bt)) : new Set<string>();
+      for (const p of headReq(hu)) {
         if (!reqT.has(p) && !baseGrowth.has(p))
           gains.push({ name: n.name, from: t.name, to: u.name, property: p });
       }
