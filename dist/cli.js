@@ -120,36 +120,64 @@ function exportCatalog(catalog) {
     return doc.toString({ lineWidth: 0, indentSeq: true });
 }
 
+/** Size of the blocks distinct models are encoded into. */
+const BLOCK_BYTES = 1 << 20;
 /**
  * The document's bytes in pieces: the opening brace, then one array of parts per machine type,
  * then the closing brace and a newline. Machine types share effective models (the same object
  * when nothing that reaches the model differs), so each distinct one is serialized and encoded
- * once, and a machine type is the bytes of its parts.
+ * once, and a machine type is the bytes of its parts; the parts that name a model are encoded
+ * once per name too.
  */
 function* renderExpansionJson(expansions, options = {}) {
     const { indent } = options;
-    const encoder = new TextEncoder();
     const serialized = new Map();
+    // Distinct models are encoded one after another into large blocks rather than a buffer
+    // each: a thousand or more allocations of a few kilobytes cost more than the encoding.
+    let block = Buffer.alloc(0);
+    let used = 0;
     const json = (value) => {
         let bytes = serialized.get(value);
         if (bytes === undefined) {
-            const text = JSON.stringify(value, null, indent);
-            serialized.set(value, (bytes = encoder.encode(indent ? text.replace(/\n/g, '\n    ') : text)));
+            const stringified = JSON.stringify(value, null, indent);
+            const text = indent ? stringified.replace(/\n/g, '\n    ') : stringified;
+            // At most three bytes of UTF-8 per UTF-16 code unit.
+            if (block.length - used < text.length * 3) {
+                block = Buffer.allocUnsafe(Math.max(BLOCK_BYTES, text.length * 3));
+                used = 0;
+            }
+            const length = block.write(text, used);
+            bytes = block.subarray(used, used + length);
+            used += length;
+            serialized.set(value, bytes);
         }
         return bytes;
     };
+    // `"name":` after the opening brace of a machine type, and `,"name":` after another model.
+    const firstName = new Map();
+    const nextName = new Map();
+    const namePart = (name, first) => {
+        const parts = first ? firstName : nextName;
+        let bytes = parts.get(name);
+        if (bytes === undefined) {
+            const text = `${first ? '' : ','}${indent ? '\n    ' : ''}${JSON.stringify(name)}:${indent ? ' ' : ''}`;
+            parts.set(name, (bytes = Buffer.from(text)));
+        }
+        return bytes;
+    };
+    const close = Buffer.from(`${indent ? '\n  ' : ''}}`);
     let first = true;
     yield '{';
     for (const [machineType, models] of expansions) {
         const parts = [
-            encoder.encode(`${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{`),
+            Buffer.from(`${first ? '' : ','}${indent ? '\n  ' : ''}${JSON.stringify(machineType)}:${indent ? ' ' : ''}{`),
         ];
-        let separator = '';
-        for (const [name, props] of Object.entries(models)) {
-            parts.push(encoder.encode(`${separator}${indent ? '\n    ' : ''}${JSON.stringify(name)}:${indent ? ' ' : ''}`), json(props));
-            separator = ',';
+        let firstModel = true;
+        for (const name of Object.keys(models)) {
+            parts.push(namePart(name, firstModel), json(models[name]));
+            firstModel = false;
         }
-        parts.push(encoder.encode(`${indent ? '\n  ' : ''}}`));
+        parts.push(close);
         yield parts;
         first = false;
     }

@@ -407,9 +407,11 @@ class EffectiveModels {
     byInputs = new Map();
     entryIds = new Map();
     entryListIds = new WeakMap();
+    entryListNumbers = new Map();
     /** Alternative spellings QEMU accepts for feature properties (`sse4_1` for `sse4.1`). */
     spelling = new Map();
     caching;
+    template;
     /** Properties of one CPU of a machine (topology ids): never part of an effective model. */
     instance;
     /** `cache: false` for one pass over everything, where keeping every result costs memory. */
@@ -492,33 +494,50 @@ class EffectiveModels {
             return Number(raw);
         return raw;
     }
+    /** The catalog's property defaults without per-instance properties, as one fast-mode object. */
+    defaultsTemplate() {
+        return (this.template ??= Object.fromEntries(Object.entries(this.catalog.propertyDefaults).filter(([p]) => !this.instance.has(p))));
+    }
     base(model, version) {
         const key = `${model.name}\0${version}`;
         let cached = this.baseCache.get(key);
         if (!cached) {
-            // Built in a Map, then made an object at once: an object that had a property deleted, or
-            // that grew one property at a time past a few hundred, is a hash table to V8, and copying
-            // one for every effective model (and serializing the copies) costs many times more.
-            const props = new Map(Object.entries(this.catalog.propertyDefaults));
-            for (const p of this.instance)
-                props.delete(p);
+            const settings = [];
             const explicit = new Set();
             for (const p of model.props)
-                props.set(this.canonicalProperty(p.property), p.value);
+                settings.push([this.canonicalProperty(p.property), p.value]);
             for (const p of this.catalog.alwaysOn)
-                props.set(p.property, p.value);
+                settings.push([p.property, p.value]);
             if (version !== 'legacy') {
                 for (const v of model.versions) {
                     if (v.version > version)
                         break;
                     for (const p of v.props) {
                         const prop = this.canonicalProperty(p.property);
-                        props.set(prop, p.value);
+                        settings.push([prop, p.value]);
                         explicit.add(prop);
                     }
                 }
             }
-            cached = { props: Object.fromEntries(props), explicit };
+            // Every effective model is a copy of its base, and copying (or serializing) an object V8
+            // keeps as a hash table costs many times a fast-mode one: an object loses fast mode when a
+            // property is deleted or when it grows past a few hundred properties one at a time. A copy
+            // of the defaults with values changed stays fast; a property the defaults lack is added
+            // through a Map, made an object at once.
+            const template = this.defaultsTemplate();
+            let props;
+            if (settings.every(([p]) => Object.hasOwn(template, p))) {
+                props = { ...template };
+                for (const [p, v] of settings)
+                    props[p] = v;
+            }
+            else {
+                const all = new Map(Object.entries(template));
+                for (const [p, v] of settings)
+                    all.set(p, v);
+                props = Object.fromEntries(all);
+            }
+            cached = { props, explicit };
             this.baseCache.set(key, cached);
         }
         return cached;
@@ -541,8 +560,8 @@ class EffectiveModels {
     }
     /** `undefined` when the name or the machine type does not exist in this catalog. */
     get(name, machineTypeName, accel = 'kvm') {
-        const key = `${name}\0${machineTypeName}\0${accel}`;
-        const hit = this.cache.get(key);
+        const key = this.caching ? `${name}\0${machineTypeName}\0${accel}` : '';
+        const hit = this.caching ? this.cache.get(key) : undefined;
         if (hit)
             return hit;
         const registered = this.names.get(name);
@@ -615,12 +634,19 @@ class EffectiveModels {
         this.byInputs.set(inputs, props);
         return props;
     }
-    /** The ids of a list of entries, once per list: lists are shared by machine type and target. */
+    /**
+     * A number for a list of entries, the same for lists of the same entries, computed once per
+     * list (lists are shared by machine type and target): a short part of the key of a result.
+     */
     entryIdsOf(entries) {
-        let ids = this.entryListIds.get(entries);
-        if (ids === undefined)
-            this.entryListIds.set(entries, (ids = entries.map((e) => this.entryId(e)).join(',')));
-        return ids;
+        let id = this.entryListIds.get(entries);
+        if (id === undefined) {
+            const ids = entries.map((e) => this.entryId(e)).join(',');
+            id = this.entryListNumbers.get(ids) ?? this.entryListNumbers.size;
+            this.entryListNumbers.set(ids, id);
+            this.entryListIds.set(entries, id);
+        }
+        return id;
     }
     entryId(e) {
         let id = this.entryIds.get(e);
@@ -1233,19 +1259,21 @@ const PUNCTUATORS_BY_FIRST = new Map();
 for (const p of PUNCTUATORS)
     PUNCTUATORS_BY_FIRST.set(p[0], [...(PUNCTUATORS_BY_FIRST.get(p[0]) ?? []), p]);
 const SINGLE_PUNCTUATORS = new Set('{}[]();,.<>+-*/%&|^!~?:=#');
-const isDigit = (c) => {
-    const k = c.charCodeAt(0);
-    return k >= 48 && k <= 57;
-};
-// Character classes by code: the tokenizer runs over every byte of the largest catalog files.
-const isIdentStart = (c) => {
-    const k = c.charCodeAt(0);
-    return (k >= 97 && k <= 122) || (k >= 65 && k <= 90) || k === 95;
-};
-const isIdentPart = (c) => {
-    const k = c.charCodeAt(0);
-    return (k >= 97 && k <= 122) || (k >= 65 && k <= 90) || (k >= 48 && k <= 57) || k === 95;
-};
+// Character classes by code, in one table: the tokenizer runs over every byte of the largest
+// catalog files, and in a one-shot process (the CLI) most of that runs before V8 optimizes it.
+const IDENT_START = 1;
+const IDENT_PART = 2;
+const DIGIT = 4;
+const BLANK = 8;
+const CLASS = new Uint8Array(128);
+for (let k = 0; k < 128; k++) {
+    const letter = (k >= 97 && k <= 122) || (k >= 65 && k <= 90) || k === 95;
+    const digit = k >= 48 && k <= 57;
+    const blank = k === 32 || k === 9 || k === 13 || k === 12 || k === 11;
+    CLASS[k] = (letter ? IDENT_START | IDENT_PART : 0) | (digit ? DIGIT | IDENT_PART : 0) | (blank ? BLANK : 0);
+}
+/** The class bits of a character code; 0 past the end of the text (NaN) and outside ASCII. */
+const classOf = (code) => (code < 128 ? CLASS[code] : 0);
 /**
  * Translation phase 2: every backslash-newline pair is deleted, wherever it stands (inside
  * string literals, comments, directives and tokens alike). Returns the spliced text and, for
@@ -1316,39 +1344,42 @@ function tokenizeText(source, path) {
     };
     /** Reads one token starting at `i` (no whitespace or comments there). */
     const readToken = (out) => {
-        const c = text[i];
+        const code = text.charCodeAt(i);
+        const cls = classOf(code);
         const startLine = lineOf[i];
-        if (isIdentStart(c)) {
+        if (cls & IDENT_START) {
             let j = i + 1;
-            while (j < n && isIdentPart(text[j]))
+            while (j < n && classOf(text.charCodeAt(j)) & IDENT_PART)
                 j++;
             out.push({ kind: 'ident', text: text.slice(i, j), line: startLine });
             i = j;
             return;
         }
-        if (isDigit(c) || (c === '.' && isDigit(text[i + 1] ?? ''))) {
+        if (cls & DIGIT || (code === 46 /* . */ && classOf(text.charCodeAt(i + 1)) & DIGIT)) {
             let j = i + 1;
-            while (j < n && (isIdentPart(text[j]) || text[j] === '.'))
+            while (j < n && (classOf(text.charCodeAt(j)) & IDENT_PART || text.charCodeAt(j) === 46))
                 j++;
             out.push({ kind: 'number', text: text.slice(i, j), line: startLine });
             i = j;
             return;
         }
-        if (c === '"' || c === "'") {
+        if (code === 34 /* " */ || code === 39 /* ' */) {
+            const what = code === 34 ? 'string' : 'character';
             let j = i + 1;
-            while (j < n && text[j] !== c) {
-                if (text[j] === '\\')
+            while (j < n && text.charCodeAt(j) !== code) {
+                if (text.charCodeAt(j) === 92 /* \\ */)
                     j++;
-                if (text[j] === '\n')
-                    fail(`unterminated ${c === '"' ? 'string' : 'character'} literal`, startLine);
+                if (text.charCodeAt(j) === 10)
+                    fail(`unterminated ${what} literal`, startLine);
                 j++;
             }
             if (j >= n)
-                fail(`unterminated ${c === '"' ? 'string' : 'character'} literal`, startLine);
-            out.push({ kind: c === '"' ? 'string' : 'char', text: text.slice(i, j + 1), line: startLine });
+                fail(`unterminated ${what} literal`, startLine);
+            out.push({ kind: code === 34 ? 'string' : 'char', text: text.slice(i, j + 1), line: startLine });
             i = j + 1;
             return;
         }
+        const c = text[i];
         for (const p of PUNCTUATORS_BY_FIRST.get(c) ?? []) {
             if (text.startsWith(p, i)) {
                 out.push({ kind: 'punct', text: p, line: startLine });
@@ -1361,8 +1392,8 @@ function tokenizeText(source, path) {
             i++;
             return;
         }
-        if (c.charCodeAt(0) < 32 && c !== '\t' && c !== '\f' && c !== '\v' && c !== '\r') {
-            fail(`unexpected control character 0x${c.charCodeAt(0).toString(16)}`);
+        if (code < 32 && c !== '\t' && c !== '\f' && c !== '\v' && c !== '\r') {
+            fail(`unexpected control character 0x${code.toString(16)}`);
         }
         // Stray characters (`@`, `$`, backquote, non-ASCII outside literals) cannot start C tokens.
         fail(`unexpected character '${c}'`);
@@ -1370,29 +1401,32 @@ function tokenizeText(source, path) {
     /** Skips blanks and comments; in a directive, stops at the newline that ends it. */
     const skipSpace = (inDirective) => {
         while (i < n) {
-            const c = text[i];
-            if (c === '\n') {
+            const code = text.charCodeAt(i);
+            if (code === 10) {
                 if (inDirective)
                     return true;
                 i++;
                 atLineStart = true;
                 continue;
             }
-            if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') {
+            if (classOf(code) & BLANK) {
                 i++;
                 continue;
             }
-            if (c === '/' && text[i + 1] === '*') {
-                const end = text.indexOf('*/', i + 2);
-                if (end < 0)
-                    fail('unterminated comment');
-                i = end + 2;
-                continue;
-            }
-            if (c === '/' && text[i + 1] === '/') {
-                while (i < n && text[i] !== '\n')
-                    i++;
-                continue;
+            if (code === 47 /* / */) {
+                const next = text.charCodeAt(i + 1);
+                if (next === 42 /* * */) {
+                    const end = text.indexOf('*/', i + 2);
+                    if (end < 0)
+                        fail('unterminated comment');
+                    i = end + 2;
+                    continue;
+                }
+                if (next === 47) {
+                    const end = text.indexOf('\n', i);
+                    i = end < 0 ? n : end;
+                    continue;
+                }
             }
             return false;
         }
@@ -1403,7 +1437,7 @@ function tokenizeText(source, path) {
             break;
         if (i >= n)
             break;
-        if (text[i] === '#' && atLineStart) {
+        if (atLineStart && text.charCodeAt(i) === 35 /* # */) {
             const startLine = lineOf[i];
             i++;
             const body = [];
@@ -2889,6 +2923,14 @@ const PROJECT_FUNCTION_FILES = ['cpuC', 'kvmC', 'kvmOldC', 'kvmCpuC', 'tcgCpuC']
 function readCpuidCode(tree, cpu, extra = []) {
     const functions = [];
     const seen = new Set();
+    // Each file's own text, once, for the parameter lists.
+    const fileTokens = new Map();
+    const tokensOf = (key) => {
+        let toks = fileTokens.get(key);
+        if (!toks)
+            fileTokens.set(key, (toks = tokenize(tree.text[key] ?? '', tree.path(key))));
+        return toks;
+    };
     const add = (name, key, why) => {
         const body = tree.structures[key]?.functions.get(name);
         if (!body || seen.has(name))
@@ -2901,6 +2943,7 @@ function readCpuidCode(tree, cpu, extra = []) {
             endLine: body.endLine,
             tokens: body.tokens,
             why,
+            cpuVariables: cpuVariables([...parametersOf(tokensOf(key), tree.path(key), body), ...body.tokens]),
         });
         return true;
     };
@@ -2968,31 +3011,56 @@ function classProperties(tree) {
     return out;
 }
 /**
- * The X86CPU fields a run of tokens reads: `cpu->enable_pmu`, `cpu->env.cpuid_level`, or, for
- * fields of the CPU's CPUX86State, `env->cpuid_level` (QEMU's name for `&cpu->env`).
+ * The parameter list of a function (`CPUX86State *env, uint32_t index, ...`): the function
+ * bodies the file structure keeps start at the brace, and `cpu_x86_cpuid()` gets its CPU as a
+ * parameter. The declaration is read from the file's text at the function's name.
  */
-function fieldsRead(tokens, fields) {
+function parametersOf(toks, path, body) {
+    const at = toks.findIndex((t, i) => t.line === body.line && t.text === body.name && toks[i + 1]?.text === '(');
+    if (at < 0)
+        throw new CatalogError(`cannot find the parameters of ${body.name}()`, { path, line: body.line });
+    let depth = 0;
+    for (let j = at + 1; j < toks.length; j++) {
+        if (toks[j].text === '(')
+            depth++;
+        else if (toks[j].text === ')' && --depth === 0)
+            return toks.slice(at + 2, j);
+    }
+    throw new CatalogError(`the parameter list of ${body.name}() does not close`, { path, line: body.line });
+}
+/** `X86CPU *cpu`, `X86CPU *const cpu`, `CPUX86State *env = &cpu->env`: the names of the CPU. */
+function cpuVariables(tokens) {
+    const cpu = new Set();
+    const env = new Set();
+    tokens.forEach((t, i) => {
+        const into = t.text === 'X86CPU' ? cpu : t.text === 'CPUX86State' ? env : undefined;
+        if (!into || t.kind !== 'ident' || tokens[i + 1]?.text !== '*')
+            return;
+        let j = i + 2;
+        while (tokens[j]?.text === 'const')
+            j++;
+        if (tokens[j]?.kind === 'ident')
+            into.add(tokens[j].text);
+    });
+    return { cpu, env };
+}
+/**
+ * The X86CPU fields a run of tokens reads through the CPU's own variables: `cpu->enable_pmu`,
+ * `cpu->env.cpuid_level` for a variable declared `X86CPU *`, and `env->cpuid_level` for one
+ * declared `CPUX86State *` (QEMU's `&cpu->env`). A member of the same name of another struct
+ * (`topo_ids.core_id` beside X86CPU's `core_id`) is not the CPU's.
+ */
+function fieldsRead(tokens, fields, variables) {
     const out = [];
+    // `base -> p0 . p1 ...`: the tokens after `base` spell the field path.
+    const pathAt = (i, parts) => tokens[i + 1]?.text === '->' &&
+        parts.every((p, k) => tokens[i + 2 + 2 * k]?.text === p && (k === 0 || tokens[i + 1 + 2 * k]?.text === '.'));
     for (const field of fields) {
         const parts = field.split('.');
-        const matchesAt = (i) => parts.every((p, k) => {
-            const sep = tokens[i + 2 * k];
-            return (sep?.text === '->' || sep?.text === '.') && tokens[i + 2 * k + 1]?.text === p;
-        });
-        let found = false;
-        for (let i = 0; i < tokens.length && !found; i++) {
-            if (matchesAt(i))
-                found = true;
-            else if (parts[0] === 'env' &&
-                parts.length > 1 &&
-                tokens[i]?.text === 'env' &&
-                tokens[i + 1]?.text === '->' &&
-                parts
-                    .slice(1)
-                    .every((p, k) => tokens[i + 2 + 2 * k]?.text === p && (k === 0 || tokens[i + 1 + 2 * k]?.text === '.')))
-                found = true;
-        }
-        if (found)
+        const read = tokens.some((t, i) => t.kind === 'ident' &&
+            ((variables.cpu.has(t.text) && pathAt(i, parts)) ||
+                (parts[0] === 'env' && parts.length > 1 && variables.env.has(t.text) && pathAt(i, parts.slice(1)))));
+        if (read)
             out.push(field);
     }
     return out;
@@ -3002,6 +3070,10 @@ function fieldsRead(tokens, fields) {
 const CLASS_ORDER = ['new-model-required', 'type-2', 'safe'];
 /** The factory every rule uses, so that a rule's meta is checked against its id. */
 function classified(rule, meta, facts) {
+    return { rule, ...facts, meta };
+}
+/** The factory of findings of two binaries, so that their meta is checked against the rule. */
+function measuredClassified(rule, meta, facts) {
     return { rule, ...facts, meta };
 }
 
@@ -3176,8 +3248,10 @@ function changeReaches(change, model, name, machineCompatSets, version) {
 function hostRequirements(catalog, props) {
     const out = new Set();
     const table = catalog.hostRequirements;
-    for (const [p, v] of Object.entries(props)) {
-        if (v !== true)
+    // for...in, not Object.entries: this runs for every pair of machine types of every name, and
+    // an effective model has hundreds of properties.
+    for (const p in props) {
+        if (props[p] !== true)
             continue;
         const kind = table.properties[p]?.kind ?? table.defaultKind;
         if (kind === 'none')
@@ -3407,7 +3481,7 @@ function effectsOn(candidates, commonMachines, r) {
             if (!before || !after)
                 continue;
             const released = r.releasedMachine(mt) && r.releasedNames.has(n.name);
-            for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
+            const effect = (p) => {
                 // A feature never mentioned is off: undefined and false are the same to a guest. A knob
                 // new in head (a property head declares with a default, which base lacks) is not: its
                 // `false` may be the new behaviour, as compat entries tell.
@@ -3424,7 +3498,12 @@ function effectsOn(candidates, commonMachines, r) {
                         after: after[p],
                         released,
                     });
-            }
+            };
+            for (const p in before)
+                effect(p);
+            for (const p in after)
+                if (!(p in before))
+                    effect(p);
         }
     }
     return effects;
@@ -3434,17 +3513,30 @@ function hostGains(candidates, r) {
     const { base, head, eb, eh } = r;
     const gains = [];
     const pairs = consecutivePairs(head.machineTypes);
+    // A machine type is the newer side of one pair and the older side of the next: each
+    // effective model's requirements are worked out once.
+    const requirementsIn = (catalog) => {
+        const known = new WeakMap();
+        return (model) => {
+            let req = known.get(model);
+            if (!req)
+                known.set(model, (req = hostRequirements(catalog, model)));
+            return req;
+        };
+    };
+    const headReq = requirementsIn(head);
+    const baseReq = requirementsIn(base);
     for (const n of candidates) {
         for (const [t, u] of pairs) {
             const hu = eh.get(n.name, u.name, 'kvm');
             const ht = eh.get(n.name, t.name, 'kvm');
             if (!hu || !ht)
                 continue;
-            const reqT = hostRequirements(head, ht);
+            const reqT = headReq(ht);
             const bu = eb.get(n.name, u.name, 'kvm');
             const bt = eb.get(n.name, t.name, 'kvm');
-            const baseGrowth = bu && bt ? setMinus(hostRequirements(base, bu), hostRequirements(base, bt)) : new Set();
-            for (const p of hostRequirements(head, hu)) {
+            const baseGrowth = bu && bt ? setMinus(baseReq(bu), baseReq(bt)) : new Set();
+            for (const p of headReq(hu)) {
                 if (!reqT.has(p) && !baseGrowth.has(p))
                     gains.push({ name: n.name, from: t.name, to: u.name, property: p });
             }
@@ -4126,11 +4218,11 @@ async function classifyCpuidCode(input) {
         return g;
     };
     const fields = [...headCode.fieldProperties.entries()].filter(([, props]) => props.length === 1);
-    const propertiesRead = (tokens) => {
-        const read = new Set(fieldsRead(tokens, fields.map(([f]) => f)));
+    const propertiesRead = (hk) => {
+        const read = new Set(fieldsRead(hk.reads, fields.map(([f]) => f), hk.fn.cpuVariables));
         return fields.filter(([f]) => read.has(f)).map(([, props]) => props[0]);
     };
-    const readByHunk = hunks.map((hk) => propertiesRead(hk.reads));
+    const readByHunk = hunks.map(propertiesRead);
     // QEMU's repairs move code: the hunk that takes the old code out reads nothing, and the code
     // comes back behind the new property elsewhere. A hunk that reads no gate is gated by one the
     // change adds when a gated hunk of the same change adds or removes a constant it touches too.
@@ -4768,25 +4860,16 @@ function firstDifferentLine(a, b) {
     return 1;
 }
 
-/**
- * `check` with two QEMU binaries: the catalog's findings joined with what the binaries really
- * give guests (`verify`'s comparison of the same pull request's base and head builds).
- *
- * - A static finding whose property the binaries' expansions also show changing, on some of
- *   its (model, machine type) pairs, is confirmed: marked, with the pairs where it shows.
- * - A measured difference no static finding explains is a finding of its own
- *   (`measured-unexplained`, with the class `verify` gave it): the code of the pull request
- *   changed what guests get where the catalog's tables do not say. It is placed at the first
- *   hunk that changes a guest-CPUID function, the likeliest cause, or at the binary otherwise.
- *
- * A measured expansion difference is explained by a static finding of the same property on a
- * shared pair; a measured CPUID difference by a static finding confirmed on a shared pair (the
- * expansion property it names moved the bits). An unexplained CPUID difference that an
- * unexplained expansion change accounts for on every one of its pairs is folded into that one.
- */
 const isCpuid = (f) => f.property?.startsWith('CPUID ') ?? false;
 const propertiesOf$1 = (f) => f.properties ?? (f.property ? [f.property] : []);
-const isCodeHunk = (f) => f.rule.startsWith('cpuid-code-');
+const isCodeHunk = (f) => f.rule.startsWith('cpuid-code-') && f.meta !== undefined;
+/** The words and verdict of verify's report are its own: the facts are what the join keeps. */
+const WORDS_AND_VERDICT = new Set(['title', 'message', 'fix', 'verdict', 'waiver']);
+function measuredFinding(f) {
+    if (!f.meta || !('binaries' in f.meta))
+        throw new Error(`joinMeasured: ${f.rule} at ${f.location.path} is not a finding of two binaries`);
+    return Object.fromEntries(Object.entries(f).filter(([k]) => !WORDS_AND_VERDICT.has(k)));
+}
 function pairsOf(f, base) {
     return f.machineTypes.flatMap((t) => f.models.filter((m) => base.expansions[t]?.[m] !== undefined).map((m) => [t, m]));
 }
@@ -4807,22 +4890,15 @@ function joinMeasured(input) {
         const compared = pairsOf(f, base).filter(([t, m]) => head.expansions[t]?.[m] !== undefined);
         if (!compared.length)
             return f;
+        const comparedBy = { base: base.binary, head: head.binary, properties, pairs: compared.length };
         const shown = compared.filter(([t, m]) => properties.some((p) => measuredChange(t, m, p)));
         if (!shown.length)
-            return {
-                ...f,
-                message: `${f.message} The two binaries do not show it: ${properties.join(', ')} expands the same in both on the ${compared.length} pair(s) of it they compare.`,
-            };
+            return { ...f, comparedBy };
         for (const [t, m] of shown)
             confirmedPairs.add(pairKey(t, m));
         const models = [...new Set(shown.map(([, m]) => m))].sort();
         const machineTypes = input.machineTypes.filter((t) => shown.some(([x]) => x === t));
-        return {
-            ...f,
-            message: `${f.message} The two binaries confirm it: ${properties.join(', ')} expands differently in ${head.binary} than in ${base.binary} for ${models.join(', ')} on ${machineTypes.join(', ')}.`,
-            confirmedBy: 'binaries',
-            confirmedOn: { models, machineTypes },
-        };
+        return { ...f, comparedBy, confirmedBy: 'binaries', confirmedOn: { models, machineTypes } };
     });
     const staticProperties = new Map();
     for (const f of input.findings)
@@ -4840,6 +4916,8 @@ function joinMeasured(input) {
     const inScope = new Set(input.machineTypes);
     let outOfScope = 0;
     const unexplained = [];
+    /** The finding of verify each one narrowed to the catalog's machine types comes from. */
+    const asMeasured = new Map();
     for (const f of input.measured) {
         const machineTypes = f.machineTypes.filter((t) => inScope.has(t));
         if (!machineTypes.length) {
@@ -4847,6 +4925,7 @@ function joinMeasured(input) {
             continue;
         }
         const g = { ...f, machineTypes };
+        asMeasured.set(g, f);
         if (!explained(g))
             unexplained.push(g);
     }
@@ -4871,14 +4950,14 @@ function joinMeasured(input) {
             continue;
         const machineTypes = f.machineTypes;
         const guest = seenAs.get(f);
-        const where = hunk
-            ? ` The catalog's tables do not say it; the pull request's change to ${hunk.title.replace(/\(\).*$/, '()')} (${hunk.location.path}:${hunk.location.line}) is where guest CPUID is computed.`
-            : " The catalog's tables do not say it, and the pull request changes no function that computes guest CPUID.";
-        findings.push({
-            rule: 'measured-unexplained',
+        findings.push(classified('measured-unexplained', {
+            measured: measuredFinding(asMeasured.get(f)),
+            ...(guest ? { guestReadsAs: guest } : {}),
+            ...(hunk
+                ? { hunk: { function: hunk.meta.function, path: hunk.location.path, line: hunk.location.line } }
+                : {}),
+        }, {
             class: f.class,
-            title: `Measured, not in the catalog: ${f.title}`,
-            message: `${f.message}${guest ? ` The guest reads it as: ${guest.join(', ')}.` : ''}${where}`,
             models: f.models,
             machineTypes,
             ...(f.property !== undefined ? { property: f.property } : {}),
@@ -4887,10 +4966,9 @@ function joinMeasured(input) {
             ...(f.after !== undefined ? { after: f.after } : {}),
             ...(f.hostRequirement ? { hostRequirement: f.hostRequirement } : {}),
             location: hunk ? hunk.location : f.location,
-            fix: f.fix,
             confirmedBy: 'binaries',
             fingerprint: fingerprint('measured-unexplained', f.models, propertiesOf$1(f).join(';') || undefined, machineTypes),
-        });
+        }));
     }
     return { findings, outOfScope };
 }
@@ -22357,8 +22435,16 @@ const WAIVABLE_RULES = [
     'name-conflict',
     'libvirt-model-changed',
     'libvirt-model-removed',
+    'cpuid-code-half-gated',
+    'cpuid-code-ungated',
 ];
 const modelPattern = { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_*?][A-Za-z0-9_.+*?-]*$' };
+const functionPattern = { type: 'string', pattern: '^[A-Za-z_*?][A-Za-z0-9_*?]*$' };
+const pathPattern = { type: 'string', minLength: 1, pattern: '^[^/\\\\]' };
+/** A name or a list of names. */
+const oneOrMore = (item) => ({
+    anyOf: [item, { type: 'array', minItems: 1, items: item }],
+});
 const configSchema = {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'cpu-model-guard configuration',
@@ -22417,11 +22503,24 @@ const configSchema = {
             type: 'array',
             items: {
                 type: 'object',
-                required: ['rule', 'models', 'reason'],
+                required: ['rule', 'reason'],
+                // What the waiver accepts: findings about these models, or the code hunks of these functions or files.
+                anyOf: ['models', 'functions', 'paths'].map((key) => ({
+                    required: [key],
+                    properties: { [key]: true },
+                })),
                 additionalProperties: false,
                 properties: {
                     rule: { enum: [...WAIVABLE_RULES] },
-                    models: { anyOf: [modelPattern, { type: 'array', minItems: 1, items: modelPattern }] },
+                    models: oneOrMore(modelPattern),
+                    functions: {
+                        ...oneOrMore(functionPattern),
+                        description: 'Functions whose code hunks the waiver accepts (cpuid-code rules).',
+                    },
+                    paths: {
+                        ...oneOrMore(pathPattern),
+                        description: 'Repository paths of the code hunks the waiver accepts (cpuid-code rules).',
+                    },
                     property: { type: 'string', minLength: 1 },
                     reason: {
                         type: 'string',
@@ -22498,13 +22597,20 @@ function parseConfig(text, configPath) {
         }
         return { format: c.format, path: safe, line: lineAt(loaded, ['catalogs', i]) };
     });
+    const list = (v) => v === undefined ? undefined : typeof v === 'string' ? [v] : [...v];
     const waivers = (raw.waivers ?? []).map((w, i) => {
         const waiver = {
             rule: w.rule,
-            models: typeof w.models === 'string' ? [w.models] : [...w.models],
+            models: list(w.models) ?? [],
             reason: w.reason.trim(),
             source: `${configPath}:${lineAt(loaded, ['waivers', i])}`,
         };
+        const functions = list(w.functions);
+        const paths = list(w.paths);
+        if (functions)
+            waiver.functions = functions;
+        if (paths)
+            waiver.paths = paths.map((p) => repositoryPath(p) ?? p);
         if (w.property !== undefined)
             waiver.property = w.property;
         if (w.expires !== undefined)
@@ -22603,6 +22709,11 @@ function withoutIgnoredModels(findings, patterns) {
  * expiry stops applying, and both expired and unused waivers are reported, so that
  * acceptances do not outlive the situation they were written for.
  */
+/** The function whose code a finding's cause changes (a code hunk's), when its facts name one. */
+function functionOf(finding) {
+    const meta = finding.meta;
+    return meta && 'function' in meta ? meta.function : undefined;
+}
 /** `expires` is the last day a waiver applies; dates are ISO `YYYY-MM-DD`, so they compare as text. */
 function isExpired(waiver, today) {
     return waiver.expires !== undefined && waiver.expires < today;
@@ -22615,7 +22726,16 @@ function waiverMatches(waiver, finding) {
         waiver.property !== finding.property &&
         !finding.properties?.includes(waiver.property))
         return false;
-    return finding.models.some((m) => matchesAny(m, waiver.models));
+    // Every subject the waiver names must be the finding's: a model it concerns, the function or
+    // file its code hunk changes. A waiver names at least one (the configuration requires it).
+    const fn = functionOf(finding);
+    if (waiver.models.length && !finding.models.some((m) => matchesAny(m, waiver.models)))
+        return false;
+    if (waiver.functions && !(fn !== undefined && matchesAny(fn, waiver.functions)))
+        return false;
+    if (waiver.paths && !matchesAny(finding.location.path, waiver.paths))
+        return false;
+    return waiver.models.length > 0 || waiver.functions !== undefined || waiver.paths !== undefined;
 }
 /**
  * Applies waivers to findings. `today` is `YYYY-MM-DD` (the caller's clock, so reports are
@@ -22682,7 +22802,7 @@ function readCompatSet(tree, cpu, key, name, list, line) {
             });
         }
         const [d, p, v] = item.value.items;
-        const driver = compatDriver(tree, key, d?.value.kind === 'expr' ? d.value.tokens : [], item.line, init.name);
+        const driver = compatDriver(tree, cpu, key, d?.value.kind === 'expr' ? d.value.tokens : [], item.line, init.name);
         const target = driver === ALL_CPUS
             ? '*'
             : driver.endsWith(CPU_TYPE_SUFFIX)
@@ -22724,9 +22844,9 @@ function readCompatSet(tree, cpu, key, name, list, line) {
  * headers outside the catalog (`TYPE_VIRTIO_NET`): those cannot name a CPU, so they are kept
  * as text. A driver that looks like a CPU type but cannot be evaluated is an error.
  */
-function compatDriver(tree, key, tokens, line, array) {
+function compatDriver(tree, cpu, key, tokens, line, array) {
     try {
-        const v = evaluateExpression(tokens, tree.macros, tree.path(key), { line });
+        const v = cpu.eval(key, tokens, line);
         if (typeof v === 'string')
             return v;
     }
@@ -22757,6 +22877,28 @@ class Return {
         this.line = line;
     }
 }
+function applyEffect(cls, e, compatSets) {
+    if ('ran' in e)
+        cls.ran.add(e.ran);
+    else if ('optionFn' in e)
+        cls.optionFn ??= e.optionFn;
+    else if ('init' in e)
+        cls.init = e.init;
+    else if ('defaultCpuVersion' in e) {
+        cls.defaultCpuVersion = e.defaultCpuVersion;
+        cls.defaultCpuVersionLocation = { ...e.location };
+    }
+    else if ('family' in e)
+        cls.family = e.family;
+    else if ('alias' in e)
+        cls.alias = e.alias;
+    else if ('compatSet' in e)
+        cls.compatSets.push({ ...e.compatSet, location: { ...e.compatSet.location } });
+    else if ('accelDefaultChange' in e)
+        cls.accelDefaultChanges.push({ ...e.accelDefaultChange, location: { ...e.accelDefaultChange.location } });
+    else
+        compatSets[e.localCompatSet] = e.set;
+}
 /** Fields of a machine class the catalog takes from the code; other fields are not CPU matters. */
 const CLASS_FIELDS = new Set(['family', 'alias', 'default_cpu_version', 'init', 'compat_props']);
 class MachineCode {
@@ -22767,7 +22909,12 @@ class MachineCode {
     parsed = new Map();
     relevance = new Map();
     depth = 0;
+    /** The deepest `depth` reached, for the depth of a trace. */
+    deepest = 0;
     running = [];
+    traces = new Map();
+    /** Effects of the runs being traced, innermost last. */
+    tracing = [];
     constructor(tree, cpu, compatSets) {
         this.tree = tree;
         this.cpu = cpu;
@@ -22918,21 +23065,57 @@ class MachineCode {
             this.fail(from, line, `${name}() is called but not defined in the machine files`);
         if (++this.depth > 200)
             this.fail(f.key, f.body.line, `machine functions call each other in a loop at ${name}()`);
-        cls?.ran.add(name);
+        // class_init itself is not traced: an undefined function it calls is an error there only.
+        const id = cls && this.mode !== 'register' && !(this.mode === 'class' && this.depth === 1)
+            ? `${this.mode}\0${f.key}\0${name}`
+            : undefined;
+        const trace = id === undefined ? undefined : this.traces.get(id);
+        if (trace && this.depth + trace.depth <= 200) {
+            for (const e of trace.effects)
+                this.effect(cls, e);
+            this.deepest = Math.max(this.deepest, this.depth + trace.depth);
+            this.depth--;
+            return trace.returned;
+        }
+        const start = this.depth;
+        const outerDeepest = this.deepest;
+        this.deepest = start;
+        if (id !== undefined)
+            this.tracing.push([]);
+        let returned;
+        let done = false;
         this.running.push(name);
         try {
-            this.block(f.key, this.statements(f.key, f.body), new Map(), cls, reg);
-            return undefined;
-        }
-        catch (e) {
-            if (!(e instanceof Return))
-                throw e;
-            return e;
+            if (cls)
+                this.effect(cls, { ran: name });
+            try {
+                this.block(f.key, this.statements(f.key, f.body), new Map(), cls, reg);
+            }
+            catch (e) {
+                if (!(e instanceof Return))
+                    throw e;
+                returned = e;
+            }
+            done = true;
+            return returned;
         }
         finally {
             this.running.pop();
             this.depth--;
+            if (id !== undefined) {
+                const effects = this.tracing.pop();
+                if (done) {
+                    this.traces.set(id, { effects, returned, depth: this.deepest - start });
+                    this.tracing.at(-1)?.push(...effects);
+                }
+            }
+            this.deepest = Math.max(outerDeepest, this.deepest);
         }
+    }
+    /** Does `e` to the class, and notes it in the runs being traced. */
+    effect(cls, e) {
+        applyEffect(cls, e, this.compatSets);
+        this.tracing.at(-1)?.push(e);
     }
     block(key, stmts, locals, cls, reg) {
         for (const st of stmts) {
@@ -22985,7 +23168,11 @@ class MachineCode {
                 // A compat array of the function's own, named after the function it lives in.
                 const name = `${this.running.at(-1)}:${local}`;
                 const list = readInitList(rhs, 0, this.tree.path(key), this.tree.macros);
-                this.compatSets[name] = readCompatSet(this.tree, this.cpu, key, name, list, line);
+                const set = readCompatSet(this.tree, this.cpu, key, name, list, line);
+                if (cls)
+                    this.effect(cls, { localCompatSet: name, set });
+                else
+                    this.compatSets[name] = set;
                 locals.set(local, { compatSet: name });
                 return;
             }
@@ -23006,21 +23193,20 @@ class MachineCode {
                 if (field === 'init') {
                     if (!('fn' in v))
                         this.fail(key, line, `'${text}': the init function is not a function of the machine files`);
-                    cls.init = v.fn;
+                    this.effect(cls, { init: v.fn });
                 }
                 else if (field === 'default_cpu_version') {
                     if (!('num' in v) && !('str' in v && v.str === null))
                         this.fail(key, line, `'${text}': not a constant`);
-                    cls.defaultCpuVersion = 'num' in v ? v.num : 0n;
-                    cls.defaultCpuVersionLocation = { path: this.tree.path(key), line };
+                    this.effect(cls, {
+                        defaultCpuVersion: 'num' in v ? v.num : 0n,
+                        location: { path: this.tree.path(key), line },
+                    });
                 }
                 else {
                     if (!('str' in v))
                         this.fail(key, line, `'${text}': not a string constant or NULL`);
-                    if (field === 'family')
-                        cls.family = v.str;
-                    else
-                        cls.alias = v.str;
+                    this.effect(cls, field === 'family' ? { family: v.str } : { alias: v.str });
                 }
             }
             return;
@@ -23037,7 +23223,8 @@ class MachineCode {
                 this.fail(key, line, `compat_props_add(${tokenText(args[1] ?? [])}): the array is not named`);
             const local = locals.get(array[0].text);
             const name = local && 'compatSet' in local ? local.compatSet : array[0].text;
-            cls?.compatSets.push({ name, location: { path: this.tree.path(key), line } });
+            if (cls)
+                this.effect(cls, { compatSet: { name, location: { path: this.tree.path(key), line } } });
             return;
         }
         if (head === 'x86_cpu_change_kvm_default') {
@@ -23046,12 +23233,15 @@ class MachineCode {
                 this.fail(key, line, `'${text}': the property is not a string`);
             if (!v || !('str' in v))
                 this.fail(key, line, `'${text}': the value is not a string or NULL`);
-            cls?.accelDefaultChanges.push({
-                accel: 'kvm',
-                property: p.str,
-                value: v.str === null ? null : v.str === 'on' ? true : v.str === 'off' ? false : v.str,
-                location: { path: this.tree.path(key), line },
-            });
+            if (cls)
+                this.effect(cls, {
+                    accelDefaultChange: {
+                        accel: 'kvm',
+                        property: p.str,
+                        value: v.str === null ? null : v.str === 'on' ? true : v.str === 'off' ? false : v.str,
+                        location: { path: this.tree.path(key), line },
+                    },
+                });
             return;
         }
         if (head === 'type_register_static' || head === 'type_register') {
@@ -23064,8 +23254,8 @@ class MachineCode {
         const local = locals.get(head);
         const callee = local && 'fn' in local ? local.fn : this.function(head, key) ? head : undefined;
         if (callee) {
-            if (cls && !cls.optionFn && args.length === 1 && !local)
-                cls.optionFn = callee;
+            if (cls && args.length === 1 && !local)
+                this.effect(cls, { optionFn: callee });
             this.run(callee, key, line, cls, reg);
             return;
         }
@@ -30998,7 +31188,7 @@ function compareBinaries(base, head) {
     });
     for (const g of aliasGroups.values()) {
         const { models, machineTypes } = common2(g);
-        findings.push(classified('alias-retargeted', { binaries, pairs: g.pairs }, {
+        findings.push(measuredClassified('alias-retargeted', { binaries, pairs: g.pairs }, {
             class: 'new-model-required',
             models,
             machineTypes,
@@ -31022,8 +31212,8 @@ function compareBinaries(base, head) {
         };
         const meta = { binaries, pairs: g.pairs };
         findings.push(g.kind === 'changed'
-            ? classified('released-model-changed', { ...meta, measured: 'expansion' }, { ...facts, class: 'new-model-required' })
-            : classified(g.kind === 'added' ? 'new-property-default' : 'property-removed', meta, {
+            ? measuredClassified('released-model-changed', { ...meta, measured: 'expansion' }, { ...facts, class: 'new-model-required' })
+            : measuredClassified(g.kind === 'added' ? 'new-property-default' : 'property-removed', meta, {
                 ...facts,
                 class: 'safe',
             }));
@@ -31056,7 +31246,7 @@ function compareBinaries(base, head) {
         const explainedBy = [...(g.explainedBy ?? [])]
             .filter(([p, n]) => n === g.pairs && gs.every((x) => x.explainedBy?.get(p) === x.pairs))
             .map(([p]) => p);
-        findings.push(classified('released-model-changed', {
+        findings.push(measuredClassified('released-model-changed', {
             binaries,
             pairs: g.pairs,
             measured: 'cpuid',
@@ -31122,7 +31312,7 @@ function hostGrowth(base, head, location, binaries) {
     return [...groups.values()].map((g) => {
         const models = [...g.models].sort();
         const machineTypes = sortedMachineTypes(g.machineTypes);
-        return classified('machine-type-host-requirement', { binaries, pairs: g.pairs, from: sortedMachineTypes(g.from) }, {
+        return measuredClassified('machine-type-host-requirement', { binaries, pairs: g.pairs, from: sortedMachineTypes(g.from) }, {
             class: 'type-2',
             models,
             machineTypes,
@@ -31685,7 +31875,29 @@ const machineCatalogWords = {
     },
 };
 
-const measuredWords = {};
+const measuredWords = {
+    'measured-unexplained': ({ meta }) => {
+        const { measured, guestReadsAs, hunk } = meta;
+        const words = binariesWords[measured.rule](measured);
+        const where = hunk
+            ? ` The catalog's tables do not say it; the pull request's change to ${hunk.function}() (${hunk.path}:${hunk.line}) is where guest CPUID is computed.`
+            : " The catalog's tables do not say it, and the pull request changes no function that computes guest CPUID.";
+        return {
+            title: `Measured, not in the catalog: ${words.title}`,
+            message: `${words.message}${guestReadsAs ? ` The guest reads it as: ${guestReadsAs.join(', ')}.` : ''}${where}`,
+            fix: words.fix,
+        };
+    },
+};
+/** What two binaries showed of a static finding they compared (`check` with binaries). */
+function comparisonWords(f) {
+    if (!f.comparedBy)
+        return '';
+    const { base, head, properties, pairs } = f.comparedBy;
+    return f.confirmedOn
+        ? ` The two binaries confirm it: ${properties.join(', ')} expands differently in ${head} than in ${base} for ${f.confirmedOn.models.join(', ')} on ${f.confirmedOn.machineTypes.join(', ')}.`
+        : ` The two binaries do not show it: ${properties.join(', ')} expands the same in both on the ${pairs} pair(s) of it they compare.`;
+}
 
 /** The words of rules one module alone judges, and of the machine catalogs' shared ones. */
 const WORDS = {
@@ -31707,15 +31919,320 @@ function wordsOf(finding) {
     const words = SHARED.find((s) => s.claims(finding.meta))?.words ?? WORDS;
     return words[finding.rule](finding);
 }
-/** A classified finding with its words (a finding classified with its words already keeps them). */
+/**
+ * A finding with its words, from its facts, and what two binaries showed of it when `check`
+ * compared them. A finding the engine already worded (a check joined with binaries) is worded
+ * again from the same facts; one without facts (a report written by another version, which
+ * the schema allows) keeps its words.
+ */
 function worded(draft) {
-    return 'meta' in draft ? { ...draft, ...wordsOf(draft) } : draft;
+    const words = draft.meta ? wordsOf(draft) : draft;
+    return { ...draft, title: words.title, message: words.message + comparisonWords(draft), fix: words.fix };
 }
 /** The line a report without findings ends with: what was looked at, and that the rule holds. */
 function noFindings(report) {
     return report.mode === 'audit'
         ? 'No findings: no machine type asks more of the host than the one before it, and no name is registered twice.'
         : 'No findings: the change keeps every rule.';
+}
+
+/**
+ * The plain-text report for people in a terminal or a CI log, and the wording helpers the other
+ * human-facing renderers (Markdown) share: how values, model lists and machine-type lists read.
+ */
+const VERSIONED_MACHINE_TYPE = /^(.+)-(\d+)\.(\d+)(?:\.(\d+))?$/;
+function parseMachineType(name) {
+    const m = VERSIONED_MACHINE_TYPE.exec(name);
+    if (!m)
+        return undefined;
+    return { name, family: m[1], version: [Number(m[2]), Number(m[3]), Number(m[4] ?? 0)] };
+}
+function compareVersions(a, b) {
+    for (let i = 0; i < 3; i++)
+        if (a[i] !== b[i])
+            return a[i] - b[i];
+    return 0;
+}
+/**
+ * True when no machine type can exist between `a` and `b` under the x.y[.z] numbering: the next
+ * bugfix release of the same x.y, or the next minor whose bugfix is 0. A step to a new major is
+ * not adjacent, because how many minors the previous major had is not known here.
+ */
+function provablyAdjacent(a, b) {
+    const [aMajor, aMinor, aPatch] = a;
+    const [bMajor, bMinor, bPatch] = b;
+    if (aMajor !== bMajor)
+        return false;
+    if (aMinor === bMinor)
+        return bPatch === aPatch + 1;
+    return bMinor === aMinor + 1 && bPatch === 0;
+}
+/**
+ * Folds machine types into runs per family. A run of fewer than three stays as separate names:
+ * `a..b` for two names says nothing shorter than `a, b`.
+ */
+function compressMachineTypes(names, knownMachineTypes) {
+    const unique = [...new Set(names)];
+    const parsed = unique.map((name) => ({ name, parsed: parseMachineType(name) }));
+    const familyOf = (name) => parseMachineType(name)?.family ?? name;
+    // Families keep the order in which the report first names them; unversioned names stay put.
+    const groups = new Map();
+    for (const { name, parsed: p } of parsed) {
+        const key = p ? `family:${p.family}` : `name:${name}`;
+        const group = groups.get(key) ?? [];
+        group.push(name);
+        groups.set(key, group);
+    }
+    const knownIndex = knownMachineTypes ? new Map(knownMachineTypes.map((n, i) => [n, i])) : undefined;
+    const runs = [];
+    for (const group of groups.values()) {
+        let ordered;
+        let adjacent;
+        if (knownIndex && group.every((n) => knownIndex.has(n))) {
+            ordered = [...group].sort((a, b) => knownIndex.get(a) - knownIndex.get(b));
+            adjacent = (a, b) => knownIndex.get(b) === knownIndex.get(a) + 1 && familyOf(a) === familyOf(b);
+        }
+        else {
+            ordered = [...group].sort((a, b) => {
+                const pa = parseMachineType(a);
+                const pb = parseMachineType(b);
+                return pa && pb ? compareVersions(pa.version, pb.version) : 0;
+            });
+            adjacent = (a, b) => {
+                const pa = parseMachineType(a);
+                const pb = parseMachineType(b);
+                return !!pa && !!pb && provablyAdjacent(pa.version, pb.version);
+            };
+        }
+        let start = 0;
+        for (let i = 1; i <= ordered.length; i++) {
+            if (i < ordered.length && adjacent(ordered[i - 1], ordered[i]))
+                continue;
+            const run = ordered.slice(start, i);
+            if (run.length >= 3) {
+                runs.push({ first: run[0], last: run[run.length - 1], count: run.length });
+            }
+            else {
+                for (const name of run)
+                    runs.push({ first: name, last: name, count: 1 });
+            }
+            start = i;
+        }
+    }
+    return runs;
+}
+function formatMachineTypeRun(run) {
+    return run.count === 1 ? run.first : `${run.first}..${run.last}`;
+}
+/** Machine types as compressed entries, and how many machine types the cut-off ones stand for. */
+function summarizeMachineTypes(names, maxEntries, knownMachineTypes) {
+    const runs = compressMachineTypes(names, knownMachineTypes);
+    if (runs.length <= maxEntries)
+        return { shown: runs.map(formatMachineTypeRun), more: 0 };
+    const keep = Math.max(1, maxEntries - 1);
+    const hidden = runs.slice(keep).reduce((sum, r) => sum + r.count, 0);
+    return { shown: runs.slice(0, keep).map(formatMachineTypeRun), more: hidden };
+}
+function joinCollapsed(list, noun) {
+    const text = list.shown.join(', ');
+    return list.more > 0 ? `${text} and ${list.more} more ${noun}` : text;
+}
+function describeRef(ref) {
+    if (!ref)
+        return '(none)';
+    const commit = ref.commit ? ref.commit.slice(0, 12) : undefined;
+    if (ref.ref && commit && !ref.commit.startsWith(ref.ref))
+        return `${ref.ref} (${commit})`;
+    return ref.ref ?? commit ?? '(none)';
+}
+const CLASS_LABEL = {
+    'new-model-required': 'new-model-required',
+    'type-2': 'type-2',
+    safe: 'safe',
+};
+/** Counts in the order of severity, e.g. `2 new-model-required, 1 type-2 (1 waived), 4 safe`. */
+function describeCounts(report) {
+    const parts = CLASS_ORDER.map((c) => `${report.counts[c]} ${c}`);
+    const review = report.counts.review ? `; ${report.counts.review} for review` : '';
+    return `${parts.join(', ')}${report.counts.waived ? `; ${report.counts.waived} waived` : ''}${review}`;
+}
+/** What the fail-on threshold means, so that PASS/FAIL can be read without the configuration. */
+function describeFailOn(failOn) {
+    switch (failOn) {
+        case 'type-2':
+            return 'fails on type-2 and new-model-required';
+        case 'new-model-required':
+            return 'fails on new-model-required only';
+        case 'never':
+            return 'never fails';
+    }
+}
+/** What a waiver names, as reports list it: `Opteron_G3, Opteron_G4` or `cpu_x86_cpuid()`. */
+function waiverSubjects(waiver) {
+    return [...waiver.models, ...(waiver.functions ?? []).map((f) => `${f}()`), ...(waiver.paths ?? [])].join(', ');
+}
+function describeWaiver(waiver) {
+    const scope = [waiver.rule, waiverSubjects(waiver), waiver.property].filter(Boolean).join(' / ');
+    const extras = [
+        waiver.expires ? `expires ${waiver.expires}` : undefined,
+        waiver.owner ? `owner ${waiver.owner}` : undefined,
+        `from ${waiver.source}`,
+    ].filter(Boolean);
+    return `${scope}: ${waiver.reason} (${extras.join(', ')})`;
+}
+function findingsByClass(findings) {
+    const byClass = new Map(CLASS_ORDER.map((c) => [c, []]));
+    for (const f of findings)
+        byClass.get(f.class).push(f);
+    return byClass;
+}
+/** Every property a finding changes: `properties` when it lists several, else `property`. */
+function propertiesOf(finding) {
+    return finding.properties ?? (finding.property ? [finding.property] : []);
+}
+/** The property change as one phrase: `pku: off → on`, `mpx, pku and 3 more properties: on → off`. */
+function describePropertyChange(finding, maxProperties = 6) {
+    const all = propertiesOf(finding);
+    if (!all.length)
+        return undefined;
+    const names = joinCollapsed(collapseList(all, maxProperties), 'properties');
+    if (finding.before === undefined && finding.after === undefined)
+        return names;
+    return `${names}: ${formatPropValue(finding.before)} → ${formatPropValue(finding.after)}`;
+}
+function describeLocation(finding) {
+    const { path, line, endLine, side } = finding.location;
+    const lines = endLine && endLine !== line ? `${line}-${endLine}` : `${line}`;
+    return `${path}:${lines}${side === 'LEFT' ? ' (in base, removed in head)' : ''}`;
+}
+const ANSI = {
+    reset: '\x1b[0m',
+    bold: '\x1b[1m',
+    dim: '\x1b[2m',
+    red: '\x1b[31m',
+    yellow: '\x1b[33m',
+    green: '\x1b[32m',
+};
+/**
+ * Catalog text (model names, messages) ends up in terminals: control characters in it must not be
+ * able to move the cursor or change colours.
+ */
+function sanitize(text) {
+    return text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+const CLASS_STYLE = {
+    'new-model-required': 'red',
+    'type-2': 'yellow',
+    safe: 'green',
+};
+function verdictLabel(finding) {
+    switch (finding.verdict) {
+        case 'fail':
+            return 'FAIL';
+        case 'waived':
+            return 'WAIVED';
+        case 'review':
+            return 'REVIEW';
+        case 'pass':
+            return 'pass';
+    }
+}
+function renderText(report, options = {}) {
+    const paint = (style, text) => options.color ? `${ANSI[style]}${text}${ANSI.reset}` : text;
+    const maxModels = options.maxModels ?? 6;
+    const maxMachineTypeEntries = options.maxMachineTypeEntries ?? 6;
+    const out = [];
+    const line = (text = '') => {
+        out.push(text);
+    };
+    line(paint('bold', `${report.tool.name} ${report.tool.version}: ${report.mode} of ${report.catalog.format} catalog at ${sanitize(report.catalog.path)}`));
+    if (report.mode !== 'audit') {
+        line(`  base:     ${sanitize(describeRef(report.base))}`);
+    }
+    line(`  head:     ${sanitize(describeRef(report.head))}`);
+    const release = report.release.ref || report.release.commit ? `${sanitize(describeRef(report.release))}: ` : '';
+    line(`  released: ${release}${sanitize(report.release.explanation)}`);
+    line(`  fail-on:  ${report.failOn} (${describeFailOn(report.failOn)})`);
+    for (const [cls, findings] of findingsByClass(report.findings)) {
+        if (findings.length === 0)
+            continue;
+        line();
+        line(paint(CLASS_STYLE[cls], paint('bold', `${CLASS_LABEL[cls].toUpperCase()} (${findings.length})`)));
+        for (const f of findings) {
+            line();
+            const verdict = verdictLabel(f);
+            const verdictStyle = f.verdict === 'fail' ? 'red' : f.verdict === 'waived' || f.verdict === 'review' ? 'yellow' : 'dim';
+            line(`  ${paint(verdictStyle, `[${verdict}]`)} ${paint('bold', f.rule)}: ${sanitize(f.title)}`);
+            const indent = '      ';
+            for (const messageLine of sanitize(f.message).split('\n'))
+                line(`${indent}${messageLine}`);
+            if (f.models.length) {
+                line(`${indent}models:        ${sanitize(joinCollapsed(collapseList(f.models, maxModels), 'models'))}`);
+            }
+            if (f.machineTypes.length) {
+                const mts = summarizeMachineTypes(f.machineTypes, maxMachineTypeEntries, options.knownMachineTypes);
+                line(`${indent}machine types: ${sanitize(joinCollapsed(mts, 'machine types'))}`);
+            }
+            // A terminal has no folded block for the rest: every property is listed.
+            const change = describePropertyChange(f, Infinity);
+            if (change)
+                line(`${indent}${f.properties ? 'properties:' : 'property:  '}    ${sanitize(change)}`);
+            if (f.hostRequirement && f.hostRequirement.gained.length) {
+                line(`${indent}host gains:    ${sanitize(f.hostRequirement.gained.join(', '))} (${sanitize(f.hostRequirement.why)})`);
+            }
+            line(`${indent}at:            ${sanitize(describeLocation(f))}`);
+            if (f.commit)
+                line(`${indent}introduced in: ${f.commit.slice(0, 12)}`);
+            line(`${indent}fix:           ${sanitize(f.fix)}`);
+            if (f.waiver)
+                line(`${indent}${paint('yellow', 'waived:')}        ${sanitize(describeWaiver(f.waiver))}`);
+            if (f.suggestion) {
+                const s = f.suggestion;
+                const span = s.startLine === s.endLine ? `line ${s.startLine}` : `lines ${s.startLine}-${s.endLine}`;
+                if (s.replacement === '') {
+                    line(`${indent}remove ${sanitize(s.path)} ${span}`);
+                }
+                else {
+                    line(`${indent}replace ${sanitize(s.path)} ${span} with:`);
+                    for (const l of splitLines(s.replacement))
+                        line(`${indent}${paint('green', `| ${sanitize(l)}`)}`);
+                }
+            }
+            if (f.fixLines) {
+                line(`${indent}add after ${sanitize(f.fixLines.path)}:${f.fixLines.afterLine}:`);
+                for (const l of splitLines(f.fixLines.text))
+                    line(`${indent}${paint('green', `+ ${sanitize(l)}`)}`);
+            }
+        }
+    }
+    if (report.unusedWaivers.length) {
+        line();
+        line(paint('bold', `UNUSED OR EXPIRED WAIVERS (${report.unusedWaivers.length})`));
+        for (const w of report.unusedWaivers)
+            line(`  - ${sanitize(describeWaiver(w))}`);
+    }
+    if (report.notes.length) {
+        line();
+        line(paint('bold', `NOTES (${report.notes.length})`));
+        for (const n of report.notes)
+            line(`  - ${n.kind === 'warning' ? 'warning: ' : ''}${sanitize(n.message)}`);
+    }
+    line();
+    if (report.findings.length === 0)
+        line(noFindings(report));
+    line(`Findings: ${describeCounts(report)}.`);
+    const result = report.result === 'pass' ? paint('green', paint('bold', 'PASS')) : paint('red', paint('bold', 'FAIL'));
+    line(`Result: ${result} (fail-on ${report.failOn}: ${describeFailOn(report.failOn)}).`);
+    return out.join('\n') + '\n';
+}
+/** Lines of a block of text without the empty line a trailing newline would add. */
+function splitLines(text) {
+    const lines = text.split('\n');
+    if (lines.length > 1 && lines[lines.length - 1] === '')
+        lines.pop();
+    return lines;
 }
 
 /** The same source seen from a folder inside it: catalog readers work relative to their root. */
@@ -31822,7 +32339,7 @@ function finish(findings, options, report) {
     for (const w of waived.expired)
         notes.push({
             kind: 'warning',
-            message: `waiver for ${w.rule} (${w.models.join(', ')}) expired on ${w.expires} and no longer applies`,
+            message: `waiver for ${w.rule} (${waiverSubjects(w)}) expired on ${w.expires} and no longer applies`,
         });
     kept.sort((a, b) => CLASS_ORDER.indexOf(a.class) - CLASS_ORDER.indexOf(b.class) ||
         a.location.path.localeCompare(b.location.path) ||
@@ -32060,7 +32577,8 @@ function joinBinaries(checked, measured, options) {
         },
         ...measured.report.notes,
     ];
-    const report = finish(joined.findings.map((f) => ({ ...f, verdict: 'pass' })), options, { ...checked, notes: [] });
+    // The check's findings are worded again with what the binaries showed of them.
+    const report = finish(withFingerprints(joined.findings), options, { ...checked, notes: [] });
     // finish speaks again of ignored models and expired waivers the check already noted.
     const seen = new Set();
     report.notes = [...notes, ...report.notes].filter((n) => !seen.has(n.message) && !!seen.add(n.message));
@@ -38162,301 +38680,6 @@ function unwrap(bytes, key) {
 }
 
 /**
- * The plain-text report for people in a terminal or a CI log, and the wording helpers the other
- * human-facing renderers (Markdown) share: how values, model lists and machine-type lists read.
- */
-const VERSIONED_MACHINE_TYPE = /^(.+)-(\d+)\.(\d+)(?:\.(\d+))?$/;
-function parseMachineType(name) {
-    const m = VERSIONED_MACHINE_TYPE.exec(name);
-    if (!m)
-        return undefined;
-    return { name, family: m[1], version: [Number(m[2]), Number(m[3]), Number(m[4] ?? 0)] };
-}
-function compareVersions(a, b) {
-    for (let i = 0; i < 3; i++)
-        if (a[i] !== b[i])
-            return a[i] - b[i];
-    return 0;
-}
-/**
- * True when no machine type can exist between `a` and `b` under the x.y[.z] numbering: the next
- * bugfix release of the same x.y, or the next minor whose bugfix is 0. A step to a new major is
- * not adjacent, because how many minors the previous major had is not known here.
- */
-function provablyAdjacent(a, b) {
-    const [aMajor, aMinor, aPatch] = a;
-    const [bMajor, bMinor, bPatch] = b;
-    if (aMajor !== bMajor)
-        return false;
-    if (aMinor === bMinor)
-        return bPatch === aPatch + 1;
-    return bMinor === aMinor + 1 && bPatch === 0;
-}
-/**
- * Folds machine types into runs per family. A run of fewer than three stays as separate names:
- * `a..b` for two names says nothing shorter than `a, b`.
- */
-function compressMachineTypes(names, knownMachineTypes) {
-    const unique = [...new Set(names)];
-    const parsed = unique.map((name) => ({ name, parsed: parseMachineType(name) }));
-    const familyOf = (name) => parseMachineType(name)?.family ?? name;
-    // Families keep the order in which the report first names them; unversioned names stay put.
-    const groups = new Map();
-    for (const { name, parsed: p } of parsed) {
-        const key = p ? `family:${p.family}` : `name:${name}`;
-        const group = groups.get(key) ?? [];
-        group.push(name);
-        groups.set(key, group);
-    }
-    const knownIndex = knownMachineTypes ? new Map(knownMachineTypes.map((n, i) => [n, i])) : undefined;
-    const runs = [];
-    for (const group of groups.values()) {
-        let ordered;
-        let adjacent;
-        if (knownIndex && group.every((n) => knownIndex.has(n))) {
-            ordered = [...group].sort((a, b) => knownIndex.get(a) - knownIndex.get(b));
-            adjacent = (a, b) => knownIndex.get(b) === knownIndex.get(a) + 1 && familyOf(a) === familyOf(b);
-        }
-        else {
-            ordered = [...group].sort((a, b) => {
-                const pa = parseMachineType(a);
-                const pb = parseMachineType(b);
-                return pa && pb ? compareVersions(pa.version, pb.version) : 0;
-            });
-            adjacent = (a, b) => {
-                const pa = parseMachineType(a);
-                const pb = parseMachineType(b);
-                return !!pa && !!pb && provablyAdjacent(pa.version, pb.version);
-            };
-        }
-        let start = 0;
-        for (let i = 1; i <= ordered.length; i++) {
-            if (i < ordered.length && adjacent(ordered[i - 1], ordered[i]))
-                continue;
-            const run = ordered.slice(start, i);
-            if (run.length >= 3) {
-                runs.push({ first: run[0], last: run[run.length - 1], count: run.length });
-            }
-            else {
-                for (const name of run)
-                    runs.push({ first: name, last: name, count: 1 });
-            }
-            start = i;
-        }
-    }
-    return runs;
-}
-function formatMachineTypeRun(run) {
-    return run.count === 1 ? run.first : `${run.first}..${run.last}`;
-}
-/** Machine types as compressed entries, and how many machine types the cut-off ones stand for. */
-function summarizeMachineTypes(names, maxEntries, knownMachineTypes) {
-    const runs = compressMachineTypes(names, knownMachineTypes);
-    if (runs.length <= maxEntries)
-        return { shown: runs.map(formatMachineTypeRun), more: 0 };
-    const keep = Math.max(1, maxEntries - 1);
-    const hidden = runs.slice(keep).reduce((sum, r) => sum + r.count, 0);
-    return { shown: runs.slice(0, keep).map(formatMachineTypeRun), more: hidden };
-}
-function joinCollapsed(list, noun) {
-    const text = list.shown.join(', ');
-    return list.more > 0 ? `${text} and ${list.more} more ${noun}` : text;
-}
-function describeRef(ref) {
-    if (!ref)
-        return '(none)';
-    const commit = ref.commit ? ref.commit.slice(0, 12) : undefined;
-    if (ref.ref && commit && !ref.commit.startsWith(ref.ref))
-        return `${ref.ref} (${commit})`;
-    return ref.ref ?? commit ?? '(none)';
-}
-const CLASS_LABEL = {
-    'new-model-required': 'new-model-required',
-    'type-2': 'type-2',
-    safe: 'safe',
-};
-/** Counts in the order of severity, e.g. `2 new-model-required, 1 type-2 (1 waived), 4 safe`. */
-function describeCounts(report) {
-    const parts = CLASS_ORDER.map((c) => `${report.counts[c]} ${c}`);
-    const review = report.counts.review ? `; ${report.counts.review} for review` : '';
-    return `${parts.join(', ')}${report.counts.waived ? `; ${report.counts.waived} waived` : ''}${review}`;
-}
-/** What the fail-on threshold means, so that PASS/FAIL can be read without the configuration. */
-function describeFailOn(failOn) {
-    switch (failOn) {
-        case 'type-2':
-            return 'fails on type-2 and new-model-required';
-        case 'new-model-required':
-            return 'fails on new-model-required only';
-        case 'never':
-            return 'never fails';
-    }
-}
-function describeWaiver(waiver) {
-    const scope = [waiver.rule, waiver.models.join(', '), waiver.property].filter(Boolean).join(' / ');
-    const extras = [
-        waiver.expires ? `expires ${waiver.expires}` : undefined,
-        waiver.owner ? `owner ${waiver.owner}` : undefined,
-        `from ${waiver.source}`,
-    ].filter(Boolean);
-    return `${scope}: ${waiver.reason} (${extras.join(', ')})`;
-}
-function findingsByClass(findings) {
-    const byClass = new Map(CLASS_ORDER.map((c) => [c, []]));
-    for (const f of findings)
-        byClass.get(f.class).push(f);
-    return byClass;
-}
-/** Every property a finding changes: `properties` when it lists several, else `property`. */
-function propertiesOf(finding) {
-    return finding.properties ?? (finding.property ? [finding.property] : []);
-}
-/** The property change as one phrase: `pku: off → on`, `mpx, pku and 3 more properties: on → off`. */
-function describePropertyChange(finding, maxProperties = 6) {
-    const all = propertiesOf(finding);
-    if (!all.length)
-        return undefined;
-    const names = joinCollapsed(collapseList(all, maxProperties), 'properties');
-    if (finding.before === undefined && finding.after === undefined)
-        return names;
-    return `${names}: ${formatPropValue(finding.before)} → ${formatPropValue(finding.after)}`;
-}
-function describeLocation(finding) {
-    const { path, line, endLine, side } = finding.location;
-    const lines = endLine && endLine !== line ? `${line}-${endLine}` : `${line}`;
-    return `${path}:${lines}${side === 'LEFT' ? ' (in base, removed in head)' : ''}`;
-}
-const ANSI = {
-    reset: '\x1b[0m',
-    bold: '\x1b[1m',
-    dim: '\x1b[2m',
-    red: '\x1b[31m',
-    yellow: '\x1b[33m',
-    green: '\x1b[32m',
-};
-/**
- * Catalog text (model names, messages) ends up in terminals: control characters in it must not be
- * able to move the cursor or change colours.
- */
-function sanitize(text) {
-    return text.replace(
-    // eslint-disable-next-line no-control-regex
-    /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-const CLASS_STYLE = {
-    'new-model-required': 'red',
-    'type-2': 'yellow',
-    safe: 'green',
-};
-function verdictLabel(finding) {
-    switch (finding.verdict) {
-        case 'fail':
-            return 'FAIL';
-        case 'waived':
-            return 'WAIVED';
-        case 'review':
-            return 'REVIEW';
-        case 'pass':
-            return 'pass';
-    }
-}
-function renderText(report, options = {}) {
-    const paint = (style, text) => options.color ? `${ANSI[style]}${text}${ANSI.reset}` : text;
-    const maxModels = options.maxModels ?? 6;
-    const maxMachineTypeEntries = options.maxMachineTypeEntries ?? 6;
-    const out = [];
-    const line = (text = '') => {
-        out.push(text);
-    };
-    line(paint('bold', `${report.tool.name} ${report.tool.version}: ${report.mode} of ${report.catalog.format} catalog at ${sanitize(report.catalog.path)}`));
-    if (report.mode !== 'audit') {
-        line(`  base:     ${sanitize(describeRef(report.base))}`);
-    }
-    line(`  head:     ${sanitize(describeRef(report.head))}`);
-    const release = report.release.ref || report.release.commit ? `${sanitize(describeRef(report.release))}: ` : '';
-    line(`  released: ${release}${sanitize(report.release.explanation)}`);
-    line(`  fail-on:  ${report.failOn} (${describeFailOn(report.failOn)})`);
-    for (const [cls, findings] of findingsByClass(report.findings)) {
-        if (findings.length === 0)
-            continue;
-        line();
-        line(paint(CLASS_STYLE[cls], paint('bold', `${CLASS_LABEL[cls].toUpperCase()} (${findings.length})`)));
-        for (const f of findings) {
-            line();
-            const verdict = verdictLabel(f);
-            const verdictStyle = f.verdict === 'fail' ? 'red' : f.verdict === 'waived' || f.verdict === 'review' ? 'yellow' : 'dim';
-            line(`  ${paint(verdictStyle, `[${verdict}]`)} ${paint('bold', f.rule)}: ${sanitize(f.title)}`);
-            const indent = '      ';
-            for (const messageLine of sanitize(f.message).split('\n'))
-                line(`${indent}${messageLine}`);
-            if (f.models.length) {
-                line(`${indent}models:        ${sanitize(joinCollapsed(collapseList(f.models, maxModels), 'models'))}`);
-            }
-            if (f.machineTypes.length) {
-                const mts = summarizeMachineTypes(f.machineTypes, maxMachineTypeEntries, options.knownMachineTypes);
-                line(`${indent}machine types: ${sanitize(joinCollapsed(mts, 'machine types'))}`);
-            }
-            // A terminal has no folded block for the rest: every property is listed.
-            const change = describePropertyChange(f, Infinity);
-            if (change)
-                line(`${indent}${f.properties ? 'properties:' : 'property:  '}    ${sanitize(change)}`);
-            if (f.hostRequirement && f.hostRequirement.gained.length) {
-                line(`${indent}host gains:    ${sanitize(f.hostRequirement.gained.join(', '))} (${sanitize(f.hostRequirement.why)})`);
-            }
-            line(`${indent}at:            ${sanitize(describeLocation(f))}`);
-            if (f.commit)
-                line(`${indent}introduced in: ${f.commit.slice(0, 12)}`);
-            line(`${indent}fix:           ${sanitize(f.fix)}`);
-            if (f.waiver)
-                line(`${indent}${paint('yellow', 'waived:')}        ${sanitize(describeWaiver(f.waiver))}`);
-            if (f.suggestion) {
-                const s = f.suggestion;
-                const span = s.startLine === s.endLine ? `line ${s.startLine}` : `lines ${s.startLine}-${s.endLine}`;
-                if (s.replacement === '') {
-                    line(`${indent}remove ${sanitize(s.path)} ${span}`);
-                }
-                else {
-                    line(`${indent}replace ${sanitize(s.path)} ${span} with:`);
-                    for (const l of splitLines(s.replacement))
-                        line(`${indent}${paint('green', `| ${sanitize(l)}`)}`);
-                }
-            }
-            if (f.fixLines) {
-                line(`${indent}add after ${sanitize(f.fixLines.path)}:${f.fixLines.afterLine}:`);
-                for (const l of splitLines(f.fixLines.text))
-                    line(`${indent}${paint('green', `+ ${sanitize(l)}`)}`);
-            }
-        }
-    }
-    if (report.unusedWaivers.length) {
-        line();
-        line(paint('bold', `UNUSED OR EXPIRED WAIVERS (${report.unusedWaivers.length})`));
-        for (const w of report.unusedWaivers)
-            line(`  - ${sanitize(describeWaiver(w))}`);
-    }
-    if (report.notes.length) {
-        line();
-        line(paint('bold', `NOTES (${report.notes.length})`));
-        for (const n of report.notes)
-            line(`  - ${n.kind === 'warning' ? 'warning: ' : ''}${sanitize(n.message)}`);
-    }
-    line();
-    if (report.findings.length === 0)
-        line(noFindings(report));
-    line(`Findings: ${describeCounts(report)}.`);
-    const result = report.result === 'pass' ? paint('green', paint('bold', 'PASS')) : paint('red', paint('bold', 'FAIL'));
-    line(`Result: ${result} (fail-on ${report.failOn}: ${describeFailOn(report.failOn)}).`);
-    return out.join('\n') + '\n';
-}
-/** Lines of a block of text without the empty line a trailing newline would add. */
-function splitLines(text) {
-    const lines = text.split('\n');
-    if (lines.length > 1 && lines[lines.length - 1] === '')
-        lines.pop();
-    return lines;
-}
-
-/**
  * Markdown for GitHub: the job summary and the sticky pull-request comment (one renderer, two
  * size limits), and the body of one inline review comment per finding.
  */
@@ -38659,7 +38882,7 @@ function renderMarkdownSummary(report, options = {}) {
     if (waived.length) {
         tail.push({
             title: '### Waivers in force',
-            items: waived.map((f) => `- ${ruleLink(f.rule, options.ruleDocsUrl)} on ${codeSpan(f.models.join(', '))}: ${escapeMarkdown(describeWaiver(f.waiver))}`),
+            items: waived.map((f) => `- ${ruleLink(f.rule, options.ruleDocsUrl)} on ${codeSpan(f.models.length ? f.models.join(', ') : `${f.location.path}:${f.location.line}`)}: ${escapeMarkdown(describeWaiver(f.waiver))}`),
         });
     }
     if (report.unusedWaivers.length) {
@@ -38811,7 +39034,9 @@ function renderFindingComment(finding, options = {}) {
 }
 
 const REF = { keys: ['ref', 'commit'] };
-const WAIVER = { keys: ['rule', 'models', 'property', 'reason', 'expires', 'owner', 'source'] };
+const WAIVER = {
+    keys: ['rule', 'models', 'functions', 'paths', 'property', 'reason', 'expires', 'owner', 'source'],
+};
 const FINDING = {
     keys: [
         'rule',
