@@ -23710,118 +23710,36 @@ async function readGenericCatalog(source, file) {
     }
     return parseGenericCatalog(text, file);
 }
-function build$1(loaded, raw) {
+function documentOf(loaded) {
     const path = loaded.path;
     const loc = (docPath, key) => ({ path, line: lineAt(loaded, docPath, key) });
-    const fail = (message, docPath, hint, key) => {
-        throw new CatalogError(message, { path, line: lineAt(loaded, docPath, key) }, hint);
+    return {
+        path,
+        loc,
+        fail: (message, docPath, hint, key) => {
+            throw new CatalogError(message, loc(docPath, key), hint);
+        },
+        props: (map, at) => Object.entries(map ?? {}).map(([property, value]) => ({
+            property,
+            value,
+            location: loc(at, property),
+        })),
     };
-    const props = (map, at) => Object.entries(map ?? {}).map(([property, value]) => ({ property, value, location: loc(at, property) }));
+}
+function build$1(loaded, raw) {
+    const doc = documentOf(loaded);
+    const { path, loc, props } = doc;
     const registered = new Map();
     const register = (n, at) => {
         const prior = registered.get(n);
         if (prior) {
-            fail(`model name ${n} is registered twice (first at line ${lineAt(loaded, prior)})`, at, 'every model, version and alias name must be unique');
+            doc.fail(`model name ${n} is registered twice (first at line ${lineAt(loaded, prior)})`, at, 'every model, version and alias name must be unique');
         }
         registered.set(n, at);
     };
-    const models = raw.models.map((m, i) => {
-        const at = ['models', i];
-        register(m.name, [...at, 'name']);
-        const versions = (m.versions ?? [{ version: 1 }]).map((v, j) => {
-            const vAt = m.versions ? [...at, 'versions', j] : at;
-            const mv = {
-                version: v.version,
-                props: props(v.props, [...vAt, 'props']),
-                location: loc(vAt),
-            };
-            register(`${m.name}-v${v.version}`, vAt);
-            if (v.alias !== undefined) {
-                register(v.alias, [...vAt, 'alias']);
-                mv.alias = v.alias;
-                mv.aliasLocation = loc([...vAt, 'alias']);
-            }
-            if (v.note !== undefined)
-                mv.note = v.note;
-            return mv;
-        });
-        versions.forEach((v, j) => {
-            if (v.version !== j + 1) {
-                fail(`model ${m.name}: versions must be 1, 2, 3, ... in order; found v${v.version} where v${j + 1} belongs`, [...at, 'versions', j, 'version'], 'list every version once, oldest first');
-            }
-        });
-        const model = {
-            name: m.name,
-            location: loc(at),
-            props: props(m.props, [...at, 'props']),
-            versions,
-        };
-        if (m.deprecated !== undefined)
-            model.deprecation = { note: m.deprecated, location: loc([...at, 'deprecated']) };
-        return model;
-    });
-    const compatSets = nameTable();
-    for (const [setName, entries] of Object.entries(raw.compatSets ?? {})) {
-        const at = ['compatSets', setName];
-        compatSets[setName] = {
-            name: setName,
-            location: loc(['compatSets'], setName),
-            entries: entries.map((e, k) => ({
-                driver: e.driver ?? e.target ?? '',
-                target: e.target,
-                property: e.property,
-                value: compatValue(e.value),
-                location: loc([...at, k]),
-            })),
-        };
-    }
-    const lastInFamily = new Map();
-    const machineNames = new Set();
-    const machineTypes = (raw.machineTypes ?? []).map((t, i) => {
-        const at = ['machineTypes', i];
-        for (const n of [t.name, ...(t.aliases ?? [])]) {
-            if (machineNames.has(n))
-                fail(`machine type name ${n} is used twice`, at, 'machine type names and aliases must be unique');
-            machineNames.add(n);
-        }
-        const prev = lastInFamily.get(t.family);
-        if (prev && compareVersions$1(prev.version, t.version) >= 0) {
-            fail(`machine type ${t.name} (${t.version}) comes after ${t.family} ${prev.version} but is not newer`, [...at, 'version'], 'list the machine types of each family oldest first, each version once');
-        }
-        lastInFamily.set(t.family, { version: t.version, index: i });
-        (t.compatSets ?? []).forEach((s, k) => {
-            if (!Object.hasOwn(compatSets, s)) {
-                fail(`machine type ${t.name} applies compat set ${s}, which the catalog does not define`, [...at, 'compatSets', k], `define it under compatSets (defined: ${Object.keys(compatSets).join(', ') || 'none'})`);
-            }
-        });
-        const accelDefaultChanges = (t.accelDefaultChanges ?? []).map((c, k) => ({
-            accel: c.accel,
-            property: c.property,
-            value: c.value,
-            location: loc([...at, 'accelDefaultChanges', k]),
-        }));
-        return {
-            name: t.name,
-            family: t.family,
-            version: t.version,
-            location: loc(at),
-            compatSets: [...(t.compatSets ?? [])],
-            accelDefaultChanges,
-            defaultCpuVersion: t.defaultCpuVersion ?? 1,
-            released: t.released,
-            aliases: [...(t.aliases ?? [])],
-        };
-    });
-    // QEMU keeps compat entries for models it has since removed (Icelake-Client in pc_compat_3_1):
-    // they apply to nothing, which is worth saying but is not an error.
-    const notes = [];
-    for (const [setName, set] of Object.entries(compatSets)) {
-        for (const e of set.entries) {
-            if (e.target !== null && e.target !== '*' && !registered.has(e.target)) {
-                notes.push(`${path}:${e.location.line}: compat set ${setName} names model ${e.target}, which the catalog does not register; the entry applies to no CPU`);
-            }
-        }
-    }
+    const models = raw.models.map((m, i) => buildModel(doc, m, ['models', i], register));
+    const compatSets = buildCompatSets(doc, raw.compatSets ?? {});
+    const machineTypes = buildMachineTypes(doc, raw.machineTypes ?? [], compatSets);
     const hr = raw.hostRequirements ?? {};
     return {
         format: CATALOG_FORMAT,
@@ -23863,8 +23781,116 @@ function build$1(loaded, raw) {
             source: path,
         },
         files: [path],
-        notes,
+        notes: entriesForNoModel(path, compatSets, registered),
     };
+}
+function buildModel(doc, m, at, register) {
+    const { loc, props } = doc;
+    register(m.name, [...at, 'name']);
+    const versions = (m.versions ?? [{ version: 1 }]).map((v, j) => {
+        const vAt = m.versions ? [...at, 'versions', j] : at;
+        const mv = {
+            version: v.version,
+            props: props(v.props, [...vAt, 'props']),
+            location: loc(vAt),
+        };
+        register(`${m.name}-v${v.version}`, vAt);
+        if (v.alias !== undefined) {
+            register(v.alias, [...vAt, 'alias']);
+            mv.alias = v.alias;
+            mv.aliasLocation = loc([...vAt, 'alias']);
+        }
+        if (v.note !== undefined)
+            mv.note = v.note;
+        return mv;
+    });
+    versions.forEach((v, j) => {
+        if (v.version !== j + 1) {
+            doc.fail(`model ${m.name}: versions must be 1, 2, 3, ... in order; found v${v.version} where v${j + 1} belongs`, [...at, 'versions', j, 'version'], 'list every version once, oldest first');
+        }
+    });
+    const model = {
+        name: m.name,
+        location: loc(at),
+        props: props(m.props, [...at, 'props']),
+        versions,
+    };
+    if (m.deprecated !== undefined)
+        model.deprecation = { note: m.deprecated, location: loc([...at, 'deprecated']) };
+    return model;
+}
+function buildCompatSets(doc, raw) {
+    const compatSets = nameTable();
+    for (const [setName, entries] of Object.entries(raw)) {
+        const at = ['compatSets', setName];
+        compatSets[setName] = {
+            name: setName,
+            location: doc.loc(['compatSets'], setName),
+            entries: entries.map((e, k) => ({
+                driver: e.driver ?? e.target ?? '',
+                target: e.target,
+                property: e.property,
+                value: compatValue(e.value),
+                location: doc.loc([...at, k]),
+            })),
+        };
+    }
+    return compatSets;
+}
+function buildMachineTypes(doc, raw, compatSets) {
+    const { loc, fail } = doc;
+    const lastInFamily = new Map();
+    const machineNames = new Set();
+    return raw.map((t, i) => {
+        const at = ['machineTypes', i];
+        for (const n of [t.name, ...(t.aliases ?? [])]) {
+            if (machineNames.has(n))
+                fail(`machine type name ${n} is used twice`, at, 'machine type names and aliases must be unique');
+            machineNames.add(n);
+        }
+        const prev = lastInFamily.get(t.family);
+        if (prev !== undefined && compareVersions$1(prev, t.version) >= 0) {
+            fail(`machine type ${t.name} (${t.version}) comes after ${t.family} ${prev} but is not newer`, [...at, 'version'], 'list the machine types of each family oldest first, each version once');
+        }
+        lastInFamily.set(t.family, t.version);
+        (t.compatSets ?? []).forEach((s, k) => {
+            if (!Object.hasOwn(compatSets, s)) {
+                fail(`machine type ${t.name} applies compat set ${s}, which the catalog does not define`, [...at, 'compatSets', k], `define it under compatSets (defined: ${Object.keys(compatSets).join(', ') || 'none'})`);
+            }
+        });
+        const accelDefaultChanges = (t.accelDefaultChanges ?? []).map((c, k) => ({
+            accel: c.accel,
+            property: c.property,
+            value: c.value,
+            location: loc([...at, 'accelDefaultChanges', k]),
+        }));
+        return {
+            name: t.name,
+            family: t.family,
+            version: t.version,
+            location: loc(at),
+            compatSets: [...(t.compatSets ?? [])],
+            accelDefaultChanges,
+            defaultCpuVersion: t.defaultCpuVersion ?? 1,
+            released: t.released,
+            aliases: [...(t.aliases ?? [])],
+        };
+    });
+}
+/**
+ * QEMU keeps compat entries for models it has since removed (Icelake-Client in pc_compat_3_1):
+ * they apply to nothing, which is worth saying but is not an error.
+ */
+function entriesForNoModel(path, compatSets, registered) {
+    const notes = [];
+    for (const [setName, set] of Object.entries(compatSets)) {
+        for (const e of set.entries) {
+            if (e.target !== null && e.target !== '*' && !registered.has(e.target)) {
+                notes.push(`${path}:${e.location.line}: compat set ${setName} names model ${e.target}, which the catalog does not register; the entry applies to no CPU`);
+            }
+        }
+    }
+    return notes;
 }
 /**
  * A table keyed by names from the document. Without a prototype, a name such as `toString` or
