@@ -363,6 +363,8 @@ async function checkLibvirt(
   }));
 }
 
+type MachineRead = Extract<AnyCatalog, { kind: 'machine' }>;
+
 export async function check(req: CheckRequest): Promise<Report> {
   const options = { ...req, cpuidCode: true };
   const [base, head] = await Promise.all([
@@ -372,76 +374,14 @@ export async function check(req: CheckRequest): Promise<Report> {
   const notes: ReportNote[] = [];
   let findings: Finding[];
   let files: string[];
-  const machineTypeChanges = { added: [] as string[], released: [] as string[] };
+  let machineTypeChanges = { added: [] as string[], released: [] as string[] };
   if (base.kind === 'libvirt' && head.kind === 'libvirt') {
     findings = await checkLibvirt(req, base.map, head.map, notes);
     files = Object.keys(head.map.files).map((p) => inCatalog(req.catalog, p));
   } else if (base.kind === 'machine' && head.kind === 'machine') {
-    let releasedNames = new Set(registeredNames(base.catalog).map((n) => n.name));
-    if (req.release.source) {
-      try {
-        const released = await readMachineCatalog(req.catalog, req.release.source, {
-          catalogStore: req.catalogStore,
-        });
-        releasedNames = new Set(registeredNames(released).map((n) => n.name));
-      } catch (err) {
-        if (!(err instanceof CatalogError)) throw err;
-        notes.push({
-          kind: 'warning',
-          message: `the release revision has no readable catalog (${err.message}); every name in base counts as released`,
-        });
-      }
-    }
-    const headTexts = new Map(
-      await Promise.all(head.catalog.files.map(async (f) => [f, await req.head.readFile(f)] as const)),
-    );
-    // Split into lines only when a finding quotes a line of the file.
-    const headLines = new Map<string, string[] | undefined>();
-    const headLine = (path: string, line: number): string | undefined => {
-      if (!headLines.has(path)) headLines.set(path, headTexts.get(path)?.split('\n'));
-      return headLines.get(path)?.[line - 1];
-    };
-    findings = withFingerprints(
-      classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames, headLine }),
-    );
-    if (base.cpuidCode && head.cpuidCode) {
-      checkCompatReferences(base.catalog, head.catalog, base.cpuidCode, head.cpuidCode);
-      findings.push(
-        ...withFingerprints(
-          await classifyCpuidCode({
-            base: base.catalog,
-            head: head.catalog,
-            baseCode: base.cpuidCode,
-            headCode: head.cpuidCode,
-            baseText: (p) => req.base.readFile(p),
-            headText: (p) => req.head.readFile(p),
-          }),
-        ),
-      );
-    }
+    findings = await checkMachineCatalog(req, base, head, notes);
     files = head.catalog.files;
-    notes.push(
-      ...head.catalog.notes
-        .filter((n) => !base.catalog.notes.includes(n))
-        .map((message) => ({ kind: 'info' as const, message })),
-    );
-    const headTypes = new Set(head.catalog.machineTypes.map((m) => m.name));
-    const baseTypes = new Set(base.catalog.machineTypes.map((m) => m.name));
-    for (const m of base.catalog.machineTypes)
-      if (!headTypes.has(m.name))
-        notes.push({
-          kind: 'info',
-          message: `machine type ${m.name} removed (machine types follow the project's own deprecation policy; not judged by the rule)`,
-        });
-    for (const m of head.catalog.machineTypes)
-      if (!baseTypes.has(m.name)) notes.push({ kind: 'info', message: `machine type ${m.name} added` });
-    const added = head.catalog.machineTypes.filter((m) => !baseTypes.has(m.name)).map((m) => m.name);
-    const wasReleased = new Map(base.catalog.machineTypes.map((m) => [m.name, m.released]));
-    const nowReleased = head.catalog.machineTypes
-      .filter((m) => m.released && wasReleased.get(m.name) === false)
-      .map((m) => m.name);
-    machineTypeChanges.added = added;
-    machineTypeChanges.released = nowReleased;
+    machineTypeChanges = machineTypesChanged(base.catalog, head.catalog, notes);
   } else {
     throw new CatalogError('base and head catalogs are of different kinds');
   }
@@ -459,6 +399,97 @@ export async function check(req: CheckRequest): Promise<Report> {
     release: { ref: req.release.ref, commit: req.release.commit, explanation: req.release.explanation },
     notes,
   });
+}
+
+/** The names that count as released: the release revision's, or base's when it has none. */
+async function releasedMachineCatalogNames(
+  req: CheckRequest,
+  base: Catalog,
+  notes: ReportNote[],
+): Promise<Set<string>> {
+  const names = (c: Catalog) => new Set(registeredNames(c).map((n) => n.name));
+  if (!req.release.source) return names(base);
+  try {
+    return names(
+      await readMachineCatalog(req.catalog, req.release.source, { catalogStore: req.catalogStore }),
+    );
+  } catch (err) {
+    if (!(err instanceof CatalogError)) throw err;
+    notes.push({
+      kind: 'warning',
+      message: `the release revision has no readable catalog (${err.message}); every name in base counts as released`,
+    });
+    return names(base);
+  }
+}
+
+/** A catalog with machine types: its names and models, then the code that computes guest CPUID. */
+async function checkMachineCatalog(
+  req: CheckRequest,
+  base: MachineRead,
+  head: MachineRead,
+  notes: ReportNote[],
+): Promise<Finding[]> {
+  const releasedNames = await releasedMachineCatalogNames(req, base.catalog, notes);
+  const headTexts = new Map(
+    await Promise.all(head.catalog.files.map(async (f) => [f, await req.head.readFile(f)] as const)),
+  );
+  // Split into lines only when a finding quotes a line of the file.
+  const headLines = new Map<string, string[] | undefined>();
+  const headLine = (path: string, line: number): string | undefined => {
+    if (!headLines.has(path)) headLines.set(path, headTexts.get(path)?.split('\n'));
+    return headLines.get(path)?.[line - 1];
+  };
+  const findings = withFingerprints(
+    classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames, headLine }),
+  );
+  if (base.cpuidCode && head.cpuidCode) {
+    checkCompatReferences(base.catalog, head.catalog, base.cpuidCode, head.cpuidCode);
+    findings.push(
+      ...withFingerprints(
+        await classifyCpuidCode({
+          base: base.catalog,
+          head: head.catalog,
+          baseCode: base.cpuidCode,
+          headCode: head.cpuidCode,
+          baseText: (p) => req.base.readFile(p),
+          headText: (p) => req.head.readFile(p),
+        }),
+      ),
+    );
+  }
+  notes.push(
+    ...head.catalog.notes
+      .filter((n) => !base.catalog.notes.includes(n))
+      .map((message) => ({ kind: 'info' as const, message })),
+  );
+  return findings;
+}
+
+/**
+ * Machine types added, removed and released: noted (removals follow the project's own
+ * deprecation policy and are not judged), and returned for a change that does nothing else.
+ */
+function machineTypesChanged(
+  base: Catalog,
+  head: Catalog,
+  notes: ReportNote[],
+): { added: string[]; released: string[] } {
+  const headTypes = new Set(head.machineTypes.map((m) => m.name));
+  const baseTypes = new Set(base.machineTypes.map((m) => m.name));
+  for (const m of base.machineTypes)
+    if (!headTypes.has(m.name))
+      notes.push({
+        kind: 'info',
+        message: `machine type ${m.name} removed (machine types follow the project's own deprecation policy; not judged by the rule)`,
+      });
+  const added = head.machineTypes.filter((m) => !baseTypes.has(m.name)).map((m) => m.name);
+  for (const name of added) notes.push({ kind: 'info', message: `machine type ${name} added` });
+  const wasReleased = new Map(base.machineTypes.map((m) => [m.name, m.released]));
+  const released = head.machineTypes
+    .filter((m) => m.released && wasReleased.get(m.name) === false)
+    .map((m) => m.name);
+  return { added, released };
 }
 
 /**
