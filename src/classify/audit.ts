@@ -5,7 +5,7 @@ import {
   consecutivePairs,
   hostRequirements,
   nameConflicts,
-  whyHost,
+  hostRequirementOf,
   type CompatEntryRef,
   type Draft,
 } from './machine-catalog.js';
@@ -52,7 +52,7 @@ export function auditMachineCatalog(catalog: Catalog): Draft[] {
         property: g.property,
         before: false,
         after: true,
-        hostRequirement: { gained: [g.property], why: whyHost(catalog, [g.property]) },
+        hostRequirement: hostRequirementOf(catalog, [g.property]),
         location: { path: location.path, line: location.line, side: 'RIGHT' },
       },
     );

@@ -508,10 +508,7 @@ function hostGrowth(
         property: g.property,
         before: false,
         after: true,
-        hostRequirement: {
-          gained: [g.property],
-          why: 'a CPU feature the guest is given, which the host must provide under KVM',
-        },
+        hostRequirement: { gained: [g.property], cause: { source: 'measured-feature' } },
         location,
         fingerprint: fingerprint('machine-type-host-requirement', models, g.property, machineTypes),
       },

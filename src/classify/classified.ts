@@ -1,4 +1,4 @@
-import type { PropValue } from '../catalog/model.js';
+import type { HostRequirementKind, PropValue } from '../catalog/model.js';
 import type { MachineCatalogMeta } from './machine-catalog.js';
 import type { AuditMeta } from './audit.js';
 import type { LibvirtMeta, LibvirtSharedMeta } from './libvirt.js';
@@ -57,11 +57,28 @@ export interface FixLines {
   text: string;
 }
 
+/** A finding's host requirement, as reports show it: what the host must now provide, and why. */
 export interface HostRequirementGain {
   /** Properties the host must now provide. */
   gained: string[];
   /** Why each is a host requirement (`needs the host CPU`, `needs KVM support`). */
   why: string;
+}
+
+/**
+ * What makes the gained properties host requirements: the catalog's host-requirement table
+ * (each property's own reason where the table gives one, else the table's default kind), a
+ * libvirt feature (the host CPU must have it), or a feature two binaries give a KVM guest.
+ */
+export type HostRequirementCause =
+  | { source: 'table'; defaultKind: HostRequirementKind; reasons: Record<string, string> }
+  | { source: 'libvirt-feature' }
+  | { source: 'measured-feature' };
+
+/** A host requirement as classification states it; `src/report/words/` says why. */
+export interface HostRequirementFacts {
+  gained: string[];
+  cause: HostRequirementCause;
 }
 
 export interface Waiver {
@@ -118,7 +135,7 @@ export interface FindingFacts {
   properties?: string[];
   before?: PropValue | null;
   after?: PropValue | null;
-  hostRequirement?: HostRequirementGain;
+  hostRequirement?: HostRequirementFacts;
   location: FindingLocation;
   suggestion?: Suggestion;
   fixLines?: FixLines;

@@ -339,13 +339,7 @@ function modelChanged(c: Cause, facts: FindingFacts, features: string[]): Draft 
       ...(suggestion ? { suggestion } : {}),
       ...(gained
         ? {
-            hostRequirement: {
-              gained: features,
-              why:
-                features.length > 1
-                  ? 'CPU features: the host CPU must have them'
-                  : 'a CPU feature: the host CPU must have it',
-            },
+            hostRequirement: { gained: features, cause: { source: 'libvirt-feature' } },
           }
         : {}),
     },

@@ -17,6 +17,7 @@ import {
   type FindingClass,
   type FindingLocation,
   type FixLines,
+  type HostRequirementFacts,
   type Suggestion,
 } from './classified.js';
 
@@ -244,11 +245,15 @@ export function nameConflicts(catalog: Catalog): Draft[] {
 }
 
 /** Why each gained property is a host requirement; with one property, just the reason. */
-export function whyHost(catalog: Catalog, props: string[]): string {
-  const why = (p: string): string =>
-    catalog.hostRequirements.properties[p]?.why ??
-    (catalog.hostRequirements.defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU');
-  return props.length === 1 ? why(props[0]!) : props.map((p) => `${p}: ${why(p)}`).join('; ');
+/** Why the catalog's host-requirement table makes each of `props` a host requirement. */
+export function hostRequirementOf(catalog: Catalog, props: string[]): HostRequirementFacts {
+  const table = catalog.hostRequirements;
+  const reasons: Record<string, string> = {};
+  for (const p of props) {
+    const why = table.properties[p]?.why;
+    if (why !== undefined) reasons[p] = why;
+  }
+  return { gained: props, cause: { source: 'table', defaultKind: table.defaultKind, reasons } };
 }
 
 /** Consecutive machine types of each family, oldest first. */
@@ -1006,7 +1011,7 @@ function releasedDraft(
       property: sample.property,
       before: sample.before ?? null,
       after: sample.after ?? null,
-      ...(gained.length ? { hostRequirement: { gained, why: whyHost(head, gained) } } : {}),
+      ...(gained.length ? { hostRequirement: hostRequirementOf(head, gained) } : {}),
       location: causeLocation(c, head),
       ...(fixLines ? { fixLines } : {}),
     },
@@ -1113,7 +1118,7 @@ function gainsDraft(g: Group, head: Catalog, changes: CatalogChange[]): Draft {
       property: gained[0],
       before: false,
       after: true,
-      hostRequirement: { gained, why: whyHost(head, gained) },
+      hostRequirement: hostRequirementOf(head, gained),
       location: causeLocation(c, head),
       ...(fixLines ? { fixLines } : {}),
     },

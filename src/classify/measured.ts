@@ -159,7 +159,10 @@ export function joinMeasured(input: MeasuredJoinInput): MeasuredJoin {
           ...(f.properties ? { properties: f.properties } : {}),
           ...(f.before !== undefined ? { before: f.before } : {}),
           ...(f.after !== undefined ? { after: f.after } : {}),
-          ...(f.hostRequirement ? { hostRequirement: f.hostRequirement } : {}),
+          // What two binaries measure gains features a KVM guest is given.
+          ...(f.hostRequirement
+            ? { hostRequirement: { gained: f.hostRequirement.gained, cause: { source: 'measured-feature' } } }
+            : {}),
           location: hunk ? hunk.location : f.location,
           confirmedBy: 'binaries',
           fingerprint: fingerprint(

@@ -2,6 +2,7 @@ import type {
   AnyRuleMeta,
   FindingClass,
   FindingFacts,
+  HostRequirementGain,
   Verdict,
   Waiver,
   FailOn,
@@ -28,7 +29,8 @@ export interface FindingWords {
   fix: string;
 }
 
-export interface Finding extends Omit<FindingFacts, 'fingerprint'>, FindingWords {
+export interface Finding extends Omit<FindingFacts, 'fingerprint' | 'hostRequirement'>, FindingWords {
+  hostRequirement?: HostRequirementGain;
   /** Stable id with documentation (`released-model-changed`). */
   rule: string;
   verdict: Verdict;

@@ -131,7 +131,7 @@ describe('machine-catalog words', () => {
       property: 'pku',
       before: false,
       after: true,
-      hostRequirement: { gained: ['pku'], why: 'needs the host CPU' },
+      hostRequirement: { gained: ['pku'], cause: { source: 'table', defaultKind: 'cpu', reasons: {} } },
       location: at('hw/i386/pc.c', 40),
     };
     const keptBy = [{ set: 'pc_compat_3_1', property: 'pku', value: 'off', path: 'hw/i386/pc.c', line: 40 }];

@@ -11,6 +11,7 @@ import { cpuidCodeWords } from './cpuid-code.js';
 import { libvirtSharedWords, libvirtWords } from './libvirt.js';
 import { machineCatalogWords } from './machine-catalog.js';
 import { comparisonWords, measuredWords } from './measured.js';
+import { hostRequirementWhy } from './phrases.js';
 
 /*
  * Every word of a finding comes from its facts here, late: classification states what changed
@@ -57,7 +58,14 @@ export function worded(
   draft: Draft | Finding,
 ): Omit<Finding, 'verdict' | 'fingerprint'> & { fingerprint?: string } {
   const words = draft.meta ? wordsOf(draft as Draft) : (draft as Finding);
-  return { ...draft, title: words.title, message: words.message + comparisonWords(draft), fix: words.fix };
+  const { hostRequirement: hr, ...facts } = draft;
+  return {
+    ...facts,
+    title: words.title,
+    message: words.message + comparisonWords(draft),
+    fix: words.fix,
+    ...(hr ? { hostRequirement: 'why' in hr ? hr : { gained: hr.gained, why: hostRequirementWhy(hr) } } : {}),
+  };
 }
 
 /** The line a report without findings ends with: what was looked at, and that the rule holds. */

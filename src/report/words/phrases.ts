@@ -1,4 +1,5 @@
 import type { DefaultCpuVersion, PropValue } from '../../catalog/model.js';
+import type { HostRequirementFacts } from '../../classify/classified.js';
 import type { Cause, CompatEntryRef } from '../../classify/machine-catalog.js';
 
 /*
@@ -111,4 +112,22 @@ export const compatSetAt = (set: { name: string; path: string; line: number }): 
 /** A compat entry that keeps a property's value on some machine types, with its place. */
 export function keeps(e: CompatEntryRef, on: string, join: ' ' | '=' = ' '): string {
   return `${e.set} keeps ${e.property}${join}${e.value} ${on} (${at(e)})`;
+}
+
+/** Why a finding's gained properties are host requirements, as reports say it. */
+export function hostRequirementWhy(hr: HostRequirementFacts): string {
+  switch (hr.cause.source) {
+    case 'libvirt-feature':
+      return hr.gained.length > 1
+        ? 'CPU features: the host CPU must have them'
+        : 'a CPU feature: the host CPU must have it';
+    case 'measured-feature':
+      return 'a CPU feature the guest is given, which the host must provide under KVM';
+    case 'table': {
+      const { reasons, defaultKind } = hr.cause;
+      const why = (p: string): string =>
+        reasons[p] ?? (defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU');
+      return hr.gained.length === 1 ? why(hr.gained[0]!) : hr.gained.map((p) => `${p}: ${why(p)}`).join('; ');
+    }
+  }
 }
