@@ -3283,10 +3283,16 @@ function nameConflicts(catalog) {
     return drafts;
 }
 /** Why each gained property is a host requirement; with one property, just the reason. */
-function whyHost(catalog, props) {
-    const why = (p) => catalog.hostRequirements.properties[p]?.why ??
-        (catalog.hostRequirements.defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU');
-    return props.length === 1 ? why(props[0]) : props.map((p) => `${p}: ${why(p)}`).join('; ');
+/** Why the catalog's host-requirement table makes each of `props` a host requirement. */
+function hostRequirementOf(catalog, props) {
+    const table = catalog.hostRequirements;
+    const reasons = {};
+    for (const p of props) {
+        const why = table.properties[p]?.why;
+        if (why !== undefined)
+            reasons[p] = why;
+    }
+    return { gained: props, cause: { source: 'table', defaultKind: table.defaultKind, reasons } };
 }
 /** Consecutive machine types of each family, oldest first. */
 function consecutivePairs(machineTypes) {
@@ -3857,7 +3863,7 @@ function releasedDraft(g, releasedEffects, head, releasedMachine) {
         property: sample.property,
         before: sample.before ?? null,
         after: sample.after ?? null,
-        ...(gained.length ? { hostRequirement: { gained, why: whyHost(head, gained) } } : {}),
+        ...(gained.length ? { hostRequirement: hostRequirementOf(head, gained) } : {}),
         location: causeLocation(c, head),
         ...(fixLines ? { fixLines } : {}),
     });
@@ -3942,7 +3948,7 @@ function gainsDraft(g, head, changes) {
         property: gained[0],
         before: false,
         after: true,
-        hostRequirement: { gained, why: whyHost(head, gained) },
+        hostRequirement: hostRequirementOf(head, gained),
         location: causeLocation(c, head),
         ...(fixLines ? { fixLines } : {}),
     });
@@ -4659,12 +4665,7 @@ function modelChanged(c, facts, features) {
         ...(suggestion ? { suggestion } : {}),
         ...(gained
             ? {
-                hostRequirement: {
-                    gained: features,
-                    why: features.length > 1
-                        ? 'CPU features: the host CPU must have them'
-                        : 'a CPU feature: the host CPU must have it',
-                },
+                hostRequirement: { gained: features, cause: { source: 'libvirt-feature' } },
             }
             : {}),
     });
@@ -4964,7 +4965,10 @@ function joinMeasured(input) {
             ...(f.properties ? { properties: f.properties } : {}),
             ...(f.before !== undefined ? { before: f.before } : {}),
             ...(f.after !== undefined ? { after: f.after } : {}),
-            ...(f.hostRequirement ? { hostRequirement: f.hostRequirement } : {}),
+            // What two binaries measure gains features a KVM guest is given.
+            ...(f.hostRequirement
+                ? { hostRequirement: { gained: f.hostRequirement.gained, cause: { source: 'measured-feature' } } }
+                : {}),
             location: hunk ? hunk.location : f.location,
             confirmedBy: 'binaries',
             fingerprint: fingerprint('measured-unexplained', f.models, propertiesOf$1(f).join(';') || undefined, machineTypes),
@@ -5027,7 +5031,7 @@ function auditMachineCatalog(catalog) {
             property: g.property,
             before: false,
             after: true,
-            hostRequirement: { gained: [g.property], why: whyHost(catalog, [g.property]) },
+            hostRequirement: hostRequirementOf(catalog, [g.property]),
             location: { path: location.path, line: location.line, side: 'RIGHT' },
         });
     });
@@ -31345,10 +31349,7 @@ function hostGrowth(base, head, location, binaries) {
             property: g.property,
             before: false,
             after: true,
-            hostRequirement: {
-                gained: [g.property],
-                why: 'a CPU feature the guest is given, which the host must provide under KVM',
-            },
+            hostRequirement: { gained: [g.property], cause: { source: 'measured-feature' } },
             location,
             fingerprint: fingerprint('machine-type-host-requirement', models, g.property, machineTypes),
         });
@@ -31675,6 +31676,22 @@ const compatSetAt = (set) => `${set.name} (${at$1(set)})`;
 function keeps(e, on, join = ' ') {
     return `${e.set} keeps ${e.property}${join}${e.value} ${on} (${at$1(e)})`;
 }
+/** Why a finding's gained properties are host requirements, as reports say it. */
+function hostRequirementWhy(hr) {
+    switch (hr.cause.source) {
+        case 'libvirt-feature':
+            return hr.gained.length > 1
+                ? 'CPU features: the host CPU must have them'
+                : 'a CPU feature: the host CPU must have it';
+        case 'measured-feature':
+            return 'a CPU feature the guest is given, which the host must provide under KVM';
+        case 'table': {
+            const { reasons, defaultKind } = hr.cause;
+            const why = (p) => reasons[p] ?? (defaultKind === 'kvm' ? 'needs KVM support' : 'needs the host CPU');
+            return hr.gained.length === 1 ? why(hr.gained[0]) : hr.gained.map((p) => `${p}: ${why(p)}`).join('; ');
+        }
+    }
+}
 
 const NONE_NEEDED = 'none needed';
 /** `A, B removed`: a removal's title, whatever its rule. */
@@ -31953,7 +31970,14 @@ function wordsOf(finding) {
  */
 function worded(draft) {
     const words = draft.meta ? wordsOf(draft) : draft;
-    return { ...draft, title: words.title, message: words.message + comparisonWords(draft), fix: words.fix };
+    const { hostRequirement: hr, ...facts } = draft;
+    return {
+        ...facts,
+        title: words.title,
+        message: words.message + comparisonWords(draft),
+        fix: words.fix,
+        ...(hr ? { hostRequirement: 'why' in hr ? hr : { gained: hr.gained, why: hostRequirementWhy(hr) } } : {}),
+    };
 }
 /** The line a report without findings ends with: what was looked at, and that the rule holds. */
 function noFindings(report) {
@@ -32497,71 +32521,15 @@ async function check(req) {
     const notes = [];
     let findings;
     let files;
-    const machineTypeChanges = { added: [], released: [] };
+    let machineTypeChanges = { added: [], released: [] };
     if (base.kind === 'libvirt' && head.kind === 'libvirt') {
         findings = await checkLibvirt(req, base.map, head.map, notes);
         files = Object.keys(head.map.files).map((p) => inCatalog(req.catalog, p));
     }
     else if (base.kind === 'machine' && head.kind === 'machine') {
-        let releasedNames = new Set(registeredNames(base.catalog).map((n) => n.name));
-        if (req.release.source) {
-            try {
-                const released = await readMachineCatalog(req.catalog, req.release.source, {
-                    catalogStore: req.catalogStore,
-                });
-                releasedNames = new Set(registeredNames(released).map((n) => n.name));
-            }
-            catch (err) {
-                if (!(err instanceof CatalogError))
-                    throw err;
-                notes.push({
-                    kind: 'warning',
-                    message: `the release revision has no readable catalog (${err.message}); every name in base counts as released`,
-                });
-            }
-        }
-        const headTexts = new Map(await Promise.all(head.catalog.files.map(async (f) => [f, await req.head.readFile(f)])));
-        // Split into lines only when a finding quotes a line of the file.
-        const headLines = new Map();
-        const headLine = (path, line) => {
-            if (!headLines.has(path))
-                headLines.set(path, headTexts.get(path)?.split('\n'));
-            return headLines.get(path)?.[line - 1];
-        };
-        findings = withFingerprints(classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames, headLine }));
-        if (base.cpuidCode && head.cpuidCode) {
-            checkCompatReferences(base.catalog, head.catalog, base.cpuidCode, head.cpuidCode);
-            findings.push(...withFingerprints(await classifyCpuidCode({
-                base: base.catalog,
-                head: head.catalog,
-                baseCode: base.cpuidCode,
-                headCode: head.cpuidCode,
-                baseText: (p) => req.base.readFile(p),
-                headText: (p) => req.head.readFile(p),
-            })));
-        }
+        findings = await checkMachineCatalog(req, base, head, notes);
         files = head.catalog.files;
-        notes.push(...head.catalog.notes
-            .filter((n) => !base.catalog.notes.includes(n))
-            .map((message) => ({ kind: 'info', message })));
-        const headTypes = new Set(head.catalog.machineTypes.map((m) => m.name));
-        const baseTypes = new Set(base.catalog.machineTypes.map((m) => m.name));
-        for (const m of base.catalog.machineTypes)
-            if (!headTypes.has(m.name))
-                notes.push({
-                    kind: 'info',
-                    message: `machine type ${m.name} removed (machine types follow the project's own deprecation policy; not judged by the rule)`,
-                });
-        for (const m of head.catalog.machineTypes)
-            if (!baseTypes.has(m.name))
-                notes.push({ kind: 'info', message: `machine type ${m.name} added` });
-        const added = head.catalog.machineTypes.filter((m) => !baseTypes.has(m.name)).map((m) => m.name);
-        const wasReleased = new Map(base.catalog.machineTypes.map((m) => [m.name, m.released]));
-        const nowReleased = head.catalog.machineTypes
-            .filter((m) => m.released && wasReleased.get(m.name) === false)
-            .map((m) => m.name);
-        machineTypeChanges.added = added;
-        machineTypeChanges.released = nowReleased;
+        machineTypeChanges = machineTypesChanged(base.catalog, head.catalog, notes);
     }
     else {
         throw new CatalogError('base and head catalogs are of different kinds');
@@ -32581,6 +32549,74 @@ async function check(req) {
         release: { ref: req.release.ref, commit: req.release.commit, explanation: req.release.explanation },
         notes,
     });
+}
+/** The names that count as released: the release revision's, or base's when it has none. */
+async function releasedMachineCatalogNames(req, base, notes) {
+    const names = (c) => new Set(registeredNames(c).map((n) => n.name));
+    if (!req.release.source)
+        return names(base);
+    try {
+        return names(await readMachineCatalog(req.catalog, req.release.source, { catalogStore: req.catalogStore }));
+    }
+    catch (err) {
+        if (!(err instanceof CatalogError))
+            throw err;
+        notes.push({
+            kind: 'warning',
+            message: `the release revision has no readable catalog (${err.message}); every name in base counts as released`,
+        });
+        return names(base);
+    }
+}
+/** A catalog with machine types: its names and models, then the code that computes guest CPUID. */
+async function checkMachineCatalog(req, base, head, notes) {
+    const releasedNames = await releasedMachineCatalogNames(req, base.catalog, notes);
+    const headTexts = new Map(await Promise.all(head.catalog.files.map(async (f) => [f, await req.head.readFile(f)])));
+    // Split into lines only when a finding quotes a line of the file.
+    const headLines = new Map();
+    const headLine = (path, line) => {
+        if (!headLines.has(path))
+            headLines.set(path, headTexts.get(path)?.split('\n'));
+        return headLines.get(path)?.[line - 1];
+    };
+    const findings = withFingerprints(classifyMachineCatalog({ base: base.catalog, head: head.catalog, releasedNames, headLine }));
+    if (base.cpuidCode && head.cpuidCode) {
+        checkCompatReferences(base.catalog, head.catalog, base.cpuidCode, head.cpuidCode);
+        findings.push(...withFingerprints(await classifyCpuidCode({
+            base: base.catalog,
+            head: head.catalog,
+            baseCode: base.cpuidCode,
+            headCode: head.cpuidCode,
+            baseText: (p) => req.base.readFile(p),
+            headText: (p) => req.head.readFile(p),
+        })));
+    }
+    notes.push(...head.catalog.notes
+        .filter((n) => !base.catalog.notes.includes(n))
+        .map((message) => ({ kind: 'info', message })));
+    return findings;
+}
+/**
+ * Machine types added, removed and released: noted (removals follow the project's own
+ * deprecation policy and are not judged), and returned for a change that does nothing else.
+ */
+function machineTypesChanged(base, head, notes) {
+    const headTypes = new Set(head.machineTypes.map((m) => m.name));
+    const baseTypes = new Set(base.machineTypes.map((m) => m.name));
+    for (const m of base.machineTypes)
+        if (!headTypes.has(m.name))
+            notes.push({
+                kind: 'info',
+                message: `machine type ${m.name} removed (machine types follow the project's own deprecation policy; not judged by the rule)`,
+            });
+    const added = head.machineTypes.filter((m) => !baseTypes.has(m.name)).map((m) => m.name);
+    for (const name of added)
+        notes.push({ kind: 'info', message: `machine type ${name} added` });
+    const wasReleased = new Map(base.machineTypes.map((m) => [m.name, m.released]));
+    const released = head.machineTypes
+        .filter((m) => m.released && wasReleased.get(m.name) === false)
+        .map((m) => m.name);
+    return { added, released };
 }
 /**
  * A check's report joined with what two QEMU binaries measure (`verify` of the same change):
