@@ -412,6 +412,31 @@ export async function runFirmwareGuest(options: {
   }
 }
 
+/** A short run of the binary that prints and exits (`-cpu help`, `--version`), bounded by a timeout. */
+function runBriefly(
+  spec: QemuBinarySpec,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawnQemu(spec, args);
+    let stdout = '';
+    let stderr = '';
+    child.stdin.end();
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new QemuBinaryError(`${describeSpec(spec)}: ${error.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
 /**
  * The CPUID feature names the binary knows (`-cpu help`, after "Recognized CPUID flags:"): what
  * tells a feature, which a host must provide, from a knob of QEMU's own among the properties.
@@ -420,28 +445,11 @@ export async function cpuFeatureNames(
   binary: QemuBinarySpec,
   timeoutMs = DEFAULT_QEMU_TIMEOUT_MS,
 ): Promise<string[]> {
-  const output = await new Promise<string>((resolve, reject) => {
-    const child = spawnQemu(binary, ['-cpu', 'help']);
-    let stdout = '';
-    child.stdin.end();
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.resume();
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new QemuBinaryError(`${describeSpec(binary)}: ${error.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else
-        reject(
-          new QemuBinaryError(
-            `${describeSpec(binary)} -cpu help ended with ${signal ?? `exit code ${code}`}`,
-          ),
-        );
-    });
-  });
+  const { code, signal, stdout: output } = await runBriefly(binary, ['-cpu', 'help'], timeoutMs);
+  if (code !== 0)
+    throw new QemuBinaryError(
+      `${describeSpec(binary)} -cpu help ended with ${signal ?? `exit code ${code}`}`,
+    );
   const start = output.indexOf('Recognized CPUID flags:');
   if (start < 0)
     throw new QemuBinaryError(`${describeSpec(binary)} -cpu help lists no "Recognized CPUID flags:"`);
@@ -454,28 +462,15 @@ export async function binaryVersion(
   binary: QemuBinarySpec,
   timeoutMs = DEFAULT_QEMU_TIMEOUT_MS,
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawnQemu({ ...toBinary(binary), dataDirs: [] }, ['--version']);
-    let stdout = '';
-    let stderr = '';
-    child.stdin.end();
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new QemuBinaryError(`${describeSpec(binary)}: ${error.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const first = stdout.split('\n')[0]!.trim();
-      if (code === 0 && /^QEMU emulator version /.test(first)) return resolve(first);
-      reject(
-        new QemuBinaryError(
-          `${describeSpec(binary)} is not a QEMU binary: --version ${signal ? `ended by ${signal}` : `exited ${code}`}` +
-            ` and printed ${JSON.stringify((first || stderr.trim()).slice(0, 200))}`,
-        ),
-      );
-    });
-  });
+  const { code, signal, stdout, stderr } = await runBriefly(
+    { ...toBinary(binary), dataDirs: [] },
+    ['--version'],
+    timeoutMs,
+  );
+  const first = stdout.split('\n')[0]!.trim();
+  if (code === 0 && /^QEMU emulator version /.test(first)) return first;
+  throw new QemuBinaryError(
+    `${describeSpec(binary)} is not a QEMU binary: --version ${signal ? `ended by ${signal}` : `exited ${code}`}` +
+      ` and printed ${JSON.stringify((first || stderr.trim()).slice(0, 200))}`,
+  );
 }
