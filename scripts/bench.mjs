@@ -302,105 +302,55 @@ const rows = [];
 if (!values['qmp-only']) {
   const repo = benchRepository();
   const node = process.execPath;
-  // Exit code 1 means findings at or above the fail threshold: expected for the head edit.
-  rows.push(
-    measure(
-      'check base..head',
-      [node, cli, 'check', '--repo', repo, '--base', 'base', '--head', 'head', '--format', 'json'],
-      [0, 1],
-      jsonNote((r) => (Array.isArray(r.findings) ? `${r.findings.length} findings` : '')),
-    ),
-  );
-  // The same check again with --cache-dir: the unmeasured warm-up run fills the cache, so every
-  // measured run finds both catalogs on disk, as a CI job does that restores its cache.
   const cacheDir = path.join(work, 'catalog-cache');
-  rows.push(
+  const findings = jsonNote((r) => (Array.isArray(r.findings) ? `${r.findings.length} findings` : ''));
+  // Exit code 1 means findings at or above the fail threshold: expected for the head edits.
+  const checkRow = (what, repository, extra = []) =>
     measure(
-      'check, warm disk cache',
+      what,
       [
         node,
         cli,
         'check',
         '--repo',
-        repo,
+        repository,
         '--base',
         'base',
         '--head',
         'head',
+        ...extra,
         '--format',
         'json',
-        '--cache-dir',
-        cacheDir,
       ],
       [0, 1],
-      jsonNote((r) => (Array.isArray(r.findings) ? `${r.findings.length} findings` : '')),
-    ),
-  );
+      findings,
+    );
+  rows.push(checkRow('check base..head', repo));
+  // The same check again with --cache-dir: the unmeasured warm-up run fills the cache, so every
+  // measured run finds both catalogs on disk, as a CI job does that restores its cache.
+  rows.push(checkRow('check, warm disk cache', repo, ['--cache-dir', cacheDir]));
   rows.push(
     measure(
       'audit head',
       [node, cli, 'audit', '--repo', repo, '--ref', 'head', '--format', 'json'],
       [0, 1],
-      jsonNote((r) => (Array.isArray(r.findings) ? `${r.findings.length} findings` : '')),
+      findings,
     ),
   );
   rows.push(
     measure('expand all (tcg)', [node, cli, 'expand', '--root', tree, '--accel', 'tcg', '--format', 'json']),
   );
   const range = rangeRepository();
+  rows.push(checkRow('check --by-commit, 10 commits', range, ['--by-commit']));
   rows.push(
-    measure(
-      'check --by-commit, 10 commits',
-      [
-        node,
-        cli,
-        'check',
-        '--repo',
-        range,
-        '--base',
-        'base',
-        '--head',
-        'head',
-        '--by-commit',
-        '--format',
-        'json',
-      ],
-      [0, 1],
-      jsonNote((r) => (Array.isArray(r.findings) ? `${r.findings.length} findings` : '')),
-    ),
-  );
-  rows.push(
-    measure(
-      'check --by-commit, 10 commits, warm disk cache',
-      [
-        node,
-        cli,
-        'check',
-        '--repo',
-        range,
-        '--base',
-        'base',
-        '--head',
-        'head',
-        '--by-commit',
-        '--format',
-        'json',
-        '--cache-dir',
-        cacheDir,
-      ],
-      [0, 1],
-      jsonNote((r) => (Array.isArray(r.findings) ? `${r.findings.length} findings` : '')),
-    ),
+    checkRow('check --by-commit, 10 commits, warm disk cache', range, [
+      '--by-commit',
+      '--cache-dir',
+      cacheDir,
+    ]),
   );
   const libvirt = libvirtRepository();
-  rows.push(
-    measure(
-      'libvirt check 9.0..11.3',
-      [node, cli, 'check', '--repo', libvirt, '--base', 'base', '--head', 'head', '--format', 'json'],
-      [0, 1],
-      jsonNote((r) => (Array.isArray(r.findings) ? `${r.findings.length} findings` : '')),
-    ),
-  );
+  rows.push(checkRow('libvirt check 9.0..11.3', libvirt));
 }
 const program = await qmpProgram();
 rows.push(
