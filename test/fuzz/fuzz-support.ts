@@ -53,6 +53,23 @@ export type Expectation = 'same' | 'same-shifted' | 'error' | 'error-or-same' | 
 export type Damage =
   { kind: 'content'; bytes: Buffer } | { kind: 'remove' } | { kind: 'directory' } | { kind: 'symlink-loop' };
 
+/**
+ * A line edit at one line picked from `candidates`: the edited text, and the line a reader
+ * should name. Undefined when the file has no such line.
+ */
+function atLine(
+  text: string,
+  r: Random,
+  candidates: number[],
+  edit: (all: string[], l: number) => void,
+): { bytes: Buffer; line: number } | undefined {
+  if (!candidates.length) return undefined;
+  const l = r.pick(candidates);
+  const all = splitLines(text);
+  edit(all, l);
+  return { bytes: Buffer.from(all.join('\n')), line: l + 1 };
+}
+
 export interface Mutation {
   /** `pc_q35.c: brace before line 120`, to find the case again. */
   name: string;
@@ -217,12 +234,14 @@ export function textMutators(language: 'c' | 'xml' | 'yaml'): TextMutator[] {
       expect: 'same-shifted',
       needsLine: true,
       apply(text, r, regions) {
-        const lines = linesWhere(regions.inertLine).filter((l) => l < regions.lineStarts.length - 1);
-        if (!lines.length) return undefined;
-        const l = r.pick(lines);
-        const all = splitLines(text);
-        all.splice(l, 1);
-        return { bytes: Buffer.from(all.join('\n')), line: l + 1 };
+        return atLine(
+          text,
+          r,
+          linesWhere(regions.inertLine).filter((l) => l < regions.lineStarts.length - 1),
+          (all, l) => {
+            all.splice(l, 1);
+          },
+        );
       },
     },
     {
@@ -230,12 +249,9 @@ export function textMutators(language: 'c' | 'xml' | 'yaml'): TextMutator[] {
       expect: 'same-shifted',
       needsLine: true,
       apply(text, r, regions) {
-        const lines = linesWhere(regions.inertLine);
-        if (!lines.length) return undefined;
-        const l = r.pick(lines);
-        const all = splitLines(text);
-        all.splice(l, 0, all[l]!);
-        return { bytes: Buffer.from(all.join('\n')), line: l + 1 };
+        return atLine(text, r, linesWhere(regions.inertLine), (all, l) => {
+          all.splice(l, 0, all[l]!);
+        });
       },
     },
     {
@@ -243,13 +259,10 @@ export function textMutators(language: 'c' | 'xml' | 'yaml'): TextMutator[] {
       expect: 'error-or-same',
       needsLine: true,
       apply(text, r, regions) {
-        const lines = linesWhere(regions.codeLine);
-        if (!lines.length) return undefined;
-        const l = r.pick(lines);
-        const all = splitLines(text);
-        const what = r.pick(unbalanced);
-        all.splice(l, 0, language === 'yaml' ? `${all[l]!.match(/^\s*/)![0]}${what}` : what);
-        return { bytes: Buffer.from(all.join('\n')), line: l + 1 };
+        return atLine(text, r, linesWhere(regions.codeLine), (all, l) => {
+          const what = r.pick(unbalanced);
+          all.splice(l, 0, language === 'yaml' ? `${all[l]!.match(/^\s*/)![0]}${what}` : what);
+        });
       },
     },
     {
@@ -317,12 +330,9 @@ export function textMutators(language: 'c' | 'xml' | 'yaml'): TextMutator[] {
       // What it removes may be missing anywhere: the error names the file, a line if it can.
       needsLine: false,
       apply(text, r, regions) {
-        const lines = linesWhere(regions.codeLine);
-        if (!lines.length) return undefined;
-        const l = r.pick(lines);
-        const all = splitLines(text);
-        all.splice(l, 1);
-        return { bytes: Buffer.from(all.join('\n')), line: l + 1 };
+        return atLine(text, r, linesWhere(regions.codeLine), (all, l) => {
+          all.splice(l, 1);
+        });
       },
     },
     {
@@ -330,12 +340,9 @@ export function textMutators(language: 'c' | 'xml' | 'yaml'): TextMutator[] {
       expect: 'any',
       needsLine: true,
       apply(text, r, regions) {
-        const lines = linesWhere(regions.codeLine);
-        if (!lines.length) return undefined;
-        const l = r.pick(lines);
-        const all = splitLines(text);
-        all.splice(l, 0, all[l]!);
-        return { bytes: Buffer.from(all.join('\n')), line: l + 1 };
+        return atLine(text, r, linesWhere(regions.codeLine), (all, l) => {
+          all.splice(l, 0, all[l]!);
+        });
       },
     },
     {
@@ -344,12 +351,9 @@ export function textMutators(language: 'c' | 'xml' | 'yaml'): TextMutator[] {
       // What it removes may be missing anywhere: the error names the file, a line if it can.
       needsLine: false,
       apply(text, r, regions) {
-        const lines = linesWhere(regions.codeLine);
-        if (!lines.length) return undefined;
-        const l = r.pick(lines);
-        const all = splitLines(text);
-        all.splice(l, 2 + r.int(30));
-        return { bytes: Buffer.from(all.join('\n')), line: l + 1 };
+        return atLine(text, r, linesWhere(regions.codeLine), (all, l) => {
+          all.splice(l, 2 + r.int(30));
+        });
       },
     },
     {
@@ -357,12 +361,9 @@ export function textMutators(language: 'c' | 'xml' | 'yaml'): TextMutator[] {
       expect: 'any',
       needsLine: true,
       apply(text, r, regions) {
-        const lines = linesWhere(regions.codeLine);
-        if (!lines.length) return undefined;
-        const l = r.pick(lines);
-        const all = splitLines(text);
-        all.splice(l, 0, ...all.slice(l, l + 2 + r.int(30)));
-        return { bytes: Buffer.from(all.join('\n')), line: l + 1 };
+        return atLine(text, r, linesWhere(regions.codeLine), (all, l) => {
+          all.splice(l, 0, ...all.slice(l, l + 2 + r.int(30)));
+        });
       },
     },
     {
