@@ -38332,40 +38332,10 @@ async function runFirmwareGuest(options) {
         await rm(dir, { recursive: true, force: true });
     }
 }
-/**
- * The CPUID feature names the binary knows (`-cpu help`, after "Recognized CPUID flags:"): what
- * tells a feature, which a host must provide, from a knob of QEMU's own among the properties.
- */
-async function cpuFeatureNames(binary, timeoutMs = DEFAULT_QEMU_TIMEOUT_MS) {
-    const output = await new Promise((resolve, reject) => {
-        const child = spawnQemu(binary, ['-cpu', 'help']);
-        let stdout = '';
-        child.stdin.end();
-        child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
-        child.stderr.resume();
-        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-        child.on('error', (error) => {
-            clearTimeout(timer);
-            reject(new QemuBinaryError(`${describeSpec(binary)}: ${error.message}`));
-        });
-        child.on('close', (code, signal) => {
-            clearTimeout(timer);
-            if (code === 0)
-                resolve(stdout);
-            else
-                reject(new QemuBinaryError(`${describeSpec(binary)} -cpu help ended with ${signal ?? `exit code ${code}`}`));
-        });
-    });
-    const start = output.indexOf('Recognized CPUID flags:');
-    if (start < 0)
-        throw new QemuBinaryError(`${describeSpec(binary)} -cpu help lists no "Recognized CPUID flags:"`);
-    const section = output.slice(start + 'Recognized CPUID flags:'.length).split(/\n\s*\n/)[0];
-    return section.split(/\s+/).filter(Boolean);
-}
-/** The first line of the binary's `--version`: names it in reports. */
-async function binaryVersion(binary, timeoutMs = DEFAULT_QEMU_TIMEOUT_MS) {
+/** A short run of the binary that prints and exits (`-cpu help`, `--version`), bounded by a timeout. */
+function runBriefly(spec, args, timeoutMs) {
     return new Promise((resolve, reject) => {
-        const child = spawnQemu({ ...toBinary(binary), dataDirs: [] }, ['--version']);
+        const child = spawnQemu(spec, args);
         let stdout = '';
         let stderr = '';
         child.stdin.end();
@@ -38374,17 +38344,36 @@ async function binaryVersion(binary, timeoutMs = DEFAULT_QEMU_TIMEOUT_MS) {
         const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
         child.on('error', (error) => {
             clearTimeout(timer);
-            reject(new QemuBinaryError(`${describeSpec(binary)}: ${error.message}`));
+            reject(new QemuBinaryError(`${describeSpec(spec)}: ${error.message}`));
         });
         child.on('close', (code, signal) => {
             clearTimeout(timer);
-            const first = stdout.split('\n')[0].trim();
-            if (code === 0 && /^QEMU emulator version /.test(first))
-                return resolve(first);
-            reject(new QemuBinaryError(`${describeSpec(binary)} is not a QEMU binary: --version ${signal ? `ended by ${signal}` : `exited ${code}`}` +
-                ` and printed ${JSON.stringify((first || stderr.trim()).slice(0, 200))}`));
+            resolve({ code, signal, stdout, stderr });
         });
     });
+}
+/**
+ * The CPUID feature names the binary knows (`-cpu help`, after "Recognized CPUID flags:"): what
+ * tells a feature, which a host must provide, from a knob of QEMU's own among the properties.
+ */
+async function cpuFeatureNames(binary, timeoutMs = DEFAULT_QEMU_TIMEOUT_MS) {
+    const { code, signal, stdout: output } = await runBriefly(binary, ['-cpu', 'help'], timeoutMs);
+    if (code !== 0)
+        throw new QemuBinaryError(`${describeSpec(binary)} -cpu help ended with ${signal ?? `exit code ${code}`}`);
+    const start = output.indexOf('Recognized CPUID flags:');
+    if (start < 0)
+        throw new QemuBinaryError(`${describeSpec(binary)} -cpu help lists no "Recognized CPUID flags:"`);
+    const section = output.slice(start + 'Recognized CPUID flags:'.length).split(/\n\s*\n/)[0];
+    return section.split(/\s+/).filter(Boolean);
+}
+/** The first line of the binary's `--version`: names it in reports. */
+async function binaryVersion(binary, timeoutMs = DEFAULT_QEMU_TIMEOUT_MS) {
+    const { code, signal, stdout, stderr } = await runBriefly({ ...toBinary(binary), dataDirs: [] }, ['--version'], timeoutMs);
+    const first = stdout.split('\n')[0].trim();
+    if (code === 0 && /^QEMU emulator version /.test(first))
+        return first;
+    throw new QemuBinaryError(`${describeSpec(binary)} is not a QEMU binary: --version ${signal ? `ended by ${signal}` : `exited ${code}`}` +
+        ` and printed ${JSON.stringify((first || stderr.trim()).slice(0, 200))}`);
 }
 
 /**
