@@ -128,6 +128,9 @@ const FLAGS = {
 type FlagName = keyof typeof FLAGS;
 
 const COMMON_FLAGS: FlagName[] = ['help'];
+/** What selects the measurement of two QEMU binaries, in check (with both binaries) and verify. */
+const MEASUREMENT_FLAGS = ['machine', 'model', 'accel', 'timeout'] as const satisfies readonly FlagName[];
+const BINARY_FLAGS: FlagName[] = ['base-binary', 'head-binary', ...MEASUREMENT_FLAGS];
 const COMMANDS: Record<string, { summary: string; usage: string; flags: FlagName[] }> = {
   check: {
     summary: 'compare two revisions of a repository and classify every change',
@@ -145,12 +148,7 @@ const COMMANDS: Record<string, { summary: string; usage: string; flags: FlagName
       'config',
       'output',
       'color',
-      'base-binary',
-      'head-binary',
-      'machine',
-      'model',
-      'accel',
-      'timeout',
+      ...BINARY_FLAGS,
       'cache-dir',
     ],
   },
@@ -169,19 +167,7 @@ const COMMANDS: Record<string, { summary: string; usage: string; flags: FlagName
     summary: 'run two QEMU binaries and classify what they give guests differently',
     usage:
       'verify --base-binary PATH --head-binary PATH [--machine GLOB]... [--model GLOB]... [--accel tcg|kvm] [flags]',
-    flags: [
-      'base-binary',
-      'head-binary',
-      'machine',
-      'model',
-      'accel',
-      'timeout',
-      'format',
-      'fail-on',
-      'config',
-      'output',
-      'color',
-    ],
+    flags: [...BINARY_FLAGS, 'format', 'fail-on', 'config', 'output', 'color'],
   },
   export: {
     summary: 'write a QEMU tree as a generic catalog',
@@ -349,7 +335,7 @@ export async function main(argv: string[]): Promise<number> {
       const failOn = failOnOf(values, config);
       const reports: Report[] = [];
       const withBinaries = values['base-binary'] !== undefined || values['head-binary'] !== undefined;
-      for (const flag of ['machine', 'model', 'accel', 'timeout'] as const)
+      for (const flag of MEASUREMENT_FLAGS)
         if (!withBinaries && values[flag] !== undefined)
           throw new UsageError(
             `check takes --${flag} only with --base-binary and --head-binary`,
