@@ -367,6 +367,9 @@ const FLAGS = {
     version: { type: 'boolean', help: 'print the version' },
 };
 const COMMON_FLAGS = ['help'];
+/** What selects the measurement of two QEMU binaries, in check (with both binaries) and verify. */
+const MEASUREMENT_FLAGS = ['machine', 'model', 'accel', 'timeout'];
+const BINARY_FLAGS = ['base-binary', 'head-binary', ...MEASUREMENT_FLAGS];
 const COMMANDS = {
     check: {
         summary: 'compare two revisions of a repository and classify every change',
@@ -384,12 +387,7 @@ const COMMANDS = {
             'config',
             'output',
             'color',
-            'base-binary',
-            'head-binary',
-            'machine',
-            'model',
-            'accel',
-            'timeout',
+            ...BINARY_FLAGS,
             'cache-dir',
         ],
     },
@@ -406,19 +404,7 @@ const COMMANDS = {
     verify: {
         summary: 'run two QEMU binaries and classify what they give guests differently',
         usage: 'verify --base-binary PATH --head-binary PATH [--machine GLOB]... [--model GLOB]... [--accel tcg|kvm] [flags]',
-        flags: [
-            'base-binary',
-            'head-binary',
-            'machine',
-            'model',
-            'accel',
-            'timeout',
-            'format',
-            'fail-on',
-            'config',
-            'output',
-            'color',
-        ],
+        flags: [...BINARY_FLAGS, 'format', 'fail-on', 'config', 'output', 'color'],
     },
     export: {
         summary: 'write a QEMU tree as a generic catalog',
@@ -559,7 +545,7 @@ async function main(argv) {
             const failOn = failOnOf(values, config);
             const reports = [];
             const withBinaries = values['base-binary'] !== undefined || values['head-binary'] !== undefined;
-            for (const flag of ['machine', 'model', 'accel', 'timeout'])
+            for (const flag of MEASUREMENT_FLAGS)
                 if (!withBinaries && values[flag] !== undefined)
                     throw new UsageError(`check takes --${flag} only with --base-binary and --head-binary`, undefined, 'it selects what the two binaries are measured on');
             // With both binaries, what they measure is joined with every catalog's findings.
