@@ -38300,55 +38300,42 @@ async function runFirmwareGuest(options) {
     ];
     const what = `${describeSpec(options.binary)} -machine ${options.machineType} -cpu ${options.model}`;
     try {
-        return await new Promise((resolve, reject) => {
-            const child = spawnQemu(options.binary, args);
-            const chunks = [];
-            let stderr = '';
-            let timedOut = false;
-            child.stdin.end();
-            child.stdout.on('data', (chunk) => chunks.push(chunk));
-            child.stderr.setEncoding('utf8');
-            child.stderr.on('data', (chunk) => (stderr += chunk));
-            const timer = setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGKILL');
-            }, timeoutMs);
-            child.on('error', (error) => {
-                clearTimeout(timer);
-                reject(new QemuBinaryError(`${what}: ${error.message}`));
-            });
-            child.on('close', (code, signal) => {
-                clearTimeout(timer);
-                const note = stderr.trim() ? `:\n${stderr.trim().slice(0, 2000)}` : '';
-                if (timedOut)
-                    return reject(new QemuBinaryError(`the CPUID guest of ${what} did not finish within ${timeoutMs / 1000} s and was stopped${note}`));
-                if (code !== options.exitCode)
-                    return reject(new QemuBinaryError(`the CPUID guest of ${what} ended with ${signal ? `signal ${signal}` : `exit code ${code}`}, not through isa-debug-exit (${options.exitCode})${note}`));
-                resolve({ output: new Uint8Array(Buffer.concat(chunks)), stderr });
-            });
-        });
+        const { code, signal, stdout, stderr, timedOut } = await runToExit(options.binary, args, timeoutMs, what);
+        const note = stderr.trim() ? `:\n${stderr.trim().slice(0, 2000)}` : '';
+        if (timedOut)
+            throw new QemuBinaryError(`the CPUID guest of ${what} did not finish within ${timeoutMs / 1000} s and was stopped${note}`);
+        if (code !== options.exitCode)
+            throw new QemuBinaryError(`the CPUID guest of ${what} ended with ${signal ? `signal ${signal}` : `exit code ${code}`}, not through isa-debug-exit (${options.exitCode})${note}`);
+        return { output: new Uint8Array(stdout), stderr };
     }
     finally {
         await rm(dir, { recursive: true, force: true });
     }
 }
-/** A short run of the binary that prints and exits (`-cpu help`, `--version`), bounded by a timeout. */
-function runBriefly(spec, args, timeoutMs) {
+/**
+ * A run of the binary to its end (`-cpu help`, `--version`, a CPUID guest), stopped after
+ * `timeoutMs`; a binary that cannot be started is an error.
+ */
+function runToExit(spec, args, timeoutMs, what = describeSpec(spec)) {
     return new Promise((resolve, reject) => {
         const child = spawnQemu(spec, args);
-        let stdout = '';
+        const chunks = [];
         let stderr = '';
+        let timedOut = false;
         child.stdin.end();
-        child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
-        child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c));
-        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+        child.stdout.on('data', (chunk) => chunks.push(chunk));
+        child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+        const timer = setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+        }, timeoutMs);
         child.on('error', (error) => {
             clearTimeout(timer);
-            reject(new QemuBinaryError(`${describeSpec(spec)}: ${error.message}`));
+            reject(new QemuBinaryError(`${what}: ${error.message}`));
         });
         child.on('close', (code, signal) => {
             clearTimeout(timer);
-            resolve({ code, signal, stdout, stderr });
+            resolve({ code, signal, stdout: Buffer.concat(chunks), stderr, timedOut });
         });
     });
 }
@@ -38357,7 +38344,8 @@ function runBriefly(spec, args, timeoutMs) {
  * tells a feature, which a host must provide, from a knob of QEMU's own among the properties.
  */
 async function cpuFeatureNames(binary, timeoutMs = DEFAULT_QEMU_TIMEOUT_MS) {
-    const { code, signal, stdout: output } = await runBriefly(binary, ['-cpu', 'help'], timeoutMs);
+    const { code, signal, stdout } = await runToExit(binary, ['-cpu', 'help'], timeoutMs);
+    const output = stdout.toString('utf8');
     if (code !== 0)
         throw new QemuBinaryError(`${describeSpec(binary)} -cpu help ended with ${signal ?? `exit code ${code}`}`);
     const start = output.indexOf('Recognized CPUID flags:');
@@ -38368,8 +38356,8 @@ async function cpuFeatureNames(binary, timeoutMs = DEFAULT_QEMU_TIMEOUT_MS) {
 }
 /** The first line of the binary's `--version`: names it in reports. */
 async function binaryVersion(binary, timeoutMs = DEFAULT_QEMU_TIMEOUT_MS) {
-    const { code, signal, stdout, stderr } = await runBriefly({ ...toBinary(binary), dataDirs: [] }, ['--version'], timeoutMs);
-    const first = stdout.split('\n')[0].trim();
+    const { code, signal, stdout, stderr } = await runToExit({ ...toBinary(binary), dataDirs: [] }, ['--version'], timeoutMs, describeSpec(binary));
+    const first = stdout.toString('utf8').split('\n')[0].trim();
     if (code === 0 && /^QEMU emulator version /.test(first))
         return first;
     throw new QemuBinaryError(`${describeSpec(binary)} is not a QEMU binary: --version ${signal ? `ended by ${signal}` : `exited ${code}`}` +
