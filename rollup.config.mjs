@@ -12,6 +12,8 @@ const input = process.env.CMG_ENTRIES
   ? Object.fromEntries(process.env.CMG_ENTRIES.split(',').map((e) => [e, entries[e]]))
   : entries;
 
+const LAZY_LIBRARIES = ['yaml', 'ajv', 'ajv-formats', 'fast-xml-parser', 'simple-git'];
+
 // Two entry points, one shared engine: the action (dist/index.js) and the CLI (dist/cli.js).
 export default {
   input,
@@ -20,6 +22,14 @@ export default {
     format: 'es',
     entryFileNames: '[name].js',
     chunkFileNames: 'shared-[name].js',
+    // The libraries only some runs need, each in a chunk named after it that loads with the
+    // first run that needs it (src/config/config.ts, src/engine.ts, src/source/git-source.ts):
+    // evaluating them is a good part of a short run's start.
+    manualChunks(id) {
+      // The CommonJS interop helpers every converted library shares stay out of them.
+      if (id.startsWith('\0commonjsHelpers')) return 'commonjs-helpers';
+      return LAZY_LIBRARIES.find((name) => id.includes(`/node_modules/${name}/`));
+    },
     sourcemap: false,
   },
   plugins: [

@@ -14,6 +14,7 @@
 //           adds a feature to a released model (a change the check must flag)
 //   audit   node dist/cli.js audit --repo R --ref head --format json
 //   expand  node dist/cli.js expand --root TREE --format json (every machine type and model)
+//   --help  node dist/cli.js --help: the CLI's start-up alone, what every run pays
 //   check, warm disk cache: the same check with --cache-dir, the cache filled by the warm-up run
 //   check --by-commit over ten commits, each adding a feature to another released model (and
 //   again with a warm disk cache)
@@ -337,6 +338,7 @@ if (!values['qmp-only']) {
       findings,
     ),
   );
+  rows.push(measure('start-up (--help)', [node, cli, '--help']));
   rows.push(
     measure('expand all (tcg)', [node, cli, 'expand', '--root', tree, '--accel', 'tcg', '--format', 'json']),
   );

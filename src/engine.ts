@@ -15,7 +15,6 @@ import { applyWaivers } from './classify/waivers.js';
 import { withoutIgnoredModels } from './config/config.js';
 import { classified, type Draft } from './classify/classified.js';
 import { CatalogError, didYouMean, UsageError } from './errors.js';
-import { readGenericCatalog } from './parse/generic/catalog.js';
 import { readLibvirtCpuMap, type LibvirtCpuMap } from './parse/libvirt/cpu-map.js';
 import type { CpuidCode } from './parse/qemu-x86/cpuid-code.js';
 import { readQemuX86 } from './parse/qemu-x86/index.js';
@@ -149,8 +148,12 @@ export async function readCatalog(
             ...(qemu.cpuidCode ? { cpuidCode: qemu.cpuidCode } : {}),
           };
         }
-        case 'catalog':
+        case 'catalog': {
+          // With its YAML and JSON Schema libraries, loaded only when a catalog of this format
+          // is read.
+          const { readGenericCatalog } = await import('./parse/generic/catalog.js');
           return { kind: 'machine', catalog: await readGenericCatalog(from, spec.path) };
+        }
         case 'libvirt-cpu-map':
           return { kind: 'libvirt', map: await readLibvirtCpuMap(subdirSource(from, spec.path)) };
       }

@@ -20,7 +20,7 @@ export class Checkout {
 
   private async hasCommit(rev: string): Promise<boolean> {
     try {
-      await this.repo.git.raw(['cat-file', '-e', `${rev}^{commit}`]);
+      await this.repo.raw(['cat-file', '-e', `${rev}^{commit}`]);
       return true;
     } catch {
       return false;
@@ -28,11 +28,11 @@ export class Checkout {
   }
 
   async isShallow(): Promise<boolean> {
-    return (await this.repo.git.raw(['rev-parse', '--is-shallow-repository'])).trim() === 'true';
+    return (await this.repo.raw(['rev-parse', '--is-shallow-repository'])).trim() === 'true';
   }
 
   private async fetch(args: string[]): Promise<void> {
-    await this.repo.git.raw(['fetch', '--no-tags', '--no-recurse-submodules', '--quiet', ...args]);
+    await this.repo.raw(['fetch', '--no-tags', '--no-recurse-submodules', '--quiet', ...args]);
   }
 
   /** The commit a revision names, fetched from the remote when the checkout lacks it. */
@@ -49,7 +49,7 @@ export class Checkout {
         'check that the revision exists and that the checkout kept its credentials (actions/checkout persist-credentials)',
       );
     }
-    const sha = rev.sha ?? (await this.repo.git.raw(['rev-parse', 'FETCH_HEAD'])).trim();
+    const sha = rev.sha ?? (await this.repo.raw(['rev-parse', 'FETCH_HEAD'])).trim();
     if (!(await this.hasCommit(sha))) {
       throw new InputError(`fetching the ${what} ${wanted} did not bring commit ${sha}`, { path: this.dir });
     }
@@ -115,7 +115,7 @@ export class Checkout {
    * Renames are detected as GitHub does, and names are not quoted, so paths match the API's.
    */
   async diff(base: string, head: string, catalogPath: string): Promise<string> {
-    return this.repo.git.raw([
+    return this.repo.raw([
       '-c',
       'core.quotePath=false',
       'diff',

@@ -20,7 +20,6 @@ import {
   InputError,
   UsageError,
 } from '../errors.js';
-import { exportCatalog } from '../parse/generic/export.js';
 import type { FailOn, Report } from '../report/finding.js';
 import { renderExpansionJson } from '../report/expansion-json.js';
 import { overallResult, parseReportFormat, renderReports } from '../report/render.js';
@@ -474,6 +473,7 @@ export async function main(argv: string[]): Promise<number> {
         explicitCatalog(values, root) ?? (await detectCatalog(fsSource(root))),
         fsSource(root),
       );
+      const { exportCatalog } = await import('../parse/generic/export.js');
       await emit(exportCatalog(catalog), values);
       return EXIT_OK;
     }

@@ -5,17 +5,10 @@
  */
 import path from 'node:path';
 import type { HostRequirementKind, HostRequirementTable } from '../catalog/model.js';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { FailOn, Finding, Waiver } from '../report/finding.js';
 import type { CatalogSource } from '../source/catalog-source.js';
-import {
-  compileSchema,
-  lineAt,
-  loadYaml,
-  validateLoaded,
-  type YamlLimits,
-} from '../parse/generic/yaml-document.js';
-import { CATALOG_FORMATS, configSchema } from './config-schema.js';
+import type { CATALOG_FORMATS } from './config-schema.js';
 
 export const DEFAULT_CONFIG_PATH = '.github/cpu-model-guard.yml';
 export const MAX_CONFIG_BYTES = 256 * 1024;
@@ -47,33 +40,6 @@ export interface GuardConfig {
   waivers: Waiver[];
 }
 
-const LIMITS: YamlLimits = {
-  maxBytes: MAX_CONFIG_BYTES,
-  what: 'configuration',
-  hint: 'the keys are described in docs/configuration.md and schema/config.schema.json',
-};
-
-let validator: ReturnType<typeof compileSchema> | undefined;
-
-interface RawConfig {
-  catalogs?: { format: CatalogFormat; path: string }[];
-  'fail-on'?: FailOn;
-  'fail-on-review'?: boolean;
-  'cpuid-functions'?: string[];
-  'ignore-models'?: string[];
-  'host-requirements'?: Record<string, { kind: HostRequirementKind; why: string }>;
-  waivers?: {
-    rule: string;
-    models?: string | string[];
-    functions?: string | string[];
-    paths?: string | string[];
-    property?: string;
-    reason: string;
-    expires?: string;
-    owner?: string;
-  }[];
-}
-
 /**
  * A repository-relative path, normalised; `undefined` when it is absolute or leaves the
  * repository. The configuration comes from the pull request itself, so it must not be able
@@ -85,73 +51,6 @@ export function repositoryPath(p: string): string | undefined {
   const normal = path.posix.normalize(p).replace(/\/$/, '');
   if (normal === '..' || normal.startsWith('../')) return undefined;
   return normal === '' ? '.' : normal;
-}
-
-/** Parses configuration text. */
-export function parseConfig(text: string, configPath: string): GuardConfig {
-  let loaded;
-  try {
-    loaded = loadYaml(text, configPath, LIMITS);
-    if (loaded.data === null || loaded.data === undefined) {
-      return {
-        path: configPath,
-        found: true,
-        catalogs: [],
-        ignoreModels: [],
-        hostRequirements: {},
-        waivers: [],
-      };
-    }
-    validator ??= compileSchema(configSchema);
-    validateLoaded(loaded, validator, LIMITS);
-  } catch (err) {
-    if (err instanceof InputError && !(err instanceof UsageError))
-      throw new UsageError(err.message, err.location, err.hint);
-    throw err;
-  }
-  const raw = loaded.data as RawConfig;
-  const catalogs = (raw.catalogs ?? []).map((c, i) => {
-    const line = lineAt(loaded, ['catalogs', i, 'path']);
-    const safe = repositoryPath(c.path);
-    if (safe === undefined) {
-      throw new UsageError(
-        `catalog path ${c.path} leaves the repository`,
-        { path: configPath, line },
-        'write the path relative to the repository root, without ".." or a leading "/"',
-      );
-    }
-    return { format: c.format, path: safe, line: lineAt(loaded, ['catalogs', i]) };
-  });
-  const list = (v: string | string[] | undefined): string[] | undefined =>
-    v === undefined ? undefined : typeof v === 'string' ? [v] : [...v];
-  const waivers: Waiver[] = (raw.waivers ?? []).map((w, i) => {
-    const waiver: Waiver = {
-      rule: w.rule,
-      models: list(w.models) ?? [],
-      reason: w.reason.trim(),
-      source: `${configPath}:${lineAt(loaded, ['waivers', i])}`,
-    };
-    const functions = list(w.functions);
-    const paths = list(w.paths);
-    if (functions) waiver.functions = functions;
-    if (paths) waiver.paths = paths.map((p) => repositoryPath(p) ?? p);
-    if (w.property !== undefined) waiver.property = w.property;
-    if (w.expires !== undefined) waiver.expires = w.expires;
-    if (w.owner !== undefined) waiver.owner = w.owner;
-    return waiver;
-  });
-  const config: GuardConfig = {
-    path: configPath,
-    found: true,
-    catalogs,
-    ignoreModels: [...(raw['ignore-models'] ?? [])],
-    hostRequirements: { ...(raw['host-requirements'] ?? {}) },
-    waivers,
-  };
-  if (raw['fail-on'] !== undefined) config.failOn = raw['fail-on'];
-  if (raw['fail-on-review'] !== undefined) config.failOnReview = raw['fail-on-review'];
-  if (raw['cpuid-functions']?.length) config.cpuidFunctions = [...raw['cpuid-functions']];
-  return config;
 }
 
 /**
@@ -183,6 +82,9 @@ export async function loadConfig(
     }
     return { path: safe, found: false, catalogs: [], ignoreModels: [], hostRequirements: {}, waivers: [] };
   }
+  // The YAML and JSON Schema libraries load only when there is a file to read: most runs have
+  // none, and loading them is a good part of a short run's start.
+  const { parseConfig } = await import('./config-file.js');
   return parseConfig(text, safe);
 }
 

@@ -1,6 +1,6 @@
 import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { InputError } from '../errors.js';
 import type { CatalogSource } from './catalog-source.js';
 import { GitObjectReader, isBlobEntry, isTreeEntry, type TreeEntry } from './git-objects.js';
@@ -9,7 +9,7 @@ import { catalogText } from './text.js';
 
 /** Git access for the engine's front ends: revisions, merge bases, tags and file contents. */
 export class GitRepository {
-  readonly git: SimpleGit;
+  private git: Promise<SimpleGit> | undefined;
 
   constructor(readonly dir: string) {
     let folder: Stats | undefined;
@@ -20,13 +20,24 @@ export class GitRepository {
     }
     if (!folder.isDirectory())
       throw new InputError('a file, expected the folder of a git repository', { path: dir });
-    this.git = simpleGit({ baseDir: path.resolve(dir), maxConcurrentProcesses: 6 });
+  }
+
+  /**
+   * `git <args>` in the repository, its output. simple-git loads with the first command: file
+   * contents come through one `git cat-file` process of {@link GitObjectReader}, and commands
+   * that read no revision (`expand`, a working tree's `audit`) never need it.
+   */
+  async raw(args: string[]): Promise<string> {
+    this.git ??= import('simple-git').then(({ simpleGit }) =>
+      simpleGit({ baseDir: path.resolve(this.dir), maxConcurrentProcesses: 6 }),
+    );
+    return (await this.git).raw(args);
   }
 
   /** The commit a revision names; a clear error when the repository does not have it. */
   async resolveCommit(rev: string): Promise<string> {
     try {
-      return (await this.git.raw(['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();
+      return (await this.raw(['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();
     } catch {
       throw new InputError(
         `revision ${rev} is not a commit in ${this.dir}`,
@@ -38,7 +49,7 @@ export class GitRepository {
 
   async isRepository(): Promise<boolean> {
     try {
-      return (await this.git.raw(['rev-parse', '--is-inside-work-tree'])).trim() === 'true';
+      return (await this.raw(['rev-parse', '--is-inside-work-tree'])).trim() === 'true';
     } catch {
       return false;
     }
@@ -47,7 +58,7 @@ export class GitRepository {
   /** The merge base of two commits, or `undefined` when they share no history here. */
   async mergeBase(a: string, b: string): Promise<string | undefined> {
     try {
-      return (await this.git.raw(['merge-base', a, b])).trim() || undefined;
+      return (await this.raw(['merge-base', a, b])).trim() || undefined;
     } catch {
       return undefined;
     }
@@ -55,7 +66,7 @@ export class GitRepository {
 
   /** The newest `v*` tag reachable from a commit, by commit date. */
   async newestReleaseTag(commit: string): Promise<{ tag: string; commit: string } | undefined> {
-    const out = await this.git.raw([
+    const out = await this.raw([
       'tag',
       '--merged',
       commit,
@@ -75,13 +86,7 @@ export class GitRepository {
    * (`undefined` for a root commit).
    */
   async firstParentLine(from: string, to: string): Promise<{ commit: string; parent?: string }[]> {
-    const out = await this.git.raw([
-      'rev-list',
-      '--reverse',
-      '--first-parent',
-      '--parents',
-      `${from}..${to}`,
-    ]);
+    const out = await this.raw(['rev-list', '--reverse', '--first-parent', '--parents', `${from}..${to}`]);
     return out
       .split('\n')
       .filter(Boolean)
@@ -121,7 +126,7 @@ export class GitRepository {
 
   /** The unified diff between two commits for some paths, with zero context lines cut off by none. */
   async unifiedDiff(from: string, to: string, paths: string[]): Promise<string> {
-    return this.git.raw(['diff', '--no-renames', '--no-color', '--no-ext-diff', from, to, '--', ...paths]);
+    return this.raw(['diff', '--no-renames', '--no-color', '--no-ext-diff', from, to, '--', ...paths]);
   }
 
   /** The catalog as it is at a commit, read through git without checking it out. */

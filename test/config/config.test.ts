@@ -10,10 +10,10 @@ import {
   applyHostRequirementOverrides,
   expandCatalogPaths,
   loadConfig,
-  parseConfig,
   repositoryPath,
   withoutIgnoredModels,
 } from '../../src/config/config.js';
+import { parseConfig } from '../../src/config/config-file.js';
 import { UsageError } from '../../src/errors.js';
 import type { Finding } from '../../src/report/finding.js';
 import { fsSource } from '../../src/source/fs-source.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { applyWaivers } from '../../src/classify/waivers.js';
-import { parseConfig } from '../../src/config/config.js';
+import { parseConfig } from '../../src/config/config-file.js';
 import type { Finding } from '../../src/report/finding.js';
 
 /** QEMU 4.0's rdtscp change: Opteron_G3 gained rdtscp on pc-*-4.0, with pc_compat_3_1 turning it off before. */

@@ -15,7 +15,7 @@ import { CatalogError, UsageError } from '../../src/errors.js';
 import { parseStatements } from '../../src/parse/c/statements.js';
 import { fieldsRead, GUEST_CPUID_FUNCTIONS } from '../../src/parse/qemu-x86/cpuid-code.js';
 import { readQemuX86 } from '../../src/parse/qemu-x86/index.js';
-import { parseConfig } from '../../src/config/config.js';
+import { parseConfig } from '../../src/config/config-file.js';
 import type { Report, Waiver } from '../../src/report/finding.js';
 import { describeWaiver } from '../../src/report/text.js';
 import { fsSource } from '../../src/source/fs-source.js';

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { CatalogError } from '../../errors.js';
 import type { CatalogSource } from '../../source/catalog-source.js';
-import { parseXml, type XmlElement } from './xml.js';
+import type { XmlElement } from './xml.js';
 
 export const LIBVIRT_FORMAT = 'libvirt-cpu-map';
 
@@ -100,6 +100,8 @@ async function findIndex(source: CatalogSource): Promise<{ dir: string; text: st
 
 /** Reads the x86 part of a cpu_map through a catalog source. */
 export async function readLibvirtCpuMap(source: CatalogSource): Promise<LibvirtCpuMap> {
+  // The XML parser loads with the first cpu_map read: runs that read none never pay for it.
+  const { parseXml } = await import('./xml.js');
   const { dir, text: indexText } = await findIndex(source);
   const rel = (file: string) => (dir === '.' ? file : path.posix.join(dir, file));
   const indexPath = rel('index.xml');

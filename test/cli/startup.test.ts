@@ -1,0 +1,106 @@
+/**
+ * What a run of the built dist/cli.js loads: the YAML, JSON Schema, XML and git libraries are
+ * chunks of their own, loaded by the first run that needs them, since evaluating them is a
+ * good part of a short run's start (`--help`, `expand`).
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { debianSource } from '../support/debian-source.js';
+import { TempRepo } from '../support/git-repo.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = path.join(root, process.env['CMG_CLI'] ?? 'dist/cli.js');
+const recorder = path.join(root, 'test/support/load-log/register.mjs');
+const mini = path.join(root, 'test/fixtures/qemu-mini');
+const LIBRARIES = ['yaml', 'ajv', 'ajv-formats', 'fast-xml-parser', 'simple-git'] as const;
+
+let scratch: string;
+let runs = 0;
+beforeAll(() => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'cmg-startup-'));
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The libraries a run loaded, and its exit code. */
+function librariesLoaded(
+  args: string[],
+  cwd = root,
+): { code: number | null; loaded: string[]; stderr: string } {
+  const log = path.join(scratch, `loads-${++runs}.log`);
+  const r = spawnSync(process.execPath, ['--import', recorder, cli, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, CMG_LOAD_LOG: log },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const files = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  // The recorder saw the CLI itself: an empty list below means the libraries, not the log.
+  expect(files).toContain(`file://${cli}`);
+  const loaded = LIBRARIES.filter((name) => files.some((f) => path.basename(f) === `shared-${name}.js`));
+  return { code: r.status, loaded, stderr: r.stderr };
+}
+
+/** `check` of a revision against itself: a run that reads a catalog through git, and passes. */
+const checkOf = (repo: TempRepo, rev: string): string[] => [
+  'check',
+  '--repo',
+  repo.dir,
+  '--base',
+  rev,
+  '--head',
+  rev,
+  '--format',
+  'json',
+];
+
+describe('libraries load with the first run that needs them', () => {
+  test('help and expand of a QEMU tree load none of them', () => {
+    expect(librariesLoaded(['--help'])).toEqual({ code: 0, loaded: [], stderr: '' });
+    const expand = librariesLoaded(['expand', '--root', mini, '--output', path.join(scratch, 'e.json')]);
+    expect(expand).toEqual({ code: 0, loaded: [], stderr: '' });
+  });
+
+  test('a check of git revisions loads simple-git; a configuration or a generic catalog, YAML and the schema', () => {
+    const repo = new TempRepo();
+    try {
+      cpSync(mini, repo.dir, { recursive: true });
+      const qemu = repo.commitAll('QEMU tree');
+      const check = (rev: string): string[] => checkOf(repo, rev);
+      expect(librariesLoaded(check(qemu))).toMatchObject({ code: 0, loaded: ['simple-git'] });
+      repo.write('.github/cpu-model-guard.yml', 'fail-on: new-model-required\n');
+      const configured = repo.commitAll('configuration');
+      expect(librariesLoaded(check(configured), repo.dir)).toMatchObject({
+        code: 0,
+        loaded: ['yaml', 'ajv', 'ajv-formats', 'simple-git'],
+      });
+      repo.write(
+        'catalog.yaml',
+        readFileSync(path.join(root, 'test/fixtures/generic/mini-catalog.yaml'), 'utf8'),
+      );
+      const generic = repo.commitAll('generic catalog');
+      expect(librariesLoaded([...check(generic), '--catalog', 'catalog:catalog.yaml'])).toMatchObject({
+        code: 0,
+        loaded: ['yaml', 'ajv', 'ajv-formats', 'simple-git'],
+      });
+    } finally {
+      repo.remove();
+    }
+  });
+
+  test('a check of a libvirt cpu_map loads the XML parser and simple-git, no YAML', async () => {
+    const cpuMap = path.join(await debianSource('libvirt', 'trixie'), 'src', 'cpu_map');
+    const repo = new TempRepo();
+    try {
+      cpSync(cpuMap, path.join(repo.dir, 'cpu_map'), { recursive: true });
+      const rev = repo.commitAll('cpu_map');
+      const r = librariesLoaded([...checkOf(repo, rev), '--catalog', 'libvirt-cpu-map:cpu_map']);
+      expect(r).toEqual({ code: 0, loaded: ['fast-xml-parser', 'simple-git'], stderr: '' });
+    } finally {
+      repo.remove();
+    }
+  });
+});
