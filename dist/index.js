@@ -20,7 +20,7 @@ import require$$0$4 from 'node:util';
 import require$$7 from 'node:querystring';
 import require$$8 from 'node:events';
 import require$$0$5 from 'node:diagnostics_channel';
-import { c as commonjsGlobal, U as UsageError, p as parseFingerprintMarker, r as renderFindingComment, a as renderMarkdownSummary, b as codeSpan, e as escapeMarkdown, f as fingerprintMarker, G as GitRepository, I as InputError, d as parseCatalogSpec, D as DiskCatalogStore, T as TOOL, l as loadConfig, g as catalogsToCheck, C as CLASS_ORDER, o as overallResult, h as renderReports, E as EXIT_FINDINGS, i as EXIT_OK, w as writeReportFile, J as JOB_SUMMARY_MAX_BYTES, j as EXIT_INPUT_ERROR, k as EXIT_INTERNAL_ERROR, m as checkRevisions, n as auditRevision, v as verifyBinaries, q as joinBinaries } from './shared-render.js';
+import { c as commonjsGlobal } from './shared-commonjs-helpers.js';
 import require$$5 from 'node:tls';
 import require$$1$2 from 'node:zlib';
 import require$$5$1 from 'node:perf_hooks';
@@ -34,13 +34,14 @@ import require$$5$3 from 'string_decoder';
 import 'child_process';
 import 'timers';
 import path from 'node:path';
+import { p as parseFingerprintMarker, r as renderFindingComment, a as renderMarkdownSummary, c as codeSpan, e as escapeMarkdown, f as fingerprintMarker, G as GitRepository, b as parseCatalogSpec, D as DiskCatalogStore, T as TOOL, d as catalogsToCheck, C as CLASS_ORDER, o as overallResult, g as renderReports, w as writeReportFile, J as JOB_SUMMARY_MAX_BYTES, h as checkRevisions, i as auditRevision, v as verifyBinaries, j as joinBinaries } from './shared-render.js';
+import { U as UsageError, I as InputError, E as EXIT_FINDINGS, a as EXIT_OK, b as EXIT_INPUT_ERROR, c as EXIT_INTERNAL_ERROR } from './shared-errors.js';
+import { l as loadConfig } from './shared-config.js';
 import { readFile } from 'node:fs/promises';
 import 'node:fs';
-import 'tty';
 import 'node:child_process';
 import 'node:os';
-import 'process';
-import 'buffer';
+import './shared-machines.js';
 import 'node:crypto';
 
 // We use any as a valid input type
@@ -35916,7 +35917,7 @@ class Checkout {
     }
     async hasCommit(rev) {
         try {
-            await this.repo.git.raw(['cat-file', '-e', `${rev}^{commit}`]);
+            await this.repo.raw(['cat-file', '-e', `${rev}^{commit}`]);
             return true;
         }
         catch {
@@ -35924,10 +35925,10 @@ class Checkout {
         }
     }
     async isShallow() {
-        return (await this.repo.git.raw(['rev-parse', '--is-shallow-repository'])).trim() === 'true';
+        return (await this.repo.raw(['rev-parse', '--is-shallow-repository'])).trim() === 'true';
     }
     async fetch(args) {
-        await this.repo.git.raw(['fetch', '--no-tags', '--no-recurse-submodules', '--quiet', ...args]);
+        await this.repo.raw(['fetch', '--no-tags', '--no-recurse-submodules', '--quiet', ...args]);
     }
     /** The commit a revision names, fetched from the remote when the checkout lacks it. */
     async ensure(rev, what) {
@@ -35942,7 +35943,7 @@ class Checkout {
         catch (err) {
             throw new InputError(`cannot fetch the ${what} ${wanted} from ${this.remote}: ${firstLine(err)}`, { path: this.dir }, 'check that the revision exists and that the checkout kept its credentials (actions/checkout persist-credentials)');
         }
-        const sha = rev.sha ?? (await this.repo.git.raw(['rev-parse', 'FETCH_HEAD'])).trim();
+        const sha = rev.sha ?? (await this.repo.raw(['rev-parse', 'FETCH_HEAD'])).trim();
         if (!(await this.hasCommit(sha))) {
             throw new InputError(`fetching the ${what} ${wanted} did not bring commit ${sha}`, { path: this.dir });
         }
@@ -35995,7 +35996,7 @@ class Checkout {
      * Renames are detected as GitHub does, and names are not quoted, so paths match the API's.
      */
     async diff(base, head, catalogPath) {
-        return this.repo.git.raw([
+        return this.repo.raw([
             '-c',
             'core.quotePath=false',
             'diff',
