@@ -10,9 +10,6 @@ export interface ExpansionJsonOptions {
   indent?: number;
 }
 
-/** Size of the blocks distinct models are encoded into. */
-const BLOCK_BYTES = 1 << 20;
-
 /**
  * The document's bytes in pieces: the opening brace, then one array of parts per machine type,
  * then the closing brace and a newline. Machine types share effective models (the same object
@@ -26,23 +23,13 @@ export function* renderExpansionJson(
 ): Generator<string | Uint8Array[]> {
   const { indent } = options;
   const serialized = new Map<object, Uint8Array>();
-  // Distinct models are encoded one after another into large blocks rather than a buffer
-  // each: a thousand or more allocations of a few kilobytes cost more than the encoding.
-  let block = Buffer.alloc(0);
-  let used = 0;
   const json = (value: object): Uint8Array => {
     let bytes = serialized.get(value);
     if (bytes === undefined) {
       const stringified = JSON.stringify(value, null, indent);
-      const text = indent ? stringified.replace(/\n/g, '\n    ') : stringified;
-      // At most three bytes of UTF-8 per UTF-16 code unit.
-      if (block.length - used < text.length * 3) {
-        block = Buffer.allocUnsafe(Math.max(BLOCK_BYTES, text.length * 3));
-        used = 0;
-      }
-      const length = block.write(text, used);
-      bytes = block.subarray(used, used + length);
-      used += length;
+      // A buffer of its own for each: Buffer.from encodes a whole string many times faster
+      // than writing it into a larger buffer at an offset.
+      bytes = Buffer.from(indent ? stringified.replace(/\n/g, '\n    ') : stringified);
       serialized.set(value, bytes);
     }
     return bytes;
