@@ -22,6 +22,7 @@ import {
 } from '../errors.js';
 import type { FailOn, Report } from '../report/finding.js';
 import { renderExpansionJson } from '../report/expansion-json.js';
+import { keepYoungGenerationSmall } from './young-generation.js';
 import { overallResult, parseReportFormat, renderReports } from '../report/render.js';
 import type { CatalogSource } from '../source/catalog-source.js';
 import { catalogsToCheck, detectCatalog } from '../source/catalogs.js';
@@ -312,6 +313,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${commandHelp(command)}\n`);
     return EXIT_OK;
   }
+  if (!values['by-commit']) keepYoungGenerationSmall();
   if (positionals.length > 1)
     throw new UsageError(
       `unexpected argument ${positionals[1]}`,
