@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { setFlagsFromString } from 'node:v8';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { l as loadConfig } from './shared-config.js';
 import { k as asFileError, l as catalogText, T as TOOL, Q as QemuBinaryError, m as readMachineCatalog, n as detectCatalog, v as verifyBinaries, q as expandEach, s as openReportFile, G as GitRepository, d as catalogsToCheck, i as auditRevision, t as audit, h as checkRevisions, j as joinBinaries, b as parseCatalogSpec, w as writeReportFile, u as parseReportFormat, g as renderReports, o as overallResult, D as DiskCatalogStore } from './shared-render.js';
 import { I as InputError, d as EXIT_BINARY_ERROR, b as EXIT_INPUT_ERROR, c as EXIT_INTERNAL_ERROR, a as EXIT_OK, U as UsageError, e as didYouMean, E as EXIT_FINDINGS } from './shared-errors.js';
+import { setFlagsFromString } from 'node:v8';
 import { readdir, stat, readFile } from 'node:fs/promises';
 import 'node:fs';
 import 'node:child_process';
@@ -63,6 +63,25 @@ function* renderExpansionJson(expansions, options = {}) {
         first = false;
     }
     yield `${indent ? '\n' : ''}}\n`;
+}
+
+/**
+ * Keeps V8's young generation at its first size (1 MiB semi-spaces) for the rest of the run.
+ *
+ * A run that reads one snapshot keeps much of what it reads (the tree, its tokens, the catalog).
+ * V8 doubles the young generation at each scavenge that finds it full, up to 16 MiB
+ * semi-spaces, and the pages that touches cost this process more than the collections they
+ * save: kept small, `expand` of QEMU 7.2 peaks at about 100 MiB instead of 125 and takes about
+ * a tenth less time, `check` about 110 MiB instead of 135 (scripts/bench.mjs). A range audit
+ * is the exception: it keeps re-reading commits, and with 1 MiB its survivors are copied so
+ * often that it takes a tenth longer, so it is left to V8.
+ *
+ * The size cannot be changed once V8 runs, but the growth factor can. Only on V8 11 (Node 20),
+ * where this was measured: newer V8s size the young generation by other rules.
+ */
+function keepYoungGenerationSmall() {
+    if (process.versions.v8.startsWith('11.'))
+        setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 /** A catalog in a working tree. Paths may not leave the root. */
@@ -408,6 +427,8 @@ async function main(argv) {
         process.stdout.write(`${commandHelp(command)}\n`);
         return EXIT_OK;
     }
+    if (!values['by-commit'])
+        keepYoungGenerationSmall();
     if (positionals.length > 1)
         throw new UsageError(`unexpected argument ${positionals[1]}`, undefined, `run cpu-model-guard help ${command}`);
     const allowed = new Set([...COMMANDS[command].flags, ...COMMON_FLAGS]);
@@ -624,14 +645,6 @@ async function run(argv) {
     }
 }
 
-// A run is short and keeps most of what it reads (the trees, their tokens, the catalog): V8's
-// young generation, doubled at each collection that finds it full, grows to tens of megabytes
-// that survivors are copied through, and the pages it touches cost the process more than the
-// collections saved. Kept at its first size, `expand` of QEMU 7.2 peaks at 100 MiB instead of
-// 125 and uses a tenth less CPU time. Node 20's V8 (11.x) is where this was measured; newer
-// ones size the young generation by other rules, so it is left to them.
-if (process.versions.v8.startsWith('11.'))
-    setFlagsFromString('--semi-space-growth-factor=1');
 // A reader that stops early (`| head`) closes the pipe: that is not an error of the run.
 process.stdout.on('error', (err) => {
     if (err.code === 'EPIPE')

@@ -6859,14 +6859,18 @@ class GitRepository {
         this.git ??= import('./shared-simple-git.js').then(({ simpleGit }) => simpleGit({ baseDir: path.resolve(this.dir), maxConcurrentProcesses: 6 }));
         return (await this.git).raw(args);
     }
-    /** The commit a revision names; a clear error when the repository does not have it. */
+    /**
+     * The commit a revision names; a clear error when the repository does not have it. Asked of
+     * the run's one `git cat-file --batch`, which reads revisions as `git rev-parse` does, rather
+     * than a process of its own: a check resolves base and head, and each is a process start.
+     */
     async resolveCommit(rev) {
-        try {
-            return (await this.raw(['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();
-        }
-        catch {
-            throw new InputError(`revision ${rev} is not a commit in ${this.dir}`, undefined, 'fetch it first (a shallow clone lacks history), or pass a branch, tag or full commit id');
-        }
+        const object = /[\n\r]/.test(rev)
+            ? undefined
+            : await GitObjectReader.of(this.dir).read(`${rev}^{commit}`);
+        if (object?.type === 'commit')
+            return object.oid;
+        throw new InputError(`revision ${rev} is not a commit in ${this.dir}`, undefined, 'fetch it first (a shallow clone lacks history), or pass a branch, tag or full commit id');
     }
     async isRepository() {
         try {
