@@ -29,7 +29,7 @@ import { catalogsToCheck, detectCatalog } from '../source/catalogs.js';
 import { GitRepository } from '../source/git-source.js';
 import { fsSource } from '../source/fs-source.js';
 import { QemuBinaryError } from '../source/qemu-binary.js';
-import { openReportFile, writeReportFile } from '../source/report-file.js';
+import { openReportFile, stdoutFile, writeReportFile } from '../source/report-file.js';
 import { verifyBinaries, type VerifyOptions } from '../source/verify-binaries.js';
 import { auditRevision, checkRevisions } from '../source/revisions.js';
 import { DiskCatalogStore } from '../source/disk-cache.js';
@@ -441,7 +441,7 @@ export async function main(argv: string[]): Promise<number> {
         model: single(values.model, 'model', 'expand'),
         accel,
       });
-      const file = values.output ? await openReportFile(values.output) : undefined;
+      const file = values.output ? await openReportFile(values.output) : stdoutFile();
       const write = (text: string | readonly Uint8Array[]): Promise<void> | void => {
         if (file) return file.write(text);
         const parts = typeof text === 'string' ? [text] : text;

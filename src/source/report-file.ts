@@ -1,3 +1,4 @@
+import { fstatSync, writevSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
@@ -82,6 +83,40 @@ export async function openReportFile(file: string, options: ReportFileOptions = 
   } catch (err) {
     throw asFileError(err, file, hint);
   }
+}
+
+/**
+ * Standard output when it is a regular file (`> out.json`), else `undefined` (a terminal or a
+ * pipe, which Node's own stream batches). Node writes to a file on standard output
+ * synchronously, one system call per part written; `expand` writes two parts per model, about
+ * 14,000 calls for QEMU 7.2, where one `writev` per call of `write` does.
+ */
+export function stdoutFile(): ReportFile | undefined {
+  const fd = 1;
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+  } catch {
+    return undefined;
+  }
+  return {
+    write: (text) => {
+      let parts = (
+        typeof text === 'string' ? [Buffer.from(text)] : text instanceof Uint8Array ? [text] : text
+      ).filter((part) => part.length > 0);
+      try {
+        while (parts.length) {
+          // A regular file takes a whole writev unless the disk fills; go on from where it stopped.
+          let written = writevSync(fd, parts);
+          while (parts.length && written >= parts[0]!.length) written -= parts.shift()!.length;
+          if (written > 0) parts = [parts[0]!.subarray(written), ...parts.slice(1)];
+        }
+      } catch (err) {
+        return Promise.reject(asFileError(err, 'standard output'));
+      }
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
 }
 
 /** Writes a whole report to a file, ending it with a newline. */

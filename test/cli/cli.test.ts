@@ -4,7 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -364,9 +373,25 @@ describe('expand', () => {
     const r = run('expand', '--root', tree, '--output', file);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const out = JSON.parse(readFileSync(file, 'utf8'));
+    const written = readFileSync(file);
+    const out = JSON.parse(written.toString('utf8'));
     expect(Object.keys(out)).toContain('pc-q35-7.2');
     expect(out['pc-q35-7.2']['Haswell-v4'].avx2).toBe(true);
+    // The same bytes on standard output, to a pipe and to a file (`> out.json`, written with
+    // one writev per machine type).
+    expect(run('expand', '--root', tree).stdout).toBe(written.toString('utf8'));
+    const redirected = path.join(scratch, 'redirected.json');
+    const fd = openSync(redirected, 'w');
+    try {
+      const toFile = spawnSync(process.execPath, [cli, 'expand', '--root', tree], {
+        stdio: ['ignore', fd, 'pipe'],
+      });
+      expect(toFile.stderr.toString()).toBe('');
+      expect(toFile.status).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(redirected).equals(written)).toBe(true);
   });
 
   test('reads a catalog given by absolute path without --root, and indents on request', () => {
