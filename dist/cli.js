@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { l as loadConfig } from './shared-config.js';
-import { k as asFileError, l as catalogText, T as TOOL, Q as QemuBinaryError, m as readMachineCatalog, n as detectCatalog, v as verifyBinaries, q as expandEach, s as openReportFile, G as GitRepository, d as catalogsToCheck, i as auditRevision, t as audit, h as checkRevisions, j as joinBinaries, b as parseCatalogSpec, w as writeReportFile, u as parseReportFormat, g as renderReports, o as overallResult, D as DiskCatalogStore } from './shared-render.js';
+import { k as asFileError, l as catalogText, T as TOOL, Q as QemuBinaryError, m as readMachineCatalog, n as detectCatalog, v as verifyBinaries, q as expandEach, s as openReportFile, t as stdoutFile, G as GitRepository, d as catalogsToCheck, i as auditRevision, u as audit, h as checkRevisions, j as joinBinaries, b as parseCatalogSpec, w as writeReportFile, x as parseReportFormat, g as renderReports, o as overallResult, D as DiskCatalogStore } from './shared-render.js';
 import { I as InputError, d as EXIT_BINARY_ERROR, b as EXIT_INPUT_ERROR, c as EXIT_INTERNAL_ERROR, a as EXIT_OK, U as UsageError, e as didYouMean, E as EXIT_FINDINGS } from './shared-errors.js';
 import { setFlagsFromString } from 'node:v8';
 import { readdir, stat, readFile } from 'node:fs/promises';
@@ -530,7 +530,7 @@ async function main(argv) {
                 model: single(values.model, 'model', 'expand'),
                 accel,
             });
-            const file = values.output ? await openReportFile(values.output) : undefined;
+            const file = values.output ? await openReportFile(values.output) : stdoutFile();
             const write = (text) => {
                 if (file)
                     return file.write(text);

@@ -404,22 +404,26 @@ function spliceLines(text) {
 }
 /**
  * Tokens by file and text, for the files read last: in a range audit most files are the same
- * in every commit. Nothing downstream modifies a token, so a file's tokens can be shared.
+ * in every commit. Two texts are kept per file, since a check reads each file at base and at
+ * head, and then reads both again (the guest-CPUID functions' parameter lists). Nothing
+ * downstream modifies a token, so a file's tokens can be shared.
  */
 const recent = new Map();
 const RECENT_FILES = 40;
+const TEXTS_PER_FILE = 2;
 function tokenize(source, path) {
     if (!readCaching())
         return tokenizeText(source, path);
-    const hit = recent.get(path);
-    if (hit?.source === source) {
-        recent.delete(path);
-        recent.set(path, hit);
-        return hit.tokens;
-    }
-    const tokens = tokenizeText(source, path);
+    const kept = recent.get(path) ?? [];
     recent.delete(path);
-    recent.set(path, { source, tokens });
+    recent.set(path, kept);
+    const hit = kept.find((k) => k.source === source);
+    if (hit)
+        return hit.tokens;
+    const tokens = tokenizeText(source, path);
+    kept.push({ source, tokens });
+    if (kept.length > TEXTS_PER_FILE)
+        kept.shift();
     if (recent.size > RECENT_FILES)
         recent.delete(recent.keys().next().value);
     return tokens;
