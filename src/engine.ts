@@ -86,13 +86,27 @@ export interface EngineOptions {
   catalogStore?: CatalogStore;
 }
 
+/** The revision whose names count as released, and why it is the one. */
+export interface ReleaseRevision {
+  source?: CatalogSource;
+  ref?: string;
+  commit?: string;
+  explanation: string;
+}
+
 export interface CheckRequest extends EngineOptions {
   catalog: CatalogSpec;
   base: CatalogSource;
   head: CatalogSource;
   baseRef: { ref: string; commit?: string };
   headRef: { ref: string; commit?: string };
-  release: { source?: CatalogSource; ref?: string; commit?: string; explanation: string };
+  /** May still be being found (a git tag lookup): it is awaited while base and head are read. */
+  release: ReleaseRevision | Promise<ReleaseRevision>;
+}
+
+/** A check whose release revision has been found. */
+interface ResolvedCheck extends CheckRequest {
+  release: ReleaseRevision;
 }
 
 export interface AuditRequest extends EngineOptions {
@@ -322,7 +336,7 @@ function inCatalog(catalog: CatalogSpec, path: string): string {
  * base counts as released.
  */
 async function releasedLibvirtModels(
-  req: CheckRequest,
+  req: ResolvedCheck,
   base: LibvirtCpuMap,
   notes: ReportNote[],
 ): Promise<Set<string> | undefined> {
@@ -346,7 +360,7 @@ async function releasedLibvirtModels(
 
 /** libvirt's cpu_map: catalog models, their diff, the rule's findings. */
 async function checkLibvirt(
-  req: CheckRequest,
+  req: ResolvedCheck,
   base: LibvirtCpuMap,
   head: LibvirtCpuMap,
   notes: ReportNote[],
@@ -368,12 +382,14 @@ async function checkLibvirt(
 
 type MachineRead = Extract<AnyCatalog, { kind: 'machine' }>;
 
-export async function check(req: CheckRequest): Promise<Report> {
-  const options = { ...req, cpuidCode: true };
-  const [base, head] = await Promise.all([
-    readCatalog(req.catalog, req.base, options),
-    readCatalog(req.catalog, req.head, options),
+export async function check(request: CheckRequest): Promise<Report> {
+  const options = { ...request, cpuidCode: true };
+  const [base, head, release] = await Promise.all([
+    readCatalog(request.catalog, request.base, options),
+    readCatalog(request.catalog, request.head, options),
+    request.release,
   ]);
+  const req: ResolvedCheck = { ...request, release };
   const notes: ReportNote[] = [];
   let findings: Finding[];
   let files: string[];
@@ -406,7 +422,7 @@ export async function check(req: CheckRequest): Promise<Report> {
 
 /** The names that count as released: the release revision's, or base's when it has none. */
 async function releasedMachineCatalogNames(
-  req: CheckRequest,
+  req: ResolvedCheck,
   base: Catalog,
   notes: ReportNote[],
 ): Promise<Set<string>> {
@@ -428,7 +444,7 @@ async function releasedMachineCatalogNames(
 
 /** A catalog with machine types: its names and models, then the code that computes guest CPUID. */
 async function checkMachineCatalog(
-  req: CheckRequest,
+  req: ResolvedCheck,
   base: MachineRead,
   head: MachineRead,
   notes: ReportNote[],

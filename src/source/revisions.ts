@@ -1,4 +1,4 @@
-import { audit, check, type CatalogSpec, type EngineOptions } from '../engine.js';
+import { audit, check, type CatalogSpec, type EngineOptions, type ReleaseRevision } from '../engine.js';
 import type { Report } from '../report/finding.js';
 import { GitRepository } from './git-source.js';
 
@@ -29,26 +29,8 @@ export async function checkRevisions(o: CheckRevisionsOptions): Promise<Report> 
     repo.resolveCommit(o.head),
   ]);
   const [base, head] = await Promise.all([repo.source(baseCommit), repo.source(headCommit)]);
-  let release: Parameters<typeof check>[0]['release'];
-  if (o.releaseRef) {
-    const commit = await repo.resolveCommit(o.releaseRef);
-    release = {
-      source: await repo.source(commit),
-      ref: o.releaseRef,
-      commit,
-      explanation: `names that exist at ${o.releaseRef} count as released`,
-    };
-  } else {
-    const tag = await repo.newestReleaseTag(baseCommit);
-    release = tag
-      ? {
-          source: await repo.source(tag.commit),
-          ref: tag.tag,
-          commit: tag.commit,
-          explanation: `names that exist at ${tag.tag}, the newest v* tag reachable from base, count as released`,
-        }
-      : { explanation: 'no v* tag is reachable from base: every name in base counts as released' };
-  }
+  // Looked up while base and head are read: the tag lookup is a git process of its own.
+  const release = releaseRevision(repo, o.releaseRef, baseCommit);
   const report = await check({
     ...o,
     base,
@@ -57,7 +39,35 @@ export async function checkRevisions(o: CheckRevisionsOptions): Promise<Report> 
     headRef: { ref: o.head, commit: headCommit },
     release,
   });
-  return o.attributeCommits ? attributeToCommits(repo, report, o, baseCommit, headCommit, release) : report;
+  return o.attributeCommits
+    ? attributeToCommits(repo, report, o, baseCommit, headCommit, await release)
+    : report;
+}
+
+/** The revision whose names count as released: `--release-ref`, else the newest `v*` tag. */
+async function releaseRevision(
+  repo: GitRepository,
+  releaseRef: string | undefined,
+  baseCommit: string,
+): Promise<ReleaseRevision> {
+  if (releaseRef) {
+    const commit = await repo.resolveCommit(releaseRef);
+    return {
+      source: await repo.source(commit),
+      ref: releaseRef,
+      commit,
+      explanation: `names that exist at ${releaseRef} count as released`,
+    };
+  }
+  const tag = await repo.newestReleaseTag(baseCommit);
+  return tag
+    ? {
+        source: await repo.source(tag.commit),
+        ref: tag.tag,
+        commit: tag.commit,
+        explanation: `names that exist at ${tag.tag}, the newest v* tag reachable from base, count as released`,
+      }
+    : { explanation: 'no v* tag is reachable from base: every name in base counts as released' };
 }
 
 /**
@@ -71,7 +81,7 @@ async function attributeToCommits(
   o: CheckRevisionsOptions,
   baseCommit: string,
   headCommit: string,
-  release: Parameters<typeof check>[0]['release'],
+  release: ReleaseRevision,
 ): Promise<Report> {
   if (!report.findings.length) return report;
   const catalogFiles = new Set(report.findings.map((f) => f.location.path));
