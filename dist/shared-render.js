@@ -6327,12 +6327,14 @@ async function checkLibvirt(req, base, head, notes) {
         ...(f.fixLines ? { fixLines: { ...f.fixLines, path: inRepo(f.fixLines.path) } } : {}),
     }));
 }
-async function check(req) {
-    const options = { ...req, cpuidCode: true };
-    const [base, head] = await Promise.all([
-        readCatalog(req.catalog, req.base, options),
-        readCatalog(req.catalog, req.head, options),
+async function check(request) {
+    const options = { ...request, cpuidCode: true };
+    const [base, head, release] = await Promise.all([
+        readCatalog(request.catalog, request.base, options),
+        readCatalog(request.catalog, request.head, options),
+        request.release,
     ]);
+    const req = { ...request, release };
     const notes = [];
     let findings;
     let files;
@@ -7049,27 +7051,8 @@ async function checkRevisions(o) {
         repo.resolveCommit(o.head),
     ]);
     const [base, head] = await Promise.all([repo.source(baseCommit), repo.source(headCommit)]);
-    let release;
-    if (o.releaseRef) {
-        const commit = await repo.resolveCommit(o.releaseRef);
-        release = {
-            source: await repo.source(commit),
-            ref: o.releaseRef,
-            commit,
-            explanation: `names that exist at ${o.releaseRef} count as released`,
-        };
-    }
-    else {
-        const tag = await repo.newestReleaseTag(baseCommit);
-        release = tag
-            ? {
-                source: await repo.source(tag.commit),
-                ref: tag.tag,
-                commit: tag.commit,
-                explanation: `names that exist at ${tag.tag}, the newest v* tag reachable from base, count as released`,
-            }
-            : { explanation: 'no v* tag is reachable from base: every name in base counts as released' };
-    }
+    // Looked up while base and head are read: the tag lookup is a git process of its own.
+    const release = releaseRevision(repo, o.releaseRef, baseCommit);
     const report = await check({
         ...o,
         base,
@@ -7078,7 +7061,30 @@ async function checkRevisions(o) {
         headRef: { ref: o.head, commit: headCommit },
         release,
     });
-    return o.attributeCommits ? attributeToCommits(repo, report, o, baseCommit, headCommit, release) : report;
+    return o.attributeCommits
+        ? attributeToCommits(repo, report, o, baseCommit, headCommit, await release)
+        : report;
+}
+/** The revision whose names count as released: `--release-ref`, else the newest `v*` tag. */
+async function releaseRevision(repo, releaseRef, baseCommit) {
+    if (releaseRef) {
+        const commit = await repo.resolveCommit(releaseRef);
+        return {
+            source: await repo.source(commit),
+            ref: releaseRef,
+            commit,
+            explanation: `names that exist at ${releaseRef} count as released`,
+        };
+    }
+    const tag = await repo.newestReleaseTag(baseCommit);
+    return tag
+        ? {
+            source: await repo.source(tag.commit),
+            ref: tag.tag,
+            commit: tag.commit,
+            explanation: `names that exist at ${tag.tag}, the newest v* tag reachable from base, count as released`,
+        }
+        : { explanation: 'no v* tag is reachable from base: every name in base counts as released' };
 }
 /**
  * Each finding of the whole range gets the last commit whose own change (against its first
