@@ -1927,6 +1927,38 @@ function effectsOn(candidates, commonMachines, r) {
     const { base, head, eb, eh } = r;
     const effects = [];
     const headFeatures = new Set([...head.features, ...base.features].map((f) => f.name));
+    // A feature never mentioned is off: undefined and false are the same to a guest. A knob new
+    // in head (a property head declares with a default, which base lacks) is not: its `false`
+    // may be the new behaviour, as compat entries tell.
+    const changes = (before, after, p) => {
+        if (before[p] === after[p])
+            return false;
+        const newKnob = before[p] === undefined &&
+            !headFeatures.has(p) &&
+            !(p in base.propertyDefaults) &&
+            p in head.propertyDefaults;
+        return newKnob || (before[p] ?? false) !== (after[p] ?? false);
+    };
+    // Machine types that nothing else tells apart share one effective model object, so the
+    // properties that change are found once for each distinct pair of objects.
+    const changedBetween = new Map();
+    const changed = (before, after) => {
+        let byAfter = changedBetween.get(before);
+        if (!byAfter)
+            changedBetween.set(before, (byAfter = new Map()));
+        let props = byAfter.get(after);
+        if (!props) {
+            props = [];
+            for (const p in before)
+                if (changes(before, after, p))
+                    props.push(p);
+            for (const p in after)
+                if (!(p in before) && changes(before, after, p))
+                    props.push(p);
+            byAfter.set(after, props);
+        }
+        return props;
+    };
     for (const n of candidates) {
         for (const mt of commonMachines) {
             const before = eb.get(n.name, mt.name, 'kvm');
@@ -1934,29 +1966,16 @@ function effectsOn(candidates, commonMachines, r) {
             if (!before || !after)
                 continue;
             const released = r.releasedMachine(mt) && r.releasedNames.has(n.name);
-            const effect = (p) => {
-                // A feature never mentioned is off: undefined and false are the same to a guest. A knob
-                // new in head (a property head declares with a default, which base lacks) is not: its
-                // `false` may be the new behaviour, as compat entries tell.
-                const newKnob = before[p] === undefined &&
-                    !headFeatures.has(p) &&
-                    !(p in base.propertyDefaults) &&
-                    p in head.propertyDefaults;
-                if (before[p] !== after[p] && (newKnob || (before[p] ?? false) !== (after[p] ?? false)))
-                    effects.push({
-                        name: n.name,
-                        machineType: mt.name,
-                        property: p,
-                        before: before[p],
-                        after: after[p],
-                        released,
-                    });
-            };
-            for (const p in before)
-                effect(p);
-            for (const p in after)
-                if (!(p in before))
-                    effect(p);
+            for (const p of changed(before, after)) {
+                effects.push({
+                    name: n.name,
+                    machineType: mt.name,
+                    property: p,
+                    before: before[p],
+                    after: after[p],
+                    released,
+                });
+            }
         }
     }
     return effects;
