@@ -313,7 +313,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${commandHelp(command)}\n`);
     return EXIT_OK;
   }
-  if (!values['by-commit']) keepYoungGenerationSmall();
   if (positionals.length > 1)
     throw new UsageError(
       `unexpected argument ${positionals[1]}`,
@@ -421,6 +420,7 @@ export async function main(argv: string[]): Promise<number> {
       return emitReports(reports, values);
     }
     case 'expand': {
+      keepYoungGenerationSmall();
       const root = workingTreeRoot(values);
       if (values.format && values.format !== 'json')
         throw new UsageError('expand writes JSON only (--format json)');
