@@ -18,6 +18,8 @@
 //   check, warm disk cache: the same check with --cache-dir, the cache filled by the warm-up run
 //   check --by-commit over ten commits, each adding a feature to another released model (and
 //   again with a warm disk cache)
+//   check of a release: QEMU 7.2 (bookworm) against 10.0.2 (bookworm-backports), a real release
+//   diff that reaches every model on every machine type
 //   libvirt check between libvirt 9.0's and 11.3's src/cpu_map (Debian bookworm, trixie)
 //   --cli   measures another build of the CLI (default dist/cli.js), e.g. one made with
 //           CMG_DIST_DIR=/tmp/build CMG_ENTRIES=cli npm run build
@@ -188,6 +190,31 @@ function libvirtRepository() {
       execFileSync('cp', ['-a', path.join(source, 'src', 'cpu_map'), path.join(partial, 'src', 'cpu_map')]);
       gitIn('add', '-A', '-f');
       gitIn('commit', '-q', '-m', `libvirt cpu_map of Debian ${suite}`);
+      gitIn('tag', tag);
+    }
+  });
+}
+
+/**
+ * A real release diff: base = QEMU 7.2 as Debian bookworm packages it, head = 10.0.2 from
+ * bookworm-backports (a check where every model on every machine type can change).
+ */
+function releaseRepository() {
+  return keptRepository('qemu-release-repo', (partial, gitIn) => {
+    mkdirSync(partial, { recursive: true });
+    gitIn('init', '-q', '-b', 'main');
+    for (const [suite, tag] of [
+      ['bookworm', 'base'],
+      ['bookworm-backports', 'head'],
+    ]) {
+      const source = path.join(root, '.tmp', 'debian', `qemu-${suite}`);
+      execFileSync('bash', [path.join(root, 'scripts', 'fetch-debian-source.sh'), 'qemu', suite, source], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      if (tag === 'head') gitIn('rm', '-rqf', '.');
+      execFileSync('cp', ['-a', `${source}/.`, partial]);
+      gitIn('add', '-A', '-f');
+      gitIn('commit', '-q', '-m', `QEMU as packaged by Debian ${suite}`);
       gitIn('tag', tag);
     }
   });
@@ -370,6 +397,7 @@ if (!values['qmp-only']) {
       cacheDir,
     ]),
   );
+  rows.push(checkRow('check of a release, 7.2..10.0.2', releaseRepository()));
   const libvirt = libvirtRepository();
   rows.push(checkRow('libvirt check 9.0..11.3', libvirt));
 }
