@@ -1,11 +1,12 @@
 /**
  * What a run of the built dist/cli.js loads: the YAML, JSON Schema, XML and git libraries are
  * chunks of their own, loaded by the first run that needs them, since evaluating them is a
- * good part of a short run's start (`--help`, `expand`).
+ * good part of a short run's start (`--help`, `expand`). And the git processes a check starts,
+ * each a process start.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +100,42 @@ describe('libraries load with the first run that needs them', () => {
       const rev = repo.commitAll('cpu_map');
       const r = librariesLoaded([...checkOf(repo, rev), '--catalog', 'libvirt-cpu-map:cpu_map']);
       expect(r).toEqual({ code: 0, loaded: ['fast-xml-parser', 'simple-git'], stderr: '' });
+    } finally {
+      repo.remove();
+    }
+  });
+});
+
+describe('git processes', () => {
+  test('a check of two revisions starts two: cat-file for every object and revision, and the tag lookup', () => {
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    const shims = path.join(scratch, 'git-shim');
+    const log = path.join(scratch, 'git-commands.log');
+    mkdirSync(shims, { recursive: true });
+    writeFileSync(path.join(shims, 'git'), `#!/bin/sh\necho "$1 $2" >> '${log}'\nexec '${realGit}' "$@"\n`);
+    chmodSync(path.join(shims, 'git'), 0o755);
+    const repo = new TempRepo();
+    try {
+      cpSync(mini, repo.dir, { recursive: true });
+      const base = repo.commitAll('QEMU tree');
+      repo.edit('target/i386/cpu.c', '"Alpha Processor (lite)"', '"Alpha Processor (lite, renamed)"');
+      const head = repo.commitAll('rename a model id');
+      repo.git('tag', 'v9.2.0', base);
+      const r = spawnSync(
+        process.execPath,
+        [cli, 'check', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, PATH: `${shims}${path.delimiter}${process.env['PATH']}` },
+        },
+      );
+      expect(r.stderr).toBe('');
+      // The tag was found: the lookup ran and its answer reached the report.
+      expect(JSON.parse(r.stdout).release.ref).toBe('v9.2.0');
+      expect(readFileSync(log, 'utf8').split('\n').filter(Boolean).sort()).toEqual([
+        'cat-file --batch',
+        'tag --merged',
+      ]);
     } finally {
       repo.remove();
     }
