@@ -44,6 +44,10 @@ export interface ReportFile {
   close(): Promise<void>;
 }
 
+/** What a {@link ReportFile.write} call writes, as a list of parts. */
+const partsOf = (text: string | Uint8Array | readonly Uint8Array[]): readonly (string | Uint8Array)[] =>
+  typeof text === 'string' || text instanceof Uint8Array ? [text] : text;
+
 export interface ReportFileOptions {
   /** Create missing parent folders (the action's report inputs); the CLI's `--output` does not. */
   createFolders?: boolean;
@@ -62,7 +66,7 @@ export async function openReportFile(file: string, options: ReportFileOptions = 
       write: (text) =>
         new Promise<void>((resolve, reject) => {
           if (failure) return reject(failure);
-          const parts = typeof text === 'string' || text instanceof Uint8Array ? [text] : text;
+          const parts = partsOf(text);
           if (!parts.length) return resolve();
           stream.cork();
           parts.forEach((part, i) =>
@@ -100,9 +104,9 @@ export function stdoutFile(): ReportFile | undefined {
   }
   return {
     write: (text) => {
-      let parts = (
-        typeof text === 'string' ? [Buffer.from(text)] : text instanceof Uint8Array ? [text] : text
-      ).filter((part) => part.length > 0);
+      let parts = partsOf(text)
+        .map((part) => (typeof part === 'string' ? Buffer.from(part) : part))
+        .filter((part) => part.length > 0);
       try {
         while (parts.length) {
           // A regular file takes a whole writev unless the disk fills; go on from where it stopped.
