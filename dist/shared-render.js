@@ -6786,6 +6786,8 @@ function asFileError(err, file, hint) {
     const message = fileErrorMessage(err);
     return message ? new InputError(message, { path: file }, hint) : err;
 }
+/** What a {@link ReportFile.write} call writes, as a list of parts. */
+const partsOf = (text) => typeof text === 'string' || text instanceof Uint8Array ? [text] : text;
 async function openReportFile(file, options = {}) {
     const hint = 'pass --output a file path in a folder that exists';
     try {
@@ -6800,7 +6802,7 @@ async function openReportFile(file, options = {}) {
             write: (text) => new Promise((resolve, reject) => {
                 if (failure)
                     return reject(failure);
-                const parts = typeof text === 'string' || text instanceof Uint8Array ? [text] : text;
+                const parts = partsOf(text);
                 if (!parts.length)
                     return resolve();
                 stream.cork();
@@ -6835,7 +6837,9 @@ function stdoutFile() {
     }
     return {
         write: (text) => {
-            let parts = (typeof text === 'string' ? [Buffer.from(text)] : text instanceof Uint8Array ? [text] : text).filter((part) => part.length > 0);
+            let parts = partsOf(text)
+                .map((part) => (typeof part === 'string' ? Buffer.from(part) : part))
+                .filter((part) => part.length > 0);
             try {
                 while (parts.length) {
                     // A regular file takes a whole writev unless the disk fills; go on from where it stopped.
