@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
@@ -68,9 +69,14 @@ export class GitRepository {
     }
   }
 
-  /** The newest `v*` tag reachable from a commit, by commit date. */
+  /**
+   * The newest `v*` tag reachable from a commit, by commit date. Its git process starts at
+   * the call, not once simple-git has loaded: a check looks the tag up while it parses base
+   * and head, and a parse holds the event loop for hundreds of milliseconds, so a process
+   * that waited for the library would start only after it and keep the check waiting.
+   */
   async newestReleaseTag(commit: string): Promise<{ tag: string; commit: string } | undefined> {
-    const out = await this.raw([
+    const out = await gitOutput(this.dir, [
       'tag',
       '--merged',
       commit,
@@ -187,6 +193,31 @@ export class GitRepository {
       },
     };
   }
+}
+
+/**
+ * `git <args>` in `dir`, its standard output; a clear error with git's own message when git
+ * cannot start or fails.
+ */
+function gitOutput(dir: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      args,
+      { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        const why = stderr.trim().split('\n')[0] || err.message;
+        reject(
+          new InputError(
+            `git ${args[0]} in ${dir} failed: ${why}`,
+            undefined,
+            'check that the folder is a git repository and that git works there (git status)',
+          ),
+        );
+      },
+    );
+  });
 }
 
 /** Blob texts by object id and path: each file of a run is read and decoded once. */

@@ -65,18 +65,18 @@ describe('libraries load with the first run that needs them', () => {
     expect(expand).toEqual({ code: 0, loaded: [], stderr: '' });
   });
 
-  test('a check of git revisions loads simple-git; a configuration or a generic catalog, YAML and the schema', () => {
+  test('a check of git revisions loads none of them; a configuration or a generic catalog, YAML and the schema', () => {
     const repo = new TempRepo();
     try {
       cpSync(mini, repo.dir, { recursive: true });
       const qemu = repo.commitAll('QEMU tree');
       const check = (rev: string): string[] => checkOf(repo, rev);
-      expect(librariesLoaded(check(qemu))).toMatchObject({ code: 0, loaded: ['simple-git'] });
+      expect(librariesLoaded(check(qemu))).toMatchObject({ code: 0, loaded: [] });
       repo.write('.github/cpu-model-guard.yml', 'fail-on: new-model-required\n');
       const configured = repo.commitAll('configuration');
       expect(librariesLoaded(check(configured), repo.dir)).toMatchObject({
         code: 0,
-        loaded: ['yaml', 'ajv', 'ajv-formats', 'simple-git'],
+        loaded: ['yaml', 'ajv', 'ajv-formats'],
       });
       repo.write(
         'catalog.yaml',
@@ -85,21 +85,21 @@ describe('libraries load with the first run that needs them', () => {
       const generic = repo.commitAll('generic catalog');
       expect(librariesLoaded([...check(generic), '--catalog', 'catalog:catalog.yaml'])).toMatchObject({
         code: 0,
-        loaded: ['yaml', 'ajv', 'ajv-formats', 'simple-git'],
+        loaded: ['yaml', 'ajv', 'ajv-formats'],
       });
     } finally {
       repo.remove();
     }
   });
 
-  test('a check of a libvirt cpu_map loads the XML parser and simple-git, no YAML', async () => {
+  test('a check of a libvirt cpu_map loads the XML parser alone', async () => {
     const cpuMap = path.join(await debianSource('libvirt', 'trixie'), 'src', 'cpu_map');
     const repo = new TempRepo();
     try {
       cpSync(cpuMap, path.join(repo.dir, 'cpu_map'), { recursive: true });
       const rev = repo.commitAll('cpu_map');
       const r = librariesLoaded([...checkOf(repo, rev), '--catalog', 'libvirt-cpu-map:cpu_map']);
-      expect(r).toEqual({ code: 0, loaded: ['fast-xml-parser', 'simple-git'], stderr: '' });
+      expect(r).toEqual({ code: 0, loaded: ['fast-xml-parser'], stderr: '' });
     } finally {
       repo.remove();
     }
@@ -107,27 +107,39 @@ describe('libraries load with the first run that needs them', () => {
 });
 
 describe('git processes', () => {
-  test('a check of two revisions starts two: cat-file for every object and revision, and the tag lookup', () => {
+  /** A `git` first on PATH that logs its first two arguments, then runs `body` (sh). */
+  function gitShim(name: string, body: string): { env: NodeJS.ProcessEnv; log: string } {
     const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    const shims = path.join(scratch, 'git-shim');
-    const log = path.join(scratch, 'git-commands.log');
+    const shims = path.join(scratch, name);
+    const log = path.join(scratch, `${name}.log`);
     mkdirSync(shims, { recursive: true });
-    writeFileSync(path.join(shims, 'git'), `#!/bin/sh\necho "$1 $2" >> '${log}'\nexec '${realGit}' "$@"\n`);
+    writeFileSync(
+      path.join(shims, 'git'),
+      `#!/bin/sh\necho "$1 $2" >> '${log}'\n${body.replaceAll('GIT', `'${realGit}'`)}\n`,
+    );
     chmodSync(path.join(shims, 'git'), 0o755);
+    return { env: { ...process.env, PATH: `${shims}${path.delimiter}${process.env['PATH']}` }, log };
+  }
+
+  /** The mini tree at base, a renamed model id at head, and a `v*` tag on base. */
+  function taggedRepo(): { repo: TempRepo; base: string; head: string } {
     const repo = new TempRepo();
+    cpSync(mini, repo.dir, { recursive: true });
+    const base = repo.commitAll('QEMU tree');
+    repo.edit('target/i386/cpu.c', '"Alpha Processor (lite)"', '"Alpha Processor (lite, renamed)"');
+    const head = repo.commitAll('rename a model id');
+    repo.git('tag', 'v9.2.0', base);
+    return { repo, base, head };
+  }
+
+  test('a check of two revisions starts two: cat-file for every object and revision, and the tag lookup', () => {
+    const { env, log } = gitShim('git-shim', 'exec GIT "$@"');
+    const { repo, base, head } = taggedRepo();
     try {
-      cpSync(mini, repo.dir, { recursive: true });
-      const base = repo.commitAll('QEMU tree');
-      repo.edit('target/i386/cpu.c', '"Alpha Processor (lite)"', '"Alpha Processor (lite, renamed)"');
-      const head = repo.commitAll('rename a model id');
-      repo.git('tag', 'v9.2.0', base);
       const r = spawnSync(
         process.execPath,
         [cli, 'check', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'],
-        {
-          encoding: 'utf8',
-          env: { ...process.env, PATH: `${shims}${path.delimiter}${process.env['PATH']}` },
-        },
+        { encoding: 'utf8', env },
       );
       expect(r.stderr).toBe('');
       // The tag was found: the lookup ran and its answer reached the report.
@@ -136,6 +148,28 @@ describe('git processes', () => {
         'cat-file --batch',
         'tag --merged',
       ]);
+    } finally {
+      repo.remove();
+    }
+  });
+
+  test('a tag lookup that git fails is an error of the environment, with what git said (exit 2)', () => {
+    const { env } = gitShim(
+      'git-failing-tag',
+      '[ "$1" = tag ] && { echo "fatal: unable to read refs: Permission denied" >&2; exit 128; }\nexec GIT "$@"',
+    );
+    const { repo, base, head } = taggedRepo();
+    try {
+      const r = spawnSync(
+        process.execPath,
+        [cli, 'check', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'],
+        { encoding: 'utf8', env },
+      );
+      expect({ code: r.status, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(r.stderr).toBe(
+        `cpu-model-guard: git tag in ${repo.dir} failed: fatal: unable to read refs: Permission denied\n` +
+          '  hint: check that the folder is a git repository and that git works there (git status)\n',
+      );
     } finally {
       repo.remove();
     }
