@@ -56,10 +56,14 @@ const HUNK_GAP = 6;
 
 function lineHunks(base: string, head: string): LineHunk[] {
   const out: LineHunk[] = [];
-  let b = 1;
-  let h = 1;
+  // The lines both texts start with are the first part of their diff whatever follows (the
+  // diff takes the longest common start before its first edit): diffing from the first line
+  // that differs gives the same hunks, without splitting and comparing what comes before.
+  const start = commonLineStart(base, head);
+  let b = 1 + newlinesBefore(base, start);
+  let h = b;
   let open: LineHunk | undefined;
-  for (const part of diffLines(base, head)) {
+  for (const part of diffLines(base.slice(start), head.slice(start))) {
     const n = part.count ?? 0;
     if (!part.added && !part.removed) {
       if (open) out.push(open);
@@ -81,6 +85,23 @@ function lineHunks(base: string, head: string): LineHunk[] {
   }
   if (open) out.push(open);
   return out;
+}
+
+const sameTexts = (a: readonly Token[] | undefined, b: readonly Token[]): boolean =>
+  a !== undefined && a.length === b.length && a.every((t, k) => t.text === b[k]!.text);
+
+/** Where the last line that both texts hold whole, from their start, ends (0: none). */
+function commonLineStart(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i && a.lastIndexOf('\n', i - 1) + 1;
+}
+
+function newlinesBefore(text: string, end: number): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at >= 0 && at < end; at = text.indexOf('\n', at + 1)) count++;
+  return count;
 }
 
 /** What changed in one function, token by token. */
@@ -229,6 +250,10 @@ export async function classifyCpuidCode(input: CpuidCodeInput): Promise<Classifi
     if (b === undefined || h === undefined || b === h) continue;
     const headFns = headCode.functions.filter((f) => f.path === path);
     const baseFns = new Map(baseCode.functions.filter((f) => f.path === path).map((f) => [f.name, f]));
+    // A hunk counts only where it adds or removes tokens of a function: when every function
+    // has the tokens it had, the file's changes lie elsewhere (a model table in cpu.c), and
+    // its line diff, the costly part, is not needed.
+    if (headFns.every((fn) => sameTexts(baseFns.get(fn.name)?.tokens, fn.tokens))) continue;
     const changes = new Map<string, TokenChange>();
     const statements = new Map<string, Statement[]>();
     for (const lh of lineHunks(b, h)) {
