@@ -427,10 +427,17 @@ async function releasedMachineCatalogNames(
   notes: ReportNote[],
 ): Promise<Set<string>> {
   const names = (c: Catalog) => new Set(registeredNames(c).map((n) => n.name));
+  // Checking from the release commit itself (the usual case right after a release): its
+  // catalog is base's, already read.
+  if (req.release.commit !== undefined && req.release.commit === req.baseRef.commit) return names(base);
   if (!req.release.source) return names(base);
   try {
+    // Names only: host support (QEMU's kvm.c) has no part in them.
     return names(
-      await readMachineCatalog(req.catalog, req.release.source, { catalogStore: req.catalogStore }),
+      await readMachineCatalog(req.catalog, req.release.source, {
+        catalogStore: req.catalogStore,
+        hostSupport: false,
+      }),
     );
   } catch (err) {
     if (!(err instanceof CatalogError)) throw err;

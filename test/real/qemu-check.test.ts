@@ -5,7 +5,10 @@
  * the CLI and the action use.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { check, type CheckRequest } from '../../src/engine.js';
 import type { Finding, Report } from '../../src/report/finding.js';
+import type { CatalogSource } from '../../src/source/catalog-source.js';
+import { GitRepository } from '../../src/source/git-source.js';
 import { checkRevisions } from '../../src/source/revisions.js';
 import type { TempRepo } from '../support/git-repo.js';
 import {
@@ -447,5 +450,59 @@ describe('check on the real QEMU 7.2 catalog', () => {
     const f = only(report, 'no-effective-change');
     expect(f.message).toContain('releases pc-i440fx-7.2, pc-q35-7.2');
     expect(f.message).not.toMatch(/comments, order or formatting/);
+  });
+});
+
+describe('the release revision of a QEMU check', () => {
+  /** base adds Haswell-v5, head changes it; both read through git as the CLI reads them. */
+  async function sources(name: string): Promise<Omit<CheckRequest, 'release'>> {
+    const withV5 = repo.branch(`${name}-base`, base, (r) =>
+      addHaswellVersion5(r, CPU_C, [['avx512f', 'on']]),
+    );
+    const edited = repo.branch(`${name}-head`, base, (r) =>
+      addHaswellVersion5(r, CPU_C, [
+        ['avx512f', 'on'],
+        ['avx512cd', 'on'],
+      ]),
+    );
+    const git = new GitRepository(repo.dir);
+    return {
+      catalog: { format: 'qemu-x86', path: '.' },
+      base: await git.source(withV5),
+      head: await git.source(edited),
+      baseRef: { ref: 'base', commit: withV5 },
+      headRef: { ref: 'head', commit: edited },
+      failOn: 'type-2',
+    };
+  }
+
+  test("at base's own commit is base: its tree is not read again", async () => {
+    const request = await sources('release-at-base');
+    const unread: CatalogSource = {
+      label: 'the release tag',
+      readFile: () => Promise.reject(new Error('the release tree was read')),
+      listFiles: () => Promise.reject(new Error('the release tree was read')),
+    };
+    const report = await check({
+      ...request,
+      release: { source: unread, ref: 'v7.2.0', commit: request.baseRef.commit!, explanation: 'release' },
+    });
+    expect(report.notes.filter((n) => n.kind === 'warning')).toEqual([]);
+    expect(only(report, 'released-model-changed').models).toEqual(['Haswell-v5']);
+  });
+
+  test("gives its names without QEMU's kvm.c, which names have no part in", async () => {
+    const tree = await new GitRepository(repo.dir).source(base);
+    const withoutKvm: CatalogSource = {
+      ...tree,
+      readFile: (p) => (p.endsWith('kvm/kvm.c') ? Promise.resolve(undefined) : tree.readFile(p)),
+      contentId: (p) => (p.endsWith('kvm/kvm.c') ? Promise.resolve(undefined) : tree.contentId!(p)),
+    };
+    const report = await check({
+      ...(await sources('release-without-kvm')),
+      release: { source: withoutKvm, ref: 'v7.2.0', commit: base, explanation: 'release' },
+    });
+    expect(report.notes.filter((n) => n.kind === 'warning')).toEqual([]);
+    expect(only(report, 'unreleased-change').models).toEqual(['Haswell-v5']);
   });
 });
