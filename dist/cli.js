@@ -6,8 +6,8 @@ import { k as asFileError, l as catalogText, T as TOOL, Q as QemuBinaryError, m 
 import { I as InputError, d as EXIT_BINARY_ERROR, b as EXIT_INPUT_ERROR, c as EXIT_INTERNAL_ERROR, a as EXIT_OK, U as UsageError, e as didYouMean, E as EXIT_FINDINGS } from './shared-errors.js';
 import { setFlagsFromString } from 'node:v8';
 import { readdir, stat, readFile } from 'node:fs/promises';
-import 'node:fs';
 import 'node:child_process';
+import 'node:fs';
 import 'node:os';
 import './shared-machines.js';
 import 'node:crypto';

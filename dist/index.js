@@ -38,8 +38,8 @@ import { p as parseFingerprintMarker, r as renderFindingComment, a as renderMark
 import { U as UsageError, I as InputError, E as EXIT_FINDINGS, a as EXIT_OK, b as EXIT_INPUT_ERROR, c as EXIT_INTERNAL_ERROR } from './shared-errors.js';
 import { l as loadConfig } from './shared-config.js';
 import { readFile } from 'node:fs/promises';
-import 'node:fs';
 import 'node:child_process';
+import 'node:fs';
 import 'node:os';
 import './shared-machines.js';
 import 'node:crypto';

@@ -1,7 +1,7 @@
+import { spawn, execFile } from 'node:child_process';
 import { fstatSync, writevSync, statSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { C as CatalogError, U as UsageError, e as didYouMean, I as InputError } from './shared-errors.js';
-import { spawn } from 'node:child_process';
 import { mkdir, open, mkdtemp, writeFile, rm, access, constants, readFile as readFile$1, utimes, rename, readdir, stat } from 'node:fs/promises';
 import os, { availableParallelism } from 'node:os';
 import { m as matchesAny, w as withoutIgnoredModels, e as expandCatalogPaths } from './shared-config.js';
@@ -2471,10 +2471,14 @@ const REVIEW_RULES = new Set(['cpuid-code-ungated']);
 const HUNK_GAP = 6;
 function lineHunks(base, head) {
     const out = [];
-    let b = 1;
-    let h = 1;
+    // The lines both texts start with are the first part of their diff whatever follows (the
+    // diff takes the longest common start before its first edit): diffing from the first line
+    // that differs gives the same hunks, without splitting and comparing what comes before.
+    const start = commonLineStart(base, head);
+    let b = 1 + newlinesBefore(base, start);
+    let h = b;
     let open;
-    for (const part of diffLines(base, head)) {
+    for (const part of diffLines(base.slice(start), head.slice(start))) {
         const n = part.count ?? 0;
         if (!part.added && !part.removed) {
             if (open)
@@ -2500,6 +2504,21 @@ function lineHunks(base, head) {
     if (open)
         out.push(open);
     return out;
+}
+const sameTexts = (a, b) => a !== undefined && a.length === b.length && a.every((t, k) => t.text === b[k].text);
+/** Where the last line that both texts hold whole, from their start, ends (0: none). */
+function commonLineStart(a, b) {
+    const n = Math.min(a.length, b.length);
+    let i = 0;
+    while (i < n && a.charCodeAt(i) === b.charCodeAt(i))
+        i++;
+    return i && a.lastIndexOf('\n', i - 1) + 1;
+}
+function newlinesBefore(text, end) {
+    let count = 0;
+    for (let at = text.indexOf('\n'); at >= 0 && at < end; at = text.indexOf('\n', at + 1))
+        count++;
+    return count;
 }
 function tokenChange(base, head) {
     const added = new Set();
@@ -2610,6 +2629,11 @@ async function classifyCpuidCode(input) {
             continue;
         const headFns = headCode.functions.filter((f) => f.path === path);
         const baseFns = new Map(baseCode.functions.filter((f) => f.path === path).map((f) => [f.name, f]));
+        // A hunk counts only where it adds or removes tokens of a function: when every function
+        // has the tokens it had, the file's changes lie elsewhere (a model table in cpu.c), and
+        // its line diff, the costly part, is not needed.
+        if (headFns.every((fn) => sameTexts(baseFns.get(fn.name)?.tokens, fn.tokens)))
+            continue;
         const changes = new Map();
         const statements = new Map();
         for (const lh of lineHunks(b, h)) {
@@ -6389,10 +6413,18 @@ async function check(request) {
 /** The names that count as released: the release revision's, or base's when it has none. */
 async function releasedMachineCatalogNames(req, base, notes) {
     const names = (c) => new Set(registeredNames(c).map((n) => n.name));
+    // Checking from the release commit itself (the usual case right after a release): its
+    // catalog is base's, already read.
+    if (req.release.commit !== undefined && req.release.commit === req.baseRef.commit)
+        return names(base);
     if (!req.release.source)
         return names(base);
     try {
-        return names(await readMachineCatalog(req.catalog, req.release.source, { catalogStore: req.catalogStore }));
+        // Names only: host support (QEMU's kvm.c) has no part in them.
+        return names(await readMachineCatalog(req.catalog, req.release.source, {
+            catalogStore: req.catalogStore,
+            hostSupport: false,
+        }));
     }
     catch (err) {
         if (!(err instanceof CatalogError))
@@ -6950,9 +6982,14 @@ class GitRepository {
             return undefined;
         }
     }
-    /** The newest `v*` tag reachable from a commit, by commit date. */
+    /**
+     * The newest `v*` tag reachable from a commit, by commit date. Its git process starts at
+     * the call, not once simple-git has loaded: a check looks the tag up while it parses base
+     * and head, and a parse holds the event loop for hundreds of milliseconds, so a process
+     * that waited for the library would start only after it and keep the check waiting.
+     */
     async newestReleaseTag(commit) {
-        const out = await this.raw([
+        const out = await gitOutput(this.dir, [
             'tag',
             '--merged',
             commit,
@@ -7063,6 +7100,20 @@ class GitRepository {
             },
         };
     }
+}
+/**
+ * `git <args>` in `dir`, its standard output; a clear error with git's own message when git
+ * cannot start or fails.
+ */
+function gitOutput(dir, args) {
+    return new Promise((resolve, reject) => {
+        execFile('git', args, { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+            if (!err)
+                return resolve(stdout);
+            const why = stderr.trim().split('\n')[0] || err.message;
+            reject(new InputError(`git ${args[0]} in ${dir} failed: ${why}`, undefined, 'check that the folder is a git repository and that git works there (git status)'));
+        });
+    });
 }
 /** Blob texts by object id and path: each file of a run is read and decoded once. */
 const texts = new Map();
