@@ -1,4 +1,3 @@
-import { diffLines } from 'diff';
 import { EffectiveModels, registeredNames } from './catalog/effective.js';
 import { overrideHostRequirements } from './catalog/host-requirements.js';
 import type { Accel, Catalog, EffectiveModel, HostRequirementKind } from './catalog/model.js';
@@ -7,7 +6,7 @@ import { catalogLine, libvirtCatalog } from './catalog/libvirt.js';
 import { classifyLibvirt } from './classify/libvirt.js';
 import { diffLibvirtCatalogs } from './diff/libvirt.js';
 import { joinMeasured } from './classify/measured.js';
-import { headLineOf } from './diff/line-anchor.js';
+import { firstChangedLine, headLineOf } from './diff/line-anchor.js';
 import { classifyMachineCatalog, fingerprint } from './classify/machine-catalog.js';
 import { auditMachineCatalog } from './classify/audit.js';
 import { findingVerdict } from './classify/verdict.js';
@@ -283,11 +282,7 @@ async function cosmeticFinding(
   for (const file of files) {
     const [b, h] = await Promise.all([base.readFile(file), head.readFile(file)]);
     if (b === h || b === undefined || h === undefined) continue;
-    let line = 1;
-    for (const part of diffLines(b, h)) {
-      if (part.added || part.removed) break;
-      line += part.count ?? 0;
-    }
+    const line = firstChangedLine(b, h);
     return withFingerprints([
       classified(
         'no-effective-change',

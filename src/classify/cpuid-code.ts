@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { diffArrays, diffLines } from 'diff';
 import { EffectiveModels } from '../catalog/effective.js';
 import type { Catalog, CompatProperty, MachineType, PropValue } from '../catalog/model.js';
+import { commonLineStart, newlinesBefore } from '../diff/line-anchor.js';
 import { CatalogError } from '../errors.js';
 import { parseStatements, type Statement } from '../parse/c/statements.js';
 import type { Token } from '../parse/c/tokenizer.js';
@@ -56,9 +57,7 @@ const HUNK_GAP = 6;
 
 function lineHunks(base: string, head: string): LineHunk[] {
   const out: LineHunk[] = [];
-  // The lines both texts start with are the first part of their diff whatever follows (the
-  // diff takes the longest common start before its first edit): diffing from the first line
-  // that differs gives the same hunks, without splitting and comparing what comes before.
+  // Diffed from the first line that differs: the hunks are the same (commonLineStart).
   const start = commonLineStart(base, head);
   let b = 1 + newlinesBefore(base, start);
   let h = b;
@@ -89,20 +88,6 @@ function lineHunks(base: string, head: string): LineHunk[] {
 
 const sameTexts = (a: readonly Token[] | undefined, b: readonly Token[]): boolean =>
   a !== undefined && a.length === b.length && a.every((t, k) => t.text === b[k]!.text);
-
-/** Where the last line that both texts hold whole, from their start, ends (0: none). */
-function commonLineStart(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i && a.lastIndexOf('\n', i - 1) + 1;
-}
-
-function newlinesBefore(text: string, end: number): number {
-  let count = 0;
-  for (let at = text.indexOf('\n'); at >= 0 && at < end; at = text.indexOf('\n', at + 1)) count++;
-  return count;
-}
 
 /** What changed in one function, token by token. */
 interface TokenChange {

@@ -8,9 +8,12 @@ import { diffLines } from 'diff';
 export function headLineOf(baseText: string, headText: string, baseLine: number): number | undefined {
   const headLines = headText === '' ? 0 : headText.split('\n').length - (headText.endsWith('\n') ? 1 : 0);
   if (headLines === 0) return undefined;
-  let b = 1;
-  let h = 1;
-  for (const part of diffLines(baseText, headText)) {
+  const start = commonLineStart(baseText, headText);
+  const kept = newlinesBefore(baseText, start);
+  if (baseLine <= kept) return baseLine;
+  let b = 1 + kept;
+  let h = b;
+  for (const part of diffLines(baseText.slice(start), headText.slice(start))) {
     const n = part.count ?? 0;
     if (part.added) {
       h += n;
@@ -22,3 +25,26 @@ export function headLineOf(baseText: string, headText: string, baseLine: number)
   }
   return Math.min(h, headLines);
 }
+
+/**
+ * Where the last line that both texts hold whole, from their start, ends (0: none). A line
+ * diff takes this longest common start before its first edit, whatever follows: diffing from
+ * here gives the same parts after it, without splitting and comparing what comes before.
+ */
+export function commonLineStart(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i && a.lastIndexOf('\n', i - 1) + 1;
+}
+
+/** How many lines end before `end`. */
+export function newlinesBefore(text: string, end: number): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at >= 0 && at < end; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
+/** The first line (1-based) at which two different texts differ, as their line diff shows it. */
+export const firstChangedLine = (a: string, b: string): number =>
+  1 + newlinesBefore(a, commonLineStart(a, b));
