@@ -1093,8 +1093,10 @@ function readStructure(file, macros) {
     let i = 0;
     while (i < toks.length) {
         const t = toks[i];
-        const def = t.kind === 'ident' ? macros.get(t.text) : undefined;
-        if (def?.params && toks[i + 1]?.text === '(') {
+        // Only a name before `(` can be a macro invocation to expand here; looking up every other
+        // name would cost a lookup per token and make each a recorded dependency of the pass.
+        const def = t.kind === 'ident' && toks[i + 1]?.text === '(' ? macros.get(t.text) : undefined;
+        if (def?.params) {
             // A macro invoked at file scope (`DEFINE_PC_MACHINE(...)`) stands for the definitions it
             // expands to: read those, as the compiler does.
             const { end } = collectArgumentsAt(toks, i + 1, file.path);
@@ -1289,8 +1291,8 @@ class InitializerReader {
                 return { kind: 'list', items, line: open.line, endLine: t.line, typeName };
             }
             // A function-like macro standing for whole elements (`PC_CPU_MODEL_IDS("2.0")`).
-            const def = t.kind === 'ident' ? this.macros.get(t.text) : undefined;
-            if (def?.params && this.toks[this.pos + 1]?.text === '(') {
+            const def = t.kind === 'ident' && this.toks[this.pos + 1]?.text === '(' ? this.macros.get(t.text) : undefined;
+            if (def?.params) {
                 const { end } = collectArgumentsAt(this.toks, this.pos + 1, this.path);
                 const expanded = expandMacros(this.toks.slice(this.pos, end + 1), this.macros);
                 if (expanded[0]?.text === '{') {
