@@ -121,36 +121,44 @@ describe('git processes', () => {
     return { env: { ...process.env, PATH: `${shims}${path.delimiter}${process.env['PATH']}` }, log };
   }
 
-  /** The mini tree at base, a renamed model id at head, and a `v*` tag on base. */
-  function taggedRepo(): { repo: TempRepo; base: string; head: string } {
+  /**
+   * `check` of the mini tree at base against a renamed model id at head, with a `v*` tag on
+   * base, under `env`; the repository is removed after the run.
+   */
+  function checkTagged(env: NodeJS.ProcessEnv): {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+    dir: string;
+  } {
     const repo = new TempRepo();
-    cpSync(mini, repo.dir, { recursive: true });
-    const base = repo.commitAll('QEMU tree');
-    repo.edit('target/i386/cpu.c', '"Alpha Processor (lite)"', '"Alpha Processor (lite, renamed)"');
-    const head = repo.commitAll('rename a model id');
-    repo.git('tag', 'v9.2.0', base);
-    return { repo, base, head };
-  }
-
-  test('a check of two revisions starts two: cat-file for every object and revision, and the tag lookup', () => {
-    const { env, log } = gitShim('git-shim', 'exec GIT "$@"');
-    const { repo, base, head } = taggedRepo();
     try {
+      cpSync(mini, repo.dir, { recursive: true });
+      const base = repo.commitAll('QEMU tree');
+      repo.edit('target/i386/cpu.c', '"Alpha Processor (lite)"', '"Alpha Processor (lite, renamed)"');
+      const head = repo.commitAll('rename a model id');
+      repo.git('tag', 'v9.2.0', base);
       const r = spawnSync(
         process.execPath,
         [cli, 'check', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'],
         { encoding: 'utf8', env },
       );
-      expect(r.stderr).toBe('');
-      // The tag was found: the lookup ran and its answer reached the report.
-      expect(JSON.parse(r.stdout).release.ref).toBe('v9.2.0');
-      expect(readFileSync(log, 'utf8').split('\n').filter(Boolean).sort()).toEqual([
-        'cat-file --batch',
-        'tag --merged',
-      ]);
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr, dir: repo.dir };
     } finally {
       repo.remove();
     }
+  }
+
+  test('a check of two revisions starts two: cat-file for every object and revision, and the tag lookup', () => {
+    const { env, log } = gitShim('git-shim', 'exec GIT "$@"');
+    const r = checkTagged(env);
+    expect(r.stderr).toBe('');
+    // The tag was found: the lookup ran and its answer reached the report.
+    expect(JSON.parse(r.stdout).release.ref).toBe('v9.2.0');
+    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean).sort()).toEqual([
+      'cat-file --batch',
+      'tag --merged',
+    ]);
   });
 
   test('a tag lookup that git fails is an error of the environment, with what git said (exit 2)', () => {
@@ -158,20 +166,11 @@ describe('git processes', () => {
       'git-failing-tag',
       '[ "$1" = tag ] && { echo "fatal: unable to read refs: Permission denied" >&2; exit 128; }\nexec GIT "$@"',
     );
-    const { repo, base, head } = taggedRepo();
-    try {
-      const r = spawnSync(
-        process.execPath,
-        [cli, 'check', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'json'],
-        { encoding: 'utf8', env },
-      );
-      expect({ code: r.status, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
-      expect(r.stderr).toBe(
-        `cpu-model-guard: git tag in ${repo.dir} failed: fatal: unable to read refs: Permission denied\n` +
-          '  hint: check that the folder is a git repository and that git works there (git status)\n',
-      );
-    } finally {
-      repo.remove();
-    }
+    const r = checkTagged(env);
+    expect({ code: r.status, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(r.stderr).toBe(
+      `cpu-model-guard: git tag in ${r.dir} failed: fatal: unable to read refs: Permission denied\n` +
+        '  hint: check that the folder is a git repository and that git works there (git status)\n',
+    );
   });
 });
