@@ -163,15 +163,8 @@ export class GitObjectReader {
     const fail = (why: string): void => {
       if (this.child === child) this.child = undefined;
       const pending = this.queue.splice(0);
-      for (const p of pending) {
-        p.reject(
-          new InputError(
-            `git cat-file in ${this.dir} ${why}${this.stderr ? `: ${this.stderr.trim()}` : ''}`,
-            undefined,
-            'check that the folder is a git repository and that git works there (git status)',
-          ),
-        );
-      }
+      for (const p of pending)
+        p.reject(gitError(this.dir, 'cat-file', `${why}${this.stderr ? `: ${this.stderr.trim()}` : ''}`));
     };
     child.on('error', (err) => fail(`could not start (${err.message})`));
     // A git that ended early closes its stdin: the close handler reports it, not the write.
@@ -222,6 +215,14 @@ export class GitObjectReader {
     if (!this.queue.length && this.child) pipe(this.child.stdout).unref();
   }
 }
+
+/** A git command that failed in a repository: an error of the environment, with git's words. */
+export const gitError = (dir: string, command: string, detail: string): InputError =>
+  new InputError(
+    `git ${command} in ${dir} ${detail}`,
+    undefined,
+    'check that the folder is a git repository and that git works there (git status)',
+  );
 
 const pathParts = (p: string): string[] => p.split('/').filter((part) => part && part !== '.');
 

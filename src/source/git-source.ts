@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { InputError } from '../errors.js';
 import type { CatalogSource } from './catalog-source.js';
-import { GitObjectReader, isBlobEntry, isTreeEntry, type TreeEntry } from './git-objects.js';
+import { GitObjectReader, gitError, isBlobEntry, isTreeEntry, type TreeEntry } from './git-objects.js';
 import { asFileError } from './report-file.js';
 import { catalogText } from './text.js';
 
@@ -207,14 +207,7 @@ function gitOutput(dir: string, args: string[]): Promise<string> {
       { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
-        const why = stderr.trim().split('\n')[0] || err.message;
-        reject(
-          new InputError(
-            `git ${args[0]} in ${dir} failed: ${why}`,
-            undefined,
-            'check that the folder is a git repository and that git works there (git status)',
-          ),
-        );
+        reject(gitError(dir, args[0]!, `failed: ${stderr.trim().split('\n')[0] || err.message}`));
       },
     );
   });
