@@ -327,6 +327,13 @@ function inCatalog(catalog: CatalogSpec, path: string): string {
 }
 
 /**
+ * Whether the check runs from the release commit itself (the usual case right after a
+ * release): its catalog is base's, already read.
+ */
+const releaseIsBase = (req: ResolvedCheck): boolean =>
+  req.release.commit !== undefined && req.release.commit === req.baseRef.commit;
+
+/**
  * The models of the release revision: without a readable one (said in a note), every model of
  * base counts as released.
  */
@@ -335,10 +342,7 @@ async function releasedLibvirtModels(
   base: LibvirtCpuMap,
   notes: ReportNote[],
 ): Promise<Set<string> | undefined> {
-  // Checking from the release commit itself (the usual case right after a release): its
-  // catalog is base's, already read.
-  if (req.release.commit !== undefined && req.release.commit === req.baseRef.commit)
-    return new Set(Object.keys(base.models));
+  if (releaseIsBase(req)) return new Set(Object.keys(base.models));
   if (!req.release.source) return undefined;
   try {
     const r = await readCatalog(req.catalog, req.release.source, { catalogStore: req.catalogStore });
@@ -422,10 +426,7 @@ async function releasedMachineCatalogNames(
   notes: ReportNote[],
 ): Promise<Set<string>> {
   const names = (c: Catalog) => new Set(registeredNames(c).map((n) => n.name));
-  // Checking from the release commit itself (the usual case right after a release): its
-  // catalog is base's, already read.
-  if (req.release.commit !== undefined && req.release.commit === req.baseRef.commit) return names(base);
-  if (!req.release.source) return names(base);
+  if (releaseIsBase(req) || !req.release.source) return names(base);
   try {
     // Names only: host support (QEMU's kvm.c) has no part in them.
     return names(
