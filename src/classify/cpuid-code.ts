@@ -16,10 +16,10 @@
  * causes. Compat entries for x86 CPU properties that do not exist are errors.
  */
 import { createHash } from 'node:crypto';
-import { diffArrays, diffLines } from 'diff';
+import { diffArrays } from 'diff';
 import { EffectiveModels } from '../catalog/effective.js';
 import type { Catalog, CompatProperty, MachineType, PropValue } from '../catalog/model.js';
-import { commonLineStart, newlinesBefore } from '../diff/line-anchor.js';
+import { diffFromFirstChange } from '../diff/line-anchor.js';
 import { CatalogError } from '../errors.js';
 import { parseStatements, type Statement } from '../parse/c/statements.js';
 import type { Token } from '../parse/c/tokenizer.js';
@@ -57,12 +57,11 @@ const HUNK_GAP = 6;
 
 function lineHunks(base: string, head: string): LineHunk[] {
   const out: LineHunk[] = [];
-  // Diffed from the first line that differs: the hunks are the same (commonLineStart).
-  const start = commonLineStart(base, head);
-  let b = 1 + newlinesBefore(base, start);
-  let h = b;
+  const { line, parts } = diffFromFirstChange(base, head);
+  let b = line;
+  let h = line;
   let open: LineHunk | undefined;
-  for (const part of diffLines(base.slice(start), head.slice(start))) {
+  for (const part of parts) {
     const n = part.count ?? 0;
     if (!part.added && !part.removed) {
       if (open) out.push(open);
