@@ -730,13 +730,13 @@ function headLineOf(baseText, headText, baseLine) {
     const headLines = headText === '' ? 0 : headText.split('\n').length - (headText.endsWith('\n') ? 1 : 0);
     if (headLines === 0)
         return undefined;
-    const start = commonLineStart(baseText, headText);
-    const kept = newlinesBefore(baseText, start);
-    if (baseLine <= kept)
+    const { line, parts } = diffFromFirstChange(baseText, headText);
+    // Lines before the first change are where they were.
+    if (baseLine < line)
         return baseLine;
-    let b = 1 + kept;
-    let h = b;
-    for (const part of diffLines(baseText.slice(start), headText.slice(start))) {
+    let b = line;
+    let h = line;
+    for (const part of parts) {
         const n = part.count ?? 0;
         if (part.added) {
             h += n;
@@ -771,6 +771,14 @@ function newlinesBefore(text, end) {
 }
 /** The first line (1-based) at which two different texts differ, as their line diff shows it. */
 const firstChangedLine = (a, b) => 1 + newlinesBefore(a, commonLineStart(a, b));
+/**
+ * The line diff of two texts from the first line at which they differ: that line (1-based, in
+ * both) and the diff's parts from there on, which are those of the whole texts' diff.
+ */
+function diffFromFirstChange(a, b) {
+    const start = commonLineStart(a, b);
+    return { line: 1 + newlinesBefore(a, start), parts: diffLines(a.slice(start), b.slice(start)) };
+}
 
 /**
  * Reads the tables of target/i386: feature names per feature word, feature dependencies,
@@ -2522,12 +2530,11 @@ const REVIEW_RULES = new Set(['cpuid-code-ungated']);
 const HUNK_GAP = 6;
 function lineHunks(base, head) {
     const out = [];
-    // Diffed from the first line that differs: the hunks are the same (commonLineStart).
-    const start = commonLineStart(base, head);
-    let b = 1 + newlinesBefore(base, start);
-    let h = b;
+    const { line, parts } = diffFromFirstChange(base, head);
+    let b = line;
+    let h = line;
     let open;
-    for (const part of diffLines(base.slice(start), head.slice(start))) {
+    for (const part of parts) {
         const n = part.count ?? 0;
         if (!part.added && !part.removed) {
             if (open)
@@ -6336,13 +6343,16 @@ function inCatalog(catalog, path) {
     return catalog.path === '.' ? path : `${catalog.path.replace(/\/+$/, '')}/${path}`;
 }
 /**
+ * Whether the check runs from the release commit itself (the usual case right after a
+ * release): its catalog is base's, already read.
+ */
+const releaseIsBase = (req) => req.release.commit !== undefined && req.release.commit === req.baseRef.commit;
+/**
  * The models of the release revision: without a readable one (said in a note), every model of
  * base counts as released.
  */
 async function releasedLibvirtModels(req, base, notes) {
-    // Checking from the release commit itself (the usual case right after a release): its
-    // catalog is base's, already read.
-    if (req.release.commit !== undefined && req.release.commit === req.baseRef.commit)
+    if (releaseIsBase(req))
         return new Set(Object.keys(base.models));
     if (!req.release.source)
         return undefined;
@@ -6417,11 +6427,7 @@ async function check(request) {
 /** The names that count as released: the release revision's, or base's when it has none. */
 async function releasedMachineCatalogNames(req, base, notes) {
     const names = (c) => new Set(registeredNames(c).map((n) => n.name));
-    // Checking from the release commit itself (the usual case right after a release): its
-    // catalog is base's, already read.
-    if (req.release.commit !== undefined && req.release.commit === req.baseRef.commit)
-        return names(base);
-    if (!req.release.source)
+    if (releaseIsBase(req) || !req.release.source)
         return names(base);
     try {
         // Names only: host support (QEMU's kvm.c) has no part in them.
@@ -6716,9 +6722,8 @@ class GitObjectReader {
             if (this.child === child)
                 this.child = undefined;
             const pending = this.queue.splice(0);
-            for (const p of pending) {
-                p.reject(new InputError(`git cat-file in ${this.dir} ${why}${this.stderr ? `: ${this.stderr.trim()}` : ''}`, undefined, 'check that the folder is a git repository and that git works there (git status)'));
-            }
+            for (const p of pending)
+                p.reject(gitError(this.dir, 'cat-file', `${why}${this.stderr ? `: ${this.stderr.trim()}` : ''}`));
         };
         child.on('error', (err) => fail(`could not start (${err.message})`));
         // A git that ended early closes its stdin: the close handler reports it, not the write.
@@ -6771,6 +6776,8 @@ class GitObjectReader {
             pipe(this.child.stdout).unref();
     }
 }
+/** A git command that failed in a repository: an error of the environment, with git's words. */
+const gitError = (dir, command, detail) => new InputError(`git ${command} in ${dir} ${detail}`, undefined, 'check that the folder is a git repository and that git works there (git status)');
 const pathParts = (p) => p.split('/').filter((part) => part && part !== '.');
 /** `<mode> SP <name> NUL <raw object id>`, repeated. */
 function parseTree(content, oidBytes, spec) {
@@ -7114,8 +7121,7 @@ function gitOutput(dir, args) {
         execFile('git', args, { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
             if (!err)
                 return resolve(stdout);
-            const why = stderr.trim().split('\n')[0] || err.message;
-            reject(new InputError(`git ${args[0]} in ${dir} failed: ${why}`, undefined, 'check that the folder is a git repository and that git works there (git status)'));
+            reject(gitError(dir, args[0], `failed: ${stderr.trim().split('\n')[0] || err.message}`));
         });
     });
 }
