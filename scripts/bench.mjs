@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global process, console, URL */
+/* global process, console, URL, Buffer */
 // Benchmark of the CLI on a real QEMU tree, side by side with the QEMU binary answering the
 // same question through QMP.
 //
@@ -68,6 +68,15 @@ if (values.help) {
 const runs = Number(values.runs);
 // Others' work on the machine stretches wall times: said next to the numbers.
 const loadBefore = os.loadavg();
+// What a page of fresh memory costs on first touch: on a machine where it is dear, memory a run
+// grows into is time (src/cli/young-generation.ts). Measured once, on 64 MiB in this process.
+const freshPageMicros = (() => {
+  const bytes = 64 * 2 ** 20;
+  const started = process.hrtime.bigint();
+  const fresh = Buffer.allocUnsafeSlow(bytes);
+  for (let at = 0; at < bytes; at += 4096) fresh[at] = 1;
+  return Number(process.hrtime.bigint() - started) / 1e3 / (bytes / 4096);
+})();
 if (!Number.isInteger(runs) || runs < 1) fail(`--runs must be a positive whole number, not '${values.runs}'`);
 
 function fail(message) {
@@ -484,7 +493,8 @@ const lines = [
   `Machine: ${cpuModel}, ${os.availableParallelism()} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
     `Node ${process.version}, ${os.platform()} ${os.release()}; median of ${runs} runs after one warm-up`,
   '',
-  `Load average (1, 5, 15 min) when the run began: ${loadBefore.map((l) => l.toFixed(2)).join(', ')}`,
+  `Load average (1, 5, 15 min) when the run began: ${loadBefore.map((l) => l.toFixed(2)).join(', ')}; ` +
+    `first touch of a fresh 4 KiB page: ${freshPageMicros.toFixed(1)} µs`,
   '',
   '| what | median s | min s | max s | QMP dump / this | this / check | CPU s | CPU: QMP / this | CPU: this / check | peak RSS MiB | output | notes |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
