@@ -83,7 +83,14 @@ export interface EngineOptions {
   cpuidFunctions?: string[];
   /** Catalogs read by earlier runs, by the content they were read from (`--cache-dir`). */
   catalogStore?: CatalogStore;
+  /**
+   * Told as a check or an audit starts to read catalogs and then to compare them: the two
+   * allocate differently, and a front end may tune its runtime for each (src/cli/young-generation.ts).
+   */
+  onStage?: (stage: EngineStage) => void;
 }
+
+export type EngineStage = 'read' | 'compare';
 
 /** The revision whose names count as released, and why it is the one. */
 export interface ReleaseRevision {
@@ -383,11 +390,13 @@ type MachineRead = Extract<AnyCatalog, { kind: 'machine' }>;
 
 export async function check(request: CheckRequest): Promise<Report> {
   const options = { ...request, cpuidCode: true };
+  request.onStage?.('read');
   const [base, head, release] = await Promise.all([
     readCatalog(request.catalog, request.base, options),
     readCatalog(request.catalog, request.head, options),
     request.release,
   ]);
+  request.onStage?.('compare');
   const req: ResolvedCheck = { ...request, release };
   const notes: ReportNote[] = [];
   let findings: Finding[];
@@ -552,7 +561,9 @@ export function joinBinaries(
  * before it (each is a type-2 change that was made at some point), and names registered twice.
  */
 export async function audit(req: AuditRequest): Promise<Report> {
+  req.onStage?.('read');
   const read = await readCatalog(req.catalog, req.head, req);
+  req.onStage?.('compare');
   if (read.kind !== 'machine') {
     throw new UsageError(
       'audit needs a catalog with machine types (qemu-x86 or catalog)',

@@ -22,7 +22,7 @@ import {
 } from '../errors.js';
 import type { FailOn, Report } from '../report/finding.js';
 import { renderExpansionJson } from '../report/expansion-json.js';
-import { keepYoungGenerationSmall } from './young-generation.js';
+import { keepYoungGenerationSmall, sizeYoungGenerationFor } from './young-generation.js';
 import { overallResult, parseReportFormat, renderReports } from '../report/render.js';
 import type { CatalogSource } from '../source/catalog-source.js';
 import { catalogsToCheck, detectCatalog } from '../source/catalogs.js';
@@ -375,6 +375,7 @@ export async function main(argv: string[]): Promise<number> {
             hostRequirements: config.hostRequirements,
             catalogStore: catalogStoreOf(values),
             onCommit: progress.step,
+            onStage: sizeYoungGenerationFor,
           })
             .then((r) =>
               measured
@@ -410,6 +411,7 @@ export async function main(argv: string[]): Promise<number> {
           ignoreModels: config.ignoreModels,
           hostRequirements: config.hostRequirements,
           catalogStore: catalogStoreOf(values),
+          onStage: sizeYoungGenerationFor,
         };
         reports.push(
           repo

@@ -32,6 +32,22 @@ beforeAll(async () => {
   });
 });
 
+test('reads the tree after telling `read`, and judges it after `compare`', async () => {
+  const events: string[] = [];
+  const tree = fsSource(root);
+  const told = await audit({
+    catalog: { format: 'qemu-x86', path: '.' },
+    head: { ...tree, readFile: (p) => (events.push('file'), tree.readFile(p)) },
+    headRef: { ref: root },
+    failOn: 'type-2',
+    onStage: (stage) => events.push(stage),
+  });
+  expect(events[0]).toBe('read');
+  expect(events.filter((e) => e !== 'file')).toEqual(['read', 'compare']);
+  expect(events.lastIndexOf('file')).toBeLessThan(events.indexOf('compare'));
+  expect(told).toEqual(report);
+});
+
 test('QEMU 3.1 added pku to Skylake-Server with pc_compat_3_0 pku=off: a type-2 change', () => {
   const f = find(report, 'pku', 'Skylake-Server')!;
   expect(f).toMatchObject({ rule: 'machine-type-host-requirement', class: 'type-2', verdict: 'fail' });

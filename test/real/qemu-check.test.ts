@@ -506,3 +506,36 @@ describe('the release revision of a QEMU check', () => {
     expect(only(report, 'unreleased-change').models).toEqual(['Haswell-v5']);
   });
 });
+
+describe('the stages a check tells its front end', () => {
+  test('reads base and head after `read` and compares them after `compare`', async () => {
+    const head = repo.branch('stages', base, (r) => addAvx512fToHaswell(r, CPU_C));
+    const git = new GitRepository(repo.dir);
+    const events: string[] = [];
+    // Without content ids, so that no read of an earlier test stands in for these reads.
+    const traced = (source: CatalogSource, name: string): CatalogSource => ({
+      label: source.label,
+      readFile: (p) => {
+        events.push(`${name} file`);
+        return source.readFile(p);
+      },
+      listFiles: (p) => source.listFiles(p),
+    });
+    const request: CheckRequest = {
+      catalog: { format: 'qemu-x86', path: '.' },
+      base: traced(await git.source(base), 'base'),
+      head: traced(await git.source(head), 'head'),
+      baseRef: { ref: 'base', commit: base },
+      headRef: { ref: 'head', commit: head },
+      release: { explanation: 'every name in base counts as released' },
+      failOn: 'type-2',
+    };
+    const told = await check({ ...request, onStage: (stage) => events.push(stage) });
+    expect(events.filter((e) => e === 'read' || e === 'compare')).toEqual(['read', 'compare']);
+    expect(events[0]).toBe('read');
+    const reading = events.slice(0, events.indexOf('compare'));
+    expect(reading).toContain('base file');
+    expect(reading).toContain('head file');
+    expect(told).toEqual(await check(request));
+  });
+});
