@@ -65,25 +65,37 @@ function* renderExpansionJson(expansions, options = {}) {
     yield `${indent ? '\n' : ''}}\n`;
 }
 
-/**
- * Keeps V8's young generation at its first size (1 MiB semi-spaces) for the rest of the run:
- * for `expand` alone.
+/*
+ * V8 doubles its young generation at each scavenge that finds it full, from 1 MiB semi-spaces
+ * up to 16 MiB. Whether that pays depends on what the run allocates:
+ * - Reading a tree keeps most of what it makes (the tree, its tokens, the catalog). A young
+ *   generation that grows only delays promotions that come anyway, and every page it grows by
+ *   is fresh memory: on the bench's machine (scripts/bench.mjs) a fresh page costs about 13 µs,
+ *   so 16 MiB semi-spaces cost about a tenth of a second in page faults alone.
+ * - Comparing catalogs makes survivors that die a little later. With 1 MiB they are copied and
+ *   promoted over and over: a check of the 7.2 -> 10.0.2 release diff took 4.8 s instead of
+ *   2.9 s, with nearly twice the memory.
+ * So the young generation is kept at its size while catalogs are read and left to V8's own
+ * growth while they are compared.
  *
- * `expand` reads one tree, keeps most of what it reads (the tree, its tokens, the catalog) and
- * then writes. V8 doubles the young generation at each scavenge that finds it full, up to
- * 16 MiB semi-spaces, and for such a run the pages that touches cost more than the collections
- * they save: kept small, `expand` of QEMU 7.2 or 10.2.2 peaks at about 100 MiB instead of 125
- * and takes about a tenth less time (scripts/bench.mjs). Runs that compare catalogs are the
- * opposite: with 1 MiB their survivors are copied so often that a check of the 7.2 -> 10.0.2
- * release diff took 5.8-7.9 s instead of 3.4-3.7 s and more memory, and a range audit a tenth
- * longer. They are left to V8.
- *
- * The size cannot be changed once V8 runs, but the growth factor can. Only on V8 11 (Node 20),
- * where this was measured: newer V8s size the young generation by other rules.
+ * The size cannot be changed once V8 runs, but the growth factor can, and it takes effect at
+ * the next scavenge. Only on V8 11 (Node 20), where this was measured: newer V8s size the
+ * young generation by other rules.
  */
+const TUNABLE = process.versions.v8.startsWith('11.');
+/** V8 11's own growth factor. */
+const V8_GROWTH = 2;
+function growthFactor(factor) {
+    if (TUNABLE)
+        setFlagsFromString(`--semi-space-growth-factor=${factor}`);
+}
+/** For `expand`, which reads one tree and writes: small for the whole run. */
 function keepYoungGenerationSmall() {
-    if (process.versions.v8.startsWith('11.'))
-        setFlagsFromString('--semi-space-growth-factor=1');
+    growthFactor(1);
+}
+/** For `check` and `audit` (the engine's `onStage`): small while reading, V8's while comparing. */
+function sizeYoungGenerationFor(stage) {
+    growthFactor(stage === 'read' ? 1 : V8_GROWTH);
 }
 
 /** A catalog in a working tree. Paths may not leave the root. */
@@ -478,6 +490,7 @@ async function main(argv) {
                     hostRequirements: config.hostRequirements,
                     catalogStore: catalogStoreOf(values),
                     onCommit: progress.step,
+                    onStage: sizeYoungGenerationFor,
                 })
                     .then((r) => measured
                     ? joinBinaries(r, measured, {
@@ -506,6 +519,7 @@ async function main(argv) {
                     ignoreModels: config.ignoreModels,
                     hostRequirements: config.hostRequirements,
                     catalogStore: catalogStoreOf(values),
+                    onStage: sizeYoungGenerationFor,
                 };
                 reports.push(repo
                     ? await auditRevision({ ...common, repoDir: repo.dir, ref })

@@ -6386,11 +6386,13 @@ async function checkLibvirt(req, base, head, notes) {
 }
 async function check(request) {
     const options = { ...request, cpuidCode: true };
+    request.onStage?.('read');
     const [base, head, release] = await Promise.all([
         readCatalog(request.catalog, request.base, options),
         readCatalog(request.catalog, request.head, options),
         request.release,
     ]);
+    request.onStage?.('compare');
     const req = { ...request, release };
     const notes = [];
     let findings;
@@ -6529,7 +6531,9 @@ function joinBinaries(checked, measured, options) {
  * before it (each is a type-2 change that was made at some point), and names registered twice.
  */
 async function audit(req) {
+    req.onStage?.('read');
     const read = await readCatalog(req.catalog, req.head, req);
+    req.onStage?.('compare');
     if (read.kind !== 'machine') {
         throw new UsageError('audit needs a catalog with machine types (qemu-x86 or catalog)', undefined, 'libvirt cpu_map models have no machine types: use check between two revisions');
     }
